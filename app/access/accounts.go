@@ -1,0 +1,76 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// AccountSummary is a connected account as pages show it: identity and
+// scopes, never tokens.
+type AccountSummary struct {
+	ID          string
+	SourceKey   string
+	ExternalID  string
+	DisplayName string
+	Email       string
+	Scopes      string
+	Status      string
+	LinkID      *string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+	CreatorName string // who generated the link it came through
+}
+
+// Label names the account: display name, email, or external ID.
+func (a *AccountSummary) Label() string {
+	switch {
+	case a.DisplayName != "" && a.Email != "":
+		return a.DisplayName + " (" + a.Email + ")"
+	case a.DisplayName != "":
+		return a.DisplayName
+	case a.Email != "":
+		return a.Email
+	}
+	return a.ExternalID
+}
+
+const accountColumns = `a.id, a.source_key, a.external_id, a.display_name, a.email, a.scopes,
+	a.status, a.link_id, a.created_at, a.updated_at, u.name AS creator_name`
+
+// Accounts lists the workspace's connected accounts, newest first.
+func (s *Service) Accounts(ctx context.Context, workspaceID string) ([]AccountSummary, error) {
+	var out []AccountSummary
+	err := s.DB.WithContext(ctx).Table("connected_accounts AS a").
+		Select(accountColumns).
+		Joins("LEFT JOIN access_links l ON l.id = a.link_id").
+		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		Where("a.workspace_id = ?", workspaceID).
+		Order("a.created_at DESC, a.id DESC").
+		Limit(500).
+		Scan(&out).Error
+	return out, err
+}
+
+// LinkAccount returns the account a used link connected, or nil.
+func (s *Service) LinkAccount(ctx context.Context, l *Link) (*AccountSummary, error) {
+	if l.ConnectedAccountID == nil {
+		return nil, nil
+	}
+	var a AccountSummary
+	err := s.DB.WithContext(ctx).Table("connected_accounts AS a").
+		Select(accountColumns).
+		Joins("LEFT JOIN access_links l ON l.id = a.link_id").
+		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		Where("a.id = ? AND a.workspace_id = ?", *l.ConnectedAccountID, l.WorkspaceID).
+		Take(&a).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}

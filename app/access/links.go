@@ -1,0 +1,307 @@
+package access
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// Status of a link, derived from its timestamps.
+type Status string
+
+// Link statuses.
+const (
+	StatusActive  Status = "active"
+	StatusUsed    Status = "used"
+	StatusExpired Status = "expired"
+	StatusDeleted Status = "deleted"
+)
+
+// StatusOf derives a link's status at now. A link is expired the instant
+// now reaches expires_at; no background job is involved.
+func StatusOf(l *models.AccessLink, now time.Time) Status {
+	switch {
+	case l.DeletedAt != nil:
+		return StatusDeleted
+	case l.UsedAt != nil:
+		return StatusUsed
+	case !now.Before(l.ExpiresAt):
+		return StatusExpired
+	default:
+		return StatusActive
+	}
+}
+
+// Event types of a link's history.
+const (
+	EventCreated = "created"
+	EventDeleted = "deleted"
+)
+
+// Link is an access link as the admin pages show it.
+type Link struct {
+	models.AccessLink
+	Status       Status
+	URL          string // the full link, unsealed for copying; empty if it cannot be opened
+	CreatorName  string
+	CreatorEmail string
+}
+
+func tokenAD(linkID string) string { return "access_links/" + linkID + "/token" }
+
+// LinkURL builds the public URL of a token from the configured base URL,
+// never from a request's Host header.
+func (s *Service) LinkURL(token string) string {
+	return strings.TrimRight(s.BaseURL, "/") + "/connect/" + token
+}
+
+// GenerateLink creates a single-use link for sourceKey in the member's
+// workspace and records the event. It returns the link with its URL.
+func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, sourceKey string) (*Link, error) {
+	if err := m.CanManageLinks(); err != nil {
+		return nil, err
+	}
+	sourceKey = strings.TrimSpace(sourceKey)
+	src := s.Sources.Get(sourceKey)
+	if sourceKey == "" {
+		return nil, &Error{Code: EINVALID, Message: "Choose a source for the link.", Fields: map[string]string{"source": "Choose a source."}}
+	}
+	if src == nil {
+		return nil, &Error{Code: EINVALID, Message: "That source does not exist.", Fields: map[string]string{"source": "Unknown source."}}
+	}
+	if !src.Configured() {
+		return nil, &Error{Code: EINVALID, Message: src.Name + " is not configured on this server yet.", Fields: map[string]string{"source": src.NotConfiguredReason()}}
+	}
+
+	token := secret.RandomToken(32) // 256 bits
+	now := s.now()
+	l := models.AccessLink{
+		ID:          NewID(),
+		WorkspaceID: m.Workspace.ID,
+		SourceKey:   src.Key,
+		TokenHash:   secret.HashToken(token),
+		CreatedBy:   actor.UserID,
+		CreatedAt:   now,
+		ExpiresAt:   now.Add(LinkLifetime),
+	}
+	sealed, err := s.Keys.Seal(token, tokenAD(l.ID))
+	if err != nil {
+		return nil, err
+	}
+	l.TokenSealed = sealed
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&l).Error; err != nil {
+			return err
+		}
+		return s.recordEvent(tx, &l, actor, EventCreated, map[string]any{"source": src.Key})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &Link{AccessLink: l, Status: StatusActive, URL: s.LinkURL(token), CreatorName: actor.Name}, nil
+}
+
+func (s *Service) recordEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ string, detail map[string]any) error {
+	d := "{}"
+	if len(detail) > 0 {
+		b, err := json.Marshal(detail)
+		if err != nil {
+			return err
+		}
+		d = string(b)
+	}
+	name := actor.Name
+	var actorID *string
+	if actor.UserID != "" {
+		id := actor.UserID
+		actorID = &id
+	} else if name == "" {
+		name = "invitee"
+	}
+	return tx.Create(&models.LinkEvent{
+		ID:          NewID(),
+		LinkID:      l.ID,
+		WorkspaceID: l.WorkspaceID,
+		Type:        typ,
+		ActorID:     actorID,
+		Actor:       name,
+		IP:          actor.IP,
+		UserAgent:   truncate(actor.UserAgent, 400),
+		Detail:      d,
+		CreatedAt:   s.now(),
+	}).Error
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// ListFilter selects links for the admin list.
+type ListFilter struct {
+	Status Status // empty for all statuses except deleted
+	Cursor string // from the previous page's NextCursor
+	Limit  int    // default and maximum 50
+}
+
+// PageSize is the number of links per page of the admin list.
+const PageSize = 50
+
+// LinkPage is one page of the admin list.
+type LinkPage struct {
+	Links      []Link
+	NextCursor string // empty on the last page
+}
+
+// ParseStatusFilter accepts the status names of the list filter; anything
+// else is an invalid error.
+func ParseStatusFilter(v string) (Status, error) {
+	switch Status(v) {
+	case "", "all":
+		return "", nil
+	case StatusActive, StatusUsed, StatusExpired:
+		return Status(v), nil
+	}
+	return "", Errorf(EINVALID, "Unknown status filter %q.", v)
+}
+
+func encodeCursor(t time.Time, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + "|" + id))
+}
+
+func decodeCursor(c string) (time.Time, string, error) {
+	bad := Errorf(EINVALID, "The page cursor is not valid; reload the list.")
+	raw, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	ts, id, ok := strings.Cut(string(raw), "|")
+	if !ok || !ValidID(id) {
+		return time.Time{}, "", bad
+	}
+	micros, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return time.Time{}, "", bad
+	}
+	return time.UnixMicro(micros).UTC(), id, nil
+}
+
+// ListLinks returns one page of the workspace's links, newest first, with
+// keyset pagination. It runs one query whatever the number of rows.
+func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilter) (*LinkPage, error) {
+	if f.Limit <= 0 || f.Limit > PageSize {
+		f.Limit = PageSize
+	}
+	now := s.now()
+	q := s.DB.WithContext(ctx).Table("access_links AS l").
+		Select("l.*, u.name AS creator_name, u.email AS creator_email").
+		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		Where("l.workspace_id = ? AND l.deleted_at IS NULL", workspaceID)
+	switch f.Status {
+	case StatusActive:
+		q = q.Where("l.used_at IS NULL AND l.expires_at > ?", now)
+	case StatusUsed:
+		q = q.Where("l.used_at IS NOT NULL")
+	case StatusExpired:
+		q = q.Where("l.used_at IS NULL AND l.expires_at <= ?", now)
+	}
+	if f.Cursor != "" {
+		t, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where("(l.created_at < ? OR (l.created_at = ? AND l.id < ?))", t, t, id)
+	}
+	var rows []Link
+	err := q.Order("l.created_at DESC, l.id DESC").Limit(f.Limit + 1).Scan(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	page := &LinkPage{}
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		last := rows[len(rows)-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+	}
+	for i := range rows {
+		s.decorate(&rows[i], now)
+	}
+	page.Links = rows
+	return page, nil
+}
+
+func (s *Service) decorate(l *Link, now time.Time) {
+	l.CreatedAt = l.CreatedAt.UTC()
+	l.ExpiresAt = l.ExpiresAt.UTC()
+	l.Status = StatusOf(&l.AccessLink, now)
+	if token, err := s.Keys.Open(l.TokenSealed, tokenAD(l.ID)); err == nil {
+		l.URL = s.LinkURL(token)
+	}
+}
+
+// GetLink returns one link of the workspace, deleted ones included. A link
+// of another workspace, or a malformed ID, is not found.
+func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Link, error) {
+	if !ValidID(linkID) {
+		return nil, Errorf(ENOTFOUND, "Link not found.")
+	}
+	var l Link
+	err := s.DB.WithContext(ctx).Table("access_links AS l").
+		Select("l.*, u.name AS creator_name, u.email AS creator_email").
+		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID).
+		Take(&l).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, Errorf(ENOTFOUND, "Link not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.decorate(&l, s.now())
+	return &l, nil
+}
+
+// DeleteLink soft-deletes a link of the member's workspace and records who
+// did it. Deleting an already deleted link succeeds and changes nothing.
+// Accounts connected through the link are not touched.
+func (s *Service) DeleteLink(ctx context.Context, m *Membership, actor Actor, linkID string) error {
+	if err := m.CanManageLinks(); err != nil {
+		return err
+	}
+	if !ValidID(linkID) {
+		return Errorf(ENOTFOUND, "Link not found.")
+	}
+	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var l models.AccessLink
+		err := tx.Where("id = ? AND workspace_id = ?", linkID, m.Workspace.ID).Take(&l).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return Errorf(ENOTFOUND, "Link not found.")
+		}
+		if err != nil {
+			return err
+		}
+		now := s.now()
+		res := tx.Model(&models.AccessLink{}).
+			Where("id = ? AND deleted_at IS NULL", l.ID).
+			Updates(map[string]any{"deleted_at": now, "deleted_by": actor.UserID})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil // already deleted: nothing to record
+		}
+		return s.recordEvent(tx, &l, actor, EventDeleted, nil)
+	})
+}
+

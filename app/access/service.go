@@ -1,0 +1,196 @@
+// Package access holds the business rules of accounts access requests:
+// who may manage links, generating, listing and deleting links, their
+// status, and the link history. Every method takes ctx first and opens its
+// own transaction where it writes more than one row.
+package access
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// LinkLifetime is how long a generated link stays usable.
+const LinkLifetime = 7 * 24 * time.Hour
+
+// Service implements the domain on one database.
+type Service struct {
+	DB      *gorm.DB
+	Keys    *secret.Keyring
+	Sources *sources.Catalog
+	// BaseURL builds the links shown to admins ("https://host/prefix").
+	BaseURL string
+	// Now is the clock; tests inject their own.
+	Now func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC().Truncate(time.Microsecond)
+	}
+	return time.Now().UTC().Truncate(time.Microsecond)
+}
+
+// NewID returns a random, non-sequential identifier for a row.
+func NewID() string { return uuid.NewString() }
+
+// ValidID reports whether s has the shape of an ID made by NewID, so that
+// malformed IDs answer 404 without reaching the database.
+func ValidID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	_, err := uuid.Parse(s)
+	return err == nil
+}
+
+// Actor is who performs an action, with the client's address and user
+// agent for the link history.
+type Actor struct {
+	UserID    string // empty for the invitee
+	Name      string
+	IP        string
+	UserAgent string
+}
+
+// Membership is what one user may do in one workspace.
+type Membership struct {
+	Workspace     models.Workspace
+	Organization  models.Organization
+	WorkspaceRole string // admin, editor, viewer, or "" for an organization owner without one
+	OrgRole       string // owner, member or ""
+}
+
+// PlanAllowsLinks reports whether the organization's plan includes access
+// links.
+func PlanAllowsLinks(plan string) bool {
+	switch plan {
+	case models.PlanActive, models.PlanPro, models.PlanAgency, models.PlanEnterprise:
+		return true
+	}
+	return false
+}
+
+// IsManager reports whether the role allows managing links: workspace admin
+// or organization owner.
+func (m *Membership) IsManager() bool {
+	return m.WorkspaceRole == models.WorkspaceRoleAdmin || m.OrgRole == models.OrgRoleOwner
+}
+
+// CanManageLinks returns nil when the user may generate and delete links,
+// or a forbidden error saying why not (plan first: even an owner cannot on
+// a plan without the feature).
+func (m *Membership) CanManageLinks() error {
+	if !m.IsManager() {
+		return Errorf(EFORBIDDEN, "Only workspace admins and organization owners can manage access links. Ask an admin of %s for help.", m.Workspace.Name)
+	}
+	if !PlanAllowsLinks(m.Organization.Plan) {
+		return Errorf(EFORBIDDEN, "Accounts access requests are not included in the %s plan. Upgrade to Pro to send access links.", PlanName(m.Organization.Plan))
+	}
+	return nil
+}
+
+// PlanName is the display name of a plan.
+func PlanName(plan string) string {
+	if plan == "" {
+		return "current"
+	}
+	return strings.ToUpper(plan[:1]) + plan[1:]
+}
+
+// Membership loads what userID may do in workspaceID. A workspace the user
+// has no role in answers not found, never forbidden, so IDs of other
+// customers' workspaces reveal nothing.
+func (s *Service) Membership(ctx context.Context, userID, workspaceID string) (*Membership, error) {
+	if !ValidID(workspaceID) {
+		return nil, Errorf(ENOTFOUND, "Workspace not found.")
+	}
+	var row struct {
+		models.Workspace
+		OrgName       string
+		OrgPlan       string
+		OrgCreatedAt  time.Time
+		WorkspaceRole *string
+		OrgRole       *string
+	}
+	err := s.DB.WithContext(ctx).Table("workspaces AS w").
+		Select(`w.id, w.organization_id, w.name, w.created_at,
+			o.name AS org_name, o.plan AS org_plan, o.created_at AS org_created_at,
+			wm.role AS workspace_role, om.role AS org_role`).
+		Joins("JOIN organizations o ON o.id = w.organization_id").
+		Joins("LEFT JOIN workspace_members wm ON wm.workspace_id = w.id AND wm.user_id = ?", userID).
+		Joins("LEFT JOIN organization_members om ON om.organization_id = w.organization_id AND om.user_id = ?", userID).
+		Where("w.id = ?", workspaceID).
+		Take(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, Errorf(ENOTFOUND, "Workspace not found.")
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := &Membership{
+		Workspace:    row.Workspace,
+		Organization: models.Organization{ID: row.OrganizationID, Name: row.OrgName, Plan: row.OrgPlan, CreatedAt: row.OrgCreatedAt},
+	}
+	if row.WorkspaceRole != nil {
+		m.WorkspaceRole = *row.WorkspaceRole
+	}
+	if row.OrgRole != nil {
+		m.OrgRole = *row.OrgRole
+	}
+	// Organization owners see every workspace of their organization;
+	// everyone else needs a role in the workspace itself.
+	if m.WorkspaceRole == "" && m.OrgRole != models.OrgRoleOwner {
+		return nil, Errorf(ENOTFOUND, "Workspace not found.")
+	}
+	return m, nil
+}
+
+// WorkspaceChoice is one entry of the workspace switcher.
+type WorkspaceChoice struct {
+	ID               string
+	Name             string
+	OrganizationName string
+}
+
+// Workspaces lists the workspaces a user can open, by organization then
+// name. The first one is where the user lands after signing in.
+func (s *Service) Workspaces(ctx context.Context, userID string) ([]WorkspaceChoice, error) {
+	var out []WorkspaceChoice
+	err := s.DB.WithContext(ctx).Table("workspaces AS w").
+		Select("w.id, w.name, o.name AS organization_name").
+		Joins("JOIN organizations o ON o.id = w.organization_id").
+		Where(`EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = w.id AND wm.user_id = ?)
+			OR EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = w.organization_id AND om.user_id = ? AND om.role = ?)`, userID, userID, models.OrgRoleOwner).
+		Order("o.name, w.name").
+		Scan(&out).Error
+	return out, err
+}
+
+// Clock returns the service's current time (the injected clock in tests).
+func (s *Service) Clock() time.Time { return s.now() }
+
+// VerifyKey refuses a key ring that cannot open the data already stored:
+// it opens the newest sealed link token, if any.
+func (s *Service) VerifyKey(ctx context.Context) error {
+	var l models.AccessLink
+	err := s.DB.WithContext(ctx).Select("id, token_sealed").Order("created_at DESC").Limit(1).Find(&l).Error
+	if err != nil {
+		return err
+	}
+	if l.ID == "" {
+		return nil
+	}
+	if _, err := s.Keys.Open(l.TokenSealed, tokenAD(l.ID)); err != nil {
+		return errors.New("APP_SECRET_KEY cannot open the data in this database: start with the key it was sealed with (a rotated-out key goes in APP_OLD_SECRET_KEYS)")
+	}
+	return nil
+}

@@ -1,0 +1,196 @@
+// Package config reads the application's settings from the environment and
+// validates them, reporting every problem at once.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/accessrequests/accessrequests/app/secret"
+)
+
+// Config is the validated configuration of one process.
+type Config struct {
+	Env          string // "development" or "production"
+	Port         string
+	DataDir      string
+	DatabaseURL  string // empty: SQLite under DataDir
+	BaseURL      *url.URL
+	SecretKey    []byte
+	OldKeys      [][]byte
+	DemoPassword string
+	SourcesFile  string
+	// TrustedProxies lists networks whose X-Forwarded-For is believed.
+	TrustedProxies []*net.IPNet
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+
+	// GeneratedKey is set when a development key was created on this start.
+	GeneratedKey bool
+}
+
+// Production reports whether APP_ENV=production.
+func (c *Config) Production() bool { return c.Env == "production" }
+
+// SQLitePath is the database file used when DatabaseURL is empty.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "accessrequests.db") }
+
+// Load reads the configuration from env (a getenv function, so tests pass
+// their own). Outside production a missing APP_SECRET_KEY is generated once
+// into DataDir/secret.key.
+func Load(getenv func(string) string) (*Config, error) {
+	c := &Config{
+		Env:          strings.ToLower(strings.TrimSpace(getenv("APP_ENV"))),
+		Port:         getenv("PORT"),
+		DataDir:      getenv("DATA_DIR"),
+		DatabaseURL:  strings.TrimSpace(getenv("DATABASE_URL")),
+		DemoPassword: getenv("DEMO_PASSWORD"),
+		SourcesFile:  getenv("SOURCES_FILE"),
+		LogLevel:     strings.ToLower(getenv("LOG_LEVEL")),
+	}
+	if c.Env == "" {
+		c.Env = "development"
+	}
+	if c.Port == "" {
+		c.Port = "8080"
+	}
+	if c.DataDir == "" {
+		c.DataDir = "./data"
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = "info"
+	}
+
+	var problems []error
+	if c.Env != "development" && c.Env != "production" && c.Env != "test" {
+		problems = append(problems, fmt.Errorf("APP_ENV must be development, test or production, not %q", c.Env))
+	}
+	if p, err := strconv.Atoi(c.Port); err != nil || p < 0 || p > 65535 {
+		problems = append(problems, fmt.Errorf("PORT must be a number from 0 to 65535, not %q", c.Port))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		problems = append(problems, fmt.Errorf("LOG_LEVEL must be debug, info, warn or error, not %q", c.LogLevel))
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		problems = append(problems, errors.New("DATABASE_URL must start with postgres:// (leave it empty for the embedded SQLite database)"))
+	}
+
+	base := getenv("APP_BASE_URL")
+	switch {
+	case base == "" && c.Production():
+		problems = append(problems, errors.New("APP_BASE_URL is required in production (for example https://access.example.com)"))
+	case base == "":
+		base = "http://localhost:" + c.Port
+	}
+	if base != "" {
+		u, err := url.Parse(strings.TrimRight(base, "/"))
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			problems = append(problems, fmt.Errorf("APP_BASE_URL must be an absolute http(s) URL without query, not %q", base))
+		} else {
+			c.BaseURL = u
+			if c.Production() && u.Scheme != "https" {
+				problems = append(problems, errors.New("APP_BASE_URL must use https in production"))
+			}
+		}
+	}
+
+	if raw := getenv("APP_SECRET_KEY"); raw != "" {
+		k, err := decodeKey(raw)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("APP_SECRET_KEY: %w", err))
+		}
+		c.SecretKey = k
+	} else if c.Production() {
+		problems = append(problems, errors.New("APP_SECRET_KEY is required in production (32 random bytes, base64: openssl rand -base64 32)"))
+	}
+	for i, raw := range strings.FieldsFunc(getenv("APP_OLD_SECRET_KEYS"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		k, err := decodeKey(raw)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("APP_OLD_SECRET_KEYS entry %d: %w", i+1, err))
+			continue
+		}
+		c.OldKeys = append(c.OldKeys, k)
+	}
+
+	for _, cidr := range strings.FieldsFunc(getenv("TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		if !strings.Contains(cidr, "/") {
+			if ip := net.ParseIP(cidr); ip != nil && ip.To4() != nil {
+				cidr += "/32"
+			} else {
+				cidr += "/128"
+			}
+		}
+		_, n, err := net.ParseCIDR(cidr)
+		if err != nil {
+			problems = append(problems, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or CIDR range", cidr))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, n)
+	}
+
+	if c.SourcesFile != "" {
+		if _, err := os.Stat(c.SourcesFile); err != nil {
+			problems = append(problems, fmt.Errorf("SOURCES_FILE %q cannot be read: %v", c.SourcesFile, err))
+		}
+	}
+
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	return c, nil
+}
+
+// EnsureDevKey loads or creates DataDir/secret.key when no key was given
+// (never in production, where Load already refused to start).
+func (c *Config) EnsureDevKey() error {
+	if c.SecretKey != nil {
+		return nil
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create DATA_DIR: %w", err)
+	}
+	path := filepath.Join(c.DataDir, "secret.key")
+	if b, err := os.ReadFile(path); err == nil {
+		k, err := decodeKey(strings.TrimSpace(string(b)))
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		c.SecretKey = k
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	k := make([]byte, secret.KeySize)
+	if _, err := rand.Read(k); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write development key: %w", err)
+	}
+	c.SecretKey = k
+	c.GeneratedKey = true
+	return nil
+}
+
+func decodeKey(s string) ([]byte, error) {
+	s = strings.TrimSpace(s)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		if k, err := enc.DecodeString(s); err == nil {
+			if len(k) != secret.KeySize {
+				return nil, fmt.Errorf("must decode to %d bytes, got %d", secret.KeySize, len(k))
+			}
+			return k, nil
+		}
+	}
+	return nil, errors.New("must be base64")
+}

@@ -1,0 +1,294 @@
+// Package testutil builds real databases, services and HTTP servers for
+// tests. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL
+// is set; each test gets its own database (SQLite file) or schema
+// (PostgreSQL), so tests never see each other's rows.
+package testutil
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/app/web"
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// Password is the password of every fixture user.
+const Password = "correct horse battery"
+
+// Dialect is "postgres" when DATABASE_URL is set, else "sqlite".
+func Dialect() string {
+	if os.Getenv("DATABASE_URL") != "" {
+		return db.Postgres
+	}
+	return db.SQLite
+}
+
+// OpenDB returns a migrated, empty database for one test.
+func OpenDB(tb testing.TB) *gorm.DB {
+	tb.Helper()
+	ctx := context.Background()
+	var gdb *gorm.DB
+	var err error
+	if base := os.Getenv("DATABASE_URL"); base != "" {
+		schema := "t_" + strings.ToLower(secret.RandomToken(9))
+		schema = strings.NewReplacer("-", "_").Replace(schema)
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			tb.Fatalf("connect to PostgreSQL at DATABASE_URL: %v", err)
+		}
+		if _, err := conn.Exec(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
+			tb.Fatalf("create schema: %v", err)
+		}
+		conn.Close(ctx)
+		tb.Cleanup(func() {
+			c, err := pgx.Connect(context.Background(), base)
+			if err == nil {
+				_, _ = c.Exec(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`)
+				c.Close(context.Background())
+			}
+		})
+		gdb, err = db.Open(withSearchPath(base, schema), "")
+		if err != nil {
+			tb.Fatal(err)
+		}
+	} else {
+		gdb, err = db.Open("", filepath.Join(tb.TempDir(), "test.db"))
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	tb.Cleanup(func() { db.SQL(gdb).Close() })
+	if err := db.Migrate(ctx, gdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		tb.Fatal(err)
+	}
+	return gdb
+}
+
+func withSearchPath(dsn, schema string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Clock is a settable clock for tests.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t.UTC()} }
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) {
+	c.mu.Lock()
+	c.t = t.UTC()
+	c.mu.Unlock()
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+
+// BaseURL is the base URL tests configure; links start with it.
+const BaseURL = "https://access.example.test"
+
+// Env is the environment tests load sources with: Google Ads configured,
+// the other real sources not.
+func Env(key string) string {
+	switch key {
+	case "SOURCE_GOOGLE_ADS_CLIENT_ID":
+		return "test-google-client"
+	case "SOURCE_GOOGLE_ADS_CLIENT_SECRET":
+		return "test-google-secret"
+	}
+	return ""
+}
+
+// NewService builds a service on gdb with a random key, the built-in
+// catalog (sandbox enabled) and the given clock (nil: real time).
+func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock) *access.Service {
+	tb.Helper()
+	key := make([]byte, secret.KeySize)
+	_, _ = rand.Read(key)
+	keys, err := secret.NewKeyring(key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cat, err := sources.Load(sources.Options{Getenv: Env, SandboxURL: BaseURL + "/sandbox"})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc := &access.Service{DB: gdb, Keys: keys, Sources: cat, BaseURL: BaseURL}
+	if clock != nil {
+		svc.Now = clock.Now
+	}
+	return svc
+}
+
+// Fixture is the set of organizations, workspaces and users most tests use.
+type Fixture struct {
+	Agency, Solo                models.Organization
+	Reporting, Internal, Main   models.Workspace
+	Owner, Admin, Member, Free  models.User
+	Support, Viewer, OtherAdmin models.User
+}
+
+// Seed creates the fixture: Acme Agency (Pro) with workspaces Client
+// reporting and Internal, Solo Shop (Free) with Main, and one user per role.
+func Seed(tb testing.TB, svc *access.Service) *Fixture {
+	tb.Helper()
+	ctx := context.Background()
+	users := []access.NewUser{
+		{Email: "owner@test.example", Name: "Olivia Owner", Organization: "Acme Agency", Plan: models.PlanPro, OrgRole: models.OrgRoleOwner},
+		{Email: "admin@test.example", Name: "Adam Admin", Organization: "Acme Agency", OrgRole: models.OrgRoleMember, Workspace: "Client reporting", WorkspaceRole: models.WorkspaceRoleAdmin},
+		{Email: "member@test.example", Name: "Mia Member", Organization: "Acme Agency", OrgRole: models.OrgRoleMember, Workspace: "Client reporting", WorkspaceRole: models.WorkspaceRoleEditor},
+		{Email: "viewer@test.example", Name: "Vic Viewer", Organization: "Acme Agency", OrgRole: models.OrgRoleMember, Workspace: "Client reporting", WorkspaceRole: models.WorkspaceRoleViewer},
+		{Email: "other@test.example", Name: "Ines Internal", Organization: "Acme Agency", OrgRole: models.OrgRoleMember, Workspace: "Internal", WorkspaceRole: models.WorkspaceRoleAdmin},
+		{Email: "support@test.example", Name: "Sam Support", Support: true},
+		{Email: "free@test.example", Name: "Fred Free", Organization: "Solo Shop", Plan: models.PlanFree, OrgRole: models.OrgRoleOwner, Workspace: "Main", WorkspaceRole: models.WorkspaceRoleAdmin},
+	}
+	out := make([]models.User, len(users))
+	for i, u := range users {
+		u.Password = Password
+		created, err := svc.CreateUser(ctx, u)
+		if err != nil {
+			tb.Fatalf("seed %s: %v", u.Email, err)
+		}
+		out[i] = *created
+	}
+	f := &Fixture{Owner: out[0], Admin: out[1], Member: out[2], Viewer: out[3], OtherAdmin: out[4], Support: out[5], Free: out[6]}
+	must := func(err error) {
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	must(svc.DB.Where("name = ?", "Acme Agency").Take(&f.Agency).Error)
+	must(svc.DB.Where("name = ?", "Solo Shop").Take(&f.Solo).Error)
+	must(svc.DB.Where("name = ?", "Client reporting").Take(&f.Reporting).Error)
+	must(svc.DB.Where("name = ?", "Internal").Take(&f.Internal).Error)
+	must(svc.DB.Where("name = ?", "Main").Take(&f.Main).Error)
+	return f
+}
+
+// Member returns userID's membership in workspaceID, failing the test if
+// there is none.
+func Member(tb testing.TB, svc *access.Service, userID, workspaceID string) *access.Membership {
+	tb.Helper()
+	m, err := svc.Membership(context.Background(), userID, workspaceID)
+	if err != nil {
+		tb.Fatalf("membership: %v", err)
+	}
+	return m
+}
+
+// Server runs the real HTTP handler on a local listener.
+type Server struct {
+	*httptest.Server
+	Web *web.Server
+	Svc *access.Service
+}
+
+// NewServer starts the application's handler for svc.
+func NewServer(tb testing.TB, svc *access.Service) *Server {
+	tb.Helper()
+	base, _ := url.Parse(BaseURL)
+	h := web.New(web.Options{
+		Service: svc,
+		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
+		BaseURL: base,
+		Ready:   func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+	})
+	ts := httptest.NewServer(h)
+	tb.Cleanup(ts.Close)
+	return &Server{Server: ts, Web: h, Svc: svc}
+}
+
+// Client returns an HTTP client with a cookie jar that does not follow
+// redirects, so tests see each 303.
+func (s *Server) Client() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{
+		Jar:           jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Timeout:       30 * time.Second,
+	}
+}
+
+// Login signs email in and returns its client.
+func (s *Server) Login(tb testing.TB, email string) *http.Client {
+	tb.Helper()
+	c := s.Client()
+	res, err := c.PostForm(s.URL+"/login", url.Values{"email": {email}, "password": {Password}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther {
+		tb.Fatalf("login %s: status %d", email, res.StatusCode)
+	}
+	return c
+}
+
+// Do sends a request with an optional form body and returns the status and
+// the body.
+func Do(tb testing.TB, c *http.Client, method, target string, form url.Values, header ...string) (*http.Response, string) {
+	tb.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, target, body)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res, string(b)
+}
+
+// LinksURL is the access requests page of a workspace on s.
+func (s *Server) LinksURL(workspaceID string) string {
+	return fmt.Sprintf("%s/w/%s/sources/access-requests", s.URL, workspaceID)
+}

@@ -1,0 +1,222 @@
+// Command app serves Accounts access requests, applies migrations, and
+// manages users.
+//
+//	app [serve]       serve HTTP on $PORT (default 8080)
+//	app migrate       apply pending migrations and exit
+//	app user add ...  create a user (see app user add -h)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/config"
+	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/seed"
+	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/app/web"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// run is the whole program, with its environment passed in so tests can
+// drive it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, log)
+	case "migrate":
+		gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath())
+		if err != nil {
+			return err
+		}
+		defer db.SQL(gdb).Close()
+		return db.Migrate(ctx, gdb, log)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return errors.New("usage: app user add -email E -name N [-password P | password on stdin] [-org O -org-role owner|member [-plan P]] [-workspace W -role admin|editor|viewer] [-support]")
+		}
+		return userAdd(ctx, cfg, log, args[1:], stdin, stdout)
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, "usage: app [serve | migrate | user add ...]")
+		return nil
+	}
+	return fmt.Errorf("unknown command %q: use serve, migrate or user add", cmd)
+}
+
+// open connects to the database, migrates it and builds the domain service.
+func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Service, error) {
+	if err := cfg.EnsureDevKey(); err != nil {
+		return nil, err
+	}
+	keys, err := secret.NewKeyring(cfg.SecretKey, cfg.OldKeys...)
+	if err != nil {
+		return nil, err
+	}
+	sandboxURL := ""
+	if !cfg.Production() {
+		sandboxURL = cfg.BaseURL.String() + "/sandbox"
+	}
+	catalog, err := sources.Load(sources.Options{File: cfg.SourcesFile, SandboxURL: sandboxURL})
+	if err != nil {
+		return nil, err
+	}
+	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath())
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx, gdb, log); err != nil {
+		db.SQL(gdb).Close()
+		return nil, err
+	}
+	svc := &access.Service{DB: gdb, Keys: keys, Sources: catalog, BaseURL: cfg.BaseURL.String()}
+	if err := svc.VerifyKey(ctx); err != nil {
+		db.SQL(gdb).Close()
+		return nil, err
+	}
+	return svc, nil
+}
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	svc, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.SQL(svc.DB).Close()
+	if cfg.GeneratedKey {
+		log.Warn("generated a development key; set APP_SECRET_KEY in production", "file", cfg.DataDir+"/secret.key")
+	}
+	if !cfg.Production() {
+		password := cfg.DemoPassword
+		if password == "" {
+			password = secret.RandomToken(12)
+		}
+		seeded, err := seed.Demo(ctx, svc, password)
+		if err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		if seeded {
+			emails := make([]string, len(seed.DemoUsers))
+			for i, u := range seed.DemoUsers {
+				emails[i] = u.Email
+			}
+			log.Info("demo data created: sign in at "+cfg.BaseURL.String()+"/login",
+				"users", strings.Join(emails, ", "), "password", password)
+		}
+	}
+
+	handler := web.New(web.Options{
+		Service:        svc,
+		Log:            log,
+		BaseURL:        cfg.BaseURL,
+		Production:     cfg.Production(),
+		TrustedProxies: cfg.TrustedProxies,
+		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+	})
+	srv := &http.Server{
+		Addr:              ":" + cfg.Port,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+	}
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		return err
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "database", map[bool]string{true: "postgres", false: "sqlite"}[cfg.DatabaseURL != ""])
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	var n access.NewUser
+	fs.StringVar(&n.Email, "email", "", "email address (required)")
+	fs.StringVar(&n.Name, "name", "", "display name (required)")
+	fs.StringVar(&n.Password, "password", "", "password; omit to read it from stdin")
+	fs.StringVar(&n.Organization, "org", "", "organization name (created if missing)")
+	fs.StringVar(&n.Plan, "plan", "", "plan of a new organization: free, active, pro, agency, enterprise (default pro)")
+	fs.StringVar(&n.OrgRole, "org-role", "member", "organization role: owner or member")
+	fs.StringVar(&n.Workspace, "workspace", "", "workspace name in the organization (created if missing)")
+	fs.StringVar(&n.WorkspaceRole, "role", "", "workspace role: admin, editor or viewer")
+	fs.BoolVar(&n.Support, "support", false, "make the user support staff")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if n.Password == "" {
+		b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+		if err != nil {
+			return err
+		}
+		n.Password = strings.TrimRight(string(b), "\r\n")
+	}
+	if n.Organization == "" {
+		n.OrgRole = ""
+	}
+	svc, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.SQL(svc.DB).Close()
+	u, err := svc.CreateUser(ctx, n)
+	if err != nil {
+		var de *access.Error
+		if errors.As(err, &de) && len(de.Fields) > 0 {
+			var lines []string
+			for f, m := range de.Fields {
+				lines = append(lines, "  -"+f+": "+m)
+			}
+			return fmt.Errorf("%s\n%s", de.Message, strings.Join(lines, "\n"))
+		}
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %s (%s)\n", u.Email, u.ID)
+	return nil
+}

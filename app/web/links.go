@@ -1,0 +1,158 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/views"
+)
+
+// listLinks is GET /w/{workspace}/sources/access-requests. Members who
+// cannot manage links see why instead of the list.
+func (s *Server) listLinks(c echo.Context) error {
+	m := currentMember(c)
+	v := &views.LinksView{Catalog: s.svc.Sources, Gate: m.CanManageLinks(), Plan: m.Organization.Plan}
+	p, err := s.page(c, "Accounts access requests", "links")
+	if err != nil {
+		return err
+	}
+	if v.Gate != nil {
+		return render(c, http.StatusOK, views.LinksPage(p, v))
+	}
+	status, err := access.ParseStatusFilter(c.QueryParam("status"))
+	if err != nil {
+		return err
+	}
+	v.Status = status
+	v.Links, err = s.svc.ListLinks(c.Request().Context(), m.Workspace.ID, access.ListFilter{Status: status, Cursor: c.QueryParam("cursor")})
+	if err != nil {
+		return err
+	}
+	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
+		return render(c, http.StatusOK, views.LinkRows(p, v))
+	}
+	return render(c, http.StatusOK, views.LinksPage(p, v))
+}
+
+// newLinkForm is GET /w/{workspace}/sources/access-requests/new: the
+// generate dialog (htmx) or the same form as a page.
+func (s *Server) newLinkForm(c echo.Context) error {
+	p, err := s.page(c, "Generate an access link", "links")
+	if err != nil {
+		return err
+	}
+	f := views.GenerateForm{Catalog: s.svc.Sources, Selected: c.QueryParam("source")}
+	if isHTMX(c) {
+		return render(c, http.StatusOK, views.GenerateDialog(p, f))
+	}
+	return render(c, http.StatusOK, views.GeneratePage(p, f))
+}
+
+// generateLink is POST /w/{workspace}/sources/access-requests.
+func (s *Server) generateLink(c echo.Context) error {
+	m := currentMember(c)
+	source := c.FormValue("source")
+	l, err := s.svc.GenerateLink(c.Request().Context(), m, actor(c), source)
+	if access.ErrorCode(err) == access.EINVALID {
+		p, perr := s.page(c, "Generate an access link", "links")
+		if perr != nil {
+			return perr
+		}
+		f := views.GenerateForm{Catalog: s.svc.Sources, Selected: source, Error: access.ErrorMessage(err)}
+		var comp templ.Component = views.GeneratePage(p, f)
+		if isHTMX(c) {
+			comp = views.GenerateDialog(p, f)
+		}
+		return render(c, http.StatusUnprocessableEntity, comp)
+	}
+	if err != nil {
+		return err
+	}
+	p, err := s.page(c, "Access link ready", "links")
+	if err != nil {
+		return err
+	}
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Trigger", "links-changed")
+		return render(c, http.StatusCreated, views.GeneratedDialog(p, s.svc.Sources, l))
+	}
+	return c.Redirect(http.StatusSeeOther, p.LinksURL()+"/"+l.ID+"?created=1")
+}
+
+// showLink is GET /w/{workspace}/sources/access-requests/{link}.
+func (s *Server) showLink(c echo.Context) error {
+	m := currentMember(c)
+	l, err := s.svc.GetLink(c.Request().Context(), m.Workspace.ID, c.Param("link"))
+	if err != nil {
+		return err
+	}
+	events, err := s.svc.Events(c.Request().Context(), l.ID)
+	if err != nil {
+		return err
+	}
+	account, err := s.svc.LinkAccount(c.Request().Context(), l)
+	if err != nil {
+		return err
+	}
+	p, err := s.page(c, "Access link", "links")
+	if err != nil {
+		return err
+	}
+	v := &views.LinkDetailView{Link: l, Catalog: s.svc.Sources, Events: events, Account: account,
+		Created: c.QueryParam("created") == "1" && l.Status == access.StatusActive}
+	return render(c, http.StatusOK, views.LinkDetailPage(p, v))
+}
+
+// confirmDeleteLink is GET /w/{workspace}/sources/access-requests/{link}/delete,
+// the confirmation page for browsers without JavaScript.
+func (s *Server) confirmDeleteLink(c echo.Context) error {
+	m := currentMember(c)
+	l, err := s.svc.GetLink(c.Request().Context(), m.Workspace.ID, c.Param("link"))
+	if err != nil {
+		return err
+	}
+	p, err := s.page(c, "Delete link", "links")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.DeletePage(p, s.svc.Sources, l))
+}
+
+// deleteMessage is shown after every deletion.
+const deleteMessage = "Link deleted. Accounts already connected through this link stay connected."
+
+// deleteLink is DELETE /w/{workspace}/sources/access-requests/{link} (htmx
+// removes the row) and POST .../{link}/delete (redirects back).
+func (s *Server) deleteLink(c echo.Context) error {
+	m := currentMember(c)
+	if err := s.svc.DeleteLink(c.Request().Context(), m, actor(c), c.Param("link")); err != nil {
+		return err
+	}
+	if isHTMX(c) {
+		b, _ := json.Marshal(map[string]any{"toast": map[string]string{"message": deleteMessage, "kind": "success"}})
+		c.Response().Header().Set("HX-Trigger", string(b))
+		return c.HTML(http.StatusOK, "")
+	}
+	if err := s.flash(c, deleteMessage); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/w/"+m.Workspace.ID+"/sources/access-requests")
+}
+
+// accounts is GET /w/{workspace}/sources.
+func (s *Server) accounts(c echo.Context) error {
+	m := currentMember(c)
+	list, err := s.svc.Accounts(c.Request().Context(), m.Workspace.ID)
+	if err != nil {
+		return err
+	}
+	p, err := s.page(c, "Connected accounts", "accounts")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.AccountsPage(p, s.svc.Sources, list))
+}

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/models"
+)
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	memberKey
+	nonceKey
+)
+
+func withValue(c echo.Context, key ctxKey, v any) {
+	c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), key, v)))
+}
+
+// currentUser is the signed-in user, or nil.
+func currentUser(c echo.Context) *models.User {
+	u, _ := c.Request().Context().Value(userKey).(*models.User)
+	return u
+}
+
+// currentMember is the user's membership in the workspace of the URL, or nil.
+func currentMember(c echo.Context) *access.Membership {
+	m, _ := c.Request().Context().Value(memberKey).(*access.Membership)
+	return m
+}
+
+// actor describes the signed-in user for the link history.
+func actor(c echo.Context) access.Actor {
+	a := access.Actor{IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
+	if u := currentUser(c); u != nil {
+		a.UserID, a.Name = u.ID, u.Name
+	}
+	return a
+}
+
+func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
+	s.log.Error("panic", "route", c.Path(), "err", err, "stack", string(stack))
+	return err
+}
+
+// observe logs each request by its route pattern (never the raw path, which
+// can carry a link token) and records metrics.
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		d := time.Since(start)
+		s.metrics.observe(c.Request().Method, route, status, d)
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		if route != "/healthz" && route != "/readyz" && route != "/metrics" && route != "/static/*" {
+			s.log.Log(c.Request().Context(), level, "request",
+				"method", c.Request().Method, "route", route, "status", status,
+				"duration_ms", d.Milliseconds(), "ip", c.RealIP())
+		}
+		return nil
+	}
+}
+
+// securityHeaders sets the headers every response carries, with a fresh
+// CSP nonce per request.
+func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		b := make([]byte, 18)
+		_, _ = rand.Read(b)
+		nonce := base64.RawStdEncoding.EncodeToString(b)
+		r := c.Request()
+		c.SetRequest(r.WithContext(templ.WithNonce(r.Context(), nonce)))
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+nonce+"'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("Cache-Control", "no-store")
+		if s.production {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		return next(c)
+	}
+}
+
+// crossOrigin refuses cross-site unsafe requests (Fetch Metadata and
+// Origin), so forms need no tokens and htmx carries nothing extra.
+func (s *Server) crossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	cop := http.NewCrossOriginProtection()
+	return func(c echo.Context) error {
+		if err := cop.Check(c.Request()); err != nil {
+			return access.Errorf(access.EFORBIDDEN, "This request came from another site and was refused. Reload the page and try again.")
+		}
+		return next(c)
+	}
+}
+
+// loadSession puts the signed-in user, if any, into the request context.
+func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		sess, _ := s.sessions.Get(c.Request(), s.cookieName)
+		uid, _ := sess.Values["uid"].(string)
+		if uid == "" {
+			return next(c)
+		}
+		u, err := s.svc.User(c.Request().Context(), uid)
+		if access.ErrorCode(err) == access.ENOTFOUND {
+			return next(c) // the account was removed; treat as signed out
+		}
+		if err != nil {
+			return err
+		}
+		withValue(c, userKey, u)
+		return next(c)
+	}
+}
+
+// requireUser sends visitors who are not signed in to /login.
+func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if currentUser(c) == nil {
+			if c.Request().Header.Get("HX-Request") == "true" {
+				c.Response().Header().Set("HX-Redirect", "/login")
+				return c.NoContent(http.StatusUnauthorized)
+			}
+			return c.Redirect(http.StatusSeeOther, "/login")
+		}
+		return next(c)
+	}
+}
+
+// requireWorkspace loads the user's membership in the workspace of the URL;
+// a workspace the user cannot see is not found.
+func (s *Server) requireWorkspace(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		m, err := s.svc.Membership(c.Request().Context(), currentUser(c).ID, c.Param("workspace"))
+		if err != nil {
+			return err
+		}
+		withValue(c, memberKey, m)
+		return next(c)
+	}
+}
+
+// requireManager lets through workspace admins and organization owners on a
+// plan that includes access links.
+func (s *Server) requireManager(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := currentMember(c).CanManageLinks(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
+// retryAfter sets Retry-After in whole seconds.
+func retryAfter(c echo.Context, d time.Duration) {
+	secs := int(d.Seconds() + 0.999)
+	if secs < 1 {
+		secs = 1
+	}
+	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+}

@@ -1,0 +1,58 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/accessrequests/accessrequests/views"
+)
+
+// render writes a component after rendering it into a buffer, so a render
+// error never sends half a page.
+func render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// isHTMX reports whether the request came from htmx (and not a boosted
+// full-page navigation).
+func isHTMX(c echo.Context) bool {
+	h := c.Request().Header
+	return h.Get("HX-Request") == "true" && h.Get("HX-Boosted") != "true"
+}
+
+// page builds the per-request page data.
+func (s *Server) page(c echo.Context, title, active string) (*views.Page, error) {
+	p := &views.Page{
+		Title:      title,
+		User:       currentUser(c),
+		Member:     currentMember(c),
+		Active:     active,
+		Now:        s.svc.Clock(),
+		Production: s.production,
+	}
+	if p.User != nil && !isHTMX(c) {
+		ws, err := s.svc.Workspaces(c.Request().Context(), p.User.ID)
+		if err != nil {
+			return nil, err
+		}
+		p.Workspaces = ws
+		p.Flash = s.popFlash(c)
+	}
+	return p, nil
+}
+
+// redirect answers a form post: 303 for browsers, HX-Redirect for htmx.
+func redirect(c echo.Context, to string) error {
+	if isHTMX(c) {
+		c.Response().Header().Set("HX-Redirect", to)
+		return c.NoContent(http.StatusNoContent)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}

@@ -1,0 +1,119 @@
+// Package models holds the GORM structs that mirror the tables in
+// migrations/ and the queries on them. It imports nothing of the web layer.
+package models
+
+import "time"
+
+// Plans an organization can be on.
+const (
+	PlanFree       = "free"
+	PlanActive     = "active"
+	PlanPro        = "pro"
+	PlanAgency     = "agency"
+	PlanEnterprise = "enterprise"
+)
+
+// Organization roles.
+const (
+	OrgRoleOwner  = "owner"
+	OrgRoleMember = "member"
+)
+
+// Workspace roles.
+const (
+	WorkspaceRoleAdmin  = "admin"
+	WorkspaceRoleEditor = "editor"
+	WorkspaceRoleViewer = "viewer"
+)
+
+// Organization is a customer account; its plan gates features.
+type Organization struct {
+	ID        string
+	Name      string
+	Plan      string
+	CreatedAt time.Time
+}
+
+// User signs in with an email and password. Support staff have IsSupport.
+type User struct {
+	ID           string
+	Email        string
+	Name         string
+	PasswordHash string
+	IsSupport    bool
+	CreatedAt    time.Time
+}
+
+// OrganizationMember gives a user a role in an organization.
+type OrganizationMember struct {
+	OrganizationID string `gorm:"primaryKey"`
+	UserID         string `gorm:"primaryKey"`
+	Role           string
+	CreatedAt      time.Time
+}
+
+// Workspace belongs to an organization and holds links and accounts.
+type Workspace struct {
+	ID             string
+	OrganizationID string
+	Name           string
+	CreatedAt      time.Time
+}
+
+// WorkspaceMember gives a user a role in a workspace.
+type WorkspaceMember struct {
+	WorkspaceID string `gorm:"primaryKey"`
+	UserID      string `gorm:"primaryKey"`
+	Role        string
+	CreatedAt   time.Time
+}
+
+// AccessLink is a single-use invitation to connect one source. Its status is
+// derived from the timestamps, never stored.
+type AccessLink struct {
+	ID                 string
+	WorkspaceID        string
+	SourceKey          string
+	TokenHash          string
+	TokenSealed        string
+	CreatedBy          string
+	CreatedAt          time.Time
+	ExpiresAt          time.Time
+	UsedAt             *time.Time
+	DeletedAt          *time.Time
+	DeletedBy          *string
+	ConnectedAccountID *string
+}
+
+// ConnectedAccount is an external account authorized into a workspace.
+type ConnectedAccount struct {
+	ID                 string
+	WorkspaceID        string
+	SourceKey          string
+	ExternalID         string
+	DisplayName        string
+	Email              string
+	Scopes             string
+	Extra              string
+	AccessTokenSealed  string
+	RefreshTokenSealed string
+	TokenExpiresAt     *time.Time
+	LinkID             *string
+	Status             string
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// LinkEvent is one step in a link's history.
+type LinkEvent struct {
+	ID          string
+	LinkID      string
+	WorkspaceID string
+	Type        string
+	ActorID     *string
+	Actor       string
+	IP          string
+	UserAgent   string
+	Detail      string
+	CreatedAt   time.Time
+}

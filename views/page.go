@@ -1,0 +1,140 @@
+// Package views holds the templ components of every page: the layout, the
+// pages, and small parts (badge, button, dialog, toast).
+package views
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/models"
+	"github.com/accessrequests/accessrequests/static"
+)
+
+// Page is the per-request data every page needs.
+type Page struct {
+	Title      string
+	User       *models.User
+	Workspaces []access.WorkspaceChoice
+	Member     *access.Membership // the current workspace, nil outside one
+	Flash      string
+	Active     string    // menu item: "accounts", "links", "support"
+	Now        time.Time // for relative times
+	Production bool
+}
+
+// WorkspaceURL returns a path inside the current workspace.
+func (p *Page) WorkspaceURL(rest string) string {
+	if p.Member == nil {
+		return "/"
+	}
+	return "/w/" + p.Member.Workspace.ID + rest
+}
+
+// LinksURL is the path of the access requests page.
+func (p *Page) LinksURL() string { return p.WorkspaceURL("/sources/access-requests") }
+
+// Asset is the hashed URL of a static file.
+func Asset(name string) string { return static.Path(name) }
+
+// LogoURL is the URL of a source's logo: a static file or an https URL.
+func LogoURL(src *sources.Source) string {
+	if src == nil {
+		return static.Path("logos/generic.svg")
+	}
+	if len(src.Logo) > 8 && src.Logo[:8] == "https://" {
+		return src.Logo
+	}
+	if static.Has(src.Logo) {
+		return static.Path(src.Logo)
+	}
+	return static.Path("logos/generic.svg")
+}
+
+// Date formats a time as "Dec 4, 2026".
+func Date(t time.Time) string { return t.UTC().Format("Jan 2, 2006") }
+
+// DateTime formats a time as "Dec 4, 2026, 14:05 UTC".
+func DateTime(t time.Time) string { return t.UTC().Format("Jan 2, 2006, 15:04 UTC") }
+
+// ISO formats a time for <time datetime>.
+func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// Relative describes t relative to now: "in 6 days", "3 hours ago".
+func Relative(t, now time.Time) string {
+	d := t.Sub(now)
+	future := d > 0
+	d = time.Duration(math.Abs(float64(d)))
+	var s string
+	switch {
+	case d < time.Minute:
+		if future {
+			return "in less than a minute"
+		}
+		return "just now"
+	case d < time.Hour:
+		s = plural(int(d/time.Minute), "minute")
+	case d < 48*time.Hour:
+		s = plural(int(d/time.Hour), "hour")
+	default:
+		s = plural(int(d/(24*time.Hour)), "day")
+	}
+	if future {
+		return "in " + s
+	}
+	return s + " ago"
+}
+
+func plural(n int, unit string) string {
+	if n == 1 {
+		return "1 " + unit
+	}
+	return fmt.Sprintf("%d %ss", n, unit)
+}
+
+// StatusLabel is the badge text of a status.
+func StatusLabel(s access.Status) string {
+	switch s {
+	case access.StatusActive:
+		return "Active"
+	case access.StatusUsed:
+		return "Used"
+	case access.StatusExpired:
+		return "Expired"
+	case access.StatusDeleted:
+		return "Deleted"
+	}
+	return string(s)
+}
+
+// StatusClass is the badge style of a status.
+func StatusClass(s access.Status) string {
+	switch s {
+	case access.StatusActive:
+		return "badge badge-green"
+	case access.StatusUsed:
+		return "badge badge-blue"
+	case access.StatusExpired:
+		return "badge badge-amber"
+	}
+	return "badge badge-gray"
+}
+
+// Initials are up to two letters of a name, for avatars.
+func Initials(name string) string {
+	out := []rune{}
+	prevSpace := true
+	for _, r := range name {
+		if r == ' ' {
+			prevSpace = true
+			continue
+		}
+		if prevSpace && len(out) < 2 {
+			out = append(out, r)
+		}
+		prevSpace = false
+	}
+	return string(out)
+}
