@@ -304,4 +304,3 @@ func (s *Service) DeleteLink(ctx context.Context, m *Membership, actor Actor, li
 		return s.recordEvent(tx, &l, actor, EventDeleted, nil)
 	})
 }
-
