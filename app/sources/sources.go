@@ -24,6 +24,9 @@ type Scope struct {
 	Title       string `yaml:"title"`
 	Description string `yaml:"description"`
 	Access      string `yaml:"access"` // read or write
+	// Optional scopes may be refused by the account owner without failing
+	// the connection.
+	Optional bool `yaml:"optional"`
 }
 
 // Identity says how to name the connected account.
@@ -37,22 +40,46 @@ type Identity struct {
 
 // Source is one entry of the catalog.
 type Source struct {
-	Key        string            `yaml:"key"`
-	Name       string            `yaml:"name"`
-	Category   string            `yaml:"category"`
-	Logo       string            `yaml:"logo"`
-	AuthURL    string            `yaml:"auth_url"`
-	TokenURL   string            `yaml:"token_url"`
-	Issuer     string            `yaml:"issuer"`
-	PKCE       *bool             `yaml:"pkce"`
-	AuthParams map[string]string `yaml:"auth_params"`
-	Scopes     []Scope           `yaml:"scopes"`
-	Identity   Identity          `yaml:"identity"`
-	Sandbox    bool              `yaml:"sandbox"`
+	Key      string `yaml:"key"`
+	Name     string `yaml:"name"`
+	Category string `yaml:"category"`
+	Logo     string `yaml:"logo"`
+	AuthURL  string `yaml:"auth_url"`
+	TokenURL string `yaml:"token_url"`
+	Issuer   string `yaml:"issuer"`
+	JWKSURL  string `yaml:"jwks_url"`
+	// ScopeSeparator is " " (RFC 6749) unless the provider wants ",".
+	ScopeSeparator string            `yaml:"scope_separator"`
+	Quirks         []string          `yaml:"quirks"`
+	PKCE           *bool             `yaml:"pkce"`
+	AuthParams     map[string]string `yaml:"auth_params"`
+	Scopes         []Scope           `yaml:"scopes"`
+	Identity       Identity          `yaml:"identity"`
+	Sandbox        bool              `yaml:"sandbox"`
 
 	// ClientID and ClientSecret come from the environment, never from YAML.
 	ClientID     string `yaml:"-"`
 	ClientSecret string `yaml:"-"`
+}
+
+// Provider quirks a source can name in its quirks list.
+const (
+	QuirkShopifyHMAC       = "shopify"             // shop domain input, hmac on the callback
+	QuirkFacebookLongLived = "facebook_long_lived" // trade for a long-lived token
+	QuirkQuickBooksRealm   = "quickbooks_realm"    // keep realmId from the callback
+	QuirkXeroTenants       = "xero_tenants"        // read the tenant list after connecting
+)
+
+var knownQuirks = map[string]bool{QuirkShopifyHMAC: true, QuirkFacebookLongLived: true, QuirkQuickBooksRealm: true, QuirkXeroTenants: true}
+
+// Has reports whether the source has a quirk.
+func (s *Source) Has(quirk string) bool {
+	for _, q := range s.Quirks {
+		if q == quirk {
+			return true
+		}
+	}
+	return false
 }
 
 // UsesPKCE reports whether the flow sends a PKCE challenge (default true).
@@ -99,6 +126,8 @@ type Options struct {
 	// Sandbox enables the sandbox source (outside production only) with the
 	// base URL of its authorization server.
 	SandboxURL string
+	// SandboxSecret is the sandbox client's secret.
+	SandboxSecret string
 }
 
 // SandboxClientID is the client the sandbox authorization server knows.
@@ -159,7 +188,10 @@ func Load(opt Options) (*Catalog, error) {
 			s.AuthURL = strings.ReplaceAll(s.AuthURL, "{sandbox}", opt.SandboxURL)
 			s.TokenURL = strings.ReplaceAll(s.TokenURL, "{sandbox}", opt.SandboxURL)
 			s.Issuer = opt.SandboxURL
+			s.JWKSURL = strings.ReplaceAll(s.JWKSURL, "{sandbox}", opt.SandboxURL)
+			s.Identity.UserinfoURL = strings.ReplaceAll(s.Identity.UserinfoURL, "{sandbox}", opt.SandboxURL)
 			s.ClientID = SandboxClientID
+			s.ClientSecret = opt.SandboxSecret
 		} else {
 			env := "SOURCE_" + strings.ToUpper(s.Key)
 			s.ClientID = strings.TrimSpace(opt.Getenv(env + "_CLIENT_ID"))
@@ -221,6 +253,19 @@ func (s *Source) validate() error {
 	}
 	if !s.Identity.IDToken && s.Identity.UserinfoURL == "" {
 		problems = append(problems, "identity needs userinfo_url or id_token: true")
+	}
+	if s.Identity.IDToken && (s.Issuer == "" || s.JWKSURL == "") {
+		problems = append(problems, "identity with id_token: true needs issuer and jwks_url")
+	}
+	switch s.ScopeSeparator {
+	case "", " ", ",":
+	default:
+		problems = append(problems, "scope_separator must be a space or a comma")
+	}
+	for _, q := range s.Quirks {
+		if !knownQuirks[q] {
+			problems = append(problems, fmt.Sprintf("unknown quirk %q", q))
+		}
 	}
 	if s.Identity.IDField == "" {
 		problems = append(problems, "identity.id_field is required")

@@ -29,6 +29,18 @@ func (s *Server) routes() {
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
 
+	// The invitee: public, rate limited, never cached, no referrer.
+	pub := e.Group("", s.limitPublic, noStore)
+	pub.GET("/connect/:token", s.consent)
+	pub.POST("/connect/:token/start", s.startFlow)
+	pub.POST("/connect/:token/decline", s.declineLink)
+	pub.GET("/oauth/callback", s.callback)
+
+	// The sandbox provider, outside production only.
+	if s.sandbox != nil {
+		e.Any("/sandbox/*", echo.WrapHandler(s.sandbox))
+	}
+
 	// Workspace members.
 	w := e.Group("/w/:workspace", s.requireUser, s.requireWorkspace)
 	w.GET("/sources", s.accounts)

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/connect"
 )
 
 // Options configure a Server.
@@ -29,8 +30,11 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Registry receives the HTTP metrics; nil makes a private one.
 	Registry *prometheus.Registry
-	// Extra mounts more routes (the sandbox provider) on the same echo.
-	Extra func(e *echo.Echo)
+	// Connect is the OAuth client; nil builds one whose redirect URI is
+	// BaseURL + "/oauth/callback".
+	Connect *connect.Client
+	// Sandbox, when set, is the sandbox provider served under /sandbox/.
+	Sandbox http.Handler
 }
 
 // Server serves the application.
@@ -44,6 +48,9 @@ type Server struct {
 	cookieName string
 	loginIP    *limiter
 	loginEmail *limiter
+	publicIP   *limiter
+	connect    *connect.Client
+	sandbox    http.Handler
 	metrics    *metrics
 	registry   *prometheus.Registry
 	echo       *echo.Echo
@@ -60,6 +67,12 @@ func New(o Options) *Server {
 		loginIP:    newLimiter(20, time.Minute),
 		loginEmail: newLimiter(10, 15*time.Minute),
 		registry:   o.Registry,
+		publicIP:   newLimiter(60, time.Minute),
+		connect:    o.Connect,
+		sandbox:    o.Sandbox,
+	}
+	if s.connect == nil {
+		s.connect = connect.NewClient(o.BaseURL.String() + "/oauth/callback")
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
@@ -74,9 +87,6 @@ func New(o Options) *Server {
 	e.IPExtractor = ipExtractor(o.TrustedProxies)
 	s.echo = e
 	s.routes()
-	if o.Extra != nil {
-		o.Extra(e)
-	}
 	return s
 }
 

@@ -1,0 +1,484 @@
+// Package connect is the OAuth 2.0 client side of the invitee's flow: it
+// builds authorization URLs (PKCE S256, state, OIDC nonce), exchanges codes,
+// reads the account's identity, and applies each provider's quirks. It knows
+// nothing of HTTP routing or the database.
+package connect
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/client/rp"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"golang.org/x/oauth2"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/sources"
+)
+
+// Flow is one authorization attempt, kept in the invitee's browser in an
+// encrypted cookie between Start and the callback.
+type Flow struct {
+	LinkID   string `json:"l"`
+	Source   string `json:"s"`
+	State    string `json:"st"`
+	Verifier string `json:"v,omitempty"`
+	Nonce    string `json:"n,omitempty"`
+	Shop     string `json:"sh,omitempty"`
+	Started  int64  `json:"t"`
+	// After the callback: the flow is done, and a repeated callback shows
+	// the same result without a second exchange.
+	Done    bool   `json:"d,omitempty"`
+	Account string `json:"a,omitempty"`
+}
+
+// Lifetime is how long a flow may take from Start to the callback.
+const Lifetime = 10 * time.Minute
+
+// Error kinds, for the page the invitee sees and the event recorded.
+const (
+	KindState    = "state"    // missing, wrong or expired state: nothing stored
+	KindProvider = "provider" // the provider answered with an error (access_denied, ...)
+	KindToken    = "token"    // the code exchange failed (5xx, timeout, bad JSON)
+	KindIdentity = "identity" // the account's identity could not be read
+	KindScopes   = "scopes"   // required scopes were not granted
+	KindInput    = "input"    // the invitee's input (shop domain) is invalid
+)
+
+// Error is a failed step of the flow. Code and Description come from the
+// provider or describe the failure; they never hold tokens or codes.
+type Error struct {
+	Kind        string
+	Code        string
+	Description string
+	Missing     []string // for KindScopes
+}
+
+func (e *Error) Error() string { return e.Kind + ": " + e.Code + ": " + e.Description }
+
+// Client performs the flow for every source.
+type Client struct {
+	// HTTP sends token, user-info and provider API requests; it has a
+	// timeout, so a hanging provider cannot hold a request forever.
+	HTTP *http.Client
+	// RedirectURI is the one callback for every source.
+	RedirectURI string
+}
+
+// NewClient returns a client with a 15-second timeout.
+func NewClient(redirectURI string) *Client {
+	return &Client{HTTP: &http.Client{Timeout: 15 * time.Second}, RedirectURI: redirectURI}
+}
+
+var shopPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,59}\.myshopify\.com$`)
+
+// NormalizeShop accepts "acme", "acme.myshopify.com" or
+// "https://acme.myshopify.com/" and returns "acme.myshopify.com", or an
+// input error. Nothing else is ever put into a Shopify URL.
+func NormalizeShop(input string) (string, error) {
+	s := strings.ToLower(strings.TrimSpace(input))
+	s = strings.TrimPrefix(s, "https://")
+	s = strings.TrimPrefix(s, "http://")
+	s = strings.TrimSuffix(s, "/")
+	if s != "" && !strings.Contains(s, ".") {
+		s += ".myshopify.com"
+	}
+	if !shopPattern.MatchString(s) {
+		return "", &Error{Kind: KindInput, Code: "invalid_shop", Description: "Enter your store's address, like your-store.myshopify.com."}
+	}
+	return s, nil
+}
+
+// NeedsShop reports whether a source's URLs need the invitee's shop domain.
+func NeedsShop(src *sources.Source) bool {
+	return strings.Contains(src.AuthURL, "{shop}") || strings.Contains(src.TokenURL, "{shop}")
+}
+
+func fill(tmpl string, f *Flow) string {
+	return strings.ReplaceAll(tmpl, "{shop}", f.Shop)
+}
+
+func (c *Client) config(src *sources.Source, f *Flow) *oauth2.Config {
+	return &oauth2.Config{
+		ClientID:     src.ClientID,
+		ClientSecret: src.ClientSecret,
+		RedirectURL:  c.RedirectURI,
+		Scopes:       src.ScopeNames(),
+		Endpoint:     oauth2.Endpoint{AuthURL: fill(src.AuthURL, f), TokenURL: fill(src.TokenURL, f)},
+	}
+}
+
+// Begin creates a fresh flow for a link: state, PKCE verifier and (for
+// OIDC sources) nonce, each from crypto/rand.
+func Begin(linkID string, src *sources.Source, shop string, now time.Time) *Flow {
+	f := &Flow{LinkID: linkID, Source: src.Key, State: secret.RandomToken(32), Shop: shop, Started: now.Unix()}
+	if src.UsesPKCE() {
+		f.Verifier = oauth2.GenerateVerifier()
+	}
+	if src.Identity.IDToken {
+		f.Nonce = secret.RandomToken(24)
+	}
+	return f
+}
+
+// AuthCodeURL is the provider's authorization URL for the flow.
+func (c *Client) AuthCodeURL(src *sources.Source, f *Flow) string {
+	var opts []oauth2.AuthCodeOption
+	if f.Verifier != "" {
+		opts = append(opts, oauth2.S256ChallengeOption(f.Verifier))
+	}
+	if f.Nonce != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("nonce", f.Nonce))
+	}
+	keys := make([]string, 0, len(src.AuthParams))
+	for k := range src.AuthParams {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		opts = append(opts, oauth2.SetAuthURLParam(k, src.AuthParams[k]))
+	}
+	cfg := c.config(src, f)
+	if src.ScopeSeparator == "," {
+		cfg.Scopes = []string{strings.Join(src.ScopeNames(), ",")}
+	}
+	return cfg.AuthCodeURL(f.State, opts...)
+}
+
+// CheckState compares the callback's state with the flow's in constant
+// time and checks the flow's age.
+func CheckState(f *Flow, state string, now time.Time) error {
+	if f == nil || f.State == "" {
+		return &Error{Kind: KindState, Code: "missing_state", Description: "This sign-in was not started in this browser, or it took too long."}
+	}
+	if state == "" || subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) != 1 {
+		return &Error{Kind: KindState, Code: "state_mismatch", Description: "This sign-in does not match the one started in this browser."}
+	}
+	if now.Sub(time.Unix(f.Started, 0)) > Lifetime {
+		return &Error{Kind: KindState, Code: "flow_expired", Description: "This sign-in took longer than 10 minutes."}
+	}
+	return nil
+}
+
+// ProviderError returns the provider's error from a callback query, if any
+// (access_denied and the rest of RFC 6749 section 4.1.2.1).
+func ProviderError(q url.Values) error {
+	code := q.Get("error")
+	if code == "" {
+		return nil
+	}
+	return &Error{Kind: KindProvider, Code: limit(code, 64), Description: limit(q.Get("error_description"), 300)}
+}
+
+// VerifyCallback applies the source's checks on the callback query before
+// anything is exchanged: the issuer (RFC 9207 mix-up defence) and, for
+// Shopify, the shop and the hmac signature.
+func VerifyCallback(src *sources.Source, f *Flow, q url.Values) error {
+	if iss := q.Get("iss"); iss != "" && src.Issuer != "" && iss != src.Issuer {
+		return &Error{Kind: KindState, Code: "issuer_mismatch", Description: "The answer came from a different provider than the one this sign-in started with."}
+	}
+	if src.Has(sources.QuirkShopifyHMAC) {
+		if q.Get("shop") != f.Shop {
+			return &Error{Kind: KindState, Code: "shop_mismatch", Description: "The answer came from a different store than the one entered."}
+		}
+		if !ShopifyHMACValid(q, src.ClientSecret) {
+			return &Error{Kind: KindState, Code: "invalid_hmac", Description: "The answer from Shopify could not be verified."}
+		}
+	}
+	return nil
+}
+
+// ShopifyHMACValid checks Shopify's hmac parameter: HMAC-SHA256, keyed with
+// the client secret, over the other parameters sorted by name.
+func ShopifyHMACValid(q url.Values, clientSecret string) bool {
+	given, err := hex.DecodeString(q.Get("hmac"))
+	if err != nil || len(given) != sha256.Size || clientSecret == "" {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(clientSecret))
+	_, _ = io.WriteString(mac, ShopifyMessage(q))
+	return hmac.Equal(mac.Sum(nil), given)
+}
+
+// ShopifyMessage is the string Shopify signs: every parameter except hmac
+// and signature, "key=value" sorted and joined with "&".
+func ShopifyMessage(q url.Values) string {
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		if k != "hmac" && k != "signature" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+strings.Join(q[k], ","))
+	}
+	return strings.Join(parts, "&")
+}
+
+// Exchange trades the code for tokens (once), reads the identity and
+// returns what to store. Every failure is an *Error with a kind.
+func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q url.Values) (*access.Identity, error) {
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.HTTP)
+	code := q.Get("code")
+	if code == "" {
+		return nil, &Error{Kind: KindProvider, Code: "missing_code", Description: "The provider did not send an authorization code."}
+	}
+	var opts []oauth2.AuthCodeOption
+	if f.Verifier != "" {
+		opts = append(opts, oauth2.VerifierOption(f.Verifier))
+	}
+	tok, err := c.config(src, f).Exchange(ctx, code, opts...)
+	if err != nil {
+		return nil, tokenError(err)
+	}
+	if tok.AccessToken == "" {
+		return nil, &Error{Kind: KindToken, Code: "no_access_token", Description: "The provider answered without an access token."}
+	}
+	if src.Has(sources.QuirkFacebookLongLived) {
+		if tok, err = c.facebookLongLived(ctx, src, tok); err != nil {
+			return nil, err
+		}
+	}
+
+	granted := grantedScopes(src, tok)
+	if missing := missingScopes(src, granted); len(missing) > 0 {
+		return nil, &Error{Kind: KindScopes, Code: "scopes_missing", Description: "Some permissions were not granted: " + strings.Join(missing, ", "), Missing: missing}
+	}
+
+	id := &access.Identity{SourceKey: src.Key, Scopes: granted, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry}
+	var claims map[string]any
+	if src.Identity.IDToken {
+		claims, err = c.idTokenClaims(ctx, src, f, tok)
+	} else {
+		claims, err = c.userinfo(ctx, src, f, tok)
+	}
+	if err != nil {
+		return nil, err
+	}
+	id.ExternalID = field(claims, src.Identity.IDField)
+	id.DisplayName = field(claims, src.Identity.NameField)
+	id.Email = field(claims, src.Identity.EmailField)
+	if id.ExternalID == "" {
+		return nil, &Error{Kind: KindIdentity, Code: "no_account_id", Description: "The provider did not say which account was authorized."}
+	}
+
+	extra := map[string]any{}
+	if f.Shop != "" {
+		extra["shop"] = f.Shop
+	}
+	if src.Has(sources.QuirkQuickBooksRealm) {
+		realm := q.Get("realmId")
+		if realm == "" {
+			return nil, &Error{Kind: KindIdentity, Code: "no_realm", Description: "QuickBooks did not say which company was chosen."}
+		}
+		extra["realm_id"] = limit(realm, 64)
+	}
+	if src.Has(sources.QuirkXeroTenants) {
+		tenants, err := c.xeroTenants(ctx, tok)
+		if err != nil {
+			return nil, err
+		}
+		extra["tenants"] = tenants
+	}
+	if len(extra) > 0 {
+		b, _ := json.Marshal(extra)
+		id.Extra = string(b)
+	}
+	return id, nil
+}
+
+func tokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		code := re.ErrorCode
+		if code == "" {
+			code = fmt.Sprintf("http_%d", re.Response.StatusCode)
+		}
+		return &Error{Kind: KindToken, Code: limit(code, 64), Description: limit(re.ErrorDescription, 300)}
+	}
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &Error{Kind: KindToken, Code: "timeout", Description: "The provider did not answer in time."}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Kind: KindToken, Code: "timeout", Description: "The provider did not answer in time."}
+	}
+	return &Error{Kind: KindToken, Code: "exchange_failed", Description: "The provider's answer could not be read."}
+}
+
+// grantedScopes is the scope the token response reports, or the requested
+// scopes where the provider omits it (RFC 6749 section 5.1).
+func grantedScopes(src *sources.Source, tok *oauth2.Token) []string {
+	raw, _ := tok.Extra("scope").(string)
+	if raw == "" {
+		return src.ScopeNames()
+	}
+	return strings.FieldsFunc(raw, func(r rune) bool { return r == ' ' || r == ',' })
+}
+
+// identityScopes are granted under other names by some providers (Google
+// answers "email" with a URL) and are never required for the data itself.
+var identityScopes = map[string]bool{"openid": true, "email": true, "profile": true, "offline_access": true}
+
+func missingScopes(src *sources.Source, granted []string) []string {
+	have := map[string]bool{}
+	for _, g := range granted {
+		have[g] = true
+	}
+	var missing []string
+	for _, s := range src.Scopes {
+		if !identityScopes[s.Name] && !s.Optional && !have[s.Name] {
+			missing = append(missing, s.Name)
+		}
+	}
+	return missing
+}
+
+func (c *Client) idTokenClaims(ctx context.Context, src *sources.Source, f *Flow, tok *oauth2.Token) (map[string]any, error) {
+	raw, _ := tok.Extra("id_token").(string)
+	if raw == "" {
+		return nil, &Error{Kind: KindIdentity, Code: "no_id_token", Description: "The provider did not send an ID token."}
+	}
+	keys := rp.NewRemoteKeySet(c.HTTP, fill(src.JWKSURL, f))
+	v := rp.NewIDTokenVerifier(src.Issuer, src.ClientID, keys, rp.WithNonce(func(context.Context) string { return f.Nonce }))
+	claims, err := rp.VerifyIDToken[*oidc.IDTokenClaims](ctx, raw, v)
+	if err != nil {
+		return nil, &Error{Kind: KindIdentity, Code: "invalid_id_token", Description: "The provider's ID token could not be verified."}
+	}
+	out := map[string]any{}
+	b, _ := json.Marshal(claims)
+	_ = json.Unmarshal(b, &out)
+	return out, nil
+}
+
+func (c *Client) userinfo(ctx context.Context, src *sources.Source, f *Flow, tok *oauth2.Token) (map[string]any, error) {
+	u := fill(src.Identity.UserinfoURL, f)
+	u = strings.ReplaceAll(u, "{access_token}", url.PathEscape(tok.AccessToken))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, &Error{Kind: KindIdentity, Code: "bad_userinfo_url", Description: "The source's user-info address is not valid."}
+	}
+	req.Header.Set("Accept", "application/json")
+	if src.Has(sources.QuirkShopifyHMAC) {
+		req.Header.Set("X-Shopify-Access-Token", tok.AccessToken)
+	} else {
+		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	}
+	var out map[string]any
+	if err := c.getJSON(req, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *Client) getJSON(req *http.Request, v any) error {
+	res, err := c.HTTP.Do(req)
+	if err != nil {
+		return &Error{Kind: KindIdentity, Code: "unreachable", Description: "The provider could not be reached to read the account."}
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return &Error{Kind: KindIdentity, Code: fmt.Sprintf("http_%d", res.StatusCode), Description: "The provider refused to say which account was authorized."}
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(v); err != nil {
+		return &Error{Kind: KindIdentity, Code: "bad_json", Description: "The provider's account details could not be read."}
+	}
+	return nil
+}
+
+// facebookLongLived trades Facebook's short-lived token (about 2 hours)
+// for a long-lived one (about 60 days).
+func (c *Client) facebookLongLived(ctx context.Context, src *sources.Source, tok *oauth2.Token) (*oauth2.Token, error) {
+	q := url.Values{"grant_type": {"fb_exchange_token"}, "client_id": {src.ClientID}, "client_secret": {src.ClientSecret}, "fb_exchange_token": {tok.AccessToken}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fill(src.TokenURL, &Flow{})+"?"+q.Encode(), nil)
+	if err != nil {
+		return nil, &Error{Kind: KindToken, Code: "long_lived_failed", Description: "The long-lived token could not be requested."}
+	}
+	var body struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int64  `json:"expires_in"`
+	}
+	if err := c.getJSON(req, &body); err != nil || body.AccessToken == "" {
+		return nil, &Error{Kind: KindToken, Code: "long_lived_failed", Description: "Facebook did not issue a long-lived token."}
+	}
+	out := &oauth2.Token{AccessToken: body.AccessToken, TokenType: "bearer"}
+	if body.ExpiresIn > 0 {
+		out.Expiry = time.Now().Add(time.Duration(body.ExpiresIn) * time.Second)
+	}
+	return out.WithExtra(map[string]any{"scope": tok.Extra("scope")}), nil
+}
+
+// XeroConnectionsURL lists the organisations (tenants) a Xero token reaches.
+var XeroConnectionsURL = "https://api.xero.com/connections"
+
+func (c *Client) xeroTenants(ctx context.Context, tok *oauth2.Token) ([]map[string]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, XeroConnectionsURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	req.Header.Set("Accept", "application/json")
+	var conns []struct {
+		TenantID   string `json:"tenantId"`
+		TenantName string `json:"tenantName"`
+		TenantType string `json:"tenantType"`
+	}
+	if err := c.getJSON(req, &conns); err != nil {
+		return nil, err
+	}
+	if len(conns) == 0 {
+		return nil, &Error{Kind: KindIdentity, Code: "no_tenants", Description: "No Xero organisation was shared. Try again and pick at least one organisation."}
+	}
+	out := make([]map[string]string, len(conns))
+	for i, t := range conns {
+		out[i] = map[string]string{"id": t.TenantID, "name": t.TenantName, "type": t.TenantType}
+	}
+	return out, nil
+}
+
+// field reads a dot path ("shop.id") from decoded JSON as a string.
+func field(m map[string]any, path string) string {
+	if path == "" {
+		return ""
+	}
+	var cur any = m
+	for _, part := range strings.Split(path, ".") {
+		obj, ok := cur.(map[string]any)
+		if !ok {
+			return ""
+		}
+		cur = obj[part]
+	}
+	switch v := cur.(type) {
+	case string:
+		return limit(v, 200)
+	case float64:
+		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%f", v), "0"), ".")
+	case json.Number:
+		return v.String()
+	}
+	return ""
+}
+
+func limit(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

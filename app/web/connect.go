@@ -1,0 +1,329 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/connect"
+	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/models"
+	"github.com/accessrequests/accessrequests/views"
+)
+
+// flowCookie carries the OAuth flow between Start and the callback: sealed
+// with the app key, HttpOnly, SameSite=Lax (Strict would lose it on the
+// provider's redirect back), 10 minutes.
+type flowState struct {
+	connect.Flow
+	Token string `json:"tk"`
+}
+
+const flowAD = "oauth-flow"
+
+func (s *Server) flowCookieName() string {
+	if strings.HasPrefix(s.cookieName, "__Host-") {
+		return "__Host-ar_flow"
+	}
+	return "ar_flow"
+}
+
+func (s *Server) setFlow(c echo.Context, f *flowState) error {
+	b, err := json.Marshal(f)
+	if err != nil {
+		return err
+	}
+	sealed, err := s.svc.Keys.Seal(string(b), flowAD)
+	if err != nil {
+		return err
+	}
+	c.SetCookie(&http.Cookie{
+		Name: s.flowCookieName(), Value: sealed, Path: "/", MaxAge: int(connect.Lifetime.Seconds()),
+		HttpOnly: true, Secure: s.sessions.Options.Secure, SameSite: http.SameSiteLaxMode,
+	})
+	return nil
+}
+
+func (s *Server) getFlow(c echo.Context) *flowState {
+	ck, err := c.Cookie(s.flowCookieName())
+	if err != nil {
+		return nil
+	}
+	raw, err := s.svc.Keys.Open(ck.Value, flowAD)
+	if err != nil {
+		return nil
+	}
+	var f flowState
+	if json.Unmarshal([]byte(raw), &f) != nil {
+		return nil
+	}
+	return &f
+}
+
+// noStore marks a response that carries a link token or a callback: never
+// cached, never sent as a referrer.
+func noStore(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Referrer-Policy", "no-referrer")
+		return next(c)
+	}
+}
+
+// limitPublic rate-limits the public link routes per client address.
+func (s *Server) limitPublic(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if ok, wait := s.publicIP.allow(c.RealIP()); !ok {
+			retryAfter(c, wait)
+			return render(c, http.StatusTooManyRequests, views.ConnectMessagePage(views.ConnectMessage{
+				Kind: "error", Title: "Too many requests", Body: "Please wait a minute and try again.",
+			}))
+		}
+		return next(c)
+	}
+}
+
+// linkMessage renders the page for a link that cannot be used: unknown and
+// deleted look the same.
+func (s *Server) linkMessage(c echo.Context, l *access.PublicLink, err error) error {
+	var src *sources.Source
+	if l != nil {
+		src = s.svc.Sources.Get(l.SourceKey)
+	}
+	switch {
+	case l != nil && l.Status == access.StatusUsed, access.ErrorCode(err) == access.ECONFLICT:
+		m := views.ConnectMessage{Kind: "used", Title: "This account has already been connected", Source: src,
+			Body: "This link was single use and it has been used. There is nothing more to do; you can close this window."}
+		if l != nil {
+			m.Account = l.AccountLabel
+		}
+		return render(c, http.StatusGone, views.ConnectMessagePage(m))
+	case l != nil && l.Status == access.StatusExpired, access.ErrorCode(err) == access.EEXPIRED:
+		who := "the person who sent it"
+		if l != nil && l.CreatorName != "" {
+			who = l.CreatorName
+		}
+		return render(c, http.StatusGone, views.ConnectMessagePage(views.ConnectMessage{Kind: "expired", Title: "This link has expired", Source: src,
+			Body: "Links work for 7 days. Ask " + who + " for a new link."}))
+	}
+	return render(c, http.StatusNotFound, views.ConnectMessagePage(views.ConnectMessage{Kind: "unknown", Title: "This link is not available",
+		Body: "The link may be mistyped, or it may have been withdrawn. Ask the person who sent it for a new one."}))
+}
+
+// openActive loads the link of the URL's token; when it cannot be used, it
+// renders the matching page and returns nil, nil.
+func (s *Server) openActive(c echo.Context) (*access.PublicLink, *sources.Source, error) {
+	l, err := s.svc.OpenLink(c.Request().Context(), c.Param("token"))
+	if err != nil && access.ErrorCode(err) != access.ENOTFOUND {
+		return nil, nil, err
+	}
+	if err != nil || l.Status != access.StatusActive {
+		return nil, nil, s.linkMessage(c, l, err)
+	}
+	src := s.svc.Sources.Get(l.SourceKey)
+	if src == nil || !src.Configured() {
+		return nil, nil, render(c, http.StatusServiceUnavailable, views.ConnectMessagePage(views.ConnectMessage{Kind: "error",
+			Title: "This source is not available right now", Body: "The workspace's server cannot connect this source at the moment. Please let the person who sent the link know."}))
+	}
+	return l, src, nil
+}
+
+// consent is GET /connect/{token}.
+func (s *Server) consent(c echo.Context) error {
+	l, src, err := s.openActive(c)
+	if l == nil {
+		return err
+	}
+	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventOpened, nil); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: connect.NeedsShop(src)}))
+}
+
+// startFlow is POST /connect/{token}/start: a fresh state, PKCE verifier
+// and nonce bound to this browser, then the provider.
+func (s *Server) startFlow(c echo.Context) error {
+	l, src, err := s.openActive(c)
+	if l == nil {
+		return err
+	}
+	shop := ""
+	if connect.NeedsShop(src) {
+		shop, err = connect.NormalizeShop(c.FormValue("shop"))
+		if err != nil {
+			var ce *connect.Error
+			errors.As(err, &ce)
+			return render(c, http.StatusUnprocessableEntity, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"),
+				NeedsShop: true, Shop: c.FormValue("shop"), Error: ce.Description}))
+		}
+	}
+	f := &flowState{Flow: *connect.Begin(l.ID, src, shop, s.svc.Clock()), Token: c.Param("token")}
+	if err := s.setFlow(c, f); err != nil {
+		return err
+	}
+	detail := map[string]any{"source": src.Key}
+	if shop != "" {
+		detail["shop"] = shop
+	}
+	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventStarted, detail); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, s.connect.AuthCodeURL(src, &f.Flow))
+}
+
+// declineLink is POST /connect/{token}/decline.
+func (s *Server) declineLink(c echo.Context) error {
+	l, src, err := s.openActive(c)
+	if l == nil {
+		return err
+	}
+	reason := strings.TrimSpace(c.FormValue("reason"))
+	if len(reason) > 500 {
+		reason = reason[:500]
+	}
+	detail := map[string]any{}
+	if reason != "" {
+		detail["reason"] = reason
+	}
+	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventDeclined, detail); err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ConnectMessagePage(views.ConnectMessage{Kind: "declined", Title: "Thanks for letting us know", Source: src,
+		Body: "Nothing was connected. " + l.CreatorName + " will see that you declined. If you change your mind, the same link works until it expires."}))
+}
+
+// callback is GET /oauth/callback, the one redirect URI of every source.
+func (s *Server) callback(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := c.Request().URL.Query()
+	f := s.getFlow(c)
+	now := s.svc.Clock()
+
+	// A repeated callback (reload, back button) shows the first result.
+	if f != nil && f.Done && connect.CheckState(&f.Flow, q.Get("state"), now) == nil {
+		return s.connected(c, s.svc.Sources.Get(f.Source), f.Account)
+	}
+	if err := connect.CheckState(stateOf(f), q.Get("state"), now); err != nil {
+		return s.flowFailed(c, f, nil, err)
+	}
+	src := s.svc.Sources.Get(f.Source)
+	if src == nil {
+		return s.flowFailed(c, f, nil, &connect.Error{Kind: connect.KindState, Code: "unknown_source", Description: "This source is no longer available."})
+	}
+	link, err := s.svc.LinkByID(ctx, f.LinkID)
+	if err != nil {
+		return s.linkMessage(c, nil, err)
+	}
+	act := actor(c)
+	if err := connect.VerifyCallback(src, &f.Flow, q); err != nil {
+		return s.flowFailed(c, f, link, err)
+	}
+	if err := connect.ProviderError(q); err != nil {
+		return s.flowFailed(c, f, link, err)
+	}
+	if err := s.svc.Claimable(ctx, link.ID); err != nil {
+		if access.ErrorCode(err) == access.EINTERNAL {
+			return err
+		}
+		_ = s.svc.RecordEvent(ctx, link, act, access.EventClaimRefused, map[string]any{"reason": access.ErrorCode(err)})
+		s.clearFlow(c)
+		return s.linkMessage(c, nil, err)
+	}
+	id, err := s.connect.Exchange(ctx, src, &f.Flow, q)
+	if err != nil {
+		return s.flowFailed(c, f, link, err)
+	}
+	acc, err := s.svc.Connect(ctx, link.ID, act, *id)
+	if err != nil {
+		if code := access.ErrorCode(err); code == access.ECONFLICT || code == access.EEXPIRED || code == access.ENOTFOUND {
+			s.clearFlow(c)
+			return s.linkMessage(c, nil, err)
+		}
+		return err
+	}
+	f.Done, f.Account, f.Verifier, f.Token = true, acc.Label(), "", ""
+	if err := s.setFlow(c, f); err != nil {
+		return err
+	}
+	return s.connected(c, src, acc.Label())
+}
+
+func stateOf(f *flowState) *connect.Flow {
+	if f == nil {
+		return nil
+	}
+	return &f.Flow
+}
+
+func (s *Server) clearFlow(c echo.Context) {
+	c.SetCookie(&http.Cookie{Name: s.flowCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.sessions.Options.Secure, SameSite: http.SameSiteLaxMode})
+}
+
+func (s *Server) connected(c echo.Context, src *sources.Source, account string) error {
+	name := "The account"
+	if src != nil {
+		name = "Your " + src.Name + " account"
+	}
+	return render(c, http.StatusOK, views.ConnectMessagePage(views.ConnectMessage{Kind: "success", Title: "Connected", Source: src,
+		Account: account, Body: name + " is now connected. Thank you!"}))
+}
+
+// flowFailed records a failed attempt (never a token or code) and shows a
+// page with "Try again"; the link stays usable.
+func (s *Server) flowFailed(c echo.Context, f *flowState, link *models.AccessLink, err error) error {
+	var ce *connect.Error
+	if !errors.As(err, &ce) {
+		return err
+	}
+	var src *sources.Source
+	retry := ""
+	if f != nil {
+		src = s.svc.Sources.Get(f.Source)
+		if f.Token != "" {
+			retry = "/connect/" + f.Token
+		}
+	}
+	if link != nil {
+		detail := map[string]any{"kind": ce.Kind, "error": ce.Code}
+		if ce.Description != "" {
+			detail["description"] = ce.Description
+		}
+		if err := s.svc.RecordEvent(c.Request().Context(), link, actor(c), access.EventProviderError, detail); err != nil {
+			return err
+		}
+	}
+	if ce.Kind != connect.KindState {
+		s.clearFlow(c) // the flow is spent; Try again starts a new one
+	}
+	m := views.ConnectMessage{Kind: "error", Source: src, RetryURL: retry, ErrorCode: ce.Code}
+	status := http.StatusBadGateway
+	switch ce.Kind {
+	case connect.KindState:
+		status = http.StatusBadRequest
+		m.Title = "This sign-in could not be completed"
+		m.Body = ce.Description + " Nothing was connected. Open the link you were sent and start again."
+	case connect.KindProvider:
+		status = http.StatusOK
+		if ce.Code == "access_denied" {
+			m.Title = "Access was not granted"
+			m.Body = "You cancelled or denied the request at the provider. Nothing was connected. You can try again with the same link."
+		} else {
+			m.Title = "The provider reported a problem"
+			m.Body = "Nothing was connected. You can try again with the same link."
+		}
+	case connect.KindScopes:
+		status = http.StatusUnprocessableEntity
+		m.Title = "Some permissions are missing"
+		m.Body = ce.Description + ". The workspace needs them to read your data; please try again and keep every box ticked."
+	default:
+		m.Title = "We could not finish connecting"
+		m.Body = "The provider did not answer as expected. Nothing was connected and your link still works: please try again in a moment."
+	}
+	return render(c, status, views.ConnectMessagePage(m))
+}
