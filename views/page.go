@@ -5,6 +5,7 @@ package views
 import (
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -113,16 +114,16 @@ func StatusLabel(s access.Status) string {
 func StatusClass(s access.Status) string {
 	switch s {
 	case access.StatusActive:
-		return "badge badge-green"
+		return "badge badge-dot badge-green"
 	case access.StatusUsed:
-		return "badge badge-blue"
+		return "badge badge-dot badge-blue"
 	case access.StatusExpired:
-		return "badge badge-amber"
+		return "badge badge-dot badge-amber"
 	}
-	return "badge badge-gray"
+	return "badge badge-dot badge-gray"
 }
 
-// Initials are up to two letters of a name, for avatars.
+// Initials are up to two letters of a name, upper case, for avatars.
 func Initials(name string) string {
 	out := []rune{}
 	prevSpace := true
@@ -136,5 +137,5 @@ func Initials(name string) string {
 		}
 		prevSpace = false
 	}
-	return string(out)
+	return strings.ToUpper(string(out))
 }

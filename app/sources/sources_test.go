@@ -290,7 +290,7 @@ func TestSourcesFileInvalid(t *testing.T) {
 		{"ErrHTTPURL", "auth_url: https://login.acme.example", "auth_url: http://login.acme.example", []string{`"acme_crm"`, "auth_url must be an https URL"}},
 		{"ErrRelativeURL", "token_url: https://login.acme.example/oauth/token", "token_url: /oauth/token", []string{`"acme_crm"`, "token_url must be an https URL"}},
 		{"ErrNoName", "name: Acme CRM", "name: ' '", []string{`"acme_crm"`, "name is required"}},
-		{"ErrNoIdentity", "userinfo_url: https://api.acme.example/me", "name_field: x", []string{`"acme_crm"`, "userinfo_url or id_token"}},
+		{"ErrNoIdentity", "userinfo_url: https://api.acme.example/me", "id_token: false", []string{`"acme_crm"`, "userinfo_url or id_token"}},
 		{"ErrBadAccess", "access: write", "access: admin", []string{`"crm.write"`, "read or write"}},
 		{"ErrUnknownField", "pkce: false", "pkce: false\n    client_secret: leaked", []string{"client_secret"}},
 		{"ErrNoScopes", "", "", []string{`"acme_crm"`, "at least one scope"}},

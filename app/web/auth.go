@@ -143,3 +143,13 @@ func (s *Server) logout(c echo.Context) error {
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")
 }
+
+// noWorkspace is GET /no-workspace, for users without any workspace.
+func (s *Server) noWorkspace(c echo.Context) error {
+	p, err := s.page(c, "No workspace yet", "")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.ErrorPage(p, http.StatusOK, "No workspace yet",
+		"Your account is not a member of any workspace. Ask an admin of your organization to add you."))
+}

@@ -28,6 +28,7 @@ func (s *Server) routes() {
 	e.GET("/login", s.loginForm)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
+	e.GET("/no-workspace", s.noWorkspace, s.requireUser)
 
 	// The invitee: public, rate limited, never cached, no referrer.
 	pub := e.Group("", s.limitPublic, noStore)

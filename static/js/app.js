@@ -1,32 +1,82 @@
 // Small progressive enhancements; every page works without this file.
+// No inline scripts or styles, no eval: the CSP allows neither.
 (function () {
   "use strict";
 
+  var SVG = "http://www.w3.org/2000/svg";
   var modal = function () { return document.getElementById("modal"); };
+
+  // icon builds a 20x20 stroked SVG from path data.
+  function icon(className, paths) {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 20 20");
+    svg.setAttribute("fill", "none");
+    svg.setAttribute("stroke", "currentColor");
+    svg.setAttribute("stroke-width", "1.8");
+    svg.setAttribute("stroke-linecap", "round");
+    svg.setAttribute("stroke-linejoin", "round");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", className);
+    paths.forEach(function (d) {
+      var p = document.createElementNS(SVG, "path");
+      p.setAttribute("d", d);
+      svg.appendChild(p);
+    });
+    return svg;
+  }
+  var ICON_OK = ["M10 17.5a7.5 7.5 0 1 0 0-15 7.5 7.5 0 0 0 0 15z", "m6.8 10.3 2.2 2.2 4.2-4.6"];
+  var ICON_ERROR = ["M10 17.5a7.5 7.5 0 1 0 0-15 7.5 7.5 0 0 0 0 15z", "M10 6.5v4.2", "M10 13.5h.01"];
+  var ICON_X = ["m6 6 8 8", "m14 6-8 8"];
+  var ICON_TRASH = ["M4 6h12", "M8 6V4h4v2", "m6 6 1 10h6l1-10"];
 
   function toast(message, kind) {
     var box = document.getElementById("toasts");
     if (!box || !message) return;
+    var error = kind === "error";
     var el = document.createElement("div");
-    el.setAttribute("role", kind === "error" ? "alert" : "status");
+    el.setAttribute("role", error ? "alert" : "status");
     el.setAttribute("data-testid", "toast");
-    el.className = "pointer-events-auto max-w-sm rounded-lg px-4 py-3 text-sm shadow-lg ring-1 " +
-      (kind === "error" ? "bg-red-50 text-red-800 ring-red-200" : "bg-slate-900 text-white ring-slate-900/10");
-    el.textContent = message;
+    el.className = "toast" + (error ? " toast-error" : "");
+    var text = document.createElement("p");
+    text.className = "min-w-0 flex-1";
+    text.textContent = message;
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.setAttribute("aria-label", "Dismiss");
+    close.appendChild(icon("h-4 w-4", ICON_X));
+    el.append(icon("toast-icon", error ? ICON_ERROR : ICON_OK), text, close);
+    var timer;
+    var dismiss = function () {
+      clearTimeout(timer);
+      el.classList.add("toast-leave");
+      setTimeout(function () { el.remove(); }, 200);
+    };
+    close.addEventListener("click", dismiss);
+    // Hovering or focusing keeps the toast up long enough to read.
+    var arm = function () { timer = setTimeout(dismiss, error ? 10000 : 6000); };
+    el.addEventListener("mouseenter", function () { clearTimeout(timer); });
+    el.addEventListener("mouseleave", arm);
     box.appendChild(el);
-    setTimeout(function () { el.remove(); }, 6000);
+    arm();
   }
 
-  // Copy buttons: data-copy holds the text.
+  // Copy buttons: data-copy holds the text; the label says "Copied" for two
+  // seconds and data-copied styles the button.
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-copy]");
     if (btn) {
       var text = btn.getAttribute("data-copy");
       var label = btn.querySelector("[data-copy-label]") || btn;
       var done = function () {
+        if (!btn.hasAttribute("data-copied")) btn.setAttribute("data-label", label.textContent);
         label.textContent = "Copied";
         btn.setAttribute("data-copied", "true");
-        setTimeout(function () { label.textContent = "Copy"; btn.removeAttribute("data-copied"); }, 2000);
+        clearTimeout(btn._copyTimer);
+        btn._copyTimer = setTimeout(function () {
+          label.textContent = btn.getAttribute("data-label") || "Copy";
+          btn.removeAttribute("data-copied");
+        }, 2000);
       };
       if (navigator.clipboard && window.isSecureContext) {
         navigator.clipboard.writeText(text).then(done, function () { fallbackCopy(btn, text, done); });
@@ -45,8 +95,16 @@
   function fallbackCopy(btn, text, done) {
     var input = btn.parentElement.querySelector("input");
     if (input) { input.focus(); input.select(); }
-    try { if (document.execCommand("copy")) done(); } catch (err) { /* the text stays selected */ }
+    try {
+      if (document.execCommand("copy")) { done(); return; }
+    } catch (err) { /* the text stays selected */ }
+    toast("Press Ctrl+C (or ⌘C) to copy the selected link.", "info");
   }
+
+  // Clicking a read-only link field selects all of it.
+  document.addEventListener("focusin", function (e) {
+    if (e.target.matches && e.target.matches("input[readonly][data-testid='link-url']")) e.target.select();
+  });
 
   // Source search in the generate dialog.
   document.addEventListener("input", function (e) {
@@ -67,7 +125,21 @@
     list.querySelector("[data-source-none]").classList.toggle("hidden", any);
   });
 
-  // Open the dialog when htmx fills it; focus its search box.
+  // Enter in the search box picks the only match instead of submitting.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !e.target.matches("[data-source-search]")) return;
+    e.preventDefault();
+    var form = e.target.closest("form");
+    var visible = Array.prototype.filter.call(
+      form.querySelectorAll("[data-source-option]:not(.hidden) input[type=radio]:not(:disabled)"),
+      function (r) { return !r.closest("[data-source-group].hidden"); });
+    if (visible.length === 1) {
+      visible[0].checked = true;
+      visible[0].focus();
+    }
+  });
+
+  // Open the dialog when htmx fills it; focus its first field or button.
   document.addEventListener("htmx:afterSwap", function (e) {
     var m = modal();
     if (e.detail.target === m) {
@@ -77,6 +149,20 @@
     }
   });
 
+  // A closed dialog drops its content, so nothing stale shows next time.
+  document.addEventListener("close", function (e) {
+    if (e.target === modal()) e.target.replaceChildren();
+  }, true);
+
+  // A click on the backdrop (outside the panel) closes the dialog.
+  document.addEventListener("mousedown", function (e) {
+    var m = modal();
+    if (!m || e.target !== m || !m.open) return;
+    var r = m.getBoundingClientRect();
+    var inside = e.clientX >= r.left && e.clientX <= r.right && e.clientY >= r.top && e.clientY <= r.bottom;
+    if (!inside) m.close();
+  });
+
   // Toasts from HX-Trigger: {"toast": {"message": "...", "kind": "..."}}.
   document.addEventListener("DOMContentLoaded", function () {
     document.body.addEventListener("toast", function (e) { toast(e.detail.message, e.detail.kind); });
@@ -84,26 +170,43 @@
   document.addEventListener("htmx:sendError", function () {
     toast("The server could not be reached. Check your connection and try again.", "error");
   });
+  document.addEventListener("htmx:responseError", function (e) {
+    var s = e.detail.xhr && e.detail.xhr.status;
+    if (s === 401 || s === 422) return; // redirect to sign-in, or a form with its errors
+    toast(s === 403 ? "You are not allowed to do that." :
+      s === 404 ? "That item no longer exists. Reload the page." :
+      "Something went wrong. Please try again.", "error");
+  });
 
-  // Confirmation in a styled dialog instead of window.confirm.
+  // Confirmation in a styled dialog instead of window.confirm. The question
+  // is "Title? Details."
   document.addEventListener("htmx:confirm", function (e) {
     var question = e.detail.question;
     if (!question) return;
     e.preventDefault();
     var m = modal();
-    m.innerHTML = "";
+    m.replaceChildren();
     var wrap = document.createElement("div");
-    wrap.className = "p-6";
+    wrap.className = "p-5 sm:p-6";
     wrap.setAttribute("data-testid", "confirm");
+    var top = document.createElement("div");
+    top.className = "flex items-start gap-4";
+    var badge = document.createElement("span");
+    badge.className = "flex h-10 w-10 shrink-0 items-center justify-center rounded-full bg-red-50 text-red-600";
+    badge.appendChild(icon("h-5 w-5", ICON_TRASH));
+    var body = document.createElement("div");
+    body.className = "min-w-0 flex-1";
     var h = document.createElement("h2");
     h.id = "modal-title";
     h.className = "text-lg font-semibold text-slate-900";
     h.textContent = question.split("?")[0] + "?";
     var p = document.createElement("p");
-    p.className = "mt-2 text-sm text-slate-600";
+    p.className = "mt-1 text-sm text-slate-600";
     p.textContent = question.split("?").slice(1).join("?").trim();
+    body.append(h, p);
+    top.append(badge, body);
     var row = document.createElement("div");
-    row.className = "mt-6 flex justify-end gap-3";
+    row.className = "mt-6 flex flex-col-reverse gap-3 sm:flex-row sm:justify-end";
     var cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "btn btn-secondary";
@@ -116,7 +219,7 @@
     ok.setAttribute("data-testid", "confirm-delete");
     ok.addEventListener("click", function () { m.close(); e.detail.issueRequest(true); });
     row.append(cancel, ok);
-    wrap.append(h, p, row);
+    wrap.append(top, row);
     m.append(wrap);
     m.showModal();
     cancel.focus();
