@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,6 +25,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/config"
 	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/sandbox"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/seed"
 	"github.com/accessrequests/accessrequests/app/sources"
@@ -88,7 +90,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 	if !cfg.Production() {
 		sandboxURL = cfg.BaseURL.String() + "/sandbox"
 	}
-	catalog, err := sources.Load(sources.Options{File: cfg.SourcesFile, SandboxURL: sandboxURL})
+	catalog, err := sources.Load(sources.Options{File: cfg.SourcesFile, SandboxURL: sandboxURL, SandboxSecret: sandboxSecret(keys)})
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +108,12 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 		return nil, err
 	}
 	return svc, nil
+}
+
+// sandboxSecret is the sandbox client's secret, derived from the app key so
+// that every replica agrees on it.
+func sandboxSecret(keys *secret.Keyring) string {
+	return base64.RawURLEncoding.EncodeToString(keys.Derive("sandbox client secret", 32))
 }
 
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
@@ -136,6 +144,20 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		}
 	}
 
+	var sandboxHandler http.Handler
+	if !cfg.Production() {
+		sandboxHandler, err = sandbox.New(sandbox.Options{
+			Issuer:       cfg.BaseURL.String() + "/sandbox",
+			ClientID:     sources.SandboxClientID,
+			ClientSecret: sandboxSecret(svc.Keys),
+			RedirectURIs: []string{cfg.BaseURL.String() + "/oauth/callback"},
+			Logger:       log.With("component", "sandbox"),
+		})
+		if err != nil {
+			return err
+		}
+		log.Info("sandbox provider enabled", "issuer", cfg.BaseURL.String()+"/sandbox")
+	}
 	handler := web.New(web.Options{
 		Service:        svc,
 		Log:            log,
@@ -143,6 +165,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Production:     cfg.Production(),
 		TrustedProxies: cfg.TrustedProxies,
 		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+		Sandbox:        sandboxHandler,
 	})
 	srv := &http.Server{
 		Addr:              ":" + cfg.Port,
