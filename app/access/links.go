@@ -210,7 +210,10 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 		Where("l.workspace_id = ? AND l.deleted_at IS NULL", workspaceID)
 	switch f.Status {
 	case StatusActive:
-		q = q.Where("l.used_at IS NULL AND l.expires_at > ?", now)
+		// Every link lives LinkLifetime from its creation, so active links
+		// are the recent ones: the created_at bound lets the list index
+		// skip the workspace's older links instead of filtering them.
+		q = q.Where("l.used_at IS NULL AND l.expires_at > ? AND l.created_at > ?", now, now.Add(-LinkLifetime))
 	case StatusUsed:
 		q = q.Where("l.used_at IS NOT NULL")
 	case StatusExpired:
@@ -221,7 +224,9 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 		if err != nil {
 			return nil, err
 		}
-		q = q.Where("(l.created_at < ? OR (l.created_at = ? AND l.id < ?))", t, t, id)
+		// The leading created_at <= ? makes the index range start at the
+		// cursor; the OR alone is evaluated row by row.
+		q = q.Where("l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?))", t, t, t, id)
 	}
 	var rows []Link
 	err := q.Order("l.created_at DESC, l.id DESC").Limit(f.Limit + 1).Scan(&rows).Error

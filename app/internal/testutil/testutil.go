@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -31,6 +32,12 @@ import (
 	"github.com/accessrequests/accessrequests/app/web"
 	"github.com/accessrequests/accessrequests/models"
 )
+
+func init() {
+	// Fixture passwords need no real work factor; production keeps the
+	// default cost.
+	access.PasswordCost = bcrypt.MinCost
+}
 
 // Password is the password of every fixture user.
 const Password = "correct horse battery"
