@@ -120,6 +120,10 @@ func (s *Server) crossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 // loadSession puts the signed-in user, if any, into the request context.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		switch c.Path() {
+		case "/healthz", "/readyz", "/metrics", "/static/*":
+			return next(c) // probes and assets need no user (nor the database)
+		}
 		sess, _ := s.sessions.Get(c.Request(), s.cookieName)
 		uid, _ := sess.Values["uid"].(string)
 		if uid == "" {

@@ -31,11 +31,13 @@ func (s *Server) routes() {
 	e.GET("/no-workspace", s.noWorkspace, s.requireUser)
 
 	// The invitee: public, rate limited, never cached, no referrer.
-	pub := e.Group("", s.limitPublic, noStore)
-	pub.GET("/connect/:token", s.consent)
-	pub.POST("/connect/:token/start", s.startFlow)
-	pub.POST("/connect/:token/decline", s.declineLink)
-	pub.GET("/oauth/callback", s.callback)
+	// (Middleware is attached per route: an Echo group with middleware
+	// also claims every unknown path under its prefix.)
+	public := []echo.MiddlewareFunc{s.limitPublic, noStore}
+	e.GET("/connect/:token", s.consent, public...)
+	e.POST("/connect/:token/start", s.startFlow, public...)
+	e.POST("/connect/:token/decline", s.declineLink, public...)
+	e.GET("/oauth/callback", s.callback, public...)
 
 	// The sandbox provider, outside production only.
 	if s.sandbox != nil {
@@ -43,17 +45,18 @@ func (s *Server) routes() {
 	}
 
 	// Workspace members.
-	w := e.Group("/w/:workspace", s.requireUser, s.requireWorkspace)
-	w.GET("/sources", s.accounts)
+	member := []echo.MiddlewareFunc{s.requireUser, s.requireWorkspace}
+	e.GET("/w/:workspace/sources", s.accounts, member...)
 
 	// The links page explains itself to members who cannot manage links;
 	// everything else needs the manager gate (role and plan).
-	w.GET("/sources/access-requests", s.listLinks)
-	m := w.Group("/sources/access-requests", s.requireManager)
-	m.POST("", s.generateLink)
-	m.GET("/new", s.newLinkForm)
-	m.GET("/:link", s.showLink)
-	m.DELETE("/:link", s.deleteLink)
-	m.GET("/:link/delete", s.confirmDeleteLink)
-	m.POST("/:link/delete", s.deleteLink)
+	const links = "/w/:workspace/sources/access-requests"
+	manager := []echo.MiddlewareFunc{s.requireUser, s.requireWorkspace, s.requireManager}
+	e.GET(links, s.listLinks, member...)
+	e.POST(links, s.generateLink, manager...)
+	e.GET(links+"/new", s.newLinkForm, manager...)
+	e.GET(links+"/:link", s.showLink, manager...)
+	e.DELETE(links+"/:link", s.deleteLink, manager...)
+	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
+	e.POST(links+"/:link/delete", s.deleteLink, manager...)
 }
