@@ -86,8 +86,8 @@ func (m *Membership) IsManager() bool {
 }
 
 // CanManageLinks returns nil when the user may generate and delete links,
-// or a forbidden error saying why not (plan first: even an owner cannot on
-// a plan without the feature).
+// or a forbidden error saying why not: the role first (a member learns to
+// ask an admin), then the plan (an owner learns to upgrade).
 func (m *Membership) CanManageLinks() error {
 	if !m.IsManager() {
 		return Errorf(EFORBIDDEN, "Only workspace admins and organization owners can manage access links. Ask an admin of %s for help.", m.Workspace.Name)

@@ -145,6 +145,9 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*models.User, erro
 			return &Error{Code: ECONFLICT, Message: "A user with that email already exists.", Fields: map[string]string{"email": "Already taken."}}
 		}
 		if err := tx.Create(u).Error; err != nil {
+			if errors.Is(err, gorm.ErrDuplicatedKey) { // a concurrent CreateUser won
+				return &Error{Code: ECONFLICT, Message: "A user with that email already exists.", Fields: map[string]string{"email": "Already taken."}}
+			}
 			return err
 		}
 		if n.Organization == "" {

@@ -122,7 +122,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.OldKeys = append(c.OldKeys, k)
 	}
 
-	for _, cidr := range strings.FieldsFunc(getenv("TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+	for _, entry := range strings.FieldsFunc(getenv("TRUSTED_PROXIES"), func(r rune) bool { return r == ',' || r == ' ' }) {
+		cidr := entry
 		if !strings.Contains(cidr, "/") {
 			if ip := net.ParseIP(cidr); ip != nil && ip.To4() != nil {
 				cidr += "/32"
@@ -132,7 +133,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		}
 		_, n, err := net.ParseCIDR(cidr)
 		if err != nil {
-			problems = append(problems, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or CIDR range", cidr))
+			problems = append(problems, fmt.Errorf("TRUSTED_PROXIES: %q is not an address or CIDR range", entry))
 			continue
 		}
 		c.TrustedProxies = append(c.TrustedProxies, n)

@@ -34,6 +34,8 @@ func Open(databaseURL, sqlitePath string) (*gorm.DB, error) {
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
+		// Unique violations become gorm.ErrDuplicatedKey on both drivers.
+		TranslateError: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 	}
 	var (

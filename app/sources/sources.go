@@ -85,8 +85,9 @@ func (s *Source) Has(quirk string) bool {
 // UsesPKCE reports whether the flow sends a PKCE challenge (default true).
 func (s *Source) UsesPKCE() bool { return s.PKCE == nil || *s.PKCE }
 
-// Configured reports whether the source has credentials and can be chosen.
-func (s *Source) Configured() bool { return s.ClientID != "" }
+// Configured reports whether the source has credentials (client ID and
+// secret) and can be chosen.
+func (s *Source) Configured() bool { return s.ClientID != "" && s.ClientSecret != "" }
 
 // NotConfiguredReason explains to an admin why a source cannot be chosen.
 func (s *Source) NotConfiguredReason() string {
@@ -155,7 +156,12 @@ func Load(opt Options) (*Catalog, error) {
 		if err := dec.Decode(&extra); err != nil {
 			return nil, fmt.Errorf("SOURCES_FILE %s: %w", opt.File, err)
 		}
+		seen := map[string]bool{}
 		for _, s := range extra.Sources {
+			if seen[s.Key] {
+				return nil, fmt.Errorf("SOURCES_FILE %s: source %q is listed twice", opt.File, s.Key)
+			}
+			seen[s.Key] = true
 			replaced := false
 			for i := range entries {
 				if entries[i].Key == s.Key {

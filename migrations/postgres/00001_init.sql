@@ -1,13 +1,13 @@
 -- +goose Up
 CREATE TABLE organizations (
-    id          TEXT PRIMARY KEY,
+    id          TEXT PRIMARY KEY NOT NULL,
     name        TEXT NOT NULL,
     plan        TEXT NOT NULL,
     created_at  TIMESTAMPTZ NOT NULL
 );
 
 CREATE TABLE users (
-    id             TEXT PRIMARY KEY,
+    id             TEXT PRIMARY KEY NOT NULL,
     email          TEXT NOT NULL,
     name           TEXT NOT NULL,
     password_hash  TEXT NOT NULL,
@@ -26,7 +26,7 @@ CREATE TABLE organization_members (
 CREATE INDEX organization_members_user_idx ON organization_members (user_id);
 
 CREATE TABLE workspaces (
-    id               TEXT PRIMARY KEY,
+    id               TEXT PRIMARY KEY NOT NULL,
     organization_id  TEXT NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
     name             TEXT NOT NULL,
     created_at       TIMESTAMPTZ NOT NULL
@@ -43,7 +43,7 @@ CREATE TABLE workspace_members (
 CREATE INDEX workspace_members_user_idx ON workspace_members (user_id);
 
 CREATE TABLE access_links (
-    id                    TEXT PRIMARY KEY,
+    id                    TEXT PRIMARY KEY NOT NULL,
     workspace_id          TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
     source_key            TEXT NOT NULL,
     token_hash            TEXT NOT NULL,
@@ -63,7 +63,7 @@ CREATE INDEX access_links_workspace_list_idx
 CREATE INDEX access_links_created_by_idx ON access_links (created_by);
 
 CREATE TABLE connected_accounts (
-    id                    TEXT PRIMARY KEY,
+    id                    TEXT PRIMARY KEY NOT NULL,
     workspace_id          TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
     source_key            TEXT NOT NULL,
     external_id           TEXT NOT NULL,
@@ -83,7 +83,7 @@ CREATE UNIQUE INDEX connected_accounts_identity_key
     ON connected_accounts (workspace_id, source_key, external_id);
 
 CREATE TABLE link_events (
-    id            TEXT PRIMARY KEY,
+    id            TEXT PRIMARY KEY NOT NULL,
     link_id       TEXT NOT NULL REFERENCES access_links (id) ON DELETE CASCADE,
     workspace_id  TEXT NOT NULL,
     type          TEXT NOT NULL,

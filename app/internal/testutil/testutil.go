@@ -153,7 +153,7 @@ func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock) *access.Service {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	cat, err := sources.Load(sources.Options{Getenv: Env, SandboxURL: BaseURL + "/sandbox"})
+	cat, err := sources.Load(sources.Options{Getenv: Env, SandboxURL: BaseURL + "/sandbox", SandboxSecret: "test-sandbox-secret"})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,671 @@
+package db_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// The tests run on SQLite by default and on PostgreSQL when DATABASE_URL is
+// set, like the rest of the suite. This package cannot use testutil (which
+// hands out already migrated databases), so it opens its own.
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// openEmpty returns a database with no tables: a new SQLite file, or a new
+// PostgreSQL schema dropped when the test ends.
+func openEmpty(t *testing.T) *gorm.DB {
+	t.Helper()
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		gdb, err := db.Open("", filepath.Join(t.TempDir(), "test.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.SQL(gdb).Close() })
+		return gdb
+	}
+	admin, err := db.Open(base, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.SQL(admin).Close() })
+	schema := "t_db_" + strings.ToLower(strings.ReplaceAll(secret.RandomToken(9), "-", "_"))
+	if err := admin.Exec(`CREATE SCHEMA "` + schema + `"`).Error; err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() { admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`) })
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	gdb, err := db.Open(u.String(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.SQL(gdb).Close() })
+	return gdb
+}
+
+func openMigrated(t *testing.T) *gorm.DB {
+	t.Helper()
+	gdb := openEmpty(t)
+	if err := db.Migrate(context.Background(), gdb, quiet()); err != nil {
+		t.Fatal(err)
+	}
+	return gdb
+}
+
+func TestMigrate(t *testing.T) {
+	ctx := context.Background()
+	gdb := openEmpty(t)
+
+	t.Run("ErrSchemaBehind", func(t *testing.T) {
+		if err := db.CheckCurrent(ctx, gdb); !errors.Is(err, db.ErrSchemaBehind) {
+			t.Fatalf("CheckCurrent on an empty database = %v, want ErrSchemaBehind", err)
+		}
+	})
+
+	t.Run("OK", func(t *testing.T) {
+		var log bytes.Buffer
+		if err := db.Migrate(ctx, gdb, slog.New(slog.NewTextHandler(&log, nil))); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), "migration applied") || !strings.Contains(log.String(), "00001_init.sql") {
+			t.Fatalf("log = %q, want the applied migration", log.String())
+		}
+		if err := db.CheckCurrent(ctx, gdb); err != nil {
+			t.Fatalf("CheckCurrent after Migrate = %v", err)
+		}
+		// Every model's table is there and empty.
+		for _, m := range []any{&models.Organization{}, &models.User{}, &models.OrganizationMember{}, &models.Workspace{},
+			&models.WorkspaceMember{}, &models.AccessLink{}, &models.ConnectedAccount{}, &models.LinkEvent{}} {
+			var n int64
+			if err := gdb.Model(m).Count(&n).Error; err != nil || n != 0 {
+				t.Fatalf("count %T = %d, %v", m, n, err)
+			}
+		}
+	})
+
+	t.Run("Idempotent", func(t *testing.T) {
+		var log bytes.Buffer
+		if err := db.Migrate(ctx, gdb, slog.New(slog.NewTextHandler(&log, nil))); err != nil {
+			t.Fatal(err)
+		}
+		if log.Len() != 0 {
+			t.Fatalf("second Migrate applied something: %q", log.String())
+		}
+		if err := db.CheckCurrent(ctx, gdb); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestDialect(t *testing.T) {
+	gdb := openEmpty(t)
+	want := db.SQLite
+	if os.Getenv("DATABASE_URL") != "" {
+		want = db.Postgres
+	}
+	if got := db.Dialect(gdb); got != want {
+		t.Fatalf("Dialect = %q, want %q", got, want)
+	}
+}
+
+func TestPing(t *testing.T) {
+	ctx := context.Background()
+	gdb := openEmpty(t)
+	if err := db.Ping(ctx, gdb); err != nil {
+		t.Fatalf("Ping = %v", err)
+	}
+	db.SQL(gdb).Close()
+	if err := db.Ping(ctx, gdb); err == nil {
+		t.Fatal("Ping on a closed database succeeded")
+	}
+}
+
+func TestOpenSQLite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a", "b", "app.db")
+	gdb, err := db.Open("", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.SQL(gdb).Close()
+	if err := db.Ping(context.Background(), gdb); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("database file not created: %v", err)
+	}
+	if fi, err := os.Stat(filepath.Dir(path)); err != nil || fi.Mode().Perm()&0o077 != 0 {
+		t.Fatalf("database directory mode = %v, %v; want owner only", fi.Mode(), err)
+	}
+	var fk int
+	var mode string
+	if err := gdb.Raw("PRAGMA foreign_keys").Scan(&fk).Error; err != nil || fk != 1 {
+		t.Fatalf("foreign_keys = %d, %v; want 1", fk, err)
+	}
+	if err := gdb.Raw("PRAGMA journal_mode").Scan(&mode).Error; err != nil || mode != "wal" {
+		t.Fatalf("journal_mode = %q, %v; want wal", mode, err)
+	}
+}
+
+// TestConstraints proves the constraints the domain relies on hold on the
+// current dialect.
+func TestConstraints(t *testing.T) {
+	gdb := openMigrated(t)
+	now := time.Now().UTC()
+	org := models.Organization{ID: "org-1", Name: "Org", Plan: models.PlanPro, CreatedAt: now}
+	if err := gdb.Create(&org).Error; err != nil {
+		t.Fatal(err)
+	}
+	user := models.User{ID: "user-1", Email: "a@example.test", Name: "A", PasswordHash: "x", CreatedAt: now}
+	if err := gdb.Create(&user).Error; err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("ErrForeignKey", func(t *testing.T) {
+		err := gdb.Create(&models.Workspace{ID: "ws-x", OrganizationID: "no-such-org", Name: "W", CreatedAt: now}).Error
+		if err == nil {
+			t.Fatal("workspace with an unknown organization was stored")
+		}
+	})
+
+	t.Run("ErrNullPrimaryKey", func(t *testing.T) {
+		// PostgreSQL refuses a NULL primary key. SQLite accepts one in a
+		// TEXT PRIMARY KEY column unless the column is declared NOT NULL,
+		// so the same schema must say so on both.
+		for _, stmt := range []string{
+			"INSERT INTO organizations (id, name, plan, created_at) VALUES (NULL, 'n', 'pro', ?)",
+			"INSERT INTO users (id, email, name, password_hash, created_at) VALUES (NULL, 'null@example.test', 'n', 'x', ?)",
+		} {
+			if err := gdb.Exec(stmt, now).Error; err == nil {
+				t.Errorf("stored a NULL id: %s", stmt)
+			}
+		}
+	})
+
+	t.Run("ErrDuplicateEmail", func(t *testing.T) {
+		err := gdb.Create(&models.User{ID: "user-2", Email: user.Email, Name: "B", PasswordHash: "x", CreatedAt: now}).Error
+		if err == nil {
+			t.Fatal("second user with the same email was stored")
+		}
+	})
+
+	t.Run("ErrDuplicateTokenHash", func(t *testing.T) {
+		ws := models.Workspace{ID: "ws-1", OrganizationID: org.ID, Name: "W", CreatedAt: now}
+		if err := gdb.Create(&ws).Error; err != nil {
+			t.Fatal(err)
+		}
+		link := func(id string) *models.AccessLink {
+			return &models.AccessLink{ID: id, WorkspaceID: ws.ID, SourceKey: "x", TokenHash: "same", TokenSealed: "s",
+				CreatedBy: user.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+		}
+		if err := gdb.Create(link("l-1")).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := gdb.Create(link("l-2")).Error; err == nil {
+			t.Fatal("two links with the same token hash were stored")
+		}
+	})
+
+	t.Run("CascadeOnOrganizationDelete", func(t *testing.T) {
+		o := models.Organization{ID: "org-2", Name: "Gone", Plan: models.PlanFree, CreatedAt: now}
+		w := models.Workspace{ID: "ws-2", OrganizationID: o.ID, Name: "W", CreatedAt: now}
+		if err := gdb.Create(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := gdb.Create(&w).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := gdb.Delete(&models.Organization{}, "id = ?", o.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		gdb.Model(&models.Workspace{}).Where("id = ?", w.ID).Count(&n)
+		if n != 0 {
+			t.Fatal("workspace survived its organization")
+		}
+	})
+}
+
+// TestTimestamps proves both dialects keep microseconds and order and
+// compare timestamps chronologically: the link list's keyset cursor and the
+// expiry filters depend on it. On SQLite timestamps are stored as text, so
+// this is where a format change would show.
+func TestTimestamps(t *testing.T) {
+	gdb := openMigrated(t)
+	t0 := time.Date(2026, 3, 1, 9, 59, 59, 999999000, time.UTC)
+	offsets := []time.Duration{
+		0,
+		time.Microsecond,       // 10:00:00 exactly
+		2 * time.Microsecond,   // 10:00:00.000001
+		500 * time.Millisecond, // 10:00:00.499999
+		time.Second + time.Microsecond,
+		10 * time.Hour,
+	}
+	// Insert in scrambled order so that insertion order cannot pass for
+	// time order.
+	for _, i := range []int{3, 0, 5, 1, 4, 2} {
+		o := models.Organization{ID: fmt.Sprintf("org-%d", i), Name: "O", Plan: "pro", CreatedAt: t0.Add(offsets[i])}
+		if err := gdb.Create(&o).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("RoundTrip", func(t *testing.T) {
+		for i, d := range offsets {
+			var o models.Organization
+			if err := gdb.Take(&o, "id = ?", fmt.Sprintf("org-%d", i)).Error; err != nil {
+				t.Fatal(err)
+			}
+			if want := t0.Add(d); !o.CreatedAt.Equal(want) {
+				t.Fatalf("org-%d created_at = %v, want %v", i, o.CreatedAt, want)
+			}
+		}
+	})
+
+	t.Run("Order", func(t *testing.T) {
+		var ids []string
+		if err := gdb.Model(&models.Organization{}).Order("created_at").Pluck("id", &ids).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(ids, " "); got != "org-0 org-1 org-2 org-3 org-4 org-5" {
+			t.Fatalf("ORDER BY created_at = %s", got)
+		}
+	})
+
+	t.Run("Compare", func(t *testing.T) {
+		for i, d := range offsets {
+			at := t0.Add(d)
+			var before, same, after int64
+			gdb.Model(&models.Organization{}).Where("created_at < ?", at).Count(&before)
+			gdb.Model(&models.Organization{}).Where("created_at = ?", at).Count(&same)
+			gdb.Model(&models.Organization{}).Where("created_at > ?", at).Count(&after)
+			if before != int64(i) || same != 1 || after != int64(len(offsets)-i-1) {
+				t.Fatalf("at %v: %d before, %d equal, %d after; want %d, 1, %d", at, before, same, after, i, len(offsets)-i-1)
+			}
+		}
+	})
+}
+
+// expectedSchema is the schema both migrations must produce: per table, its
+// columns in order as "name type null/notnull [default]". Types are
+// normalized (TIMESTAMP and TIMESTAMPTZ are both "timestamp").
+var expectedSchema = map[string][]string{
+	"organizations": {
+		"id text notnull",
+		"name text notnull",
+		"plan text notnull",
+		"created_at timestamp notnull",
+	},
+	"users": {
+		"id text notnull",
+		"email text notnull",
+		"name text notnull",
+		"password_hash text notnull",
+		"is_support boolean notnull default",
+		"created_at timestamp notnull",
+	},
+	"organization_members": {
+		"organization_id text notnull",
+		"user_id text notnull",
+		"role text notnull",
+		"created_at timestamp notnull",
+	},
+	"workspaces": {
+		"id text notnull",
+		"organization_id text notnull",
+		"name text notnull",
+		"created_at timestamp notnull",
+	},
+	"workspace_members": {
+		"workspace_id text notnull",
+		"user_id text notnull",
+		"role text notnull",
+		"created_at timestamp notnull",
+	},
+	"access_links": {
+		"id text notnull",
+		"workspace_id text notnull",
+		"source_key text notnull",
+		"token_hash text notnull",
+		"token_sealed text notnull",
+		"created_by text notnull",
+		"created_at timestamp notnull",
+		"expires_at timestamp notnull",
+		"used_at timestamp null",
+		"deleted_at timestamp null",
+		"deleted_by text null",
+		"connected_account_id text null",
+	},
+	"connected_accounts": {
+		"id text notnull",
+		"workspace_id text notnull",
+		"source_key text notnull",
+		"external_id text notnull",
+		"display_name text notnull default",
+		"email text notnull default",
+		"scopes text notnull default",
+		"extra text notnull default",
+		"access_token_sealed text notnull default",
+		"refresh_token_sealed text notnull default",
+		"token_expires_at timestamp null",
+		"link_id text null",
+		"status text notnull default",
+		"created_at timestamp notnull",
+		"updated_at timestamp notnull",
+	},
+	"link_events": {
+		"id text notnull",
+		"link_id text notnull",
+		"workspace_id text notnull",
+		"type text notnull",
+		"actor_id text null",
+		"actor text notnull",
+		"ip text notnull default",
+		"user_agent text notnull default",
+		"detail text notnull default",
+		"created_at timestamp notnull",
+	},
+}
+
+// gooseTable is the migration library's version table; its column types
+// are the library's business, so only its column names are compared.
+const gooseTable = "goose_db_version"
+
+var gooseColumns = []string{"id", "version_id", "is_applied", "tstamp"}
+
+// expectedIndexes are the secondary indexes as
+// "table.index unique|plain [partial] (columns)".
+var expectedIndexes = []string{
+	"access_links.access_links_created_by_idx plain (created_by)",
+	"access_links.access_links_token_hash_key unique (token_hash)",
+	"access_links.access_links_workspace_list_idx plain partial (workspace_id,created_at,id)",
+	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
+	"link_events.link_events_link_idx plain (link_id,created_at,id)",
+	"organization_members.organization_members_user_idx plain (user_id)",
+	"users.users_email_key unique (email)",
+	"workspace_members.workspace_members_user_idx plain (user_id)",
+	"workspaces.workspaces_organization_idx plain (organization_id)",
+}
+
+// expectedForeignKeys are "table.column -> table.column on delete ACTION".
+var expectedForeignKeys = []string{
+	"access_links.created_by -> users.id on delete NO ACTION",
+	"access_links.deleted_by -> users.id on delete NO ACTION",
+	"access_links.workspace_id -> workspaces.id on delete CASCADE",
+	"connected_accounts.link_id -> access_links.id on delete NO ACTION",
+	"connected_accounts.workspace_id -> workspaces.id on delete CASCADE",
+	"link_events.link_id -> access_links.id on delete CASCADE",
+	"organization_members.organization_id -> organizations.id on delete CASCADE",
+	"organization_members.user_id -> users.id on delete CASCADE",
+	"workspace_members.user_id -> users.id on delete CASCADE",
+	"workspace_members.workspace_id -> workspaces.id on delete CASCADE",
+	"workspaces.organization_id -> organizations.id on delete CASCADE",
+}
+
+type column struct {
+	Table, Name, Type string
+	NotNull           bool
+	HasDefault        bool
+	PK                bool
+}
+
+func normalizeType(t string) string {
+	switch strings.ToLower(t) {
+	case "text":
+		return "text"
+	case "timestamp", "timestamp with time zone", "timestamptz":
+		return "timestamp"
+	case "boolean":
+		return "boolean"
+	}
+	return "?" + t
+}
+
+func (c column) String() string {
+	null := "null"
+	if c.NotNull {
+		null = "notnull"
+	}
+	s := c.Name + " " + normalizeType(c.Type) + " " + null
+	if c.HasDefault {
+		s += " default"
+	}
+	return s
+}
+
+// columns lists every column of every table on the current dialect.
+func columns(t *testing.T, gdb *gorm.DB) []column {
+	t.Helper()
+	var out []column
+	var err error
+	if db.Dialect(gdb) == db.Postgres {
+		err = gdb.Raw(`
+			SELECT c.table_name AS "table", c.column_name AS name, c.data_type AS type,
+				c.is_nullable = 'NO' AS not_null, c.column_default IS NOT NULL AS has_default,
+				EXISTS (SELECT 1 FROM information_schema.table_constraints tc
+					JOIN information_schema.key_column_usage k
+						ON k.constraint_name = tc.constraint_name AND k.constraint_schema = tc.constraint_schema
+					WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = c.table_schema
+						AND tc.table_name = c.table_name AND k.column_name = c.column_name) AS pk
+			FROM information_schema.columns c
+			WHERE c.table_schema = current_schema()
+			ORDER BY c.table_name, c.ordinal_position`).Scan(&out).Error
+	} else {
+		err = gdb.Raw(`
+			SELECT m.name AS "table", p.name AS name, p.type AS type,
+				p."notnull" AS not_null, p.dflt_value IS NOT NULL AS has_default, p.pk > 0 AS pk
+			FROM sqlite_master m JOIN pragma_table_info(m.name) p
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+			ORDER BY m.name, p.cid`).Scan(&out).Error
+	}
+	if err != nil {
+		t.Fatalf("list columns: %v", err)
+	}
+	if len(out) == 0 {
+		t.Fatal("no columns found")
+	}
+	return out
+}
+
+func indexes(t *testing.T, gdb *gorm.DB) []string {
+	t.Helper()
+	var rows []struct {
+		Table, Name string
+		Unique      bool
+		Partial     bool
+		Columns     string
+	}
+	var err error
+	if db.Dialect(gdb) == db.Postgres {
+		err = gdb.Raw(`
+			SELECT t.relname AS "table", i.relname AS name, ix.indisunique AS "unique",
+				ix.indpred IS NOT NULL AS partial,
+				(SELECT string_agg(a.attname, ',' ORDER BY k.ord)
+					FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
+					JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) AS columns
+			FROM pg_index ix
+			JOIN pg_class i ON i.oid = ix.indexrelid
+			JOIN pg_class t ON t.oid = ix.indrelid
+			JOIN pg_namespace n ON n.oid = t.relnamespace
+			WHERE n.nspname = current_schema() AND NOT ix.indisprimary AND t.relname <> ?`, gooseTable).Scan(&rows).Error
+	} else {
+		err = gdb.Raw(`
+			SELECT m.name AS "table", l.name AS name, l."unique" AS "unique", l.partial AS partial,
+				(SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno)) AS columns
+			FROM sqlite_master m JOIN pragma_index_list(m.name) l
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.origin = 'c' AND m.name <> ?`, gooseTable).Scan(&rows).Error
+	}
+	if err != nil {
+		t.Fatalf("list indexes: %v", err)
+	}
+	var out []string
+	for _, r := range rows {
+		s := r.Table + "." + r.Name + " plain"
+		if r.Unique {
+			s = r.Table + "." + r.Name + " unique"
+		}
+		if r.Partial {
+			s += " partial"
+		}
+		out = append(out, s+" ("+r.Columns+")")
+	}
+	sort.Strings(out)
+	return out
+}
+
+func foreignKeys(t *testing.T, gdb *gorm.DB) []string {
+	t.Helper()
+	var rows []struct {
+		Table, Column, RefTable, RefColumn, OnDelete string
+	}
+	var err error
+	if db.Dialect(gdb) == db.Postgres {
+		err = gdb.Raw(`
+			SELECT cl.relname AS "table", a.attname AS "column", rcl.relname AS ref_table, ra.attname AS ref_column,
+				CASE c.confdeltype WHEN 'c' THEN 'CASCADE' WHEN 'a' THEN 'NO ACTION' WHEN 'r' THEN 'RESTRICT'
+					WHEN 'n' THEN 'SET NULL' WHEN 'd' THEN 'SET DEFAULT' END AS on_delete
+			FROM pg_constraint c
+			JOIN pg_class cl ON cl.oid = c.conrelid
+			JOIN pg_namespace n ON n.oid = cl.relnamespace
+			JOIN pg_class rcl ON rcl.oid = c.confrelid
+			CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, rcol)
+			JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
+			JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.rcol
+			WHERE c.contype = 'f' AND n.nspname = current_schema()`).Scan(&rows).Error
+	} else {
+		err = gdb.Raw(`
+			SELECT m.name AS "table", f."from" AS "column", f."table" AS ref_table, f."to" AS ref_column, f.on_delete AS on_delete
+			FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`).Scan(&rows).Error
+	}
+	if err != nil {
+		t.Fatalf("list foreign keys: %v", err)
+	}
+	var out []string
+	for _, r := range rows {
+		out = append(out, fmt.Sprintf("%s.%s -> %s.%s on delete %s", r.Table, r.Column, r.RefTable, r.RefColumn, r.OnDelete))
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestSchemaParity compares the migrated schema of the current dialect with
+// one fixed description. Run on SQLite and on PostgreSQL (DATABASE_URL), it
+// proves both migrations produce the same tables, columns, indexes and
+// foreign keys.
+func TestSchemaParity(t *testing.T) {
+	gdb := openMigrated(t)
+	cols := columns(t, gdb)
+
+	byTable := map[string][]column{}
+	for _, c := range cols {
+		byTable[c.Table] = append(byTable[c.Table], c)
+	}
+
+	t.Run("Tables", func(t *testing.T) {
+		var got, want []string
+		for name := range byTable {
+			got = append(got, name)
+		}
+		for name := range expectedSchema {
+			want = append(want, name)
+		}
+		want = append(want, gooseTable)
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, " ") != strings.Join(want, " ") {
+			t.Fatalf("tables on %s:\n got %v\nwant %v", db.Dialect(gdb), got, want)
+		}
+	})
+
+	t.Run("Columns", func(t *testing.T) {
+		for table, want := range expectedSchema {
+			var names, got []string
+			for _, c := range byTable[table] {
+				names = append(names, c.Name)
+				got = append(got, c.String())
+			}
+			var wantNames []string
+			for _, w := range want {
+				wantNames = append(wantNames, strings.Fields(w)[0])
+			}
+			// Names first, so a missing column reads plainly.
+			if strings.Join(names, ",") != strings.Join(wantNames, ",") {
+				t.Errorf("%s columns on %s:\n got %v\nwant %v", table, db.Dialect(gdb), names, wantNames)
+				continue
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Errorf("%s column on %s: got %q, want %q", table, db.Dialect(gdb), got[i], want[i])
+				}
+			}
+		}
+		var goose []string
+		for _, c := range byTable[gooseTable] {
+			goose = append(goose, c.Name)
+		}
+		if strings.Join(goose, ",") != strings.Join(gooseColumns, ",") {
+			t.Errorf("%s columns = %v, want %v", gooseTable, goose, gooseColumns)
+		}
+	})
+
+	t.Run("PrimaryKeys", func(t *testing.T) {
+		want := map[string]string{
+			"organizations":        "id",
+			"users":                "id",
+			"organization_members": "organization_id,user_id",
+			"workspaces":           "id",
+			"workspace_members":    "workspace_id,user_id",
+			"access_links":         "id",
+			"connected_accounts":   "id",
+			"link_events":          "id",
+		}
+		for table, cols := range want {
+			var pk []string
+			for _, c := range byTable[table] {
+				if c.PK {
+					pk = append(pk, c.Name)
+				}
+			}
+			if strings.Join(pk, ",") != cols {
+				t.Errorf("%s primary key = %v, want %s", table, pk, cols)
+			}
+		}
+	})
+
+	t.Run("Indexes", func(t *testing.T) {
+		got := indexes(t, gdb)
+		if strings.Join(got, "\n") != strings.Join(expectedIndexes, "\n") {
+			t.Fatalf("indexes on %s:\n got %s\nwant %s", db.Dialect(gdb), strings.Join(got, "\n     "), strings.Join(expectedIndexes, "\n     "))
+		}
+	})
+
+	t.Run("ForeignKeys", func(t *testing.T) {
+		got := foreignKeys(t, gdb)
+		if strings.Join(got, "\n") != strings.Join(expectedForeignKeys, "\n") {
+			t.Fatalf("foreign keys on %s:\n got %s\nwant %s", db.Dialect(gdb), strings.Join(got, "\n     "), strings.Join(expectedForeignKeys, "\n     "))
+		}
+	})
+}
