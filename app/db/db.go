@@ -36,7 +36,7 @@ func Open(databaseURL, sqlitePath string) (*gorm.DB, error) {
 		SkipDefaultTransaction: true,
 		// Unique violations become gorm.ErrDuplicatedKey on both drivers.
 		TranslateError: true,
-		NowFunc:                func() time.Time { return time.Now().UTC() },
+		NowFunc:        func() time.Time { return time.Now().UTC() },
 	}
 	var (
 		gdb *gorm.DB
