@@ -139,19 +139,24 @@
     }
   });
 
-  // Open the dialog when htmx fills it; focus its first field or button.
+  // Open the dialog when htmx fills it and focus its [autofocus] element,
+  // else the search box; on touch screens the search box waits for a tap,
+  // so the keyboard does not cover the list.
+  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   document.addEventListener("htmx:afterSwap", function (e) {
     var m = modal();
     if (e.detail.target === m) {
       if (!m.open) m.showModal();
-      var focus = m.querySelector("[autofocus], [data-source-search]");
+      var focus = m.querySelector("[autofocus]") || (!coarse && m.querySelector("[data-source-search]"));
       if (focus) focus.focus();
     }
   });
 
   // A closed dialog drops its content, so nothing stale shows next time.
+  // The close event comes a task later: by then the dialog may be open
+  // again with new content, which must stay.
   document.addEventListener("close", function (e) {
-    if (e.target === modal()) e.target.replaceChildren();
+    if (e.target === modal() && !e.target.open) e.target.replaceChildren();
   }, true);
 
   // A click on the backdrop (outside the panel) closes the dialog.
