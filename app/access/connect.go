@@ -187,7 +187,8 @@ func (s *Service) Connect(ctx context.Context, linkID string, actor Actor, id Id
 		if isNew {
 			err = tx.Create(&acc).Error
 		} else {
-			err = tx.Save(&acc).Error
+			// Save stamps updated_at with GORM's clock; keep the service's.
+			err = tx.Session(&gorm.Session{NowFunc: func() time.Time { return now }}).Save(&acc).Error
 		}
 		if err != nil {
 			return err

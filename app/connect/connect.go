@@ -243,7 +243,7 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 	if f.Verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(f.Verifier))
 	}
-	tok, err := c.config(src, f).Exchange(ctx, code, opts...)
+	tok, err := exchangeOnce(ctx, c.config(src, f), code, opts)
 	if err != nil {
 		return nil, tokenError(err)
 	}
@@ -301,6 +301,26 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 		id.Extra = string(b)
 	}
 	return id, nil
+}
+
+// exchangeOnce sends the code to the token endpoint once, with the client
+// authenticated by HTTP Basic, which every server supports (RFC 6749
+// section 2.3.1). Only when the provider refuses the client itself
+// (invalid_client, or a bare 401), which it does before looking at the code,
+// is the code sent again with the credentials in the form body instead.
+// oauth2's own auto-detection resends the code after any failure (5xx,
+// timeout, unreadable answer, invalid_grant): a code would reach the
+// provider twice, and a failed exchange could silently succeed.
+func exchangeOnce(ctx context.Context, cfg *oauth2.Config, code string, opts []oauth2.AuthCodeOption) (*oauth2.Token, error) {
+	cfg.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
+	tok, err := cfg.Exchange(ctx, code, opts...)
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && (re.ErrorCode == "invalid_client" ||
+		(re.ErrorCode == "" && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized)) {
+		cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+		tok, err = cfg.Exchange(ctx, code, opts...)
+	}
+	return tok, err
 }
 
 func tokenError(err error) error {

@@ -68,17 +68,24 @@ func (s *Server) getFlow(c echo.Context) *flowState {
 // cached, never sent as a referrer.
 func noStore(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		h := c.Response().Header()
-		h.Set("Cache-Control", "no-store")
-		h.Set("Referrer-Policy", "no-referrer")
+		setNoStore(c)
 		return next(c)
 	}
 }
 
-// limitPublic rate-limits the public link routes per client address.
+func setNoStore(c echo.Context) {
+	h := c.Response().Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+}
+
+// limitPublic rate-limits the public link routes per client address. It
+// runs before noStore, so its own page sets the same headers: its URL
+// carries the token too.
 func (s *Server) limitPublic(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if ok, wait := s.publicIP.allow(c.RealIP()); !ok {
+			setNoStore(c)
 			retryAfter(c, wait)
 			return render(c, http.StatusTooManyRequests, views.ConnectMessagePage(views.ConnectMessage{
 				Kind: "error", Title: "Too many requests", Body: "Please wait a minute and try again.",

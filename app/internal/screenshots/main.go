@@ -178,7 +178,7 @@ func start(ctx context.Context, dir string, logger *slog.Logger) (*world, func()
 		return nil, nil, err
 	}
 	base, _ := url.Parse("http://" + ln.Addr().String())
-	cat, err := sources.Load(sources.Options{Getenv: env, SandboxURL: base.String() + "/sandbox"})
+	cat, err := sources.Load(sources.Options{Getenv: env, SandboxURL: base.String() + "/sandbox", SandboxSecret: "screenshots-sandbox-secret"})
 	if err != nil {
 		return nil, nil, err
 	}
