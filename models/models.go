@@ -117,3 +117,16 @@ type LinkEvent struct {
 	Detail      string
 	CreatedAt   time.Time
 }
+
+// OAuthCallback records that the callback of one flow reached the code
+// exchange, so the code is exchanged at most once.
+type OAuthCallback struct {
+	StateHash    string `gorm:"primaryKey"`
+	LinkID       string
+	Outcome      string // "", "connected" or "failed"
+	AccountLabel string
+	CreatedAt    time.Time
+}
+
+// TableName keeps GORM from naming the table o_auth_callbacks.
+func (OAuthCallback) TableName() string { return "oauth_callbacks" }

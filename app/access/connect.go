@@ -46,6 +46,10 @@ func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, erro
 	if len(token) != 43 { // 32 bytes, base64url without padding
 		return nil, unknownLink()
 	}
+	return s.publicLink(ctx, "l.token_hash = ?", secret.HashToken(token))
+}
+
+func (s *Service) publicLink(ctx context.Context, where string, arg any) (*PublicLink, error) {
 	var l PublicLink
 	err := s.DB.WithContext(ctx).Table("access_links AS l").
 		Select(`l.*, w.name AS workspace_name, o.name AS organization_name, u.name AS creator_name,
@@ -54,7 +58,7 @@ func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, erro
 		Joins("JOIN organizations o ON o.id = w.organization_id").
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
 		Joins("LEFT JOIN connected_accounts a ON a.id = l.connected_account_id").
-		Where("l.token_hash = ?", secret.HashToken(token)).
+		Where(where, arg).
 		Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, unknownLink()
@@ -228,4 +232,57 @@ func (s *Service) LinkByID(ctx context.Context, id string) (*models.AccessLink, 
 		return nil, unknownLink()
 	}
 	return &l, err
+}
+
+// Outcomes of a callback.
+const (
+	CallbackPending   = ""
+	CallbackConnected = "connected"
+	CallbackFailed    = "failed"
+)
+
+// CallbackClaim is the state of a flow's callback for a request that did
+// not get to exchange the code.
+type CallbackClaim struct {
+	Outcome      string
+	AccountLabel string
+}
+
+// ClaimCallback lets exactly one request per flow exchange its code: it
+// returns nil, nil to the first caller for a state, and the recorded claim
+// to every repeated or concurrent one.
+func (s *Service) ClaimCallback(ctx context.Context, state, linkID string) (*CallbackClaim, error) {
+	now := s.now()
+	row := models.OAuthCallback{StateHash: secret.HashToken(state), LinkID: linkID, CreatedAt: now}
+	err := s.DB.WithContext(ctx).Create(&row).Error
+	if err == nil {
+		// Old rows are of no use once their flow (10 minutes) is over.
+		s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-24*time.Hour)).Delete(&models.OAuthCallback{})
+		return nil, nil
+	}
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return nil, err
+	}
+	var prev models.OAuthCallback
+	if err := s.DB.WithContext(ctx).Where("state_hash = ?", row.StateHash).Take(&prev).Error; err != nil {
+		return nil, err
+	}
+	return &CallbackClaim{Outcome: prev.Outcome, AccountLabel: prev.AccountLabel}, nil
+}
+
+// FinishCallback records the outcome of the request that claimed a state.
+func (s *Service) FinishCallback(ctx context.Context, state, outcome, accountLabel string) error {
+	return s.DB.WithContext(ctx).Model(&models.OAuthCallback{}).
+		Where("state_hash = ?", secret.HashToken(state)).
+		Updates(map[string]any{"outcome": outcome, "account_label": accountLabel}).Error
+}
+
+// PublicLinkByID is OpenLink for the callback, which knows the link by ID:
+// deleted links are not found, used and expired ones come with their
+// status, creator and connected account.
+func (s *Service) PublicLinkByID(ctx context.Context, id string) (*PublicLink, error) {
+	if !ValidID(id) {
+		return nil, unknownLink()
+	}
+	return s.publicLink(ctx, "l.id = ?", id)
 }

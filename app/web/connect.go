@@ -237,20 +237,40 @@ func (s *Server) callback(c echo.Context) error {
 		if access.ErrorCode(err) == access.EINTERNAL {
 			return err
 		}
-		_ = s.svc.RecordEvent(ctx, link, act, access.EventClaimRefused, map[string]any{"reason": access.ErrorCode(err)})
+		if err := s.svc.RecordEvent(ctx, link, act, access.EventClaimRefused, map[string]any{"reason": refusal(err)}); err != nil {
+			return err
+		}
 		s.clearFlow(c)
-		return s.linkMessage(c, nil, err)
+		return s.refusedMessage(c, link.ID, err)
+	}
+	// One request per flow exchanges the code; a repeated or concurrent
+	// callback of the same flow is told how the first one went.
+	claim, err := s.svc.ClaimCallback(ctx, f.State, link.ID)
+	if err != nil {
+		return err
+	}
+	if claim != nil {
+		return s.callbackTaken(c, f, src, claim)
 	}
 	id, err := s.connect.Exchange(ctx, src, &f.Flow, q)
 	if err != nil {
+		if ferr := s.svc.FinishCallback(ctx, f.State, access.CallbackFailed, ""); ferr != nil {
+			return ferr
+		}
 		return s.flowFailed(c, f, link, err)
 	}
 	acc, err := s.svc.Connect(ctx, link.ID, act, *id)
 	if err != nil {
+		if ferr := s.svc.FinishCallback(ctx, f.State, access.CallbackFailed, ""); ferr != nil {
+			return ferr
+		}
 		if code := access.ErrorCode(err); code == access.ECONFLICT || code == access.EEXPIRED || code == access.ENOTFOUND {
 			s.clearFlow(c)
-			return s.linkMessage(c, nil, err)
+			return s.refusedMessage(c, link.ID, err)
 		}
+		return err
+	}
+	if err := s.svc.FinishCallback(ctx, f.State, access.CallbackConnected, acc.Label()); err != nil {
 		return err
 	}
 	f.Done, f.Account, f.Verifier, f.Token = true, acc.Label(), "", ""
@@ -258,6 +278,49 @@ func (s *Server) callback(c echo.Context) error {
 		return err
 	}
 	return s.connected(c, src, acc.Label())
+}
+
+// refusal names why a claim was refused, for the link's history.
+func refusal(err error) string {
+	switch access.ErrorCode(err) {
+	case access.ECONFLICT:
+		return string(access.StatusUsed)
+	case access.EEXPIRED:
+		return string(access.StatusExpired)
+	}
+	return string(access.StatusDeleted)
+}
+
+// refusedMessage shows why the link could not be claimed, naming its
+// creator and connected account where the link still exists.
+func (s *Server) refusedMessage(c echo.Context, linkID string, err error) error {
+	l, lerr := s.svc.PublicLinkByID(c.Request().Context(), linkID)
+	if lerr != nil {
+		if access.ErrorCode(lerr) == access.EINTERNAL {
+			return lerr
+		}
+		l = nil
+	}
+	return s.linkMessage(c, l, err)
+}
+
+// callbackTaken answers a callback whose flow another request already
+// took to the code exchange: the code is never exchanged twice.
+func (s *Server) callbackTaken(c echo.Context, f *flowState, src *sources.Source, claim *access.CallbackClaim) error {
+	switch claim.Outcome {
+	case access.CallbackConnected:
+		return s.connected(c, src, claim.AccountLabel)
+	case access.CallbackPending:
+		return render(c, http.StatusConflict, views.ConnectMessagePage(views.ConnectMessage{Kind: "pending", Source: src,
+			Title: "Almost done", Body: "This sign-in is still being completed in another tab or request. Reload this page in a moment to see the result.",
+			RetryURL: c.Request().URL.RequestURI()}))
+	}
+	m := views.ConnectMessage{Kind: "error", Source: src, Title: "This sign-in was already used",
+		Body: "Each sign-in can be completed once, and this one did not finish. Nothing was connected; start again from the link you were sent."}
+	if f.Token != "" {
+		m.RetryURL = "/connect/" + f.Token
+	}
+	return render(c, http.StatusConflict, views.ConnectMessagePage(m))
 }
 
 func stateOf(f *flowState) *connect.Flow {

@@ -913,21 +913,17 @@ func TestFlowConcurrentCallbacks(t *testing.T) {
 		if len(connected) != 1 || len(refused) != n-1 {
 			t.Errorf("%d connected and %d claim_refused events, want 1 and %d", len(connected), len(refused), n-1)
 		}
-		early, late := 0, 0
 		for _, ev := range refused {
-			switch ev.Fields["reason"] {
-			case access.ECONFLICT: // refused early by Claimable
-				early++
-			case string(access.StatusUsed): // refused by the claim itself
-				late++
-			default:
-				t.Errorf("claim_refused reason %q", ev.Fields["reason"])
+			if ev.Fields["reason"] != string(access.StatusUsed) {
+				t.Errorf("claim_refused reason %q, want %q", ev.Fields["reason"], access.StatusUsed)
 			}
 		}
-		t.Logf("%s: refused %d early (Claimable), %d by the claim; %d token requests", testutil.Dialect(), early, late, e.Sandbox.Tap.Requests())
-		if e.Sandbox.Tap.Requests() != 1+late {
-			t.Errorf("%d token requests, want %d (the winner and the claims refused after an exchange)", e.Sandbox.Tap.Requests(), 1+late)
+		// Callbacks refused before the exchange (the link was already used)
+		// never reach the token endpoint; each flow's code is sent at most once.
+		if got := e.Sandbox.Tap.Requests(); got < 1 || got > n {
+			t.Errorf("%d token requests, want between 1 and %d", got, n)
 		}
+		t.Logf("%s: %d token requests for %d flows", testutil.Dialect(), e.Sandbox.Tap.Requests(), n)
 	})
 }
 
@@ -1145,16 +1141,12 @@ func TestFlowHeaders(t *testing.T) {
 	})
 }
 
-// TestFlowConcurrentCallbackSameBrowser reproduces a known gap: the same
-// callback sent twice at once by one browser (a double submit, a reload
-// while the first is still running) passes the cookie check twice, so the
-// code reaches the provider twice. A provider that follows RFC 6749 section
-// 4.1.2 (the sandbox does) then revokes the tokens of the first exchange,
-// which are the ones stored. Preventing it needs the state (or code)
-// claimed in the database before the exchange, which is a design decision;
-// see the report of the end-to-end tests.
+// TestFlowConcurrentCallbackSameBrowser sends the same callback twice at
+// once from one browser (a double submit, a reload while the first is still
+// running): the flow's state is claimed in the database before the code
+// exchange, so the code reaches the provider once, one request shows the
+// success and the other either the same success or "almost done" (409).
 func TestFlowConcurrentCallbackSameBrowser(t *testing.T) {
-	t.Skip("known gap: concurrent duplicate callbacks in one browser exchange the code twice (SECURITY.md item 9)")
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
 	link := e.GenerateLink(t, testutil.SandboxKey)
 	inv := e.NewInvitee("double-submit")
@@ -1171,14 +1163,24 @@ func TestFlowConcurrentCallbackSameBrowser(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+	successes := 0
 	for i, p := range pages {
 		if errs[i] != nil {
 			t.Fatal(errs[i])
 		}
-		if p.Status == http.StatusBadGateway {
+		switch p.Status {
+		case http.StatusOK:
+			successes++
+		case http.StatusConflict:
+		default:
 			t.Errorf("callback %d: %d %q (%s)", i, p.Status, p.Text("connect-title"), p.Text("error-code"))
 		}
 	}
+	if successes == 0 {
+		t.Error("neither callback showed the success page")
+	}
+	// Reloading afterwards shows the first result without an exchange.
+	wantPage(t, inv.Get(t, cb), http.StatusOK, "connect-success")
 	if n := e.Sandbox.Tap.Requests(); n != 1 {
 		t.Errorf("the code reached the token endpoint %d times, want once", n)
 	}
