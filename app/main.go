@@ -3,6 +3,7 @@
 //
 //	app [serve]       serve HTTP on $PORT (default 8080)
 //	app migrate       apply pending migrations and exit
+//	app reseal        re-encrypt values sealed with an old key
 //	app user add ...  create a user (see app user add -h)
 package main
 
@@ -65,13 +66,25 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		}
 		defer db.SQL(gdb).Close()
 		return db.Migrate(ctx, gdb, log)
+	case "reseal":
+		svc, err := open(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		defer db.SQL(svc.DB).Close()
+		n, err := svc.Reseal(ctx)
+		if err != nil {
+			return fmt.Errorf("reseal: %w (%d values re-sealed before the error)", err, n)
+		}
+		fmt.Fprintf(stdout, "re-sealed %d values with key %s\n", n, svc.Keys.CurrentKeyID())
+		return nil
 	case "user":
 		if len(args) == 0 || args[0] != "add" {
 			return errors.New("usage: app user add -email E -name N [-password P | password on stdin] [-org O -org-role owner|member [-plan P]] [-workspace W -role admin|editor|viewer] [-support]")
 		}
 		return userAdd(ctx, cfg, log, args[1:], stdin, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: app [serve | migrate | user add ...]")
+		fmt.Fprintln(stdout, "usage: app [serve | migrate | reseal | user add ...]")
 		return nil
 	}
 	return fmt.Errorf("unknown command %q: use serve, migrate or user add", cmd)
