@@ -1,6 +1,9 @@
 // Command screenshots runs the app in process on a temporary SQLite
 // database with realistic sample data, drives it with headless Chromium
-// through the real sign-in form, and saves PNGs of the main screens:
+// through the real sign-in form and, as an invitee in a browser context of
+// their own, through the real OAuth flow against the sandbox provider
+// (mounted on the app's own listener, as outside production), and saves
+// PNGs of the main screens:
 //
 //	go run ./app/internal/screenshots [-out docs/screenshots]
 //
@@ -29,6 +32,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/browser"
+	"github.com/accessrequests/accessrequests/app/sandbox"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/app/web"
@@ -36,6 +40,10 @@ import (
 )
 
 const password = "screenshots password"
+
+// sandboxSecret is the sandbox client's secret, shared by the catalog (the
+// app's side) and the sandbox provider.
+const sandboxSecret = "screenshots-sandbox-secret"
 
 // Sizes of the pictures: a laptop, and a phone 390 CSS pixels wide.
 const (
@@ -73,13 +81,13 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// env configures two real sources, so the dialog shows both configured
-// and unconfigured ones.
+// env configures three real sources, so the dialog shows both configured
+// and unconfigured ones, and Shopify's consent page can ask for the shop.
 func env(key string) string {
 	switch key {
-	case "SOURCE_GOOGLE_ADS_CLIENT_ID", "SOURCE_FACEBOOK_ADS_CLIENT_ID":
+	case "SOURCE_GOOGLE_ADS_CLIENT_ID", "SOURCE_FACEBOOK_ADS_CLIENT_ID", "SOURCE_SHOPIFY_CLIENT_ID":
 		return "screenshot-client"
-	case "SOURCE_GOOGLE_ADS_CLIENT_SECRET", "SOURCE_FACEBOOK_ADS_CLIENT_SECRET":
+	case "SOURCE_GOOGLE_ADS_CLIENT_SECRET", "SOURCE_FACEBOOK_ADS_CLIENT_SECRET", "SOURCE_SHOPIFY_CLIENT_SECRET":
 		return "screenshot-secret"
 	}
 	return ""
@@ -93,6 +101,8 @@ type world struct {
 	reporting models.Workspace
 	internal  models.Workspace
 	users     map[string]*models.User // by email
+	// links are the URLs of the sample links the invitee opens, by name.
+	links map[string]string
 }
 
 func run(ctx context.Context, out string, verbose bool) error {
@@ -113,6 +123,9 @@ func run(ctx context.Context, out string, verbose bool) error {
 		logOut = os.Stderr
 	}
 	logger := slog.New(slog.NewTextHandler(logOut, nil))
+	// The sandbox's OIDC library logs some warnings (a denied request) to
+	// the default logger.
+	slog.SetDefault(logger)
 	w, stop, err := start(ctx, tmp, logger)
 	if err != nil {
 		return err
@@ -133,17 +146,28 @@ func run(ctx context.Context, out string, verbose bool) error {
 		return fmt.Errorf("start chromium: %w", err)
 	}
 
-	s := &shooter{ctx: tab, out: out, base: w.url}
+	s := &shooter{ctx: tab, out: out, base: w.url, record: &record{}}
+
+	// The invitee first, in a browser context of their own (no cookies of
+	// the admin), like a client opening the link on their own machine: the
+	// connected accounts page of the admin's tour then shows the account.
+	inviteeTab, cancelInvitee := chromedp.NewContext(tab, chromedp.WithNewBrowserContext(), chromedp.WithListener(problems.Listener))
+	defer cancelInvitee()
+	if err := chromedp.Do(inviteeTab, browser.ReduceMotion()); err != nil {
+		return fmt.Errorf("open the invitee's browser context: %w", err)
+	}
+	if err := s.on(inviteeTab).inviteeTour(w); err != nil {
+		return err
+	}
+	cancelInvitee()
 	if err := s.tour(w); err != nil {
 		return err
 	}
 	var bad []string
 	for _, p := range problems.List() {
-		// The 404 page is visited on purpose.
-		if strings.Contains(p, "status of 404") && strings.Contains(p, s.notFound) {
-			continue
+		if !s.wanted(p) {
+			bad = append(bad, p)
 		}
-		bad = append(bad, p)
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("the pages reported problems:\n  %s", strings.Join(bad, "\n  "))
@@ -177,18 +201,31 @@ func start(ctx context.Context, dir string, logger *slog.Logger) (*world, func()
 	if err != nil {
 		return nil, nil, err
 	}
+	// Links, the redirect URI and the sandbox issuer all name the real
+	// listener, so the browser can follow every one of them.
 	base, _ := url.Parse("http://" + ln.Addr().String())
-	cat, err := sources.Load(sources.Options{Getenv: env, SandboxURL: base.String() + "/sandbox", SandboxSecret: "screenshots-sandbox-secret"})
+	cat, err := sources.Load(sources.Options{Getenv: env, SandboxURL: base.String() + "/sandbox", SandboxSecret: sandboxSecret})
+	if err != nil {
+		return nil, nil, err
+	}
+	provider, err := sandbox.New(sandbox.Options{
+		Issuer:       base.String() + "/sandbox",
+		ClientID:     sources.SandboxClientID,
+		ClientSecret: sandboxSecret,
+		RedirectURIs: []string{base.String() + "/oauth/callback"},
+		Logger:       logger.With("component", "sandbox"),
+	})
 	if err != nil {
 		return nil, nil, err
 	}
 	clk := &clock{t: time.Date(2026, time.March, 12, 9, 30, 0, 0, time.UTC)}
-	svc := &access.Service{DB: gdb, Keys: keys, Sources: cat, BaseURL: "https://access.example.com", Now: clk.Now}
+	svc := &access.Service{DB: gdb, Keys: keys, Sources: cat, BaseURL: base.String(), Now: clk.Now}
 	h := web.New(web.Options{
 		Service: svc,
 		Log:     logger,
 		BaseURL: base,
 		Ready:   func(ctx context.Context) error { return db.Ping(ctx, gdb) },
+		Sandbox: provider,
 	})
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -202,7 +239,7 @@ func start(ctx context.Context, dir string, logger *slog.Logger) (*world, func()
 		_ = srv.Shutdown(sctx)
 		db.SQL(gdb).Close()
 	}
-	return &world{svc: svc, clock: clk, url: base.String(), users: map[string]*models.User{}}, stop, nil
+	return &world{svc: svc, clock: clk, url: base.String(), users: map[string]*models.User{}, links: map[string]string{}}, stop, nil
 }
 
 // sample creates the organizations, users, links and accounts the pictures
@@ -243,6 +280,7 @@ func (w *world) sample(ctx context.Context) error {
 		return err
 	}
 	type sampleLink struct {
+		name    string // the invitee opens it: its URL is kept under this name
 		ago     time.Duration
 		source  string
 		creator string
@@ -254,11 +292,15 @@ func (w *world) sample(ctx context.Context) error {
 	day := 24 * time.Hour
 	links := []sampleLink{
 		{ago: 11 * day, source: "facebook_ads", creator: "olivia@acme-agency.example"},
-		{ago: 9 * day, source: "google_ads", creator: "priya@acme-agency.example"},
+		// Expired two days ago.
+		{name: "expired", ago: 9 * day, source: "google_ads", creator: "priya@acme-agency.example"},
 		{ago: 8 * day, source: "facebook_ads", creator: "adam@acme-agency.example", deleted: true},
 		{ago: 6 * day, source: "facebook_ads", creator: "adam@acme-agency.example", usedAgo: 5*day + 3*time.Hour, account: "Northwind Outdoor — Ads", email: "marketing@northwind.example"},
 		{ago: 3*day + 4*time.Hour, source: "google_ads", creator: "olivia@acme-agency.example", usedAgo: 2*day + 6*time.Hour, account: "Northwind Outdoor (123-456-7890)", email: "ads@northwind.example"},
-		{ago: 26 * time.Hour, source: "facebook_ads", creator: "priya@acme-agency.example"},
+		{name: "decline", ago: 26 * time.Hour, source: "facebook_ads", creator: "priya@acme-agency.example"},
+		{name: "shopify", ago: 5*time.Hour + 20*time.Minute, source: "shopify", creator: "olivia@acme-agency.example"},
+		// The invitee walks the whole flow through the sandbox with it.
+		{name: "sandbox", ago: 2*time.Hour + 40*time.Minute, source: "sandbox", creator: "adam@acme-agency.example"},
 		{ago: 2*time.Hour + 10*time.Minute, source: "google_ads", creator: "adam@acme-agency.example"},
 	}
 	for _, s := range links {
@@ -267,6 +309,9 @@ func (w *world) sample(ctx context.Context) error {
 		l, err := w.svc.GenerateLink(ctx, member, access.Actor{UserID: creator.ID, Name: creator.Name, IP: "203.0.113.7", UserAgent: "Mozilla/5.0"}, s.source)
 		if err != nil {
 			return err
+		}
+		if s.name != "" {
+			w.links[s.name] = l.URL
 		}
 		if s.deleted {
 			if err := w.svc.DeleteLink(ctx, member, access.Actor{UserID: creator.ID, Name: creator.Name}, l.ID); err != nil {
@@ -296,12 +341,45 @@ func (w *world) sample(ctx context.Context) error {
 
 // shooter drives one tab and saves its pictures.
 type shooter struct {
-	ctx   context.Context
-	out   string
-	base  string
+	ctx  context.Context
+	out  string
+	base string
+	*record
+}
+
+// record is what the shooters of every tab share.
+type record struct {
 	saved []string
-	// notFound is the URL visited to show the 404 page.
-	notFound string
+	// expected are the error statuses pages answer on purpose (404, 410,
+	// 422), each with the URL it is expected for.
+	expected []expectedStatus
+}
+
+type expectedStatus struct {
+	status int
+	url    string
+}
+
+// on returns a shooter for another tab that saves into the same record.
+func (s *shooter) on(tab context.Context) *shooter {
+	return &shooter{ctx: tab, out: s.out, base: s.base, record: s.record}
+}
+
+// expect notes that url answers status on purpose, so the browser's
+// "Failed to load resource" for it is no problem.
+func (s *shooter) expect(status int, url string) {
+	s.expected = append(s.expected, expectedStatus{status, url})
+}
+
+// wanted reports whether a problem the browser reported is an expected
+// error status.
+func (s *shooter) wanted(problem string) bool {
+	for _, e := range s.expected {
+		if strings.Contains(problem, fmt.Sprintf("status of %d", e.status)) && strings.Contains(problem, e.url) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *shooter) do(what string, actions ...chromedp.Action[chromedp.Void]) error {
@@ -503,6 +581,19 @@ func (s *shooter) tour(w *world) error {
 		},
 		func() error { return s.shot("links-mobile.png", true) },
 		func() error {
+			return s.do("mobile accounts",
+				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources"),
+				chromedp.WaitVisible(css(`[data-testid="accounts-table"]`)),
+			)
+		},
+		func() error { return s.shot("accounts-mobile.png", true) },
+		func() error {
+			return s.do("back to the links",
+				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
+				chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
+			)
+		},
+		func() error {
 			return s.do("mobile dialog",
 				chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`),
 				chromedp.Click(css(`[data-testid="generate-button"]`)),
@@ -532,14 +623,151 @@ func (s *shooter) tour(w *world) error {
 
 		// A page that does not exist, inside the app shell.
 		func() error {
-			s.notFound = s.base + "/w/" + w.reporting.ID + "/sources"
+			notFound := s.base + "/w/" + w.reporting.ID + "/sources"
+			s.expect(404, notFound)
 			return s.do("not found",
-				chromedp.Navigate(s.notFound),
+				chromedp.Navigate(notFound),
 				chromedp.WaitVisible(css(`[data-testid="error"]`)),
 			)
 		},
 		func() error { return s.shot("error-404.png", false) },
 		s.signOut,
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// both saves the whole page at desktop size as name.png, then on a phone
+// as name-mobile.png, and goes back to desktop size. The page is loaded
+// again at phone size, as a phone would load it (Chromium applies the
+// meta viewport and text sizing at load): every page shot this way shows
+// the same again when reloaded, the success page too (a repeated callback
+// shows the first result).
+func (s *shooter) both(name string) func() error {
+	return func() error {
+		if err := s.shot(name+".png", true); err != nil {
+			return err
+		}
+		if err := s.viewport(mobileWidth, mobileHeight, true); err != nil {
+			return err
+		}
+		if err := s.do("reload at phone size", chromedp.Reload()); err != nil {
+			return err
+		}
+		if err := s.shot(name+"-mobile.png", true); err != nil {
+			return err
+		}
+		return s.viewport(desktopWidth, desktopHeight, false)
+	}
+}
+
+// later moves the app's clock on, so the link's history has distinct,
+// ordered times.
+func later(w *world, d time.Duration) func() error {
+	return func() error {
+		w.clock.Set(w.clock.Now().Add(d))
+		return nil
+	}
+}
+
+// inviteeTour is the invitee's side, on a browser context without the
+// admin's cookies: the consent page, the sandbox provider's own page, Deny,
+// Try again, Allow, the success page, the link opened again, an expired
+// link, a declined request and Shopify's shop domain check.
+func (s *shooter) inviteeTour(w *world) error {
+	link := w.links["sandbox"]
+	start := chromedp.Click(css(`[data-testid="start"]`))
+	atSandbox := chromedp.WaitVisible(css(`form.consent input[name="account"]`))
+	// The sandbox's pages have no icon, so the browser asks for one.
+	s.expect(404, s.base+"/favicon.ico")
+	steps := []func() error{
+		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
+
+		// The consent page of an active sandbox link.
+		func() error {
+			return s.do("consent page", chromedp.Navigate(link), chromedp.WaitVisible(css(`[data-testid="consent"]`)))
+		},
+		s.both("consent"),
+
+		// Start: the sandbox provider's own login/consent page.
+		later(w, time.Minute),
+		func() error { return s.do("start", start, atSandbox) },
+		s.both("sandbox-consent"),
+
+		// Deny: nothing is connected, the link still works.
+		later(w, time.Minute),
+		func() error {
+			return s.do("deny",
+				chromedp.Click(css(`button[name="action"][value="deny"]`)),
+				chromedp.WaitVisible(css(`[data-testid="connect-error"] [data-testid="retry"]`)),
+			)
+		},
+		func() error { return s.shot("connect-denied.png", true) },
+
+		// Try again, pick an account, Allow: connected.
+		later(w, time.Minute),
+		func() error {
+			return s.do("try again",
+				chromedp.Click(css(`[data-testid="retry"]`)),
+				chromedp.WaitVisible(css(`[data-testid="consent"]`)),
+				start, atSandbox,
+			)
+		},
+		later(w, time.Minute),
+		func() error {
+			return s.do("allow",
+				chromedp.Click(css(`[data-testid="account-sandbox-user-2"]`)),
+				chromedp.Click(css(`button[name="action"][value="allow"]`)),
+				chromedp.WaitVisible(css(`[data-testid="connect-success"]`)),
+			)
+		},
+		s.both("connect-success"),
+
+		// The same link again: it was single use.
+		later(w, time.Minute),
+		func() error {
+			s.expect(410, link)
+			return s.do("used link", chromedp.Navigate(link), chromedp.WaitVisible(css(`[data-testid="connect-used"]`)))
+		},
+		s.both("connect-used"),
+
+		// A link whose seven days have passed.
+		func() error {
+			s.expect(410, w.links["expired"])
+			return s.do("expired link", chromedp.Navigate(w.links["expired"]), chromedp.WaitVisible(css(`[data-testid="connect-expired"]`)))
+		},
+		s.both("connect-expired"),
+
+		// Decline, with a reason.
+		func() error {
+			return s.do("decline",
+				chromedp.Navigate(w.links["decline"]),
+				chromedp.WaitVisible(css(`[data-testid="consent"]`)),
+				chromedp.Click(css(`[data-testid="decline-toggle"]`)),
+				chromedp.WaitVisible(css(`[data-testid="decline-form"] textarea`)),
+				chromedp.SendKeys(css(`[data-testid="decline-form"] textarea`), "Our ads are managed by another agency until June."),
+				chromedp.Click(css(`[data-testid="decline"]`)),
+				chromedp.WaitVisible(css(`[data-testid="connect-declined"]`)),
+			)
+		},
+		func() error { return s.shot("connect-declined.png", true) },
+
+		// Shopify asks for the store's address and checks it.
+		func() error {
+			s.expect(422, strings.TrimSuffix(w.links["shopify"], "/")+"/start")
+			return s.do("shopify",
+				chromedp.Navigate(w.links["shopify"]),
+				chromedp.WaitVisible(css(`[data-testid="consent"] #shop`)),
+				chromedp.SendKeys(css(`#shop`), "evil.com"),
+				start,
+				chromedp.WaitVisible(css(`[data-testid="shop-error"]`)),
+			)
+		},
+		func() error { return s.shot("consent-shopify-error.png", true) },
 	}
 	for _, step := range steps {
 		if err := step(); err != nil {
