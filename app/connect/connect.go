@@ -161,7 +161,7 @@ func (c *Client) AuthCodeURL(src *sources.Source, f *Flow) string {
 
 // CheckState compares the callback's state with the flow's in constant
 // time and checks the flow's age.
-func CheckState(f *Flow, state string, now time.Time) error {
+func CheckState(f *Flow, state string, now time.Time) *Error {
 	if f == nil || f.State == "" {
 		return &Error{Kind: KindState, Code: "missing_state", Description: "This sign-in was not started in this browser, or it took too long."}
 	}
@@ -239,6 +239,14 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 	if code == "" {
 		return nil, &Error{Kind: KindProvider, Code: "missing_code", Description: "The provider did not send an authorization code."}
 	}
+	// QuickBooks names the chosen company only on the callback; without it
+	// the code is not exchanged, so no grant is left unused at Intuit.
+	realm := ""
+	if src.Has(sources.QuirkQuickBooksRealm) {
+		if realm = limit(q.Get("realmId"), 64); realm == "" {
+			return nil, &Error{Kind: KindIdentity, Code: "no_realm", Description: "QuickBooks did not say which company was chosen."}
+		}
+	}
 	var opts []oauth2.AuthCodeOption
 	if f.Verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(f.Verifier))
@@ -282,12 +290,8 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 	if f.Shop != "" {
 		extra["shop"] = f.Shop
 	}
-	if src.Has(sources.QuirkQuickBooksRealm) {
-		realm := q.Get("realmId")
-		if realm == "" {
-			return nil, &Error{Kind: KindIdentity, Code: "no_realm", Description: "QuickBooks did not say which company was chosen."}
-		}
-		extra["realm_id"] = limit(realm, 64)
+	if realm != "" {
+		extra["realm_id"] = realm
 	}
 	if src.Has(sources.QuirkXeroTenants) {
 		tenants, err := c.xeroTenants(ctx, tok)
@@ -416,7 +420,9 @@ func (c *Client) getJSON(req *http.Request, v any) error {
 	if res.StatusCode != http.StatusOK {
 		return &Error{Kind: KindIdentity, Code: fmt.Sprintf("http_%d", res.StatusCode), Description: "The provider refused to say which account was authorized."}
 	}
-	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(v); err != nil {
+	dec := json.NewDecoder(io.LimitReader(res.Body, 1<<20))
+	dec.UseNumber() // numeric account IDs beyond 2^53 keep every digit
+	if err := dec.Decode(v); err != nil {
 		return &Error{Kind: KindIdentity, Code: "bad_json", Description: "The provider's account details could not be read."}
 	}
 	return nil

@@ -11,7 +11,6 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/connect"
 	"github.com/accessrequests/accessrequests/app/sources"
-	"github.com/accessrequests/accessrequests/models"
 	"github.com/accessrequests/accessrequests/views"
 )
 
@@ -216,79 +215,30 @@ func (s *Server) callback(c echo.Context) error {
 		return s.connected(c, s.svc.Sources.Get(f.Source), f.Account)
 	}
 	if err := connect.CheckState(stateOf(f), q.Get("state"), now); err != nil {
-		return s.flowFailed(c, f, nil, err)
+		return s.flowFailed(c, f, err)
 	}
 	src := s.svc.Sources.Get(f.Source)
 	if src == nil {
-		return s.flowFailed(c, f, nil, &connect.Error{Kind: connect.KindState, Code: "unknown_source", Description: "This source is no longer available."})
+		return s.flowFailed(c, f, &connect.Error{Kind: connect.KindState, Code: "unknown_source", Description: "This source is no longer available."})
 	}
-	link, err := s.svc.LinkByID(ctx, f.LinkID)
+	done, err := s.connect.Complete(ctx, s.svc, src, &f.Flow, q, actor(c))
 	if err != nil {
-		return s.linkMessage(c, nil, err)
+		return err
 	}
-	act := actor(c)
-	if err := connect.VerifyCallback(src, &f.Flow, q); err != nil {
-		return s.flowFailed(c, f, link, err)
-	}
-	if err := connect.ProviderError(q); err != nil {
-		return s.flowFailed(c, f, link, err)
-	}
-	if err := s.svc.Claimable(ctx, link.ID); err != nil {
-		if access.ErrorCode(err) == access.EINTERNAL {
-			return err
-		}
-		if err := s.svc.RecordEvent(ctx, link, act, access.EventClaimRefused, map[string]any{"reason": refusal(err)}); err != nil {
-			return err
-		}
+	switch {
+	case done.Failed != nil:
+		return s.flowFailed(c, f, done.Failed)
+	case done.Refused != nil:
 		s.clearFlow(c)
-		return s.refusedMessage(c, link.ID, err)
+		return s.refusedMessage(c, f.LinkID, done.Refused)
+	case done.Taken != nil:
+		return s.callbackTaken(c, f, src, done.Taken)
 	}
-	// One request per flow exchanges the code; a repeated or concurrent
-	// callback of the same flow is told how the first one went.
-	claim, err := s.svc.ClaimCallback(ctx, f.State, link.ID)
-	if err != nil {
-		return err
-	}
-	if claim != nil {
-		return s.callbackTaken(c, f, src, claim)
-	}
-	id, err := s.connect.Exchange(ctx, src, &f.Flow, q)
-	if err != nil {
-		if ferr := s.svc.FinishCallback(ctx, f.State, access.CallbackFailed, ""); ferr != nil {
-			return ferr
-		}
-		return s.flowFailed(c, f, link, err)
-	}
-	acc, err := s.svc.Connect(ctx, link.ID, act, *id)
-	if err != nil {
-		if ferr := s.svc.FinishCallback(ctx, f.State, access.CallbackFailed, ""); ferr != nil {
-			return ferr
-		}
-		if code := access.ErrorCode(err); code == access.ECONFLICT || code == access.EEXPIRED || code == access.ENOTFOUND {
-			s.clearFlow(c)
-			return s.refusedMessage(c, link.ID, err)
-		}
-		return err
-	}
-	if err := s.svc.FinishCallback(ctx, f.State, access.CallbackConnected, acc.Label()); err != nil {
-		return err
-	}
-	f.Done, f.Account, f.Verifier, f.Token = true, acc.Label(), "", ""
+	f.Done, f.Account, f.Verifier, f.Token = true, done.Account, "", ""
 	if err := s.setFlow(c, f); err != nil {
 		return err
 	}
-	return s.connected(c, src, acc.Label())
-}
-
-// refusal names why a claim was refused, for the link's history.
-func refusal(err error) string {
-	switch access.ErrorCode(err) {
-	case access.ECONFLICT:
-		return string(access.StatusUsed)
-	case access.EEXPIRED:
-		return string(access.StatusExpired)
-	}
-	return string(access.StatusDeleted)
+	return s.connected(c, src, done.Account)
 }
 
 // refusedMessage shows why the link could not be claimed, naming its
@@ -344,28 +294,15 @@ func (s *Server) connected(c echo.Context, src *sources.Source, account string) 
 		Account: account, Body: name + " is now connected. Thank you!"}))
 }
 
-// flowFailed records a failed attempt (never a token or code) and shows a
-// page with "Try again"; the link stays usable.
-func (s *Server) flowFailed(c echo.Context, f *flowState, link *models.AccessLink, err error) error {
-	var ce *connect.Error
-	if !errors.As(err, &ce) {
-		return err
-	}
+// flowFailed shows a failed attempt (recorded by connect.Complete when the
+// link is known) with "Try again"; the link stays usable.
+func (s *Server) flowFailed(c echo.Context, f *flowState, ce *connect.Error) error {
 	var src *sources.Source
 	retry := ""
 	if f != nil {
 		src = s.svc.Sources.Get(f.Source)
 		if f.Token != "" {
 			retry = "/connect/" + f.Token
-		}
-	}
-	if link != nil {
-		detail := map[string]any{"kind": ce.Kind, "error": ce.Code}
-		if ce.Description != "" {
-			detail["description"] = ce.Description
-		}
-		if err := s.svc.RecordEvent(c.Request().Context(), link, actor(c), access.EventProviderError, detail); err != nil {
-			return err
 		}
 	}
 	if ce.Kind != connect.KindState {
