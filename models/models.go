@@ -102,6 +102,9 @@ type ConnectedAccount struct {
 	Status             string
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	// RefreshLeaseUntil is set while one process refreshes the account's
+	// tokens (until the lease's end); nil when no refresh is under way.
+	RefreshLeaseUntil *time.Time
 }
 
 // LinkEvent is one step in a link's history.

@@ -1,0 +1,91 @@
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"golang.org/x/oauth2"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/sources"
+)
+
+// Refresh trades a refresh token for new tokens at the source's token
+// endpoint (RFC 6749 section 6). shop fills the {shop} of a Shopify-like
+// source and is validated before any request. The refresh token is sent
+// once: never again after a 5xx, a timeout or an unreadable answer, since
+// the provider may have rotated it, and a rotated refresh token presented
+// twice revokes the whole grant (RFC 9700 section 4.14.2). The answer's
+// RefreshToken is empty when the provider did not send a new one. A refusal
+// of the token (invalid_grant) matches access.ErrInvalidGrant.
+func (c *Client) Refresh(ctx context.Context, src *sources.Source, shop, refreshToken string) (*access.Tokens, error) {
+	if refreshToken == "" {
+		return nil, &Error{Kind: KindToken, Code: "no_refresh_token", Description: "The account has no refresh token."}
+	}
+	if NeedsShop(src) && !shopPattern.MatchString(shop) {
+		return nil, &Error{Kind: KindInput, Code: "invalid_shop", Description: "The account's store address is not valid."}
+	}
+	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.HTTP)
+	tok, err := refreshOnce(ctx, c.config(src, &Flow{Shop: shop}), refreshToken)
+	if err != nil {
+		return nil, tokenError(err)
+	}
+	out := &access.Tokens{AccessToken: tok.AccessToken}
+	// oauth2 hands back the old refresh token when the provider sends none.
+	if tok.RefreshToken != refreshToken {
+		out.RefreshToken = tok.RefreshToken
+	}
+	switch {
+	case tok.ExpiresIn > 0:
+		out.ExpiresIn = time.Duration(tok.ExpiresIn) * time.Second
+	case !tok.Expiry.IsZero(): // a form-encoded answer
+		out.ExpiresIn = max(time.Until(tok.Expiry).Round(time.Second), time.Second)
+	}
+	return out, nil
+}
+
+// Refresher refreshes the accounts of the catalog's sources with c, for
+// access.Service.AccessToken.
+func (c *Client) Refresher(cat *sources.Catalog) access.Refresher {
+	return func(ctx context.Context, req access.RefreshRequest) (*access.Tokens, error) {
+		src := cat.Get(req.SourceKey)
+		if src == nil {
+			return nil, &Error{Kind: KindToken, Code: "unknown_source", Description: "The account's source is no longer in the catalog."}
+		}
+		var extra struct {
+			Shop string `json:"shop"`
+		}
+		_ = json.Unmarshal([]byte(req.Extra), &extra)
+		return c.Refresh(ctx, src, extra.Shop, req.RefreshToken)
+	}
+}
+
+// refreshOnce is exchangeOnce for a refresh token: HTTP Basic client
+// authentication first, and a second send with the credentials in the form
+// body only when the provider refused the client itself (invalid_client or
+// a bare 401), which it does before looking at the refresh token. oauth2's
+// auto-detection would resend the refresh token after any failure.
+func refreshOnce(ctx context.Context, cfg *oauth2.Config, refreshToken string) (*oauth2.Token, error) {
+	send := func(style oauth2.AuthStyle) (*oauth2.Token, error) {
+		cfg.Endpoint.AuthStyle = style
+		// An expired token without an access token: the token source asks
+		// the token endpoint with grant_type=refresh_token, once.
+		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)}).Token()
+	}
+	tok, err := send(oauth2.AuthStyleInHeader)
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) && (re.ErrorCode == "invalid_client" ||
+		(re.ErrorCode == "" && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized)) {
+		tok, err = send(oauth2.AuthStyleInParams)
+	}
+	return tok, err
+}
+
+// Is lets callers recognize a refused refresh token with
+// errors.Is(err, access.ErrInvalidGrant).
+func (e *Error) Is(target error) bool {
+	return target == access.ErrInvalidGrant && e.Kind == KindToken && e.Code == "invalid_grant"
+}
