@@ -8,31 +8,206 @@ import (
 	"github.com/accessrequests/accessrequests/models"
 )
 
+// EventSupportViewed records that support staff read a link's history (its
+// page in the support console, or the JSON export), so that the history
+// itself shows who looked and when.
+const EventSupportViewed = "support_viewed"
+
+// Views a support_viewed event can record, in its "view" detail.
+const (
+	SupportViewPage   = "page"   // the link's page in the support console
+	SupportViewExport = "export" // the history downloaded as JSON
+)
+
+// invitee is the actor stored for events without a signed-in user.
+const invitee = "invitee"
+
 // Event is one step of a link's history with its detail decoded.
 type Event struct {
 	models.LinkEvent
+	// Fields are the string values of the event's detail.
 	Fields map[string]string
+	// SourceName is the catalog name of Fields["source"], when there is one.
+	SourceName string
 }
 
-var eventTitles = map[string]string{
-	EventCreated: "Link created",
-	EventDeleted: "Link deleted",
+// ActorName is who acted, as pages show it: the user's name, or "Invitee"
+// for the person who opened the link without signing in.
+func (e *Event) ActorName() string {
+	if e.ActorID == nil && (e.Actor == "" || e.Actor == invitee) {
+		return "Invitee"
+	}
+	if e.Actor == "" {
+		return "Unknown user"
+	}
+	return e.Actor
+}
+
+// Icon names the kind of icon the timeline shows for the event: add, view,
+// start, error, decline, connect, refuse, delete, support, or dot for an
+// event type this version does not know.
+func (e *Event) Icon() string {
+	switch e.Type {
+	case EventCreated:
+		return "add"
+	case EventOpened:
+		return "view"
+	case EventStarted:
+		return "start"
+	case EventProviderError:
+		return "error"
+	case EventDeclined:
+		return "decline"
+	case EventConnected:
+		return "connect"
+	case EventClaimRefused:
+		return "refuse"
+	case EventDeleted:
+		return "delete"
+	case EventSupportViewed:
+		return "support"
+	}
+	return "dot"
 }
 
 // Title is the event in a few words.
 func (e *Event) Title() string {
-	if t, ok := eventTitles[e.Type]; ok {
-		return t
+	switch e.Type {
+	case EventCreated:
+		return "Link created"
+	case EventOpened:
+		return "Consent page opened"
+	case EventStarted:
+		return "Authorization started"
+	case EventProviderError:
+		if e.Fields["error"] == "access_denied" {
+			return "Access denied at the provider"
+		}
+		switch e.Fields["kind"] {
+		case "provider":
+			return "The provider reported an error"
+		case "token":
+			return "Token exchange failed"
+		case "identity":
+			return "Account identity could not be read"
+		case "scopes":
+			return "Permissions missing"
+		case "state":
+			return "Sign-in could not be verified"
+		case "input":
+			return "Invalid input"
+		}
+		return "Authorization failed"
+	case EventDeclined:
+		return "Invitee declined"
+	case EventConnected:
+		if e.Fields["reconnected"] == "true" {
+			return "Account reconnected"
+		}
+		return "Account connected"
+	case EventClaimRefused:
+		return "Connection refused"
+	case EventDeleted:
+		return "Link deleted"
+	case EventSupportViewed:
+		if e.Fields["view"] == SupportViewExport {
+			return "History exported by support"
+		}
+		return "Viewed by support"
 	}
-	return strings.ReplaceAll(e.Type, "_", " ")
+	t := strings.ReplaceAll(e.Type, "_", " ")
+	if t == "" {
+		return "Event"
+	}
+	return strings.ToUpper(t[:1]) + t[1:]
 }
 
-// Summary renders the event's detail as one line.
+// Summary renders the event's detail as one line, or "" when there is
+// nothing to add to the title. It never holds a token or a code: events
+// store none.
 func (e *Event) Summary() string {
-	if src := e.Fields["source"]; src != "" && e.Type == EventCreated {
-		return "Source: " + src
+	f := e.Fields
+	switch e.Type {
+	case EventCreated:
+		if src := e.source(); src != "" {
+			return "Source: " + src
+		}
+	case EventOpened:
+		return "The consent page was viewed."
+	case EventStarted:
+		parts := []string{}
+		if src := e.source(); src != "" {
+			parts = append(parts, "Source: "+src)
+		}
+		if shop := f["shop"]; shop != "" {
+			parts = append(parts, "Shop: "+shop)
+		}
+		return strings.Join(parts, " · ")
+	case EventProviderError:
+		parts := []string{}
+		if k := f["kind"]; k != "" {
+			parts = append(parts, "Kind: "+k)
+		}
+		if code := f["error"]; code != "" {
+			parts = append(parts, "Error: "+code)
+		}
+		s := strings.Join(parts, " · ")
+		if d := f["description"]; d != "" {
+			if s != "" {
+				s += " · "
+			}
+			s += d
+		}
+		return s
+	case EventDeclined:
+		if r := f["reason"]; r != "" {
+			return "Reason: " + r
+		}
+		return "No reason given."
+	case EventConnected:
+		parts := []string{}
+		if a := f["account"]; a != "" {
+			parts = append(parts, "Account: "+a)
+		}
+		if id := f["external_id"]; id != "" && !strings.Contains(f["account"], id) {
+			parts = append(parts, "ID: "+id)
+		}
+		if sc := strings.TrimSpace(f["scopes"]); sc != "" {
+			parts = append(parts, "Scopes: "+strings.Join(strings.Fields(sc), ", "))
+		} else {
+			parts = append(parts, "No scopes granted")
+		}
+		return strings.Join(parts, " · ")
+	case EventClaimRefused:
+		switch f["reason"] {
+		case string(StatusUsed), ECONFLICT: // the callback stores the error code
+			return "The link had already been used."
+		case string(StatusExpired): // the same word as EEXPIRED
+			return "The link had expired."
+		case string(StatusDeleted), ENOTFOUND:
+			return "The link had been deleted."
+		case "":
+			return ""
+		}
+		return "Reason: " + f["reason"]
+	case EventDeleted:
+		return "Accounts connected through the link stay connected."
+	case EventSupportViewed:
+		if f["view"] == SupportViewExport {
+			return "Downloaded the history as JSON from the support console."
+		}
+		return "Opened the link in the support console."
 	}
 	return ""
+}
+
+// source is the event's source by catalog name, or by key when the
+// catalog does not know it.
+func (e *Event) source() string {
+	if e.SourceName != "" {
+		return e.SourceName
+	}
+	return e.Fields["source"]
 }
 
 // Events returns a link's history, oldest first.
@@ -51,6 +226,11 @@ func (s *Service) Events(ctx context.Context, linkID string) ([]Event, error) {
 				if s, ok := v.(string); ok {
 					out[i].Fields[k] = s
 				}
+			}
+		}
+		if key := out[i].Fields["source"]; key != "" && s.Sources != nil {
+			if src := s.Sources.Get(key); src != nil {
+				out[i].SourceName = src.Name
 			}
 		}
 		out[i].CreatedAt = out[i].CreatedAt.UTC()

@@ -107,7 +107,7 @@ func TestGenerateLinkStored(t *testing.T) {
 		if got.IP != actor.IP || got.UserAgent != actor.UserAgent {
 			t.Fatalf("event client = %q %q", got.IP, got.UserAgent)
 		}
-		if got.Fields["source"] != "google_ads" || got.Summary() != "Source: google_ads" || got.Title() != "Link created" {
+		if got.Fields["source"] != "google_ads" || got.Summary() != "Source: Google Ads" || got.Title() != "Link created" {
 			t.Fatalf("event detail = %v, summary %q, title %q", got.Fields, got.Summary(), got.Title())
 		}
 		if !got.CreatedAt.Equal(domainStart) {

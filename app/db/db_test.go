@@ -374,6 +374,7 @@ var expectedSchema = map[string][]string{
 		"status text notnull default",
 		"created_at timestamp notnull",
 		"updated_at timestamp notnull",
+		"refresh_lease_until timestamp null",
 	},
 	"link_events": {
 		"id text notnull",
@@ -387,6 +388,13 @@ var expectedSchema = map[string][]string{
 		"detail text notnull default",
 		"created_at timestamp notnull",
 	},
+	"oauth_callbacks": {
+		"state_hash text notnull",
+		"link_id text notnull",
+		"outcome text notnull default",
+		"account_label text notnull default",
+		"created_at timestamp notnull",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -396,16 +404,25 @@ const gooseTable = "goose_db_version"
 var gooseColumns = []string{"id", "version_id", "is_applied", "tstamp"}
 
 // expectedIndexes are the secondary indexes as
-// "table.index unique|plain [partial] (columns)".
+// "table.index unique|plain [partial] (columns)". A case-insensitive
+// column reads lower(column) on both dialects: an index on the expression
+// lower(column) on PostgreSQL, on column COLLATE NOCASE on SQLite (where
+// LIKE can use only the latter).
 var expectedIndexes = []string{
-	"access_links.access_links_created_by_idx plain (created_by)",
+	"access_links.access_links_created_idx plain (created_at,id)",
+	"access_links.access_links_creator_idx plain (created_by,created_at,id)",
+	"access_links.access_links_source_idx plain (source_key,created_at,id)",
 	"access_links.access_links_token_hash_key unique (token_hash)",
+	"access_links.access_links_workspace_deleted_idx plain partial (workspace_id,created_at,id)",
 	"access_links.access_links_workspace_list_idx plain partial (workspace_id,created_at,id)",
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
 	"link_events.link_events_link_idx plain (link_id,created_at,id)",
+	"oauth_callbacks.oauth_callbacks_created_idx plain (created_at)",
 	"organization_members.organization_members_user_idx plain (user_id)",
+	"organizations.organizations_name_idx plain (lower(name))",
 	"users.users_email_key unique (email)",
 	"workspace_members.workspace_members_user_idx plain (user_id)",
+	"workspaces.workspaces_name_idx plain (lower(name))",
 	"workspaces.workspaces_organization_idx plain (organization_id)",
 }
 
@@ -502,9 +519,8 @@ func indexes(t *testing.T, gdb *gorm.DB) []string {
 		err = gdb.Raw(`
 			SELECT t.relname AS "table", i.relname AS name, ix.indisunique AS "unique",
 				ix.indpred IS NOT NULL AS partial,
-				(SELECT string_agg(a.attname, ',' ORDER BY k.ord)
-					FROM unnest(ix.indkey) WITH ORDINALITY AS k(attnum, ord)
-					JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum) AS columns
+				(SELECT string_agg(pg_get_indexdef(ix.indexrelid, k.ord, true), ',' ORDER BY k.ord)
+					FROM generate_series(1, ix.indnkeyatts::int) AS k(ord)) AS columns
 			FROM pg_index ix
 			JOIN pg_class i ON i.oid = ix.indexrelid
 			JOIN pg_class t ON t.oid = ix.indrelid
@@ -513,7 +529,8 @@ func indexes(t *testing.T, gdb *gorm.DB) []string {
 	} else {
 		err = gdb.Raw(`
 			SELECT m.name AS "table", l.name AS name, l."unique" AS "unique", l.partial AS partial,
-				(SELECT group_concat(name, ',') FROM (SELECT name FROM pragma_index_info(l.name) ORDER BY seqno)) AS columns
+				(SELECT group_concat(CASE WHEN coll = 'NOCASE' THEN 'lower(' || name || ')' ELSE name END, ',')
+					FROM (SELECT name, coll FROM pragma_index_xinfo(l.name) WHERE key = 1 ORDER BY seqno)) AS columns
 			FROM sqlite_master m JOIN pragma_index_list(m.name) l
 			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.origin = 'c' AND m.name <> ?`, gooseTable).Scan(&rows).Error
 	}
@@ -641,6 +658,7 @@ func TestSchemaParity(t *testing.T) {
 			"access_links":         "id",
 			"connected_accounts":   "id",
 			"link_events":          "id",
+			"oauth_callbacks":      "state_hash",
 		}
 		for table, cols := range want {
 			var pk []string

@@ -59,4 +59,16 @@ func (s *Server) routes() {
 	e.DELETE(links+"/:link", s.deleteLink, manager...)
 	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
+
+	// Support console (support.go): support staff only, read-only. Anyone
+	// else gets 404 on every method of every path, as for an unknown page;
+	// support staff get 405 on every method but GET. Each read of a link,
+	// page or export, is recorded in the link's history.
+	support := []echo.MiddlewareFunc{s.requireSupport}
+	e.GET("/support/links", s.supportSearch, support...)
+	e.GET("/support/links/:link", s.supportLink, support...)
+	e.GET("/support/links/:link/history.json", s.supportExport, support...)
+	e.Match(supportOtherMethods, "/support/links", s.supportReadOnly, support...)
+	e.Match(supportOtherMethods, "/support/links/:link", s.supportReadOnly, support...)
+	e.Match(supportOtherMethods, "/support/links/:link/history.json", s.supportReadOnly, support...)
 }

@@ -1,0 +1,198 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/views"
+)
+
+// The support console: read-only pages for support staff. Every route
+// answers 404 to anyone else, as an unknown page would; every method but
+// GET answers 405 to support staff. Each read of a link is recorded in the
+// link's history.
+
+// requireSupport lets support staff through. Everyone else, signed in or
+// not, gets the same 404 as an unknown page, so the console does not show
+// that it exists.
+func (s *Server) requireSupport(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if u := currentUser(c); u == nil || !u.IsSupport {
+			return echo.ErrNotFound
+		}
+		return next(c)
+	}
+}
+
+// supportReadOnly answers every method but GET on a support route: the
+// console changes nothing.
+func (s *Server) supportReadOnly(c echo.Context) error {
+	c.Response().Header().Set(echo.HeaderAllow, http.MethodGet)
+	return echo.ErrMethodNotAllowed
+}
+
+// supportOtherMethods are the methods a support route refuses with 405
+// (after requireSupport, so that others still get 404).
+var supportOtherMethods = []string{
+	http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
+	http.MethodOptions, http.MethodConnect, http.MethodTrace, echo.PROPFIND, echo.REPORT,
+}
+
+const dateLayout = "2006-01-02"
+
+// supportQuery turns the search form into a domain query, with a message
+// per field it cannot read.
+func supportQuery(f views.SupportForm) (access.SupportQuery, map[string]string) {
+	q := access.SupportQuery{Q: f.Q, Source: f.Source}
+	fields := map[string]string{}
+	st, err := access.ParseSupportStatus(f.Status)
+	if err != nil {
+		fields["status"] = "Unknown status."
+	}
+	q.Status = st
+	if f.From != "" {
+		t, err := time.Parse(dateLayout, f.From)
+		if err != nil {
+			fields["from"] = "Use a date such as 2026-03-01."
+		}
+		q.From = t
+	}
+	if f.To != "" {
+		t, err := time.Parse(dateLayout, f.To)
+		if err != nil {
+			fields["to"] = "Use a date such as 2026-03-31."
+		} else {
+			q.To = t.Add(24 * time.Hour) // the whole day
+		}
+	}
+	return q, fields
+}
+
+// supportSearch is GET /support/links: the search form, and its results
+// when a filter is set. A pasted link or token is never shown back: the
+// answer redirects to the same search by link ID.
+func (s *Server) supportSearch(c echo.Context) error {
+	ctx := c.Request().Context()
+	form := views.SupportForm{
+		Q:      strings.TrimSpace(c.QueryParam("q")),
+		Source: strings.TrimSpace(c.QueryParam("source")),
+		Status: c.QueryParam("status"),
+		From:   strings.TrimSpace(c.QueryParam("from")),
+		To:     strings.TrimSpace(c.QueryParam("to")),
+	}
+	p, err := s.page(c, "Support console", "support")
+	if err != nil {
+		return err
+	}
+	v := &views.SupportSearchView{Form: form, Catalog: s.svc.Sources}
+	if c.QueryParam("notfound") == "token" && form.Q == "" {
+		v.Notice = "No link matches the link or token you pasted" + filtersNote(form) + ". Check that the whole link was copied; it is compared by its hash."
+		v.Results = &access.SupportPage{}
+		return render(c, http.StatusOK, views.SupportSearchPage(p, v))
+	}
+	if form.Empty() {
+		return render(c, http.StatusOK, views.SupportSearchPage(p, v))
+	}
+	q, fields := supportQuery(form)
+	if len(fields) > 0 {
+		v.Error, v.Fields = "Please check the highlighted filters.", fields
+		return render(c, http.StatusUnprocessableEntity, views.SupportSearchPage(p, v))
+	}
+	q.Cursor = c.QueryParam("cursor")
+	res, err := s.svc.SearchLinks(ctx, q)
+	if access.ErrorCode(err) == access.EINVALID {
+		v.Error = access.ErrorMessage(err)
+		var de *access.Error
+		if errors.As(err, &de) {
+			v.Fields = de.Fields
+		}
+		return render(c, http.StatusUnprocessableEntity, views.SupportSearchPage(p, v))
+	}
+	if err != nil {
+		return err
+	}
+	if res.Kind == access.QueryToken {
+		// The token was hashed for the lookup; answer with a URL that holds
+		// the link ID instead, so the token is not shown on the page, kept
+		// in the browser's history or sent on with "Load more".
+		form.Q = ""
+		to := form.Values()
+		if len(res.Links) == 1 {
+			to.Set("q", res.Links[0].ID)
+			to.Set("found", "token")
+		} else {
+			to.Set("notfound", "token")
+		}
+		return c.Redirect(http.StatusSeeOther, views.SupportURL+"?"+to.Encode())
+	}
+	if res.Kind == access.QueryLinkID && c.QueryParam("found") == "token" {
+		v.Notice = "This is the link you pasted. Its token is not shown or kept; the search uses the link ID instead."
+	}
+	v.Results = res
+	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
+		return render(c, http.StatusOK, views.SupportRows(p, v))
+	}
+	return render(c, http.StatusOK, views.SupportSearchPage(p, v))
+}
+
+// filtersNote says that other filters narrowed a token search.
+func filtersNote(f views.SupportForm) string {
+	if f.Source != "" || f.Status != "" || f.From != "" || f.To != "" {
+		return " with these filters"
+	}
+	return ""
+}
+
+// supportLink is GET /support/links/{link}: any link, deleted ones too,
+// with its history. The visit is recorded first, so the history shown ends
+// with it.
+func (s *Server) supportLink(c echo.Context) error {
+	ctx := c.Request().Context()
+	l, err := s.svc.SupportLink(ctx, c.Param("link"))
+	if err != nil {
+		return err
+	}
+	if err := s.svc.RecordSupportView(ctx, &l.SupportLink, actor(c), access.SupportViewPage); err != nil {
+		return err
+	}
+	events, err := s.svc.Events(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	p, err := s.page(c, "Link history", "support")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.SupportLinkPage(p, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources, Events: events}))
+}
+
+// supportExport is GET /support/links/{link}/history.json: the link's facts
+// and history as a JSON attachment for a support ticket. The download is
+// recorded like a visit.
+func (s *Server) supportExport(c echo.Context) error {
+	ctx := c.Request().Context()
+	l, err := s.svc.SupportLink(ctx, c.Param("link"))
+	if err != nil {
+		return err
+	}
+	if err := s.svc.RecordSupportView(ctx, &l.SupportLink, actor(c), access.SupportViewExport); err != nil {
+		return err
+	}
+	export, err := s.svc.ExportHistory(ctx, l.ID)
+	if err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(export, "", "  ")
+	if err != nil {
+		return err
+	}
+	h := c.Response().Header()
+	h.Set("Content-Disposition", `attachment; filename="link-`+l.ID+`-history.json"`)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, append(b, '\n'))
+}

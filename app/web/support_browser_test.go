@@ -1,0 +1,132 @@
+package web_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
+)
+
+// TestBrowserSupportConsole signs in as support staff in Chromium, pastes a
+// customer's link into the console, loads more results with htmx, opens a
+// link and reads its history: no console error and no CSP violation on the
+// way (icons are inline SVG, nothing uses an inline style or script).
+//
+// With SUPPORT_SCREENSHOTS=<dir> it also saves support-search.png,
+// support-link.png and support-link-mobile.png there.
+func TestBrowserSupportConsole(t *testing.T) {
+	tab, problems := newBrowserTab(t)
+	clock := testutil.NewClock(testNow)
+	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
+	f := testutil.Seed(t, svc)
+	ctx := context.Background()
+	// 55 older links, so that a search fills a page and offers Load more.
+	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
+	for range 55 {
+		if _, err := svc.GenerateLink(ctx, m, access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "sandbox"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(time.Minute)
+	}
+	w := testutil.WalkLinkHistory(t, svc, clock, f)
+	clock.Advance(2 * time.Hour)
+	srv := testutil.NewServer(t, svc)
+	shots := os.Getenv("SUPPORT_SCREENSHOTS")
+	shot := func(t *testing.T, name string, full bool) {
+		t.Helper()
+		if shots == "" {
+			return
+		}
+		capture := chromedp.CaptureScreenshot()
+		if full {
+			capture = chromedp.FullScreenshot(100)
+		}
+		buf, err := chromedp.Run(tab, capture)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(shots, name), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rows := `document.querySelectorAll('[data-testid="support-row"]').length`
+
+	browserStep(t, "SignIn", func(t *testing.T) {
+		browserDo(t, tab, "sign in",
+			chromedp.Navigate(srv.URL+"/login"),
+			chromedp.WaitVisible(browserCSS(`[data-testid="login-form"]`)),
+			chromedp.SendKeys(chromedp.ID("email"), f.Support.Email),
+			chromedp.SendKeys(chromedp.ID("password"), testutil.Password),
+			chromedp.Click(browserCSS(`[data-testid="login-form"] button[type="submit"]`)),
+			chromedp.WaitVisible(browserCSS(`[data-testid="support-search"]`)),
+		)
+	})
+
+	browserStep(t, "PasteLink", func(t *testing.T) {
+		browserDo(t, tab, "paste the link and search",
+			chromedp.SendKeys(browserCSS(`[data-testid="support-q"]`), w.Link.URL),
+			chromedp.Click(browserCSS(`[data-testid="support-submit"]`)),
+			chromedp.WaitVisible(browserCSS(`[data-testid="support-notice"]`)),
+		)
+		if n := browserEval[int](t, tab, rows); n != 1 {
+			t.Fatalf("%d rows, want the pasted link's", n)
+		}
+		loc := browserEval[string](t, tab, `location.href`)
+		html := browserEval[string](t, tab, `document.documentElement.outerHTML`)
+		if strings.Contains(loc, w.Token) || strings.Contains(html, w.Token) {
+			t.Error("the token is in the address bar or the page")
+		}
+	})
+
+	browserStep(t, "LoadMore", func(t *testing.T) {
+		browserDo(t, tab, "search the workspace",
+			chromedp.Navigate(srv.URL+supportLinks),
+			chromedp.WaitVisible(browserCSS(`[data-testid="support-q"]`)),
+			chromedp.SendKeys(browserCSS(`[data-testid="support-q"]`), "Client rep"),
+			chromedp.Click(browserCSS(`[data-testid="support-submit"]`)),
+			chromedp.WaitVisible(browserCSS(`[data-testid="support-load-more"]`)),
+		)
+		if n := browserEval[int](t, tab, rows); n != access.PageSize {
+			t.Fatalf("%d rows, want %d", n, access.PageSize)
+		}
+		shot(t, "support-search.png", false)
+		browserDo(t, tab, "load more", chromedp.Click(browserCSS(`[data-testid="support-load-more"]`)))
+		browserWait(t, tab, "the next rows arrive", rows+` === 56`)
+		if browserEval[bool](t, tab, `!!document.querySelector('[data-testid="support-load-more"]')`) {
+			t.Error("Load more still shown on the last page")
+		}
+	})
+
+	browserStep(t, "History", func(t *testing.T) {
+		browserDo(t, tab, "open the link",
+			chromedp.Navigate(srv.URL+supportLinks+"?q="+w.Link.ID),
+			chromedp.WaitVisible(browserCSS(`[data-testid="support-link"]`)),
+			chromedp.Click(browserCSS(`[data-testid="support-link"]`)),
+			chromedp.WaitVisible(browserCSS(`[data-testid="timeline"]`)),
+		)
+		n := browserEval[int](t, tab, `document.querySelectorAll('[data-testid="event"]').length`)
+		if n != len(w.Events)+1 {
+			t.Errorf("%d timeline entries, want %d", n, len(w.Events)+1)
+		}
+		shot(t, "support-link.png", true)
+		browserDo(t, tab, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile))
+		if over := browserEval[bool](t, tab, `document.documentElement.scrollWidth > document.documentElement.clientWidth`); over {
+			t.Error("the link page scrolls sideways on a phone")
+		}
+		shot(t, "support-link-mobile.png", true)
+	})
+
+	if v := browserEval[[]string](t, tab, `window.__cspViolations || []`); len(v) > 0 {
+		t.Errorf("CSP violations: %v", v)
+	}
+	for _, p := range problems.List() {
+		t.Errorf("browser reported: %s", p)
+	}
+}

@@ -1,0 +1,142 @@
+package views
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/accessrequests/accessrequests/app/access"
+)
+
+// TimelineItem is one entry of a link's history as HistoryTimeline shows
+// it: a recorded event, or the derived expiry.
+type TimelineItem struct {
+	Type      string // the event type, or "expired"
+	Icon      string // access.Event.Icon, or "expired"
+	Title     string
+	Actor     string // who acted; empty for the derived expiry
+	Summary   string
+	IP        string
+	UserAgent string
+	At        time.Time
+}
+
+// TypeExpired is the data-type of the derived "Expired on" entry.
+const TypeExpired = "expired"
+
+// TimelineItems merges a link's events with its expiry (not an event: it
+// comes from expires_at), oldest first.
+func TimelineItems(events []access.Event, l *access.Link, now time.Time) []TimelineItem {
+	out := make([]TimelineItem, 0, len(events)+1)
+	for i := range events {
+		e := &events[i]
+		out = append(out, TimelineItem{
+			Type: e.Type, Icon: e.Icon(), Title: e.Title(), Actor: e.ActorName(), Summary: e.Summary(),
+			IP: e.IP, UserAgent: e.UserAgent, At: e.CreatedAt,
+		})
+	}
+	if l != nil {
+		if at, ok := access.ExpiredOn(&l.AccessLink, now); ok {
+			out = append(out, TimelineItem{
+				Type: TypeExpired, Icon: TypeExpired, Title: "Expired on " + DateTime(at),
+				Summary: "The link was not used within 7 days and stopped working.", At: at,
+			})
+		}
+	}
+	// Events are stored oldest first; the expiry goes after everything
+	// that happened before it.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+// timelineTone is the colour of an entry's icon.
+func timelineTone(icon string) string {
+	switch icon {
+	case "add":
+		return "bg-brand-50 text-brand-600 ring-brand-100"
+	case "start":
+		return "bg-sky-50 text-sky-600 ring-sky-100"
+	case "error", "refuse":
+		return "bg-red-50 text-red-600 ring-red-100"
+	case "decline", TypeExpired:
+		return "bg-amber-50 text-amber-600 ring-amber-100"
+	case "connect":
+		return "bg-emerald-50 text-emerald-600 ring-emerald-100"
+	case "delete":
+		return "bg-slate-100 text-slate-600 ring-slate-200"
+	case "support":
+		return "bg-violet-50 text-violet-600 ring-violet-100"
+	}
+	return "bg-slate-50 text-slate-500 ring-slate-200"
+}
+
+// ShortUA names the browser and system of a user agent in a few words
+// ("Chrome 126 on macOS"), or shortens it when it is not recognised. The
+// full string goes in a title attribute.
+func ShortUA(ua string) string {
+	ua = strings.TrimSpace(ua)
+	if ua == "" {
+		return ""
+	}
+	browser := ""
+	for _, b := range []struct{ token, name string }{
+		{"Edg/", "Edge"}, {"EdgA/", "Edge"}, {"EdgiOS/", "Edge"}, {"OPR/", "Opera"}, {"SamsungBrowser/", "Samsung Internet"},
+		{"CriOS/", "Chrome"}, {"FxiOS/", "Firefox"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"},
+	} {
+		if v, ok := uaVersion(ua, b.token); ok {
+			browser = b.name + " " + v
+			break
+		}
+	}
+	if browser == "" && strings.Contains(ua, "Safari/") {
+		browser = "Safari"
+		if v, ok := uaVersion(ua, "Version/"); ok {
+			browser += " " + v
+		}
+	}
+	system := ""
+	switch {
+	case strings.Contains(ua, "iPhone"):
+		system = "iPhone"
+	case strings.Contains(ua, "iPad"):
+		system = "iPad"
+	case strings.Contains(ua, "Android"):
+		system = "Android"
+	case strings.Contains(ua, "Windows"):
+		system = "Windows"
+	case strings.Contains(ua, "Mac OS X"), strings.Contains(ua, "Macintosh"):
+		system = "macOS"
+	case strings.Contains(ua, "CrOS"):
+		system = "ChromeOS"
+	case strings.Contains(ua, "Linux"):
+		system = "Linux"
+	}
+	switch {
+	case browser != "" && system != "":
+		return browser + " on " + system
+	case browser != "":
+		return browser
+	}
+	// Tools and unknown agents: the product token, shortened.
+	first := strings.Fields(ua)[0]
+	if len(first) > 40 {
+		first = first[:40] + "…"
+	}
+	if system != "" {
+		return first + " on " + system
+	}
+	return first
+}
+
+// uaVersion finds token in ua and returns the major version after it.
+func uaVersion(ua, token string) (string, bool) {
+	i := strings.Index(ua, token)
+	if i < 0 {
+		return "", false
+	}
+	v := ua[i+len(token):]
+	if j := strings.IndexAny(v, ". ;)"); j >= 0 {
+		v = v[:j]
+	}
+	return v, true
+}
