@@ -1,0 +1,227 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"golang.org/x/crypto/bcrypt"
+)
+
+func init() { access.PasswordCost = bcrypt.MinCost }
+
+// freePort finds a port the kernel is not using right now.
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// serveFor runs `app serve` until stop is called, which waits for run to
+// return and reports its error.
+func serveFor(t *testing.T, env map[string]string) (base string, logs *lockedBuffer, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, logs) }()
+	base = "http://127.0.0.1:" + env["PORT"]
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get(base + "/readyz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("serve stopped: %v\n%s", err, logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("server not ready:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return base, logs, func() error {
+		cancel()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(30 * time.Second):
+			return fmt.Errorf("serve did not stop within 30s")
+		}
+	}
+}
+
+func login(t *testing.T, base, email, password string) int {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.PostForm(base+"/login", url.Values{"email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+func TestRestartKeepsEverything(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"PORT": freePort(t), "DATA_DIR": dir, "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": ""}
+
+	base, logs, stop := serveFor(t, env)
+	if !strings.Contains(logs.String(), "demo data created") {
+		t.Fatalf("first start did not seed the demo data:\n%s", logs.String())
+	}
+	if got := login(t, base, "admin@demo.test", "demo-password-123"); got != http.StatusSeeOther {
+		t.Fatalf("demo login: %d", got)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("graceful shutdown: %v", err)
+	}
+	if !strings.Contains(logs.String(), `"msg":"stopped"`) {
+		t.Fatalf("no clean stop in the log:\n%s", logs.String())
+	}
+
+	// Second start: same data directory, same generated key, no new seed.
+	env["PORT"] = freePort(t)
+	base, logs, stop = serveFor(t, env)
+	defer stop()
+	if strings.Contains(logs.String(), "demo data created") || strings.Contains(logs.String(), "generated a development key") {
+		t.Fatalf("restart seeded again or made a new key:\n%s", logs.String())
+	}
+	if got := login(t, base, "admin@demo.test", "demo-password-123"); got != http.StatusSeeOther {
+		t.Fatalf("login after restart: %d", got)
+	}
+}
+
+func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
+	env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123"}
+	base, _, stop := serveFor(t, env)
+
+	// A request whose body arrives slowly is in flight when the shutdown
+	// starts; it must still get its answer.
+	pr, pw := io.Pipe()
+	result := make(chan int, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, base+"/login", pr)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := noRedirect.Do(req)
+		if err != nil {
+			t.Logf("in-flight request: %v", err)
+			result <- -1
+			return
+		}
+		res.Body.Close()
+		result <- res.StatusCode
+	}()
+	_, _ = io.WriteString(pw, "email=admin%40demo.test&")
+	time.Sleep(500 * time.Millisecond) // let the request reach the handler
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	time.Sleep(100 * time.Millisecond) // the shutdown has begun
+	_, _ = io.WriteString(pw, "password=demo-password-123")
+	pw.Close()
+	if got := <-result; got != http.StatusSeeOther {
+		t.Fatalf("in-flight request got %d, want 303", got)
+	}
+	if err := <-stopped; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if _, err := http.Get(base + "/healthz"); err == nil {
+		t.Fatal("server still answers after shutdown")
+	}
+}
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	getenv := func(k string) string {
+		if k == "DATA_DIR" {
+			return dir
+		}
+		return ""
+	}
+	var out bytes.Buffer
+	args := []string{"user", "add", "-email", "Ana@Example.com", "-name", "Ana Lytic", "-org", "Data Co", "-plan", "agency", "-org-role", "member", "-workspace", "Reports", "-role", "admin"}
+	if err := run(context.Background(), args, getenv, strings.NewReader("a long password\n"), &out, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "created user ana@example.com") {
+		t.Fatalf("output %q", out.String())
+	}
+	t.Run("ErrDuplicate", func(t *testing.T) {
+		err := run(context.Background(), args, getenv, strings.NewReader("a long password\n"), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "already exists") {
+			t.Fatalf("err = %v, want already exists", err)
+		}
+	})
+	t.Run("ErrEveryProblemAtOnce", func(t *testing.T) {
+		err := run(context.Background(), []string{"user", "add", "-email", "nope", "-workspace", "W", "-org", "O", "-role", "boss"}, getenv, strings.NewReader("short"), io.Discard, io.Discard)
+		if err == nil {
+			t.Fatal("invalid user created")
+		}
+		for _, want := range []string{"-email", "-name", "-password", "-role"} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not mention %s", err, want)
+			}
+		}
+	})
+	t.Run("SignsIn", func(t *testing.T) {
+		env := map[string]string{"PORT": freePort(t), "DATA_DIR": dir}
+		base, _, stop := serveFor(t, env)
+		defer stop()
+		if got := login(t, base, "ana@example.com", "a long password"); got != http.StatusSeeOther {
+			t.Fatalf("login: %d", got)
+		}
+	})
+}
+
+func TestConfigProblemsStopTheStart(t *testing.T) {
+	env := map[string]string{"APP_ENV": "production", "PORT": "x"}
+	err := run(context.Background(), nil, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard)
+	if err == nil {
+		t.Fatal("started with a bad configuration")
+	}
+	for _, want := range []string{"PORT", "APP_SECRET_KEY", "APP_BASE_URL"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %s:\n%v", want, err)
+		}
+	}
+}
