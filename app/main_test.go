@@ -56,7 +56,9 @@ func serveFor(t *testing.T, env map[string]string) (base string, logs *lockedBuf
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &lockedBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, logs) }()
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, logs)
+	}()
 	base = "http://127.0.0.1:" + env["PORT"]
 	deadline := time.Now().Add(30 * time.Second)
 	for {
