@@ -180,6 +180,32 @@ func encodeCursor(t time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMicro(), 10) + "|" + id))
 }
 
+// whereStatus keeps the links of access_links AS l that have status st at
+// now (all of them for ""). It is the SQL form of StatusOf.
+func whereStatus(q *gorm.DB, st Status, now time.Time) *gorm.DB {
+	switch st {
+	case StatusActive:
+		// Every link lives LinkLifetime from its creation, so active links
+		// are the recent ones: the created_at bound lets the indexes skip
+		// older links instead of filtering them.
+		return q.Where("l.deleted_at IS NULL AND l.used_at IS NULL AND l.expires_at > ? AND l.created_at > ?", now, now.Add(-LinkLifetime))
+	case StatusUsed:
+		return q.Where("l.deleted_at IS NULL AND l.used_at IS NOT NULL")
+	case StatusExpired:
+		return q.Where("l.deleted_at IS NULL AND l.used_at IS NULL AND l.expires_at <= ?", now)
+	case StatusDeleted:
+		return q.Where("l.deleted_at IS NOT NULL")
+	}
+	return q
+}
+
+// afterCursor keeps the links after (created_at, id) in newest-first
+// order. The leading created_at <= ? makes the index range start at the
+// cursor; the OR alone is evaluated row by row.
+func afterCursor(q *gorm.DB, t time.Time, id string) *gorm.DB {
+	return q.Where("l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?))", t, t, t, id)
+}
+
 func decodeCursor(c string) (time.Time, string, error) {
 	bad := Errorf(EINVALID, "The page cursor is not valid; reload the list.")
 	raw, err := base64.RawURLEncoding.DecodeString(c)
@@ -208,25 +234,13 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 		Select("l.*, u.name AS creator_name, u.email AS creator_email").
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
 		Where("l.workspace_id = ? AND l.deleted_at IS NULL", workspaceID)
-	switch f.Status {
-	case StatusActive:
-		// Every link lives LinkLifetime from its creation, so active links
-		// are the recent ones: the created_at bound lets the list index
-		// skip the workspace's older links instead of filtering them.
-		q = q.Where("l.used_at IS NULL AND l.expires_at > ? AND l.created_at > ?", now, now.Add(-LinkLifetime))
-	case StatusUsed:
-		q = q.Where("l.used_at IS NOT NULL")
-	case StatusExpired:
-		q = q.Where("l.used_at IS NULL AND l.expires_at <= ?", now)
-	}
+	q = whereStatus(q, f.Status, now)
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, err
 		}
-		// The leading created_at <= ? makes the index range start at the
-		// cursor; the OR alone is evaluated row by row.
-		q = q.Where("l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?))", t, t, t, id)
+		q = afterCursor(q, t, id)
 	}
 	var rows []Link
 	err := q.Order("l.created_at DESC, l.id DESC").Limit(f.Limit + 1).Scan(&rows).Error

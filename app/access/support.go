@@ -222,18 +222,7 @@ func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage
 		if q.Source != "" {
 			tx = tx.Where("l.source_key = ?", q.Source)
 		}
-		switch q.Status {
-		case StatusActive:
-			// As in ListLinks: active links are younger than LinkLifetime,
-			// so the created_at bound narrows the index range.
-			tx = tx.Where("l.deleted_at IS NULL AND l.used_at IS NULL AND l.expires_at > ? AND l.created_at > ?", now, now.Add(-LinkLifetime))
-		case StatusUsed:
-			tx = tx.Where("l.deleted_at IS NULL AND l.used_at IS NOT NULL")
-		case StatusExpired:
-			tx = tx.Where("l.deleted_at IS NULL AND l.used_at IS NULL AND l.expires_at <= ?", now)
-		case StatusDeleted:
-			tx = tx.Where("l.deleted_at IS NOT NULL")
-		}
+		tx = whereStatus(tx, q.Status, now)
 		if !q.From.IsZero() {
 			tx = tx.Where("l.created_at >= ?", q.From.UTC())
 		}
@@ -241,9 +230,7 @@ func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage
 			tx = tx.Where("l.created_at < ?", q.To.UTC())
 		}
 		if q.Cursor != "" {
-			// The leading created_at <= ? makes the index range start at
-			// the cursor; the OR alone is evaluated row by row.
-			tx = tx.Where("l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?))", cursorAt, cursorAt, cursorAt, cursorID)
+			tx = afterCursor(tx, cursorAt, cursorID)
 		}
 		return s.limitPage(tx.Order("l.created_at DESC, l.id DESC"))
 	}

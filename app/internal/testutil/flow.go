@@ -688,17 +688,7 @@ func (e *FlowEnv) NewInvitee(name string) *Invitee {
 
 func (i *Invitee) request(tb testing.TB, method, target string, form url.Values) *http.Request {
 	tb.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	req := NewRequest(tb, method, target, form)
 	req.Header.Set("User-Agent", "flow-test/"+i.Name)
 	req.Header.Set("X-Forwarded-For", i.IP)
 	return req

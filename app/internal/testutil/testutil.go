@@ -268,9 +268,8 @@ func (s *Server) Login(tb testing.TB, email string) *http.Client {
 	return c
 }
 
-// Do sends a request with an optional form body and returns the status and
-// the body.
-func Do(tb testing.TB, c *http.Client, method, target string, form url.Values, header ...string) (*http.Response, string) {
+// NewRequest builds a request with an optional url-encoded form body.
+func NewRequest(tb testing.TB, method, target string, form url.Values) *http.Request {
 	tb.Helper()
 	var body io.Reader
 	if form != nil {
@@ -283,6 +282,14 @@ func Do(tb testing.TB, c *http.Client, method, target string, form url.Values, h
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	return req
+}
+
+// Do sends a request with an optional form body and returns the status and
+// the body.
+func Do(tb testing.TB, c *http.Client, method, target string, form url.Values, header ...string) (*http.Response, string) {
+	tb.Helper()
+	req := NewRequest(tb, method, target, form)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
