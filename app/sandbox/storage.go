@@ -122,34 +122,19 @@ func hashKey(secret string) string {
 
 // sweepLocked drops everything that has expired.
 func (s *storage) sweepLocked(now time.Time) {
-	for id, r := range s.authRequests {
-		if !now.Before(r.expires) {
-			delete(s.authRequests, id)
-		}
-	}
-	for h, c := range s.codes {
-		if !now.Before(c.forget) {
-			delete(s.codes, h)
-		}
-	}
-	for id, t := range s.accessTokens {
-		if !now.Before(t.expires) {
-			delete(s.accessTokens, id)
-		}
-	}
-	for h, t := range s.refreshTokens {
-		if !now.Before(t.expires) {
-			delete(s.refreshTokens, h)
-		}
-	}
-	for h, u := range s.usedRefresh {
-		if !now.Before(u.forget) {
-			delete(s.usedRefresh, h)
-		}
-	}
-	for g, until := range s.revoked {
-		if !now.Before(until) {
-			delete(s.revoked, g)
+	sweep(s.authRequests, now, func(r *authRequest) time.Time { return r.expires })
+	sweep(s.codes, now, func(c *codeEntry) time.Time { return c.forget })
+	sweep(s.accessTokens, now, func(t *accessToken) time.Time { return t.expires })
+	sweep(s.refreshTokens, now, func(t *refreshToken) time.Time { return t.expires })
+	sweep(s.usedRefresh, now, func(u usedRefresh) time.Time { return u.forget })
+	sweep(s.revoked, now, func(until time.Time) time.Time { return until })
+}
+
+// sweep deletes the entries of m whose end, by until, is not after now.
+func sweep[K comparable, V any](m map[K]V, now time.Time, until func(V) time.Time) {
+	for k, v := range m {
+		if !now.Before(until(v)) {
+			delete(m, k)
 		}
 	}
 }

@@ -553,15 +553,7 @@ func (e *FlowEnv) Login(tb testing.TB, email string) *http.Client {
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Transport: e.transport, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.PostForm(e.AppURL+"/login", url.Values{"email": {email}, "password": {Password}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther {
-		tb.Fatalf("login %s: status %d", email, res.StatusCode)
-	}
-	return c
+	return signIn(tb, c, e.AppURL, email)
 }
 
 // Get fetches an application path with a signed-in client.

@@ -256,8 +256,14 @@ func (s *Server) Client() *http.Client {
 // Login signs email in and returns its client.
 func (s *Server) Login(tb testing.TB, email string) *http.Client {
 	tb.Helper()
-	c := s.Client()
-	res, err := c.PostForm(s.URL+"/login", url.Values{"email": {email}, "password": {Password}})
+	return signIn(tb, s.Client(), s.URL, email)
+}
+
+// signIn posts the sign-in form on appURL with c and fails the test unless
+// it succeeds.
+func signIn(tb testing.TB, c *http.Client, appURL, email string) *http.Client {
+	tb.Helper()
+	res, err := c.PostForm(appURL+"/login", url.Values{"email": {email}, "password": {Password}})
 	if err != nil {
 		tb.Fatal(err)
 	}
