@@ -11,8 +11,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -21,8 +19,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/zitadel/oidc/v3/pkg/client/rp"
-	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -188,7 +184,7 @@ func ProviderError(q url.Values) error {
 // anything is exchanged: the issuer (RFC 9207 mix-up defence) and, for
 // Shopify, the shop and the hmac signature.
 func VerifyCallback(src *sources.Source, f *Flow, q url.Values) error {
-	if iss := q.Get("iss"); iss != "" && src.Issuer != "" && iss != src.Issuer {
+	if iss := q.Get("iss"); iss != "" && src.Issuer != "" && !knownIssuer(src, iss) {
 		return &Error{Kind: KindState, Code: "issuer_mismatch", Description: "The answer came from a different provider than the one this sign-in started with."}
 	}
 	if src.Has(sources.QuirkShopifyHMAC) {
@@ -251,7 +247,15 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 	if f.Verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(f.Verifier))
 	}
-	tok, err := exchangeOnce(ctx, c.config(src, f), code, opts)
+	keys := make([]string, 0, len(src.TokenParams))
+	for k := range src.TokenParams {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		opts = append(opts, oauth2.SetAuthURLParam(k, src.TokenParams[k]))
+	}
+	tok, err := exchangeOnce(ctx, src, c.config(src, f), code, opts)
 	if err != nil {
 		return nil, tokenError(err)
 	}
@@ -265,22 +269,30 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 	}
 
 	granted := grantedScopes(src, tok)
+	if src.PermissionsURL != "" {
+		if granted, err = c.grantedPermissions(ctx, src, f, tok); err != nil {
+			return nil, err
+		}
+	}
 	if missing := missingScopes(src, granted); len(missing) > 0 {
 		return nil, &Error{Kind: KindScopes, Code: "scopes_missing", Description: "Some permissions were not granted: " + strings.Join(missing, ", "), Missing: missing}
 	}
 
 	id := &access.Identity{SourceKey: src.Key, Scopes: granted, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry}
 	var claims map[string]any
-	if src.Identity.IDToken {
+	switch {
+	case src.Identity.IDToken:
 		claims, err = c.idTokenClaims(ctx, src, f, tok)
-	} else {
+	case src.Identity.IntrospectURL != "":
+		claims, err = c.introspect(ctx, src, f, tok)
+	default:
 		claims, err = c.userinfo(ctx, src, f, tok)
 	}
 	if err != nil {
 		return nil, err
 	}
 	id.ExternalID = field(claims, src.Identity.IDField)
-	id.DisplayName = field(claims, src.Identity.NameField)
+	id.DisplayName = fields(claims, src.Identity.NameField)
 	id.Email = field(claims, src.Identity.EmailField)
 	if id.ExternalID == "" {
 		return nil, &Error{Kind: KindIdentity, Code: "no_account_id", Description: "The provider did not say which account was authorized."}
@@ -307,49 +319,20 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 	return id, nil
 }
 
-// exchangeOnce sends the code to the token endpoint once, with the client
-// authenticated by HTTP Basic, which every server supports (RFC 6749
-// section 2.3.1). Only when the provider refuses the client itself
-// (invalid_client, or a bare 401), which it does before looking at the code,
-// is the code sent again with the credentials in the form body instead.
-// oauth2's own auto-detection resends the code after any failure (5xx,
-// timeout, unreadable answer, invalid_grant): a code would reach the
-// provider twice, and a failed exchange could silently succeed.
-func exchangeOnce(ctx context.Context, cfg *oauth2.Config, code string, opts []oauth2.AuthCodeOption) (*oauth2.Token, error) {
-	cfg.Endpoint.AuthStyle = oauth2.AuthStyleInHeader
-	tok, err := cfg.Exchange(ctx, code, opts...)
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && (re.ErrorCode == "invalid_client" ||
-		(re.ErrorCode == "" && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized)) {
-		cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
-		tok, err = cfg.Exchange(ctx, code, opts...)
-	}
-	return tok, err
-}
-
-func tokenError(err error) error {
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) {
-		code := re.ErrorCode
-		if code == "" {
-			code = fmt.Sprintf("http_%d", re.Response.StatusCode)
-		}
-		return &Error{Kind: KindToken, Code: limit(code, 64), Description: limit(re.ErrorDescription, 300)}
-	}
-	var ne interface{ Timeout() bool }
-	if errors.As(err, &ne) && ne.Timeout() {
-		return &Error{Kind: KindToken, Code: "timeout", Description: "The provider did not answer in time."}
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return &Error{Kind: KindToken, Code: "timeout", Description: "The provider did not answer in time."}
-	}
-	return &Error{Kind: KindToken, Code: "exchange_failed", Description: "The provider's answer could not be read."}
-}
-
-// grantedScopes is the scope the token response reports, or the requested
-// scopes where the provider omits it (RFC 6749 section 5.1).
+// grantedScopes is the scope the token response reports (RFC 6749's
+// "scope" string, or HubSpot's "scopes" list), or the requested scopes
+// where the provider omits it (RFC 6749 section 5.1).
 func grantedScopes(src *sources.Source, tok *oauth2.Token) []string {
 	raw, _ := tok.Extra("scope").(string)
+	if list, ok := tok.Extra("scopes").([]any); ok && raw == "" {
+		out := []string{}
+		for _, s := range list {
+			if name, ok := s.(string); ok {
+				out = append(out, name)
+			}
+		}
+		return out
+	}
 	if raw == "" {
 		return src.ScopeNames()
 	}
@@ -372,134 +355,6 @@ func missingScopes(src *sources.Source, granted []string) []string {
 		}
 	}
 	return missing
-}
-
-func (c *Client) idTokenClaims(ctx context.Context, src *sources.Source, f *Flow, tok *oauth2.Token) (map[string]any, error) {
-	raw, _ := tok.Extra("id_token").(string)
-	if raw == "" {
-		return nil, &Error{Kind: KindIdentity, Code: "no_id_token", Description: "The provider did not send an ID token."}
-	}
-	keys := rp.NewRemoteKeySet(c.HTTP, fill(src.JWKSURL, f))
-	v := rp.NewIDTokenVerifier(src.Issuer, src.ClientID, keys, rp.WithNonce(func(context.Context) string { return f.Nonce }))
-	claims, err := rp.VerifyIDToken[*oidc.IDTokenClaims](ctx, raw, v)
-	if err != nil {
-		return nil, &Error{Kind: KindIdentity, Code: "invalid_id_token", Description: "The provider's ID token could not be verified."}
-	}
-	out := map[string]any{}
-	b, _ := json.Marshal(claims)
-	_ = json.Unmarshal(b, &out)
-	return out, nil
-}
-
-func (c *Client) userinfo(ctx context.Context, src *sources.Source, f *Flow, tok *oauth2.Token) (map[string]any, error) {
-	u := fill(src.Identity.UserinfoURL, f)
-	u = strings.ReplaceAll(u, "{access_token}", url.PathEscape(tok.AccessToken))
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, &Error{Kind: KindIdentity, Code: "bad_userinfo_url", Description: "The source's user-info address is not valid."}
-	}
-	req.Header.Set("Accept", "application/json")
-	if src.Has(sources.QuirkShopifyHMAC) {
-		req.Header.Set("X-Shopify-Access-Token", tok.AccessToken)
-	} else {
-		req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	}
-	var out map[string]any
-	if err := c.getJSON(req, &out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-func (c *Client) getJSON(req *http.Request, v any) error {
-	res, err := c.HTTP.Do(req)
-	if err != nil {
-		return &Error{Kind: KindIdentity, Code: "unreachable", Description: "The provider could not be reached to read the account."}
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return &Error{Kind: KindIdentity, Code: fmt.Sprintf("http_%d", res.StatusCode), Description: "The provider refused to say which account was authorized."}
-	}
-	dec := json.NewDecoder(io.LimitReader(res.Body, 1<<20))
-	dec.UseNumber() // numeric account IDs beyond 2^53 keep every digit
-	if err := dec.Decode(v); err != nil {
-		return &Error{Kind: KindIdentity, Code: "bad_json", Description: "The provider's account details could not be read."}
-	}
-	return nil
-}
-
-// facebookLongLived trades Facebook's short-lived token (about 2 hours)
-// for a long-lived one (about 60 days).
-func (c *Client) facebookLongLived(ctx context.Context, src *sources.Source, tok *oauth2.Token) (*oauth2.Token, error) {
-	q := url.Values{"grant_type": {"fb_exchange_token"}, "client_id": {src.ClientID}, "client_secret": {src.ClientSecret}, "fb_exchange_token": {tok.AccessToken}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, fill(src.TokenURL, &Flow{})+"?"+q.Encode(), nil)
-	if err != nil {
-		return nil, &Error{Kind: KindToken, Code: "long_lived_failed", Description: "The long-lived token could not be requested."}
-	}
-	var body struct {
-		AccessToken string `json:"access_token"`
-		ExpiresIn   int64  `json:"expires_in"`
-	}
-	if err := c.getJSON(req, &body); err != nil || body.AccessToken == "" {
-		return nil, &Error{Kind: KindToken, Code: "long_lived_failed", Description: "Facebook did not issue a long-lived token."}
-	}
-	out := &oauth2.Token{AccessToken: body.AccessToken, TokenType: "bearer"}
-	if body.ExpiresIn > 0 {
-		out.Expiry = time.Now().Add(time.Duration(body.ExpiresIn) * time.Second)
-	}
-	return out.WithExtra(map[string]any{"scope": tok.Extra("scope")}), nil
-}
-
-// XeroConnectionsURL lists the organisations (tenants) a Xero token reaches.
-var XeroConnectionsURL = "https://api.xero.com/connections"
-
-func (c *Client) xeroTenants(ctx context.Context, tok *oauth2.Token) ([]map[string]string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, XeroConnectionsURL, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
-	req.Header.Set("Accept", "application/json")
-	var conns []struct {
-		TenantID   string `json:"tenantId"`
-		TenantName string `json:"tenantName"`
-		TenantType string `json:"tenantType"`
-	}
-	if err := c.getJSON(req, &conns); err != nil {
-		return nil, err
-	}
-	if len(conns) == 0 {
-		return nil, &Error{Kind: KindIdentity, Code: "no_tenants", Description: "No Xero organisation was shared. Try again and pick at least one organisation."}
-	}
-	out := make([]map[string]string, len(conns))
-	for i, t := range conns {
-		out[i] = map[string]string{"id": t.TenantID, "name": t.TenantName, "type": t.TenantType}
-	}
-	return out, nil
-}
-
-// field reads a dot path ("shop.id") from decoded JSON as a string.
-func field(m map[string]any, path string) string {
-	if path == "" {
-		return ""
-	}
-	var cur any = m
-	for _, part := range strings.Split(path, ".") {
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return ""
-		}
-		cur = obj[part]
-	}
-	switch v := cur.(type) {
-	case string:
-		return limit(v, 200)
-	case float64:
-		return strings.TrimSuffix(strings.TrimRight(fmt.Sprintf("%f", v), "0"), ".")
-	case json.Number:
-		return v.String()
-	}
-	return ""
 }
 
 func limit(s string, n int) string {

@@ -107,12 +107,19 @@ type seenRequest struct {
 
 func newFakeProvider(t *testing.T) *fakeProvider {
 	t.Helper()
+	return newFakeProviderWith(t, quirkSources)
+}
+
+// newFakeProviderWith is newFakeProvider with other sources (%[1]s is the
+// fake provider's URL); the built-in catalog is loaded as well.
+func newFakeProviderWith(t *testing.T, sourcesYAML string) *fakeProvider {
+	t.Helper()
 	p := &fakeProvider{t: t, routes: map[string]http.HandlerFunc{}}
 	p.srv = httptest.NewTLSServer(http.HandlerFunc(p.serve))
 	t.Cleanup(p.srv.Close)
 
 	file := filepath.Join(t.TempDir(), "sources.yaml")
-	if err := os.WriteFile(file, fmt.Appendf(nil, quirkSources, p.srv.URL), 0o600); err != nil {
+	if err := os.WriteFile(file, fmt.Appendf(nil, sourcesYAML, p.srv.URL), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	cat, err := sources.Load(sources.Options{File: file, Getenv: func(k string) string {

@@ -3,8 +3,6 @@ package connect
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -29,7 +27,7 @@ func (c *Client) Refresh(ctx context.Context, src *sources.Source, shop, refresh
 		return nil, &Error{Kind: KindInput, Code: "invalid_shop", Description: "The account's store address is not valid."}
 	}
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.HTTP)
-	tok, err := refreshOnce(ctx, c.config(src, &Flow{Shop: shop}), refreshToken)
+	tok, err := refreshOnce(ctx, src, c.config(src, &Flow{Shop: shop}), refreshToken)
 	if err != nil {
 		return nil, tokenError(err)
 	}
@@ -63,22 +61,22 @@ func (c *Client) Refresher(cat *sources.Catalog) access.Refresher {
 	}
 }
 
-// refreshOnce is exchangeOnce for a refresh token: HTTP Basic client
-// authentication first, and a second send with the credentials in the form
-// body only when the provider refused the client itself (invalid_client or
-// a bare 401), which it does before looking at the refresh token. oauth2's
+// refreshOnce is exchangeOnce for a refresh token: the client
+// authenticated as the source's token_auth says, and for a source that does
+// not say, a second send with the credentials in the form body only when
+// the provider refused the client itself (invalid_client or a bare 401),
+// which it does before looking at the refresh token. oauth2's
 // auto-detection would resend the refresh token after any failure.
-func refreshOnce(ctx context.Context, cfg *oauth2.Config, refreshToken string) (*oauth2.Token, error) {
+func refreshOnce(ctx context.Context, src *sources.Source, cfg *oauth2.Config, refreshToken string) (*oauth2.Token, error) {
 	send := func(style oauth2.AuthStyle) (*oauth2.Token, error) {
 		cfg.Endpoint.AuthStyle = style
 		// An expired token without an access token: the token source asks
 		// the token endpoint with grant_type=refresh_token, once.
 		return cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)}).Token()
 	}
-	tok, err := send(oauth2.AuthStyleInHeader)
-	var re *oauth2.RetrieveError
-	if errors.As(err, &re) && (re.ErrorCode == "invalid_client" ||
-		(re.ErrorCode == "" && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized)) {
+	style, guess := authStyle(src)
+	tok, err := send(style)
+	if guess && clientRefused(err) {
 		tok, err = send(oauth2.AuthStyleInParams)
 	}
 	return tok, err

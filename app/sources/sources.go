@@ -36,6 +36,13 @@ type Identity struct {
 	IDField     string `yaml:"id_field"`
 	NameField   string `yaml:"name_field"`
 	EmailField  string `yaml:"email_field"`
+	// IntrospectURL, when set, names the account instead of userinfo_url:
+	// the access token is POSTed as "token" (RFC 7662), with the client
+	// authenticated as token_auth says.
+	IntrospectURL string `yaml:"introspect_url"`
+	// GraphQL, when set, makes the user-info request a POST of
+	// {"query": GraphQL} to userinfo_url (Shopify's Admin API).
+	GraphQL string `yaml:"graphql"`
 }
 
 // Source is one entry of the catalog.
@@ -57,10 +64,36 @@ type Source struct {
 	Identity       Identity          `yaml:"identity"`
 	Sandbox        bool              `yaml:"sandbox"`
 
+	// TokenAuth is how the client authenticates at the token endpoint, for
+	// the code exchange and every refresh: TokenAuthBasic or TokenAuthPost.
+	// Unset, HTTP Basic is tried first and the body only after the
+	// provider refuses the client.
+	TokenAuth string `yaml:"token_auth"`
+	// TokenParams are extra parameters of the code exchange request.
+	TokenParams map[string]string `yaml:"token_params"`
+	// RevokeURL is the provider's token revocation endpoint (disconnect).
+	RevokeURL string `yaml:"revoke_url"`
+	// IssuerAliases are other spellings of Issuer the provider puts in ID
+	// tokens and callbacks (Google: accounts.google.com).
+	IssuerAliases []string `yaml:"issuer_aliases"`
+	// APIVersion fills {api_version} in every URL of the source, so a
+	// provider's API version is kept in one place.
+	APIVersion string `yaml:"api_version"`
+	// PermissionsURL lists the permissions the user granted, for providers
+	// whose token response carries no scope (Facebook's /me/permissions:
+	// {"data":[{"permission":..., "status":"granted"}]}).
+	PermissionsURL string `yaml:"permissions_url"`
+
 	// ClientID and ClientSecret come from the environment, never from YAML.
 	ClientID     string `yaml:"-"`
 	ClientSecret string `yaml:"-"`
 }
+
+// Client authentication at the token endpoint (token_auth).
+const (
+	TokenAuthBasic = "basic" // HTTP Basic (RFC 6749 section 2.3.1)
+	TokenAuthPost  = "post"  // client_id and client_secret in the form body
+)
 
 // Provider quirks a source can name in its quirks list.
 const (
@@ -196,6 +229,8 @@ func Load(opt Options) (*Catalog, error) {
 			s.Issuer = opt.SandboxURL
 			s.JWKSURL = strings.ReplaceAll(s.JWKSURL, "{sandbox}", opt.SandboxURL)
 			s.Identity.UserinfoURL = strings.ReplaceAll(s.Identity.UserinfoURL, "{sandbox}", opt.SandboxURL)
+			s.Identity.IntrospectURL = strings.ReplaceAll(s.Identity.IntrospectURL, "{sandbox}", opt.SandboxURL)
+			s.RevokeURL = strings.ReplaceAll(s.RevokeURL, "{sandbox}", opt.SandboxURL)
 			s.ClientID = SandboxClientID
 			s.ClientSecret = opt.SandboxSecret
 		} else {
@@ -257,8 +292,8 @@ func (s *Source) validate() error {
 			problems = append(problems, fmt.Sprintf("scope %q: access must be read or write", sc.Name))
 		}
 	}
-	if !s.Identity.IDToken && s.Identity.UserinfoURL == "" {
-		problems = append(problems, "identity needs userinfo_url or id_token: true")
+	if !s.Identity.IDToken && s.Identity.UserinfoURL == "" && s.Identity.IntrospectURL == "" {
+		problems = append(problems, "identity needs userinfo_url or id_token: true (or introspect_url)")
 	}
 	if s.Identity.IDToken && (s.Issuer == "" || s.JWKSURL == "") {
 		problems = append(problems, "identity with id_token: true needs issuer and jwks_url")
@@ -279,10 +314,68 @@ func (s *Source) validate() error {
 	if s.Logo == "" {
 		s.Logo = "logos/generic.svg"
 	}
+	problems = append(problems, s.clientProblems()...)
 	if len(problems) > 0 {
 		return fmt.Errorf("source %q: %s", s.Key, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+var apiVersionPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
+
+// tokenParamsReserved are set by the client itself and cannot be
+// overridden by token_params.
+var tokenParamsReserved = map[string]bool{"grant_type": true, "code": true, "redirect_uri": true, "client_id": true,
+	"client_secret": true, "code_verifier": true, "refresh_token": true, "scope": true, "client_assertion": true, "client_assertion_type": true}
+
+// clientProblems checks the token request and identity fields (token_auth,
+// token_params, api_version, revoke_url, permissions_url,
+// identity.introspect_url) and fills {api_version} in every URL.
+func (s *Source) clientProblems() []string {
+	var problems []string
+	switch s.TokenAuth {
+	case "", TokenAuthBasic, TokenAuthPost:
+	default:
+		problems = append(problems, fmt.Sprintf("token_auth must be %q or %q, not %q", TokenAuthBasic, TokenAuthPost, s.TokenAuth))
+	}
+	for k, v := range s.TokenParams {
+		if tokenParamsReserved[strings.ToLower(k)] || k == "" || v == "" {
+			problems = append(problems, fmt.Sprintf("token_params: %q cannot be set here (a protocol parameter, or empty)", k))
+		}
+	}
+	if s.APIVersion != "" && !apiVersionPattern.MatchString(s.APIVersion) {
+		problems = append(problems, "api_version must be 1-32 of A-Z, a-z, 0-9, '.', '_' and '-'")
+	}
+	urls := []*string{&s.AuthURL, &s.TokenURL, &s.JWKSURL, &s.RevokeURL, &s.PermissionsURL, &s.Identity.UserinfoURL, &s.Identity.IntrospectURL}
+	for _, u := range urls {
+		if strings.Contains(*u, "{api_version}") {
+			if s.APIVersion == "" {
+				problems = append(problems, "api_version is required: a URL uses {api_version}")
+				break
+			}
+			*u = strings.ReplaceAll(*u, "{api_version}", s.APIVersion)
+		}
+	}
+	for field, raw := range map[string]string{"revoke_url": s.RevokeURL, "permissions_url": s.PermissionsURL, "identity.introspect_url": s.Identity.IntrospectURL} {
+		if raw == "" {
+			continue
+		}
+		probe := strings.NewReplacer("{shop}", "shop.example", "{sandbox}", "https://sandbox.example").Replace(raw)
+		u, err := url.Parse(probe)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && !(s.Sandbox && u.Scheme == "http")) {
+			problems = append(problems, field+" must be an https URL")
+		}
+	}
+	for _, iss := range s.IssuerAliases {
+		if iss == "" || s.Issuer == "" {
+			problems = append(problems, "issuer_aliases need an issuer and may not be empty")
+			break
+		}
+	}
+	if s.Identity.GraphQL != "" && s.Identity.UserinfoURL == "" {
+		problems = append(problems, "identity.graphql needs identity.userinfo_url")
+	}
+	return problems
 }
 
 // Get returns the source with key, or nil.

@@ -1,0 +1,110 @@
+package connect
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"golang.org/x/oauth2"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/sources"
+)
+
+// authStyle is how the source's client authenticates at the token
+// endpoint; guess is true when the source does not say (token_auth unset),
+// and only then may a refused Basic attempt be followed by a second one
+// with the credentials in the body.
+func authStyle(src *sources.Source) (style oauth2.AuthStyle, guess bool) {
+	switch src.TokenAuth {
+	case sources.TokenAuthPost:
+		return oauth2.AuthStyleInParams, false
+	case sources.TokenAuthBasic:
+		return oauth2.AuthStyleInHeader, false
+	}
+	return oauth2.AuthStyleInHeader, true
+}
+
+// clientRefused reports whether the token endpoint refused the client
+// itself (invalid_client, or a bare 401), which it does before looking at
+// the code or the refresh token.
+func clientRefused(err error) bool {
+	var re *oauth2.RetrieveError
+	return errors.As(err, &re) && (re.ErrorCode == "invalid_client" ||
+		(re.ErrorCode == "" && re.Response != nil && re.Response.StatusCode == http.StatusUnauthorized))
+}
+
+// exchangeOnce sends the code to the token endpoint once, with the client
+// authenticated as the source's token_auth says. A source that does not say
+// gets HTTP Basic, which RFC 6749 section 2.3.1 requires every server to
+// support; only when the provider refuses the client itself is the code
+// sent again with the credentials in the form body instead. oauth2's own
+// auto-detection resends the code after any failure (5xx, timeout,
+// unreadable answer, invalid_grant): a code would reach the provider twice,
+// and a failed exchange could silently succeed.
+func exchangeOnce(ctx context.Context, src *sources.Source, cfg *oauth2.Config, code string, opts []oauth2.AuthCodeOption) (*oauth2.Token, error) {
+	style, guess := authStyle(src)
+	cfg.Endpoint.AuthStyle = style
+	tok, err := cfg.Exchange(ctx, code, opts...)
+	if guess && clientRefused(err) {
+		cfg.Endpoint.AuthStyle = oauth2.AuthStyleInParams
+		tok, err = cfg.Exchange(ctx, code, opts...)
+	}
+	return tok, err
+}
+
+func tokenError(err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		code, desc := re.ErrorCode, re.ErrorDescription
+		if code == "" {
+			code, desc = providerError(re.Body)
+		}
+		if code == "" && re.Response != nil {
+			code = fmt.Sprintf("http_%d", re.Response.StatusCode)
+		}
+		return &Error{Kind: KindToken, Code: limit(access.CleanText(code, 64), 64), Description: access.CleanText(desc, 300)}
+	}
+	var ne interface{ Timeout() bool }
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &Error{Kind: KindToken, Code: "timeout", Description: "The provider did not answer in time."}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &Error{Kind: KindToken, Code: "timeout", Description: "The provider did not answer in time."}
+	}
+	return &Error{Kind: KindToken, Code: "exchange_failed", Description: "The provider's answer could not be read."}
+}
+
+// providerError reads the error shapes of token endpoints that do not
+// follow RFC 6749 section 5.2: Facebook's {"error":{"message", "type",
+// "code"}} and HubSpot's {"category", "message"}. It returns an empty code
+// for anything else.
+func providerError(body []byte) (code, description string) {
+	var e struct {
+		Error struct {
+			Message string          `json:"message"`
+			Type    string          `json:"type"`
+			Code    json.RawMessage `json:"code"`
+		} `json:"error"`
+		Category string `json:"category"`
+		Message  string `json:"message"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return "", ""
+	}
+	switch {
+	case e.Error.Type != "" || len(e.Error.Code) > 0:
+		code = e.Error.Type
+		if n, err := strconv.Atoi(string(e.Error.Code)); err == nil {
+			code = strings.TrimPrefix(code+"_"+strconv.Itoa(n), "_")
+		}
+		return code, e.Error.Message
+	case e.Category != "":
+		return e.Category, e.Message
+	}
+	return "", ""
+}
