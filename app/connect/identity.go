@@ -263,4 +263,3 @@ func field(m map[string]any, path string) string {
 	}
 	return ""
 }
-
