@@ -51,7 +51,7 @@ func TestAuthCodeURL(t *testing.T) {
 			params: map[string]string{"access_type": "offline", "prompt": "consent"}},
 		{key: "google_sheets", host: "accounts.google.com", path: "/o/oauth2/v2/auth", pkce: true, nonce: true, scopeSep: " ",
 			params: map[string]string{"access_type": "offline", "prompt": "consent"}},
-		{key: "facebook_ads", host: "www.facebook.com", path: "/v21.0/dialog/oauth", pkce: false, scopeSep: ","},
+		{key: "facebook_ads", host: "www.facebook.com", path: "/v27.0/dialog/oauth", pkce: false, scopeSep: ","},
 		{key: "linkedin_ads", host: "www.linkedin.com", path: "/oauth/v2/authorization", pkce: false, scopeSep: " "},
 		{key: "shopify", host: "acme.myshopify.com", path: "/admin/oauth/authorize", pkce: false, scopeSep: ",", shop: "acme.myshopify.com"},
 		{key: "quickbooks", host: "appcenter.intuit.com", path: "/connect/oauth2", pkce: false, scopeSep: " "},
