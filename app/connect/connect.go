@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -211,7 +212,10 @@ func ShopifyHMACValid(q url.Values, clientSecret string) bool {
 }
 
 // ShopifyMessage is the string Shopify signs: every parameter except hmac
-// and signature, "key=value" sorted and joined with "&".
+// and signature, "key=value" sorted by key and joined with "&", each key
+// and value form-encoded the way Shopify's official library does it
+// (shopify-api-js stringifyQuery: URLSearchParams), so that a value such as
+// the base64 host with "=" padding is signed as "%3D".
 func ShopifyMessage(q url.Values) string {
 	keys := make([]string, 0, len(q))
 	for k := range q {
@@ -222,9 +226,28 @@ func ShopifyMessage(q url.Values) string {
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, k+"="+strings.Join(q[k], ","))
+		parts = append(parts, formEncode(k)+"="+formEncode(strings.Join(q[k], ",")))
 	}
 	return strings.Join(parts, "&")
+}
+
+// formEncode is the WHATWG application/x-www-form-urlencoded serializer
+// (what URLSearchParams.toString uses): ASCII letters, digits and "*-._"
+// stay, a space becomes "+", every other byte is percent-encoded.
+func formEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '*', c == '-', c == '.', c == '_':
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('+')
+		default:
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return b.String()
 }
 
 // Exchange trades the code for tokens (once), reads the identity and

@@ -151,6 +151,12 @@ func TestShopifyHMAC(t *testing.T) {
 	if got := connect.ShopifyMessage(base); got != "code=0907a61c0c8d55e99db179b68161bc00&shop=acme.myshopify.com&state=s&timestamp=1337178173" {
 		t.Fatalf("message = %q", got)
 	}
+	// Values are form-encoded like Shopify's official library
+	// (URLSearchParams): the base64 host's "=" padding is signed as %3D.
+	withHost := url.Values{"code": {"c"}, "host": {"YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZQ=="}, "shop": {"acme.myshopify.com"}, "state": {"a b*~/"}, "timestamp": {"1"}, "hmac": {"x"}}
+	if got := connect.ShopifyMessage(withHost); got != "code=c&host=YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZQ%3D%3D&shop=acme.myshopify.com&state=a+b*%7E%2F&timestamp=1" {
+		t.Errorf("message with host = %q", got)
+	}
 	good := url.Values{}
 	for k, v := range base {
 		good[k] = v
