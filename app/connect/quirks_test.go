@@ -6,6 +6,7 @@ package connect_test
 // the token endpoint.
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -165,6 +166,7 @@ func (p *fakeProvider) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Form = form
+	r.Body = io.NopCloser(bytes.NewReader(body))
 	h(w, r)
 }
 
