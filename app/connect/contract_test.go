@@ -220,3 +220,8 @@ func jsonBody(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// refreshRequest is what access.Service hands the refresher for an account.
+func refreshRequest(key, extra, refreshToken string) access.RefreshRequest {
+	return access.RefreshRequest{AccountID: "acc-1", SourceKey: key, Extra: extra, RefreshToken: refreshToken}
+}
