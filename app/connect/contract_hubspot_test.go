@@ -24,7 +24,9 @@ func newFakeHubSpot(p *fakeProvider, version string) *fakeHubSpot {
 	p.handle("/oauth/authorize", h.authorize)
 	p.handle("/oauth/"+version+"/token", h.token)
 	p.handle("/oauth/"+version+"/token/introspect", h.introspect)
-	gone := func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, 404, `{"status":"error","message":"Not found"}`) }
+	gone := func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, 404, `{"status":"error","message":"Not found"}`)
+	}
 	p.handle("/oauth/v1/token", gone)
 	return h
 }
