@@ -2,10 +2,13 @@ package connect_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
 	"testing"
+
+	"github.com/accessrequests/accessrequests/app/access"
 )
 
 // fakeHubSpot is HubSpot's date-versioned OAuth endpoints: the token
@@ -105,9 +108,11 @@ func TestContractHubSpot(t *testing.T) {
 	if err != nil || tok.AccessToken == "" || tok.ExpiresIn.Seconds() != 1800 {
 		t.Fatalf("refresh = %+v, %v", tok, err)
 	}
+	// HubSpot's refusal of a refresh token is RFC 6749's invalid_grant: the
+	// account is marked for reconnecting instead of being retried.
 	_, err = p.client.Refresh(context.Background(), src, "", "unknown")
-	if ce := wantError(t, err, "token", "BAD_REFRESH_TOKEN"); ce.Description != "missing or unknown refresh token" {
-		t.Errorf("description %q", ce.Description)
+	if ce := wantError(t, err, "token", "invalid_grant"); ce.Description != "missing or unknown refresh token" || !errors.Is(err, access.ErrInvalidGrant) {
+		t.Errorf("error %v", ce)
 	}
 	if src.RevokeURL != "https://api.hubapi.com/oauth/2026-03/token/revoke" {
 		t.Errorf("revoke_url %q", src.RevokeURL)

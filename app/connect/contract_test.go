@@ -24,6 +24,7 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/connect"
+	"github.com/accessrequests/accessrequests/app/sources"
 )
 
 // contractSecret is the client secret newFakeProvider gives every source.
@@ -224,4 +225,27 @@ func jsonBody(v any) string {
 // refreshRequest is what access.Service hands the refresher for an account.
 func refreshRequest(key, extra, refreshToken string) access.RefreshRequest {
 	return access.RefreshRequest{AccountID: "acc-1", SourceKey: key, Extra: extra, RefreshToken: refreshToken}
+}
+
+// TestContractCoversEveryBuiltinSource: each built-in source (the sandbox
+// has its own tests in app/sandbox) has a contract test in this package; a
+// new built-in source needs one.
+func TestContractCoversEveryBuiltinSource(t *testing.T) {
+	covered := map[string]string{
+		"google_ads": "TestContractGoogle", "google_analytics": "TestContractGoogle", "google_sheets": "TestContractGoogle",
+		"facebook_ads": "TestContractFacebook", "linkedin_ads": "TestContractLinkedIn", "shopify": "TestContractShopify",
+		"quickbooks": "TestContractQuickBooks", "xero": "TestContractXero", "hubspot": "TestContractHubSpot",
+	}
+	cat, err := sources.Load(sources.Options{Getenv: func(string) string { return "" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(cat.All()); n != len(covered) {
+		t.Errorf("%d built-in sources, %d with a contract test", n, len(covered))
+	}
+	for _, s := range cat.All() {
+		if covered[s.Key] == "" {
+			t.Errorf("built-in source %s has no contract test", s.Key)
+		}
+	}
 }

@@ -79,10 +79,14 @@ func tokenError(err error) error {
 	return &Error{Kind: KindToken, Code: "exchange_failed", Description: "The provider's answer could not be read."}
 }
 
+// hubspotRefused are HubSpot's codes for a refused code or refresh token:
+// RFC 6749's invalid_grant, so that access.ErrInvalidGrant matches.
+var hubspotRefused = map[string]bool{"BAD_REFRESH_TOKEN": true, "BAD_AUTH_CODE": true}
+
 // providerError reads the error shapes of token endpoints that do not
 // follow RFC 6749 section 5.2: Facebook's {"error":{"message", "type",
-// "code"}} and HubSpot's {"category", "message"}. It returns an empty code
-// for anything else.
+// "code"}} and HubSpot's {"status" or "category", "message"}. It returns an
+// empty code for anything else.
 func providerError(body []byte) (code, description string) {
 	var e struct {
 		Error struct {
@@ -90,6 +94,7 @@ func providerError(body []byte) (code, description string) {
 			Type    string          `json:"type"`
 			Code    json.RawMessage `json:"code"`
 		} `json:"error"`
+		Status   string `json:"status"`
 		Category string `json:"category"`
 		Message  string `json:"message"`
 	}
@@ -103,8 +108,12 @@ func providerError(body []byte) (code, description string) {
 			code = strings.TrimPrefix(code+"_"+strconv.Itoa(n), "_")
 		}
 		return code, e.Error.Message
+	case hubspotRefused[e.Status] || hubspotRefused[e.Category]:
+		return "invalid_grant", e.Message
 	case e.Category != "":
 		return e.Category, e.Message
+	case e.Status != "" && e.Status != "error":
+		return e.Status, e.Message
 	}
 	return "", ""
 }

@@ -105,6 +105,8 @@ func TestTokenErrorShapes(t *testing.T) {
 	}{
 		{"Facebook", `{"error":{"message":"Missing client_id parameter.","type":"OAuthException","code":101,"fbtrace_id":"A1"}}`, "OAuthException_101", "Missing client_id parameter."},
 		{"HubSpot", `{"status":"error","message":"missing or invalid client id","correlationId":"c0","category":"BAD_CLIENT_ID"}`, "BAD_CLIENT_ID", "missing or invalid client id"},
+		{"HubSpotRefusedRefreshToken", `{"status":"BAD_REFRESH_TOKEN","message":"missing or invalid refresh token"}`, "invalid_grant", "missing or invalid refresh token"},
+		{"HubSpotRefusedCode", `{"status":"error","message":"missing or unknown auth code","category":"BAD_AUTH_CODE"}`, "invalid_grant", "missing or unknown auth code"},
 		{"Unknown", `{"oops":true}`, "http_400", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
