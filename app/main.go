@@ -105,7 +105,13 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 	if err := migrate(ctx, cfg, log); err != nil {
 		return nil, err
 	}
-	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath(), db.StatementTimeout(cfg.StatementTimeout))
+	// SQLite cannot interrupt a statement waiting for another process's
+	// write lock, so its busy timeout must not outlast the request either.
+	timeout := cfg.StatementTimeout
+	if cfg.DatabaseURL == "" && cfg.RequestTimeout < timeout {
+		timeout = cfg.RequestTimeout
+	}
+	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath(), db.StatementTimeout(timeout))
 	if err != nil {
 		return nil, err
 	}
