@@ -47,8 +47,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	status, msg := s.classify(c, err)
 	timedOut := c.Request().Context().Err() != nil
 	if timedOut {
-		// The request ran out of time: the page is still rendered (templ
-		// stops on a done context), without asking the database again.
+		// The request ran out of time (or its client left): the page is
+		// still rendered (templ stops on a done context), without asking
+		// the database again.
 		c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
 	}
 	title := titleOf[status]

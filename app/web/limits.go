@@ -66,7 +66,10 @@ func (s *Server) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx, cancel := context.WithTimeout(r.Context(), s.requestTimeout)
 		defer cancel()
 		c.SetRequest(r.WithContext(ctx))
-		return next(c)
+		if err := next(c); err != nil {
+			c.Error(err) // before cancel: the error page renders in this context
+		}
+		return nil
 	}
 }
 

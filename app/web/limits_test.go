@@ -341,3 +341,20 @@ func TestFormAction(t *testing.T) {
 		}
 	})
 }
+
+// TestErrorPageKeepsLayout: an error page for a signed-in user is rendered
+// in the request's live context, with the app's layout (the request
+// deadline must not cancel it first).
+func TestErrorPageKeepsLayout(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	res, body := testutil.Do(t, e.client(t, "admin"), "GET", e.srv.URL+"/w/00000000-0000-4000-8000-000000000000/sources", nil)
+	if res.StatusCode != http.StatusNotFound {
+		t.Fatalf("status %d, want 404", res.StatusCode)
+	}
+	for _, want := range []string{`data-testid="error-message"`, `data-testid="logout"`, `data-testid="user-name"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the 404 page lacks %s", want)
+		}
+	}
+}
