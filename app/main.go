@@ -199,7 +199,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      max(60*time.Second, cfg.RequestTimeout+15*time.Second), // the deadline's 503 page gets out
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
