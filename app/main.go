@@ -127,7 +127,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 // the statement timeout meant for requests (an index on a large table may
 // take longer).
 func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath(), db.StatementTimeout(0))
+	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath())
 	if err != nil {
 		return err
 	}

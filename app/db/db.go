@@ -30,10 +30,6 @@ const (
 	SQLite   = "sqlite"
 )
 
-// DefaultStatementTimeout bounds every statement unless Open is given
-// StatementTimeout.
-const DefaultStatementTimeout = 5 * time.Second
-
 // Option tunes Open.
 type Option func(*options)
 
@@ -42,7 +38,9 @@ type options struct{ statementTimeout time.Duration }
 // StatementTimeout bounds how long one statement may run or wait for a
 // lock (PostgreSQL statement_timeout on every connection; SQLite's busy
 // timeout, the only wait a statement can have there besides the request's
-// own deadline). Zero means no limit (migrations).
+// own deadline). Without it, or with zero, PostgreSQL statements are not
+// limited and SQLite waits up to 10 s for a lock (migrations, tools and
+// tests); the server passes DB_STATEMENT_TIMEOUT.
 func StatementTimeout(d time.Duration) Option {
 	return func(o *options) { o.statementTimeout = d }
 }
@@ -50,7 +48,7 @@ func StatementTimeout(d time.Duration) Option {
 // Open connects to PostgreSQL when databaseURL is set, otherwise to the
 // SQLite file at sqlitePath (created with its directory if missing).
 func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
-	o := options{statementTimeout: DefaultStatementTimeout}
+	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -66,9 +64,11 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 		err error
 	)
 	if databaseURL != "" {
-		dsn, err := withStatementTimeout(databaseURL, o.statementTimeout)
-		if err != nil {
-			return nil, err
+		dsn := databaseURL
+		if o.statementTimeout > 0 {
+			if dsn, err = withStatementTimeout(databaseURL, o.statementTimeout); err != nil {
+				return nil, err
+			}
 		}
 		gdb, err = gorm.Open(postgres.Open(dsn), cfg)
 		if err != nil {
