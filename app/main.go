@@ -60,12 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "serve":
 		return serve(ctx, cfg, log)
 	case "migrate":
-		gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath())
-		if err != nil {
-			return err
-		}
-		defer db.SQL(gdb).Close()
-		return db.Migrate(ctx, gdb, log)
+		return migrate(ctx, cfg, log)
 	case "reseal":
 		svc, err := open(ctx, cfg, log)
 		if err != nil {
@@ -107,12 +102,17 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 	if err != nil {
 		return nil, err
 	}
-	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath())
-	if err != nil {
+	if err := migrate(ctx, cfg, log); err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx, gdb, log); err != nil {
-		db.SQL(gdb).Close()
+	// SQLite cannot interrupt a statement waiting for another process's
+	// write lock, so its busy timeout must not outlast the request either.
+	timeout := cfg.StatementTimeout
+	if cfg.DatabaseURL == "" && cfg.RequestTimeout < timeout {
+		timeout = cfg.RequestTimeout
+	}
+	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath(), db.StatementTimeout(timeout))
+	if err != nil {
 		return nil, err
 	}
 	svc := &access.Service{DB: gdb, Keys: keys, Sources: catalog, BaseURL: cfg.BaseURL.String()}
@@ -121,6 +121,18 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 		return nil, err
 	}
 	return svc, nil
+}
+
+// migrate applies pending migrations on a connection of its own, without
+// the statement timeout meant for requests (an index on a large table may
+// take longer).
+func migrate(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath())
+	if err != nil {
+		return err
+	}
+	defer db.SQL(gdb).Close()
+	return db.Migrate(ctx, gdb, log)
 }
 
 // sandboxSecret is the sandbox client's secret, derived from the app key so
@@ -179,13 +191,15 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		TrustedProxies: cfg.TrustedProxies,
 		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
 		Sandbox:        sandboxHandler,
+		MetricsToken:   cfg.MetricsToken,
+		RequestTimeout: cfg.RequestTimeout,
 	})
 	srv := &http.Server{
 		Addr:              ":" + cfg.Port,
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
+		WriteTimeout:      max(60*time.Second, cfg.RequestTimeout+15*time.Second), // the deadline's 503 page gets out
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
@@ -194,12 +208,28 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "database", map[bool]string{true: "postgres", false: "sqlite"}[cfg.DatabaseURL != ""])
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	metricsSrv, err := serveMetrics(cfg, handler, log, errc)
+	if err != nil {
+		_ = srv.Close()
+		return err
+	}
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	// Drain: /readyz fails so load balancers move on, while the server
+	// still answers whatever reaches it; keep-alives end so clients
+	// reconnect elsewhere.
+	log.Info("shutting down: draining", "drain", cfg.ShutdownDrain.String())
+	handler.Drain()
+	srv.SetKeepAlivesEnabled(false)
+	select {
+	case <-time.After(cfg.ShutdownDrain):
+	case err := <-errc:
+		return err
 	}
 	log.Info("shutting down: finishing requests in flight")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -207,8 +237,33 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if metricsSrv != nil {
+		_ = metricsSrv.Shutdown(shutdownCtx)
+	}
 	log.Info("stopped")
 	return nil
+}
+
+// serveMetrics serves /metrics on the operators' listener METRICS_ADDR,
+// if set; the public port never serves them without METRICS_TOKEN.
+func serveMetrics(cfg *config.Config, handler *web.Server, log *slog.Logger, errc chan<- error) (*http.Server, error) {
+	if cfg.MetricsAddr == "" {
+		return nil, nil
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", handler.MetricsHandler())
+	srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	ln, err := net.Listen("tcp", cfg.MetricsAddr)
+	if err != nil {
+		return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+	}
+	log.Info("serving metrics", "addr", ln.Addr().String())
+	go func() {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("metrics listener: %w", err)
+		}
+	}()
+	return srv, nil
 }
 
 func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {

@@ -57,7 +57,16 @@ func serveFor(t *testing.T, env map[string]string) (base string, logs *lockedBuf
 	logs = &lockedBuffer{}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, logs)
+		getenv := func(k string) string {
+			if v, ok := env[k]; ok {
+				return v
+			}
+			if k == "SHUTDOWN_DRAIN" {
+				return "0s" // no drain unless the test asks for one
+			}
+			return ""
+		}
+		done <- run(ctx, []string{"serve"}, getenv, strings.NewReader(""), io.Discard, logs)
 	}()
 	base = "http://127.0.0.1:" + env["PORT"]
 	deadline := time.Now().Add(30 * time.Second)

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/accessrequests/accessrequests/app/secret"
 )
@@ -32,6 +33,18 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// MetricsAddr is the operators' listener for /metrics (empty: none).
+	MetricsAddr string
+	// MetricsToken, when set, also serves /metrics on the public port to
+	// requests bearing it.
+	MetricsToken string
+	// RequestTimeout is the deadline of every request's handler.
+	RequestTimeout time.Duration
+	// StatementTimeout bounds every database statement.
+	StatementTimeout time.Duration
+	// ShutdownDrain is how long the server keeps serving, with /readyz
+	// failing, after SIGTERM before it stops accepting connections.
+	ShutdownDrain time.Duration
 
 	// GeneratedKey is set when a development key was created on this start.
 	GeneratedKey bool
@@ -139,6 +152,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 
+	problems = append(problems, c.loadLimits(getenv)...)
+
 	if c.SourcesFile != "" {
 		if _, err := os.Stat(c.SourcesFile); err != nil {
 			problems = append(problems, fmt.Errorf("SOURCES_FILE %q cannot be read: %v", c.SourcesFile, err))
@@ -149,6 +164,54 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, errors.Join(problems...)
 	}
 	return c, nil
+}
+
+// loadLimits reads the operator endpoints and the time limits.
+func (c *Config) loadLimits(getenv func(string) string) []error {
+	var problems []error
+	c.MetricsAddr = strings.TrimSpace(getenv("METRICS_ADDR"))
+	if c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || port == "" {
+			problems = append(problems, fmt.Errorf("METRICS_ADDR must be host:port (for example 127.0.0.1:9090), not %q", c.MetricsAddr))
+		}
+	}
+	c.MetricsToken = strings.TrimSpace(getenv("METRICS_TOKEN"))
+	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
+		problems = append(problems, errors.New("METRICS_TOKEN must be at least 32 characters (openssl rand -hex 32)"))
+	}
+	durations := []struct {
+		name string
+		dst  *time.Duration
+		def  time.Duration
+		zero bool // zero allowed
+	}{
+		{"REQUEST_TIMEOUT", &c.RequestTimeout, 15 * time.Second, false},
+		{"DB_STATEMENT_TIMEOUT", &c.StatementTimeout, 5 * time.Second, false},
+		{"SHUTDOWN_DRAIN", &c.ShutdownDrain, 5 * time.Second, true},
+	}
+	for _, d := range durations {
+		raw := strings.TrimSpace(getenv(d.name))
+		if raw == "" {
+			*d.dst = d.def
+			continue
+		}
+		v, err := time.ParseDuration(raw)
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Errorf("%s must be a duration such as %s, not %q", d.name, d.def, raw))
+		case v < 0 || (v == 0 && !d.zero):
+			least := "more than zero"
+			if d.zero {
+				least = "zero or more"
+			}
+			problems = append(problems, fmt.Errorf("%s must be %s, not %q", d.name, least, raw))
+		case v > 10*time.Minute:
+			problems = append(problems, fmt.Errorf("%s must be at most 10m, not %q", d.name, raw))
+		default:
+			*d.dst = v
+		}
+	}
+	return problems
 }
 
 // EnsureDevKey loads or creates DataDir/secret.key when no key was given

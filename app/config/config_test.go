@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/accessrequests/accessrequests/app/config"
 )
@@ -277,5 +278,41 @@ func TestEnsureDevKey(t *testing.T) {
 		if c.SecretKey != nil {
 			t.Fatal("a corrupt key file produced a key")
 		}
+	})
+}
+
+// TestLoadLimits: the operator endpoints and time limits of issue 7
+// (items 2, 13, 15) have defaults and are validated.
+func TestLoadLimits(t *testing.T) {
+	t.Run("Defaults", func(t *testing.T) {
+		c := mustLoad(t, nil)
+		if c.RequestTimeout != 15*time.Second || c.StatementTimeout != 5*time.Second || c.ShutdownDrain != 5*time.Second {
+			t.Errorf("timeouts = %s, %s, %s; want 15s, 5s, 5s", c.RequestTimeout, c.StatementTimeout, c.ShutdownDrain)
+		}
+		if c.MetricsAddr != "" || c.MetricsToken != "" {
+			t.Errorf("metrics served by default: %q %q", c.MetricsAddr, c.MetricsToken)
+		}
+	})
+	t.Run("OK", func(t *testing.T) {
+		c := mustLoad(t, map[string]string{
+			"REQUEST_TIMEOUT": "30s", "DB_STATEMENT_TIMEOUT": "1500ms", "SHUTDOWN_DRAIN": "0s",
+			"METRICS_ADDR": "127.0.0.1:9090", "METRICS_TOKEN": strings.Repeat("t", 32),
+		})
+		if c.RequestTimeout != 30*time.Second || c.StatementTimeout != 1500*time.Millisecond || c.ShutdownDrain != 0 {
+			t.Errorf("timeouts = %s, %s, %s", c.RequestTimeout, c.StatementTimeout, c.ShutdownDrain)
+		}
+		if c.MetricsAddr != "127.0.0.1:9090" || c.MetricsToken != strings.Repeat("t", 32) {
+			t.Errorf("metrics = %q %q", c.MetricsAddr, c.MetricsToken)
+		}
+	})
+	t.Run("ErrEveryProblemAtOnce", func(t *testing.T) {
+		msg := loadErr(t, map[string]string{
+			"REQUEST_TIMEOUT": "15", "DB_STATEMENT_TIMEOUT": "0s", "SHUTDOWN_DRAIN": "-1s",
+			"METRICS_ADDR": "9090", "METRICS_TOKEN": "short",
+		})
+		wantAll(t, msg, "REQUEST_TIMEOUT", `"15"`, "DB_STATEMENT_TIMEOUT", "more than zero", "SHUTDOWN_DRAIN", "zero or more", "METRICS_ADDR", "METRICS_TOKEN")
+	})
+	t.Run("ErrTooLong", func(t *testing.T) {
+		wantAll(t, loadErr(t, map[string]string{"REQUEST_TIMEOUT": "1h"}), "REQUEST_TIMEOUT", "at most")
 	})
 }

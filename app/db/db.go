@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -28,9 +30,28 @@ const (
 	SQLite   = "sqlite"
 )
 
+// Option tunes Open.
+type Option func(*options)
+
+type options struct{ statementTimeout time.Duration }
+
+// StatementTimeout bounds how long one statement may run or wait for a
+// lock (PostgreSQL statement_timeout on every connection; SQLite's busy
+// timeout, the only wait a statement can have there besides the request's
+// own deadline). Without it, or with zero, PostgreSQL statements are not
+// limited and SQLite waits up to 10 s for a lock (migrations, tools and
+// tests); the server passes DB_STATEMENT_TIMEOUT.
+func StatementTimeout(d time.Duration) Option {
+	return func(o *options) { o.statementTimeout = d }
+}
+
 // Open connects to PostgreSQL when databaseURL is set, otherwise to the
 // SQLite file at sqlitePath (created with its directory if missing).
-func Open(databaseURL, sqlitePath string) (*gorm.DB, error) {
+func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	cfg := &gorm.Config{
 		Logger:                 logger.Discard,
 		SkipDefaultTransaction: true,
@@ -43,7 +64,13 @@ func Open(databaseURL, sqlitePath string) (*gorm.DB, error) {
 		err error
 	)
 	if databaseURL != "" {
-		gdb, err = gorm.Open(postgres.Open(databaseURL), cfg)
+		dsn := databaseURL
+		if o.statementTimeout > 0 {
+			if dsn, err = withStatementTimeout(databaseURL, o.statementTimeout); err != nil {
+				return nil, err
+			}
+		}
+		gdb, err = gorm.Open(postgres.Open(dsn), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
@@ -61,7 +88,11 @@ func Open(databaseURL, sqlitePath string) (*gorm.DB, error) {
 			return nil, fmt.Errorf("create database directory: %w", err)
 		}
 	}
-	dsn := "file:" + sqlitePath + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	busy := 10 * time.Second
+	if o.statementTimeout > 0 {
+		busy = o.statementTimeout
+	}
+	dsn := "file:" + sqlitePath + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=synchronous(NORMAL)"
 	gdb, err = gorm.Open(sqlite.Open(dsn), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -74,6 +105,20 @@ func Open(databaseURL, sqlitePath string) (*gorm.DB, error) {
 	// in the process, so a transaction never fails to upgrade its lock.
 	sqlDB.SetMaxOpenConns(1)
 	return gdb, nil
+}
+
+// withStatementTimeout sets PostgreSQL's statement_timeout as a startup
+// parameter of every connection (pgx sends unknown URL parameters as run-time
+// parameters), so no pooled connection escapes it.
+func withStatementTimeout(databaseURL string, d time.Duration) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return "", errors.New("DATABASE_URL is not a valid URL")
+	}
+	q := u.Query()
+	q.Set("statement_timeout", strconv.FormatInt(d.Milliseconds(), 10))
+	u.RawQuery = q.Encode()
+	return u.String(), nil
 }
 
 // Dialect names the database behind gdb.

@@ -148,6 +148,7 @@ func (s *Server) consent(c echo.Context) error {
 	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventOpened, nil); err != nil {
 		return err
 	}
+	allowFormsTo(c, src)
 	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: connect.NeedsShop(src)}))
 }
 
@@ -164,6 +165,7 @@ func (s *Server) startFlow(c echo.Context) error {
 		if err != nil {
 			var ce *connect.Error
 			errors.As(err, &ce)
+			allowFormsTo(c, src)
 			return render(c, http.StatusUnprocessableEntity, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"),
 				NeedsShop: true, Shop: c.FormValue("shop"), Error: ce.Description}))
 		}

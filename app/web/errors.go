@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/views"
 )
 
@@ -23,16 +24,18 @@ var statusOf = map[string]int{
 }
 
 var titleOf = map[int]string{
-	http.StatusNotFound:            "Page not found",
-	http.StatusForbidden:           "Not allowed",
-	http.StatusUnprocessableEntity: "Please check your input",
-	http.StatusConflict:            "Already done",
-	http.StatusGone:                "No longer available",
-	http.StatusUnauthorized:        "Please sign in",
-	http.StatusMethodNotAllowed:    "Not allowed",
-	http.StatusTooManyRequests:     "Too many requests",
-	http.StatusServiceUnavailable:  "Temporarily unavailable",
-	http.StatusInternalServerError: "Something went wrong",
+	http.StatusNotFound:              "Page not found",
+	http.StatusForbidden:             "Not allowed",
+	http.StatusUnprocessableEntity:   "Please check your input",
+	http.StatusConflict:              "Already done",
+	http.StatusGone:                  "No longer available",
+	http.StatusUnauthorized:          "Please sign in",
+	http.StatusMethodNotAllowed:      "Not allowed",
+	http.StatusRequestEntityTooLarge: "Too large",
+	http.StatusUnsupportedMediaType:  "Not accepted",
+	http.StatusTooManyRequests:       "Too many requests",
+	http.StatusServiceUnavailable:    "Temporarily unavailable",
+	http.StatusInternalServerError:   "Something went wrong",
 }
 
 // handleError turns any error into a status code and a friendly page, or
@@ -42,6 +45,13 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	status, msg := s.classify(c, err)
+	timedOut := c.Request().Context().Err() != nil
+	if timedOut {
+		// The request ran out of time (or its client left): the page is
+		// still rendered (templ stops on a done context), without asking
+		// the database again.
+		c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
+	}
 	title := titleOf[status]
 	if title == "" {
 		title = http.StatusText(status)
@@ -57,8 +67,12 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
-	p, perr := s.page(c, title, "")
-	if perr != nil {
+	var p *views.Page
+	var perr error
+	if !timedOut {
+		p, perr = s.page(c, title, "")
+	}
+	if timedOut || perr != nil {
 		p = &views.Page{Title: title}
 	}
 	if rerr := render(c, status, views.ErrorPage(p, status, title, msg)); rerr != nil {
@@ -90,17 +104,24 @@ func (s *Server) classify(c echo.Context, err error) (int, string) {
 			return he.Code, http.StatusText(he.Code)
 		}
 	}
+	// Out of time (the request's deadline, a statement timeout, a lock
+	// wait): 503 and "try again", never a 500.
+	if db.TimedOut(err) || errors.Is(c.Request().Context().Err(), context.DeadlineExceeded) {
+		s.log.Warn("request timed out", "route", s.routeLabel(c), "err", err)
+		retryAfter(c, 5*time.Second)
+		return http.StatusServiceUnavailable, "The service is busy and could not answer in time. Please try again in a moment."
+	}
 	// Unknown: if the database is unreachable, say so with 503 rather than
 	// a wrong answer; otherwise log and hide the details.
 	if s.ready != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if s.ready(ctx) != nil {
-			s.log.Error("database unavailable", "route", c.Path(), "err", err)
+			s.log.Error("database unavailable", "route", s.routeLabel(c), "err", err)
 			retryAfter(c, 5*time.Second)
 			return http.StatusServiceUnavailable, "The service is temporarily unavailable. Please try again in a moment."
 		}
 	}
-	s.log.Error("internal error", "route", c.Path(), "err", err)
+	s.log.Error("internal error", "route", s.routeLabel(c), "err", err)
 	return http.StatusInternalServerError, "Internal error."
 }

@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // healthz is GET /healthz: the process is alive.
@@ -15,8 +18,12 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz is GET /readyz: the database answers.
+// readyz is GET /readyz: the database answers, and the server is not
+// draining before a shutdown.
 func (s *Server) readyz(c echo.Context) error {
+	if s.draining.Load() {
+		return c.String(http.StatusServiceUnavailable, "shutting down\n")
+	}
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if s.ready != nil {
@@ -48,6 +55,53 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(method, route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(method, route).Observe(d.Seconds())
+	m.requests.WithLabelValues(methodLabel(method), route, strconv.Itoa(status)).Inc()
+	m.duration.WithLabelValues(methodLabel(method), route).Observe(d.Seconds())
 }
+
+// knownMethods are the only method labels; anything else is "other", so a
+// client cannot grow the series with invented methods.
+var knownMethods = map[string]bool{
+	http.MethodGet: true, http.MethodHead: true, http.MethodPost: true, http.MethodPut: true,
+	http.MethodPatch: true, http.MethodDelete: true, http.MethodOptions: true,
+	http.MethodConnect: true, http.MethodTrace: true,
+}
+
+func methodLabel(m string) string {
+	if knownMethods[m] {
+		return m
+	}
+	return "other"
+}
+
+// routeLabel is the request's route pattern if it is one of the route
+// table's, else "unmatched": labels and logs never carry a raw path.
+func (s *Server) routeLabel(c echo.Context) string {
+	if p := c.Path(); s.routeTable[p] {
+		return p
+	}
+	return "unmatched"
+}
+
+// MetricsHandler serves the metrics, for the operators' listener
+// (METRICS_ADDR); the public port serves them only with METRICS_TOKEN.
+func (s *Server) MetricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+}
+
+// metricsWithToken is GET /metrics on the public port, registered only
+// when a metrics token is configured: the bearer token is compared in
+// constant time.
+func (s *Server) metricsWithToken(c echo.Context) error {
+	got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.metricsToken)) != 1 {
+		c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="metrics"`)
+		return c.String(http.StatusUnauthorized, "metrics need the operators' bearer token\n")
+	}
+	s.MetricsHandler().ServeHTTP(c.Response(), c.Request())
+	return nil
+}
+
+// Drain makes /readyz fail so that load balancers stop sending new
+// requests; the server keeps serving until it is shut down.
+func (s *Server) Drain() { s.draining.Store(true) }

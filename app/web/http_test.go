@@ -12,6 +12,7 @@ package web_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -710,9 +711,16 @@ func TestHealth(t *testing.T) {
 	t.Run("Metrics", func(t *testing.T) {
 		get(t, "/w/not-a-uuid/sources")
 		get(t, "/no-such-route-xyz")
-		res, body := get(t, "/metrics")
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("/metrics = %d", res.StatusCode)
+		// Metrics are served to operators (their own listener), not on
+		// the public port: read them from the handler that listener uses.
+		rec := httptest.NewRecorder()
+		srv.Web.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		body := rec.Body.String()
+		if rec.Code != http.StatusOK {
+			t.Fatalf("/metrics = %d", rec.Code)
+		}
+		if res, _ := get(t, "/metrics"); res.StatusCode != http.StatusNotFound {
+			t.Fatalf("/metrics on the public port = %d, want 404", res.StatusCode)
 		}
 		for _, want := range []string{"http_requests_total", "http_request_duration_seconds", `route="/healthz"`, `route="/w/:workspace/sources"`} {
 			if !strings.Contains(body, want) {

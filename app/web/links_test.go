@@ -332,7 +332,7 @@ func TestGenerateInvalidSource(t *testing.T) {
 		invalid("Missing", url.Values{}, "Choose a source"),
 		invalid("NotConfigured", url.Values{"source": {"shopify"}}, "Shopify is not configured"),
 		invalid("NotConfigured/Xero", url.Values{"source": {"xero"}}, "not configured"),
-		invalid("TooLong", url.Values{"source": {strings.Repeat("x", 10000)}}, "That source does not exist."),
+		invalid("TooLong", url.Values{"source": {strings.Repeat("x", 5000)}}, "That source does not exist."),
 		{
 			name: "Markup", as: "admin", method: "POST", url: "{links}", form: url.Values{"source": {`"><script>alert(1)</script>`}},
 			status: http.StatusUnprocessableEntity, testids: []string{"generate-error"},

@@ -6,13 +6,16 @@ import (
 	"encoding/base64"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -50,7 +53,7 @@ func actor(c echo.Context) access.Actor {
 }
 
 func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
-	s.log.Error("panic", "route", c.Path(), "err", err, "stack", string(stack))
+	s.log.Error("panic", "route", s.routeLabel(c), "err", err, "stack", string(stack))
 	return err
 }
 
@@ -63,10 +66,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
-		route := c.Path()
-		if route == "" {
-			route = "unmatched"
-		}
+		route := s.routeLabel(c)
 		status := c.Response().Status
 		d := time.Since(start)
 		s.metrics.observe(c.Request().Method, route, status, d)
@@ -76,11 +76,56 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if route != "/healthz" && route != "/readyz" && route != "/metrics" && route != "/static/*" {
 			s.log.Log(c.Request().Context(), level, "request",
-				"method", c.Request().Method, "route", route, "status", status,
-				"duration_ms", d.Milliseconds(), "ip", c.RealIP())
+				"method", access.CleanText(c.Request().Method, maxLoggedMethod), "route", route, "status", status,
+				"duration_ms", d.Milliseconds(), "ip", access.CleanText(c.RealIP(), maxLoggedIP))
 		}
 		return nil
 	}
+}
+
+// Request-controlled values are cut to these lengths in log lines.
+const (
+	maxLoggedMethod = 16
+	maxLoggedIP     = 64
+)
+
+// contentSecurityPolicy is the CSP of every page. Forms post to this site
+// only, plus formTargets: the origins a form's POST is redirected to.
+func contentSecurityPolicy(nonce string, formTargets ...string) string {
+	formAction := "'self'"
+	for _, t := range formTargets {
+		formAction += " " + t
+	}
+	return "default-src 'self'; script-src 'self' 'nonce-" + nonce + "'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action " + formAction
+}
+
+// allowFormsTo widens the page's form-action to the provider of src: the
+// consent page's Start form is answered with a redirect to the provider's
+// authorize URL, and browsers apply form-action to that redirect too.
+func allowFormsTo(c echo.Context, src *sources.Source) {
+	origin := providerOrigin(src)
+	if origin == "" {
+		return
+	}
+	c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy(templ.GetNonce(c.Request().Context()), origin))
+}
+
+// providerOrigin is the scheme and host of src's authorize URL, as a CSP
+// source. A per-shop host ({shop}, validated as *.myshopify.com) becomes
+// the wildcard https://*.myshopify.com.
+func providerOrigin(src *sources.Source) string {
+	if src == nil {
+		return ""
+	}
+	u, err := url.Parse(strings.ReplaceAll(src.AuthURL, "{shop}", "shop.myshopify.com"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	host := u.Host
+	if strings.Contains(src.AuthURL, "{shop}") {
+		host = "*.myshopify.com"
+	}
+	return u.Scheme + "://" + host
 }
 
 // securityHeaders sets the headers every response carries, with a fresh
@@ -93,7 +138,7 @@ func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 		r := c.Request()
 		c.SetRequest(r.WithContext(templ.WithNonce(r.Context(), nonce)))
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self' 'nonce-"+nonce+"'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", contentSecurityPolicy(nonce))
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")

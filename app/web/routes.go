@@ -3,7 +3,6 @@ package web
 import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/accessrequests/accessrequests/static"
 )
@@ -14,13 +13,17 @@ func (s *Server) routes() {
 	e.Use(s.observe)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(s.securityHeaders)
+	e.Use(s.limitBody)
+	e.Use(s.requestDeadline)
 	e.Use(s.crossOrigin)
 	e.Use(s.loadSession)
 
 	// Operators.
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	if s.metricsToken != "" {
+		e.GET("/metrics", s.metricsWithToken) // else only on the operators' listener
+	}
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 
 	// Sign-in.

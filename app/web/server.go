@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -35,6 +36,12 @@ type Options struct {
 	Connect *connect.Client
 	// Sandbox, when set, is the sandbox provider served under /sandbox/.
 	Sandbox http.Handler
+	// MetricsToken, when set, serves /metrics on this handler to requests
+	// bearing it; otherwise /metrics is only on MetricsHandler.
+	MetricsToken string
+	// RequestTimeout is every handler's deadline; zero means
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
 }
 
 // Server serves the application.
@@ -54,6 +61,11 @@ type Server struct {
 	metrics    *metrics
 	registry   *prometheus.Registry
 	echo       *echo.Echo
+
+	metricsToken   string
+	requestTimeout time.Duration
+	routeTable     map[string]bool // route patterns, for metrics labels
+	draining       atomic.Bool
 }
 
 // New builds the server and its routes.
@@ -70,6 +82,12 @@ func New(o Options) *Server {
 		publicIP:   newLimiter(60, time.Minute),
 		connect:    o.Connect,
 		sandbox:    o.Sandbox,
+
+		metricsToken:   o.MetricsToken,
+		requestTimeout: o.RequestTimeout,
+	}
+	if s.requestTimeout <= 0 {
+		s.requestTimeout = DefaultRequestTimeout
 	}
 	if s.connect == nil {
 		s.connect = connect.NewClient(o.BaseURL.String() + "/oauth/callback")
@@ -87,6 +105,10 @@ func New(o Options) *Server {
 	e.IPExtractor = ipExtractor(o.TrustedProxies)
 	s.echo = e
 	s.routes()
+	s.routeTable = map[string]bool{}
+	for _, r := range e.Routes() {
+		s.routeTable[r.Path] = true
+	}
 	return s
 }
 

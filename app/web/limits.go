@@ -1,0 +1,77 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// maxBodyBytes is the body limit of every route. The largest form (a
+// 500-character decline reason, every byte percent-encoded) fits; no route
+// takes a file, so nothing needs more.
+const maxBodyBytes = 8 << 10
+
+// limitBody bounds every request body and parses urlencoded forms here,
+// before any handler or throttle: a form over the limit answers 413 and a
+// multipart body 415, since no route takes files. Whatever happens further
+// in, the temporary files of a multipart form parsed on the request as the
+// handler last saw it are removed: net/http cleans up only the request it
+// created, and middleware here replaces it (r.WithContext).
+func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		defer func() {
+			if f := c.Request().MultipartForm; f != nil {
+				_ = f.RemoveAll()
+			}
+		}()
+		r := c.Request()
+		if r.ContentLength > maxBodyBytes {
+			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+		}
+		r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, maxBodyBytes)
+		ct := r.Header.Get(echo.HeaderContentType)
+		if ct == "" {
+			return next(c)
+		}
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil {
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "The request's content type could not be read. Send the form as the page does.")
+		}
+		switch {
+		case mt == "multipart/form-data":
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Files cannot be uploaded here. Send the form without attachments.")
+		case mt == "application/x-www-form-urlencoded":
+			if err := r.ParseForm(); err != nil {
+				var tooLarge *http.MaxBytesError
+				if errors.As(err, &tooLarge) {
+					return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+			}
+		}
+		return next(c)
+	}
+}
+
+// requestDeadline gives every handler's context the request timeout: a
+// stalled database or provider ends in a 503 with Retry-After (see
+// classify), never a request hanging for ever.
+func (s *Server) requestDeadline(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		ctx, cancel := context.WithTimeout(r.Context(), s.requestTimeout)
+		defer cancel()
+		c.SetRequest(r.WithContext(ctx))
+		if err := next(c); err != nil {
+			c.Error(err) // before cancel: the error page renders in this context
+		}
+		return nil
+	}
+}
+
+// DefaultRequestTimeout is the request deadline when Options sets none.
+const DefaultRequestTimeout = 15 * time.Second
