@@ -203,18 +203,22 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	// The operators' listener first, so that once the public port answers
+	// both are up.
+	errc := make(chan error, 2)
+	metricsSrv, err := serveMetrics(cfg, handler, log, errc)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", srv.Addr)
 	if err != nil {
+		if metricsSrv != nil {
+			_ = metricsSrv.Close()
+		}
 		return err
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "database", map[bool]string{true: "postgres", false: "sqlite"}[cfg.DatabaseURL != ""])
-	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
-	metricsSrv, err := serveMetrics(cfg, handler, log, errc)
-	if err != nil {
-		_ = srv.Close()
-		return err
-	}
 	select {
 	case err := <-errc:
 		return err
