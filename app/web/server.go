@@ -54,6 +54,11 @@ type Server struct {
 	metrics    *metrics
 	registry   *prometheus.Registry
 	echo       *echo.Echo
+
+	// loginFailures remembers which addresses failed for which email
+	// (throttle.go); passwordTries throttles password changes per user.
+	loginFailures *failures
+	passwordTries *limiter
 }
 
 // New builds the server and its routes.
@@ -71,6 +76,10 @@ func New(o Options) *Server {
 		connect:    o.Connect,
 		sandbox:    o.Sandbox,
 	}
+	// As long as the per-email window: an address that failed stays refused
+	// while the email is over its limit.
+	s.loginFailures = newFailures(15 * time.Minute)
+	s.passwordTries = newLimiter(10, 15*time.Minute)
 	if s.connect == nil {
 		s.connect = connect.NewClient(o.BaseURL.String() + "/oauth/callback")
 	}
