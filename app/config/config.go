@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/accessrequests/accessrequests/app/secret"
 )
@@ -32,6 +33,11 @@ type Config struct {
 	TrustedProxies []*net.IPNet
 	// LogLevel is debug, info, warn or error.
 	LogLevel string
+	// SessionIdleTimeout ends a sign-in session unused for this long
+	// (SESSION_IDLE_TIMEOUT, default 2h); SessionLifetime ends it this long
+	// after sign-in whatever its use (SESSION_LIFETIME, default 12h).
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
 
 	// GeneratedKey is set when a development key was created on this start.
 	GeneratedKey bool
@@ -139,6 +145,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.TrustedProxies = append(c.TrustedProxies, n)
 	}
 
+	c.SessionIdleTimeout = duration(getenv, "SESSION_IDLE_TIMEOUT", 2*time.Hour, &problems)
+	c.SessionLifetime = duration(getenv, "SESSION_LIFETIME", 12*time.Hour, &problems)
+
 	if c.SourcesFile != "" {
 		if _, err := os.Stat(c.SourcesFile); err != nil {
 			problems = append(problems, fmt.Errorf("SOURCES_FILE %q cannot be read: %v", c.SourcesFile, err))
@@ -181,6 +190,21 @@ func (c *Config) EnsureDevKey() error {
 	c.SecretKey = k
 	c.GeneratedKey = true
 	return nil
+}
+
+// duration reads a Go duration ("90m", "2h") of at least a minute from
+// the environment variable name, or def when it is empty.
+func duration(getenv func(string) string, name string, def time.Duration, problems *[]error) time.Duration {
+	raw := strings.TrimSpace(getenv(name))
+	if raw == "" {
+		return def
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil || d < time.Minute {
+		*problems = append(*problems, fmt.Errorf("%s must be a duration of at least a minute such as 30m or 2h, not %q", name, raw))
+		return def
+	}
+	return d
 }
 
 func decodeKey(s string) ([]byte, error) {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/accessrequests/accessrequests/app/config"
 )
@@ -182,6 +183,23 @@ func TestLoad(t *testing.T) {
 		}
 		if !c.TrustedProxies[0].Contains([]byte{10, 1, 2, 3}) || c.TrustedProxies[1].Contains([]byte{192, 168, 1, 8}) {
 			t.Fatal("parsed networks contain the wrong addresses")
+		}
+	})
+
+	t.Run("SessionDurations", func(t *testing.T) {
+		c := mustLoad(t, map[string]string{})
+		if c.SessionIdleTimeout != 2*time.Hour || c.SessionLifetime != 12*time.Hour {
+			t.Fatalf("defaults: idle %v, lifetime %v; want 2h, 12h", c.SessionIdleTimeout, c.SessionLifetime)
+		}
+		c = mustLoad(t, map[string]string{"SESSION_IDLE_TIMEOUT": "30m", "SESSION_LIFETIME": "8h"})
+		if c.SessionIdleTimeout != 30*time.Minute || c.SessionLifetime != 8*time.Hour {
+			t.Fatalf("set: idle %v, lifetime %v; want 30m, 8h", c.SessionIdleTimeout, c.SessionLifetime)
+		}
+	})
+
+	t.Run("ErrSessionDurations", func(t *testing.T) {
+		for _, bad := range []string{"2", "soon", "-1h", "10s"} {
+			wantAll(t, loadErr(t, map[string]string{"SESSION_IDLE_TIMEOUT": bad, "SESSION_LIFETIME": bad}), "SESSION_IDLE_TIMEOUT", "SESSION_LIFETIME", bad)
 		}
 	})
 
