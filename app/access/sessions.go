@@ -60,7 +60,7 @@ func errSessionEnded() error {
 // are deleted on the way, so the table needs no cron job to stay small.
 func (s *Service) StartSession(ctx context.Context, userID string) (*Session, error) {
 	now := s.now()
-	idle, lifetime := s.SessionDurations()
+	idle, _ := s.SessionDurations()
 	if err := s.DB.WithContext(ctx).
 		Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-idle)).
 		Delete(&models.Session{}).Error; err != nil {
@@ -70,9 +70,16 @@ func (s *Service) StartSession(ctx context.Context, userID string) (*Session, er
 	if err != nil {
 		return nil, err
 	}
+	return s.newSession(s.DB.WithContext(ctx), u)
+}
+
+// newSession stores a new session of u on tx and returns it with its token.
+func (s *Service) newSession(tx *gorm.DB, u *models.User) (*Session, error) {
+	now := s.now()
+	_, lifetime := s.SessionDurations()
 	token := secret.RandomToken(32)
-	row := models.Session{IDHash: secret.HashToken(token), UserID: userID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(lifetime)}
-	if err := s.DB.WithContext(ctx).Create(&row).Error; err != nil {
+	row := models.Session{IDHash: secret.HashToken(token), UserID: u.ID, CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(lifetime)}
+	if err := tx.Create(&row).Error; err != nil {
 		return nil, err
 	}
 	return &Session{Token: token, User: u, CreatedAt: now, ExpiresAt: row.ExpiresAt}, nil

@@ -269,7 +269,7 @@ func TestChangePassword(t *testing.T) {
 			{"SameAsCurrent", access.PasswordChange{Current: testutil.Password, New: testutil.Password, Confirm: testutil.Password}, []string{"new"}},
 		} {
 			t.Run(tt.name, func(t *testing.T) {
-				_, err := e.svc.ChangePassword(e.ctx, u.ID, "", tt.form)
+				_, err := e.svc.ChangePassword(e.ctx, u.ID, tt.form)
 				de := assertCode(t, err, access.EINVALID)
 				for _, f := range tt.fields {
 					if de.Fields[f] == "" {
@@ -289,11 +289,17 @@ func TestChangePassword(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
 		current, other1, other2 := e.start(u), e.start(u), e.start(u)
 		stranger := e.start(e.f.Member)
-		n, err := e.svc.ChangePassword(e.ctx, u.ID, current.Token, access.PasswordChange{Current: testutil.Password, New: newPassword, Confirm: newPassword})
-		if err != nil || n != 2 {
-			t.Fatalf("change: %d sessions ended, %v; want 2", n, err)
+		renewed, err := e.svc.ChangePassword(e.ctx, u.ID, access.PasswordChange{Current: testutil.Password, New: newPassword, Confirm: newPassword})
+		if err != nil {
+			t.Fatalf("change: %v", err)
 		}
-		e.live(t, current.Token, u)
+		// The browser that changed it goes on in a new session; every
+		// other one, and its own old one, ended.
+		e.live(t, renewed.Token, u)
+		if renewed.Token == current.Token {
+			t.Error("the session was not renewed")
+		}
+		e.ended(t, current.Token)
 		e.ended(t, other1.Token)
 		e.ended(t, other2.Token)
 		e.live(t, stranger.Token, e.f.Member)
@@ -308,7 +314,7 @@ func TestChangePassword(t *testing.T) {
 	t.Run("SetPassword", func(t *testing.T) {
 		a, b := e.start(u), e.start(u)
 		n, err := e.svc.SetPassword(e.ctx, "ADMIN@test.example", testutil.Password)
-		if err != nil || n != 3 { // a, b and the one kept by the change above
+		if err != nil || n != 3 { // a, b and the one renewed by the change above
 			t.Fatalf("set: %d sessions ended, %v; want 3", n, err)
 		}
 		e.ended(t, a.Token)

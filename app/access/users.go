@@ -240,13 +240,14 @@ type PasswordChange struct {
 }
 
 // ChangePassword sets a new password for userID after checking the current
-// one, and ends every other session of the user (the one of keepToken stays
-// signed in). Every problem is reported at once, per field: current, new,
-// confirm. It returns how many other sessions ended.
-func (s *Service) ChangePassword(ctx context.Context, userID, keepToken string, f PasswordChange) (int64, error) {
+// one. Every session of the user ends, and the browser that made the
+// change continues in the new session returned (a fresh ID, so a copy of
+// the old cookie is useless too). Every problem is reported at once, per
+// field: current, new, confirm.
+func (s *Service) ChangePassword(ctx context.Context, userID string, f PasswordChange) (*Session, error) {
 	u, err := s.User(ctx, userID)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	fields := map[string]string{}
 	currentOK := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(f.Current)) == nil
@@ -271,9 +272,18 @@ func (s *Service) ChangePassword(ctx context.Context, userID, keepToken string, 
 		fields["confirm"] = "The two new passwords do not match."
 	}
 	if len(fields) > 0 {
-		return 0, &Error{Code: EINVALID, Message: "Your password was not changed.", Fields: fields}
+		return nil, &Error{Code: EINVALID, Message: "Your password was not changed.", Fields: fields}
 	}
-	return s.setPassword(ctx, u.ID, f.New, keepToken)
+	var sess *Session
+	_, err = s.setPassword(ctx, u.ID, f.New, func(tx *gorm.DB) error {
+		var err error
+		sess, err = s.newSession(tx, u)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
 }
 
 // SetPassword sets the password of the user with email, for an operator
@@ -287,12 +297,13 @@ func (s *Service) SetPassword(ctx context.Context, email, password string) (int6
 	if err != nil {
 		return 0, err
 	}
-	return s.setPassword(ctx, u.ID, password, "")
+	return s.setPassword(ctx, u.ID, password, nil)
 }
 
-// setPassword stores a new password hash and ends the user's sessions but
-// keepToken's, in one transaction.
-func (s *Service) setPassword(ctx context.Context, userID, password, keepToken string) (int64, error) {
+// setPassword stores a new password hash and ends every session of the
+// user, then runs then (when set), all in one transaction. It returns how
+// many sessions ended.
+func (s *Service) setPassword(ctx context.Context, userID, password string, then func(tx *gorm.DB) error) (int64, error) {
 	hash, err := HashPassword(password)
 	if err != nil {
 		return 0, err
@@ -306,8 +317,15 @@ func (s *Service) setPassword(ctx context.Context, userID, password, keepToken s
 		if res.RowsAffected == 0 {
 			return Errorf(ENOTFOUND, "User not found.")
 		}
-		ended, err = endUserSessions(tx, userID, keepToken)
-		return err
+		n, err := endUserSessions(tx, userID, "")
+		if err != nil {
+			return err
+		}
+		ended = n
+		if then != nil {
+			return then(tx)
+		}
+		return nil
 	})
 	return ended, err
 }

@@ -90,7 +90,8 @@ func (s *Server) renderPassword(c echo.Context, status int, f views.PasswordForm
 }
 
 // changePassword is POST /account/password: the current password and the
-// new one twice. Every other session of the user ends; this one stays.
+// new one twice. Every session of the user ends; this browser stays signed
+// in with a new session.
 func (s *Server) changePassword(c echo.Context) error {
 	u := currentUser(c)
 	if ok, wait := s.passwordTries.allow(u.ID); !ok {
@@ -103,7 +104,7 @@ func (s *Server) changePassword(c echo.Context) error {
 		return s.renderPassword(c, http.StatusUnprocessableEntity, views.PasswordForm{
 			Error: "Your password was not changed.", Fields: map[string]string{"new": "Use at most 72 bytes."}})
 	}
-	_, err := s.svc.ChangePassword(c.Request().Context(), u.ID, currentSession(c).Token, f)
+	sess, err := s.svc.ChangePassword(c.Request().Context(), u.ID, f)
 	if access.ErrorCode(err) == access.EINVALID {
 		var de *access.Error
 		errors.As(err, &de)
@@ -112,9 +113,14 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Every session ended, this one too: this browser continues in a new
+	// one, so a copy of its old cookie is worthless as well.
+	if err := s.setSessionCookie(c, sess.Token); err != nil {
+		return err
+	}
 	s.passwordTries.reset(u.ID)
 	s.log.Info("password changed", "user", u.ID)
-	if err := s.flash(c, "Your password was changed. Every other session of your account was signed out."); err != nil {
+	if err := s.svc.SetSessionFlash(c.Request().Context(), sess.Token, "Your password was changed. Every other session of your account was signed out."); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/account/password")
