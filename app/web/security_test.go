@@ -457,7 +457,7 @@ func TestSessionCookieEncrypted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, clear := range [][]byte{[]byte(e.f.Admin.ID), []byte("uid")} {
+	for _, clear := range [][]byte{[]byte(e.f.Admin.ID), []byte("uid"), []byte("sid")} {
 		if bytes.Contains(payload, clear) || bytes.Contains(outer, clear) {
 			t.Errorf("the session cookie holds %q in clear", clear)
 		}

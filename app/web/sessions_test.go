@@ -17,10 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/sessions"
 	"golang.org/x/net/html"
 
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
+	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/web"
 	"github.com/accessrequests/accessrequests/models"
 )
@@ -176,6 +178,33 @@ func TestSessionRevoked(t *testing.T) {
 			t.Errorf("showing a flash re-issued the session cookie: %+v", ck)
 		}
 	})
+}
+
+// TestSessionCookieHoldsOnlyID (issue 7, item 4): opened with the app's
+// keys, the session cookie holds one value, the session's random ID; the
+// database holds only its SHA-256 hash.
+func TestSessionCookieHoldsOnlyID(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	value := sessionValue(t, e, e.srv.Login(t, e.f.Admin.Email))
+	store := sessions.NewCookieStore(e.svc.Keys.Derive("session hash", 64), e.svc.Keys.Derive("session block", 32))
+	req := httptest.NewRequest("GET", "/", nil)
+	req.AddCookie(&http.Cookie{Name: e.srv.Web.SessionCookieName(), Value: value})
+	sess, err := store.Get(req, e.srv.Web.SessionCookieName())
+	if err != nil {
+		t.Fatalf("open the cookie: %v", err)
+	}
+	token, _ := sess.Values["sid"].(string)
+	if len(sess.Values) != 1 || len(token) < 43 {
+		t.Fatalf("cookie values = %v, want only a random session ID", sess.Values)
+	}
+	var rows []models.Session
+	if err := e.svc.DB.Find(&rows).Error; err != nil || len(rows) != 1 {
+		t.Fatalf("sessions: %v, %v; want 1", rows, err)
+	}
+	if rows[0].IDHash != secret.HashToken(token) || rows[0].UserID != e.f.Admin.ID {
+		t.Fatalf("row %+v is not keyed by the hash of the cookie's ID", rows[0])
+	}
 }
 
 // TestSessionTimeouts (issue 7, item 4): the idle timeout and the absolute
