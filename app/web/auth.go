@@ -162,6 +162,10 @@ func (s *Server) login(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A session this browser still held ends: one browser, one session.
+	if err := s.svc.EndSession(c.Request().Context(), s.sessionToken(c)); err != nil {
+		return err
+	}
 	sess, err := s.svc.StartSession(c.Request().Context(), u.ID)
 	if err != nil {
 		return err

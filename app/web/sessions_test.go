@@ -160,6 +160,17 @@ func TestSessionRevoked(t *testing.T) {
 		wantSignedIn(t, e, bystander, "another user after a signed-out request")
 	})
 
+	t.Run("SignInAgainEndsThePreviousSession", func(t *testing.T) {
+		c := e.srv.Login(t, e.f.Viewer.Email)
+		before := copyOf(t, e, c)
+		res, _ := testutil.Do(t, c, "POST", e.srv.URL+"/login", loginForm(e.f.Viewer.Email, testutil.Password))
+		if res.StatusCode != http.StatusSeeOther || sessionCookie(e, res) == nil {
+			t.Fatalf("sign-in again: %d", res.StatusCode)
+		}
+		wantSignedIn(t, e, c, "the new session")
+		wantSignedOut(t, e, before, "the session this browser held before")
+	})
+
 	t.Run("FlashDoesNotReissueTheCookie", func(t *testing.T) {
 		c := e.srv.Login(t, e.f.Admin.Email)
 		l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
