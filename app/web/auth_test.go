@@ -223,8 +223,10 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 // TestLoginThrottle: repeated failures for one email are refused with 429
-// and Retry-After, even with the right password, without locking out other
-// accounts; one client address is throttled across emails too.
+// and Retry-After, even with the right password from the address that has
+// been failing (TestLoginThrottleAllowsRightPassword: not from another),
+// without locking out other accounts; one client address is throttled
+// across emails too.
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

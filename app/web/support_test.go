@@ -262,13 +262,13 @@ func TestLinkHistory(t *testing.T) {
 func str(v any) string { s, _ := v.(string); return s }
 
 // assertReadOnly fails if a page offers any way to change data: a form
-// that posts (other than signing out), or an htmx attribute with an unsafe
-// method.
+// that posts (other than signing out, here or everywhere), or an htmx
+// attribute with an unsafe method.
 func assertReadOnly(t *testing.T, body string) {
 	t.Helper()
 	doc := parseHTML(t, body)
 	for _, f := range findAll(doc, func(n *html.Node) bool { return n.Data == "form" }) {
-		if strings.EqualFold(attr(f, "method"), "post") && attr(f, "action") != "/logout" {
+		if strings.EqualFold(attr(f, "method"), "post") && attr(f, "action") != "/logout" && attr(f, "action") != "/logout/everywhere" {
 			t.Errorf("the page has a form posting to %q", attr(f, "action"))
 		}
 	}
