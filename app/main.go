@@ -5,6 +5,9 @@
 //	app migrate       apply pending migrations and exit
 //	app reseal        re-encrypt values sealed with an old key
 //	app user add ...  create a user (see app user add -h)
+//	app user password -email E   set a user's password (read from stdin)
+//	                             and end all of the user's sessions
+//	app user signout -email E    sign a user out everywhere
 package main
 
 import (
@@ -74,12 +77,24 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintf(stdout, "re-sealed %d values with key %s\n", n, svc.Keys.CurrentKeyID())
 		return nil
 	case "user":
-		if len(args) == 0 || args[0] != "add" {
-			return errors.New("usage: app user add -email E -name N [-password P | password on stdin] [-org O -org-role owner|member [-plan P]] [-workspace W -role admin|editor|viewer] [-support]")
+		sub := ""
+		if len(args) > 0 {
+			sub = args[0]
 		}
-		return userAdd(ctx, cfg, log, args[1:], stdin, stdout)
+		switch sub {
+		case "add":
+			return userAdd(ctx, cfg, log, args[1:], stdin, stdout)
+		case "password":
+			return userPassword(ctx, cfg, log, args[1:], stdin, stdout)
+		case "signout":
+			return userSignout(ctx, cfg, log, args[1:], stdout)
+		}
+		return errors.New(`usage:
+  app user add -email E -name N [-password P | password on stdin] [-org O -org-role owner|member [-plan P]] [-workspace W -role admin|editor|viewer] [-support]
+  app user password -email E   (new password on stdin; ends all of the user's sessions)
+  app user signout -email E    (signs the user out everywhere)`)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: app [serve | migrate | reseal | user add ...]")
+		fmt.Fprintln(stdout, "usage: app [serve | migrate | reseal | user add|password|signout ...]")
 		return nil
 	}
 	return fmt.Errorf("unknown command %q: use serve, migrate or user add", cmd)
@@ -115,7 +130,8 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 	if err != nil {
 		return nil, err
 	}
-	svc := &access.Service{DB: gdb, Keys: keys, Sources: catalog, BaseURL: cfg.BaseURL.String()}
+	svc := &access.Service{DB: gdb, Keys: keys, Sources: catalog, BaseURL: cfg.BaseURL.String(),
+		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime}
 	if err := svc.VerifyKey(ctx); err != nil {
 		db.SQL(gdb).Close()
 		return nil, err
@@ -302,16 +318,78 @@ func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 	defer db.SQL(svc.DB).Close()
 	u, err := svc.CreateUser(ctx, n)
 	if err != nil {
-		var de *access.Error
-		if errors.As(err, &de) && len(de.Fields) > 0 {
-			var lines []string
-			for f, m := range de.Fields {
-				lines = append(lines, "  -"+f+": "+m)
-			}
-			return fmt.Errorf("%s\n%s", de.Message, strings.Join(lines, "\n"))
-		}
-		return err
+		return userError(err)
 	}
 	fmt.Fprintf(stdout, "created user %s (%s)\n", u.Email, u.ID)
 	return nil
+}
+
+// userPassword is `app user password -email E`: the new password is read
+// from stdin (never a flag, which other users of the machine could see),
+// and every session of the user ends.
+func userPassword(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user password", flag.ContinueOnError)
+	email := fs.String("email", "", "email address of the user (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("user password: -email is required; the new password is read from stdin")
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+	if err != nil {
+		return err
+	}
+	svc, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.SQL(svc.DB).Close()
+	n, err := svc.SetPassword(ctx, *email, strings.TrimRight(string(b), "\r\n"))
+	if err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(stdout, "password changed for %s; %d sessions ended\n", access.NormalizeEmail(*email), n)
+	return nil
+}
+
+// userSignout is `app user signout -email E`: every session of the user
+// ends at once.
+func userSignout(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
+	fs := flag.NewFlagSet("user signout", flag.ContinueOnError)
+	email := fs.String("email", "", "email address of the user (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *email == "" {
+		return errors.New("user signout: -email is required")
+	}
+	svc, err := open(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.SQL(svc.DB).Close()
+	n, err := svc.SignOutEverywhere(ctx, *email)
+	if err != nil {
+		return userError(err)
+	}
+	fmt.Fprintf(stdout, "signed out %s everywhere; %d sessions ended\n", access.NormalizeEmail(*email), n)
+	return nil
+}
+
+// userError spells out a domain error's per-field messages for the
+// command line.
+func userError(err error) error {
+	var de *access.Error
+	if !errors.As(err, &de) {
+		return err
+	}
+	if len(de.Fields) == 0 {
+		return errors.New(de.Message)
+	}
+	var lines []string
+	for f, m := range de.Fields {
+		lines = append(lines, "  -"+f+": "+m)
+	}
+	return fmt.Errorf("%s\n%s", de.Message, strings.Join(lines, "\n"))
 }

@@ -236,3 +236,94 @@ func TestConfigProblemsStopTheStart(t *testing.T) {
 		}
 	}
 }
+
+// TestUserPasswordAndSignout (issue 7, item 4): `app user password` sets a
+// password read from stdin and ends every session of the user; `app user
+// signout` signs the user out everywhere. A client signed in before each
+// command is sent to sign-in afterwards.
+func TestUserPasswordAndSignout(t *testing.T) {
+	dir := t.TempDir()
+	getenv := func(k string) string {
+		if k == "DATA_DIR" {
+			return dir
+		}
+		return ""
+	}
+	user := func(t *testing.T, stdin string, args ...string) (string, error) {
+		t.Helper()
+		var out bytes.Buffer
+		err := run(context.Background(), append([]string{"user"}, args...), getenv, strings.NewReader(stdin), &out, io.Discard)
+		return out.String(), err
+	}
+	if _, err := user(t, "first password\n", "add", "-email", "pat@example.com", "-name", "Pat", "-org", "P Co", "-org-role", "owner"); err != nil {
+		t.Fatal(err)
+	}
+	base, _, stop := serveFor(t, map[string]string{"PORT": freePort(t), "DATA_DIR": dir})
+	defer stop()
+	signedInClient := func(t *testing.T, password string) *http.Client {
+		t.Helper()
+		jar, _ := cookiejar.New(nil)
+		c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		res, err := c.PostForm(base+"/login", url.Values{"email": {"pat@example.com"}, "password": {password}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in: %d", res.StatusCode)
+		}
+		return c
+	}
+	// signedIn reports whether c may open the no-workspace page (Pat's
+	// organization has no workspace).
+	signedIn := func(t *testing.T, c *http.Client) bool {
+		t.Helper()
+		res, err := c.Get(base + "/no-workspace")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode == http.StatusOK
+	}
+
+	t.Run("Password", func(t *testing.T) {
+		c := signedInClient(t, "first password")
+		if !signedIn(t, c) {
+			t.Fatal("not signed in before the change")
+		}
+		out, err := user(t, "second password\n", "password", "-email", "Pat@Example.com")
+		if err != nil || !strings.Contains(out, "password changed for pat@example.com; 1 sessions ended") {
+			t.Fatalf("user password: %q, %v", out, err)
+		}
+		if signedIn(t, c) {
+			t.Error("a session from before the password change still works")
+		}
+		if got := login(t, base, "pat@example.com", "first password"); got != http.StatusUnauthorized {
+			t.Errorf("old password: %d, want 401", got)
+		}
+	})
+	t.Run("ErrPassword", func(t *testing.T) {
+		if _, err := user(t, "short\n", "password", "-email", "pat@example.com"); err == nil || !strings.Contains(err.Error(), "-password") {
+			t.Errorf("short password: %v, want a -password problem", err)
+		}
+		if _, err := user(t, "a long password\n", "password", "-email", "nobody@example.com"); err == nil || !strings.Contains(err.Error(), "No user") {
+			t.Errorf("unknown email: %v, want no user", err)
+		}
+		if _, err := user(t, "a long password\n", "password"); err == nil || !strings.Contains(err.Error(), "-email") {
+			t.Errorf("no email: %v", err)
+		}
+	})
+	t.Run("Signout", func(t *testing.T) {
+		c1, c2 := signedInClient(t, "second password"), signedInClient(t, "second password")
+		out, err := user(t, "", "signout", "-email", "pat@example.com")
+		if err != nil || !strings.Contains(out, "signed out pat@example.com everywhere; 2 sessions ended") {
+			t.Fatalf("user signout: %q, %v", out, err)
+		}
+		if signedIn(t, c1) || signedIn(t, c2) {
+			t.Error("a session survived user signout")
+		}
+		if _, err := user(t, "", "signout", "-email", "nobody@example.com"); err == nil {
+			t.Error("signout of an unknown email succeeded")
+		}
+	})
+}

@@ -133,3 +133,16 @@ type OAuthCallback struct {
 
 // TableName keeps GORM from naming the table o_auth_callbacks.
 func (OAuthCallback) TableName() string { return "oauth_callbacks" }
+
+// Session is one signed-in browser. The cookie holds a random ID; the row
+// is keyed by its SHA-256 hash. Deleting the row signs the browser out.
+type Session struct {
+	IDHash     string `gorm:"primaryKey"`
+	UserID     string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	// ExpiresAt is the end of the absolute lifetime, whatever the activity.
+	ExpiresAt time.Time
+	// Flash is a one-time message for the next page of this session.
+	Flash string
+}

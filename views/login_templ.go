@@ -13,7 +13,10 @@ import templruntime "github.com/a-h/templ/runtime"
 type LoginForm struct {
 	Email string
 	Error string
-	Demo  bool // show the demo accounts hint
+	// Next is the local path to return to after signing in (already
+	// checked to be on this site), or "".
+	Next string
+	Demo bool // show the demo accounts hint
 }
 
 // Login is the sign-in page.
@@ -66,7 +69,7 @@ func Login(f LoginForm) templ.Component {
 				var templ_7745c5c3_Var3 string
 				templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(f.Error)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/login.templ`, Line: 23, Col: 168}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/login.templ`, Line: 26, Col: 168}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 				if templ_7745c5c3_Err != nil {
@@ -84,7 +87,7 @@ func Login(f LoginForm) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.Email).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/login.templ`, Line: 27, Col: 166}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/login.templ`, Line: 30, Col: 166}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var4)
 			if templ_7745c5c3_Err != nil {
@@ -110,17 +113,40 @@ func Login(f LoginForm) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "></div><button type=\"submit\" class=\"btn btn-primary w-full py-2.5\">Sign in</button></form><p class=\"mt-6 text-center text-xs text-slate-500\">Were you sent an access link? Open it directly: you do not need an account to connect.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "></div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if f.Demo {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<div class=\"mt-6 rounded-lg border border-dashed border-slate-300 px-4 py-3 text-xs text-slate-500\" data-testid=\"demo-hint\"><p><span class=\"font-medium text-slate-600\">Demo:</span> sign in as <code class=\"font-mono\">owner@demo.test</code>, <code class=\"font-mono\">admin@demo.test</code>, <code class=\"font-mono\">member@demo.test</code>, <code class=\"font-mono\">support@demo.test</code> or <code class=\"font-mono\">free@demo.test</code> with the password from the server log.</p></div>")
+			if f.Next != "" {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "<input type=\"hidden\" name=\"next\" value=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var5 string
+				templ_7745c5c3_Var5, templ_7745c5c3_Err = templruntime.NewAttributeExpression(f.Next).Resolve(ctx)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/login.templ`, Line: 43, Col: 52}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var5)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\"> ")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</div>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "<button type=\"submit\" class=\"btn btn-primary w-full py-2.5\">Sign in</button></form><p class=\"mt-6 text-center text-xs text-slate-500\">Were you sent an access link? Open it directly: you do not need an account to connect.</p>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if f.Demo {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "<div class=\"mt-6 rounded-lg border border-dashed border-slate-300 px-4 py-3 text-xs text-slate-500\" data-testid=\"demo-hint\"><p><span class=\"font-medium text-slate-600\">Demo:</span> sign in as <code class=\"font-mono\">owner@demo.test</code>, <code class=\"font-mono\">admin@demo.test</code>, <code class=\"font-mono\">member@demo.test</code>, <code class=\"font-mono\">support@demo.test</code> or <code class=\"font-mono\">free@demo.test</code> with the password from the server log.</p></div>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</div>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -30,6 +30,11 @@ type Service struct {
 	BaseURL string
 	// Now is the clock; tests inject their own.
 	Now func() time.Time
+	// SessionIdleTimeout ends a session not used for this long;
+	// SessionLifetime ends it this long after sign-in whatever its use.
+	// Zero means DefaultSessionIdleTimeout and DefaultSessionLifetime.
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
 }
 
 func (s *Service) now() time.Time {

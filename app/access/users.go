@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/mail"
 	"strings"
 
@@ -16,7 +17,8 @@ import (
 // bcrypt.MinCost to stay fast; nothing else changes it.
 var PasswordCost = bcrypt.DefaultCost
 
-// MinPasswordLength is the shortest password `user add` accepts.
+// MinPasswordLength is the shortest password accepted for a new user or a
+// password change.
 const MinPasswordLength = 10
 
 // dummyHash is compared against when an email is unknown, so that a wrong
@@ -39,8 +41,16 @@ func HashPassword(password string) (string, error) {
 // the same unauthorized error, whichever of the two was wrong.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (*models.User, error) {
 	bad := Errorf(EUNAUTHORIZED, "That email and password do not match an account.")
+	email = NormalizeEmail(email)
+	if !storableEmail(email) {
+		// No stored email has NUL, control characters or invalid UTF-8
+		// (which PostgreSQL would refuse in a query): an unknown email,
+		// with the same work as any other.
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, bad
+	}
 	var u models.User
-	err := s.DB.WithContext(ctx).Where("email = ?", NormalizeEmail(email)).Take(&u).Error
+	err := s.DB.WithContext(ctx).Where("email = ?", email).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return nil, bad
@@ -50,6 +60,29 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
 		return nil, bad
+	}
+	return &u, nil
+}
+
+// storableEmail reports whether email could be a stored address: short
+// enough, valid UTF-8, without NUL or control characters.
+func storableEmail(email string) bool {
+	return len(email) <= 254 && CleanText(email, 254) == email
+}
+
+// userByEmail loads a user by email address.
+func (s *Service) userByEmail(ctx context.Context, email string) (*models.User, error) {
+	email = NormalizeEmail(email)
+	if !storableEmail(email) {
+		return nil, Errorf(ENOTFOUND, "No user has that email address.")
+	}
+	var u models.User
+	err := s.DB.WithContext(ctx).Where("email = ?", email).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, Errorf(ENOTFOUND, "No user has that email address.")
+	}
+	if err != nil {
+		return nil, err
 	}
 	return &u, nil
 }
@@ -89,10 +122,8 @@ func (n *NewUser) Validate() error {
 	if strings.TrimSpace(n.Name) == "" {
 		fields["name"] = "Enter a name."
 	}
-	if len(n.Password) < MinPasswordLength {
-		fields["password"] = "Use at least 10 characters."
-	} else if len(n.Password) > 72 {
-		fields["password"] = "Use at most 72 bytes."
+	if msg := passwordProblem(n.Password); msg != "" {
+		fields["password"] = msg
 	}
 	if n.Organization != "" {
 		switch n.OrgRole {
@@ -187,4 +218,114 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*models.User, erro
 		return nil, err
 	}
 	return u, nil
+}
+
+// passwordProblem says what is wrong with a new password, or "".
+func passwordProblem(p string) string {
+	switch {
+	case len(p) < MinPasswordLength:
+		return fmt.Sprintf("Use at least %d characters.", MinPasswordLength)
+	case len(p) > 72:
+		return "Use at most 72 bytes."
+	}
+	return ""
+}
+
+// PasswordChange is the change-password form: the current password and the
+// new one twice.
+type PasswordChange struct {
+	Current string
+	New     string
+	Confirm string
+}
+
+// ChangePassword sets a new password for userID after checking the current
+// one. Every session of the user ends, and the browser that made the
+// change continues in the new session returned (a fresh ID, so a copy of
+// the old cookie is useless too). Every problem is reported at once, per
+// field: current, new, confirm.
+func (s *Service) ChangePassword(ctx context.Context, userID string, f PasswordChange) (*Session, error) {
+	u, err := s.User(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	fields := map[string]string{}
+	currentOK := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(f.Current)) == nil
+	switch {
+	case f.Current == "":
+		fields["current"] = "Enter your current password."
+	case !currentOK:
+		fields["current"] = "That is not your current password."
+	}
+	switch msg := passwordProblem(f.New); {
+	case f.New == "":
+		fields["new"] = "Enter a new password."
+	case msg != "":
+		fields["new"] = msg
+	case currentOK && f.New == f.Current:
+		fields["new"] = "Choose a password different from your current one."
+	}
+	switch {
+	case f.Confirm == "":
+		fields["confirm"] = "Enter the new password again."
+	case f.Confirm != f.New:
+		fields["confirm"] = "The two new passwords do not match."
+	}
+	if len(fields) > 0 {
+		return nil, &Error{Code: EINVALID, Message: "Your password was not changed.", Fields: fields}
+	}
+	var sess *Session
+	_, err = s.setPassword(ctx, u.ID, f.New, func(tx *gorm.DB) error {
+		var err error
+		sess, err = s.newSession(tx, u)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// SetPassword sets the password of the user with email, for an operator
+// (`app user password`), and ends every session of that user. It returns
+// how many sessions ended.
+func (s *Service) SetPassword(ctx context.Context, email, password string) (int64, error) {
+	if msg := passwordProblem(password); msg != "" {
+		return 0, &Error{Code: EINVALID, Message: "The password was not changed.", Fields: map[string]string{"password": msg}}
+	}
+	u, err := s.userByEmail(ctx, email)
+	if err != nil {
+		return 0, err
+	}
+	return s.setPassword(ctx, u.ID, password, nil)
+}
+
+// setPassword stores a new password hash and ends every session of the
+// user, then runs then (when set), all in one transaction. It returns how
+// many sessions ended.
+func (s *Service) setPassword(ctx context.Context, userID, password string, then func(tx *gorm.DB) error) (int64, error) {
+	hash, err := HashPassword(password)
+	if err != nil {
+		return 0, err
+	}
+	var ended int64
+	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Model(&models.User{}).Where("id = ?", userID).Update("password_hash", hash)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return Errorf(ENOTFOUND, "User not found.")
+		}
+		n, err := endUserSessions(tx, userID, "")
+		if err != nil {
+			return err
+		}
+		ended = n
+		if then != nil {
+			return then(tx)
+		}
+		return nil
+	})
+	return ended, err
 }

@@ -45,6 +45,11 @@ type Config struct {
 	// ShutdownDrain is how long the server keeps serving, with /readyz
 	// failing, after SIGTERM before it stops accepting connections.
 	ShutdownDrain time.Duration
+	// SessionIdleTimeout ends a sign-in session unused for this long
+	// (SESSION_IDLE_TIMEOUT, default 2h); SessionLifetime ends it this long
+	// after sign-in whatever its use (SESSION_LIFETIME, default 12h).
+	SessionIdleTimeout time.Duration
+	SessionLifetime    time.Duration
 
 	// GeneratedKey is set when a development key was created on this start.
 	GeneratedKey bool
@@ -179,36 +184,15 @@ func (c *Config) loadLimits(getenv func(string) string) []error {
 	if c.MetricsToken != "" && len(c.MetricsToken) < 32 {
 		problems = append(problems, errors.New("METRICS_TOKEN must be at least 32 characters (openssl rand -hex 32)"))
 	}
-	durations := []struct {
-		name string
-		dst  *time.Duration
-		def  time.Duration
-		zero bool // zero allowed
-	}{
-		{"REQUEST_TIMEOUT", &c.RequestTimeout, 15 * time.Second, false},
-		{"DB_STATEMENT_TIMEOUT", &c.StatementTimeout, 5 * time.Second, false},
-		{"SHUTDOWN_DRAIN", &c.ShutdownDrain, 5 * time.Second, true},
-	}
-	for _, d := range durations {
-		raw := strings.TrimSpace(getenv(d.name))
-		if raw == "" {
-			*d.dst = d.def
-			continue
-		}
-		v, err := time.ParseDuration(raw)
-		switch {
-		case err != nil:
-			problems = append(problems, fmt.Errorf("%s must be a duration such as %s, not %q", d.name, d.def, raw))
-		case v < 0 || (v == 0 && !d.zero):
-			least := "more than zero"
-			if d.zero {
-				least = "zero or more"
-			}
-			problems = append(problems, fmt.Errorf("%s must be %s, not %q", d.name, least, raw))
-		case v > 10*time.Minute:
-			problems = append(problems, fmt.Errorf("%s must be at most 10m, not %q", d.name, raw))
-		default:
-			*d.dst = v
+	for _, d := range []durationVar{
+		{"REQUEST_TIMEOUT", &c.RequestTimeout, 15 * time.Second, time.Nanosecond, 10 * time.Minute},
+		{"DB_STATEMENT_TIMEOUT", &c.StatementTimeout, 5 * time.Second, time.Nanosecond, 10 * time.Minute},
+		{"SHUTDOWN_DRAIN", &c.ShutdownDrain, 5 * time.Second, 0, 10 * time.Minute},
+		{"SESSION_IDLE_TIMEOUT", &c.SessionIdleTimeout, 2 * time.Hour, time.Minute, 0},
+		{"SESSION_LIFETIME", &c.SessionLifetime, 12 * time.Hour, time.Minute, 0},
+	} {
+		if err := d.load(getenv); err != nil {
+			problems = append(problems, err)
 		}
 	}
 	return problems
@@ -243,6 +227,40 @@ func (c *Config) EnsureDevKey() error {
 	}
 	c.SecretKey = k
 	c.GeneratedKey = true
+	return nil
+}
+
+// durationVar is one duration setting: its variable, default and bounds
+// (Max zero: no upper bound).
+type durationVar struct {
+	name     string
+	dst      *time.Duration
+	def      time.Duration
+	min, max time.Duration
+}
+
+func (d durationVar) load(getenv func(string) string) error {
+	*d.dst = d.def
+	raw := strings.TrimSpace(getenv(d.name))
+	if raw == "" {
+		return nil
+	}
+	v, err := time.ParseDuration(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s must be a duration such as %s, not %q", d.name, d.def, raw)
+	case v < d.min:
+		least := "zero or more"
+		if d.min == time.Nanosecond {
+			least = "more than zero"
+		} else if d.min > 0 {
+			least = "at least " + d.min.String()
+		}
+		return fmt.Errorf("%s must be %s, not %q", d.name, least, raw)
+	case d.max > 0 && v > d.max:
+		return fmt.Errorf("%s must be at most %s, not %q", d.name, d.max, raw)
+	}
+	*d.dst = v
 	return nil
 }
 

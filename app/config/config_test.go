@@ -186,6 +186,23 @@ func TestLoad(t *testing.T) {
 		}
 	})
 
+	t.Run("SessionDurations", func(t *testing.T) {
+		c := mustLoad(t, map[string]string{})
+		if c.SessionIdleTimeout != 2*time.Hour || c.SessionLifetime != 12*time.Hour {
+			t.Fatalf("defaults: idle %v, lifetime %v; want 2h, 12h", c.SessionIdleTimeout, c.SessionLifetime)
+		}
+		c = mustLoad(t, map[string]string{"SESSION_IDLE_TIMEOUT": "30m", "SESSION_LIFETIME": "8h"})
+		if c.SessionIdleTimeout != 30*time.Minute || c.SessionLifetime != 8*time.Hour {
+			t.Fatalf("set: idle %v, lifetime %v; want 30m, 8h", c.SessionIdleTimeout, c.SessionLifetime)
+		}
+	})
+
+	t.Run("ErrSessionDurations", func(t *testing.T) {
+		for _, bad := range []string{"2", "soon", "-1h", "10s"} {
+			wantAll(t, loadErr(t, map[string]string{"SESSION_IDLE_TIMEOUT": bad, "SESSION_LIFETIME": bad}), "SESSION_IDLE_TIMEOUT", "SESSION_LIFETIME", bad)
+		}
+	})
+
 	t.Run("ErrTrustedProxies", func(t *testing.T) {
 		for _, bad := range []string{"proxy.internal", "10.0.0.0/33", "300.1.1.1"} {
 			wantAll(t, loadErr(t, map[string]string{"TRUSTED_PROXIES": "10.0.0.1," + bad}), "TRUSTED_PROXIES", bad)

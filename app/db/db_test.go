@@ -395,6 +395,14 @@ var expectedSchema = map[string][]string{
 		"account_label text notnull default",
 		"created_at timestamp notnull",
 	},
+	"sessions": {
+		"id_hash text notnull",
+		"user_id text notnull",
+		"created_at timestamp notnull",
+		"last_seen_at timestamp notnull",
+		"expires_at timestamp notnull",
+		"flash text notnull default",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -420,6 +428,9 @@ var expectedIndexes = []string{
 	"oauth_callbacks.oauth_callbacks_created_idx plain (created_at)",
 	"organization_members.organization_members_user_idx plain (user_id)",
 	"organizations.organizations_name_idx plain (lower(name))",
+	"sessions.sessions_expires_idx plain (expires_at)",
+	"sessions.sessions_last_seen_idx plain (last_seen_at)",
+	"sessions.sessions_user_idx plain (user_id)",
 	"users.users_email_key unique (email)",
 	"workspace_members.workspace_members_user_idx plain (user_id)",
 	"workspaces.workspaces_name_idx plain (lower(name))",
@@ -436,6 +447,7 @@ var expectedForeignKeys = []string{
 	"link_events.link_id -> access_links.id on delete CASCADE",
 	"organization_members.organization_id -> organizations.id on delete CASCADE",
 	"organization_members.user_id -> users.id on delete CASCADE",
+	"sessions.user_id -> users.id on delete CASCADE",
 	"workspace_members.user_id -> users.id on delete CASCADE",
 	"workspace_members.workspace_id -> workspaces.id on delete CASCADE",
 	"workspaces.organization_id -> organizations.id on delete CASCADE",
@@ -659,6 +671,7 @@ func TestSchemaParity(t *testing.T) {
 			"connected_accounts":   "id",
 			"link_events":          "id",
 			"oauth_callbacks":      "state_hash",
+			"sessions":             "id_hash",
 		}
 		for table, cols := range want {
 			var pk []string

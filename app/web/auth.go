@@ -12,16 +12,19 @@ import (
 	"github.com/accessrequests/accessrequests/views"
 )
 
-// SessionLifetime is how long a sign-in lasts.
-const SessionLifetime = 12 * time.Hour
+// sessionIDKey is the one value the session cookie holds: the random ID of
+// a server-side session (access.Session). Everything else lives in the
+// sessions table.
+const sessionIDKey = "sid"
 
 func (s *Server) initSessions() {
 	keys := s.svc.Keys
 	store := sessions.NewCookieStore(keys.Derive("session hash", 64), keys.Derive("session block", 32))
 	secure := s.baseURL != nil && s.baseURL.Scheme == "https"
+	_, lifetime := s.svc.SessionDurations()
 	store.Options = &sessions.Options{
 		Path:     "/",
-		MaxAge:   int(SessionLifetime.Seconds()),
+		MaxAge:   int(lifetime.Seconds()),
 		HttpOnly: true,
 		Secure:   secure || s.production,
 		SameSite: http.SameSiteLaxMode,
@@ -38,26 +41,52 @@ func (s *Server) initSessions() {
 // SessionCookieName is the session cookie's name, for tests.
 func (s *Server) SessionCookieName() string { return s.cookieName }
 
-func (s *Server) popFlash(c echo.Context) string {
+// sessionToken is the session ID the request's cookie holds, or "".
+func (s *Server) sessionToken(c echo.Context) string {
 	sess, err := s.sessions.Get(c.Request(), s.cookieName)
 	if err != nil {
 		return ""
 	}
-	flashes := sess.Flashes()
-	if len(flashes) == 0 {
-		return ""
-	}
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
-		s.log.Warn("save session", "err", err)
-	}
-	msg, _ := flashes[0].(string)
-	return msg
+	token, _ := sess.Values[sessionIDKey].(string)
+	return token
 }
 
-func (s *Server) flash(c echo.Context, msg string) error {
-	sess, _ := s.sessions.Get(c.Request(), s.cookieName)
-	sess.AddFlash(msg)
+// setSessionCookie starts the browser's cookie for a new session: nothing
+// from before sign-in carries over.
+func (s *Server) setSessionCookie(c echo.Context, token string) error {
+	sess, _ := s.sessions.New(c.Request(), s.cookieName)
+	sess.Values = map[any]any{sessionIDKey: token}
 	return sess.Save(c.Request(), c.Response())
+}
+
+// clearSessionCookie deletes the browser's session cookie.
+func (s *Server) clearSessionCookie(c echo.Context) error {
+	sess, _ := s.sessions.Get(c.Request(), s.cookieName)
+	sess.Values = map[any]any{}
+	sess.Options.MaxAge = -1
+	return sess.Save(c.Request(), c.Response())
+}
+
+// popFlash returns the session's flash message, once.
+func (s *Server) popFlash(c echo.Context) string {
+	sess := currentSession(c)
+	if sess == nil || sess.Flash == "" {
+		return ""
+	}
+	if err := s.svc.ClearSessionFlash(c.Request().Context(), sess.Token); err != nil {
+		s.log.Warn("clear flash", "err", err)
+	}
+	return sess.Flash
+}
+
+// flash keeps msg for the next page of the session; the session's
+// lifetime is not extended by it.
+func (s *Server) flash(c echo.Context, msg string) error {
+	sess := currentSession(c)
+	if sess == nil {
+		return nil
+	}
+	return s.svc.SetSessionFlash(c.Request().Context(), sess.Token, msg)
 }
 
 // home is GET /: the first workspace, or the sign-in page.
@@ -84,46 +113,75 @@ func (s *Server) landing(c echo.Context) string {
 
 // loginForm is GET /login.
 func (s *Server) loginForm(c echo.Context) error {
+	next := safeNext(c.QueryParam("next"))
 	if currentUser(c) != nil {
-		return c.Redirect(http.StatusSeeOther, s.landing(c))
+		return c.Redirect(http.StatusSeeOther, s.afterSignIn(c, next))
 	}
-	return render(c, http.StatusOK, views.Login(views.LoginForm{Demo: !s.production}))
+	return render(c, http.StatusOK, views.Login(views.LoginForm{Next: next, Demo: !s.production}))
+}
+
+// afterSignIn is where a signed-in user goes: next (already checked by
+// safeNext) when set, else the landing page.
+func (s *Server) afterSignIn(c echo.Context, next string) string {
+	if next != "" {
+		return next
+	}
+	return s.landing(c)
 }
 
 // login is POST /login. The error never says which of email or password
-// was wrong; attempts are throttled per client address and per email.
+// was wrong; attempts are throttled per client address and per email (see
+// throttle.go for how the right password still gets through).
 func (s *Server) login(c echo.Context) error {
 	email := access.NormalizeEmail(c.FormValue("email"))
 	password := c.FormValue("password")
-	form := views.LoginForm{Email: email, Demo: !s.production}
+	next := safeNext(c.FormValue("next"))
+	form := views.LoginForm{Email: access.CleanText(email, 254), Next: next, Demo: !s.production}
 	if len(email) > 254 || len(password) > 1024 {
 		form.Error = "That email and password do not match an account."
 		return render(c, http.StatusUnauthorized, views.Login(form))
 	}
-	if ok, wait := s.loginIP.allow(c.RealIP()); !ok {
+	ip := c.RealIP()
+	if ok, wait := s.loginIP.allow(ip); !ok {
 		return s.tooManyLogins(c, form, wait)
 	}
-	if ok, wait := s.loginEmail.allow(email); !ok {
+	emailOK, wait := s.loginEmail.allow(email)
+	if !emailOK && s.loginFailures.recent(email, ip) {
+		// This address has been failing for this email: no more tries.
 		return s.tooManyLogins(c, form, wait)
 	}
 	u, err := s.svc.Authenticate(c.Request().Context(), email, password)
 	if access.ErrorCode(err) == access.EUNAUTHORIZED {
+		s.loginFailures.add(email, ip)
+		if !emailOK {
+			return s.tooManyLogins(c, form, wait)
+		}
 		form.Error = access.ErrorMessage(err)
 		return render(c, http.StatusUnauthorized, views.Login(form))
 	}
 	if err != nil {
 		return err
 	}
-	// A new session: nothing from before sign-in carries over.
-	sess, _ := s.sessions.New(c.Request(), s.cookieName)
-	sess.Values = map[any]any{"uid": u.ID, "at": time.Now().Unix()}
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
+	// A session this browser still held ends: one browser, one session.
+	if err := s.svc.EndSession(c.Request().Context(), s.sessionToken(c)); err != nil {
 		return err
 	}
-	s.loginEmail.reset(email)
+	sess, err := s.svc.StartSession(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	if err := s.setSessionCookie(c, sess.Token); err != nil {
+		return err
+	}
+	if emailOK {
+		// Past the limit the bucket stays empty, so the addresses that
+		// were guessing earn nothing from the owner's sign-in.
+		s.loginEmail.reset(email)
+	}
+	s.loginFailures.forget(email, ip)
 	withValue(c, userKey, u)
 	s.log.Info("signed in", "user", u.ID)
-	return c.Redirect(http.StatusSeeOther, s.landing(c))
+	return c.Redirect(http.StatusSeeOther, s.afterSignIn(c, next))
 }
 
 func (s *Server) tooManyLogins(c echo.Context, form views.LoginForm, wait time.Duration) error {
@@ -133,15 +191,31 @@ func (s *Server) tooManyLogins(c echo.Context, form views.LoginForm, wait time.D
 	return render(c, http.StatusTooManyRequests, views.Login(form))
 }
 
-// logout is POST /logout: the cookie is cleared.
+// logout is POST /logout: the session ends on the server at once, and the
+// cookie is cleared.
 func (s *Server) logout(c echo.Context) error {
-	sess, _ := s.sessions.Get(c.Request(), s.cookieName)
-	sess.Values = map[any]any{}
-	sess.Options.MaxAge = -1
-	if err := sess.Save(c.Request(), c.Response()); err != nil {
+	if err := s.svc.EndSession(c.Request().Context(), s.sessionToken(c)); err != nil {
+		return err
+	}
+	if err := s.clearSessionCookie(c); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/login")
+}
+
+// logoutEverywhere is POST /logout/everywhere: every session of the user
+// ends, this one included.
+func (s *Server) logoutEverywhere(c echo.Context) error {
+	u := currentUser(c)
+	n, err := s.svc.EndUserSessions(c.Request().Context(), u.ID, "")
+	if err != nil {
+		return err
+	}
+	if err := s.clearSessionCookie(c); err != nil {
+		return err
+	}
+	s.log.Info("signed out everywhere", "user", u.ID, "sessions", n)
+	return redirect(c, "/login")
 }
 
 // noWorkspace is GET /no-workspace, for users without any workspace.

@@ -170,9 +170,15 @@ func TestLogout(t *testing.T) {
 	})
 	for _, u := range []string{"/w/{reporting}/sources", "{links}", "/"} {
 		t.Run("Afterwards"+strings.ReplaceAll(e.expand(u), "/", "_"), func(t *testing.T) {
+			// The sign-in page returns to the page asked for (item 21);
+			// home has nothing to return to.
+			want := "/login?next=" + url.QueryEscape(e.expand(u))
+			if u == "/" {
+				want = "/login"
+			}
 			res, _ := testutil.Do(t, c, "GET", e.srv.URL+e.expand(u), nil)
-			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
-				t.Fatalf("GET %s after logout = %d to %q, want 303 to /login", u, res.StatusCode, res.Header.Get("Location"))
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != want {
+				t.Fatalf("GET %s after logout = %d to %q, want 303 to %s", u, res.StatusCode, res.Header.Get("Location"), want)
 			}
 		})
 	}
@@ -201,7 +207,7 @@ func TestLogout(t *testing.T) {
 		}
 		fresh.Jar.SetCookies(mustURL(t, e.srv.URL), tampered)
 		res, body := testutil.Do(t, fresh, "GET", sources, nil)
-		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login" {
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/login?next="+url.QueryEscape(strings.TrimPrefix(sources, e.srv.URL)) {
 			t.Fatalf("tampered cookie: %d to %q, want 303 to /login\n%s", res.StatusCode, res.Header.Get("Location"), excerpt(body))
 		}
 	})
@@ -217,8 +223,10 @@ func mustURL(t *testing.T, s string) *url.URL {
 }
 
 // TestLoginThrottle: repeated failures for one email are refused with 429
-// and Retry-After, even with the right password, without locking out other
-// accounts; one client address is throttled across emails too.
+// and Retry-After, even with the right password from the address that has
+// been failing (TestLoginThrottleAllowsRightPassword: not from another),
+// without locking out other accounts; one client address is throttled
+// across emails too.
 func TestLoginThrottle(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)

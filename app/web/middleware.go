@@ -25,6 +25,7 @@ const (
 	userKey ctxKey = iota
 	memberKey
 	nonceKey
+	sessionKey
 )
 
 func withValue(c echo.Context, key ctxKey, v any) {
@@ -35,6 +36,12 @@ func withValue(c echo.Context, key ctxKey, v any) {
 func currentUser(c echo.Context) *models.User {
 	u, _ := c.Request().Context().Value(userKey).(*models.User)
 	return u
+}
+
+// currentSession is the signed-in session, or nil.
+func currentSession(c echo.Context) *access.Session {
+	sess, _ := c.Request().Context().Value(sessionKey).(*access.Session)
+	return sess
 }
 
 // currentMember is the user's membership in the workspace of the URL, or nil.
@@ -162,39 +169,46 @@ func (s *Server) crossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// loadSession puts the signed-in user, if any, into the request context.
+// loadSession puts the signed-in session and its user, if any, into the
+// request context. The cookie holds only the session's random ID; whether
+// the session still lives (not signed out, not idle too long, not past its
+// lifetime) is decided on the server for every request.
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		switch c.Path() {
 		case "/healthz", "/readyz", "/metrics", "/static/*":
 			return next(c) // probes and assets need no user (nor the database)
 		}
-		sess, _ := s.sessions.Get(c.Request(), s.cookieName)
-		uid, _ := sess.Values["uid"].(string)
-		if uid == "" {
+		token := s.sessionToken(c)
+		if token == "" {
 			return next(c)
 		}
-		u, err := s.svc.User(c.Request().Context(), uid)
-		if access.ErrorCode(err) == access.ENOTFOUND {
-			return next(c) // the account was removed; treat as signed out
+		sess, err := s.svc.Session(c.Request().Context(), token)
+		if access.ErrorCode(err) == access.EUNAUTHORIZED {
+			return next(c) // ended: treat as signed out
 		}
 		if err != nil {
 			return err
 		}
-		withValue(c, userKey, u)
+		withValue(c, sessionKey, sess)
+		withValue(c, userKey, sess.User)
 		return next(c)
 	}
 }
 
-// requireUser sends visitors who are not signed in to /login.
+// requireUser sends visitors who are not signed in (or whose session has
+// ended) to /login, with the page they were on to return to afterwards.
+// htmx requests get HX-Redirect, so the whole page goes to sign-in instead
+// of a fragment swapping in; the action itself is never replayed.
 func (s *Server) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if currentUser(c) == nil {
+			to := loginURL(s.returnPath(c))
 			if c.Request().Header.Get("HX-Request") == "true" {
-				c.Response().Header().Set("HX-Redirect", "/login")
+				c.Response().Header().Set("HX-Redirect", to)
 				return c.NoContent(http.StatusUnauthorized)
 			}
-			return c.Redirect(http.StatusSeeOther, "/login")
+			return c.Redirect(http.StatusSeeOther, to)
 		}
 		return next(c)
 	}

@@ -31,6 +31,9 @@ func (s *Server) routes() {
 	e.GET("/login", s.loginForm)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
+	e.POST("/logout/everywhere", s.logoutEverywhere, s.requireUser)
+	e.GET("/account/password", s.passwordForm, s.requireUser)
+	e.POST("/account/password", s.changePassword, s.requireUser)
 	e.GET("/no-workspace", s.noWorkspace, s.requireUser)
 
 	// The invitee: public, rate limited, never cached, no referrer.

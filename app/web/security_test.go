@@ -260,12 +260,29 @@ func TestNoOpenRedirects(t *testing.T) {
 				t.Fatalf("sign-out: status %d", res.StatusCode)
 			}
 			wantLocation(t, res, "/login")
-			// The sign-in gate, signed out.
+			// The sign-in gate, signed out: it names the page to come back
+			// to (its path only, item 21), never the parameters.
 			res, _ = testutil.Do(t, c, "GET", e.srv.URL+e.expand("{links}")+"?"+q, nil)
 			if res.StatusCode != http.StatusSeeOther {
 				t.Fatalf("gate: status %d", res.StatusCode)
 			}
-			wantLocation(t, res, "/login")
+			wantLocation(t, res, "/login?next="+url.QueryEscape(e.expand("{links}")))
+			// The target as the page to come back to: the form drops it,
+			// and signing in lands on the landing page.
+			res, body = testutil.Do(t, c, "GET", e.srv.URL+"/login?next="+url.QueryEscape(target), nil)
+			if res.StatusCode != http.StatusOK || strings.Contains(body, "evil.example") || strings.Contains(body, "javascript:alert") {
+				t.Fatalf("login form with next: status %d, or it repeats the target", res.StatusCode)
+			}
+			res, _ = testutil.Do(t, c, "POST", e.srv.URL+"/login", url.Values{"email": {e.f.Admin.Email}, "password": {testutil.Password}, "next": {target}})
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("sign-in with next: status %d", res.StatusCode)
+			}
+			wantLocation(t, res, "/w/{reporting}/sources")
+			res, _ = testutil.Do(t, c, "GET", e.srv.URL+"/login?next="+url.QueryEscape(target), nil)
+			if res.StatusCode != http.StatusSeeOther {
+				t.Fatalf("GET /login?next= signed in: status %d", res.StatusCode)
+			}
+			wantLocation(t, res, "/w/{reporting}/sources")
 			// A protocol-relative path on the site itself.
 			res, _ = testutil.Do(t, c, "GET", e.srv.URL+"//evil.example/login?"+q, nil)
 			if loc := res.Header.Get("Location"); loc != "" {
@@ -440,7 +457,7 @@ func TestSessionCookieEncrypted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, clear := range [][]byte{[]byte(e.f.Admin.ID), []byte("uid")} {
+	for _, clear := range [][]byte{[]byte(e.f.Admin.ID), []byte("uid"), []byte("sid")} {
 		if bytes.Contains(payload, clear) || bytes.Contains(outer, clear) {
 			t.Errorf("the session cookie holds %q in clear", clear)
 		}

@@ -66,6 +66,10 @@ type Server struct {
 	requestTimeout time.Duration
 	routeTable     map[string]bool // route patterns, for metrics labels
 	draining       atomic.Bool
+	// loginFailures remembers which addresses failed for which email
+	// (throttle.go); passwordTries throttles password changes per user.
+	loginFailures *failures
+	passwordTries *limiter
 }
 
 // New builds the server and its routes.
@@ -89,6 +93,10 @@ func New(o Options) *Server {
 	if s.requestTimeout <= 0 {
 		s.requestTimeout = DefaultRequestTimeout
 	}
+	// As long as the per-email window: an address that failed stays refused
+	// while the email is over its limit.
+	s.loginFailures = newFailures(15 * time.Minute)
+	s.passwordTries = newLimiter(10, 15*time.Minute)
 	if s.connect == nil {
 		s.connect = connect.NewClient(o.BaseURL.String() + "/oauth/callback")
 	}

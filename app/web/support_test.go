@@ -262,13 +262,13 @@ func TestLinkHistory(t *testing.T) {
 func str(v any) string { s, _ := v.(string); return s }
 
 // assertReadOnly fails if a page offers any way to change data: a form
-// that posts (other than signing out), or an htmx attribute with an unsafe
-// method.
+// that posts (other than signing out, here or everywhere), or an htmx
+// attribute with an unsafe method.
 func assertReadOnly(t *testing.T, body string) {
 	t.Helper()
 	doc := parseHTML(t, body)
 	for _, f := range findAll(doc, func(n *html.Node) bool { return n.Data == "form" }) {
-		if strings.EqualFold(attr(f, "method"), "post") && attr(f, "action") != "/logout" {
+		if strings.EqualFold(attr(f, "method"), "post") && attr(f, "action") != "/logout" && attr(f, "action") != "/logout/everywhere" {
 			t.Errorf("the page has a form posting to %q", attr(f, "action"))
 		}
 	}
@@ -606,8 +606,9 @@ func TestSupportCannotChangeAnything(t *testing.T) {
 	support := e.client(t, "support")
 	before := snapshot(t, e)
 
-	// Routes that change only the caller's own session, not data.
-	ownSession := map[string]bool{"POST /login": true, "POST /logout": true}
+	// Routes that change only the caller's own sessions or password, not
+	// data (and would sign this client out for the rest of the walk).
+	ownSession := map[string]bool{"POST /login": true, "POST /logout": true, "POST /logout/everywhere": true, "POST /account/password": true}
 	safe := map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodOptions: true}
 	walked := 0
 	for _, r := range e.srv.Web.Routes() {
