@@ -103,7 +103,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 	if !cfg.Production() {
 		sandboxURL = cfg.BaseURL.String() + "/sandbox"
 	}
-	catalog, err := sources.Load(sources.Options{File: cfg.SourcesFile, SandboxURL: sandboxURL, SandboxSecret: sandboxSecret(keys)})
+	catalog, err := sources.Load(sources.Options{File: cfg.SourcesFile, SandboxURL: sandboxURL, SandboxSecret: sandboxSecret(keys), Production: cfg.Production()})
 	if err != nil {
 		return nil, err
 	}

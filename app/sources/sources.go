@@ -6,7 +6,6 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -129,6 +128,8 @@ type Options struct {
 	SandboxURL string
 	// SandboxSecret is the sandbox client's secret.
 	SandboxSecret string
+	// Production refuses plain-http URLs even for loopback hosts.
+	Production bool
 }
 
 // SandboxClientID is the client the sandbox authorization server knows.
@@ -182,7 +183,7 @@ func Load(opt Options) (*Catalog, error) {
 		if s.Sandbox && opt.SandboxURL == "" {
 			continue // the sandbox exists only outside production
 		}
-		if err := s.validate(); err != nil {
+		if err := s.validate(opt.Production); err != nil {
 			problems = append(problems, err)
 			continue
 		}
@@ -220,7 +221,7 @@ func Load(opt Options) (*Catalog, error) {
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 
-func (s *Source) validate() error {
+func (s *Source) validate(production bool) error {
 	var problems []string
 	if !keyPattern.MatchString(s.Key) {
 		problems = append(problems, "key must be 1-40 of a-z, 0-9 and _")
@@ -231,17 +232,13 @@ func (s *Source) validate() error {
 	if s.Category == "" {
 		s.Category = "Other"
 	}
-	for field, raw := range map[string]string{"auth_url": s.AuthURL, "token_url": s.TokenURL} {
-		if raw == "" {
-			problems = append(problems, field+" is required")
-			continue
-		}
-		probe := strings.NewReplacer("{shop}", "shop.example", "{sandbox}", "https://sandbox.example").Replace(raw)
-		u, err := url.Parse(probe)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && !(s.Sandbox && u.Scheme == "http")) {
-			problems = append(problems, field+" must be an https URL")
+	for _, f := range []struct{ field, raw string }{{"auth_url", s.AuthURL}, {"token_url", s.TokenURL}} {
+		if f.raw == "" {
+			problems = append(problems, f.field+" is required")
 		}
 	}
+	problems = append(problems, s.checkURLs(production)...)
+	problems = append(problems, s.checkAuthParams()...)
 	if len(s.Scopes) == 0 {
 		problems = append(problems, "at least one scope is required")
 	}
