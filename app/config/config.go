@@ -93,9 +93,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		base = "http://localhost:" + c.Port
 	}
 	if base != "" {
-		u, err := url.Parse(strings.TrimRight(base, "/"))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			problems = append(problems, fmt.Errorf("APP_BASE_URL must be an absolute http(s) URL without query, not %q", base))
+		if u, err := parseBaseURL(base); err != nil {
+			problems = append(problems, err)
 		} else {
 			c.BaseURL = u
 			if c.Production() && u.Scheme != "https" {
@@ -181,6 +180,39 @@ func (c *Config) EnsureDevKey() error {
 	c.SecretKey = k
 	c.GeneratedKey = true
 	return nil
+}
+
+// parseBaseURL accepts only scheme and host (with an optional port): the
+// app serves at the root, and everything in a link or the redirect URI is
+// built on this value, so a path, a query, a fragment or credentials would
+// end up in every link (or break them).
+func parseBaseURL(raw string) (*url.URL, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("APP_BASE_URL must be the site's origin, like https://access.example.com (%s), not %q", why, raw)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Opaque != "" || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "":
+		return nil, bad("an absolute http(s) URL")
+	case u.User != nil:
+		return nil, bad("no user name or password")
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, bad("no query")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, bad("no fragment")
+	case strings.Contains(u.Path, "..") || strings.Contains(u.RawPath, ".."):
+		return nil, bad("no \"..\"")
+	case u.Path != "" && u.Path != "/":
+		return nil, bad("no path: the app serves at the root of its host")
+	case strings.ContainsAny(u.Host, " \t\r\n"):
+		return nil, bad("an absolute http(s) URL")
+	}
+	if _, port, err := net.SplitHostPort(u.Host); err == nil {
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return nil, bad("a port from 0 to 65535")
+		}
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
 }
 
 func decodeKey(s string) ([]byte, error) {
