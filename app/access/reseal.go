@@ -33,7 +33,7 @@ func (s *Service) checkSealedKeyIDs(ctx context.Context) error {
 			N      int64
 		}
 		expr := fmt.Sprintf(prefix, sc.column)
-		err := s.DB.WithContext(ctx).Table(sc.table).Select(expr+" AS prefix, COUNT(*) AS n").
+		err := s.DB.WithContext(ctx).Table(sc.table).Select(expr + " AS prefix, COUNT(*) AS n").
 			Where(sc.column + " <> ''").Group(expr).Scan(&rows).Error
 		if err != nil {
 			return fmt.Errorf("read the key IDs of %s.%s: %w", sc.table, sc.column, err)
