@@ -395,6 +395,10 @@ var expectedSchema = map[string][]string{
 		"account_label text notnull default",
 		"created_at timestamp notnull",
 	},
+	"write_probe": {
+		"name text notnull",
+		"written_at timestamp notnull",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -659,6 +663,7 @@ func TestSchemaParity(t *testing.T) {
 			"connected_accounts":   "id",
 			"link_events":          "id",
 			"oauth_callbacks":      "state_hash",
+			"write_probe":          "name",
 		}
 		for table, cols := range want {
 			var pk []string
