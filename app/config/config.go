@@ -151,35 +151,109 @@ func Load(getenv func(string) string) (*Config, error) {
 }
 
 // EnsureDevKey loads or creates DataDir/secret.key when no key was given
-// (never in production, where Load already refused to start).
+// (never in production, where Load already refused to start). The file is
+// written atomically (a temporary file in the same directory, fsync, then
+// linked into place), so a full disk or a crash never leaves a partial key
+// behind; of two processes creating it together, both end up with the one
+// that landed first.
 func (c *Config) EnsureDevKey() error {
 	if c.SecretKey != nil {
 		return nil
 	}
+	if fi, err := os.Stat(c.DataDir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("DATA_DIR %s is not a directory", c.DataDir)
+	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create DATA_DIR: %w", err)
+		return fmt.Errorf("DATA_DIR %s cannot be created: %w", c.DataDir, err)
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
-	if b, err := os.ReadFile(path); err == nil {
-		k, err := decodeKey(strings.TrimSpace(string(b)))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+	k, err := readDevKey(path)
+	if err == nil {
 		c.SecretKey = k
 		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
+	}
+	if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	k := make([]byte, secret.KeySize)
+	k = make([]byte, secret.KeySize)
 	if _, err := rand.Read(k); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write development key: %w", err)
+	created, err := writeNew(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n"))
+	if err != nil {
+		return fmt.Errorf("DATA_DIR %s: cannot write the development key (%w); free some space or fix the directory's permissions, or set APP_SECRET_KEY", c.DataDir, err)
+	}
+	if !created { // another process wrote it first: use that one
+		if k, err = readDevKey(path); err != nil {
+			return err
+		}
 	}
 	c.SecretKey = k
-	c.GeneratedKey = true
+	c.GeneratedKey = created
 	return nil
+}
+
+// readDevKey reads a development key file; an error other than
+// os.ErrNotExist names the file and says how to repair it.
+func readDevKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("development key %s cannot be read: %w", path, err)
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil, fmt.Errorf("development key %s is empty (an earlier start could not write it, for example on a full disk): "+
+			"delete the file to have a new key generated (nothing can have been sealed with an empty key), or set APP_SECRET_KEY", path)
+	}
+	k, err := decodeKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("development key %s is damaged (%v): restore it from a backup, or set APP_SECRET_KEY to the key the data was sealed with; "+
+			"delete the file only if the database may lose its sealed links and tokens", path, err)
+	}
+	return k, nil
+}
+
+// writeNew creates path with data unless it exists, atomically: the data
+// goes to a temporary file in the same directory, is synced, and is linked
+// to path (which fails if path exists). created is false when path already
+// existed.
+func writeNew(path string, data []byte) (created bool, err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return false, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return false, nil
+		}
+		// A file system without hard links: rename, which replaces.
+		if _, statErr := os.Stat(path); statErr == nil {
+			return false, nil
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return false, err
+		}
+	}
+	if d, err := os.Open(dir); err == nil { // make the new name durable
+		_ = d.Sync()
+		d.Close()
+	}
+	return true, nil
 }
 
 // parseBaseURL accepts only scheme and host (with an optional port): the
