@@ -177,7 +177,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		BaseURL:        cfg.BaseURL,
 		Production:     cfg.Production(),
 		TrustedProxies: cfg.TrustedProxies,
-		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+		Ready:          (&db.Readiness{DB: svc.DB}).Check,
 		Sandbox:        sandboxHandler,
 	})
 	srv := &http.Server{

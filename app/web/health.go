@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/accessrequests/accessrequests/app/db"
 )
 
 // healthz is GET /healthz: the process is alive.
@@ -15,13 +18,16 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz is GET /readyz: the database answers.
+// readyz is GET /readyz: the database answers and takes writes.
 func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if s.ready != nil {
 		if err := s.ready(ctx); err != nil {
 			s.log.Warn("not ready", "err", err)
+			if errors.Is(err, db.ErrNotWritable) {
+				return c.String(http.StatusServiceUnavailable, "database not writable\n")
+			}
 			return c.String(http.StatusServiceUnavailable, "database unavailable\n")
 		}
 	}

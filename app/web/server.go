@@ -53,7 +53,9 @@ type Server struct {
 	sandbox    http.Handler
 	metrics    *metrics
 	registry   *prometheus.Registry
-	echo       *echo.Echo
+	// eventFailures counts history events that could not be stored.
+	eventFailures *prometheus.CounterVec
+	echo          *echo.Echo
 }
 
 // New builds the server and its routes.
@@ -78,6 +80,7 @@ func New(o Options) *Server {
 		s.registry = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.registry)
+	s.eventFailures = newEventFailures(s.registry)
 	s.initSessions()
 
 	e := echo.New()
