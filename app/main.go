@@ -51,6 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Libraries log through slog's default (the sandbox's OAuth library
+	// with the state in its warnings): JSON too, secrets removed, a
+	// sandbox's records to its own logger.
+	slog.SetDefault(slog.New(sandbox.LogHandler(log.Handler())))
 
 	cmd := "serve"
 	if len(args) > 0 {
