@@ -53,9 +53,10 @@ type Server struct {
 	sandbox    http.Handler
 	metrics    *metrics
 	registry   *prometheus.Registry
+	echo       *echo.Echo
+
 	// eventFailures counts history events that could not be stored.
 	eventFailures *prometheus.CounterVec
-	echo          *echo.Echo
 }
 
 // New builds the server and its routes.
