@@ -54,6 +54,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
 	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// Libraries log through slog's default (the sandbox's OAuth library
+	// with the state in its warnings): JSON too, secrets removed, a
+	// sandbox's records to its own logger.
+	slog.SetDefault(slog.New(sandbox.LogHandler(log.Handler())))
 
 	cmd := "serve"
 	if len(args) > 0 {
@@ -113,7 +117,7 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 	if !cfg.Production() {
 		sandboxURL = cfg.BaseURL.String() + "/sandbox"
 	}
-	catalog, err := sources.Load(sources.Options{File: cfg.SourcesFile, SandboxURL: sandboxURL, SandboxSecret: sandboxSecret(keys)})
+	catalog, err := sources.Load(sources.Options{File: cfg.SourcesFile, SandboxURL: sandboxURL, SandboxSecret: sandboxSecret(keys), Production: cfg.Production()})
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +209,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		BaseURL:        cfg.BaseURL,
 		Production:     cfg.Production(),
 		TrustedProxies: cfg.TrustedProxies,
-		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+		Ready:          (&db.Readiness{DB: svc.DB}).Check,
 		Sandbox:        sandboxHandler,
 		MetricsToken:   cfg.MetricsToken,
 		RequestTimeout: cfg.RequestTimeout,

@@ -3,11 +3,65 @@ package access
 import (
 	"context"
 	"fmt"
+	"sort"
+	"strconv"
+	"strings"
 
 	"gorm.io/gorm"
 
+	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
 )
+
+// sealedColumns are the columns that hold values sealed with the app's keys.
+// A new sealed column belongs here and in Reseal.
+var sealedColumns = []struct{ table, column string }{
+	{"access_links", "token_sealed"},
+	{"connected_accounts", "access_token_sealed"},
+	{"connected_accounts", "refresh_token_sealed"},
+}
+
+// checkSealedKeyIDs refuses a key ring that lacks a key some stored value
+// was sealed with. It reads only the key-ID prefix of each value, one
+// grouped scan per sealed column.
+func (s *Service) checkSealedKeyIDs(ctx context.Context) error {
+	prefix := "SUBSTR(%s, 1, " + strconv.Itoa(secret.KeyIDPrefixLen) + ")"
+	missing := map[string]int64{}
+	for _, sc := range sealedColumns {
+		var rows []struct {
+			Prefix string
+			N      int64
+		}
+		expr := fmt.Sprintf(prefix, sc.column)
+		err := s.DB.WithContext(ctx).Table(sc.table).Select(expr + " AS prefix, COUNT(*) AS n").
+			Where(sc.column + " <> ''").Group(expr).Scan(&rows).Error
+		if err != nil {
+			return fmt.Errorf("read the key IDs of %s.%s: %w", sc.table, sc.column, err)
+		}
+		for _, r := range rows {
+			id, ok := secret.SealedKeyID(r.Prefix)
+			if !ok {
+				id = "(unreadable)"
+			}
+			if !ok || !s.Keys.Has(id) {
+				missing[id] += r.N
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	var list []string
+	for id, n := range missing {
+		list = append(list, fmt.Sprintf("%s (%d values)", id, n))
+	}
+	sort.Strings(list)
+	return fmt.Errorf("APP_SECRET_KEY cannot open the data in this database: values are sealed with keys that are not configured: "+
+		"missing key IDs %s; configured key IDs: %s (the first is APP_SECRET_KEY). "+
+		"Fix: add the keys with these IDs to APP_OLD_SECRET_KEYS (the current key stays in APP_SECRET_KEY), start, "+
+		"and run `app reseal` to re-seal everything with the current key; then the old keys can be removed",
+		strings.Join(list, ", "), strings.Join(s.Keys.KeyIDs(), ", "))
+}
 
 // Reseal re-encrypts every sealed value made with an older key (link
 // tokens, OAuth tokens) with the current key, in batches, and returns how

@@ -184,8 +184,12 @@ func (s *Service) Workspaces(ctx context.Context, userID string) ([]WorkspaceCho
 func (s *Service) Clock() time.Time { return s.now() }
 
 // VerifyKey refuses a key ring that cannot open the data already stored:
-// it opens the newest sealed link token, if any.
+// every key ID found in a sealed column must be in the ring, and the newest
+// sealed link token, if any, must open.
 func (s *Service) VerifyKey(ctx context.Context) error {
+	if err := s.checkSealedKeyIDs(ctx); err != nil {
+		return err
+	}
 	var l models.AccessLink
 	err := s.DB.WithContext(ctx).Select("id, token_sealed").Order("created_at DESC").Limit(1).Find(&l).Error
 	if err != nil {

@@ -111,9 +111,8 @@ func Load(getenv func(string) string) (*Config, error) {
 		base = "http://localhost:" + c.Port
 	}
 	if base != "" {
-		u, err := url.Parse(strings.TrimRight(base, "/"))
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-			problems = append(problems, fmt.Errorf("APP_BASE_URL must be an absolute http(s) URL without query, not %q", base))
+		if u, err := parseBaseURL(base); err != nil {
+			problems = append(problems, err)
 		} else {
 			c.BaseURL = u
 			if c.Production() && u.Scheme != "https" {
@@ -199,34 +198,45 @@ func (c *Config) loadLimits(getenv func(string) string) []error {
 }
 
 // EnsureDevKey loads or creates DataDir/secret.key when no key was given
-// (never in production, where Load already refused to start).
+// (never in production, where Load already refused to start). The file is
+// written atomically (a temporary file in the same directory, fsync, then
+// linked into place), so a full disk or a crash never leaves a partial key
+// behind; of two processes creating it together, both end up with the one
+// that landed first.
 func (c *Config) EnsureDevKey() error {
 	if c.SecretKey != nil {
 		return nil
 	}
+	if fi, err := os.Stat(c.DataDir); err == nil && !fi.IsDir() {
+		return fmt.Errorf("DATA_DIR %s is not a directory", c.DataDir)
+	}
 	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
-		return fmt.Errorf("create DATA_DIR: %w", err)
+		return fmt.Errorf("DATA_DIR %s cannot be created: %w", c.DataDir, err)
 	}
 	path := filepath.Join(c.DataDir, "secret.key")
-	if b, err := os.ReadFile(path); err == nil {
-		k, err := decodeKey(strings.TrimSpace(string(b)))
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
+	k, err := readDevKey(path)
+	if err == nil {
 		c.SecretKey = k
 		return nil
-	} else if !errors.Is(err, os.ErrNotExist) {
+	}
+	if !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	k := make([]byte, secret.KeySize)
+	k = make([]byte, secret.KeySize)
 	if _, err := rand.Read(k); err != nil {
 		return err
 	}
-	if err := os.WriteFile(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n"), 0o600); err != nil {
-		return fmt.Errorf("write development key: %w", err)
+	created, err := writeNew(path, []byte(base64.StdEncoding.EncodeToString(k)+"\n"))
+	if err != nil {
+		return fmt.Errorf("DATA_DIR %s: cannot write the development key (%w); free some space or fix the directory's permissions, or set APP_SECRET_KEY", c.DataDir, err)
+	}
+	if !created { // another process wrote it first: use that one
+		if k, err = readDevKey(path); err != nil {
+			return err
+		}
 	}
 	c.SecretKey = k
-	c.GeneratedKey = true
+	c.GeneratedKey = created
 	return nil
 }
 
@@ -262,6 +272,102 @@ func (d durationVar) load(getenv func(string) string) error {
 	}
 	*d.dst = v
 	return nil
+}
+
+// readDevKey reads a development key file; an error other than
+// os.ErrNotExist names the file and says how to repair it.
+func readDevKey(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("development key %s cannot be read: %w", path, err)
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return nil, fmt.Errorf("development key %s is empty (an earlier start could not write it, for example on a full disk): "+
+			"delete the file to have a new key generated (nothing can have been sealed with an empty key), or set APP_SECRET_KEY", path)
+	}
+	k, err := decodeKey(string(b))
+	if err != nil {
+		return nil, fmt.Errorf("development key %s is damaged (%v): restore it from a backup, or set APP_SECRET_KEY to the key the data was sealed with; "+
+			"delete the file only if the database may lose its sealed links and tokens", path, err)
+	}
+	return k, nil
+}
+
+// writeNew creates path with data unless it exists, atomically: the data
+// goes to a temporary file in the same directory, is synced, and is linked
+// to path (which fails if path exists). created is false when path already
+// existed.
+func writeNew(path string, data []byte) (created bool, err error) {
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return false, err
+	}
+	if err := tmp.Close(); err != nil {
+		return false, err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return false, nil
+		}
+		// A file system without hard links: rename, which replaces.
+		if _, statErr := os.Stat(path); statErr == nil {
+			return false, nil
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			return false, err
+		}
+	}
+	if d, err := os.Open(dir); err == nil { // make the new name durable
+		_ = d.Sync()
+		d.Close()
+	}
+	return true, nil
+}
+
+// parseBaseURL accepts only scheme and host (with an optional port): the
+// app serves at the root, and everything in a link or the redirect URI is
+// built on this value, so a path, a query, a fragment or credentials would
+// end up in every link (or break them).
+func parseBaseURL(raw string) (*url.URL, error) {
+	bad := func(why string) error {
+		return fmt.Errorf("APP_BASE_URL must be the site's origin, like https://access.example.com (%s), not %q", why, raw)
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil || u.Opaque != "" || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Hostname() == "":
+		return nil, bad("an absolute http(s) URL")
+	case u.User != nil:
+		return nil, bad("no user name or password")
+	case u.RawQuery != "" || u.ForceQuery:
+		return nil, bad("no query")
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return nil, bad("no fragment")
+	case strings.Contains(u.Path, "..") || strings.Contains(u.RawPath, ".."):
+		return nil, bad("no \"..\"")
+	case u.Path != "" && u.Path != "/":
+		return nil, bad("no path: the app serves at the root of its host")
+	case strings.ContainsAny(u.Host, " \t\r\n"):
+		return nil, bad("an absolute http(s) URL")
+	}
+	if _, port, err := net.SplitHostPort(u.Host); err == nil {
+		if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+			return nil, bad("a port from 0 to 65535")
+		}
+	}
+	return &url.URL{Scheme: u.Scheme, Host: u.Host}, nil
 }
 
 func decodeKey(s string) ([]byte, error) {

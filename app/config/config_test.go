@@ -83,7 +83,7 @@ func TestLoad(t *testing.T) {
 			"PORT":                "9000",
 			"DATA_DIR":            "/var/lib/app",
 			"DATABASE_URL":        " postgresql://u@db/app ",
-			"APP_BASE_URL":        "https://access.example.com/prefix/",
+			"APP_BASE_URL":        "https://access.example.com/",
 			"APP_SECRET_KEY":      b64(testKey(1)),
 			"APP_OLD_SECRET_KEYS": base64.RawURLEncoding.EncodeToString(testKey(2)) + ", " + b64(testKey(3)),
 			"LOG_LEVEL":           "DEBUG",
@@ -94,7 +94,7 @@ func TestLoad(t *testing.T) {
 		if c.DatabaseURL != "postgresql://u@db/app" {
 			t.Errorf("DatabaseURL = %q", c.DatabaseURL)
 		}
-		if c.BaseURL.String() != "https://access.example.com/prefix" {
+		if c.BaseURL.String() != "https://access.example.com" {
 			t.Errorf("BaseURL = %q, want the trailing slash trimmed", c.BaseURL)
 		}
 		if !bytes.Equal(c.SecretKey, testKey(1)) {
@@ -162,6 +162,35 @@ func TestLoad(t *testing.T) {
 	t.Run("ErrBaseURL", func(t *testing.T) {
 		for _, u := range []string{"access.example.com", "ftp://access.example.com", "https://", "https://a.example/?x=1", "https://a.example/#top", "/relative"} {
 			wantAll(t, loadErr(t, map[string]string{"APP_BASE_URL": u}), "APP_BASE_URL")
+		}
+	})
+
+	// Issue 7 item 8: a path ("/.." panicked after seeding), credentials
+	// (they would be in every link), a query or a fragment are refused with
+	// a message naming APP_BASE_URL, together with the other problems.
+	t.Run("ErrBaseURLParts", func(t *testing.T) {
+		for _, tc := range []struct{ url, why string }{
+			{"https://a.example/..", `".."`},
+			{"https://a.example/x/../y", `".."`},
+			{"https://a.example/prefix", "no path"},
+			{"https://a.example/prefix/", "no path"},
+			{"http://user:pass@a.example", "no user name or password"},
+			{"https://user@a.example", "no user name or password"},
+			{"https://a.example?", "no query"},
+			{"https://a.example/?next=/x", "no query"},
+			{"https://a.example#", "no fragment"},
+			{"https://a.example:99999", "port"},
+			{"https://:8080", "absolute"},
+			{"mailto:a@b.example", "absolute"},
+		} {
+			msg := loadErr(t, map[string]string{"APP_BASE_URL": tc.url, "LOG_LEVEL": "loud"})
+			wantAll(t, msg, "APP_BASE_URL", tc.url, tc.why, "LOG_LEVEL")
+		}
+		for _, ok := range []string{"https://a.example", "https://a.example/", "http://localhost:8080", "https://[::1]:8443/"} {
+			c := mustLoad(t, map[string]string{"APP_BASE_URL": ok})
+			if c.BaseURL.Path != "" || c.BaseURL.User != nil || strings.HasSuffix(c.BaseURL.String(), "/") {
+				t.Errorf("BaseURL from %q = %q", ok, c.BaseURL)
+			}
 		}
 	})
 

@@ -10,7 +10,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -83,10 +82,8 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return gdb, nil
 	}
-	if dir := filepath.Dir(sqlitePath); dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return nil, fmt.Errorf("create database directory: %w", err)
-		}
+	if err := prepareSQLiteFile(sqlitePath); err != nil {
+		return nil, err
 	}
 	busy := 10 * time.Second
 	if o.statementTimeout > 0 {
@@ -129,7 +126,7 @@ func Dialect(gdb *gorm.DB) string {
 	return SQLite
 }
 
-func provider(gdb *gorm.DB) (*goose.Provider, error) {
+func provider(gdb *gorm.DB, opts ...goose.ProviderOption) (*goose.Provider, error) {
 	sqlDB, err := gdb.DB()
 	if err != nil {
 		return nil, err
@@ -143,13 +140,18 @@ func provider(gdb *gorm.DB) (*goose.Provider, error) {
 	if dialect == SQLite {
 		gd = goose.DialectSQLite3
 	}
-	return goose.NewProvider(gd, sqlDB, dir)
+	return goose.NewProvider(gd, sqlDB, dir, opts...)
 }
 
 // Migrate applies every pending migration, each in its own transaction, and
-// logs what it applied.
+// logs what it applied. It holds a database lock meanwhile, so processes
+// starting together migrate one after the other.
 func Migrate(ctx context.Context, gdb *gorm.DB, log *slog.Logger) error {
-	p, err := provider(gdb)
+	locked, err := migrationLock(ctx, gdb)
+	if err != nil {
+		return err
+	}
+	p, err := provider(gdb, locked)
 	if err != nil {
 		return err
 	}

@@ -403,6 +403,10 @@ var expectedSchema = map[string][]string{
 		"expires_at timestamp notnull",
 		"flash text notnull default",
 	},
+	"write_probe": {
+		"name text notnull",
+		"written_at timestamp notnull",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -672,6 +676,7 @@ func TestSchemaParity(t *testing.T) {
 			"link_events":          "id",
 			"oauth_callbacks":      "state_hash",
 			"sessions":             "id_hash",
+			"write_probe":          "name",
 		}
 		for table, cols := range want {
 			var pk []string

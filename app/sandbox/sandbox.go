@@ -75,7 +75,9 @@ type Options struct {
 	// SigningKey signs ID tokens (RS256); nil generates a 2048-bit key in New,
 	// so tokens do not survive a restart.
 	SigningKey *rsa.PrivateKey
-	// Logger receives the provider library's warnings; nil discards them.
+	// Logger receives the provider library's warnings, without state, codes
+	// or tokens, once LogHandler is the default slog handler; nil discards
+	// them.
 	Logger *slog.Logger
 }
 
@@ -167,9 +169,6 @@ func New(opts Options) (http.Handler, error) {
 		// Only AES-GCM: the default also accepts legacy unauthenticated AES-CFB
 		// ciphertexts, which nothing here ever produces.
 		op.WithCrypto(op.NewAES256GCMCrypto(cryptoKey, "sandbox")),
-		// The library's warnings carry the state parameter; they go to the
-		// caller's logger, or nowhere.
-		op.WithLogger(logger),
 	}
 	if cl.devMode {
 		providerOpts = append(providerOpts, op.WithAllowInsecure())
@@ -195,7 +194,9 @@ func New(opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET "+prefix+cssPath, ui.css)
 	mux.Handle(prefix+authorizePath, ui.guardAuthorize(protocol))
 	mux.Handle(prefix+"/", protocol)
-	return mux, nil
+	// The library logs through slog.Default(); LogHandler routes what it
+	// logs for these requests to logger, without state, codes or tokens.
+	return withLogger(logger.Handler(), mux), nil
 }
 
 // noStore marks every protocol response as not cacheable: the op package

@@ -116,6 +116,44 @@ func (kr *Keyring) Open(sealed, associated string) (string, error) {
 	return "", ErrOpen
 }
 
+// KeyIDPrefixLen is the length of the "v1.<key id>." prefix of a sealed
+// value: enough of it to read its key ID, for a query that reads only that
+// much of each value (SUBSTR in SQL).
+const KeyIDPrefixLen = len("v1.") + 8 + len(".")
+
+// SealedKeyID returns the key ID a sealed value names; it needs only the
+// value's first KeyIDPrefixLen bytes. ok is false for a value not in the
+// format Seal makes.
+func SealedKeyID(sealed string) (id string, ok bool) {
+	if len(sealed) < KeyIDPrefixLen || !strings.HasPrefix(sealed, "v1.") || sealed[KeyIDPrefixLen-1] != '.' {
+		return "", false
+	}
+	id = sealed[3 : KeyIDPrefixLen-1]
+	if _, err := hex.DecodeString(id); err != nil {
+		return "", false
+	}
+	return id, true
+}
+
+// Has reports whether the ring holds the key with this ID.
+func (kr *Keyring) Has(id string) bool {
+	for _, k := range kr.keys {
+		if k.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// KeyIDs lists the IDs of the ring's keys, the current one first.
+func (kr *Keyring) KeyIDs() []string {
+	out := make([]string, len(kr.keys))
+	for i, k := range kr.keys {
+		out[i] = k.id
+	}
+	return out
+}
+
 // NeedsReseal reports whether a sealed value was made with an older key.
 func (kr *Keyring) NeedsReseal(sealed string) bool {
 	return !strings.HasPrefix(sealed, "v1."+kr.keys[0].id+".")

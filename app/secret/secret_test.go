@@ -292,3 +292,30 @@ func TestHashToken(t *testing.T) {
 		}
 	}
 }
+
+// TestSealedKeyID: the key ID is read from a value's prefix alone, as the
+// start-up check reads it with SUBSTR.
+func TestSealedKeyID(t *testing.T) {
+	key := bytes.Repeat([]byte{9}, secret.KeySize)
+	kr, err := secret.NewKeyring(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed, err := kr.Seal("x", "ad")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{sealed, sealed[:secret.KeyIDPrefixLen]} {
+		if id, ok := secret.SealedKeyID(v); !ok || id != secret.KeyID(key) || !kr.Has(id) {
+			t.Errorf("SealedKeyID(%q) = %q, %v; want %s", v, id, ok, secret.KeyID(key))
+		}
+	}
+	for _, bad := range []string{"", "v1.", "v2.0123abcd.x", "v1.0123abcdx", "v1.zzzzzzzz.x", sealed[:secret.KeyIDPrefixLen-1]} {
+		if id, ok := secret.SealedKeyID(bad); ok {
+			t.Errorf("SealedKeyID(%q) = %q, true", bad, id)
+		}
+	}
+	if kr.Has("00000000") || len(kr.KeyIDs()) != 1 {
+		t.Error("Has or KeyIDs wrong")
+	}
+}

@@ -5,6 +5,8 @@ package seed
 import (
 	"context"
 
+	"gorm.io/gorm"
+
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/models"
 )
@@ -20,30 +22,45 @@ var DemoUsers = []access.NewUser{
 
 // Demo seeds the database when it has no users and reports whether it did.
 // The "Internal" workspace of Acme Agency is created for its owner.
+//
+// It runs in one transaction that first writes the write_probe row: that
+// write locks the row (PostgreSQL) or the database (SQLite) until the
+// commit, so when processes start together on an empty database one seeds
+// and the others, let in after its commit, find the users and do nothing.
 func Demo(ctx context.Context, svc *access.Service, password string) (bool, error) {
-	var count int64
-	if err := svc.DB.WithContext(ctx).Model(&models.User{}).Count(&count).Error; err != nil {
-		return false, err
-	}
-	if count > 0 {
-		return false, nil
-	}
-	for _, u := range DemoUsers {
-		u.Password = password
-		if _, err := svc.CreateUser(ctx, u); err != nil {
-			return false, err
+	seeded := false
+	err := svc.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("UPDATE write_probe SET written_at = ? WHERE name = 'probe'", svc.Clock()).Error; err != nil {
+			return err
 		}
-	}
-	// Two workspaces for Acme Agency: the owner sees both.
-	var org models.Organization
-	if err := svc.DB.WithContext(ctx).Where("name = ?", "Acme Agency").Take(&org).Error; err != nil {
-		return false, err
-	}
-	for _, name := range []string{"Internal"} {
-		ws := models.Workspace{ID: access.NewID(), OrganizationID: org.ID, Name: name, CreatedAt: svc.Clock()}
-		if err := svc.DB.WithContext(ctx).Create(&ws).Error; err != nil {
-			return false, err
+		var count int64
+		if err := tx.Model(&models.User{}).Count(&count).Error; err != nil {
+			return err
 		}
-	}
-	return true, nil
+		if count > 0 {
+			return nil
+		}
+		in := *svc
+		in.DB = tx
+		for _, u := range DemoUsers {
+			u.Password = password
+			if _, err := in.CreateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		// Two workspaces for Acme Agency: the owner sees both.
+		var org models.Organization
+		if err := tx.Where("name = ?", "Acme Agency").Take(&org).Error; err != nil {
+			return err
+		}
+		for _, name := range []string{"Internal"} {
+			ws := models.Workspace{ID: access.NewID(), OrganizationID: org.ID, Name: name, CreatedAt: svc.Clock()}
+			if err := tx.Create(&ws).Error; err != nil {
+				return err
+			}
+		}
+		seeded = true
+		return nil
+	})
+	return seeded && err == nil, err
 }

@@ -6,7 +6,6 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"regexp"
 	"sort"
@@ -162,6 +161,8 @@ type Options struct {
 	SandboxURL string
 	// SandboxSecret is the sandbox client's secret.
 	SandboxSecret string
+	// Production refuses plain-http URLs even for loopback hosts.
+	Production bool
 }
 
 // SandboxClientID is the client the sandbox authorization server knows.
@@ -215,7 +216,7 @@ func Load(opt Options) (*Catalog, error) {
 		if s.Sandbox && opt.SandboxURL == "" {
 			continue // the sandbox exists only outside production
 		}
-		if err := s.validate(); err != nil {
+		if err := s.validate(opt.Production); err != nil {
 			problems = append(problems, err)
 			continue
 		}
@@ -255,7 +256,7 @@ func Load(opt Options) (*Catalog, error) {
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 
-func (s *Source) validate() error {
+func (s *Source) validate(production bool) error {
 	var problems []string
 	if !keyPattern.MatchString(s.Key) {
 		problems = append(problems, "key must be 1-40 of a-z, 0-9 and _")
@@ -266,17 +267,13 @@ func (s *Source) validate() error {
 	if s.Category == "" {
 		s.Category = "Other"
 	}
-	for field, raw := range map[string]string{"auth_url": s.AuthURL, "token_url": s.TokenURL} {
-		if raw == "" {
-			problems = append(problems, field+" is required")
-			continue
-		}
-		probe := strings.NewReplacer("{shop}", "shop.example", "{sandbox}", "https://sandbox.example").Replace(raw)
-		u, err := url.Parse(probe)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && !(s.Sandbox && u.Scheme == "http")) {
-			problems = append(problems, field+" must be an https URL")
+	for _, f := range []struct{ field, raw string }{{"auth_url", s.AuthURL}, {"token_url", s.TokenURL}} {
+		if f.raw == "" {
+			problems = append(problems, f.field+" is required")
 		}
 	}
+	problems = append(problems, s.checkURLs(production)...)
+	problems = append(problems, s.checkAuthParams()...)
 	if len(s.Scopes) == 0 {
 		problems = append(problems, "at least one scope is required")
 	}
@@ -323,11 +320,6 @@ func (s *Source) validate() error {
 
 var apiVersionPattern = regexp.MustCompile(`^[A-Za-z0-9._-]{1,32}$`)
 
-// tokenParamsReserved are set by the client itself and cannot be
-// overridden by token_params.
-var tokenParamsReserved = map[string]bool{"grant_type": true, "code": true, "redirect_uri": true, "client_id": true,
-	"client_secret": true, "code_verifier": true, "refresh_token": true, "scope": true, "client_assertion": true, "client_assertion_type": true}
-
 // clientProblems checks the token request and identity fields (token_auth,
 // token_params, api_version, revoke_url, permissions_url,
 // identity.introspect_url) and fills {api_version} in every URL.
@@ -339,7 +331,7 @@ func (s *Source) clientProblems() []string {
 		problems = append(problems, fmt.Sprintf("token_auth must be %q or %q, not %q", TokenAuthBasic, TokenAuthPost, s.TokenAuth))
 	}
 	for k, v := range s.TokenParams {
-		if tokenParamsReserved[strings.ToLower(k)] || k == "" || v == "" {
+		if reservedParams[strings.ToLower(k)] || k == "" || v == "" {
 			problems = append(problems, fmt.Sprintf("token_params: %q cannot be set here (a protocol parameter, or empty)", k))
 		}
 	}
@@ -354,16 +346,6 @@ func (s *Source) clientProblems() []string {
 				break
 			}
 			*u = strings.ReplaceAll(*u, "{api_version}", s.APIVersion)
-		}
-	}
-	for field, raw := range map[string]string{"revoke_url": s.RevokeURL, "permissions_url": s.PermissionsURL, "identity.introspect_url": s.Identity.IntrospectURL} {
-		if raw == "" {
-			continue
-		}
-		probe := strings.NewReplacer("{shop}", "shop.example", "{sandbox}", "https://sandbox.example").Replace(raw)
-		u, err := url.Parse(probe)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && !(s.Sandbox && u.Scheme == "http")) {
-			problems = append(problems, field+" must be an https URL")
 		}
 	}
 	for _, iss := range s.IssuerAliases {

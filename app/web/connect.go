@@ -146,7 +146,7 @@ func (s *Server) consent(c echo.Context) error {
 		return err
 	}
 	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventOpened, nil); err != nil {
-		return err
+		s.eventNotStored(access.EventOpened, err) // the invitee still sees the page (a full disk, say)
 	}
 	allowFormsTo(c, src)
 	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: connect.NeedsShop(src)}))

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/accessrequests/accessrequests/app/db"
 )
 
 // healthz is GET /healthz: the process is alive.
@@ -18,8 +21,8 @@ func (s *Server) healthz(c echo.Context) error {
 	return c.String(http.StatusOK, "ok\n")
 }
 
-// readyz is GET /readyz: the database answers, and the server is not
-// draining before a shutdown.
+// readyz is GET /readyz: the database answers and takes writes, and the
+// server is not draining before a shutdown.
 func (s *Server) readyz(c echo.Context) error {
 	if s.draining.Load() {
 		return c.String(http.StatusServiceUnavailable, "shutting down\n")
@@ -29,6 +32,9 @@ func (s *Server) readyz(c echo.Context) error {
 	if s.ready != nil {
 		if err := s.ready(ctx); err != nil {
 			s.log.Warn("not ready", "err", err)
+			if errors.Is(err, db.ErrNotWritable) {
+				return c.String(http.StatusServiceUnavailable, "database not writable\n")
+			}
 			return c.String(http.StatusServiceUnavailable, "database unavailable\n")
 		}
 	}

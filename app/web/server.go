@@ -70,6 +70,8 @@ type Server struct {
 	// (throttle.go); passwordTries throttles password changes per user.
 	loginFailures *failures
 	passwordTries *limiter
+	// eventFailures counts history events that could not be stored.
+	eventFailures *prometheus.CounterVec
 }
 
 // New builds the server and its routes.
@@ -104,6 +106,7 @@ func New(o Options) *Server {
 		s.registry = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.registry)
+	s.eventFailures = newEventFailures(s.registry)
 	s.initSessions()
 
 	e := echo.New()

@@ -1,0 +1,87 @@
+package access_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
+	"github.com/accessrequests/accessrequests/app/secret"
+)
+
+// TestVerifyKeyEveryKeyID (issue 7 item 17): every key ID found in sealed
+// data (link tokens, access and refresh tokens) must be configured, not only
+// the newest link's; the error lists the missing key IDs and the command
+// that fixes it.
+func TestVerifyKeyEveryKeyID(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	svc := testutil.NewService(t, testutil.OpenDB(t), testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)))
+	k1, k2, k3 := newKey(t), newKey(t), newKey(t)
+	ring := func(keys ...[]byte) *secret.Keyring {
+		kr, err := secret.NewKeyring(keys[0], keys[1:]...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return kr
+	}
+	id1, id2, id3 := secret.KeyID(k1), secret.KeyID(k2), secret.KeyID(k3)
+	svc.Keys = ring(k1)
+	f := testutil.Seed(t, svc)
+	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
+	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
+	if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil { // sealed with k1
+		t.Fatal(err)
+	}
+	svc.Keys = ring(k2)
+	l, err := svc.GenerateLink(ctx, m, actor, "sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Connect(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at", RefreshToken: "rt"}); err != nil {
+		t.Fatal(err) // link token, access and refresh token sealed with k2
+	}
+	svc.Keys = ring(k3)
+	if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil { // the newest, sealed with k3
+		t.Fatal(err)
+	}
+
+	with := func(keys ...[]byte) *access.Service {
+		s := *svc
+		s.Keys = ring(keys...)
+		return &s
+	}
+	t.Run("ErrOldKeysMissing", func(t *testing.T) {
+		err := with(k3).VerifyKey(ctx)
+		if err == nil {
+			t.Fatal("started although links and tokens are sealed with keys that are not configured")
+		}
+		for _, want := range []string{id1 + " (1 values)", id2 + " (3 values)", "APP_OLD_SECRET_KEYS", "app reseal", "configured key IDs: " + id3} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q does not say %q", err, want)
+			}
+		}
+	})
+	t.Run("ErrOneKeyMissing", func(t *testing.T) {
+		err := with(k3, k1).VerifyKey(ctx)
+		if err == nil || !strings.Contains(err.Error(), id2) || strings.Contains(err.Error(), id1+" (1 values)") {
+			t.Fatalf("err = %v, want only %s named as missing", err, id2)
+		}
+	})
+	t.Run("EveryKeyConfigured", func(t *testing.T) {
+		if err := with(k3, k1, k2).VerifyKey(ctx); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("AfterReseal", func(t *testing.T) {
+		full := with(k3, k2, k1)
+		if _, err := full.Reseal(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := with(k3).VerifyKey(ctx); err != nil {
+			t.Fatalf("after app reseal the current key alone must do: %v", err)
+		}
+	})
+}

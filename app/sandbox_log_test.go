@@ -1,0 +1,89 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var requestIDRe = regexp.MustCompile(`name="id" value="([^"]+)"`)
+
+// TestSandboxLogsAreJSONWithoutState (issue 7 item 10): an invitee who
+// denies at the sandbox makes the OAuth library warn; the warning is a JSON
+// line of the app's log, from the sandbox, without the flow's state or the
+// sandbox's request ID, and no plain-text line reaches stderr.
+func TestSandboxLogsAreJSONWithoutState(t *testing.T) {
+	env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": ""}
+	base, logs, stop := serveFor(t, env)
+	defer stop()
+	token := generateDemoLink(t, base)
+
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	send := func(method, target string, form url.Values, want int) *http.Response {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequest(method, target, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d", method, target, res.StatusCode, want)
+		}
+		return res
+	}
+	res := send("POST", base+"/connect/"+token+"/start", url.Values{}, http.StatusSeeOther)
+	authorize, err := url.Parse(res.Header.Get("Location"))
+	if err != nil || authorize.Query().Get("state") == "" {
+		t.Fatalf("start redirected to %q", res.Header.Get("Location"))
+	}
+	state := authorize.Query().Get("state")
+	res = send("GET", authorize.String(), nil, http.StatusFound)
+	loginURL, _ := authorize.Parse(res.Header.Get("Location"))
+	res = send("GET", loginURL.String(), nil, http.StatusOK)
+	page, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := requestIDRe.FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no request ID on the sandbox's page:\n%s", page)
+	}
+	id := string(m[1])
+	res = send("POST", loginURL.Scheme+"://"+loginURL.Host+loginURL.Path, url.Values{"id": {id}, "action": {"deny"}}, http.StatusFound)
+	if !strings.Contains(res.Header.Get("Location"), "error=access_denied") {
+		t.Fatalf("deny redirected to %q", res.Header.Get("Location"))
+	}
+
+	out := logs.String()
+	warned := false
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("plain-text line on stderr: %q", line)
+			continue
+		}
+		if rec["component"] == "sandbox" && rec["msg"] == "auth request" {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Errorf("the library's access_denied warning is not in the app's log:\n%s", out)
+	}
+	for name, v := range map[string]string{"state": state, "request ID": id} {
+		if strings.Contains(out, v) {
+			t.Errorf("the log holds the %s:\n%s", name, out)
+		}
+	}
+}

@@ -1,0 +1,20 @@
+package web
+
+import "github.com/prometheus/client_golang/prometheus"
+
+func newEventFailures(reg *prometheus.Registry) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "link_event_write_failures_total",
+		Help: "Events of a link's history that could not be stored (the page was shown anyway), by event type.",
+	}, []string{"event"})
+	reg.MustRegister(c)
+	return c
+}
+
+// eventNotStored logs and counts a history event that could not be written
+// where the page must render anyway. typ is one of the access.Event*
+// constants, never request data, so the label set stays fixed.
+func (s *Server) eventNotStored(typ string, err error) {
+	s.eventFailures.WithLabelValues(typ).Inc()
+	s.log.Error("link event not stored", "event", typ, "err", err)
+}
