@@ -81,8 +81,9 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// env configures three real sources, so the dialog shows both configured
-// and unconfigured ones, and Shopify's consent page can ask for the shop.
+// env configures three real sources, so the dialog has a few to offer (it
+// lists only sources with credentials), and Shopify's consent page can ask
+// for the shop.
 func env(key string) string {
 	switch key {
 	case "SOURCE_GOOGLE_ADS_CLIENT_ID", "SOURCE_FACEBOOK_ADS_CLIENT_ID", "SOURCE_SHOPIFY_CLIENT_ID":
@@ -503,7 +504,7 @@ func (s *shooter) tour(w *world) error {
 		func() error { return s.shot("generate-dialog.png", false) },
 		func() error {
 			return s.do("search", chromedp.SendKeys(css(`[data-source-search]`), "ads"),
-				chromedp.WaitNotVisible(css(`[data-testid="source-xero"]`)))
+				chromedp.WaitNotVisible(css(`[data-testid="source-sandbox"]`)))
 		},
 		func() error { return s.shot("generate-search.png", false) },
 		func() error {
