@@ -609,6 +609,22 @@ func (s *shooter) tour(w *world) error {
 		func() error { return s.shot("login-mobile.png", false) },
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
 
+		// The organization's owner reads that more sources can be enabled.
+		func() error { return s.signIn("olivia@acme-agency.example") },
+		func() error {
+			return s.do("owner's dialog",
+				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
+				chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
+				chromedp.Click(css(`[data-testid="generate-button"]`)),
+				chromedp.WaitVisible(css(`#modal[open] [data-testid="more-sources"]`)),
+			)
+		},
+		func() error { return s.shot("generate-dialog-owner.png", false) },
+		func() error {
+			return s.do("close", chromedp.Click(css(`#modal a[data-close-modal].btn`)), chromedp.WaitNotVisible(css(`#modal`)))
+		},
+		s.signOut,
+
 		// An editor: the role gate.
 		func() error { return s.signIn("mia@acme-agency.example") },
 		s.openLinks,
