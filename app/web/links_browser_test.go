@@ -185,3 +185,49 @@ func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 		t.Errorf("browser reported: %s", p)
 	}
 }
+
+// TestBrowserFirstLink: from the empty state, the first link brings the
+// header's Generate button back with the list (the empty state's button
+// was the page's only one), and closing the dialog puts the focus there,
+// not on <body>, although the button that opened it is gone.
+func TestBrowserFirstLink(t *testing.T) {
+	tab, problems := newBrowserTab(t)
+	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
+	f := testutil.Seed(t, svc)
+	srv := testutil.NewServer(t, svc)
+
+	browserDo(t, tab, "sign in and open the empty list",
+		chromedp.Navigate(srv.URL+"/login"),
+		chromedp.WaitVisible(browserCSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.ID("email"), f.Admin.Email),
+		chromedp.SendKeys(chromedp.ID("password"), testutil.Password),
+		chromedp.Click(browserCSS(`[data-testid="login-form"] button[type="submit"]`)),
+		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+		chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources/access-requests"),
+		chromedp.WaitVisible(browserCSS(`[data-testid="links-empty"]`)),
+	)
+	if browserEval[bool](t, tab, `!!document.querySelector('[data-testid="generate-button"]')`) {
+		t.Error("the empty page shows the header's Generate button next to the empty state's")
+	}
+	browserDo(t, tab, "generate the first link",
+		chromedp.Click(browserCSS(`[data-testid="generate-first"]`)),
+		chromedp.WaitVisible(browserCSS(`#modal[open] [data-testid="generate-form"]`)),
+		chromedp.Click(browserCSS(`#modal label:has([data-testid="source-sandbox"])`)),
+		chromedp.Click(browserCSS(`#modal [data-testid="generate-submit"]`)),
+		chromedp.WaitVisible(browserCSS(`#modal[open] [data-testid="generated"]`)),
+		browser.WaitTrue(`document.querySelectorAll('#links-body [data-testid="link-row"]').length === 1`),
+		browser.WaitTrue(`!!document.querySelector('#page-actions [data-testid="generate-button"]')`),
+		chromedp.Click(browserCSS(`#modal [data-testid="generated"] button[data-close-modal]`)),
+		browser.WaitTrue(`!document.getElementById("modal").open`),
+	)
+	if n := browserEval[int](t, tab, `document.querySelectorAll('[data-testid="generate-button"], [data-testid="generate-first"]').length`); n != 1 {
+		t.Errorf("%d Generate buttons after the first link, want 1", n)
+	}
+	browserWait(t, tab, "the focus settles", `document.activeElement !== document.body`)
+	if got := browserEval[string](t, tab, `document.activeElement.getAttribute("data-testid") || document.activeElement.tagName`); got != "generate-button" {
+		t.Errorf("after closing the dialog the focus is on %q, want the Generate button", got)
+	}
+	for _, p := range problems.List() {
+		t.Errorf("browser reported: %s", p)
+	}
+}
