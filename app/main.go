@@ -167,6 +167,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.SQL(svc.DB).Close()
+	logUnconfiguredSources(log, svc.Sources)
 	if cfg.GeneratedKey {
 		log.Warn("generated a development key; set APP_SECRET_KEY in production", "file", cfg.DataDir+"/secret.key")
 	}

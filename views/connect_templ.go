@@ -1026,7 +1026,7 @@ func ConnectMessagePage(m ConnectMessage) templ.Component {
 				}
 			}
 			if m.ErrorCode != "" {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 94, "<p class=\"mt-7 text-xs text-slate-400\">Reference for support: <code class=\"font-mono\" data-testid=\"error-code\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 94, "<p class=\"mt-7 text-xs text-slate-500\">Reference for support: <code class=\"font-mono\" data-testid=\"error-code\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

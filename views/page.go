@@ -4,7 +4,6 @@ package views
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -63,30 +62,36 @@ func DateTime(t time.Time) string { return t.UTC().Format("Jan 2, 2006, 15:04 UT
 // ISO formats a time for <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// Relative describes t relative to now: "in 6 days", "3 hours ago".
+// Relative describes t relative to now the way people say it: "in 7
+// days", "3 hours ago". Each unit is rounded to the nearest whole one, so
+// a link made a minute ago expires "in 7 days", not "in 6 days"; hours are
+// used up to 48, minutes up to 60.
 func Relative(t, now time.Time) string {
 	d := t.Sub(now)
 	future := d > 0
-	d = time.Duration(math.Abs(float64(d)))
-	var s string
-	switch {
-	case d < time.Minute:
+	d = d.Abs()
+	if d < time.Minute {
 		if future {
 			return "in less than a minute"
 		}
 		return "just now"
-	case d < time.Hour:
-		s = plural(int(d/time.Minute), "minute")
-	case d < 48*time.Hour:
-		s = plural(int(d/time.Hour), "hour")
-	default:
-		s = plural(int(d/(24*time.Hour)), "day")
+	}
+	var s string
+	if n := roundTo(d, time.Minute); n < 60 {
+		s = plural(n, "minute")
+	} else if n := roundTo(d, time.Hour); n < 48 {
+		s = plural(n, "hour")
+	} else {
+		s = plural(roundTo(d, 24*time.Hour), "day")
 	}
 	if future {
 		return "in " + s
 	}
 	return s + " ago"
 }
+
+// roundTo is d in whole units, halves rounded up.
+func roundTo(d, unit time.Duration) int { return int(d.Round(unit) / unit) }
 
 func plural(n int, unit string) string {
 	if n == 1 {

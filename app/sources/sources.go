@@ -366,6 +366,25 @@ func (c *Catalog) Get(key string) *Source { return c.byKey[key] }
 // All lists the sources grouped by category, then by name.
 func (c *Catalog) All() []*Source { return c.order }
 
+// Unconfigured lists the sources without credentials, which cannot be
+// chosen, in catalog order.
+func (c *Catalog) Unconfigured() []*Source {
+	var out []*Source
+	for _, s := range c.order {
+		if !s.Configured() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// CredentialVars are the environment variables that hold the source's
+// client ID and secret.
+func (s *Source) CredentialVars() (id, secret string) {
+	env := "SOURCE_" + strings.ToUpper(s.Key)
+	return env + "_CLIENT_ID", env + "_CLIENT_SECRET"
+}
+
 // Group is one category of sources, for the picker.
 type Group struct {
 	Category string

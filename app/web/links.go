@@ -33,7 +33,8 @@ func (s *Server) listLinks(c echo.Context) error {
 		return err
 	}
 	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
-		return render(c, http.StatusOK, views.LinkRows(p, v))
+		// "Load more": the rows of this page, cut from the page itself.
+		return renderFragment(c, http.StatusOK, views.LinksPage(p, v), views.RowsFragment)
 	}
 	return render(c, http.StatusOK, views.LinksPage(p, v))
 }

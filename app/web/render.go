@@ -20,6 +20,16 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
+// renderFragment writes only the templ.Fragment named id of a page, so an
+// htmx partial comes from the same component as the full page.
+func renderFragment(c echo.Context, status int, page templ.Component, id string) error {
+	var buf bytes.Buffer
+	if err := templ.RenderFragments(c.Request().Context(), &buf, page, id); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
 // isHTMX reports whether the request came from htmx (and not a boosted
 // full-page navigation).
 func isHTMX(c echo.Context) bool {

@@ -154,10 +154,64 @@
 
   // A closed dialog drops its content, so nothing stale shows next time.
   // The close event comes a task later: by then the dialog may be open
-  // again with new content, which must stay.
+  // again with new content, which must stay. Focus goes back to what opened
+  // the dialog; when that is gone (the list was redrawn behind it), to the
+  // page's main action or its title.
   document.addEventListener("close", function (e) {
-    if (e.target === modal() && !e.target.open) e.target.replaceChildren();
+    if (e.target !== modal()) return;
+    if (!e.target.open) e.target.replaceChildren();
+    if (focusLost()) focus(document.querySelector("#page-actions a, #page-actions button") || document.getElementById("page-title"));
   }, true);
+
+  // Focus never falls to <body> when htmx removes the element that had it.
+  // Before the swap, where it should go is worked out from the element that
+  // asked; after the swap it moves there if it was lost:
+  // - a deleted row: the next row's delete control (else the previous
+  //   row's, else "Load more", else the page title);
+  // - "Load more": the first of the new rows;
+  // - the list redrawn (status tab, "Show all links"): the current tab,
+  //   when htmx did not already give it the focus by its id.
+  var focusNext = null;
+  function focusLost() {
+    return !document.activeElement || document.activeElement === document.body;
+  }
+  function focus(el) {
+    if (el) el.focus();
+  }
+  function linkRow(row, step) {
+    for (var r = row && row[step]; r; r = r[step]) {
+      if (r.classList.contains("link-row")) return r;
+    }
+    return null;
+  }
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var elt = e.detail.requestConfig && e.detail.requestConfig.elt;
+    focusNext = null;
+    if (!elt || !e.detail.shouldSwap) return;
+    if (elt.matches("[data-delete-link]")) {
+      var row = elt.closest("tr");
+      var other = linkRow(row, "nextElementSibling") || linkRow(row, "previousElementSibling");
+      focusNext = function () {
+        return (other && other.querySelector("[data-delete-link]")) ||
+          document.querySelector("[data-load-more]") || document.getElementById("page-title");
+      };
+    } else if (elt.matches("[data-load-more]")) {
+      var before = elt.closest("tr").previousElementSibling;
+      focusNext = function () {
+        var first = linkRow(before, "nextElementSibling");
+        return (first && first.querySelector("a[href]")) || document.querySelector("[data-load-more]") || document.getElementById("page-title");
+      };
+    } else if (elt.matches("a") && e.detail.target && e.detail.target.id === "links-region") {
+      focusNext = function () { return document.querySelector("#links-region nav [aria-current]"); };
+    }
+  });
+  // afterRequest comes once the swap is done; when the element that asked
+  // was removed, htmx sends it to the nearest parent still in the page.
+  document.addEventListener("htmx:afterRequest", function () {
+    var next = focusNext;
+    focusNext = null;
+    if (next && focusLost()) focus(next());
+  });
 
   // A click on the backdrop (outside the panel) closes the dialog.
   document.addEventListener("mousedown", function (e) {
@@ -189,6 +243,8 @@
     var question = e.detail.question;
     if (!question) return;
     e.preventDefault();
+    // A control htmx disabled while its request runs asks nothing twice.
+    if (e.detail.elt.hasAttribute("disabled")) return;
     var m = modal();
     m.replaceChildren();
     var wrap = document.createElement("div");

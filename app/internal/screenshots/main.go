@@ -81,8 +81,9 @@ func (c *clock) Set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// env configures three real sources, so the dialog shows both configured
-// and unconfigured ones, and Shopify's consent page can ask for the shop.
+// env configures three real sources, so the dialog has a few to offer (it
+// lists only sources with credentials), and Shopify's consent page can ask
+// for the shop.
 func env(key string) string {
 	switch key {
 	case "SOURCE_GOOGLE_ADS_CLIENT_ID", "SOURCE_FACEBOOK_ADS_CLIENT_ID", "SOURCE_SHOPIFY_CLIENT_ID":
@@ -503,7 +504,7 @@ func (s *shooter) tour(w *world) error {
 		func() error { return s.shot("generate-dialog.png", false) },
 		func() error {
 			return s.do("search", chromedp.SendKeys(css(`[data-source-search]`), "ads"),
-				chromedp.WaitNotVisible(css(`[data-testid="source-xero"]`)))
+				chromedp.WaitNotVisible(css(`[data-testid="source-sandbox"]`)))
 		},
 		func() error { return s.shot("generate-search.png", false) },
 		func() error {
@@ -607,6 +608,22 @@ func (s *shooter) tour(w *world) error {
 		s.signOut,
 		func() error { return s.shot("login-mobile.png", false) },
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
+
+		// The organization's owner reads that more sources can be enabled.
+		func() error { return s.signIn("olivia@acme-agency.example") },
+		func() error {
+			return s.do("owner's dialog",
+				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
+				chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
+				chromedp.Click(css(`[data-testid="generate-button"]`)),
+				chromedp.WaitVisible(css(`#modal[open] [data-testid="more-sources"]`)),
+			)
+		},
+		func() error { return s.shot("generate-dialog-owner.png", false) },
+		func() error {
+			return s.do("close", chromedp.Click(css(`#modal a[data-close-modal].btn`)), chromedp.WaitNotVisible(css(`#modal`)))
+		},
+		s.signOut,
 
 		// An editor: the role gate.
 		func() error { return s.signIn("mia@acme-agency.example") },
