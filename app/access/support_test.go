@@ -414,7 +414,7 @@ func TestSupportHistory(t *testing.T) {
 	})
 
 	t.Run("Export", func(t *testing.T) {
-		x, err := e.svc.ExportHistory(e.ctx, w.Link.ID)
+		x, err := e.exportHistory(w.Link.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -459,7 +459,7 @@ func TestSupportHistory(t *testing.T) {
 		if d := x.Events[3].Detail; d["error"] != "access_denied" || d["kind"] != "provider" {
 			t.Errorf("provider_error detail = %v", d)
 		}
-		if _, err := e.svc.ExportHistory(e.ctx, access.NewID()); access.ErrorCode(err) != access.ENOTFOUND {
+		if _, err := e.exportHistory(access.NewID()); access.ErrorCode(err) != access.ENOTFOUND {
 			t.Errorf("export of an unknown link = %v, want not found", err)
 		}
 	})
@@ -499,8 +499,8 @@ func TestEventPresentation(t *testing.T) {
 		{access.EventProviderError, map[string]string{"kind": "state", "error": "missing_state"}, false, "Sign-in could not be verified", "Kind: state · Error: missing_state", "error"},
 		{access.EventProviderError, map[string]string{"kind": "identity"}, false, "Account identity could not be read", "Kind: identity", "error"},
 		{access.EventProviderError, nil, false, "Authorization failed", "", "error"},
-		{access.EventDeclined, map[string]string{"reason": "Not mine"}, false, "Invitee declined", "Reason: Not mine", "decline"},
-		{access.EventDeclined, nil, false, "Invitee declined", "No reason given.", "decline"},
+		{access.EventDeclined, map[string]string{"reason": "Not mine"}, false, "Declined", "Reason: Not mine", "decline"},
+		{access.EventDeclined, nil, false, "Declined", "No reason given.", "decline"},
 		{access.EventConnected, map[string]string{"account": "Jane (jane@x.example)", "external_id": "42", "scopes": "a b"}, false, "Account connected", "Account: Jane (jane@x.example) · ID: 42 · Scopes: a, b", "connect"},
 		{access.EventConnected, map[string]string{"account": "42", "external_id": "42", "scopes": "", "reconnected": "true"}, false, "Account reconnected", "Account: 42 · No scopes granted", "connect"},
 		{access.EventClaimRefused, map[string]string{"reason": "used"}, false, "Connection refused", "The link had already been used.", "refuse"},
