@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -224,8 +225,9 @@ func TestSearchLinks(t *testing.T) {
 
 	t.Run("Invalid", func(t *testing.T) {
 		for name, q := range map[string]access.SupportQuery{
-			"Cursor":       {Cursor: "not-a-cursor"},
 			"Status":       {Status: "gone"},
+			"DateTooEarly": {From: time.Date(1969, 12, 31, 0, 0, 0, 0, time.UTC)},
+			"DateTooLate":  {To: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
 			"EmptyRange":   {From: hour(3), To: hour(3)},
 			"ReversedDate": {From: hour(4), To: hour(2)},
 			"LongText":     {Q: strings.Repeat("a", 501)},
@@ -234,6 +236,21 @@ func TestSearchLinks(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				_, err := e.svc.SearchLinks(e.ctx, q)
 				assertCode(t, err, access.EINVALID)
+			})
+		}
+		// Bytes PostgreSQL cannot compare, and malformed cursors, are bad
+		// requests (item 6), on both databases.
+		for name, q := range map[string]access.SupportQuery{
+			"Cursor":           {Cursor: "not-a-cursor"},
+			"CursorOutOfRange": {Cursor: base64.RawURLEncoding.EncodeToString([]byte("9223372036854775807|" + access.NewID()))},
+			"NUL":              {Q: "Acme\x00"},
+			"InvalidUTF8":      {Q: "Acme\xff"},
+			"SourceNotText":    {Source: "\xff"},
+			"SourceNUL":        {Source: "google_ads\x00"},
+		} {
+			t.Run(name, func(t *testing.T) {
+				_, err := e.svc.SearchLinks(e.ctx, q)
+				assertCode(t, err, access.EBADREQUEST)
 			})
 		}
 	})
