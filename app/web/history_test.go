@@ -254,3 +254,57 @@ func TestForeignUserOpensLink(t *testing.T) {
 		}
 	}
 }
+
+// TestListShowsDeclinedAndFailed (item 20): after the invitee declines with
+// a reason the admin list says "Declined · reason"; after the provider
+// refuses, "Failed · why"; the link stays active and usable throughout, and
+// a successful connection then shows Used. The timeline reads naturally.
+func TestListShowsDeclinedAndFailed(t *testing.T) {
+	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	link := e.GenerateLink(t, testutil.SandboxKey)
+	admin := e.Login(t, e.F.Admin.Email)
+	list := "/w/" + e.F.Reporting.ID + "/sources/access-requests"
+	row := func() (status, outcome string) {
+		t.Helper()
+		p := e.Get(t, admin, list)
+		if got := p.Attrs("link-row", "data-status"); len(got) != 1 {
+			t.Fatalf("%d rows, want 1", len(got))
+		}
+		return p.Attrs("link-row", "data-status")[0], p.Text("link-outcome")
+	}
+	inv := e.NewInvitee("client")
+
+	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	wantPage(t, inv.Decline(t, link.Token, "Wrong account, ask Jo"), http.StatusOK, "connect-title")
+	if st, outcome := row(); st != string(access.StatusActive) || !strings.HasPrefix(outcome, "Declined · Wrong account, ask Jo") {
+		t.Errorf("after the decline: status %s, outcome %q; want active, \"Declined · Wrong account, ask Jo\"", st, outcome)
+	}
+
+	_, cb := inv.Authorized(t, link.Token, "deny", "")
+	wantErrorPage(t, inv.Callback(t, cb), http.StatusOK, "access_denied")
+	if st, outcome := row(); st != string(access.StatusActive) || !strings.HasPrefix(outcome, "Failed · Access denied at the provider") {
+		t.Errorf("after the denial: status %s, outcome %q; want active, \"Failed · Access denied at the provider\"", st, outcome)
+	}
+
+	p := e.Get(t, admin, list+"/"+link.ID)
+	sentences := p.Texts("event")
+	joined := strings.Join(sentences, "\n")
+	for _, want := range []string{"Declined by the invitee", "Reason: Wrong account, ask Jo", "Consent page opened by the invitee", "Link created by " + e.F.Admin.Name} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("the timeline does not read %q:\n%s", want, joined)
+		}
+	}
+	for _, bad := range []string{"Invitee declined", "by Invitee", "provider by"} {
+		if strings.Contains(joined, bad) {
+			t.Errorf("the timeline reads %q:\n%s", bad, joined)
+		}
+	}
+
+	wantPage(t, inv.Connect(t, link.Token, "sandbox-user-1"), http.StatusOK, "connect-success")
+	if st, outcome := row(); st != string(access.StatusUsed) || outcome != "" {
+		t.Errorf("after connecting: status %s, outcome %q; want used and no outcome", st, outcome)
+	}
+	if got := e.Get(t, admin, list).Text("link-status"); got != "Used" {
+		t.Errorf("badge %q, want Used", got)
+	}
+}
