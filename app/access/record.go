@@ -133,13 +133,7 @@ func (s *Service) recordOutcome(tx *gorm.DB, l *models.AccessLink, typ string, d
 		reason, _ := detail["reason"].(string)
 		set = map[string]any{"last_outcome": OutcomeDeclined, "last_outcome_detail": reason, "last_outcome_at": now}
 	case EventProviderError:
-		e := Event{LinkEvent: models.LinkEvent{Type: typ}, Fields: map[string]string{}}
-		for k, v := range detail {
-			if s, ok := v.(string); ok {
-				e.Fields[k] = s
-			}
-		}
-		set = map[string]any{"last_outcome": OutcomeFailed, "last_outcome_detail": e.Title(), "last_outcome_at": now}
+		set = map[string]any{"last_outcome": OutcomeFailed, "last_outcome_detail": failureReason(detail), "last_outcome_at": now}
 	case EventConnected:
 		set = map[string]any{"last_outcome": "", "last_outcome_detail": "", "last_outcome_at": nil}
 	default:
@@ -150,6 +144,30 @@ func (s *Service) recordOutcome(tx *gorm.DB, l *models.AccessLink, typ string, d
 		q = q.Where("used_at IS NULL") // a used link shows Used, whatever came after
 	}
 	return q.Updates(set).Error
+}
+
+// failureReason says in two or three words why an attempt failed, for the
+// admin list ("Failed · Access denied"); the timeline has the details.
+func failureReason(detail map[string]any) string {
+	if code, _ := detail["error"].(string); code == "access_denied" {
+		return "Access denied"
+	}
+	kind, _ := detail["kind"].(string)
+	switch kind {
+	case "provider":
+		return "Provider error"
+	case "token":
+		return "Token exchange failed"
+	case "identity":
+		return "Account not identified"
+	case "scopes":
+		return "Permissions missing"
+	case "state":
+		return "Sign-in not verified"
+	case "input":
+		return "Invalid input"
+	}
+	return "Authorization failed"
 }
 
 // historyActor is who an event names. On the invitee's routes a signed-in

@@ -282,8 +282,8 @@ func TestListShowsDeclinedAndFailed(t *testing.T) {
 
 	_, cb := inv.Authorized(t, link.Token, "deny", "")
 	wantErrorPage(t, inv.Callback(t, cb), http.StatusOK, "access_denied")
-	if st, outcome := row(); st != string(access.StatusActive) || !strings.HasPrefix(outcome, "Failed · Access denied at the provider") {
-		t.Errorf("after the denial: status %s, outcome %q; want active, \"Failed · Access denied at the provider\"", st, outcome)
+	if st, outcome := row(); st != string(access.StatusActive) || !strings.HasPrefix(outcome, "Failed · Access denied") {
+		t.Errorf("after the denial: status %s, outcome %q; want active, \"Failed · Access denied\"", st, outcome)
 	}
 
 	p := e.Get(t, admin, list+"/"+link.ID)
