@@ -134,6 +134,9 @@ func (e *Event) Summary() string {
 			return "Source: " + src
 		}
 	case EventOpened:
+		if f["other_clients"] == "true" {
+			return otherClients
+		}
 		return "The consent page was viewed."
 	case EventStarted:
 		parts := []string{}
@@ -161,6 +164,9 @@ func (e *Event) Summary() string {
 		}
 		return s
 	case EventDeclined:
+		if f["other_clients"] == "true" {
+			return otherClients
+		}
 		if r := f["reason"]; r != "" {
 			return "Reason: " + r
 		}
@@ -201,6 +207,10 @@ func (e *Event) Summary() string {
 	}
 	return ""
 }
+
+// otherClients is the summary of the event that counts the views or
+// declines of a link's clients beyond MaxClientsPerLink.
+const otherClients = "From further browsers and addresses, counted together; the address and browser shown are the latest."
 
 // source is the event's source by catalog name, or by key when the
 // catalog does not know it.

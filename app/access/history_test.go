@@ -105,6 +105,7 @@ func TestRepeatedViewsCollapse(t *testing.T) {
 
 	t.Run("Concurrent", func(t *testing.T) {
 		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
+		e.clock.Advance(time.Second)
 		var wg sync.WaitGroup
 		errs := make(chan error, 40)
 		for i := 0; i < 40; i++ {
@@ -124,6 +125,37 @@ func TestRepeatedViewsCollapse(t *testing.T) {
 		evs := e.events(l.ID)
 		if len(evs) != 2 || evs[1].Type != access.EventOpened || evs[1].Times() != 40 {
 			t.Fatalf("events %v, count %d; want created and one opened with count 40", evs, evs[len(evs)-1].Times())
+		}
+	})
+
+	t.Run("OtherClientsBeyondTheBound", func(t *testing.T) {
+		e.svc.MaxClientsPerLink = 5
+		defer func() { e.svc.MaxClientsPerLink = 0 }()
+		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
+		e.clock.Advance(time.Second)
+		// A client rotating its user agent: 5 events, then one more that
+		// counts every further agent.
+		for i := range 40 {
+			e.clock.Advance(time.Second)
+			if err := e.svc.RecordEvent(e.ctx, &l.AccessLink, invitee(phone.IP, fmt.Sprintf("agent/%d", i%20)), access.EventOpened, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		evs := e.events(l.ID)[1:]
+		total := 0
+		for _, ev := range evs {
+			total += ev.Times()
+		}
+		if len(evs) != 6 || total != 40 {
+			t.Fatalf("%d events counting %d views, want 6 counting 40", len(evs), total)
+		}
+		last := evs[5]
+		if last.Times() != 30 || last.UserAgent != "agent/19" || !strings.Contains(last.Summary(), "counted together") {
+			t.Errorf("other clients event: count %d, agent %q, summary %q", last.Times(), last.UserAgent, last.Summary())
+		}
+		// A client that had its own event keeps counting on it.
+		if evs[0].Times() != 2 || evs[0].UserAgent != "agent/0" {
+			t.Errorf("first client's event: count %d, agent %q", evs[0].Times(), evs[0].UserAgent)
 		}
 	})
 
@@ -243,7 +275,10 @@ func TestForeignUserIsInvitee(t *testing.T) {
 		}
 	}
 	named := map[string]bool{}
-	for _, ev := range e.events(l.ID)[1:] {
+	for _, ev := range e.events(l.ID) {
+		if ev.Type == access.EventCreated {
+			continue
+		}
 		if ev.ActorID != nil {
 			named[*ev.ActorID] = true
 			continue

@@ -40,6 +40,13 @@ var inviteeSide = map[string]bool{
 	EventProviderError: true, EventConnected: true, EventClaimRefused: true,
 }
 
+// MaxClientsPerLink bounds the collapsible events of one link: once it has
+// this many (one per client, type and detail), views and declines from
+// further clients are counted on one "other clients" event per type. A
+// client rotating its user agent therefore cannot grow a history without
+// bound either. Service.MaxClientsPerLink overrides it (tests).
+const MaxClientsPerLink = 500
+
 // Outcomes kept on a link (models.AccessLink.LastOutcome).
 const (
 	OutcomeDeclined = "declined"
@@ -95,7 +102,10 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 		Count:       1,
 	}
 	if collapses[typ] {
-		key := clientKey(&ev)
+		key, err := s.collapseKey(tx, &ev)
+		if err != nil {
+			return err
+		}
 		ev.ClientKey, ev.LastAt = &key, &now
 		err = tx.Clauses(clause.OnConflict{
 			Columns:     []clause.Column{{Name: "link_id"}, {Name: "client_key"}},
@@ -103,6 +113,10 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 			DoUpdates: clause.Set{
 				{Column: clause.Column{Name: "count"}, Value: gorm.Expr("link_events.count + 1")},
 				{Column: clause.Column{Name: "last_at"}, Value: now},
+				// The same values for a client's own event; the latest
+				// client's on the "other clients" event.
+				{Column: clause.Column{Name: "ip"}, Value: ev.IP},
+				{Column: clause.Column{Name: "user_agent"}, Value: ev.UserAgent},
 			},
 		}).Create(&ev).Error
 	} else {
@@ -112,6 +126,35 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 		return err
 	}
 	return s.recordOutcome(tx, l, typ, clean, now)
+}
+
+// maxClients is the service's bound on collapsible events per link.
+func (s *Service) maxClients() int64 {
+	if s.MaxClientsPerLink > 0 {
+		return s.MaxClientsPerLink
+	}
+	return MaxClientsPerLink
+}
+
+// collapseKey is the key ev is counted under: its client's, or the
+// type's "other clients" key once the link has MaxClientsPerLink
+// collapsible events and this client has none yet. The check reads at most
+// MaxClientsPerLink entries of link_events_client_key; concurrent new
+// clients may pass the bound by a few.
+func (s *Service) collapseKey(tx *gorm.DB, ev *models.LinkEvent) (string, error) {
+	key := clientKey(ev)
+	var probe struct {
+		Known   bool
+		Clients int64
+	}
+	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) AS known,
+		(SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) AS clients`,
+		ev.LinkID, key, ev.LinkID, s.maxClients()).Scan(&probe).Error
+	if err != nil || probe.Known || probe.Clients < s.maxClients() {
+		return key, err
+	}
+	ev.Detail = `{"other_clients":"true"}`
+	return "other:" + ev.Type, nil
 }
 
 // truncate cleans text from a provider and cuts it to n bytes on a rune

@@ -30,6 +30,9 @@ type Service struct {
 	BaseURL string
 	// Now is the clock; tests inject their own.
 	Now func() time.Time
+	// MaxClientsPerLink overrides the package's MaxClientsPerLink (tests);
+	// zero keeps it.
+	MaxClientsPerLink int64
 }
 
 func (s *Service) now() time.Time {
