@@ -3,7 +3,9 @@
 -- repeated views (and repeated identical declines) from one client are one
 -- event with a count and the time it was last seen (app/access/record.go).
 -- client_key is a hash of what makes two events the same (type, actor,
--- address, user agent, detail); it is NULL for events that never collapse.
+-- address, user agent, detail), or "other:<type>" for the one event that
+-- counts the clients beyond the per-link bound; NULL for events that never
+-- collapse.
 -- The unique index is what the single INSERT ... ON CONFLICT statement
 -- that records such an event relies on, on both databases.
 ALTER TABLE link_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
