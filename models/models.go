@@ -83,6 +83,12 @@ type AccessLink struct {
 	DeletedAt          *time.Time
 	DeletedBy          *string
 	ConnectedAccountID *string
+	// LastOutcome is how the invitee's last attempt ended while the link
+	// stayed usable: "declined", "failed", or "" (none, or the link was
+	// used since). LastOutcomeDetail is the reason or what failed.
+	LastOutcome       string
+	LastOutcomeDetail string
+	LastOutcomeAt     *time.Time
 }
 
 // ConnectedAccount is an external account authorized into a workspace.
@@ -119,6 +125,14 @@ type LinkEvent struct {
 	UserAgent   string
 	Detail      string
 	CreatedAt   time.Time
+	// Count is how many times the event happened: repeated views and
+	// declines from one client are one event. LastAt is when it last
+	// happened (nil: only once, at CreatedAt).
+	Count  int `gorm:"default:1"`
+	LastAt *time.Time
+	// ClientKey identifies a collapsible event (type, actor, client,
+	// detail); nil for events that are never merged.
+	ClientKey *string
 }
 
 // OAuthCallback records that the callback of one flow reached the code

@@ -61,7 +61,7 @@ func SupportLinkURL(id string) string { return SupportURL + "/" + id }
 type SupportLinkDetail struct {
 	Link    *access.SupportLinkView
 	Catalog *sources.Catalog
-	Events  []access.Event
+	History *access.EventPage // one page, newest first
 }
 
 // supportStatuses are the status filter's choices.

@@ -1496,7 +1496,7 @@ func SupportLinkPage(p *Page, v *SupportLinkDetail) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = HistoryTimeline(p, v.Events, &l.Link).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = HistoryTimeline(p, v.History, &l.Link, SupportLinkURL(l.ID)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

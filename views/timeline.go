@@ -2,6 +2,7 @@ package views
 
 import (
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,40 +14,78 @@ import (
 type TimelineItem struct {
 	Type      string // the event type, or "expired"
 	Icon      string // access.Event.Icon, or "expired"
-	Title     string
-	Actor     string // who acted; empty for the derived expiry
+	Title     string // what happened (access.Event.Sentence)
+	Actor     string // who did it, read after "by"; empty when nobody is named
 	Summary   string
 	IP        string
 	UserAgent string
 	At        time.Time
+	// Count is how many times the event happened from this client, and
+	// LastAt when it last did; shown when Count > 1.
+	Count  int
+	LastAt time.Time
 }
 
 // TypeExpired is the data-type of the derived "Expired on" entry.
 const TypeExpired = "expired"
 
-// TimelineItems merges a link's events with its expiry (not an event: it
-// comes from expires_at), oldest first.
-func TimelineItems(events []access.Event, l *access.Link, now time.Time) []TimelineItem {
+// TimelineItems is one page of a link's history, newest first, with the
+// link's expiry (not an event: it comes from expires_at) on the page whose
+// time range holds it.
+func TimelineItems(h *access.EventPage, l *access.Link, now time.Time) []TimelineItem {
+	if h == nil {
+		return nil
+	}
+	events := h.Events
 	out := make([]TimelineItem, 0, len(events)+1)
 	for i := range events {
 		e := &events[i]
+		what, who := e.Sentence()
 		out = append(out, TimelineItem{
-			Type: e.Type, Icon: e.Icon(), Title: e.Title(), Actor: e.ActorName(), Summary: e.Summary(),
-			IP: e.IP, UserAgent: e.UserAgent, At: e.CreatedAt,
+			Type: e.Type, Icon: e.Icon(), Title: what, Actor: who, Summary: e.Summary(),
+			IP: e.IP, UserAgent: e.UserAgent, At: e.CreatedAt, Count: e.Times(), LastAt: e.LastSeen(),
 		})
 	}
 	if l != nil {
-		if at, ok := access.ExpiredOn(&l.AccessLink, now); ok {
+		if at, ok := access.ExpiredOn(&l.AccessLink, now); ok && onPage(h, at) {
 			out = append(out, TimelineItem{
 				Type: TypeExpired, Icon: TypeExpired, Title: "Expired on " + DateTime(at),
-				Summary: "The link was not used within 7 days and stopped working.", At: at,
+				Summary: "The link was not used within 7 days and stopped working.", At: at, Count: 1,
 			})
 		}
 	}
-	// Events are stored oldest first; the expiry goes after everything
-	// that happened before it.
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	// Events come newest first; the expiry goes before everything that
+	// happened before it.
+	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	return out
+}
+
+// onPage reports whether time at falls in the page's range: below the
+// previous page's last event, and at or above this page's last event unless
+// this page is the last one.
+func onPage(h *access.EventPage, at time.Time) bool {
+	if !h.First() && !at.Before(h.Before) {
+		return false
+	}
+	if h.NextCursor != "" && len(h.Events) > 0 && at.Before(h.Events[len(h.Events)-1].CreatedAt) {
+		return false
+	}
+	return true
+}
+
+// Times writes a count in words: "twice", "1,000 times".
+func Times(n int) string {
+	switch n {
+	case 1:
+		return "once"
+	case 2:
+		return "twice"
+	}
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s + " times"
 }
 
 // timelineTone is the colour of an entry's icon.

@@ -10,6 +10,7 @@ const (
 	ENOTFOUND     = "not_found"    // 404
 	EFORBIDDEN    = "forbidden"    // 403
 	EINVALID      = "invalid"      // 422
+	EBADREQUEST   = "bad_request"  // 400: a malformed request (a page cursor, bytes that are not text)
 	ECONFLICT     = "conflict"     // 409
 	EEXPIRED      = "expired"      // 410
 	EUNAUTHORIZED = "unauthorized" // 401

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"time"
 
 	"github.com/accessrequests/accessrequests/models"
 )
@@ -99,7 +100,7 @@ func (e *Event) Title() string {
 		}
 		return "Authorization failed"
 	case EventDeclined:
-		return "Invitee declined"
+		return "Declined"
 	case EventConnected:
 		if e.Fields["reconnected"] == "true" {
 			return "Account reconnected"
@@ -133,6 +134,9 @@ func (e *Event) Summary() string {
 			return "Source: " + src
 		}
 	case EventOpened:
+		if f["other_clients"] == "true" {
+			return otherClients
+		}
 		return "The consent page was viewed."
 	case EventStarted:
 		parts := []string{}
@@ -160,6 +164,9 @@ func (e *Event) Summary() string {
 		}
 		return s
 	case EventDeclined:
+		if f["other_clients"] == "true" {
+			return otherClients
+		}
 		if r := f["reason"]; r != "" {
 			return "Reason: " + r
 		}
@@ -201,6 +208,10 @@ func (e *Event) Summary() string {
 	return ""
 }
 
+// otherClients is the summary of the event that counts the views or
+// declines of a link's clients beyond MaxClientsPerLink.
+const otherClients = "From further browsers and addresses, counted together; the address and browser shown are the latest."
+
 // source is the event's source by catalog name, or by key when the
 // catalog does not know it.
 func (e *Event) source() string {
@@ -210,30 +221,155 @@ func (e *Event) source() string {
 	return e.Fields["source"]
 }
 
-// Events returns a link's history, oldest first.
-func (s *Service) Events(ctx context.Context, linkID string) ([]Event, error) {
+// Sentence is the event as the timeline reads it: what happened and, where
+// naming someone reads naturally, who did it ("the invitee" or a user's
+// name): "Declined" by "the invitee", "Link created" by "Adam Admin". who is
+// empty for what the provider or the app did (a provider error, a refused
+// connection).
+func (e *Event) Sentence() (what, who string) {
+	who = e.ActorName()
+	if who == "Invitee" {
+		who = "the invitee"
+	}
+	switch e.Type {
+	case EventProviderError, EventClaimRefused:
+		return e.Title(), ""
+	case EventSupportViewed:
+		if e.Fields["view"] == SupportViewExport {
+			return "History downloaded from the support console", who
+		}
+		return "Viewed in the support console", who
+	}
+	return e.Title(), who
+}
+
+// Times is how many times the event happened (repeated views and declines
+// from one client are one event).
+func (e *Event) Times() int {
+	return max(e.Count, 1)
+}
+
+// LastSeen is when the event last happened.
+func (e *Event) LastSeen() time.Time {
+	if e.LastAt != nil && e.LastAt.After(e.CreatedAt) {
+		return e.LastAt.UTC()
+	}
+	return e.CreatedAt
+}
+
+// EventPageSize is the number of events per page of a link's history.
+const EventPageSize = 50
+
+// EventPage is one page of a link's history, newest first.
+type EventPage struct {
+	Events []Event
+	// NextCursor opens the older events; empty on the last page.
+	NextCursor string
+	// Before is the time the page starts below (the cursor's), zero on the
+	// first page.
+	Before time.Time
+}
+
+// First reports whether the page is the newest one.
+func (p *EventPage) First() bool { return p.Before.IsZero() }
+
+// CheckCursor returns the bad-request error of a malformed page cursor, or
+// nil (an empty cursor is the first page).
+func CheckCursor(cursor string) error {
+	if cursor == "" {
+		return nil
+	}
+	_, _, err := decodeCursor(cursor)
+	return err
+}
+
+// EventsPage returns one page of a link's history, newest first, with
+// keyset pagination on (created_at, id): each page costs one query on the
+// link_events_link_idx index, however long the history.
+func (s *Service) EventsPage(ctx context.Context, linkID, cursor string) (*EventPage, error) {
+	page := &EventPage{}
+	q := s.DB.WithContext(ctx).Where("link_id = ?", linkID)
+	if cursor != "" {
+		t, id, err := decodeCursor(cursor)
+		if err != nil {
+			return nil, err
+		}
+		page.Before = t
+		q = q.Where("created_at <= ? AND (created_at < ? OR (created_at = ? AND id < ?))", t, t, t, id)
+	}
 	var rows []models.LinkEvent
-	err := s.DB.WithContext(ctx).Where("link_id = ?", linkID).Order("created_at, id").Find(&rows).Error
-	if err != nil {
+	if err := q.Order("created_at DESC, id DESC").Limit(EventPageSize + 1).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]Event, len(rows))
-	for i, r := range rows {
-		out[i] = Event{LinkEvent: r, Fields: map[string]string{}}
-		var raw map[string]any
-		if json.Unmarshal([]byte(r.Detail), &raw) == nil {
-			for k, v := range raw {
-				if s, ok := v.(string); ok {
-					out[i].Fields[k] = s
-				}
-			}
-		}
-		if key := out[i].Fields["source"]; key != "" && s.Sources != nil {
-			if src := s.Sources.Get(key); src != nil {
-				out[i].SourceName = src.Name
-			}
-		}
-		out[i].CreatedAt = out[i].CreatedAt.UTC()
+	if len(rows) > EventPageSize {
+		rows = rows[:EventPageSize]
+		last := rows[len(rows)-1]
+		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
 	}
-	return out, nil
+	page.Events = make([]Event, len(rows))
+	for i := range rows {
+		page.Events[i] = s.decodeEvent(rows[i])
+	}
+	return page, nil
+}
+
+// eachEvent calls fn with every event of a link, oldest first, reading them
+// in batches of size on (created_at, id), so that memory stays constant
+// whatever the length of the history.
+func (s *Service) eachEvent(ctx context.Context, linkID string, size int, fn func(*Event) error) error {
+	var after time.Time
+	afterID := ""
+	for {
+		q := s.DB.WithContext(ctx).Where("link_id = ?", linkID)
+		if afterID != "" {
+			q = q.Where("created_at >= ? AND (created_at > ? OR (created_at = ? AND id > ?))", after, after, after, afterID)
+		}
+		var rows []models.LinkEvent
+		if err := q.Order("created_at, id").Limit(size).Find(&rows).Error; err != nil {
+			return err
+		}
+		for i := range rows {
+			e := s.decodeEvent(rows[i])
+			if err := fn(&e); err != nil {
+				return err
+			}
+		}
+		if len(rows) < size {
+			return nil
+		}
+		last := rows[len(rows)-1]
+		after, afterID = last.CreatedAt, last.ID
+	}
+}
+
+// Events returns a link's whole history, oldest first. Pages and exports
+// read it by pages (EventsPage) or in batches (the export); this is for
+// short histories and tests.
+func (s *Service) Events(ctx context.Context, linkID string) ([]Event, error) {
+	var out []Event
+	err := s.eachEvent(ctx, linkID, 500, func(e *Event) error {
+		out = append(out, *e)
+		return nil
+	})
+	return out, err
+}
+
+// decodeEvent decodes an event's detail and names its source.
+func (s *Service) decodeEvent(r models.LinkEvent) Event {
+	e := Event{LinkEvent: r, Fields: map[string]string{}}
+	var raw map[string]any
+	if json.Unmarshal([]byte(r.Detail), &raw) == nil {
+		for k, v := range raw {
+			if s, ok := v.(string); ok {
+				e.Fields[k] = s
+			}
+		}
+	}
+	if key := e.Fields["source"]; key != "" && s.Sources != nil {
+		if src := s.Sources.Get(key); src != nil {
+			e.SourceName = src.Name
+		}
+	}
+	e.CreatedAt = e.CreatedAt.UTC()
+	return e
 }

@@ -500,9 +500,14 @@ func TestListLinksPagination(t *testing.T) {
 			enc([]byte("yesterday|" + made[0])),
 			enc([]byte("|" + made[0])),
 			base64.StdEncoding.EncodeToString([]byte("1772359200000000|"+made[0])) + "==",
+			// Out of the databases' timestamp range (item 6): 400, not 500.
+			enc([]byte("9223372036854775807|" + made[0])),
+			enc([]byte("-9223372036854775808|" + made[0])),
+			enc([]byte("253402300800000000|" + made[0])),
 		} {
 			_, err := e.svc.ListLinks(e.ctx, e.f.Reporting.ID, access.ListFilter{Cursor: c})
-			assertCode(t, err, access.EINVALID)
+			// A malformed cursor is a bad request (400) since item 6.
+			assertCode(t, err, access.EBADREQUEST)
 		}
 	})
 }

@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -110,44 +109,6 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 	return &Link{AccessLink: l, Status: StatusActive, URL: s.LinkURL(token), CreatorName: actor.Name}, nil
 }
 
-func (s *Service) recordEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ string, detail map[string]any) error {
-	d := "{}"
-	if len(detail) > 0 {
-		b, err := json.Marshal(detail)
-		if err != nil {
-			return err
-		}
-		d = string(b)
-	}
-	name := actor.Name
-	var actorID *string
-	if actor.UserID != "" {
-		id := actor.UserID
-		actorID = &id
-	} else if name == "" {
-		name = "invitee"
-	}
-	return tx.Create(&models.LinkEvent{
-		ID:          NewID(),
-		LinkID:      l.ID,
-		WorkspaceID: l.WorkspaceID,
-		Type:        typ,
-		ActorID:     actorID,
-		Actor:       name,
-		IP:          actor.IP,
-		UserAgent:   truncate(actor.UserAgent, 400),
-		Detail:      d,
-		CreatedAt:   s.now(),
-	}).Error
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
-}
-
 // ListFilter selects links for the admin list.
 type ListFilter struct {
 	Status Status // empty for all statuses except deleted
@@ -206,8 +167,15 @@ func afterCursor(q *gorm.DB, t time.Time, id string) *gorm.DB {
 	return q.Where("l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?))", t, t, t, id)
 }
 
+// Cursor times are those of stored rows; anything outside these bounds is
+// forged and would overflow the databases' timestamp types.
+var (
+	minCursorTime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxCursorTime = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+)
+
 func decodeCursor(c string) (time.Time, string, error) {
-	bad := Errorf(EINVALID, "The page cursor is not valid; reload the list.")
+	bad := Errorf(EBADREQUEST, "The page cursor is not valid; reload the list.")
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return time.Time{}, "", bad
@@ -220,7 +188,11 @@ func decodeCursor(c string) (time.Time, string, error) {
 	if err != nil {
 		return time.Time{}, "", bad
 	}
-	return time.UnixMicro(micros).UTC(), id, nil
+	t := time.UnixMicro(micros).UTC()
+	if t.Before(minCursorTime) || t.After(maxCursorTime) {
+		return time.Time{}, "", bad
+	}
+	return t, id, nil
 }
 
 // ListLinks returns one page of the workspace's links, newest first, with

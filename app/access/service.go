@@ -35,6 +35,9 @@ type Service struct {
 	// Zero means DefaultSessionIdleTimeout and DefaultSessionLifetime.
 	SessionIdleTimeout time.Duration
 	SessionLifetime    time.Duration
+	// MaxClientsPerLink overrides the package's MaxClientsPerLink (tests);
+	// zero keeps it.
+	MaxClientsPerLink int64
 }
 
 func (s *Service) now() time.Time {

@@ -2,12 +2,13 @@ package access
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -120,6 +121,21 @@ func ClassifyQuery(q string) (QueryKind, string) {
 	return QueryName, q
 }
 
+// searchable reports whether s can be compared with stored text: valid
+// UTF-8 without NUL or other control characters. PostgreSQL refuses the
+// others with an error, which must not become a 500.
+func searchable(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
+}
+
 // looksLikeToken reports whether s has the shape of a link token: 32 bytes
 // in unpadded base64url.
 func looksLikeToken(s string) bool {
@@ -168,6 +184,12 @@ func (s *Service) supportJoins(tx *gorm.DB) *gorm.DB {
 // included, newest first, with keyset pagination. Each kind of query reads
 // access_links through its own index (migrations/*/00005_support_indexes.sql).
 func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage, error) {
+	for field, v := range map[string]string{"q": q.Q, "source": q.Source} {
+		if !searchable(v) {
+			return nil, &Error{Code: EBADREQUEST, Message: "The search holds characters that cannot be searched (a NUL byte, a control character or bytes that are not UTF-8).",
+				Fields: map[string]string{field: "Remove the characters that are not text."}}
+		}
+	}
 	if len(q.Q) > maxSupportQuery {
 		return nil, &Error{Code: EINVALID, Message: "The search text is too long.", Fields: map[string]string{"q": "At most 500 characters."}}
 	}
@@ -176,6 +198,11 @@ func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage
 	}
 	if _, err := ParseSupportStatus(string(q.Status)); err != nil {
 		return nil, err
+	}
+	for field, t := range map[string]time.Time{"from": q.From, "to": q.To} {
+		if !t.IsZero() && (t.Before(minCursorTime) || t.After(maxCursorTime)) {
+			return nil, &Error{Code: EINVALID, Message: "Dates must fall between 1970 and 9999.", Fields: map[string]string{field: "Use a date between 1970 and 9999."}}
+		}
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
 		return nil, &Error{Code: EINVALID, Message: "The date range is empty: the start must come before the end.", Fields: map[string]string{"to": "Must not be before the start."}}
@@ -385,135 +412,4 @@ func ExpiredOn(l *models.AccessLink, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return l.ExpiresAt.UTC(), true
-}
-
-// HistoryExport is one link's history for a support ticket: the link's
-// facts and every event. It holds no token, hash or sealed value.
-type HistoryExport struct {
-	ExportedAt string          `json:"exported_at"`
-	Link       ExportedLink    `json:"link"`
-	Events     []ExportedEvent `json:"events"`
-}
-
-// ExportedLink is a link's facts in a HistoryExport. Times are RFC 3339,
-// in UTC.
-type ExportedLink struct {
-	ID               string           `json:"id"`
-	Status           Status           `json:"status"`
-	Source           string           `json:"source"`
-	SourceName       string           `json:"source_name,omitempty"`
-	OrganizationID   string           `json:"organization_id"`
-	OrganizationName string           `json:"organization_name"`
-	Plan             string           `json:"plan"`
-	WorkspaceID      string           `json:"workspace_id"`
-	WorkspaceName    string           `json:"workspace_name"`
-	CreatedBy        ExportedUser     `json:"created_by"`
-	CreatedAt        string           `json:"created_at"`
-	ExpiresAt        string           `json:"expires_at"`
-	ExpiredAt        string           `json:"expired_at,omitempty"`
-	UsedAt           string           `json:"used_at,omitempty"`
-	DeletedAt        string           `json:"deleted_at,omitempty"`
-	DeletedBy        *ExportedUser    `json:"deleted_by,omitempty"`
-	ConnectedAccount *ExportedAccount `json:"connected_account,omitempty"`
-}
-
-// ExportedUser names a user in a HistoryExport.
-type ExportedUser struct {
-	ID    string `json:"id"`
-	Name  string `json:"name"`
-	Email string `json:"email,omitempty"`
-}
-
-// ExportedAccount is the connected account's identity and scopes.
-type ExportedAccount struct {
-	ID          string   `json:"id"`
-	Source      string   `json:"source"`
-	ExternalID  string   `json:"external_id"`
-	DisplayName string   `json:"display_name,omitempty"`
-	Email       string   `json:"email,omitempty"`
-	Scopes      []string `json:"scopes"`
-	Status      string   `json:"status"`
-	ConnectedAt string   `json:"connected_at"`
-	UpdatedAt   string   `json:"updated_at"`
-}
-
-// ExportedEvent is one event of a HistoryExport.
-type ExportedEvent struct {
-	Type      string         `json:"type"`
-	Time      string         `json:"time"`
-	Title     string         `json:"title"`
-	Summary   string         `json:"summary,omitempty"`
-	Actor     string         `json:"actor"`
-	ActorID   string         `json:"actor_id,omitempty"`
-	IP        string         `json:"ip"`
-	UserAgent string         `json:"user_agent"`
-	Detail    map[string]any `json:"detail"`
-}
-
-func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
-
-// ExportHistory returns one link's facts and history, oldest event first,
-// for the support console's JSON download.
-func (s *Service) ExportHistory(ctx context.Context, linkID string) (*HistoryExport, error) {
-	v, err := s.SupportLink(ctx, linkID)
-	if err != nil {
-		return nil, err
-	}
-	events, err := s.Events(ctx, v.ID)
-	if err != nil {
-		return nil, err
-	}
-	now := s.now()
-	l := ExportedLink{
-		ID:               v.ID,
-		Status:           v.Status,
-		Source:           v.SourceKey,
-		OrganizationID:   v.OrganizationID,
-		OrganizationName: v.OrganizationName,
-		Plan:             v.OrganizationPlan,
-		WorkspaceID:      v.WorkspaceID,
-		WorkspaceName:    v.WorkspaceName,
-		CreatedBy:        ExportedUser{ID: v.CreatedBy, Name: v.CreatorName, Email: v.CreatorEmail},
-		CreatedAt:        rfc3339(v.CreatedAt),
-		ExpiresAt:        rfc3339(v.ExpiresAt),
-	}
-	if src := s.Sources.Get(v.SourceKey); src != nil {
-		l.SourceName = src.Name
-	}
-	if at, ok := ExpiredOn(&v.AccessLink, now); ok {
-		l.ExpiredAt = rfc3339(at)
-	}
-	if v.UsedAt != nil {
-		l.UsedAt = rfc3339(*v.UsedAt)
-	}
-	if v.DeletedAt != nil {
-		l.DeletedAt = rfc3339(*v.DeletedAt)
-		if v.DeletedBy != nil {
-			l.DeletedBy = &ExportedUser{ID: *v.DeletedBy, Name: v.DeletedByName}
-		}
-	}
-	if a := v.Account; a != nil {
-		l.ConnectedAccount = &ExportedAccount{
-			ID: a.ID, Source: a.SourceKey, ExternalID: a.ExternalID, DisplayName: a.DisplayName, Email: a.Email,
-			Scopes: strings.Fields(a.Scopes), Status: a.Status, ConnectedAt: rfc3339(a.CreatedAt), UpdatedAt: rfc3339(a.UpdatedAt),
-		}
-	}
-	out := &HistoryExport{ExportedAt: rfc3339(now), Link: l, Events: make([]ExportedEvent, len(events))}
-	for i := range events {
-		e := &events[i]
-		detail := map[string]any{}
-		_ = json.Unmarshal([]byte(e.Detail), &detail)
-		if detail == nil { // "null" decodes to a nil map
-			detail = map[string]any{}
-		}
-		x := ExportedEvent{
-			Type: e.Type, Time: rfc3339(e.CreatedAt), Title: e.Title(), Summary: e.Summary(),
-			Actor: e.ActorName(), IP: e.IP, UserAgent: e.UserAgent, Detail: detail,
-		}
-		if e.ActorID != nil {
-			x.ActorID = *e.ActorID
-		}
-		out.Events[i] = x
-	}
-	return out, nil
 }

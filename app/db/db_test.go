@@ -357,6 +357,9 @@ var expectedSchema = map[string][]string{
 		"deleted_at timestamp null",
 		"deleted_by text null",
 		"connected_account_id text null",
+		"last_outcome text notnull default",
+		"last_outcome_detail text notnull default",
+		"last_outcome_at timestamp null",
 	},
 	"connected_accounts": {
 		"id text notnull",
@@ -387,6 +390,9 @@ var expectedSchema = map[string][]string{
 		"user_agent text notnull default",
 		"detail text notnull default",
 		"created_at timestamp notnull",
+		"count integer notnull default",
+		"last_at timestamp null",
+		"client_key text null",
 	},
 	"oauth_callbacks": {
 		"state_hash text notnull",
@@ -428,6 +434,7 @@ var expectedIndexes = []string{
 	"access_links.access_links_workspace_deleted_idx plain partial (workspace_id,created_at,id)",
 	"access_links.access_links_workspace_list_idx plain partial (workspace_id,created_at,id)",
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
+	"link_events.link_events_client_key unique partial (link_id,client_key)",
 	"link_events.link_events_link_idx plain (link_id,created_at,id)",
 	"oauth_callbacks.oauth_callbacks_created_idx plain (created_at)",
 	"organization_members.organization_members_user_idx plain (user_id)",
@@ -472,6 +479,8 @@ func normalizeType(t string) string {
 		return "timestamp"
 	case "boolean":
 		return "boolean"
+	case "integer":
+		return "integer"
 	}
 	return "?" + t
 }

@@ -91,7 +91,7 @@ func (s *Server) showLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	events, err := s.svc.Events(c.Request().Context(), l.ID)
+	history, err := s.svc.EventsPage(c.Request().Context(), l.ID, c.QueryParam("cursor"))
 	if err != nil {
 		return err
 	}
@@ -103,7 +103,7 @@ func (s *Server) showLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := &views.LinkDetailView{Link: l, Catalog: s.svc.Sources, Events: events, Account: account,
+	v := &views.LinkDetailView{Link: l, Catalog: s.svc.Sources, History: history, Account: account,
 		Created: c.QueryParam("created") == "1" && l.Status == access.StatusActive}
 	return render(c, http.StatusOK, views.LinkDetailPage(p, v))
 }

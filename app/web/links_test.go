@@ -282,7 +282,8 @@ func TestLinkStatusFilter(t *testing.T) {
 			status: http.StatusUnprocessableEntity, testids: []string{"error-message"}, absent: []string{"<script>alert(1)"},
 		},
 		{
-			name: "BadCursor", as: "admin", url: "{links}?cursor=not-a-cursor", status: http.StatusUnprocessableEntity,
+			// A malformed cursor is a bad request since item 6.
+			name: "BadCursor", as: "admin", url: "{links}?cursor=not-a-cursor", status: http.StatusBadRequest,
 			testids: []string{"error-message"},
 		},
 		// The clock moves past the active link's expiry: it is expired at

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strings"
@@ -106,13 +105,15 @@ func (s *Server) supportSearch(c echo.Context) error {
 	}
 	q.Cursor = c.QueryParam("cursor")
 	res, err := s.svc.SearchLinks(ctx, q)
-	if access.ErrorCode(err) == access.EINVALID {
+	if code := access.ErrorCode(err); code == access.EINVALID || code == access.EBADREQUEST {
 		v.Error = access.ErrorMessage(err)
+		// Shown back in the form as text, whatever bytes came in.
+		v.Form.Q, v.Form.Source = access.CleanText(form.Q, 500), access.CleanText(form.Source, 64)
 		var de *access.Error
 		if errors.As(err, &de) {
 			v.Fields = de.Fields
 		}
-		return render(c, http.StatusUnprocessableEntity, views.SupportSearchPage(p, v))
+		return render(c, statusOf[code], views.SupportSearchPage(p, v))
 	}
 	if err != nil {
 		return err
@@ -150,18 +151,22 @@ func filtersNote(f views.SupportForm) string {
 }
 
 // supportLink is GET /support/links/{link}: any link, deleted ones too,
-// with its history. The visit is recorded first, so the history shown ends
-// with it.
+// with its history, newest first, one page at a time (?cursor= for older
+// events). The visit is recorded first, so the first page starts with it.
 func (s *Server) supportLink(c echo.Context) error {
 	ctx := c.Request().Context()
 	l, err := s.svc.SupportLink(ctx, c.Param("link"))
 	if err != nil {
 		return err
 	}
+	cursor := c.QueryParam("cursor")
+	if err := access.CheckCursor(cursor); err != nil {
+		return err // before recording: a bad request is not a visit
+	}
 	if err := s.svc.RecordSupportView(ctx, &l.SupportLink, actor(c), access.SupportViewPage); err != nil {
 		return err
 	}
-	events, err := s.svc.Events(ctx, l.ID)
+	history, err := s.svc.EventsPage(ctx, l.ID, cursor)
 	if err != nil {
 		return err
 	}
@@ -169,14 +174,21 @@ func (s *Server) supportLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.SupportLinkPage(p, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources, Events: events}))
+	return render(c, http.StatusOK, views.SupportLinkPage(p, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources, History: history}))
 }
 
 // supportExport is GET /support/links/{link}/history.json: the link's facts
-// and history as a JSON attachment for a support ticket. The download is
-// recorded like a visit.
+// and history as a JSON attachment for a support ticket, written while the
+// events are read. The download is recorded like a visit, and only for a
+// navigation from the console itself or typed in (Sec-Fetch-Site
+// same-origin or none; clients that send no Fetch Metadata count as none):
+// another site cannot make a support user's browser download it and
+// record a view in the customer's history.
 func (s *Server) supportExport(c echo.Context) error {
 	ctx := c.Request().Context()
+	if site := c.Request().Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+		return echo.NewHTTPError(http.StatusForbidden, "Download the history from the link's page in the support console.")
+	}
 	l, err := s.svc.SupportLink(ctx, c.Param("link"))
 	if err != nil {
 		return err
@@ -184,15 +196,14 @@ func (s *Server) supportExport(c echo.Context) error {
 	if err := s.svc.RecordSupportView(ctx, &l.SupportLink, actor(c), access.SupportViewExport); err != nil {
 		return err
 	}
-	export, err := s.svc.ExportHistory(ctx, l.ID)
-	if err != nil {
-		return err
-	}
-	b, err := json.MarshalIndent(export, "", "  ")
-	if err != nil {
-		return err
-	}
 	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	h.Set("Content-Disposition", `attachment; filename="link-`+l.ID+`-history.json"`)
-	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, append(b, '\n'))
+	c.Response().WriteHeader(http.StatusOK)
+	if err := s.svc.WriteHistory(ctx, l, c.Response()); err != nil {
+		// The status and part of the document are sent: the download ends
+		// truncated (invalid JSON), and the cause goes to the log.
+		s.log.Error("history export failed", "link", l.ID, "err", err)
+	}
+	return nil
 }

@@ -1,0 +1,268 @@
+package access
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// The one place where a link's history is written. Everything an event
+// stores from a request or a provider (user agent, address, reason,
+// description) is cleaned here; repeated views and declines from one
+// client collapse into one event; a signed-in user of another organization
+// acting on a link is recorded as the invitee; and the link's last outcome
+// (declined, failed) is kept on the link for the admin list.
+
+// Limits of the text an event stores, in bytes.
+const (
+	maxUserAgent  = 400
+	maxIP         = 100
+	maxActorName  = 200
+	maxDetailText = 500
+)
+
+// collapses lists the event types that a client can repeat at will from
+// the public link routes: repeated identical ones are counted on one event
+// instead of adding rows.
+var collapses = map[string]bool{EventOpened: true, EventDeclined: true}
+
+// inviteeSide lists the event types written on the invitee's routes
+// (consent, start, decline, callback), where a signed-in user is named only
+// if they belong to the link's workspace or organization.
+var inviteeSide = map[string]bool{
+	EventOpened: true, EventStarted: true, EventDeclined: true,
+	EventProviderError: true, EventConnected: true, EventClaimRefused: true,
+}
+
+// MaxClientsPerLink bounds the collapsible events of one link: once it has
+// this many (one per client, type and detail), views and declines from
+// further clients are counted on one "other clients" event per type. A
+// client rotating its user agent therefore cannot grow a history without
+// bound either. Service.MaxClientsPerLink overrides it (tests).
+const MaxClientsPerLink = 500
+
+// Outcomes kept on a link (models.AccessLink.LastOutcome).
+const (
+	OutcomeDeclined = "declined"
+	OutcomeFailed   = "failed"
+)
+
+// recordEvent writes one event of l's history on tx. A collapsible event
+// is one INSERT ... ON CONFLICT: the first from a client inserts the row,
+// the next ones add to its count and move its last-seen time, so
+// concurrent views never make duplicates. Declines and provider errors
+// also set the link's last outcome; a connection clears it.
+func (s *Service) recordEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ string, detail map[string]any) error {
+	if _, inTx := tx.Statement.ConnPool.(gorm.TxCommitter); needsTransaction(typ) && !inTx {
+		return tx.Transaction(func(tx *gorm.DB) error { return s.writeEvent(tx, l, actor, typ, detail) })
+	}
+	return s.writeEvent(tx, l, actor, typ, detail)
+}
+
+func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ string, detail map[string]any) error {
+	actor, err := s.historyActor(tx, l, actor, typ)
+	if err != nil {
+		return err
+	}
+	clean := cleanDetail(detail)
+	d := "{}"
+	if len(clean) > 0 {
+		b, err := json.Marshal(clean)
+		if err != nil {
+			return err
+		}
+		d = string(b)
+	}
+	name := CleanText(actor.Name, maxActorName)
+	var actorID *string
+	if actor.UserID != "" {
+		id := actor.UserID
+		actorID = &id
+	} else if name == "" {
+		name = invitee
+	}
+	now := s.now()
+	ev := models.LinkEvent{
+		ID:          NewID(),
+		LinkID:      l.ID,
+		WorkspaceID: l.WorkspaceID,
+		Type:        typ,
+		ActorID:     actorID,
+		Actor:       name,
+		IP:          CleanText(actor.IP, maxIP),
+		UserAgent:   CleanText(actor.UserAgent, maxUserAgent),
+		Detail:      d,
+		CreatedAt:   now,
+		Count:       1,
+	}
+	if collapses[typ] {
+		var key string
+		if key, err = s.collapseKey(tx, &ev); err != nil {
+			return err
+		}
+		ev.ClientKey, ev.LastAt = &key, &now
+		err = tx.Clauses(clause.OnConflict{
+			Columns:     []clause.Column{{Name: "link_id"}, {Name: "client_key"}},
+			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "client_key IS NOT NULL"}}},
+			DoUpdates: clause.Set{
+				{Column: clause.Column{Name: "count"}, Value: gorm.Expr("link_events.count + 1")},
+				{Column: clause.Column{Name: "last_at"}, Value: now},
+				// The same values for a client's own event; the latest
+				// client's on the "other clients" event.
+				{Column: clause.Column{Name: "ip"}, Value: ev.IP},
+				{Column: clause.Column{Name: "user_agent"}, Value: ev.UserAgent},
+			},
+		}).Create(&ev).Error
+	} else {
+		err = tx.Create(&ev).Error
+	}
+	if err != nil {
+		return err
+	}
+	return s.recordOutcome(tx, l, typ, clean, now)
+}
+
+// maxClients is the service's bound on collapsible events per link.
+func (s *Service) maxClients() int64 {
+	if s.MaxClientsPerLink > 0 {
+		return s.MaxClientsPerLink
+	}
+	return MaxClientsPerLink
+}
+
+// collapseKey is the key ev is counted under: its client's, or the
+// type's "other clients" key once the link has MaxClientsPerLink
+// collapsible events and this client has none yet. The check reads at most
+// MaxClientsPerLink entries of link_events_client_key; concurrent new
+// clients may pass the bound by a few.
+func (s *Service) collapseKey(tx *gorm.DB, ev *models.LinkEvent) (string, error) {
+	key := clientKey(ev)
+	var probe struct {
+		Known   bool
+		Clients int64
+	}
+	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) AS known,
+		(SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) AS clients`,
+		ev.LinkID, key, ev.LinkID, s.maxClients()).Scan(&probe).Error
+	if err != nil || probe.Known || probe.Clients < s.maxClients() {
+		return key, err
+	}
+	ev.Detail = `{"other_clients":"true"}`
+	return "other:" + ev.Type, nil
+}
+
+// truncate cleans text from a provider and cuts it to n bytes on a rune
+// boundary (see CleanText).
+func truncate(s string, n int) string { return CleanText(s, n) }
+
+// needsTransaction reports whether recording typ writes more than one row.
+func needsTransaction(typ string) bool {
+	return typ == EventDeclined || typ == EventProviderError || typ == EventConnected
+}
+
+// recordOutcome keeps the link's last outcome in step with the event just
+// written: a decline or a provider error is shown in the admin list until
+// the link is used.
+func (s *Service) recordOutcome(tx *gorm.DB, l *models.AccessLink, typ string, detail map[string]any, now time.Time) error {
+	var set map[string]any
+	switch typ {
+	case EventDeclined:
+		reason, _ := detail["reason"].(string)
+		set = map[string]any{"last_outcome": OutcomeDeclined, "last_outcome_detail": reason, "last_outcome_at": now}
+	case EventProviderError:
+		set = map[string]any{"last_outcome": OutcomeFailed, "last_outcome_detail": failureReason(detail), "last_outcome_at": now}
+	case EventConnected:
+		set = map[string]any{"last_outcome": "", "last_outcome_detail": "", "last_outcome_at": nil}
+	default:
+		return nil
+	}
+	q := tx.Model(&models.AccessLink{}).Where("id = ?", l.ID)
+	if typ != EventConnected {
+		q = q.Where("used_at IS NULL") // a used link shows Used, whatever came after
+	}
+	return q.Updates(set).Error
+}
+
+// failureReason says in two or three words why an attempt failed, for the
+// admin list ("Failed · Access denied"); the timeline has the details.
+func failureReason(detail map[string]any) string {
+	if code, _ := detail["error"].(string); code == "access_denied" {
+		return "Access denied"
+	}
+	kind, _ := detail["kind"].(string)
+	switch kind {
+	case "provider":
+		return "Provider error"
+	case "token":
+		return "Token exchange failed"
+	case "identity":
+		return "Account not identified"
+	case "scopes":
+		return "Permissions missing"
+	case "state":
+		return "Sign-in not verified"
+	case "input":
+		return "Invalid input"
+	}
+	return "Authorization failed"
+}
+
+// historyActor is who an event names. On the invitee's routes a signed-in
+// user who is not a member of the link's workspace or organization is
+// recorded as the invitee: no name and no user ID in a foreign history.
+func (s *Service) historyActor(tx *gorm.DB, l *models.AccessLink, actor Actor, typ string) (Actor, error) {
+	if actor.UserID == "" || !inviteeSide[typ] {
+		return actor, nil
+	}
+	var n int64
+	err := tx.Table("workspaces AS w").
+		Where(`w.id = ? AND (EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = w.id AND wm.user_id = ?)
+			OR EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = w.organization_id AND om.user_id = ?))`,
+			l.WorkspaceID, actor.UserID, actor.UserID).
+		Count(&n).Error
+	if err != nil {
+		return actor, err
+	}
+	if n == 0 {
+		return Actor{IP: actor.IP, UserAgent: actor.UserAgent}, nil
+	}
+	return actor, nil
+}
+
+// cleanDetail returns detail with every string value cleaned and capped;
+// keys come from the code.
+func cleanDetail(detail map[string]any) map[string]any {
+	if len(detail) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(detail))
+	for k, v := range detail {
+		if s, ok := v.(string); ok {
+			v = CleanText(s, maxDetailText)
+		}
+		out[k] = v
+	}
+	return out
+}
+
+// clientKey identifies what makes two collapsible events the same: their
+// type, actor, client address, user agent and detail. It is a hash so the
+// unique index stays small whatever the user agent.
+func clientKey(e *models.LinkEvent) string {
+	h := sha256.New()
+	actorID := ""
+	if e.ActorID != nil {
+		actorID = *e.ActorID
+	}
+	for _, part := range []string{e.Type, actorID, e.Actor, e.IP, e.UserAgent, e.Detail} {
+		h.Write([]byte(part))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
