@@ -43,7 +43,13 @@ func Open(databaseURL, sqlitePath string) (*gorm.DB, error) {
 		err error
 	)
 	if databaseURL != "" {
-		gdb, err = gorm.Open(postgres.Open(databaseURL), cfg)
+		// The pool retries statements that met a connection the server had
+		// already closed (reconnect.go).
+		pool, err := openPostgres(databaseURL)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		gdb, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}

@@ -52,6 +52,7 @@ type Server struct {
 	connect    *connect.Client
 	sandbox    http.Handler
 	metrics    *metrics
+	unrecorded prometheus.Counter // callback writes lost after the outcome (connect.go)
 	registry   *prometheus.Registry
 	echo       *echo.Echo
 }
@@ -78,6 +79,7 @@ func New(o Options) *Server {
 		s.registry = prometheus.NewRegistry()
 	}
 	s.metrics = newMetrics(s.registry)
+	s.unrecorded = newUnrecordedCounter(s.registry)
 	s.initSessions()
 
 	e := echo.New()
