@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
@@ -221,43 +222,34 @@ func (s *Service) upsertAccount(tx *gorm.DB, l *models.AccessLink, id Identity, 
 	if acc.RefreshTokenSealed, err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
 		return nil, false, err
 	}
-	var got []string
-	err = tx.Raw(`INSERT INTO connected_accounts (id, workspace_id, source_key, external_id, display_name, email, scopes, extra,
-			access_token_sealed, refresh_token_sealed, token_expires_at, link_id, status, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (workspace_id, source_key, external_id) DO UPDATE SET
-			display_name = excluded.display_name, email = excluded.email, scopes = excluded.scopes, extra = excluded.extra,
-			token_expires_at = excluded.token_expires_at, link_id = excluded.link_id, status = excluded.status,
-			updated_at = excluded.updated_at
-		RETURNING id`,
-		acc.ID, acc.WorkspaceID, acc.SourceKey, acc.ExternalID, acc.DisplayName, acc.Email, acc.Scopes, acc.Extra,
-		acc.AccessTokenSealed, acc.RefreshTokenSealed, acc.TokenExpiresAt, acc.LinkID, acc.Status, acc.CreatedAt, acc.UpdatedAt).
-		Scan(&got).Error
+	newID := acc.ID
+	err = tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "workspace_id"}, {Name: "source_key"}, {Name: "external_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"display_name", "email", "scopes", "extra", "token_expires_at",
+			"link_id", "status", "updated_at"}),
+	}, clause.Returning{Columns: []clause.Column{{Name: "id"}}}).Create(&acc).Error
 	if err != nil {
 		return nil, false, err
 	}
-	if len(got) != 1 {
-		return nil, false, errors.New("connected account upsert returned no row")
-	}
-	if got[0] == acc.ID {
+	if acc.ID == newID {
 		return &acc, true, nil
 	}
 	// The account existed: its tokens, sealed for its own ID. A refresh
 	// token is kept when the provider sent no new one.
 	cols := map[string]any{}
-	if cols["access_token_sealed"], err = s.Keys.Seal(id.AccessToken, accountAD(got[0], "access_token")); err != nil {
+	if cols["access_token_sealed"], err = s.Keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
 		return nil, false, err
 	}
 	if id.RefreshToken != "" {
-		if cols["refresh_token_sealed"], err = s.Keys.Seal(id.RefreshToken, accountAD(got[0], "refresh_token")); err != nil {
+		if cols["refresh_token_sealed"], err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
 			return nil, false, err
 		}
 	}
-	if err := tx.Model(&models.ConnectedAccount{}).Where("id = ?", got[0]).UpdateColumns(cols).Error; err != nil {
+	if err := tx.Model(&models.ConnectedAccount{}).Where("id = ?", acc.ID).UpdateColumns(cols).Error; err != nil {
 		return nil, false, err
 	}
 	var stored models.ConnectedAccount
-	if err := tx.Where("id = ?", got[0]).Take(&stored).Error; err != nil {
+	if err := tx.Where("id = ?", acc.ID).Take(&stored).Error; err != nil {
 		return nil, false, err
 	}
 	return &stored, false, nil
