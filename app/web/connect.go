@@ -288,8 +288,8 @@ func (s *Server) callbackTaken(c echo.Context, f *flowState, src *sources.Source
 			RetryURL: c.Request().URL.RequestURI()}))
 	case claim.Abandoned():
 		// The request that took the flow to the exchange never finished
-		// (its process stopped): nothing was connected.
-		s.clearFlow(c)
+		// (its process stopped): nothing was connected. The flow cookie
+		// stays, so a reload gives the same answer.
 		m := views.ConnectMessage{Kind: "abandoned", Source: src, Title: "This sign-in did not finish",
 			Body: "Nothing was connected, and your link still works: go back to the request and start again."}
 		if f.Token != "" {
