@@ -52,8 +52,26 @@ func TerminateSessions(gdb *gorm.DB) (int, error) {
 		return 0, err
 	}
 	defer admin.Close(context.Background())
-	var n int
-	err = admin.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity
-		WHERE application_name = $1 AND pid <> pg_backend_pid() AND pg_terminate_backend(pid, 5000)`, app).Scan(&n)
-	return n, err
+	// The sessions are chosen first and ended one by one: a volatile
+	// function in a WHERE clause may run on rows that other conditions
+	// would have excluded, including other tests' sessions.
+	rows, err := admin.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, app)
+	if err != nil {
+		return 0, err
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, pid := range pids {
+		var ended bool
+		if err := admin.QueryRow(ctx, `SELECT pg_terminate_backend($1, 5000)`, pid).Scan(&ended); err != nil {
+			return n, err
+		}
+		if ended {
+			n++
+		}
+	}
+	return n, nil
 }
