@@ -194,8 +194,10 @@ func (s *Service) Callback(ctx context.Context, state string) (*CallbackClaim, e
 
 // transaction runs fn in a transaction. When the attempt lost its
 // database connection before committing (a restart, a failover, a killed
-// session), nothing was committed and fn runs once more on a fresh
-// connection; fn must start from scratch each time.
+// session), nothing was committed and fn runs again on a fresh connection,
+// at most twice more; fn must start from scratch each time. A COMMIT whose
+// answer was lost is not retried (it may have committed) unless the
+// server's answer proves it did not (db.NotRun).
 func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	for attempt := 0; ; attempt++ {
 		committing := false
@@ -206,7 +208,8 @@ func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) e
 			committing = true
 			return nil
 		})
-		if err == nil || attempt > 0 || committing || ctx.Err() != nil || !db.LostConnection(err) {
+		retry := (!committing && db.LostConnection(err)) || (committing && db.NotRun(err))
+		if err == nil || !retry || attempt == 2 || ctx.Err() != nil {
 			return err
 		}
 	}

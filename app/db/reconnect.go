@@ -62,7 +62,7 @@ type retryConn struct {
 func (c *retryConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	tx, err := c.Conn.BeginTx(ctx, opts)
 	if err != nil {
-		if notRun(err) {
+		if NotRun(err) {
 			return nil, driver.ErrBadConn // nothing began: database/sql begins on another connection
 		}
 		return nil, err
@@ -94,7 +94,7 @@ func (c *retryConn) replayable(query string, err error) bool {
 	if c.inTx || errors.Is(err, driver.ErrBadConn) {
 		return false
 	}
-	return notRun(err) || (readOnly(query) && LostConnection(err))
+	return NotRun(err) || (readOnly(query) && LostConnection(err))
 }
 
 type retryTx struct {
@@ -112,10 +112,12 @@ func (t *retryTx) Rollback() error {
 	return t.Tx.Rollback()
 }
 
-// notRun reports an error that proves the statement did not run: the
+// NotRun reports an error that proves the statement did not run: the
 // server ended the session (administrator command, crash, shutdown) and
-// said so instead of answering it.
-func notRun(err error) bool {
+// said so instead of answering it, or the statement was never sent. For a
+// COMMIT it proves the transaction did not commit: a session ended after
+// committing has already answered the COMMIT.
+func NotRun(err error) bool {
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) && pe.Severity == "FATAL" {
 		switch pe.Code {
@@ -139,7 +141,7 @@ func LostConnection(err error) bool {
 	if err == nil {
 		return false
 	}
-	if notRun(err) || errors.Is(err, driver.ErrBadConn) {
+	if NotRun(err) || errors.Is(err, driver.ErrBadConn) {
 		return true
 	}
 	var pe *pgconn.PgError

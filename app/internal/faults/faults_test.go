@@ -24,10 +24,11 @@ import (
 
 // Shape of the run.
 const (
-	invitees    = 8                // concurrent invitee flows
-	admins      = 2                // concurrent admins loading their pages
-	kills       = 8                // times every session of the database is ended
-	defaultLoad = 40 * time.Second // FAULTS_SECONDS overrides, at most maxLoad
+	invitees    = 8                     // concurrent invitee flows
+	admins      = 2                     // concurrent admins loading their pages
+	adminPause  = 50 * time.Millisecond // between an admin's page loads (pacing, not synchronisation)
+	kills       = 8                     // times every session of the database is ended
+	defaultLoad = 40 * time.Second      // FAULTS_SECONDS overrides, at most maxLoad
 	maxLoad     = 50 * time.Second
 )
 
@@ -40,10 +41,14 @@ type flowResult struct {
 
 // tally counts every response of the application by step and status.
 type tally struct {
-	mu       sync.Mutex
-	statuses map[string]map[int]int // step -> status -> count
-	flows    []flowResult
-	setup    int // links that could not be generated (not a request)
+	mu        sync.Mutex
+	statuses  map[string]map[int]int // step -> status -> count
+	flows     []flowResult
+	setup     int      // links that could not be generated (not a request)
+	setupErrs []string // the first few reasons
+	// failedSteps are steps the harness could not finish (the provider
+	// answered unexpectedly, a connection failed): errors of the run.
+	failedSteps int
 }
 
 func (t *tally) add(step string, status int) {
@@ -102,28 +107,35 @@ func TestFaults(t *testing.T) {
 	deadline := began.Add(load)
 	killed, killErrs := killDuring(dbURL, deadline, load/(kills+1))
 
-	t.Run("Load", func(t *testing.T) {
-		for w := 0; w < invitees; w++ {
-			t.Run("invitee"+strconv.Itoa(w), func(t *testing.T) {
-				t.Parallel()
-				for n := 0; time.Now().Before(deadline); n++ {
-					invite(t, e, m, res, fmt.Sprintf("w%d-%d", w, n), "sandbox-user-"+strconv.Itoa(n%3+1))
-				}
-			})
-		}
-		for a := range adminClients {
-			t.Run("admin"+strconv.Itoa(a), func(t *testing.T) {
-				t.Parallel()
-				for time.Now().Before(deadline) {
-					p := e.Get(t, adminClients[a], listPath)
+	var wg sync.WaitGroup
+	for w := 0; w < invitees; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; time.Now().Before(deadline); n++ {
+				guard(t, res, func(tb testing.TB) {
+					invite(tb, e, m, res, fmt.Sprintf("w%d-%d", w, n), "sandbox-user-"+strconv.Itoa(n%3+1))
+				})
+			}
+		}()
+	}
+	for a := range adminClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				guard(t, res, func(tb testing.TB) {
+					p := e.Get(tb, adminClients[a], listPath)
 					res.add("admin list", p.Status)
 					if id := firstLinkID(p); id != "" {
-						res.add("admin link", e.Get(t, adminClients[a], listPath+"/"+id).Status)
+						res.add("admin link", e.Get(tb, adminClients[a], listPath+"/"+id).Status)
 					}
-				}
-			})
-		}
-	})
+				})
+				time.Sleep(adminPause)
+			}
+		}()
+	}
+	wg.Wait()
 	sessions := <-killed
 	loadTook := time.Since(began)
 
@@ -162,11 +174,14 @@ func TestFaults(t *testing.T) {
 	for _, s := range steps {
 		fmt.Fprintf(&b, "  %-12s %v\n", s, res.statuses[s])
 	}
-	fmt.Fprintf(&b, "flows: %d (links not generated: %d); callback pages: %v\n", len(res.flows), res.setup, pages)
+	fmt.Fprintf(&b, "flows: %d (links not generated: %d %q); callback pages: %v\n", len(res.flows), res.setup, res.setupErrs, pages)
 	fmt.Fprintf(&b, "500s: %d; other 5xx: %d\n", status500, other5xx)
 	fmt.Fprintf(&b, "false error pages (error shown, account connected): %d\n", len(falseErrors))
 	fmt.Fprintf(&b, "false success pages (success shown, nothing connected): %d\n", len(falseSuccesses))
 	fmt.Fprintf(&b, "oauth_callbacks rows left pending: %d\n", pending)
+	for _, line := range errorLines(e.Logs.String(), 10) {
+		fmt.Fprintf(&b, "  logged: %s\n", line)
+	}
 	fmt.Print(b.String())
 	t.Log("\n" + b.String())
 
@@ -190,14 +205,48 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// softTB lets the harness's helpers, which stop a test at the first
+// surprise, run on the script's own goroutines: a failure ends the one
+// step (guard recovers it) and is reported on the test.
+type softTB struct {
+	testing.TB
+}
+
+type stepFailed struct{ msg string }
+
+func (s softTB) Fatal(args ...any)                 { panic(stepFailed{fmt.Sprint(args...)}) }
+func (s softTB) Fatalf(format string, args ...any) { panic(stepFailed{fmt.Sprintf(format, args...)}) }
+func (s softTB) FailNow()                          { panic(stepFailed{"FailNow"}) }
+
+// guard runs one step; a harness failure in it is an error of the test,
+// and the load goes on.
+func guard(t *testing.T, res *tally, step func(tb testing.TB)) {
+	defer func() {
+		if r := recover(); r != nil {
+			f, ok := r.(stepFailed)
+			if !ok {
+				panic(r)
+			}
+			res.mu.Lock()
+			res.failedSteps++
+			res.mu.Unlock()
+			t.Errorf("step failed: %s", f.msg)
+		}
+	}()
+	step(softTB{t})
+}
+
 // invite walks one invitee's flow on a fresh link: consent, Start, the
 // sandbox's consent page, Allow, the callback.
-func invite(t *testing.T, e *testutil.FlowEnv, m *access.Membership, res *tally, name, account string) {
+func invite(t testing.TB, e *testutil.FlowEnv, m *access.Membership, res *tally, name, account string) {
 	t.Helper()
 	l, err := e.Svc.GenerateLink(context.Background(), m, access.Actor{UserID: e.F.Admin.ID, Name: e.F.Admin.Name}, testutil.SandboxKey)
 	if err != nil {
 		res.mu.Lock()
 		res.setup++
+		if len(res.setupErrs) < 3 {
+			res.setupErrs = append(res.setupErrs, err.Error())
+		}
 		res.mu.Unlock()
 		return
 	}
@@ -356,4 +405,23 @@ func sum(xs []int) int {
 		n += x
 	}
 	return n
+}
+
+// errorLines are up to max distinct error lines of the application's log.
+func errorLines(log string, max int) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, line := range strings.Split(log, "\n") {
+		if !strings.Contains(line, "level=ERROR") || strings.Contains(line, "msg=request ") {
+			continue
+		}
+		if i := strings.Index(line, "level=ERROR"); i >= 0 {
+			line = line[i:]
+		}
+		if !seen[line] && len(out) < max {
+			seen[line] = true
+			out = append(out, line)
+		}
+	}
+	return out
 }
