@@ -118,7 +118,7 @@ func (s *Service) ClaimCallback(ctx context.Context, state, linkID string) (*Cal
 func (s *Service) sweepCallbacks(ctx context.Context, now time.Time) {
 	q := s.DB.WithContext(ctx)
 	q.Where("created_at < ?", now.Add(-24*time.Hour)).Delete(&models.OAuthCallback{})
-	q.Model(&models.OAuthCallback{}).Where("outcome = ? AND created_at < ?", CallbackPending, now.Add(-ExchangeTimeout)).
+	q.Model(&models.OAuthCallback{}).Where("outcome = ? AND created_at <= ?", CallbackPending, now.Add(-ExchangeTimeout)).
 		Updates(map[string]any{"outcome": CallbackFailed, "error_kind": abandoned.Kind, "error_code": abandoned.Code,
 			"error_description": abandoned.Description})
 }
