@@ -101,6 +101,12 @@ func (s *Service) ClaimCallback(ctx context.Context, state, linkID string) (*Cal
 	if !errors.Is(err, gorm.ErrDuplicatedKey) {
 		return nil, err
 	}
+	return s.recorded(ctx, hash, now)
+}
+
+// recorded is the state of a claimed flow's callback; one left pending
+// longer than ExchangeTimeout is given up first.
+func (s *Service) recorded(ctx context.Context, hash string, now time.Time) (*CallbackClaim, error) {
 	prev, err := s.callback(ctx, hash)
 	if err != nil {
 		return nil, err
@@ -183,13 +189,15 @@ func (s *Service) ConnectCallback(ctx context.Context, state, linkID string, act
 	return s.connect(ctx, linkID, state, actor, id)
 }
 
-// Callback returns the recorded state of a flow's callback.
+// Callback returns the recorded state of a flow's callback, or nil when
+// no callback of the flow has been claimed. A callback left pending longer
+// than ExchangeTimeout is given up first.
 func (s *Service) Callback(ctx context.Context, state string) (*CallbackClaim, error) {
-	row, err := s.callback(ctx, secret.HashToken(state))
-	if err != nil {
-		return nil, err
+	claim, err := s.recorded(ctx, secret.HashToken(state), s.now())
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
 	}
-	return claimOf(row), nil
+	return claim, err
 }
 
 // transaction runs fn in a transaction. When the attempt lost its

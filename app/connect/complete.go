@@ -62,6 +62,15 @@ func (c *Client) Complete(ctx context.Context, svc *access.Service, src *sources
 		}
 		return nil, err
 	}
+	// A flow that has an outcome (or is being settled) answers with it,
+	// whatever this callback says, and nothing more is recorded.
+	prev, err := svc.Callback(ctx, f.State)
+	if err != nil {
+		return nil, err
+	}
+	if prev != nil {
+		return &Completion{Taken: prev}, nil
+	}
 	// A mismatched issuer, shop or signature is refused without ending the
 	// flow: a forged answer must not spend the invitee's sign-in.
 	if err := VerifyCallback(src, f, q); err != nil {
@@ -114,8 +123,8 @@ func (c *Client) Complete(ctx context.Context, svc *access.Service, src *sources
 		return &Completion{Account: acc.Label()}, nil
 	case errors.Is(err, access.ErrFlowSettled):
 		claim, err := settle.read()
-		if err != nil {
-			return nil, err
+		if err != nil || claim == nil {
+			return nil, errors.Join(errors.New("the settled flow's callback is gone"), err)
 		}
 		return &Completion{Taken: claim}, nil
 	case code == access.ECONFLICT || code == access.EEXPIRED || code == access.ENOTFOUND:

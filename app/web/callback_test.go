@@ -207,6 +207,8 @@ func TestFlowProviderErrorEndsTheFlow(t *testing.T) {
 				t.Fatalf("attempt %d: the page carries the right-to-left override", i+1)
 			}
 		}
+		// Nor does an answer that claims another issuer add anything.
+		wantErrorPage(t, replay(t, target+"&iss="+url.QueryEscape("https://evil.example"), cookie), http.StatusOK, "server_error")
 		evs := testutil.EventsOf(e.Events(t, link.ID), access.EventProviderError)
 		if len(evs) != 1 {
 			t.Fatalf("%d provider_error events for one flow, want 1", len(evs))
