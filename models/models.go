@@ -135,14 +135,20 @@ type LinkEvent struct {
 	ClientKey *string
 }
 
-// OAuthCallback records that the callback of one flow reached the code
-// exchange, so the code is exchanged at most once.
+// OAuthCallback records the first outcome of one flow's callback, so the
+// code is exchanged at most once and a repeated callback shows the first
+// result.
 type OAuthCallback struct {
 	StateHash    string `gorm:"primaryKey"`
 	LinkID       string
-	Outcome      string // "", "connected" or "failed"
+	Outcome      string // "" (pending), "connected" or "failed"
 	AccountLabel string
-	CreatedAt    time.Time
+	// ErrorKind, ErrorCode and ErrorDescription say why a failed flow
+	// failed (connect.Error's fields), cleaned and capped.
+	ErrorKind        string
+	ErrorCode        string
+	ErrorDescription string
+	CreatedAt        time.Time
 }
 
 // TableName keeps GORM from naming the table o_auth_callbacks.

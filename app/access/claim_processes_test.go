@@ -19,6 +19,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,12 +34,13 @@ import (
 
 // Environment of a helper process.
 const (
-	helperEnv     = "ACCESS_CLAIM_HELPER" // "claim" or "crash"
+	helperEnv     = "ACCESS_CLAIM_HELPER" // "claim", "crash" or "upsert"
 	helperDSN     = "ACCESS_CLAIM_DSN"
 	helperKey     = "ACCESS_CLAIM_KEY"
 	helperLink    = "ACCESS_CLAIM_LINK"
 	helperClaims  = "ACCESS_CLAIM_N"
 	helperProcess = "ACCESS_CLAIM_PROCESS"
+	helperLinks   = "ACCESS_CLAIM_LINKS" // "upsert": the links to connect, comma-separated
 )
 
 // helperPool is the size of each helper's connection pool: every claim of
@@ -85,7 +87,7 @@ type helper struct {
 }
 
 // startHelper starts the test binary as a helper in mode for the env's link.
-func (e *claimEnv) startHelper(t *testing.T, ctx context.Context, mode string, process, claims int) *helper {
+func (e *claimEnv) startHelper(t *testing.T, ctx context.Context, mode string, process, claims int, env ...string) *helper {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestHelperClaimProcess$", "-test.count=1", "-test.timeout=2m")
 	cmd.Env = append(os.Environ(),
@@ -96,6 +98,7 @@ func (e *claimEnv) startHelper(t *testing.T, ctx context.Context, mode string, p
 		helperClaims+"="+fmt.Sprint(claims),
 		helperProcess+"="+fmt.Sprint(process),
 	)
+	cmd.Env = append(cmd.Env, env...)
 	stdinR, stdinW, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
@@ -277,6 +280,74 @@ func TestClaimProcessCrashLeavesLinkUsable(t *testing.T) {
 	}
 }
 
+// TestSameAccountAcrossProcesses (issue 7 item 11): two processes connect
+// the same external account through 10 links each, all at the same moment.
+// Every one of the 20 connects (the account is written with one INSERT ...
+// ON CONFLICT statement, so no transaction fails on the unique identity
+// index): one account row, every link used and pointing at it.
+func TestSameAccountAcrossProcesses(t *testing.T) {
+	const processes, perProcess = 2, 10
+	e := newClaimEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	m := testutil.Member(t, e.svc, e.f.Admin.ID, e.f.Reporting.ID)
+	var all []string
+	helpers := make([]*helper, processes)
+	for i := range helpers {
+		ids := make([]string, perProcess)
+		for j := range ids {
+			l, err := e.svc.GenerateLink(ctx, m, access.Actor{UserID: e.f.Admin.ID, Name: e.f.Admin.Name}, "google_ads")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[j] = l.ID
+		}
+		all = append(all, ids...)
+		helpers[i] = e.startHelper(t, ctx, "upsert", i, perProcess, helperLinks+"="+strings.Join(ids, ","))
+	}
+	for _, h := range helpers {
+		h.await(t, "READY")
+	}
+	for _, h := range helpers {
+		if _, err := h.stdin.WriteString("GO\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, h := range helpers {
+		line, before := h.await(t, "RESULT ")
+		var w, c, other int
+		if _, err := fmt.Sscanf(line, "RESULT wins=%d conflicts=%d errors=%d", &w, &c, &other); err != nil {
+			t.Fatalf("helper %d said %q: %v", i, line, err)
+		}
+		if w != perProcess {
+			t.Errorf("helper %d: %d connected, %d refused, %d failed (%q); want all %d connected", i, w, c, other, before, perProcess)
+		}
+		if err := h.cmd.Wait(); err != nil {
+			t.Errorf("helper %d: %v\n%s", i, err, h.errors())
+		}
+	}
+	var accounts []models.ConnectedAccount
+	if err := e.svc.DB.Find(&accounts).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(accounts) != 1 || accounts[0].ExternalID != "shared" {
+		t.Fatalf("%d connected accounts %+v, want the shared one", len(accounts), accounts)
+	}
+	for _, id := range all {
+		var l models.AccessLink
+		if err := e.svc.DB.Where("id = ?", id).Take(&l).Error; err != nil {
+			t.Fatal(err)
+		}
+		if l.UsedAt == nil || l.ConnectedAccountID == nil || *l.ConnectedAccountID != accounts[0].ID {
+			t.Errorf("link %s: used_at %v, connected_account_id %v; want used by %s", id, l.UsedAt, l.ConnectedAccountID, accounts[0].ID)
+		}
+	}
+	// The tokens of one of the flows, sealed for the row's own ID.
+	if tok, err := e.svc.Keys.Open(accounts[0].AccessTokenSealed, "connected_accounts/"+accounts[0].ID+"/access_token"); err != nil || tok != "at-shared" {
+		t.Errorf("access token %q, %v", tok, err)
+	}
+}
+
 // TestHelperClaimProcess is not a test: it is the helper process the tests
 // above start (see helperEnv). It opens its own pool on the shared schema
 // and claims the link.
@@ -335,6 +406,35 @@ func TestHelperClaimProcess(t *testing.T) {
 	}
 	var n int
 	fmt.Sscan(os.Getenv(helperClaims), &n)
+	links := make([]string, n)
+	for i := range links {
+		links[i] = linkID
+	}
+	ident := func(i int) access.Identity { return identity(fmt.Sprintf("p%s-c%02d", process, i)) }
+	if mode == "upsert" {
+		// Every claim connects its own link to one shared account; each
+		// waits, once it has claimed its link, until all of this process
+		// have, so that their account writes meet.
+		links = strings.Split(os.Getenv(helperLinks), ",")
+		ident = func(int) access.Identity { return identity("shared") }
+		var arrived atomic.Int32
+		all := make(chan struct{})
+		err := gdb.Callback().Update().After("gorm:update").Register("test:hold_after_claims", func(tx *gorm.DB) {
+			if d, ok := tx.Statement.Dest.(map[string]any); !ok || tx.Statement.Table != "access_links" || d["used_at"] == nil {
+				return
+			}
+			if arrived.Add(1) == int32(len(links)) {
+				close(all)
+			}
+			select {
+			case <-all:
+			case <-time.After(30 * time.Second): // a safety net; the counts then fail
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 	fmt.Println("READY")
 	if line, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil || strings.TrimSpace(line) != "GO" {
 		t.Fatalf("waiting for GO: %q, %v", line, err)
@@ -346,7 +446,7 @@ func TestHelperClaimProcess(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = svc.Connect(ctx, linkID, access.Actor{Name: "process " + process}, identity(fmt.Sprintf("p%s-c%02d", process, i)))
+			_, errs[i] = svc.Connect(ctx, links[i], access.Actor{Name: "process " + process}, ident(i))
 		}()
 	}
 	wg.Wait()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
@@ -123,14 +124,24 @@ type Identity struct {
 // transaction. The claim is one conditional update, so exactly one of any
 // number of concurrent callbacks wins; the others get the reason (used,
 // expired, deleted) and a claim_refused event. The same external account
-// connected again into the workspace updates that account.
+// connected again into the workspace updates that account, in one statement
+// (upsertAccount), so flows of different links that connect the same
+// account at the same moment all succeed.
 func (s *Service) Connect(ctx context.Context, linkID string, actor Actor, id Identity) (*AccountSummary, error) {
+	return s.connect(ctx, linkID, "", actor, id)
+}
+
+// connect is Connect; with a flow's state it also settles that flow's
+// callback as connected in the same transaction, and refuses with
+// ErrFlowSettled when the flow was settled otherwise meanwhile (given up).
+func (s *Service) connect(ctx context.Context, linkID, state string, actor Actor, id Identity) (*AccountSummary, error) {
 	if id.ExternalID == "" {
 		return nil, Errorf(EINVALID, "The provider did not say which account was authorized.")
 	}
 	var out *AccountSummary
 	var refused error
-	err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		out, refused = nil, nil
 		now := s.now()
 		res := tx.Model(&models.AccessLink{}).
 			Where("id = ? AND used_at IS NULL AND deleted_at IS NULL AND expires_at > ?", linkID, now).
@@ -154,46 +165,7 @@ func (s *Service) Connect(ctx context.Context, linkID string, actor Actor, id Id
 			return s.recordEvent(tx, &l, actor, EventClaimRefused, map[string]any{"reason": string(st)})
 		}
 
-		var acc models.ConnectedAccount
-		err := tx.Where("workspace_id = ? AND source_key = ? AND external_id = ?", l.WorkspaceID, id.SourceKey, id.ExternalID).Take(&acc).Error
-		isNew := errors.Is(err, gorm.ErrRecordNotFound)
-		if err != nil && !isNew {
-			return err
-		}
-		if isNew {
-			acc = models.ConnectedAccount{ID: NewID(), WorkspaceID: l.WorkspaceID, SourceKey: id.SourceKey, ExternalID: id.ExternalID, CreatedAt: now}
-		}
-		acc.DisplayName = truncate(id.DisplayName, 200)
-		acc.Email = truncate(id.Email, 254)
-		acc.Scopes = strings.Join(id.Scopes, " ")
-		acc.Extra = id.Extra
-		if acc.Extra == "" {
-			acc.Extra = "{}"
-		}
-		acc.Status = "connected"
-		acc.UpdatedAt = now
-		linkID := l.ID
-		acc.LinkID = &linkID
-		if !id.Expiry.IsZero() {
-			exp := id.Expiry.UTC()
-			acc.TokenExpiresAt = &exp
-		} else {
-			acc.TokenExpiresAt = nil
-		}
-		if acc.AccessTokenSealed, err = s.Keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
-			return err
-		}
-		if id.RefreshToken != "" || isNew {
-			if acc.RefreshTokenSealed, err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
-				return err
-			}
-		}
-		if isNew {
-			err = tx.Create(&acc).Error
-		} else {
-			// Save stamps updated_at with GORM's clock; keep the service's.
-			err = tx.Session(&gorm.Session{NowFunc: func() time.Time { return now }}).Save(&acc).Error
-		}
+		acc, isNew, err := s.upsertAccount(tx, &l, id, now)
 		if err != nil {
 			return err
 		}
@@ -206,7 +178,13 @@ func (s *Service) Connect(ctx context.Context, linkID string, actor Actor, id Id
 		if !isNew {
 			detail["reconnected"] = "true"
 		}
-		return s.recordEvent(tx, &l, actor, EventConnected, detail)
+		if err := s.recordEvent(tx, &l, actor, EventConnected, detail); err != nil {
+			return err
+		}
+		if state != "" {
+			return s.settleConnected(tx, state, out.Label())
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -215,6 +193,66 @@ func (s *Service) Connect(ctx context.Context, linkID string, actor Actor, id Id
 		return nil, refused
 	}
 	return out, nil
+}
+
+// upsertAccount stores the identity's account in l's workspace with one
+// INSERT ... ON CONFLICT statement on the account's identity (workspace,
+// source, external ID): a new row, or the existing one updated. Concurrent
+// transactions that store the same account queue on that row instead of
+// failing on the unique index; the last to commit leaves its tokens.
+// Tokens are sealed with the row's ID as associated data, so when the row
+// already existed they are sealed again for its ID and written in the same
+// transaction, under the row lock the upsert took.
+func (s *Service) upsertAccount(tx *gorm.DB, l *models.AccessLink, id Identity, now time.Time) (*models.ConnectedAccount, bool, error) {
+	linkID := l.ID
+	acc := models.ConnectedAccount{ID: NewID(), WorkspaceID: l.WorkspaceID, SourceKey: id.SourceKey, ExternalID: id.ExternalID,
+		DisplayName: CleanText(id.DisplayName, 200), Email: CleanText(id.Email, 254), Scopes: strings.Join(id.Scopes, " "),
+		Extra: id.Extra, Status: "connected", LinkID: &linkID, CreatedAt: now, UpdatedAt: now}
+	if acc.Extra == "" {
+		acc.Extra = "{}"
+	}
+	if !id.Expiry.IsZero() {
+		exp := id.Expiry.UTC()
+		acc.TokenExpiresAt = &exp
+	}
+	var err error
+	if acc.AccessTokenSealed, err = s.Keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
+		return nil, false, err
+	}
+	if acc.RefreshTokenSealed, err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
+		return nil, false, err
+	}
+	newID := acc.ID
+	err = tx.Clauses(clause.OnConflict{
+		Columns: []clause.Column{{Name: "workspace_id"}, {Name: "source_key"}, {Name: "external_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"display_name", "email", "scopes", "extra", "token_expires_at",
+			"link_id", "status", "updated_at"}),
+	}, clause.Returning{Columns: []clause.Column{{Name: "id"}}}).Create(&acc).Error
+	if err != nil {
+		return nil, false, err
+	}
+	if acc.ID == newID {
+		return &acc, true, nil
+	}
+	// The account existed: its tokens, sealed for its own ID. A refresh
+	// token is kept when the provider sent no new one.
+	cols := map[string]any{}
+	if cols["access_token_sealed"], err = s.Keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
+		return nil, false, err
+	}
+	if id.RefreshToken != "" {
+		if cols["refresh_token_sealed"], err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
+			return nil, false, err
+		}
+	}
+	if err := tx.Model(&models.ConnectedAccount{}).Where("id = ?", acc.ID).UpdateColumns(cols).Error; err != nil {
+		return nil, false, err
+	}
+	var stored models.ConnectedAccount
+	if err := tx.Where("id = ?", acc.ID).Take(&stored).Error; err != nil {
+		return nil, false, err
+	}
+	return &stored, false, nil
 }
 
 func accountAD(accountID, field string) string {
@@ -232,49 +270,6 @@ func (s *Service) LinkByID(ctx context.Context, id string) (*models.AccessLink, 
 		return nil, unknownLink()
 	}
 	return &l, err
-}
-
-// Outcomes of a callback.
-const (
-	CallbackPending   = ""
-	CallbackConnected = "connected"
-	CallbackFailed    = "failed"
-)
-
-// CallbackClaim is the state of a flow's callback for a request that did
-// not get to exchange the code.
-type CallbackClaim struct {
-	Outcome      string
-	AccountLabel string
-}
-
-// ClaimCallback lets exactly one request per flow exchange its code: it
-// returns nil, nil to the first caller for a state, and the recorded claim
-// to every repeated or concurrent one.
-func (s *Service) ClaimCallback(ctx context.Context, state, linkID string) (*CallbackClaim, error) {
-	now := s.now()
-	row := models.OAuthCallback{StateHash: secret.HashToken(state), LinkID: linkID, CreatedAt: now}
-	err := s.DB.WithContext(ctx).Create(&row).Error
-	if err == nil {
-		// Old rows are of no use once their flow (10 minutes) is over.
-		s.DB.WithContext(ctx).Where("created_at < ?", now.Add(-24*time.Hour)).Delete(&models.OAuthCallback{})
-		return nil, nil
-	}
-	if !errors.Is(err, gorm.ErrDuplicatedKey) {
-		return nil, err
-	}
-	var prev models.OAuthCallback
-	if err := s.DB.WithContext(ctx).Where("state_hash = ?", row.StateHash).Take(&prev).Error; err != nil {
-		return nil, err
-	}
-	return &CallbackClaim{Outcome: prev.Outcome, AccountLabel: prev.AccountLabel}, nil
-}
-
-// FinishCallback records the outcome of the request that claimed a state.
-func (s *Service) FinishCallback(ctx context.Context, state, outcome, accountLabel string) error {
-	return s.DB.WithContext(ctx).Model(&models.OAuthCallback{}).
-		Where("state_hash = ?", secret.HashToken(state)).
-		Updates(map[string]any{"outcome": outcome, "account_label": accountLabel}).Error
 }
 
 // PublicLinkByID is OpenLink for the callback, which knows the link by ID:

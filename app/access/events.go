@@ -160,6 +160,11 @@ func (e *Event) Summary() string {
 			if s != "" {
 				s += " · "
 			}
+			if f["kind"] == "provider" {
+				// It came back through the invitee's browser: a report,
+				// which the app cannot vouch for.
+				d = "As reported through the invitee's browser: “" + d + "”"
+			}
 			s += d
 		}
 		return s

@@ -509,7 +509,7 @@ func TestEventPresentation(t *testing.T) {
 		{access.EventCreated, map[string]string{"source": "google_ads"}, true, "Link created", "Source: Google Ads", "add"},
 		{access.EventOpened, nil, false, "Consent page opened", "The consent page was viewed.", "view"},
 		{access.EventStarted, map[string]string{"source": "shopify", "shop": "acme.myshopify.com"}, false, "Authorization started", "Source: Shopify · Shop: acme.myshopify.com", "start"},
-		{access.EventProviderError, map[string]string{"kind": "provider", "error": "access_denied", "description": "User said no"}, false, "Access denied at the provider", "Kind: provider · Error: access_denied · User said no", "error"},
+		{access.EventProviderError, map[string]string{"kind": "provider", "error": "access_denied", "description": "User said no"}, false, "Access denied at the provider", "Kind: provider · Error: access_denied · As reported through the invitee's browser: “User said no”", "error"},
 		{access.EventProviderError, map[string]string{"kind": "provider", "error": "server_error"}, false, "The provider reported an error", "Kind: provider · Error: server_error", "error"},
 		{access.EventProviderError, map[string]string{"kind": "token", "error": "invalid_grant"}, false, "Token exchange failed", "Kind: token · Error: invalid_grant", "error"},
 		{access.EventProviderError, map[string]string{"kind": "scopes", "error": "missing_scopes", "description": "Read your reports"}, false, "Permissions missing", "Kind: scopes · Error: missing_scopes · Read your reports", "error"},

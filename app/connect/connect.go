@@ -172,13 +172,15 @@ func CheckState(f *Flow, state string, now time.Time) *Error {
 }
 
 // ProviderError returns the provider's error from a callback query, if any
-// (access_denied and the rest of RFC 6749 section 4.1.2.1).
-func ProviderError(q url.Values) error {
+// (access_denied and the rest of RFC 6749 section 4.1.2.1). The query came
+// through the invitee's browser, so its code and description are only what
+// the browser reports: cleaned (no control or bidi characters) and capped.
+func ProviderError(q url.Values) *Error {
 	code := q.Get("error")
 	if code == "" {
 		return nil
 	}
-	return &Error{Kind: KindProvider, Code: limit(code, 64), Description: limit(q.Get("error_description"), 300)}
+	return &Error{Kind: KindProvider, Code: access.CleanText(code, 64), Description: access.CleanText(q.Get("error_description"), 200)}
 }
 
 // VerifyCallback applies the source's checks on the callback query before

@@ -69,7 +69,13 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 				return nil, err
 			}
 		}
-		gdb, err = gorm.Open(postgres.Open(dsn), cfg)
+		// The pool retries statements that met a connection the server had
+		// already closed (reconnect.go).
+		pool, err := openPostgres(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		gdb, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}

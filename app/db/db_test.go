@@ -400,6 +400,9 @@ var expectedSchema = map[string][]string{
 		"outcome text notnull default",
 		"account_label text notnull default",
 		"created_at timestamp notnull",
+		"error_kind text notnull default",
+		"error_code text notnull default",
+		"error_description text notnull default",
 	},
 	"sessions": {
 		"id_hash text notnull",

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -227,6 +228,11 @@ func (s *Server) callback(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if done.Unrecorded != nil {
+		// The outcome stands and the invitee is shown it; a history event
+		// that could not be written is the operator's business.
+		s.eventNotStored("callback", done.Unrecorded)
+	}
 	switch {
 	case done.Failed != nil:
 		return s.flowFailed(c, f, done.Failed)
@@ -238,41 +244,53 @@ func (s *Server) callback(c echo.Context) error {
 	}
 	f.Done, f.Account, f.Verifier, f.Token = true, done.Account, "", ""
 	if err := s.setFlow(c, f); err != nil {
-		return err
+		s.log.Error("callback: the flow cookie could not be updated", "err", err)
 	}
 	return s.connected(c, src, done.Account)
 }
 
 // refusedMessage shows why the link could not be claimed, naming its
-// creator and connected account where the link still exists.
+// creator and connected account where the link still exists. The refusal
+// stands whatever happens here: a failed read only makes the page plainer.
 func (s *Server) refusedMessage(c echo.Context, linkID string, err error) error {
 	l, lerr := s.svc.PublicLinkByID(c.Request().Context(), linkID)
 	if lerr != nil {
 		if access.ErrorCode(lerr) == access.EINTERNAL {
-			return lerr
+			s.log.Error("callback: the refused link could not be read", "err", lerr)
 		}
 		l = nil
 	}
 	return s.linkMessage(c, l, err)
 }
 
-// callbackTaken answers a callback whose flow another request already
-// took to the code exchange: the code is never exchanged twice.
+// callbackTaken answers a callback whose flow another request settled
+// first, or is still settling: it shows that first outcome, and the code is
+// never exchanged twice.
 func (s *Server) callbackTaken(c echo.Context, f *flowState, src *sources.Source, claim *access.CallbackClaim) error {
-	switch claim.Outcome {
-	case access.CallbackConnected:
+	switch {
+	case claim.Outcome == access.CallbackConnected:
 		return s.connected(c, src, claim.AccountLabel)
-	case access.CallbackPending:
+	case claim.Outcome == access.CallbackPending:
 		return render(c, http.StatusConflict, views.ConnectMessagePage(views.ConnectMessage{Kind: "pending", Source: src,
 			Title: "Almost done", Body: "This sign-in is still being completed in another tab or request. Reload this page in a moment to see the result.",
 			RetryURL: c.Request().URL.RequestURI()}))
+	case claim.Abandoned():
+		// The request that took the flow to the exchange never finished
+		// (its process stopped): nothing was connected. The flow cookie
+		// stays, so a reload gives the same answer.
+		m := views.ConnectMessage{Kind: "abandoned", Source: src, Title: "This sign-in did not finish",
+			Body: "Nothing was connected, and your link still works: go back to the request and start again."}
+		if f.Token != "" {
+			m.RetryURL = "/connect/" + f.Token
+		} else {
+			m.Body = "Nothing was connected, and your link still works: open it again from the message you received and start again."
+		}
+		return render(c, http.StatusOK, views.ConnectMessagePage(m))
+	case claim.Failure.Kind == connect.KindRefused:
+		s.clearFlow(c)
+		return s.refusedMessage(c, f.LinkID, connect.RefusalError(claim.Failure.Code))
 	}
-	m := views.ConnectMessage{Kind: "error", Source: src, Title: "This sign-in was already used",
-		Body: "Each sign-in can be completed once, and this one did not finish. Nothing was connected; start again from the link you were sent."}
-	if f.Token != "" {
-		m.RetryURL = "/connect/" + f.Token
-	}
-	return render(c, http.StatusConflict, views.ConnectMessagePage(m))
+	return s.flowFailed(c, f, &connect.Error{Kind: claim.Failure.Kind, Code: claim.Failure.Code, Description: claim.Failure.Description})
 }
 
 func stateOf(f *flowState) *connect.Flow {
@@ -326,6 +344,14 @@ func (s *Server) flowFailed(c echo.Context, f *flowState, ce *connect.Error) err
 			m.Title = "The provider reported a problem"
 			m.Body = "Nothing was connected. You can try again with the same link."
 		}
+		// Shown as reported: it came back through the browser, not from
+		// the provider to us.
+		m.Reported = ce.Description
+	case connect.KindStore:
+		status = http.StatusServiceUnavailable
+		retryAfter(c, 5*time.Second)
+		m.Title = "We could not finish connecting"
+		m.Body = "Nothing was connected and your link still works: please try again in a moment."
 	case connect.KindScopes:
 		status = http.StatusUnprocessableEntity
 		m.Title = "Some permissions are missing"

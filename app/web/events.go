@@ -12,8 +12,10 @@ func newEventFailures(reg *prometheus.Registry) *prometheus.CounterVec {
 }
 
 // eventNotStored logs and counts a history event that could not be written
-// where the page must render anyway. typ is one of the access.Event*
-// constants, never request data, so the label set stays fixed.
+// where the page must render anyway (the consent page on a full disk, a
+// callback's event after its outcome was settled). typ is one of the
+// access.Event* constants or "callback", never request data, so the label
+// set stays fixed.
 func (s *Server) eventNotStored(typ string, err error) {
 	s.eventFailures.WithLabelValues(typ).Inc()
 	s.log.Error("link event not stored", "event", typ, "err", err)

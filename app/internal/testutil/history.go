@@ -72,7 +72,7 @@ func WalkLinkHistory(tb testing.TB, svc *access.Service, clock *Clock, f *Fixtur
 	record(access.EventOpened, nil, WantEvent{access.EventOpened, "Invitee", "consent page was viewed"})
 	record(access.EventStarted, map[string]any{"source": "google_ads"}, WantEvent{access.EventStarted, "Invitee", "Source: Google Ads"})
 	record(access.EventProviderError, map[string]any{"kind": "provider", "error": "access_denied", "description": "The user denied the request"},
-		WantEvent{access.EventProviderError, "Invitee", "Error: access_denied · The user denied the request"})
+		WantEvent{access.EventProviderError, "Invitee", "Error: access_denied · As reported through the invitee's browser: “The user denied the request”"})
 	record(access.EventDeclined, map[string]any{"reason": "Wrong account, I will ask my colleague"},
 		WantEvent{access.EventDeclined, "Invitee", "Reason: Wrong account, I will ask my colleague"})
 	record(access.EventStarted, map[string]any{"source": "google_ads"}, WantEvent{access.EventStarted, "Invitee", "Source: Google Ads"})

@@ -98,6 +98,9 @@ func withSearchPath(dsn, schema string) string {
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
+	// The sessions of one test's pool carry its schema's name, so a test
+	// can end them (KillConnections) without touching anyone else's.
+	q.Set("application_name", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
 }

@@ -1,0 +1,224 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// A flow's callback ends on the server at its first outcome. The first
+// callback of a state claims it (a row in oauth_callbacks, pending); the
+// request then settles the row once, as connected or failed with why.
+// Every later callback with that state reads the row and shows the same
+// result, recording nothing. A pending row whose request died (the process
+// crashed during the exchange) is given up after ExchangeTimeout.
+
+// ExchangeTimeout bounds the work of the callback that claimed a flow: the
+// code exchange, reading the identity, storing the account. A callback
+// still pending after it is given up: nothing was connected.
+const ExchangeTimeout = time.Minute
+
+// Outcomes of a callback.
+const (
+	CallbackPending   = ""
+	CallbackConnected = "connected"
+	CallbackFailed    = "failed"
+)
+
+// CallbackAbandoned is the error code of a callback given up after
+// ExchangeTimeout.
+const CallbackAbandoned = "abandoned"
+
+// abandoned is the failure recorded for a callback given up.
+var abandoned = CallbackFailure{Kind: "token", Code: CallbackAbandoned, Description: "The sign-in did not finish in time."}
+
+// Limits of the failure text stored for a callback (and shown again).
+const (
+	maxFailureKind        = 16
+	maxFailureCode        = 64
+	maxFailureDescription = 200
+)
+
+// ErrFlowSettled refuses to connect a flow whose callback was settled by
+// another request meanwhile (given up after ExchangeTimeout): the
+// transaction is rolled back and nothing is connected.
+var ErrFlowSettled = errors.New("the flow's callback was already settled")
+
+// CallbackFailure is why a flow failed: the kind of step, a short code and
+// a description (connect.Error's fields).
+type CallbackFailure struct {
+	Kind        string
+	Code        string
+	Description string
+}
+
+// CallbackClaim is the recorded state of a flow's callback.
+type CallbackClaim struct {
+	Outcome      string
+	AccountLabel string
+	// Failure is set for a failed outcome.
+	Failure CallbackFailure
+}
+
+// Abandoned reports a callback given up after ExchangeTimeout.
+func (c *CallbackClaim) Abandoned() bool {
+	return c.Outcome == CallbackFailed && c.Failure.Code == CallbackAbandoned
+}
+
+func claimOf(row *models.OAuthCallback) *CallbackClaim {
+	return &CallbackClaim{Outcome: row.Outcome, AccountLabel: row.AccountLabel,
+		Failure: CallbackFailure{Kind: row.ErrorKind, Code: row.ErrorCode, Description: row.ErrorDescription}}
+}
+
+// cleanFailure makes a failure fit to store and show: the code and the
+// description may come from the invitee's browser (error and
+// error_description of the callback's query).
+func cleanFailure(f CallbackFailure) CallbackFailure {
+	return CallbackFailure{Kind: CleanText(f.Kind, maxFailureKind), Code: CleanText(f.Code, maxFailureCode),
+		Description: CleanText(f.Description, maxFailureDescription)}
+}
+
+// ClaimCallback lets exactly one request per flow settle it: it returns
+// nil, nil to the first caller for a state, and the recorded claim to every
+// repeated or concurrent one. A claim left pending longer than
+// ExchangeTimeout is given up first, so the answer is never "still
+// working" for ever.
+func (s *Service) ClaimCallback(ctx context.Context, state, linkID string) (*CallbackClaim, error) {
+	now := s.now()
+	hash := secret.HashToken(state)
+	row := models.OAuthCallback{StateHash: hash, LinkID: linkID, CreatedAt: now}
+	err := s.DB.WithContext(ctx).Create(&row).Error
+	if err == nil {
+		s.sweepCallbacks(ctx, now)
+		return nil, nil
+	}
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return nil, err
+	}
+	return s.recorded(ctx, hash, now)
+}
+
+// recorded is the state of a claimed flow's callback; one left pending
+// longer than ExchangeTimeout is given up first.
+func (s *Service) recorded(ctx context.Context, hash string, now time.Time) (*CallbackClaim, error) {
+	prev, err := s.callback(ctx, hash)
+	if err != nil {
+		return nil, err
+	}
+	if prev.Outcome == CallbackPending && !prev.CreatedAt.After(now.Add(-ExchangeTimeout)) {
+		claim, _, err := s.settleFailed(ctx, hash, abandoned)
+		return claim, err
+	}
+	return claimOf(prev), nil
+}
+
+// sweepCallbacks removes rows whose flow is long over and gives up
+// callbacks left pending by requests that died, so nothing stays pending
+// without a cron job. Failures only delay the sweep to the next claim.
+func (s *Service) sweepCallbacks(ctx context.Context, now time.Time) {
+	q := s.DB.WithContext(ctx)
+	q.Where("created_at < ?", now.Add(-24*time.Hour)).Delete(&models.OAuthCallback{})
+	q.Model(&models.OAuthCallback{}).Where("outcome = ? AND created_at <= ?", CallbackPending, now.Add(-ExchangeTimeout)).
+		Updates(map[string]any{"outcome": CallbackFailed, "error_kind": abandoned.Kind, "error_code": abandoned.Code,
+			"error_description": abandoned.Description})
+}
+
+func (s *Service) callback(ctx context.Context, hash string) (*models.OAuthCallback, error) {
+	var row models.OAuthCallback
+	if err := s.DB.WithContext(ctx).Where("state_hash = ?", hash).Take(&row).Error; err != nil {
+		return nil, err
+	}
+	return &row, nil
+}
+
+// FailCallback settles a claimed flow as failed, with why (cleaned and
+// capped: the code and description may come from the invitee's browser),
+// unless it was settled already. It returns the flow's outcome either way
+// and whether this call settled it, so a caller whose own step failed
+// learns when the flow had in fact connected (a commit whose answer was
+// lost with its connection) or was given up.
+func (s *Service) FailCallback(ctx context.Context, state string, f CallbackFailure) (*CallbackClaim, bool, error) {
+	return s.settleFailed(ctx, secret.HashToken(state), f)
+}
+
+func (s *Service) settleFailed(ctx context.Context, hash string, f CallbackFailure) (*CallbackClaim, bool, error) {
+	f = cleanFailure(f)
+	res := s.DB.WithContext(ctx).Model(&models.OAuthCallback{}).
+		Where("state_hash = ? AND outcome = ?", hash, CallbackPending).
+		Updates(map[string]any{"outcome": CallbackFailed, "error_kind": f.Kind, "error_code": f.Code, "error_description": f.Description})
+	if res.Error != nil {
+		return nil, false, res.Error
+	}
+	if res.RowsAffected == 1 {
+		return &CallbackClaim{Outcome: CallbackFailed, Failure: f}, true, nil
+	}
+	row, err := s.callback(ctx, hash)
+	if err != nil {
+		return nil, false, err
+	}
+	return claimOf(row), false, nil
+}
+
+// settleConnected settles a claimed flow as connected inside the
+// connecting transaction; a flow settled meanwhile rolls it back.
+func (s *Service) settleConnected(tx *gorm.DB, state, accountLabel string) error {
+	res := tx.Model(&models.OAuthCallback{}).
+		Where("state_hash = ? AND outcome = ?", secret.HashToken(state), CallbackPending).
+		Updates(map[string]any{"outcome": CallbackConnected, "account_label": accountLabel})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ErrFlowSettled
+	}
+	return nil
+}
+
+// ConnectCallback is Connect for the flow that claimed state: the link's
+// claim, the account, its event and the flow's outcome commit together, so
+// a flow is never connected without its callback saying so, nor said
+// connected without the account. It returns ErrFlowSettled when the flow
+// was given up meanwhile.
+func (s *Service) ConnectCallback(ctx context.Context, state, linkID string, actor Actor, id Identity) (*AccountSummary, error) {
+	return s.connect(ctx, linkID, state, actor, id)
+}
+
+// Callback returns the recorded state of a flow's callback, or nil when
+// no callback of the flow has been claimed. A callback left pending longer
+// than ExchangeTimeout is given up first.
+func (s *Service) Callback(ctx context.Context, state string) (*CallbackClaim, error) {
+	claim, err := s.recorded(ctx, secret.HashToken(state), s.now())
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return claim, err
+}
+
+// transaction runs fn in a transaction. When the attempt lost its
+// database connection before committing (a restart, a failover, a killed
+// session), nothing was committed and fn runs again on a fresh connection,
+// at most twice more; fn must start from scratch each time. A COMMIT whose
+// answer was lost is not retried (it may have committed) unless the
+// server's answer proves it did not (db.NotRun).
+func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	for attempt := 0; ; attempt++ {
+		committing := false
+		err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			committing = true
+			return nil
+		})
+		retry := (!committing && db.LostConnection(err)) || (committing && db.NotRun(err))
+		if err == nil || !retry || attempt == 2 || ctx.Err() != nil {
+			return err
+		}
+	}
+}
