@@ -135,6 +135,7 @@ func (s *Service) Connect(ctx context.Context, linkID string, actor Actor, id Id
 // callback as connected in the same transaction, and refuses with
 // ErrFlowSettled when the flow was settled otherwise meanwhile (given up).
 func (s *Service) connect(ctx context.Context, linkID, state string, actor Actor, id Identity) (*AccountSummary, error) {
+	id.ExternalID = CleanText(id.ExternalID, 255)
 	if id.ExternalID == "" {
 		return nil, Errorf(EINVALID, "The provider did not say which account was authorized.")
 	}

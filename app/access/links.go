@@ -97,7 +97,7 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 		return nil, err
 	}
 	l.TokenSealed = sealed
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&l).Error; err != nil {
 			return err
 		}

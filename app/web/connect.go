@@ -191,10 +191,7 @@ func (s *Server) declineLink(c echo.Context) error {
 	if l == nil {
 		return err
 	}
-	reason := strings.TrimSpace(c.FormValue("reason"))
-	if len(reason) > 500 {
-		reason = reason[:500]
-	}
+	reason := strings.TrimSpace(c.FormValue("reason")) // cleaned and cut where events are written
 	detail := map[string]any{}
 	if reason != "" {
 		detail["reason"] = reason

@@ -223,7 +223,9 @@ func TestBrowserFirstLink(t *testing.T) {
 	if n := browserEval[int](t, tab, `document.querySelectorAll('[data-testid="generate-button"], [data-testid="generate-first"]').length`); n != 1 {
 		t.Errorf("%d Generate buttons after the first link, want 1", n)
 	}
-	browserWait(t, tab, "the focus settles", `document.activeElement !== document.body`)
+	// The dialog's own close button holds the focus until the close
+	// handler moves it: wait for it to leave the dialog.
+	browserWait(t, tab, "the focus settles", `document.activeElement !== document.body && !document.getElementById("modal").contains(document.activeElement)`)
 	if got := browserEval[string](t, tab, `document.activeElement.getAttribute("data-testid") || document.activeElement.tagName`); got != "generate-button" {
 		t.Errorf("after closing the dialog the focus is on %q, want the Generate button", got)
 	}
