@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/views"
 )
 
@@ -46,6 +47,8 @@ func (s *Server) page(c echo.Context, title, active string) (*views.Page, error)
 		Active:     active,
 		Now:        s.svc.Clock(),
 		Production: s.production,
+
+		LinkLifetime: access.LinkLifetime,
 	}
 	if p.User != nil && !isHTMX(c) {
 		ws, err := s.svc.Workspaces(c.Request().Context(), p.User.ID)

@@ -200,7 +200,7 @@ func (s *Server) supportExport(c echo.Context) error {
 	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	h.Set("Content-Disposition", `attachment; filename="link-`+l.ID+`-history.json"`)
 	c.Response().WriteHeader(http.StatusOK)
-	if err := s.svc.WriteHistory(ctx, l, c.Response()); err != nil {
+	if err := s.svc.WriteHistory(ctx, l, c.Response(), views.EventWords); err != nil {
 		// The status and part of the document are sent: the download ends
 		// truncated (invalid JSON), and the cause goes to the log.
 		s.log.Error("history export failed", "link", l.ID, "err", err)
