@@ -109,3 +109,23 @@ func TestEventSentences(t *testing.T) {
 		}
 	}
 }
+
+// TestOutcomeDetail: the list says in words why the last attempt failed
+// (the domain keeps a code); a decline shows the invitee's reason, and
+// text stored by earlier versions is shown as it is.
+func TestOutcomeDetail(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ outcome, detail, want string }{
+		{access.OutcomeFailed, "access_denied", "Access denied"},
+		{access.OutcomeFailed, "token", "Token exchange failed"},
+		{access.OutcomeFailed, "", "Authorization failed"},
+		{access.OutcomeFailed, "Sign-in not verified", "Sign-in not verified"},
+		{access.OutcomeDeclined, "token", "token"},
+		{access.OutcomeDeclined, "", ""},
+	} {
+		l := access.Link{AccessLink: models.AccessLink{LastOutcome: tc.outcome, LastOutcomeDetail: tc.detail}, Status: access.StatusActive}
+		if got := views.OutcomeDetail(&l); got != tc.want {
+			t.Errorf("%s %q reads %q, want %q", tc.outcome, tc.detail, got, tc.want)
+		}
+	}
+}

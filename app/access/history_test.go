@@ -322,8 +322,8 @@ func TestLastOutcome(t *testing.T) {
 	if err := e.svc.RecordEvent(e.ctx, &l.AccessLink, inv, access.EventProviderError, map[string]any{"kind": "provider", "error": "access_denied"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := listed(); got.Status != access.StatusActive || got.LastOutcome != access.OutcomeFailed || got.LastOutcomeDetail != "Access denied" {
-		t.Errorf("after a provider error: %s, %q, %q", got.Status, got.LastOutcome, got.LastOutcomeDetail)
+	if got := listed(); got.Status != access.StatusActive || got.LastOutcome != access.OutcomeFailed || views.OutcomeDetail(&got) != "Access denied" {
+		t.Errorf("after a provider error: %s, %q, %q", got.Status, got.LastOutcome, views.OutcomeDetail(&got))
 	}
 	if _, err := e.svc.Connect(e.ctx, l.ID, inv, access.Identity{SourceKey: "google_ads", ExternalID: "42", AccessToken: "at"}); err != nil {
 		t.Fatal(err)
