@@ -137,7 +137,8 @@ func (s *Server) supportSearch(c echo.Context) error {
 	}
 	v.Results = res
 	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
-		return render(c, http.StatusOK, views.SupportRows(p, v))
+		// "Load more": the next rows, cut from the page itself.
+		return renderFragment(c, http.StatusOK, views.SupportSearchPage(p, v), views.SupportRowsFragment)
 	}
 	return render(c, http.StatusOK, views.SupportSearchPage(p, v))
 }
