@@ -208,7 +208,7 @@ func TestLinksPage(t *testing.T) {
 			// table, and the Generate button swapped out of band, cut from
 			// the page itself (no hx-select anywhere).
 			name: "Region/HTMXFragment", as: "admin", url: "{links}?fragment=region", header: []string{"HX-Request", "true"}, status: http.StatusOK,
-			testids: []string{"link-row", "links-table", "filter-All", "generate-button"},
+			testids:  []string{"link-row", "links-table", "filter-All", "generate-button"},
 			contains: []string{`<div id="page-actions" hx-swap-oob="true">`, `id="links-region"`, `hx-push-url="/w/`},
 			absent:   []string{"<html", "hx-select", "Accounts access requests"},
 		},
