@@ -23,6 +23,28 @@ type Page struct {
 	Active     string    // menu item: "accounts", "links", "support"
 	Now        time.Time // for relative times
 	Production bool
+	// LinkLifetime is how long a generated link stays usable
+	// (access.LinkLifetime), for the sentences that say it.
+	LinkLifetime time.Duration
+}
+
+// Lifetime is how long a link stays usable: LinkLifetime, or
+// access.LinkLifetime on a page built without it.
+func (p *Page) Lifetime() time.Duration {
+	if p == nil || p.LinkLifetime <= 0 {
+		return access.LinkLifetime
+	}
+	return p.LinkLifetime
+}
+
+// Days writes a whole number of days in words: "1 day", "7 days". A
+// lifetime that is not whole days is rounded up.
+func Days(d time.Duration) string {
+	n := int((d + 24*time.Hour - 1) / (24 * time.Hour))
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
 }
 
 // WorkspaceURL returns a path inside the current workspace.

@@ -3,6 +3,8 @@ package views
 import (
 	"testing"
 	"time"
+
+	"github.com/accessrequests/accessrequests/app/access"
 )
 
 // TestRelative checks the wording at the boundaries of each unit: durations
@@ -47,5 +49,28 @@ func TestRelative(t *testing.T) {
 		if got := Relative(now.Add(tt.d), now); got != tt.want {
 			t.Errorf("Relative(now%+v) = %q, want %q", tt.d, got, tt.want)
 		}
+	}
+}
+
+// TestDays: the link lifetime in words comes from the duration the page
+// carries (access.LinkLifetime), not from a number written in the views.
+func TestDays(t *testing.T) {
+	t.Parallel()
+	const day = 24 * time.Hour
+	for _, tc := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{7 * day, "7 days"}, {day, "1 day"}, {36 * time.Hour, "2 days"}, {30 * day, "30 days"},
+	} {
+		if got := Days(tc.d); got != tc.want {
+			t.Errorf("Days(%v) = %q, want %q", tc.d, got, tc.want)
+		}
+	}
+	if got := (&Page{LinkLifetime: 3 * day}).Lifetime(); got != 3*day {
+		t.Errorf("Lifetime = %v, want the page's", got)
+	}
+	if got := (&Page{}).Lifetime(); got != access.LinkLifetime {
+		t.Errorf("Lifetime of a page without one = %v, want access.LinkLifetime", got)
 	}
 }

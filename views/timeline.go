@@ -13,8 +13,8 @@ import (
 // it: a recorded event, or the derived expiry.
 type TimelineItem struct {
 	Type      string // the event type, or "expired"
-	Icon      string // access.Event.Icon, or "expired"
-	Title     string // what happened (access.Event.Sentence)
+	Icon      string // EventIcon, or "expired"
+	Title     string // what happened (EventSentence)
 	Actor     string // who did it, read after "by"; empty when nobody is named
 	Summary   string
 	IP        string
@@ -32,7 +32,7 @@ const TypeExpired = "expired"
 // TimelineItems is one page of a link's history, newest first, with the
 // link's expiry (not an event: it comes from expires_at) on the page whose
 // time range holds it.
-func TimelineItems(h *access.EventPage, l *access.Link, now time.Time) []TimelineItem {
+func TimelineItems(h *access.EventPage, l *access.Link, now time.Time, lifetime time.Duration) []TimelineItem {
 	if h == nil {
 		return nil
 	}
@@ -40,9 +40,9 @@ func TimelineItems(h *access.EventPage, l *access.Link, now time.Time) []Timelin
 	out := make([]TimelineItem, 0, len(events)+1)
 	for i := range events {
 		e := &events[i]
-		what, who := e.Sentence()
+		what, who := EventSentence(e)
 		out = append(out, TimelineItem{
-			Type: e.Type, Icon: e.Icon(), Title: what, Actor: who, Summary: e.Summary(),
+			Type: e.Type, Icon: EventIcon(e), Title: what, Actor: who, Summary: EventSummary(e),
 			IP: e.IP, UserAgent: e.UserAgent, At: e.CreatedAt, Count: e.Times(), LastAt: e.LastSeen(),
 		})
 	}
@@ -50,7 +50,7 @@ func TimelineItems(h *access.EventPage, l *access.Link, now time.Time) []Timelin
 		if at, ok := access.ExpiredOn(&l.AccessLink, now); ok && onPage(h, at) {
 			out = append(out, TimelineItem{
 				Type: TypeExpired, Icon: TypeExpired, Title: "Expired on " + DateTime(at),
-				Summary: "The link was not used within 7 days and stopped working.", At: at, Count: 1,
+				Summary: "The link was not used within " + Days(lifetime) + " and stopped working.", At: at, Count: 1,
 			})
 		}
 	}

@@ -34,7 +34,7 @@ func HistoryTimeline(p *Page, h *access.EventPage, l *access.Link, olderURL stri
 		}
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
-		items := TimelineItems(h, l, p.Now)
+		items := TimelineItems(h, l, p.Now, p.Lifetime())
 		if len(items) == 0 {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<p class=\"mt-4 text-sm text-slate-500\" data-testid=\"timeline-empty\">")
 			if templ_7745c5c3_Err != nil {
@@ -433,7 +433,7 @@ func timelineEntry(p *Page, it TimelineItem) templ.Component {
 	})
 }
 
-// timelineIcon draws the icon of an entry's kind (access.Event.Icon).
+// timelineIcon draws the icon of an entry's kind (EventIcon).
 func timelineIcon(kind string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

@@ -8,6 +8,7 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/models"
+	"github.com/accessrequests/accessrequests/views"
 )
 
 func TestDeleteLink(t *testing.T) {
@@ -97,8 +98,8 @@ func TestDeleteLink(t *testing.T) {
 		if d.ActorID == nil || *d.ActorID != e.f.Admin.ID || d.Actor != "Adam Admin" || d.IP != "198.51.100.9" {
 			t.Fatalf("deleted event actor = %v %q %q", d.ActorID, d.Actor, d.IP)
 		}
-		if !d.CreatedAt.Equal(deletedAt) || d.Title() != "Link deleted" {
-			t.Fatalf("deleted event at %v, title %q", d.CreatedAt, d.Title())
+		if !d.CreatedAt.Equal(deletedAt) || views.EventTitle(&d) != "Link deleted" {
+			t.Fatalf("deleted event at %v, title %q", d.CreatedAt, views.EventTitle(&d))
 		}
 	})
 

@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/accessrequests/accessrequests/models"
@@ -23,7 +22,9 @@ const (
 // invitee is the actor stored for events without a signed-in user.
 const invitee = "invitee"
 
-// Event is one step of a link's history with its detail decoded.
+// Event is one step of a link's history with its detail decoded: a typed
+// record (type, actor, count, detail fields). The words pages show for it
+// are the views' (views.EventTitle, EventSummary, EventSentence).
 type Event struct {
 	models.LinkEvent
 	// Fields are the string values of the event's detail.
@@ -32,221 +33,15 @@ type Event struct {
 	SourceName string
 }
 
-// ActorName is who acted, as pages show it: the user's name, or "Invitee"
-// for the person who opened the link without signing in.
-func (e *Event) ActorName() string {
-	if e.ActorID == nil && (e.Actor == "" || e.Actor == invitee) {
-		return "Invitee"
-	}
-	if e.Actor == "" {
-		return "Unknown user"
-	}
-	return e.Actor
+// ByInvitee reports whether the event was the invitee's: no signed-in user
+// acted (views name the actor "the invitee").
+func (e *Event) ByInvitee() bool {
+	return e.ActorID == nil && (e.Actor == "" || e.Actor == invitee)
 }
 
-// Icon names the kind of icon the timeline shows for the event: add, view,
-// start, error, decline, connect, refuse, delete, support, or dot for an
-// event type this version does not know.
-func (e *Event) Icon() string {
-	switch e.Type {
-	case EventCreated:
-		return "add"
-	case EventOpened:
-		return "view"
-	case EventStarted:
-		return "start"
-	case EventProviderError:
-		return "error"
-	case EventDeclined:
-		return "decline"
-	case EventConnected:
-		return "connect"
-	case EventClaimRefused:
-		return "refuse"
-	case EventDeleted:
-		return "delete"
-	case EventSupportViewed:
-		return "support"
-	}
-	return "dot"
-}
-
-// Title is the event in a few words.
-func (e *Event) Title() string {
-	switch e.Type {
-	case EventCreated:
-		return "Link created"
-	case EventOpened:
-		return "Consent page opened"
-	case EventStarted:
-		return "Authorization started"
-	case EventProviderError:
-		if e.Fields["error"] == "access_denied" {
-			return "Access denied at the provider"
-		}
-		switch e.Fields["kind"] {
-		case "provider":
-			return "The provider reported an error"
-		case "token":
-			return "Token exchange failed"
-		case "identity":
-			return "Account identity could not be read"
-		case "scopes":
-			return "Permissions missing"
-		case "state":
-			return "Sign-in could not be verified"
-		case "input":
-			return "Invalid input"
-		}
-		return "Authorization failed"
-	case EventDeclined:
-		return "Declined"
-	case EventConnected:
-		if e.Fields["reconnected"] == "true" {
-			return "Account reconnected"
-		}
-		return "Account connected"
-	case EventClaimRefused:
-		return "Connection refused"
-	case EventDeleted:
-		return "Link deleted"
-	case EventSupportViewed:
-		if e.Fields["view"] == SupportViewExport {
-			return "History exported by support"
-		}
-		return "Viewed by support"
-	}
-	t := strings.ReplaceAll(e.Type, "_", " ")
-	if t == "" {
-		return "Event"
-	}
-	return strings.ToUpper(t[:1]) + t[1:]
-}
-
-// Summary renders the event's detail as one line, or "" when there is
-// nothing to add to the title. It never holds a token or a code: events
-// store none.
-func (e *Event) Summary() string {
-	f := e.Fields
-	switch e.Type {
-	case EventCreated:
-		if src := e.source(); src != "" {
-			return "Source: " + src
-		}
-	case EventOpened:
-		if f["other_clients"] == "true" {
-			return otherClients
-		}
-		return "The consent page was viewed."
-	case EventStarted:
-		parts := []string{}
-		if src := e.source(); src != "" {
-			parts = append(parts, "Source: "+src)
-		}
-		if shop := f["shop"]; shop != "" {
-			parts = append(parts, "Shop: "+shop)
-		}
-		return strings.Join(parts, " · ")
-	case EventProviderError:
-		parts := []string{}
-		if k := f["kind"]; k != "" {
-			parts = append(parts, "Kind: "+k)
-		}
-		if code := f["error"]; code != "" {
-			parts = append(parts, "Error: "+code)
-		}
-		s := strings.Join(parts, " · ")
-		if d := f["description"]; d != "" {
-			if s != "" {
-				s += " · "
-			}
-			if f["kind"] == "provider" {
-				// It came back through the invitee's browser: a report,
-				// which the app cannot vouch for.
-				d = "As reported through the invitee's browser: “" + d + "”"
-			}
-			s += d
-		}
-		return s
-	case EventDeclined:
-		if f["other_clients"] == "true" {
-			return otherClients
-		}
-		if r := f["reason"]; r != "" {
-			return "Reason: " + r
-		}
-		return "No reason given."
-	case EventConnected:
-		parts := []string{}
-		if a := f["account"]; a != "" {
-			parts = append(parts, "Account: "+a)
-		}
-		if id := f["external_id"]; id != "" && !strings.Contains(f["account"], id) {
-			parts = append(parts, "ID: "+id)
-		}
-		if sc := strings.TrimSpace(f["scopes"]); sc != "" {
-			parts = append(parts, "Scopes: "+strings.Join(strings.Fields(sc), ", "))
-		} else {
-			parts = append(parts, "No scopes granted")
-		}
-		return strings.Join(parts, " · ")
-	case EventClaimRefused:
-		switch f["reason"] {
-		case string(StatusUsed), ECONFLICT: // the callback stores the error code
-			return "The link had already been used."
-		case string(StatusExpired): // the same word as EEXPIRED
-			return "The link had expired."
-		case string(StatusDeleted), ENOTFOUND:
-			return "The link had been deleted."
-		case "":
-			return ""
-		}
-		return "Reason: " + f["reason"]
-	case EventDeleted:
-		return "Accounts connected through the link stay connected."
-	case EventSupportViewed:
-		if f["view"] == SupportViewExport {
-			return "Downloaded the history as JSON from the support console."
-		}
-		return "Opened the link in the support console."
-	}
-	return ""
-}
-
-// otherClients is the summary of the event that counts the views or
+// OtherClients reports whether the event counts, together, the views or
 // declines of a link's clients beyond MaxClientsPerLink.
-const otherClients = "From further browsers and addresses, counted together; the address and browser shown are the latest."
-
-// source is the event's source by catalog name, or by key when the
-// catalog does not know it.
-func (e *Event) source() string {
-	if e.SourceName != "" {
-		return e.SourceName
-	}
-	return e.Fields["source"]
-}
-
-// Sentence is the event as the timeline reads it: what happened and, where
-// naming someone reads naturally, who did it ("the invitee" or a user's
-// name): "Declined" by "the invitee", "Link created" by "Adam Admin". who is
-// empty for what the provider or the app did (a provider error, a refused
-// connection).
-func (e *Event) Sentence() (what, who string) {
-	who = e.ActorName()
-	if who == "Invitee" {
-		who = "the invitee"
-	}
-	switch e.Type {
-	case EventProviderError, EventClaimRefused:
-		return e.Title(), ""
-	case EventSupportViewed:
-		if e.Fields["view"] == SupportViewExport {
-			return "History downloaded from the support console", who
-		}
-		return "Viewed in the support console", who
-	}
-	return e.Title(), who
-}
+func (e *Event) OtherClients() bool { return e.Fields["other_clients"] == "true" }
 
 // Times is how many times the event happened (repeated views and declines
 // from one client are one event).

@@ -124,16 +124,23 @@ func (s *Service) exportedLink(v *SupportLinkView, now time.Time) ExportedLink {
 	return l
 }
 
+// EventWords are the words of an event in the export: the views write them
+// (views.EventWords), so that the domain holds no sentence.
+type EventWords struct {
+	Title, Summary, Actor string
+}
+
 // exportedEvent is one event as the export shows it.
-func exportedEvent(e *Event) ExportedEvent {
+func exportedEvent(e *Event, words func(*Event) EventWords) ExportedEvent {
 	detail := map[string]any{}
 	_ = json.Unmarshal([]byte(e.Detail), &detail)
 	if detail == nil { // "null" decodes to a nil map
 		detail = map[string]any{}
 	}
+	w := words(e)
 	x := ExportedEvent{
-		Type: e.Type, Time: rfc3339(e.CreatedAt), Title: e.Title(), Summary: e.Summary(),
-		Actor: e.ActorName(), IP: e.IP, UserAgent: e.UserAgent, Detail: detail, Count: e.Times(),
+		Type: e.Type, Time: rfc3339(e.CreatedAt), Title: w.Title, Summary: w.Summary,
+		Actor: w.Actor, IP: e.IP, UserAgent: e.UserAgent, Detail: detail, Count: e.Times(),
 	}
 	if x.Count > 1 {
 		x.LastTime = rfc3339(e.LastSeen())
@@ -146,10 +153,10 @@ func exportedEvent(e *Event) ExportedEvent {
 
 // WriteHistory writes the link's facts and history, oldest event first, as
 // one JSON document (a HistoryExport) to w, for the support console's
-// download. Events are encoded as they are read, exportBatch at a time.
+// download, with the words of each event from words. Events are encoded as they are read, exportBatch at a time.
 // An error after the first bytes leaves w with a truncated document; the
 // caller can only log it.
-func (s *Service) WriteHistory(ctx context.Context, v *SupportLinkView, w io.Writer) error {
+func (s *Service) WriteHistory(ctx context.Context, v *SupportLinkView, w io.Writer, words func(*Event) EventWords) error {
 	bw := bufio.NewWriterSize(w, 32<<10)
 	head, err := json.MarshalIndent(s.exportedLink(v, s.now()), "  ", "  ")
 	if err != nil {
@@ -163,7 +170,7 @@ func (s *Service) WriteHistory(ctx context.Context, v *SupportLinkView, w io.Wri
 	bw.WriteString(",\n  \"events\": [")
 	n := 0
 	err = s.eachEvent(ctx, v.ID, exportBatch, func(e *Event) error {
-		b, err := json.MarshalIndent(exportedEvent(e), "    ", "  ")
+		b, err := json.MarshalIndent(exportedEvent(e, words), "    ", "  ")
 		if err != nil {
 			return err
 		}

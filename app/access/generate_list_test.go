@@ -12,6 +12,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/models"
+	"github.com/accessrequests/accessrequests/views"
 )
 
 func tokenOf(t *testing.T, l *access.Link) string {
@@ -107,8 +108,8 @@ func TestGenerateLinkStored(t *testing.T) {
 		if got.IP != actor.IP || got.UserAgent != actor.UserAgent {
 			t.Fatalf("event client = %q %q", got.IP, got.UserAgent)
 		}
-		if got.Fields["source"] != "google_ads" || got.Summary() != "Source: Google Ads" || got.Title() != "Link created" {
-			t.Fatalf("event detail = %v, summary %q, title %q", got.Fields, got.Summary(), got.Title())
+		if got.Fields["source"] != "google_ads" || views.EventSummary(&got) != "Source: Google Ads" || views.EventTitle(&got) != "Link created" {
+			t.Fatalf("event detail = %v, summary %q, title %q", got.Fields, views.EventSummary(&got), views.EventTitle(&got))
 		}
 		if !got.CreatedAt.Equal(domainStart) {
 			t.Fatalf("event at %v, want %v", got.CreatedAt, domainStart)

@@ -189,28 +189,16 @@ func (s *Service) recordOutcome(tx *gorm.DB, l *models.AccessLink, typ string, d
 	return q.Updates(set).Error
 }
 
-// failureReason says in two or three words why an attempt failed, for the
-// admin list ("Failed · Access denied"); the timeline has the details.
+// failureReason is what made an attempt fail, as a code the admin list
+// puts in words (views.OutcomeDetail, "Failed · Access denied"): the
+// provider's access_denied, or the kind of failure (provider, token,
+// identity, scopes, state, input); the timeline has the details.
 func failureReason(detail map[string]any) string {
 	if code, _ := detail["error"].(string); code == "access_denied" {
-		return "Access denied"
+		return code
 	}
 	kind, _ := detail["kind"].(string)
-	switch kind {
-	case "provider":
-		return "Provider error"
-	case "token":
-		return "Token exchange failed"
-	case "identity":
-		return "Account not identified"
-	case "scopes":
-		return "Permissions missing"
-	case "state":
-		return "Sign-in not verified"
-	case "input":
-		return "Invalid input"
-	}
-	return "Authorization failed"
+	return kind
 }
 
 // historyActor is who an event names. On the invitee's routes a signed-in

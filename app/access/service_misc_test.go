@@ -12,6 +12,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
+	"github.com/accessrequests/accessrequests/views"
 )
 
 func randomKey(t *testing.T) []byte {
@@ -175,14 +176,14 @@ func TestEvents(t *testing.T) {
 	if len(got) != 3 || got[0].Type != access.EventCreated || got[1].Type != "provider_error" || got[2].Type != "opened" {
 		t.Fatalf("events = %+v, want oldest first", got)
 	}
-	if got[1].Title() != "Access denied at the provider" || got[1].Fields["error"] != "access_denied" || got[1].ActorID != nil || got[1].ActorName() != "Invitee" {
-		t.Fatalf("invitee event = %+v, title %q", got[1], got[1].Title())
+	if views.EventTitle(&got[1]) != "Access denied at the provider" || got[1].Fields["error"] != "access_denied" || got[1].ActorID != nil || views.EventActor(&got[1]) != "Invitee" {
+		t.Fatalf("invitee event = %+v, title %q", got[1], views.EventTitle(&got[1]))
 	}
 	if _, ok := got[1].Fields["n"]; ok {
 		t.Fatal("non-string detail field decoded as a string")
 	}
-	if got[1].Summary() != "Error: access_denied" {
-		t.Fatalf("Summary = %q, want the error code alone (no kind, no description)", got[1].Summary())
+	if views.EventSummary(&got[1]) != "Error: access_denied" {
+		t.Fatalf("Summary = %q, want the error code alone (no kind, no description)", views.EventSummary(&got[1]))
 	}
 	if ev := e.events(access.NewID()); len(ev) != 0 {
 		t.Fatalf("events of an unknown link = %v", ev)

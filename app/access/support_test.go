@@ -16,6 +16,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
+	"github.com/accessrequests/accessrequests/views"
 )
 
 func TestClassifyQuery(t *testing.T) {
@@ -381,10 +382,10 @@ func TestRecordSupportView(t *testing.T) {
 		}
 		for i, want := range []struct{ view, title string }{{access.SupportViewPage, "Viewed by support"}, {access.SupportViewExport, "History exported by support"}} {
 			got := ev[i+1]
-			if got.Type != access.EventSupportViewed || got.ActorID == nil || *got.ActorID != e.f.Support.ID || got.ActorName() != "Sam Support" ||
-				got.IP != support.IP || got.UserAgent != support.UserAgent || got.Fields["view"] != want.view || got.Title() != want.title ||
+			if got.Type != access.EventSupportViewed || got.ActorID == nil || *got.ActorID != e.f.Support.ID || views.EventActor(&got) != "Sam Support" ||
+				got.IP != support.IP || got.UserAgent != support.UserAgent || got.Fields["view"] != want.view || views.EventTitle(&got) != want.title ||
 				got.WorkspaceID != e.f.Reporting.ID || !got.CreatedAt.Equal(domainStart.Add(time.Duration(i+1)*time.Minute)) {
-				t.Errorf("view event %d = %+v (title %q)", i, got, got.Title())
+				t.Errorf("view event %d = %+v (title %q)", i, got, views.EventTitle(&got))
 			}
 		}
 	})
@@ -415,8 +416,8 @@ func TestSupportHistory(t *testing.T) {
 		}
 		for i, want := range w.Events {
 			got := events[i]
-			if got.Type != want.Type || got.ActorName() != want.Actor || !strings.Contains(got.Summary(), want.Detail) {
-				t.Errorf("event %d = %s by %q: %q; want %s by %q with %q", i, got.Type, got.ActorName(), got.Summary(), want.Type, want.Actor, want.Detail)
+			if got.Type != want.Type || views.EventActor(&got) != want.Actor || !strings.Contains(views.EventSummary(&got), want.Detail) {
+				t.Errorf("event %d = %s by %q: %q; want %s by %q with %q", i, got.Type, views.EventActor(&got), views.EventSummary(&got), want.Type, want.Actor, want.Detail)
 			}
 			if i > 0 && !got.CreatedAt.After(events[i-1].CreatedAt) {
 				t.Errorf("event %d (%s) at %v is not after the one before", i, got.Type, got.CreatedAt)
@@ -424,8 +425,8 @@ func TestSupportHistory(t *testing.T) {
 			if want.Actor == "Invitee" && (got.IP != testutil.WalkInviteeIP || got.UserAgent != testutil.WalkInviteeUA || got.ActorID != nil) {
 				t.Errorf("invitee event %s from %q %q", got.Type, got.IP, got.UserAgent)
 			}
-			if got.Title() == "" || got.Icon() == "dot" {
-				t.Errorf("event %s has title %q, icon %q", got.Type, got.Title(), got.Icon())
+			if views.EventTitle(&got) == "" || views.EventIcon(&got) == "dot" {
+				t.Errorf("event %s has title %q, icon %q", got.Type, views.EventTitle(&got), views.EventIcon(&got))
 			}
 		}
 	})
@@ -493,61 +494,6 @@ func TestSupportHistory(t *testing.T) {
 			}
 		}
 	})
-}
-
-func TestEventPresentation(t *testing.T) {
-	t.Parallel()
-	uid := "u1"
-	for _, tc := range []struct {
-		typ     string
-		fields  map[string]string
-		byUser  bool
-		title   string
-		summary string
-		icon    string
-	}{
-		{access.EventCreated, map[string]string{"source": "google_ads"}, true, "Link created", "Source: Google Ads", "add"},
-		{access.EventOpened, nil, false, "Consent page opened", "The consent page was viewed.", "view"},
-		{access.EventStarted, map[string]string{"source": "shopify", "shop": "acme.myshopify.com"}, false, "Authorization started", "Source: Shopify · Shop: acme.myshopify.com", "start"},
-		{access.EventProviderError, map[string]string{"kind": "provider", "error": "access_denied", "description": "User said no"}, false, "Access denied at the provider", "Kind: provider · Error: access_denied · As reported through the invitee's browser: “User said no”", "error"},
-		{access.EventProviderError, map[string]string{"kind": "provider", "error": "server_error"}, false, "The provider reported an error", "Kind: provider · Error: server_error", "error"},
-		{access.EventProviderError, map[string]string{"kind": "token", "error": "invalid_grant"}, false, "Token exchange failed", "Kind: token · Error: invalid_grant", "error"},
-		{access.EventProviderError, map[string]string{"kind": "scopes", "error": "missing_scopes", "description": "Read your reports"}, false, "Permissions missing", "Kind: scopes · Error: missing_scopes · Read your reports", "error"},
-		{access.EventProviderError, map[string]string{"kind": "state", "error": "missing_state"}, false, "Sign-in could not be verified", "Kind: state · Error: missing_state", "error"},
-		{access.EventProviderError, map[string]string{"kind": "identity"}, false, "Account identity could not be read", "Kind: identity", "error"},
-		{access.EventProviderError, nil, false, "Authorization failed", "", "error"},
-		{access.EventDeclined, map[string]string{"reason": "Not mine"}, false, "Declined", "Reason: Not mine", "decline"},
-		{access.EventDeclined, nil, false, "Declined", "No reason given.", "decline"},
-		{access.EventConnected, map[string]string{"account": "Jane (jane@x.example)", "external_id": "42", "scopes": "a b"}, false, "Account connected", "Account: Jane (jane@x.example) · ID: 42 · Scopes: a, b", "connect"},
-		{access.EventConnected, map[string]string{"account": "42", "external_id": "42", "scopes": "", "reconnected": "true"}, false, "Account reconnected", "Account: 42 · No scopes granted", "connect"},
-		{access.EventClaimRefused, map[string]string{"reason": "used"}, false, "Connection refused", "The link had already been used.", "refuse"},
-		{access.EventClaimRefused, map[string]string{"reason": "conflict"}, false, "Connection refused", "The link had already been used.", "refuse"},
-		{access.EventClaimRefused, map[string]string{"reason": "expired"}, false, "Connection refused", "The link had expired.", "refuse"},
-		{access.EventClaimRefused, map[string]string{"reason": "deleted"}, false, "Connection refused", "The link had been deleted.", "refuse"},
-		{access.EventClaimRefused, map[string]string{"reason": "not_found"}, false, "Connection refused", "The link had been deleted.", "refuse"},
-		{access.EventDeleted, nil, true, "Link deleted", "Accounts connected through the link stay connected.", "delete"},
-		{access.EventSupportViewed, map[string]string{"view": "page"}, true, "Viewed by support", "Opened the link in the support console.", "support"},
-		{access.EventSupportViewed, map[string]string{"view": "export"}, true, "History exported by support", "Downloaded the history as JSON from the support console.", "support"},
-		{"renamed_later", nil, false, "Renamed later", "", "dot"},
-	} {
-		t.Run(tc.typ+"/"+tc.title, func(t *testing.T) {
-			ev := access.Event{LinkEvent: models.LinkEvent{Type: tc.typ, Actor: "invitee"}, Fields: tc.fields}
-			if ev.Fields == nil {
-				ev.Fields = map[string]string{}
-			}
-			if src := map[string]string{"google_ads": "Google Ads", "shopify": "Shopify"}[tc.fields["source"]]; src != "" {
-				ev.SourceName = src
-			}
-			wantActor := "Invitee"
-			if tc.byUser {
-				ev.ActorID, ev.Actor, wantActor = &uid, "Adam Admin", "Adam Admin"
-			}
-			if ev.Title() != tc.title || ev.Summary() != tc.summary || ev.Icon() != tc.icon || ev.ActorName() != wantActor {
-				t.Errorf("title %q, summary %q, icon %q, actor %q; want %q, %q, %q, %q", ev.Title(), ev.Summary(), ev.Icon(), ev.ActorName(),
-					tc.title, tc.summary, tc.icon, wantActor)
-			}
-		})
-	}
 }
 
 func TestExpiredOn(t *testing.T) {

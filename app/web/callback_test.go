@@ -24,6 +24,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
+	"github.com/accessrequests/accessrequests/views"
 )
 
 // callbackRow reads the oauth_callbacks row of a flow's state.
@@ -216,7 +217,7 @@ func TestFlowProviderErrorEndsTheFlow(t *testing.T) {
 		if d := evs[0].Fields["description"]; d != reported {
 			t.Errorf("stored description %q, want %q", d, reported)
 		}
-		if s := evs[0].Summary(); !strings.Contains(s, "As reported through the invitee's browser: “"+reported+"”") {
+		if s := views.EventSummary(&evs[0]); !strings.Contains(s, "As reported through the invitee's browser: “"+reported+"”") {
 			t.Errorf("history summary %q does not say the description is only reported", s)
 		}
 		if row := callbackRow(t, e, state); row.Outcome != access.CallbackFailed || row.ErrorCode != "server_error" || row.ErrorDescription != reported {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -32,25 +31,39 @@ func (s *Server) listLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
-		// "Load more": the rows of this page, cut from the page itself.
-		return renderFragment(c, http.StatusOK, views.LinksPage(p, v), views.RowsFragment)
+	if isHTMX(c) {
+		switch c.QueryParam("fragment") {
+		case "rows":
+			// "Load more": the rows of this page, cut from the page itself.
+			return renderFragment(c, http.StatusOK, views.LinksPage(p, v), views.RowsFragment)
+		case "region":
+			// A status tab, or the refresh after a new link: the tabs and
+			// the table, and the Generate button out of band.
+			v.Region = true
+			return renderFragment(c, http.StatusOK, views.LinksPage(p, v), views.ActionsFragment, views.RegionFragment)
+		}
 	}
 	return render(c, http.StatusOK, views.LinksPage(p, v))
 }
 
 // newLinkForm is GET /w/{workspace}/sources/access-requests/new: the
-// generate dialog (htmx) or the same form as a page.
+// generate form as a page, or its dialog fragment (htmx).
 func (s *Server) newLinkForm(c echo.Context) error {
 	p, err := s.page(c, "Generate an access link", "links")
 	if err != nil {
 		return err
 	}
 	f := views.GenerateForm{Catalog: s.svc.Sources, Selected: c.QueryParam("source")}
+	return s.renderGenerateForm(c, http.StatusOK, p, f)
+}
+
+// renderGenerateForm writes the generate form: in the dialog for htmx (a
+// fragment of the page), as a page otherwise.
+func (s *Server) renderGenerateForm(c echo.Context, status int, p *views.Page, f views.GenerateForm) error {
 	if isHTMX(c) {
-		return render(c, http.StatusOK, views.GenerateDialog(p, f))
+		return renderFragment(c, status, views.GeneratePage(p, f), views.GenerateFragment)
 	}
-	return render(c, http.StatusOK, views.GeneratePage(p, f))
+	return render(c, status, views.GeneratePage(p, f))
 }
 
 // generateLink is POST /w/{workspace}/sources/access-requests.
@@ -64,11 +77,7 @@ func (s *Server) generateLink(c echo.Context) error {
 			return perr
 		}
 		f := views.GenerateForm{Catalog: s.svc.Sources, Selected: source, Error: access.ErrorMessage(err)}
-		var comp templ.Component = views.GeneratePage(p, f)
-		if isHTMX(c) {
-			comp = views.GenerateDialog(p, f)
-		}
-		return render(c, http.StatusUnprocessableEntity, comp)
+		return s.renderGenerateForm(c, http.StatusUnprocessableEntity, p, f)
 	}
 	if err != nil {
 		return err

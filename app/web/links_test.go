@@ -203,6 +203,20 @@ func TestLinksPage(t *testing.T) {
 			name: "Rows/HTMXFragment", as: "admin", url: "{links}?fragment=rows", header: []string{"HX-Request", "true"}, status: http.StatusOK,
 			testids: []string{"link-row"}, absent: []string{"<html", "links-table"},
 		},
+		{
+			// A status tab or the refresh after a new link: the tabs and the
+			// table, and the Generate button swapped out of band, cut from
+			// the page itself (no hx-select anywhere).
+			name: "Region/HTMXFragment", as: "admin", url: "{links}?fragment=region", header: []string{"HX-Request", "true"}, status: http.StatusOK,
+			testids:  []string{"link-row", "links-table", "filter-All", "generate-button"},
+			contains: []string{`<div id="page-actions" hx-swap-oob="true">`, `id="links-region"`, `hx-push-url="/w/`},
+			absent:   []string{"<html", "hx-select", "Accounts access requests"},
+		},
+		{
+			name: "Region/FullPage", as: "admin", url: "{links}", status: http.StatusOK,
+			testids: []string{"link-row", "generate-button"}, contains: []string{"<html", `<div id="page-actions">`, "fragment=region"},
+			absent: []string{"hx-swap-oob", "hx-select"},
+		},
 	})
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
+	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/views"
 )
 
@@ -20,11 +21,12 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// renderFragment writes only the templ.Fragment named id of a page, so an
-// htmx partial comes from the same component as the full page.
-func renderFragment(c echo.Context, status int, page templ.Component, id string) error {
+// renderFragment writes only the templ.Fragments named ids of a page, in
+// page order, so an htmx partial comes from the same component as the full
+// page: no second template, no hx-select.
+func renderFragment(c echo.Context, status int, page templ.Component, ids ...any) error {
 	var buf bytes.Buffer
-	if err := templ.RenderFragments(c.Request().Context(), &buf, page, id); err != nil {
+	if err := templ.RenderFragments(c.Request().Context(), &buf, page, ids...); err != nil {
 		return err
 	}
 	return c.HTMLBlob(status, buf.Bytes())
@@ -46,6 +48,8 @@ func (s *Server) page(c echo.Context, title, active string) (*views.Page, error)
 		Active:     active,
 		Now:        s.svc.Clock(),
 		Production: s.production,
+
+		LinkLifetime: access.LinkLifetime,
 	}
 	if p.User != nil && !isHTMX(c) {
 		ws, err := s.svc.Workspaces(c.Request().Context(), p.User.ID)

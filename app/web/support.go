@@ -137,7 +137,8 @@ func (s *Server) supportSearch(c echo.Context) error {
 	}
 	v.Results = res
 	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
-		return render(c, http.StatusOK, views.SupportRows(p, v))
+		// "Load more": the next rows, cut from the page itself.
+		return renderFragment(c, http.StatusOK, views.SupportSearchPage(p, v), views.SupportRowsFragment)
 	}
 	return render(c, http.StatusOK, views.SupportSearchPage(p, v))
 }
@@ -200,7 +201,7 @@ func (s *Server) supportExport(c echo.Context) error {
 	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 	h.Set("Content-Disposition", `attachment; filename="link-`+l.ID+`-history.json"`)
 	c.Response().WriteHeader(http.StatusOK)
-	if err := s.svc.WriteHistory(ctx, l, c.Response()); err != nil {
+	if err := s.svc.WriteHistory(ctx, l, c.Response(), views.EventWords); err != nil {
 		// The status and part of the document are sent: the download ends
 		// truncated (invalid JSON), and the cause goes to the log.
 		s.log.Error("history export failed", "link", l.ID, "err", err)

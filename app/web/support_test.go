@@ -16,6 +16,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
+	"github.com/accessrequests/accessrequests/views"
 )
 
 // The support console: what support staff see, that nobody else sees it,
@@ -93,7 +94,7 @@ func TestLinkHistory(t *testing.T) {
 		}
 		for i, want := range w.Events {
 			text := textOf(nodes[i])
-			what, who := recorded[i].Sentence() // who is "" for the provider's and the app's events
+			what, who := views.EventSentence(&recorded[i]) // who is "" for the provider's and the app's events
 			if !strings.Contains(text, what) || !strings.Contains(strings.ToLower(text), strings.ToLower(who)) ||
 				!strings.Contains(text, want.Detail) {
 				t.Errorf("entry %d (%s) reads %q; want %q by %s with %q", i, want.Type, text, what, want.Actor, want.Detail)
