@@ -23,7 +23,7 @@ import (
 func (e *domainEnv) refreshAccount(external, accessToken, refreshToken string, expiry time.Time) models.ConnectedAccount {
 	e.t.Helper()
 	l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
-	a, err := e.svc.Connect(e.ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "google_ads", ExternalID: external,
+	a, err := e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "google_ads", ExternalID: external,
 		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: accessToken, RefreshToken: refreshToken, Expiry: expiry})
 	if err != nil {
 		e.t.Fatalf("connect: %v", err)
