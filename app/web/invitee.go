@@ -2,15 +2,13 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/connect"
+	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/views"
 )
@@ -19,7 +17,7 @@ import (
 // with the app key, HttpOnly, SameSite=Lax (Strict would lose it on the
 // provider's redirect back), 10 minutes.
 type flowState struct {
-	connect.Flow
+	oauth.Flow
 	Token string `json:"tk"`
 }
 
@@ -42,7 +40,7 @@ func (s *Server) setFlow(c echo.Context, f *flowState) error {
 		return err
 	}
 	c.SetCookie(&http.Cookie{
-		Name: s.flowCookieName(), Value: sealed, Path: "/", MaxAge: int(connect.Lifetime.Seconds()),
+		Name: s.flowCookieName(), Value: sealed, Path: "/", MaxAge: int(oauth.Lifetime.Seconds()),
 		HttpOnly: true, Secure: s.sessions.Options.Secure, SameSite: http.SameSiteLaxMode,
 	})
 	return nil
@@ -64,62 +62,27 @@ func (s *Server) getFlow(c echo.Context) *flowState {
 	return &f
 }
 
-// noStore marks a response that carries a link token or a callback: never
-// cached, never sent as a referrer.
-func noStore(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		setNoStore(c)
-		return next(c)
-	}
-}
-
-func setNoStore(c echo.Context) {
-	h := c.Response().Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("Referrer-Policy", "no-referrer")
-}
-
-// limitPublic rate-limits the public link routes per client address. It
-// runs before noStore, so its own page sets the same headers: its URL
-// carries the token too.
+// limitPublic rate-limits the public link routes per client address. Like
+// every response, its page is never cached nor sent as a referrer
+// (securityHeaders): its URL carries the token too.
 func (s *Server) limitPublic(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if ok, wait := s.publicIP.allow(c.RealIP()); !ok {
-			setNoStore(c)
 			retryAfter(c, wait)
-			return render(c, http.StatusTooManyRequests, views.ConnectMessagePage(views.ConnectMessage{
-				Kind: "error", Title: "Too many requests", Body: "Please wait a minute and try again.",
-			}))
+			return render(c, http.StatusTooManyRequests, views.TooManyRequestsPage())
 		}
 		return next(c)
 	}
 }
 
-// linkMessage renders the page for a link that cannot be used: unknown and
-// deleted look the same.
-func (s *Server) linkMessage(c echo.Context, l *access.PublicLink, err error) error {
-	var src *sources.Source
+// linkUnavailable renders the page of a link that cannot be used: used,
+// expired, or unknown and deleted, which look the same.
+func (s *Server) linkUnavailable(c echo.Context, l *access.PublicLink) error {
+	st, src := access.StatusDeleted, (*sources.Source)(nil)
 	if l != nil {
-		src = s.svc.Sources.Get(l.SourceKey)
+		st, src = l.Status, s.svc.Sources.Get(l.SourceKey)
 	}
-	switch {
-	case l != nil && l.Status == access.StatusUsed, access.ErrorCode(err) == access.ECONFLICT:
-		m := views.ConnectMessage{Kind: "used", Title: "This account has already been connected", Source: src,
-			Body: "This link was single use and it has been used. There is nothing more to do; you can close this window."}
-		if l != nil {
-			m.Account = l.AccountLabel
-		}
-		return render(c, http.StatusGone, views.ConnectMessagePage(m))
-	case l != nil && l.Status == access.StatusExpired, access.ErrorCode(err) == access.EEXPIRED:
-		who := "the person who sent it"
-		if l != nil && l.CreatorName != "" {
-			who = l.CreatorName
-		}
-		return render(c, http.StatusGone, views.ConnectMessagePage(views.ConnectMessage{Kind: "expired", Title: "This link has expired", Source: src,
-			Body: "Links work for 7 days. Ask " + who + " for a new link."}))
-	}
-	return render(c, http.StatusNotFound, views.ConnectMessagePage(views.ConnectMessage{Kind: "unknown", Title: "This link is not available",
-		Body: "The link may be mistyped, or it may have been withdrawn. Ask the person who sent it for a new one."}))
+	return render(c, linkStatusCode(st), views.LinkUnavailablePage(st, l, src))
 }
 
 // openActive loads the link of the URL's token; when it cannot be used, it
@@ -130,12 +93,11 @@ func (s *Server) openActive(c echo.Context) (*access.PublicLink, *sources.Source
 		return nil, nil, err
 	}
 	if err != nil || l.Status != access.StatusActive {
-		return nil, nil, s.linkMessage(c, l, err)
+		return nil, nil, s.linkUnavailable(c, l)
 	}
 	src := s.svc.Sources.Get(l.SourceKey)
 	if src == nil || !src.Configured() {
-		return nil, nil, render(c, http.StatusServiceUnavailable, views.ConnectMessagePage(views.ConnectMessage{Kind: "error",
-			Title: "This source is not available right now", Body: "The workspace's server cannot connect this source at the moment. Please let the person who sent the link know."}))
+		return nil, nil, render(c, http.StatusServiceUnavailable, views.SourceUnavailablePage())
 	}
 	return l, src, nil
 }
@@ -150,7 +112,7 @@ func (s *Server) consent(c echo.Context) error {
 		s.eventNotStored(access.EventOpened, err) // the invitee still sees the page (a full disk, say)
 	}
 	allowFormsTo(c, src)
-	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: connect.NeedsShop(src)}))
+	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: oauth.NeedsShop(src)}))
 }
 
 // startFlow is POST /connect/{token}/start: a fresh state, PKCE verifier
@@ -161,17 +123,15 @@ func (s *Server) startFlow(c echo.Context) error {
 		return err
 	}
 	shop := ""
-	if connect.NeedsShop(src) {
-		shop, err = connect.NormalizeShop(c.FormValue("shop"))
+	if oauth.NeedsShop(src) {
+		shop, err = oauth.NormalizeShop(c.FormValue("shop"))
 		if err != nil {
-			var ce *connect.Error
-			errors.As(err, &ce)
 			allowFormsTo(c, src)
 			return render(c, http.StatusUnprocessableEntity, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"),
-				NeedsShop: true, Shop: c.FormValue("shop"), Error: ce.Description}))
+				NeedsShop: true, Shop: c.FormValue("shop"), Error: access.ErrorMessage(oauthError(err))}))
 		}
 	}
-	f := &flowState{Flow: *connect.Begin(l.ID, src, shop, s.svc.Clock()), Token: c.Param("token")}
+	f := &flowState{Flow: *oauth.Begin(l.ID, src, shop, s.svc.Clock()), Token: c.Param("token")}
 	if err := s.setFlow(c, f); err != nil {
 		return err
 	}
@@ -182,7 +142,7 @@ func (s *Server) startFlow(c echo.Context) error {
 	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventStarted, detail); err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, s.connect.AuthCodeURL(src, &f.Flow))
+	return c.Redirect(http.StatusSeeOther, s.oauth.AuthCodeURL(src, &f.Flow))
 }
 
 // declineLink is POST /connect/{token}/decline.
@@ -199,163 +159,60 @@ func (s *Server) declineLink(c echo.Context) error {
 	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventDeclined, detail); err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ConnectMessagePage(views.ConnectMessage{Kind: "declined", Title: "Thanks for letting us know", Source: src,
-		Body: "Nothing was connected. " + l.CreatorName + " will see that you declined. If you change your mind, the same link works until it expires."}))
+	return render(c, http.StatusOK, views.DeclinedPage(l, src))
 }
 
 // callback is GET /oauth/callback, the one redirect URI of every source.
 func (s *Server) callback(c echo.Context) error {
-	ctx := c.Request().Context()
 	q := c.Request().URL.Query()
 	f := s.getFlow(c)
-	now := s.svc.Clock()
+	var out *access.FlowOutcome
+	if f != nil && f.Done && oauth.CheckState(&f.Flow, q.Get("state"), s.svc.Clock()) == nil {
+		// A repeated callback (reload, back button) shows the first result.
+		out = &access.FlowOutcome{Kind: access.FlowConnected, Account: f.Account}
+	} else {
+		var err error
+		if out, err = s.svc.CompleteFlow(c.Request().Context(), s.exchange(f, q), actor(c)); err != nil {
+			return err
+		}
+		s.keepFlow(c, f, out)
+	}
+	v := views.FlowView{Outcome: out, CallbackURL: c.Request().URL.RequestURI()}
+	if f != nil {
+		v.Source = s.svc.Sources.Get(f.Source)
+		if f.Token != "" {
+			v.ConsentURL = "/connect/" + f.Token
+		}
+	}
+	return render(c, flowStatusCode(c, out), views.FlowPage(v))
+}
 
-	// A repeated callback (reload, back button) shows the first result.
-	if f != nil && f.Done && connect.CheckState(&f.Flow, q.Get("state"), now) == nil {
-		return s.connected(c, s.svc.Sources.Get(f.Source), f.Account)
-	}
-	if err := connect.CheckState(stateOf(f), q.Get("state"), now); err != nil {
-		return s.flowFailed(c, f, err)
-	}
-	src := s.svc.Sources.Get(f.Source)
-	if src == nil {
-		return s.flowFailed(c, f, &connect.Error{Kind: connect.KindState, Code: "unknown_source", Description: "This source is no longer available."})
-	}
-	done, err := s.connect.Complete(ctx, s.svc, src, &f.Flow, q, actor(c))
-	if err != nil {
-		return err
-	}
-	if done.Unrecorded != nil {
+// keepFlow updates the browser's flow after an outcome, and logs what the
+// outcome could not record. A connected flow is kept as done, so a reload
+// shows the same page; a failed or refused one is spent, and "Try again"
+// starts a new one; one that never matched this browser's flow, or is
+// still pending or abandoned, stays as it is.
+func (s *Server) keepFlow(c echo.Context, f *flowState, out *access.FlowOutcome) {
+	if out.Unrecorded != nil {
 		// The outcome stands and the invitee is shown it; a history event
 		// that could not be written is the operator's business.
-		s.eventNotStored("callback", done.Unrecorded)
+		s.eventNotStored("callback", out.Unrecorded)
+	}
+	if out.Unread != nil {
+		s.log.Error("callback: the refused link could not be read", "err", out.Unread)
 	}
 	switch {
-	case done.Failed != nil:
-		return s.flowFailed(c, f, done.Failed)
-	case done.Refused != nil:
-		s.clearFlow(c)
-		return s.refusedMessage(c, f.LinkID, done.Refused)
-	case done.Taken != nil:
-		return s.callbackTaken(c, f, src, done.Taken)
-	}
-	f.Done, f.Account, f.Verifier, f.Token = true, done.Account, "", ""
-	if err := s.setFlow(c, f); err != nil {
-		s.log.Error("callback: the flow cookie could not be updated", "err", err)
-	}
-	return s.connected(c, src, done.Account)
-}
-
-// refusedMessage shows why the link could not be claimed, naming its
-// creator and connected account where the link still exists. The refusal
-// stands whatever happens here: a failed read only makes the page plainer.
-func (s *Server) refusedMessage(c echo.Context, linkID string, err error) error {
-	l, lerr := s.svc.PublicLinkByID(c.Request().Context(), linkID)
-	if lerr != nil {
-		if access.ErrorCode(lerr) == access.EINTERNAL {
-			s.log.Error("callback: the refused link could not be read", "err", lerr)
+	case out.Kind == access.FlowConnected:
+		f.Done, f.Account, f.Verifier, f.Token = true, out.Account, "", ""
+		if err := s.setFlow(c, f); err != nil {
+			s.log.Error("callback: the flow cookie could not be updated", "err", err)
 		}
-		l = nil
-	}
-	return s.linkMessage(c, l, err)
-}
-
-// callbackTaken answers a callback whose flow another request settled
-// first, or is still settling: it shows that first outcome, and the code is
-// never exchanged twice.
-func (s *Server) callbackTaken(c echo.Context, f *flowState, src *sources.Source, claim *access.CallbackClaim) error {
-	switch {
-	case claim.Outcome == access.CallbackConnected:
-		return s.connected(c, src, claim.AccountLabel)
-	case claim.Outcome == access.CallbackPending:
-		return render(c, http.StatusConflict, views.ConnectMessagePage(views.ConnectMessage{Kind: "pending", Source: src,
-			Title: "Almost done", Body: "This sign-in is still being completed in another tab or request. Reload this page in a moment to see the result.",
-			RetryURL: c.Request().URL.RequestURI()}))
-	case claim.Abandoned():
-		// The request that took the flow to the exchange never finished
-		// (its process stopped): nothing was connected. The flow cookie
-		// stays, so a reload gives the same answer.
-		m := views.ConnectMessage{Kind: "abandoned", Source: src, Title: "This sign-in did not finish",
-			Body: "Nothing was connected, and your link still works: go back to the request and start again."}
-		if f.Token != "" {
-			m.RetryURL = "/connect/" + f.Token
-		} else {
-			m.Body = "Nothing was connected, and your link still works: open it again from the message you received and start again."
-		}
-		return render(c, http.StatusOK, views.ConnectMessagePage(m))
-	case claim.Failure.Kind == connect.KindRefused:
+	case out.Kind == access.FlowRefused, out.Kind == access.FlowFailed && out.Err.Code != access.EFLOWSTATE:
 		s.clearFlow(c)
-		return s.refusedMessage(c, f.LinkID, connect.RefusalError(claim.Failure.Code))
 	}
-	return s.flowFailed(c, f, &connect.Error{Kind: claim.Failure.Kind, Code: claim.Failure.Code, Description: claim.Failure.Description})
-}
-
-func stateOf(f *flowState) *connect.Flow {
-	if f == nil {
-		return nil
-	}
-	return &f.Flow
 }
 
 func (s *Server) clearFlow(c echo.Context) {
 	c.SetCookie(&http.Cookie{Name: s.flowCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: s.sessions.Options.Secure, SameSite: http.SameSiteLaxMode})
-}
-
-func (s *Server) connected(c echo.Context, src *sources.Source, account string) error {
-	name := "The account"
-	if src != nil {
-		name = "Your " + src.Name + " account"
-	}
-	return render(c, http.StatusOK, views.ConnectMessagePage(views.ConnectMessage{Kind: "success", Title: "Connected", Source: src,
-		Account: account, Body: name + " is now connected. Thank you!"}))
-}
-
-// flowFailed shows a failed attempt (recorded by connect.Complete when the
-// link is known) with "Try again"; the link stays usable.
-func (s *Server) flowFailed(c echo.Context, f *flowState, ce *connect.Error) error {
-	var src *sources.Source
-	retry := ""
-	if f != nil {
-		src = s.svc.Sources.Get(f.Source)
-		if f.Token != "" {
-			retry = "/connect/" + f.Token
-		}
-	}
-	if ce.Kind != connect.KindState {
-		s.clearFlow(c) // the flow is spent; Try again starts a new one
-	}
-	m := views.ConnectMessage{Kind: "error", Source: src, RetryURL: retry, ErrorCode: ce.Code}
-	status := http.StatusBadGateway
-	switch ce.Kind {
-	case connect.KindState:
-		status = http.StatusBadRequest
-		m.Title = "This sign-in could not be completed"
-		m.Body = ce.Description + " Nothing was connected. Open the link you were sent and start again."
-	case connect.KindProvider:
-		status = http.StatusOK
-		if ce.Code == "access_denied" {
-			m.Title = "Access was not granted"
-			m.Body = "You cancelled or denied the request at the provider. Nothing was connected. You can try again with the same link."
-		} else {
-			m.Title = "The provider reported a problem"
-			m.Body = "Nothing was connected. You can try again with the same link."
-		}
-		// Shown as reported: it came back through the browser, not from
-		// the provider to us.
-		m.Reported = ce.Description
-	case connect.KindStore:
-		status = http.StatusServiceUnavailable
-		retryAfter(c, 5*time.Second)
-		m.Title = "We could not finish connecting"
-		m.Body = "Nothing was connected and your link still works: please try again in a moment."
-	case connect.KindScopes:
-		status = http.StatusUnprocessableEntity
-		m.Title = "Some permissions are missing"
-		m.Body = ce.Description + ". The workspace needs them to read your data; please try again and keep every box ticked."
-	default:
-		m.Title = "We could not finish connecting"
-		m.Body = "The provider did not answer as expected. Nothing was connected and your link still works: please try again in a moment."
-	}
-	return render(c, status, views.ConnectMessagePage(m))
 }
