@@ -114,8 +114,8 @@ func (s *Service) recorded(ctx context.Context, hash string, now time.Time) (*Ca
 		return nil, err
 	}
 	if prev.Outcome == CallbackPending && !prev.CreatedAt.After(now.Add(-ExchangeTimeout)) {
-		claim, _, err := s.settleFailed(ctx, hash, abandoned)
-		return claim, err
+		rec, _, err := s.settleFailed(ctx, hash, abandoned)
+		return rec, err
 	}
 	return recordOf(prev), nil
 }
@@ -193,14 +193,14 @@ func (s *Service) ClaimLinkForFlow(ctx context.Context, state, linkID string, ac
 }
 
 // RecordedCallback returns the recorded state of a flow's callback, or nil
-// when no callback of the flow has been reserved. A callback left pending longer
-// than ExchangeTimeout is given up first.
+// when no callback of the flow has been reserved. A callback left pending
+// longer than ExchangeTimeout is given up first.
 func (s *Service) RecordedCallback(ctx context.Context, state string) (*CallbackRecord, error) {
-	claim, err := s.recorded(ctx, secret.HashToken(state), s.now())
+	rec, err := s.recorded(ctx, secret.HashToken(state), s.now())
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
-	return claim, err
+	return rec, err
 }
 
 // transaction runs fn in a transaction. When the attempt lost its

@@ -202,7 +202,7 @@ func (s *Server) keepFlow(c echo.Context, f *flowState, out *access.FlowOutcome)
 		s.log.Error("callback: the refused link could not be read", "err", out.Unread)
 	}
 	switch {
-	case out.Kind == access.FlowConnected:
+	case out.Kind == access.FlowConnected && f != nil:
 		f.Done, f.Account, f.Verifier, f.Token = true, out.Account, "", ""
 		if err := s.setFlow(c, f); err != nil {
 			s.log.Error("callback: the flow cookie could not be updated", "err", err)
