@@ -128,7 +128,7 @@ func (s *Server) startFlow(c echo.Context) error {
 		if err != nil {
 			allowFormsTo(c, src)
 			return render(c, http.StatusUnprocessableEntity, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"),
-				NeedsShop: true, Shop: c.FormValue("shop"), Error: access.ErrorMessage(oauthError(err))}))
+				NeedsShop: true, Shop: c.FormValue("shop"), ShopInvalid: true}))
 		}
 	}
 	f := &flowState{Flow: *oauth.Begin(l.ID, src, shop, s.svc.Clock()), Token: c.Param("token")}
