@@ -265,18 +265,17 @@ func formEncode(s string) string {
 	return b.String()
 }
 
-// Identity is the external account an invitee authorized, with its tokens,
-// as the provider answered.
+// Identity is what Exchange read from the provider: the account, the
+// scopes granted and the tokens. (access.Identity is the domain's copy of
+// it; app/web converts one into the other, so neither package imports the
+// other.)
 type Identity struct {
-	SourceKey    string
-	ExternalID   string
-	DisplayName  string
-	Email        string
-	Scopes       []string
-	Extra        string // JSON: provider details (QuickBooks realm, Xero tenants, Shopify shop)
-	AccessToken  string
-	RefreshToken string
-	Expiry       time.Time
+	SourceKey                      string
+	ExternalID, DisplayName, Email string
+	Scopes                         []string
+	Extra                          string // JSON: provider details (QuickBooks realm, Xero tenants, Shopify shop)
+	AccessToken, RefreshToken      string
+	Expiry                         time.Time
 }
 
 // Exchange trades the code for tokens (once), reads the identity and
