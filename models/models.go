@@ -144,7 +144,7 @@ type OAuthCallback struct {
 	Outcome      string // "" (pending), "connected" or "failed"
 	AccountLabel string
 	// ErrorKind, ErrorCode and ErrorDescription say why a failed flow
-	// failed (connect.Error's fields), cleaned and capped.
+	// failed (the code, reason and message of access.Error), cleaned and capped.
 	ErrorKind        string
 	ErrorCode        string
 	ErrorDescription string

@@ -13,13 +13,13 @@ import (
 )
 
 // A flow's callback ends on the server at its first outcome. The first
-// callback of a state claims it (a row in oauth_callbacks, pending); the
+// callback of a state reserves it (a row in oauth_callbacks, pending); the
 // request then settles the row once, as connected or failed with why.
 // Every later callback with that state reads the row and shows the same
 // result, recording nothing. A pending row whose request died (the process
 // crashed during the exchange) is given up after ExchangeTimeout.
 
-// ExchangeTimeout bounds the work of the callback that claimed a flow: the
+// ExchangeTimeout bounds the work of the callback that reserved a flow: the
 // code exchange, reading the identity, storing the account. A callback
 // still pending after it is given up: nothing was connected.
 const ExchangeTimeout = time.Minute
@@ -51,15 +51,17 @@ const (
 var ErrFlowSettled = errors.New("the flow's callback was already settled")
 
 // CallbackFailure is why a flow failed: the kind of step, a short code and
-// a description (connect.Error's fields).
+// a description, as oauth_callbacks stores them: Kind is the code of the
+// flow's *Error (EPROVIDER, ETOKEN, ...) or "refused", Code its Reason.
 type CallbackFailure struct {
 	Kind        string
 	Code        string
 	Description string
 }
 
-// CallbackClaim is the recorded state of a flow's callback.
-type CallbackClaim struct {
+// CallbackRecord is the recorded state of a flow's callback (a row of
+// oauth_callbacks).
+type CallbackRecord struct {
 	Outcome      string
 	AccountLabel string
 	// Failure is set for a failed outcome.
@@ -67,12 +69,12 @@ type CallbackClaim struct {
 }
 
 // Abandoned reports a callback given up after ExchangeTimeout.
-func (c *CallbackClaim) Abandoned() bool {
+func (c *CallbackRecord) Abandoned() bool {
 	return c.Outcome == CallbackFailed && c.Failure.Code == CallbackAbandoned
 }
 
-func claimOf(row *models.OAuthCallback) *CallbackClaim {
-	return &CallbackClaim{Outcome: row.Outcome, AccountLabel: row.AccountLabel,
+func recordOf(row *models.OAuthCallback) *CallbackRecord {
+	return &CallbackRecord{Outcome: row.Outcome, AccountLabel: row.AccountLabel,
 		Failure: CallbackFailure{Kind: row.ErrorKind, Code: row.ErrorCode, Description: row.ErrorDescription}}
 }
 
@@ -84,12 +86,12 @@ func cleanFailure(f CallbackFailure) CallbackFailure {
 		Description: CleanText(f.Description, maxFailureDescription)}
 }
 
-// ClaimCallback lets exactly one request per flow settle it: it returns
-// nil, nil to the first caller for a state, and the recorded claim to every
-// repeated or concurrent one. A claim left pending longer than
+// ReserveCallback lets exactly one request per flow settle it: it returns
+// nil, nil to the first caller for a state, and the recorded callback to
+// every repeated or concurrent one. A reservation left pending longer than
 // ExchangeTimeout is given up first, so the answer is never "still
 // working" for ever.
-func (s *Service) ClaimCallback(ctx context.Context, state, linkID string) (*CallbackClaim, error) {
+func (s *Service) ReserveCallback(ctx context.Context, state, linkID string) (*CallbackRecord, error) {
 	now := s.now()
 	hash := secret.HashToken(state)
 	row := models.OAuthCallback{StateHash: hash, LinkID: linkID, CreatedAt: now}
@@ -104,23 +106,24 @@ func (s *Service) ClaimCallback(ctx context.Context, state, linkID string) (*Cal
 	return s.recorded(ctx, hash, now)
 }
 
-// recorded is the state of a claimed flow's callback; one left pending
+// recorded is the state of a reserved flow's callback; one left pending
 // longer than ExchangeTimeout is given up first.
-func (s *Service) recorded(ctx context.Context, hash string, now time.Time) (*CallbackClaim, error) {
+func (s *Service) recorded(ctx context.Context, hash string, now time.Time) (*CallbackRecord, error) {
 	prev, err := s.callback(ctx, hash)
 	if err != nil {
 		return nil, err
 	}
 	if prev.Outcome == CallbackPending && !prev.CreatedAt.After(now.Add(-ExchangeTimeout)) {
-		claim, _, err := s.settleFailed(ctx, hash, abandoned)
-		return claim, err
+		rec, _, err := s.settleFailed(ctx, hash, abandoned)
+		return rec, err
 	}
-	return claimOf(prev), nil
+	return recordOf(prev), nil
 }
 
 // sweepCallbacks removes rows whose flow is long over and gives up
 // callbacks left pending by requests that died, so nothing stays pending
-// without a cron job. Failures only delay the sweep to the next claim.
+// without a cron job. Failures only delay the sweep to the next
+// reservation.
 func (s *Service) sweepCallbacks(ctx context.Context, now time.Time) {
 	q := s.DB.WithContext(ctx)
 	q.Where("created_at < ?", now.Add(-24*time.Hour)).Delete(&models.OAuthCallback{})
@@ -137,17 +140,17 @@ func (s *Service) callback(ctx context.Context, hash string) (*models.OAuthCallb
 	return &row, nil
 }
 
-// FailCallback settles a claimed flow as failed, with why (cleaned and
+// FailCallback settles a reserved flow as failed, with why (cleaned and
 // capped: the code and description may come from the invitee's browser),
 // unless it was settled already. It returns the flow's outcome either way
 // and whether this call settled it, so a caller whose own step failed
 // learns when the flow had in fact connected (a commit whose answer was
 // lost with its connection) or was given up.
-func (s *Service) FailCallback(ctx context.Context, state string, f CallbackFailure) (*CallbackClaim, bool, error) {
+func (s *Service) FailCallback(ctx context.Context, state string, f CallbackFailure) (*CallbackRecord, bool, error) {
 	return s.settleFailed(ctx, secret.HashToken(state), f)
 }
 
-func (s *Service) settleFailed(ctx context.Context, hash string, f CallbackFailure) (*CallbackClaim, bool, error) {
+func (s *Service) settleFailed(ctx context.Context, hash string, f CallbackFailure) (*CallbackRecord, bool, error) {
 	f = cleanFailure(f)
 	res := s.DB.WithContext(ctx).Model(&models.OAuthCallback{}).
 		Where("state_hash = ? AND outcome = ?", hash, CallbackPending).
@@ -156,17 +159,17 @@ func (s *Service) settleFailed(ctx context.Context, hash string, f CallbackFailu
 		return nil, false, res.Error
 	}
 	if res.RowsAffected == 1 {
-		return &CallbackClaim{Outcome: CallbackFailed, Failure: f}, true, nil
+		return &CallbackRecord{Outcome: CallbackFailed, Failure: f}, true, nil
 	}
 	row, err := s.callback(ctx, hash)
 	if err != nil {
 		return nil, false, err
 	}
-	return claimOf(row), false, nil
+	return recordOf(row), false, nil
 }
 
-// settleConnected settles a claimed flow as connected inside the
-// connecting transaction; a flow settled meanwhile rolls it back.
+// settleConnected settles a reserved flow as connected inside the
+// transaction of ClaimLink; a flow settled meanwhile rolls it back.
 func (s *Service) settleConnected(tx *gorm.DB, state, accountLabel string) error {
 	res := tx.Model(&models.OAuthCallback{}).
 		Where("state_hash = ? AND outcome = ?", secret.HashToken(state), CallbackPending).
@@ -180,24 +183,24 @@ func (s *Service) settleConnected(tx *gorm.DB, state, accountLabel string) error
 	return nil
 }
 
-// ConnectCallback is Connect for the flow that claimed state: the link's
-// claim, the account, its event and the flow's outcome commit together, so
-// a flow is never connected without its callback saying so, nor said
-// connected without the account. It returns ErrFlowSettled when the flow
-// was given up meanwhile.
-func (s *Service) ConnectCallback(ctx context.Context, state, linkID string, actor Actor, id Identity) (*AccountSummary, error) {
-	return s.connect(ctx, linkID, state, actor, id)
+// ClaimLinkForFlow is ClaimLink for the flow that reserved state: the
+// link's claim, the account, its event and the flow's outcome commit
+// together, so a flow is never connected without its callback saying so,
+// nor said connected without the account. It returns ErrFlowSettled when
+// the flow was given up meanwhile.
+func (s *Service) ClaimLinkForFlow(ctx context.Context, state, linkID string, actor Actor, id Identity) (*AccountSummary, error) {
+	return s.claimLink(ctx, linkID, state, actor, id)
 }
 
-// Callback returns the recorded state of a flow's callback, or nil when
-// no callback of the flow has been claimed. A callback left pending longer
-// than ExchangeTimeout is given up first.
-func (s *Service) Callback(ctx context.Context, state string) (*CallbackClaim, error) {
-	claim, err := s.recorded(ctx, secret.HashToken(state), s.now())
+// RecordedCallback returns the recorded state of a flow's callback, or nil
+// when no callback of the flow has been reserved. A callback left pending
+// longer than ExchangeTimeout is given up first.
+func (s *Service) RecordedCallback(ctx context.Context, state string) (*CallbackRecord, error) {
+	rec, err := s.recorded(ctx, secret.HashToken(state), s.now())
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil
 	}
-	return claim, err
+	return rec, err
 }
 
 // transaction runs fn in a transaction. When the attempt lost its

@@ -18,9 +18,9 @@ func TestCallbackSettledOnce(t *testing.T) {
 	t.Parallel()
 	e := newDomainEnv(t)
 	l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
-	claim := func(state string) *access.CallbackClaim {
+	claim := func(state string) *access.CallbackRecord {
 		t.Helper()
-		c, err := e.svc.ClaimCallback(e.ctx, state, l.ID)
+		c, err := e.svc.ReserveCallback(e.ctx, state, l.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestCallbackSettledOnce(t *testing.T) {
 			t.Fatalf("after the timeout: %+v, want given up", c)
 		}
 		// The request that took the flow to the exchange comes back late.
-		_, err := e.svc.ConnectCallback(e.ctx, state, l.ID, access.Actor{}, identity("late"))
+		_, err := e.svc.ClaimLinkForFlow(e.ctx, state, l.ID, access.Actor{}, identity("late"))
 		if !errors.Is(err, access.ErrFlowSettled) {
 			t.Fatalf("late connect = %v, want ErrFlowSettled", err)
 		}
@@ -79,7 +79,7 @@ func TestCallbackSettledOnce(t *testing.T) {
 	t.Run("ConnectedFlowNeverGivenUp", func(t *testing.T) {
 		state := secret.RandomToken(32)
 		claim(state)
-		acc, err := e.svc.ConnectCallback(e.ctx, state, l.ID, access.Actor{}, identity("on-time"))
+		acc, err := e.svc.ClaimLinkForFlow(e.ctx, state, l.ID, access.Actor{}, identity("on-time"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,13 +105,13 @@ func TestCallbackSettledOnce(t *testing.T) {
 func TestConnectSameAccountAgain(t *testing.T) {
 	t.Parallel()
 	e := newDomainEnv(t)
-	first, err := e.svc.Connect(e.ctx, e.generate(e.f.Admin, e.f.Reporting, "google_ads").ID, access.Actor{}, identity("same"))
+	first, err := e.svc.ClaimLink(e.ctx, e.generate(e.f.Admin, e.f.Reporting, "google_ads").ID, access.Actor{}, identity("same"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	again := identity("same")
 	again.AccessToken, again.RefreshToken, again.DisplayName = "at-second", "", "Renamed"
-	second, err := e.svc.Connect(e.ctx, e.generate(e.f.Admin, e.f.Reporting, "google_ads").ID, access.Actor{}, again)
+	second, err := e.svc.ClaimLink(e.ctx, e.generate(e.f.Admin, e.f.Reporting, "google_ads").ID, access.Actor{}, again)
 	if err != nil {
 		t.Fatal(err)
 	}

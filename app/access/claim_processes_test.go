@@ -266,7 +266,7 @@ func TestClaimProcessCrashLeavesLinkUsable(t *testing.T) {
 	}
 	cctx, ccancel := context.WithTimeout(ctx, 30*time.Second)
 	defer ccancel()
-	acc, err := e.svc.Connect(cctx, e.link.ID, access.Actor{}, identity("after-crash"))
+	acc, err := e.svc.ClaimLink(cctx, e.link.ID, access.Actor{}, identity("after-crash"))
 	if err != nil {
 		t.Fatalf("claim after the crash: %v", err)
 	}
@@ -388,8 +388,8 @@ func TestHelperClaimProcess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = svc.Connect(ctx, linkID, access.Actor{Name: "crash"}, identity("crashed"))
-		t.Fatalf("Connect returned (%v) instead of crashing", err)
+		_, err = svc.ClaimLink(ctx, linkID, access.Actor{Name: "crash"}, identity("crashed"))
+		t.Fatalf("ClaimLink returned (%v) instead of crashing", err)
 	}
 
 	// Open the pool's connections now, so that the claims start together.
@@ -446,7 +446,7 @@ func TestHelperClaimProcess(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, errs[i] = svc.Connect(ctx, links[i], access.Actor{Name: "process " + process}, ident(i))
+			_, errs[i] = svc.ClaimLink(ctx, links[i], access.Actor{Name: "process " + process}, ident(i))
 		}()
 	}
 	wg.Wait()

@@ -81,7 +81,7 @@ func TestConnectConcurrentClaims(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			acc, err := e.svc.Connect(e.ctx, l.ID, access.Actor{IP: fmt.Sprintf("198.51.100.%d", i+1)}, identity(fmt.Sprintf("acct-%02d", i)))
+			acc, err := e.svc.ClaimLink(e.ctx, l.ID, access.Actor{IP: fmt.Sprintf("198.51.100.%d", i+1)}, identity(fmt.Sprintf("acct-%02d", i)))
 			results[i] = result{acc, err}
 		}()
 	}
@@ -149,20 +149,20 @@ func TestConnectClaimExpiry(t *testing.T) {
 
 			t.Run("RefusedAtExactlyExpiresAt", func(t *testing.T) {
 				e.clock.Set(exp)
-				_, err := e.svc.Connect(e.ctx, refusedAt.ID, access.Actor{}, identity("at-expiry"))
+				_, err := e.svc.ClaimLink(e.ctx, refusedAt.ID, access.Actor{}, identity("at-expiry"))
 				assertCode(t, err, access.EEXPIRED)
 				e.wantUnclaimed(refusedAt.ID)
 				e.refusedBecause(refusedAt.ID, string(access.StatusExpired))
 			})
 			t.Run("RefusedAfterExpiresAt", func(t *testing.T) {
 				e.clock.Set(exp.Add(time.Microsecond))
-				_, err := e.svc.Connect(e.ctx, refusedAfter.ID, access.Actor{}, identity("after-expiry"))
+				_, err := e.svc.ClaimLink(e.ctx, refusedAfter.ID, access.Actor{}, identity("after-expiry"))
 				assertCode(t, err, access.EEXPIRED)
 				e.wantUnclaimed(refusedAfter.ID)
 			})
 			t.Run("OKOneMicrosecondBefore", func(t *testing.T) {
 				e.clock.Set(exp.Add(-time.Microsecond))
-				acc, err := e.svc.Connect(e.ctx, okBefore.ID, access.Actor{}, identity("before-expiry"))
+				acc, err := e.svc.ClaimLink(e.ctx, okBefore.ID, access.Actor{}, identity("before-expiry"))
 				if err != nil {
 					t.Fatalf("claim a microsecond before expiry: %v", err)
 				}
@@ -186,7 +186,7 @@ func TestConnectClaimRefusals(t *testing.T) {
 		if err := e.svc.DeleteLink(e.ctx, e.member(e.f.Admin, e.f.Reporting), e.actor(e.f.Admin), l.ID); err != nil {
 			t.Fatal(err)
 		}
-		_, err := e.svc.Connect(e.ctx, l.ID, access.Actor{}, identity("deleted"))
+		_, err := e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, identity("deleted"))
 		de := assertCode(t, err, access.ENOTFOUND)
 		// The same words as for a token that never existed.
 		if _, uerr := e.svc.OpenLink(e.ctx, "unknown-token-unknown-token-unknown-token-x"); access.ErrorMessage(uerr) != de.Message {
@@ -198,12 +198,12 @@ func TestConnectClaimRefusals(t *testing.T) {
 	t.Run("UsedRefusedAsConflict", func(t *testing.T) {
 		l := e.generate(e.f.OtherAdmin, e.f.Internal, "google_ads")
 		usedAt := e.clock.Now()
-		first, err := e.svc.Connect(e.ctx, l.ID, access.Actor{}, identity("first"))
+		first, err := e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, identity("first"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(time.Minute)
-		_, err = e.svc.Connect(e.ctx, l.ID, access.Actor{}, identity("second"))
+		_, err = e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, identity("second"))
 		assertCode(t, err, access.ECONFLICT)
 		if r := e.row(l.ID); r.ConnectedAccountID == nil || *r.ConnectedAccountID != first.ID || !r.UsedAt.Equal(usedAt) {
 			t.Errorf("link now points at %v (used %v), want still the first account %s", r.ConnectedAccountID, r.UsedAt, first.ID)
@@ -214,7 +214,7 @@ func TestConnectClaimRefusals(t *testing.T) {
 		e.refusedBecause(l.ID, string(access.StatusUsed))
 	})
 	t.Run("UnknownLinkNotFound", func(t *testing.T) {
-		_, err := e.svc.Connect(e.ctx, access.NewID(), access.Actor{}, identity("nowhere"))
+		_, err := e.svc.ClaimLink(e.ctx, access.NewID(), access.Actor{}, identity("nowhere"))
 		assertCode(t, err, access.ENOTFOUND)
 		if n := e.count(&models.ConnectedAccount{}, "external_id = ?", "nowhere"); n != 0 {
 			t.Errorf("an account was stored for an unknown link")
@@ -245,20 +245,20 @@ func TestConnectFailureAfterClaimRollsBack(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	_, err = e.svc.Connect(e.ctx, l.ID, access.Actor{}, identity("crashed"))
+	_, err = e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, identity("crashed"))
 	if !errors.Is(err, crash) || !fired.Load() {
-		t.Fatalf("Connect = %v (failure injected: %v), want the injected failure after the claim", err, fired.Load())
+		t.Fatalf("ClaimLink = %v (failure injected: %v), want the injected failure after the claim", err, fired.Load())
 	}
 	e.wantUnclaimed(l.ID)
 	if r := e.row(l.ID); access.StatusOf(&r, e.clock.Now()) != access.StatusActive {
 		t.Fatalf("status %s, want active", access.StatusOf(&r, e.clock.Now()))
 	}
-	if err := e.svc.Claimable(e.ctx, l.ID); err != nil {
-		t.Errorf("Claimable after the failure: %v", err)
+	if err := e.svc.CheckLinkActive(e.ctx, l.ID); err != nil {
+		t.Errorf("CheckLinkActive after the failure: %v", err)
 	}
 
 	armed.Store(false)
-	acc, err := e.svc.Connect(e.ctx, l.ID, access.Actor{}, identity("retried"))
+	acc, err := e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, identity("retried"))
 	if err != nil {
 		t.Fatalf("retry after the failure: %v", err)
 	}

@@ -5,7 +5,8 @@ import (
 	"fmt"
 )
 
-// Error codes. The web layer maps each to a status code.
+// Error codes. The web layer maps each to a status code and a page, once
+// (app/web/errors.go).
 const (
 	ENOTFOUND     = "not_found"    // 404
 	EFORBIDDEN    = "forbidden"    // 403
@@ -17,12 +18,29 @@ const (
 	EINTERNAL     = "internal"     // 500
 )
 
+// Codes of a failed step of the invitee's sign-in at a provider (the OAuth
+// flow). Their values are also what oauth_callbacks.error_kind stores, so a
+// repeated callback reads back the same code. Error.Reason holds the
+// provider's own code (access_denied, invalid_grant, scopes_missing, ...).
+const (
+	EFLOWSTATE = "state"    // 400: the callback is not the flow this browser started (state, age, issuer, shop, signature)
+	EPROVIDER  = "provider" // the provider answered with an error instead of a code: denied, or failed
+	ETOKEN     = "token"    // 502: the code could not be exchanged (provider error, timeout, unreadable answer)
+	EIDENTITY  = "identity" // 502: the account's identity could not be read
+	ESCOPES    = "scopes"   // 422: required permissions were not granted
+	ENOTSTORED = "store"    // 503: the account could not be stored (the database failed); nothing was connected
+)
+
 // Error is a domain error with a code and a message fit for users.
 type Error struct {
 	Code    string
 	Message string
 	// Fields holds per-field messages for forms.
 	Fields map[string]string
+	// Reason is the machine-readable cause within a flow code: the
+	// provider's error code (shown small for support), or the flow's own
+	// (state_mismatch, scopes_missing, not_stored).
+	Reason string
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }
@@ -32,8 +50,11 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of a domain error, or EINTERNAL.
+// ErrorCode returns the code of a domain error, "" for nil, or EINTERNAL.
 func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code

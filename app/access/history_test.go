@@ -325,7 +325,7 @@ func TestLastOutcome(t *testing.T) {
 	if got := listed(); got.Status != access.StatusActive || got.LastOutcome != access.OutcomeFailed || views.OutcomeDetail(&got) != "Access denied" {
 		t.Errorf("after a provider error: %s, %q, %q", got.Status, got.LastOutcome, views.OutcomeDetail(&got))
 	}
-	if _, err := e.svc.Connect(e.ctx, l.ID, inv, access.Identity{SourceKey: "google_ads", ExternalID: "42", AccessToken: "at"}); err != nil {
+	if _, err := e.svc.ClaimLink(e.ctx, l.ID, inv, access.Identity{SourceKey: "google_ads", ExternalID: "42", AccessToken: "at"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := listed(); got.Status != access.StatusUsed || got.LastOutcome != "" || got.LastOutcomeDetail != "" || got.LastOutcomeAt != nil {

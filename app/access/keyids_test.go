@@ -40,7 +40,7 @@ func TestVerifyKeyEveryKeyID(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Connect(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at", RefreshToken: "rt"}); err != nil {
+	if _, err := svc.ClaimLink(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at", RefreshToken: "rt"}); err != nil {
 		t.Fatal(err) // link token, access and refresh token sealed with k2
 	}
 	svc.Keys = ring(k3)

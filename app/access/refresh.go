@@ -26,7 +26,7 @@ const (
 	// RefreshBefore: an access token that expires within this much time is
 	// refreshed before it is handed out.
 	RefreshBefore = time.Minute
-	// refreshLease is how long a claimed refresh keeps other processes
+	// refreshLease is how long a leased refresh keeps other processes
 	// waiting; a lease left by a crashed process ends by itself. It is well
 	// beyond refreshTimeout, so a live refresh never outlasts its lease.
 	refreshLease = 2 * time.Minute
@@ -87,8 +87,8 @@ type Refresher func(ctx context.Context, req RefreshRequest) (*Tokens, error)
 // AccessToken returns a usable access token of a connected account of the
 // workspace, refreshed with refresh when it expires within RefreshBefore.
 //
-// One refresh at a time per account, across every process: a caller claims
-// the refresh with one conditional update of refresh_lease_until, and no
+// One refresh at a time per account, across every process: a caller takes
+// the refresh lease with one conditional update of refresh_lease_until, and no
 // transaction stays open while the provider answers. The winner saves the
 // new tokens (sealed), the rotated refresh token when there is one, and the
 // expiry, whatever happens to its caller meanwhile; the others wait for it
@@ -132,7 +132,7 @@ func (s *Service) AccessToken(ctx context.Context, workspaceID, accountID string
 			if rt == "" {
 				return s.withoutRefresh(ctx, a, now)
 			}
-			token, won, err := s.claimAndRefresh(ctx, a, now, refresh)
+			token, won, err := s.leaseAndRefresh(ctx, a, now, refresh)
 			if won || err != nil {
 				return token, err
 			}
@@ -157,9 +157,9 @@ func (s *Service) AccessToken(ctx context.Context, workspaceID, accountID string
 	}
 }
 
-// claimAndRefresh claims the account's refresh and, if it wins, refreshes.
-// won is false when another caller holds the claim.
-func (s *Service) claimAndRefresh(ctx context.Context, a *models.ConnectedAccount, now time.Time, refresh Refresher) (token string, won bool, err error) {
+// leaseAndRefresh takes the account's refresh lease and, if it wins,
+// refreshes. won is false when another caller holds the lease.
+func (s *Service) leaseAndRefresh(ctx context.Context, a *models.ConnectedAccount, now time.Time, refresh Refresher) (token string, won bool, err error) {
 	lease := now.Add(refreshLease)
 	res := s.DB.WithContext(ctx).Model(&models.ConnectedAccount{}).
 		Where("id = ? AND workspace_id = ? AND (refresh_lease_until IS NULL OR refresh_lease_until < ?)", a.ID, a.WorkspaceID, now).
@@ -182,7 +182,7 @@ func (s *Service) claimAndRefresh(ctx context.Context, a *models.ConnectedAccoun
 	}
 
 	// Read the row again: a refresh may have finished between the caller's
-	// read and the claim, and its refresh token is the one to send.
+	// read and the lease, and its refresh token is the one to send.
 	cur, err := s.refreshAccount(bg, a.WorkspaceID, a.ID)
 	if err != nil {
 		release()

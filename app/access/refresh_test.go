@@ -23,7 +23,7 @@ import (
 func (e *domainEnv) refreshAccount(external, accessToken, refreshToken string, expiry time.Time) models.ConnectedAccount {
 	e.t.Helper()
 	l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
-	a, err := e.svc.Connect(e.ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "google_ads", ExternalID: external,
+	a, err := e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "google_ads", ExternalID: external,
 		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: accessToken, RefreshToken: refreshToken, Expiry: expiry})
 	if err != nil {
 		e.t.Fatalf("connect: %v", err)
@@ -197,7 +197,7 @@ func TestAccessTokenConcurrentCallsRefreshOnce(t *testing.T) {
 }
 
 // A caller that read the expiring row just before another caller's whole
-// refresh, and claims just after it, must not send the rotated-out refresh
+// refresh, and takes the lease just after it, must not send the rotated-out refresh
 // token it read: that would revoke the grant.
 func TestAccessTokenStaleReaderDoesNotResendTheRefreshToken(t *testing.T) {
 	e := newDomainEnv(t)
@@ -323,7 +323,7 @@ func TestAccessTokenCrashedLeaseExpires(t *testing.T) {
 	e := newDomainEnv(t)
 	now := e.clock.Now()
 	a := e.refreshAccount("crashed", "at-0", "rt-0", now.Add(20*time.Second))
-	// A process claimed the refresh and died before saving anything.
+	// A process took the refresh lease and died before saving anything.
 	if err := e.svc.DB.Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", now.Add(2*time.Minute), a.ID).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestReseal(t *testing.T) {
 		urls = append(urls, l.URL)
 	}
 	l, _ := svc.GenerateLink(ctx, m, actor, "sandbox")
-	if _, err := svc.Connect(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at-1", RefreshToken: "rt-1"}); err != nil {
+	if _, err := svc.ClaimLink(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at-1", RefreshToken: "rt-1"}); err != nil {
 		t.Fatal(err)
 	}
 

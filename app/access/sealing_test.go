@@ -18,14 +18,14 @@ func TestAccountTokensSealedPerRow(t *testing.T) {
 	e := newDomainEnv(t)
 	la := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 	lb := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
-	a, err := e.svc.Connect(e.ctx, la.ID, access.Actor{}, identity("a"))
+	a, err := e.svc.ClaimLink(e.ctx, la.ID, access.Actor{}, identity("a"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The same token values for b: only the row tells them apart.
 	idB := identity("b")
 	idB.AccessToken, idB.RefreshToken = "at-a", "rt-a"
-	b, err := e.svc.Connect(e.ctx, lb.ID, access.Actor{}, idB)
+	b, err := e.svc.ClaimLink(e.ctx, lb.ID, access.Actor{}, idB)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,3 +218,23 @@ func TestValidID(t *testing.T) {
 		}
 	}
 }
+
+// TestErrorCode: nil has no code, a domain error its own, anything else is
+// internal.
+func TestErrorCode(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"Nil", nil, ""},
+		{"Domain", fmt.Errorf("wrapped: %w", access.Errorf(access.ESCOPES, "Some permissions were not granted")), access.ESCOPES},
+		{"Other", errors.New("disk full"), access.EINTERNAL},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := access.ErrorCode(c.err); got != c.want {
+				t.Errorf("ErrorCode(%v) = %q, want %q", c.err, got, c.want)
+			}
+		})
+	}
+}

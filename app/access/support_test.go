@@ -92,7 +92,7 @@ func newSearchEnv(t *testing.T) *searchEnv {
 	e.i1 = next(e.f.OtherAdmin, e.f.Internal, "google_ads")
 	e.b1 = next(e.beta, e.rollout, "sandbox")
 	e.clock.Advance(time.Hour)
-	if _, err := e.svc.Connect(e.ctx, e.r1.ID, access.Actor{}, access.Identity{SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads"}); err != nil {
+	if _, err := e.svc.ClaimLink(e.ctx, e.r1.ID, access.Actor{}, access.Identity{SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads"}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(time.Hour)

@@ -5,6 +5,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -171,24 +172,27 @@ func Migrate(ctx context.Context, gdb *gorm.DB, log *slog.Logger) error {
 	return nil
 }
 
-// ErrSchemaBehind reports a database with migrations not yet applied.
-var ErrSchemaBehind = errors.New("database schema is behind: run `app migrate`")
-
-// CheckCurrent returns ErrSchemaBehind when migrations are pending.
-func CheckCurrent(ctx context.Context, gdb *gorm.DB) error {
-	p, err := provider(gdb)
-	if err != nil {
-		return err
-	}
-	pending, err := p.HasPending(ctx)
-	if err != nil {
-		return err
-	}
-	if pending {
-		return ErrSchemaBehind
-	}
-	return nil
+// Unavailable reports whether err means the database could not be reached
+// at all (a lost or refused connection, a closed pool) rather than an
+// error in a statement: the answer is "try again shortly", and the error
+// page says so without asking the database.
+func Unavailable(err error) bool {
+	return LostConnection(err) || errors.Is(err, errPoolClosed)
 }
+
+// errPoolClosed is database/sql's error for a closed pool, which it does
+// not export: taken from a pool closed on purpose, and compared by
+// identity.
+var errPoolClosed = func() error {
+	pool := sql.OpenDB(noConnector{})
+	_ = pool.Close()
+	return pool.PingContext(context.Background())
+}()
+
+type noConnector struct{}
+
+func (noConnector) Connect(context.Context) (driver.Conn, error) { return nil, driver.ErrBadConn }
+func (noConnector) Driver() driver.Driver                        { return nil }
 
 // Ping checks that the database answers, for /readyz.
 func Ping(ctx context.Context, gdb *gorm.DB) error {

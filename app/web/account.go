@@ -105,9 +105,7 @@ func (s *Server) changePassword(c echo.Context) error {
 			Error: "Your password was not changed.", Fields: map[string]string{"new": "Use at most 72 bytes."}})
 	}
 	sess, err := s.svc.ChangePassword(c.Request().Context(), u.ID, f)
-	if access.ErrorCode(err) == access.EINVALID {
-		var de *access.Error
-		errors.As(err, &de)
+	if de := (*access.Error)(nil); errors.As(err, &de) && de.Code == access.EINVALID {
 		return s.renderPassword(c, http.StatusUnprocessableEntity, views.PasswordForm{Error: de.Message, Fields: de.Fields})
 	}
 	if err != nil {

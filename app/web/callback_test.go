@@ -283,7 +283,7 @@ func TestFlowPendingCallbackGivenUp(t *testing.T) {
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	state := query(t, cb).Get("state")
 	// The claim of a request that died before settling the flow.
-	if claim, err := e.Svc.ClaimCallback(context.Background(), state, link.ID); claim != nil || err != nil {
+	if claim, err := e.Svc.ReserveCallback(context.Background(), state, link.ID); claim != nil || err != nil {
 		t.Fatalf("claim: %+v, %v", claim, err)
 	}
 
@@ -319,7 +319,7 @@ func TestFlowPendingCallbackGivenUp(t *testing.T) {
 	t.Run("TheLinkStillConnects", func(t *testing.T) {
 		// Another dead request's claim, left pending past the timeout, is
 		// given up by the next flow's claim: nothing stays pending.
-		if claim, err := e.Svc.ClaimCallback(context.Background(), secret.RandomToken(32), link.ID); claim != nil || err != nil {
+		if claim, err := e.Svc.ReserveCallback(context.Background(), secret.RandomToken(32), link.ID); claim != nil || err != nil {
 			t.Fatalf("claim: %+v, %v", claim, err)
 		}
 		e.Clock.Advance(access.ExchangeTimeout)

@@ -14,6 +14,7 @@ import (
 	"github.com/accessrequests/accessrequests/views"
 )
 
+// statusOf is the status code of each domain error code.
 var statusOf = map[string]int{
 	access.ENOTFOUND:     http.StatusNotFound,
 	access.EFORBIDDEN:    http.StatusForbidden,
@@ -22,6 +23,42 @@ var statusOf = map[string]int{
 	access.ECONFLICT:     http.StatusConflict,
 	access.EEXPIRED:      http.StatusGone,
 	access.EUNAUTHORIZED: http.StatusUnauthorized,
+	// A failed step of the invitee's sign-in at a provider.
+	access.EFLOWSTATE: http.StatusBadRequest,
+	access.EPROVIDER:  http.StatusOK, // the provider's answer, shown as such: often the invitee's own choice (access_denied)
+	access.ETOKEN:     http.StatusBadGateway,
+	access.EIDENTITY:  http.StatusBadGateway,
+	access.ESCOPES:    http.StatusUnprocessableEntity,
+	access.ENOTSTORED: http.StatusServiceUnavailable,
+}
+
+// linkStatusCode is the status of the invitee's page for a link that
+// cannot be used: gone for a used or expired link, not found otherwise.
+func linkStatusCode(st access.Status) int {
+	if st == access.StatusUsed || st == access.StatusExpired {
+		return http.StatusGone
+	}
+	return http.StatusNotFound
+}
+
+// flowStatusCode is the status of the invitee's page for a flow's outcome;
+// a 503 says when to try again.
+func flowStatusCode(c echo.Context, out *access.FlowOutcome) int {
+	status := http.StatusOK
+	switch out.Kind {
+	case access.FlowPending:
+		status = http.StatusConflict
+	case access.FlowRefused:
+		status = linkStatusCode(out.LinkStatus)
+	case access.FlowFailed:
+		if status = statusOf[out.Err.Code]; status == 0 {
+			status = http.StatusBadGateway
+		}
+	}
+	if status == http.StatusServiceUnavailable {
+		retryAfter(c, 5*time.Second)
+	}
+	return status
 }
 
 var titleOf = map[int]string{
@@ -41,17 +78,16 @@ var titleOf = map[int]string{
 }
 
 // handleError turns any error into a status code and a friendly page, or
-// an htmx fragment. Unknown errors say "Internal error." and are logged.
+// an htmx fragment. Unknown errors say "Internal error." and are logged. It
+// does no database work: the database may be why it was called.
 func (s *Server) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	status, msg := s.classify(c, err)
-	timedOut := c.Request().Context().Err() != nil
-	if timedOut {
+	if c.Request().Context().Err() != nil {
 		// The request ran out of time (or its client left): the page is
-		// still rendered (templ stops on a done context), without asking
-		// the database again.
+		// still rendered (templ stops on a done context).
 		c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
 	}
 	title := titleOf[status]
@@ -69,15 +105,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(status)
 		return
 	}
-	var p *views.Page
-	var perr error
-	if !timedOut {
-		p, perr = s.page(c, title, "")
-	}
-	if timedOut || perr != nil {
-		p = &views.Page{Title: title}
-	}
-	if rerr := render(c, status, views.ErrorPage(p, status, title, msg)); rerr != nil {
+	if rerr := render(c, status, views.ErrorPage(s.basePage(c, title, ""), status, title, msg)); rerr != nil {
 		_ = c.String(status, msg)
 	}
 }
@@ -113,16 +141,12 @@ func (s *Server) classify(c echo.Context, err error) (int, string) {
 		retryAfter(c, 5*time.Second)
 		return http.StatusServiceUnavailable, "The service is busy and could not answer in time. Please try again in a moment."
 	}
-	// Unknown: if the database is unreachable, say so with 503 rather than
-	// a wrong answer; otherwise log and hide the details.
-	if s.ready != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		defer cancel()
-		if s.ready(ctx) != nil {
-			s.log.Error("database unavailable", "route", s.routeLabel(c), "err", err)
-			retryAfter(c, 5*time.Second)
-			return http.StatusServiceUnavailable, "The service is temporarily unavailable. Please try again in a moment."
-		}
+	// The database cannot be reached: say so with 503 rather than a wrong
+	// answer. Anything else: log and hide the details.
+	if db.Unavailable(err) {
+		s.log.Error("database unavailable", "route", s.routeLabel(c), "err", err)
+		retryAfter(c, 5*time.Second)
+		return http.StatusServiceUnavailable, "The service is temporarily unavailable. Please try again in a moment."
 	}
 	s.log.Error("internal error", "route", s.routeLabel(c), "err", err)
 	return http.StatusInternalServerError, "Internal error."

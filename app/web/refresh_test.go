@@ -3,7 +3,7 @@ package web_test
 // Token refresh end to end (SECURITY 11): an account connected through the
 // real flow at the sandbox, whose refresh tokens rotate on every use and
 // whose grant is revoked when a rotated-out one comes back, refreshed by
-// access.Service.AccessToken with connect.Client.Refresh, on SQLite and,
+// access.Service.AccessToken with web.Refresher (oauth.Client.Refresh), on SQLite and,
 // with DATABASE_URL, on PostgreSQL.
 
 import (
@@ -20,6 +20,7 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
+	"github.com/accessrequests/accessrequests/app/web"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -56,7 +57,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 	}
 
 	var refreshes atomic.Int32
-	connectRefresh := e.Connect.Refresher(e.Svc.Sources)
+	connectRefresh := web.Refresher(e.Connect, e.Svc.Sources)
 	refresh := func(ctx context.Context, req access.RefreshRequest) (*access.Tokens, error) {
 		refreshes.Add(1)
 		return connectRefresh(ctx, req)
@@ -189,7 +190,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 	t.Run("RevokedGrantMarksTheAccount", func(t *testing.T) {
 		// A rotated-out refresh token presented again: the sandbox answers
 		// invalid_grant and revokes the whole grant.
-		_, err := e.Connect.Refresh(ctx, e.Svc.Sources.Get(testutil.SandboxKey), "", second.RefreshToken)
+		_, err := connectRefresh(ctx, access.RefreshRequest{AccountID: acc.ID, SourceKey: testutil.SandboxKey, RefreshToken: second.RefreshToken})
 		if !errors.Is(err, access.ErrInvalidGrant) {
 			t.Fatalf("replaying a rotated-out refresh token: %v, want invalid_grant", err)
 		}

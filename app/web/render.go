@@ -41,16 +41,7 @@ func isHTMX(c echo.Context) bool {
 
 // page builds the per-request page data.
 func (s *Server) page(c echo.Context, title, active string) (*views.Page, error) {
-	p := &views.Page{
-		Title:      title,
-		User:       currentUser(c),
-		Member:     currentMember(c),
-		Active:     active,
-		Now:        s.svc.Clock(),
-		Production: s.production,
-
-		LinkLifetime: access.LinkLifetime,
-	}
+	p := s.basePage(c, title, active)
 	if p.User != nil && !isHTMX(c) {
 		ws, err := s.svc.Workspaces(c.Request().Context(), p.User.ID)
 		if err != nil {
@@ -60,6 +51,20 @@ func (s *Server) page(c echo.Context, title, active string) (*views.Page, error)
 		p.Flash = s.popFlash(c)
 	}
 	return p, nil
+}
+
+// basePage is the page data that needs no database: an error page's.
+func (s *Server) basePage(c echo.Context, title, active string) *views.Page {
+	return &views.Page{
+		Title:      title,
+		User:       currentUser(c),
+		Member:     currentMember(c),
+		Active:     active,
+		Now:        s.svc.Clock(),
+		Production: s.production,
+
+		LinkLifetime: access.LinkLifetime,
+	}
 }
 
 // redirect answers a form post: 303 for browsers, HX-Redirect for htmx.

@@ -33,8 +33,8 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/connect"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
+	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/app/web"
 	"github.com/accessrequests/accessrequests/models"
@@ -616,7 +616,7 @@ func TestAbandonedFlowExpires(t *testing.T) {
 	inv := e.NewInvitee("away")
 	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
 	start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
-	if c := start.Cookie(flowCookie); c == nil || c.MaxAge <= 0 || c.MaxAge > int(connect.Lifetime.Seconds()) {
+	if c := start.Cookie(flowCookie); c == nil || c.MaxAge <= 0 || c.MaxAge > int(oauth.Lifetime.Seconds()) {
 		t.Fatalf("flow cookie %v, want one that the browser drops within 10 minutes", c)
 	}
 	callbacks := func() int64 {
@@ -629,7 +629,7 @@ func TestAbandonedFlowExpires(t *testing.T) {
 	}
 
 	t.Run("RefusedAfterTenMinutes", func(t *testing.T) {
-		e.Clock.Advance(connect.Lifetime + time.Second)
+		e.Clock.Advance(oauth.Lifetime + time.Second)
 		p := inv.Callback(t, cb)
 		wantErrorPage(t, p, http.StatusBadRequest, "flow_expired")
 		wantRetry(t, p, link.Token)
@@ -767,7 +767,7 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	base, _ := url.Parse(testutil.BaseURL)
 	ts := httptest.NewServer(web.New(web.Options{
 		Service: svc, Log: slog.New(slog.DiscardHandler), BaseURL: base,
-		Connect: &connect.Client{HTTP: &http.Client{Transport: network, Timeout: 5 * time.Second}, RedirectURI: testutil.BaseURL + "/oauth/callback"},
+		OAuth: &oauth.Client{HTTP: &http.Client{Transport: network, Timeout: 5 * time.Second}, RedirectURI: testutil.BaseURL + "/oauth/callback"},
 	}))
 	t.Cleanup(ts.Close)
 	jar, _ := cookiejar.New(nil)
@@ -811,7 +811,7 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 
 	signed := func(q url.Values, key string) url.Values {
 		mac := hmac.New(sha256.New, []byte(key))
-		_, _ = io.WriteString(mac, connect.ShopifyMessage(q))
+		_, _ = io.WriteString(mac, oauth.ShopifyMessage(q))
 		q.Set("hmac", hex.EncodeToString(mac.Sum(nil)))
 		return q
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/connect"
+	"github.com/accessrequests/accessrequests/app/oauth"
 )
 
 // Options configure a Server.
@@ -31,9 +31,9 @@ type Options struct {
 	Ready func(ctx context.Context) error
 	// Registry receives the HTTP metrics; nil makes a private one.
 	Registry *prometheus.Registry
-	// Connect is the OAuth client; nil builds one whose redirect URI is
+	// OAuth is the OAuth client; nil builds one whose redirect URI is
 	// BaseURL + "/oauth/callback".
-	Connect *connect.Client
+	OAuth *oauth.Client
 	// Sandbox, when set, is the sandbox provider served under /sandbox/.
 	Sandbox http.Handler
 	// MetricsToken, when set, serves /metrics on this handler to requests
@@ -56,7 +56,7 @@ type Server struct {
 	loginIP    *limiter
 	loginEmail *limiter
 	publicIP   *limiter
-	connect    *connect.Client
+	oauth      *oauth.Client
 	sandbox    http.Handler
 	metrics    *metrics
 	registry   *prometheus.Registry
@@ -86,7 +86,7 @@ func New(o Options) *Server {
 		loginEmail: newLimiter(10, 15*time.Minute),
 		registry:   o.Registry,
 		publicIP:   newLimiter(60, time.Minute),
-		connect:    o.Connect,
+		oauth:      o.OAuth,
 		sandbox:    o.Sandbox,
 
 		metricsToken:   o.MetricsToken,
@@ -99,8 +99,8 @@ func New(o Options) *Server {
 	// while the email is over its limit.
 	s.loginFailures = newFailures(15 * time.Minute)
 	s.passwordTries = newLimiter(10, 15*time.Minute)
-	if s.connect == nil {
-		s.connect = connect.NewClient(o.BaseURL.String() + "/oauth/callback")
+	if s.oauth == nil {
+		s.oauth = oauth.NewClient(o.BaseURL.String() + "/oauth/callback")
 	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()

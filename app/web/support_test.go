@@ -336,7 +336,7 @@ func TestSupportSearch(t *testing.T) {
 	internal := e.generate(t, "other", e.f.Internal.ID, "sandbox")
 	e.clock.Advance(time.Hour)
 	ctx := context.Background()
-	if _, err := e.svc.Connect(ctx, used.ID, access.Actor{}, access.Identity{SourceKey: "google_ads", ExternalID: "x1"}); err != nil {
+	if _, err := e.svc.ClaimLink(ctx, used.ID, access.Actor{}, access.Identity{SourceKey: "google_ads", ExternalID: "x1"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.svc.DeleteLink(ctx, testutil.Member(t, e.svc, e.f.Owner.ID, e.f.Reporting.ID), access.Actor{UserID: e.f.Owner.ID, Name: e.f.Owner.Name}, gone.ID); err != nil {

@@ -36,8 +36,8 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/connect"
 	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/sandbox"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
@@ -56,7 +56,7 @@ type FlowOptions struct {
 	// Clock is the service clock; nil starts one at FlowStart.
 	Clock *Clock
 	// ClientTimeout is the timeout of the app's OAuth client
-	// (connect.Client.HTTP.Timeout); zero means 10 seconds.
+	// (oauth.Client.HTTP.Timeout); zero means 10 seconds.
 	ClientTimeout time.Duration
 	// ExtraProviders start one more sandbox provider per key, each on its
 	// own TLS listener (an https issuer, as a real provider has), and
@@ -78,7 +78,7 @@ type FlowEnv struct {
 	DB      *gorm.DB
 	Clock   *Clock
 	F       *Fixture
-	Connect *connect.Client
+	Connect *oauth.Client
 	// Sandbox is the provider of the built-in sandbox source.
 	Sandbox *Provider
 	// Providers are every provider by source key, Sandbox included.
@@ -216,7 +216,7 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 	e.Svc = &access.Service{DB: e.DB, Keys: keys, Sources: cat, BaseURL: e.AppURL, Now: clock.Now}
 	e.F = Seed(tb, e.Svc)
 
-	e.Connect = connect.NewClient(redirectURI)
+	e.Connect = oauth.NewClient(redirectURI)
 	e.Connect.HTTP = &http.Client{Timeout: timeout, Transport: e.transport}
 	base, _ := url.Parse(e.AppURL)
 	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
@@ -228,7 +228,7 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 		// sends its own address in X-Forwarded-For.
 		TrustedProxies: []*net.IPNet{loopback},
 		Ready:          func(ctx context.Context) error { return db.Ping(ctx, e.DB) },
-		Connect:        e.Connect,
+		OAuth:          e.Connect,
 	})
 	app.Config.Handler = e.Web
 	app.Start()

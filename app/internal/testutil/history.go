@@ -86,14 +86,14 @@ func WalkLinkHistory(tb testing.TB, svc *access.Service, clock *Clock, f *Fixtur
 		RefreshToken: "rt-secret-" + secretSuffix + "-refresh",
 		Expiry:       clock.Now().Add(time.Hour),
 	}
-	acc, err := svc.Connect(ctx, l.ID, inv, id)
+	acc, err := svc.ClaimLink(ctx, l.ID, inv, id)
 	must(err)
 	w.Events = append(w.Events, WantEvent{access.EventConnected, "Invitee", "Account: Jane Client (jane@client.example)"})
 
 	step()
 	second := id
 	second.ExternalID, second.AccessToken, second.RefreshToken = "999", "at-secret-"+secretSuffix+"-second", "rt-secret-"+secretSuffix+"-second"
-	if _, err := svc.Connect(ctx, l.ID, inv, second); access.ErrorCode(err) != access.ECONFLICT {
+	if _, err := svc.ClaimLink(ctx, l.ID, inv, second); access.ErrorCode(err) != access.ECONFLICT {
 		tb.Fatalf("second Connect = %v, want a conflict", err)
 	}
 	w.Events = append(w.Events, WantEvent{access.EventClaimRefused, "Invitee", "already been used"})

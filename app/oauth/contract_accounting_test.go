@@ -1,4 +1,4 @@
-package connect_test
+package oauth_test
 
 import (
 	"context"

@@ -1,14 +1,18 @@
-// Package connect is the OAuth 2.0 client side of the invitee's flow: it
-// builds authorization URLs (PKCE S256, state, OIDC nonce), exchanges codes,
-// reads the account's identity, and applies each provider's quirks. It knows
-// nothing of HTTP routing or the database.
-package connect
+// Package oauth is the OAuth 2.0 client of every source: it builds
+// authorization URLs (PKCE S256, state, OIDC nonce), checks callbacks,
+// exchanges codes, reads the account's identity, refreshes tokens and
+// applies each provider's quirks. It knows nothing of HTTP routing, the
+// database or the domain, and imports only the sources catalog: app/access
+// declares the small interfaces it is adapted to (in app/web/oauth.go).
+package oauth
 
 import (
 	"context"
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -19,11 +23,10 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/oauth2"
 
-	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
 )
 
@@ -46,7 +49,8 @@ type Flow struct {
 // Lifetime is how long a flow may take from Start to the callback.
 const Lifetime = 10 * time.Minute
 
-// Error kinds, for the page the invitee sees and the event recorded.
+// Error kinds: which step of the flow failed. The domain turns each into a
+// code of access.Error (app/web/oauth.go).
 const (
 	KindState    = "state"    // missing, wrong or expired state: nothing stored
 	KindProvider = "provider" // the provider answered with an error (access_denied, ...)
@@ -57,7 +61,9 @@ const (
 )
 
 // Error is a failed step of the flow. Code and Description come from the
-// provider or describe the failure; they never hold tokens or codes.
+// provider or describe the failure; they never hold tokens or codes. What
+// came from the provider is passed on as it came (capped): the domain
+// cleans text where it stores or shows it.
 type Error struct {
 	Kind        string
 	Code        string
@@ -122,14 +128,21 @@ func (c *Client) config(src *sources.Source, f *Flow) *oauth2.Config {
 // Begin creates a fresh flow for a link: state, PKCE verifier and (for
 // OIDC sources) nonce, each from crypto/rand.
 func Begin(linkID string, src *sources.Source, shop string, now time.Time) *Flow {
-	f := &Flow{LinkID: linkID, Source: src.Key, State: secret.RandomToken(32), Shop: shop, Started: now.Unix()}
+	f := &Flow{LinkID: linkID, Source: src.Key, State: randomToken(32), Shop: shop, Started: now.Unix()}
 	if src.UsesPKCE() {
 		f.Verifier = oauth2.GenerateVerifier()
 	}
 	if src.Identity.IDToken {
-		f.Nonce = secret.RandomToken(24)
+		f.Nonce = randomToken(24)
 	}
 	return f
+}
+
+// randomToken is n bytes from crypto/rand, base64url without padding.
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 // AuthCodeURL is the provider's authorization URL for the flow.
@@ -174,13 +187,13 @@ func CheckState(f *Flow, state string, now time.Time) *Error {
 // ProviderError returns the provider's error from a callback query, if any
 // (access_denied and the rest of RFC 6749 section 4.1.2.1). The query came
 // through the invitee's browser, so its code and description are only what
-// the browser reports: cleaned (no control or bidi characters) and capped.
+// the browser reports: capped here, cleaned where the domain stores them.
 func ProviderError(q url.Values) *Error {
 	code := q.Get("error")
 	if code == "" {
 		return nil
 	}
-	return &Error{Kind: KindProvider, Code: access.CleanText(code, 64), Description: access.CleanText(q.Get("error_description"), 200)}
+	return &Error{Kind: KindProvider, Code: limit(code, 64), Description: limit(q.Get("error_description"), 200)}
 }
 
 // VerifyCallback applies the source's checks on the callback query before
@@ -252,9 +265,22 @@ func formEncode(s string) string {
 	return b.String()
 }
 
+// Identity is what Exchange read from the provider: the account, the
+// scopes granted and the tokens. (access.Identity is the domain's copy of
+// it; app/web converts one into the other, so neither package imports the
+// other.)
+type Identity struct {
+	SourceKey                      string
+	ExternalID, DisplayName, Email string
+	Scopes                         []string
+	Extra                          string // JSON: provider details (QuickBooks realm, Xero tenants, Shopify shop)
+	AccessToken, RefreshToken      string
+	Expiry                         time.Time
+}
+
 // Exchange trades the code for tokens (once), reads the identity and
 // returns what to store. Every failure is an *Error with a kind.
-func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q url.Values) (*access.Identity, error) {
+func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q url.Values) (*Identity, error) {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.HTTP)
 	code := q.Get("code")
 	if code == "" {
@@ -303,7 +329,7 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 		return nil, &Error{Kind: KindScopes, Code: "scopes_missing", Description: "Some permissions were not granted: " + strings.Join(missing, ", "), Missing: missing}
 	}
 
-	id := &access.Identity{SourceKey: src.Key, Scopes: granted, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry}
+	id := &Identity{SourceKey: src.Key, Scopes: granted, AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, Expiry: tok.Expiry}
 	var claims map[string]any
 	switch {
 	case src.Identity.IDToken:
@@ -382,9 +408,13 @@ func missingScopes(src *sources.Source, granted []string) []string {
 	return missing
 }
 
+// limit cuts s to at most n bytes, on a rune boundary.
 func limit(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

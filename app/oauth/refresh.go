@@ -1,13 +1,13 @@
-package connect
+package oauth
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"golang.org/x/oauth2"
 
-	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/sources"
 )
 
@@ -18,8 +18,8 @@ import (
 // the provider may have rotated it, and a rotated refresh token presented
 // twice revokes the whole grant (RFC 9700 section 4.14.2). The answer's
 // RefreshToken is empty when the provider did not send a new one. A refusal
-// of the token (invalid_grant) matches access.ErrInvalidGrant.
-func (c *Client) Refresh(ctx context.Context, src *sources.Source, shop, refreshToken string) (*access.Tokens, error) {
+// of the token (invalid_grant) matches ErrInvalidGrant.
+func (c *Client) Refresh(ctx context.Context, src *sources.Source, shop, refreshToken string) (*Tokens, error) {
 	if refreshToken == "" {
 		return nil, &Error{Kind: KindToken, Code: "no_refresh_token", Description: "The account has no refresh token."}
 	}
@@ -31,7 +31,7 @@ func (c *Client) Refresh(ctx context.Context, src *sources.Source, shop, refresh
 	if err != nil {
 		return nil, tokenError(err)
 	}
-	out := &access.Tokens{AccessToken: tok.AccessToken}
+	out := &Tokens{AccessToken: tok.AccessToken}
 	// oauth2 hands back the old refresh token when the provider sends none.
 	if tok.RefreshToken != refreshToken {
 		out.RefreshToken = tok.RefreshToken
@@ -45,20 +45,19 @@ func (c *Client) Refresh(ctx context.Context, src *sources.Source, shop, refresh
 	return out, nil
 }
 
-// Refresher refreshes the accounts of the catalog's sources with c, for
-// access.Service.AccessToken.
-func (c *Client) Refresher(cat *sources.Catalog) access.Refresher {
-	return func(ctx context.Context, req access.RefreshRequest) (*access.Tokens, error) {
-		src := cat.Get(req.SourceKey)
-		if src == nil {
-			return nil, &Error{Kind: KindToken, Code: "unknown_source", Description: "The account's source is no longer in the catalog."}
-		}
-		var extra struct {
-			Shop string `json:"shop"`
-		}
-		_ = json.Unmarshal([]byte(req.Extra), &extra)
-		return c.Refresh(ctx, src, extra.Shop, req.RefreshToken)
+// RefreshAccount refreshes a connected account of one of the catalog's
+// sources: extra is the account's provider details (JSON) as Exchange
+// returned them, where Shopify's shop is read from.
+func (c *Client) RefreshAccount(ctx context.Context, cat *sources.Catalog, sourceKey, extra, refreshToken string) (*Tokens, error) {
+	src := cat.Get(sourceKey)
+	if src == nil {
+		return nil, &Error{Kind: KindToken, Code: "unknown_source", Description: "The account's source is no longer in the catalog."}
 	}
+	var details struct {
+		Shop string `json:"shop"`
+	}
+	_ = json.Unmarshal([]byte(extra), &details) // no shop: Refresh refuses a source that needs one
+	return c.Refresh(ctx, src, details.Shop, refreshToken)
 }
 
 // refreshOnce is exchangeOnce for a refresh token: the client
@@ -82,8 +81,23 @@ func refreshOnce(ctx context.Context, src *sources.Source, cfg *oauth2.Config, r
 	return tok, err
 }
 
+// Tokens is a provider's answer to a refresh.
+type Tokens struct {
+	AccessToken string
+	// RefreshToken is the new refresh token when the provider rotates it;
+	// empty when it sent none, and the old one stays.
+	RefreshToken string
+	// ExpiresIn is the access token's lifetime from now; zero when the
+	// provider does not say.
+	ExpiresIn time.Duration
+}
+
+// ErrInvalidGrant matches (errors.Is) the *Error of a token endpoint that
+// refused the code or the refresh token (invalid_grant).
+var ErrInvalidGrant = errors.New("invalid_grant")
+
 // Is lets callers recognize a refused refresh token with
-// errors.Is(err, access.ErrInvalidGrant).
+// errors.Is(err, ErrInvalidGrant).
 func (e *Error) Is(target error) bool {
-	return target == access.ErrInvalidGrant && e.Kind == KindToken && e.Code == "invalid_grant"
+	return target == ErrInvalidGrant && e.Kind == KindToken && e.Code == "invalid_grant"
 }

@@ -1,4 +1,4 @@
-package connect_test
+package oauth_test
 
 // The source's token_auth, token_params, non-RFC error shapes and scope
 // lists at the token endpoint (issue 15, item 1).

@@ -1,4 +1,4 @@
-package connect_test
+package oauth_test
 
 // Code exchange and token refresh against a fake provider on a TLS
 // listener, with sources declared in an operator's SOURCES_FILE: each
@@ -26,8 +26,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/connect"
+	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/sources"
 )
 
@@ -92,7 +91,7 @@ type fakeProvider struct {
 	t      *testing.T
 	srv    *httptest.Server
 	cat    *sources.Catalog
-	client *connect.Client
+	client *oauth.Client
 
 	mu     sync.Mutex
 	routes map[string]http.HandlerFunc
@@ -148,7 +147,7 @@ func newFakeProviderWith(t *testing.T, sourcesYAML string) *fakeProvider {
 		},
 	}
 	t.Cleanup(tr.CloseIdleConnections)
-	p.client = connect.NewClient("https://app.example/oauth/callback")
+	p.client = oauth.NewClient("https://app.example/oauth/callback")
 	p.client.HTTP = &http.Client{Timeout: 5 * time.Second, Transport: tr}
 	return p
 }
@@ -223,13 +222,13 @@ func tokenAnswer(t *testing.T, body string) http.HandlerFunc {
 
 // exchange runs Exchange for a source with a fresh flow and the callback
 // query extra (code and state added).
-func (p *fakeProvider) exchange(key, shop string, extra url.Values) (*access.Identity, error) {
+func (p *fakeProvider) exchange(key, shop string, extra url.Values) (*oauth.Identity, error) {
 	p.t.Helper()
 	src := p.cat.Get(key)
 	if src == nil {
 		p.t.Fatalf("source %s not loaded", key)
 	}
-	f := connect.Begin("link-1", src, shop, time.Now())
+	f := oauth.Begin("link-1", src, shop, time.Now())
 	q := url.Values{"code": {"the-code"}, "state": {f.State}}
 	for k, v := range extra {
 		q[k] = v
@@ -237,17 +236,17 @@ func (p *fakeProvider) exchange(key, shop string, extra url.Values) (*access.Ide
 	return p.client.Exchange(context.Background(), src, f, q)
 }
 
-// wantError fails unless err is a *connect.Error of kind and code.
-func wantError(t *testing.T, err error, kind, code string) *connect.Error {
+// wantError fails unless err is a *oauth.Error of kind and code.
+func wantError(t *testing.T, err error, kind, code string) *oauth.Error {
 	t.Helper()
-	var ce *connect.Error
+	var ce *oauth.Error
 	if !errors.As(err, &ce) || ce.Kind != kind || ce.Code != code {
-		t.Fatalf("err = %v, want *connect.Error %s: %s", err, kind, code)
+		t.Fatalf("err = %v, want *oauth.Error %s: %s", err, kind, code)
 	}
 	return ce
 }
 
-func extraOf(t *testing.T, id *access.Identity) map[string]any {
+func extraOf(t *testing.T, id *oauth.Identity) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal([]byte(id.Extra), &m); err != nil {
@@ -282,7 +281,7 @@ func TestExchangeQuickBooksRealm(t *testing.T) {
 
 	t.Run("CallbackWithoutRealmIsRefusedBeforeTheExchange", func(t *testing.T) {
 		_, err := p.exchange("qb_test", "", nil)
-		wantError(t, err, connect.KindIdentity, "no_realm")
+		wantError(t, err, oauth.KindIdentity, "no_realm")
 		if n := len(p.requests("/qb/token")); n != 1 {
 			t.Errorf("%d token requests, want no new one", n)
 		}
@@ -291,9 +290,9 @@ func TestExchangeQuickBooksRealm(t *testing.T) {
 
 func TestExchangeXeroTenants(t *testing.T) {
 	p := newFakeProvider(t)
-	saved := connect.XeroConnectionsURL
-	connect.XeroConnectionsURL = p.srv.URL + "/xero/connections"
-	t.Cleanup(func() { connect.XeroConnectionsURL = saved })
+	saved := oauth.XeroConnectionsURL
+	oauth.XeroConnectionsURL = p.srv.URL + "/xero/connections"
+	t.Cleanup(func() { oauth.XeroConnectionsURL = saved })
 
 	p.handle("/xero/token", tokenAnswer(t, `{"access_token":"xero-at","refresh_token":"xero-rt","expires_in":1800,"scope":"accounting.reports.read offline_access"}`))
 	p.handle("/xero/userinfo", answer(200, `{"xero_userid":"xu-1","name":"Xavier"}`))
@@ -325,7 +324,7 @@ func TestExchangeXeroTenants(t *testing.T) {
 	t.Run("NoTenantSharedIsRefused", func(t *testing.T) {
 		p.handle("/xero/connections", answer(200, `[]`))
 		_, err := p.exchange("xero_test", "", nil)
-		wantError(t, err, connect.KindIdentity, "no_tenants")
+		wantError(t, err, oauth.KindIdentity, "no_tenants")
 	})
 }
 
@@ -377,7 +376,7 @@ func TestExchangeFacebookLongLived(t *testing.T) {
 			writeJSON(w, 200, `{"access_token":"fb-short","token_type":"bearer","expires_in":7200}`)
 		})
 		_, err := p.exchange("fb_test", "", nil)
-		wantError(t, err, connect.KindToken, "long_lived_failed")
+		wantError(t, err, oauth.KindToken, "long_lived_failed")
 	})
 }
 
@@ -442,7 +441,7 @@ func TestExchangeScopes(t *testing.T) {
 		p.handle("/plain/token", tokenAnswer(t, `{"access_token":"at","token_type":"Bearer","scope":"openid extra.read"}`))
 		before := len(p.requests("/plain/userinfo"))
 		_, err := p.exchange("plain_test", "", nil)
-		ce := wantError(t, err, connect.KindScopes, "scopes_missing")
+		ce := wantError(t, err, oauth.KindScopes, "scopes_missing")
 		if !slices.Equal(ce.Missing, []string{"data.read"}) {
 			t.Errorf("missing %v, want [data.read]", ce.Missing)
 		}
@@ -468,7 +467,7 @@ func TestExchangeIdentityFailures(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p.handle("/plain/userinfo", c.h)
 			_, err := p.exchange("plain_test", "", nil)
-			wantError(t, err, connect.KindIdentity, c.code)
+			wantError(t, err, oauth.KindIdentity, c.code)
 		})
 	}
 }
@@ -487,11 +486,11 @@ func TestExchangeTokenEndpointSentOnce(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html")
 			w.WriteHeader(500)
 			_, _ = io.WriteString(w, "<h1>Internal Server Error</h1>")
-		}, connect.KindToken, "http_500", 1},
-		{"Status503JSON", answer(503, `{"error":"temporarily_unavailable"}`), connect.KindToken, "temporarily_unavailable", 1},
-		{"InvalidGrant", answer(400, `{"error":"invalid_grant","error_description":"Code already used"}`), connect.KindToken, "invalid_grant", 1},
-		{"MalformedJSON", answer(200, `{"access_token":"at",`), connect.KindToken, "exchange_failed", 1},
-		{"Timeout", hang, connect.KindToken, "timeout", 1},
+		}, oauth.KindToken, "http_500", 1},
+		{"Status503JSON", answer(503, `{"error":"temporarily_unavailable"}`), oauth.KindToken, "temporarily_unavailable", 1},
+		{"InvalidGrant", answer(400, `{"error":"invalid_grant","error_description":"Code already used"}`), oauth.KindToken, "invalid_grant", 1},
+		{"MalformedJSON", answer(200, `{"access_token":"at",`), oauth.KindToken, "exchange_failed", 1},
+		{"Timeout", hang, oauth.KindToken, "timeout", 1},
 		// The provider refuses the client before it reads the code: the code
 		// is sent again, with the credentials in the body.
 		{"InvalidClientThenPost", func(w http.ResponseWriter, r *http.Request) {
@@ -530,7 +529,7 @@ func TestExchangeTokenEndpointSentOnce(t *testing.T) {
 }
 
 // Refresh: the refresh token is sent once, rotation is reported, and a
-// refused token matches access.ErrInvalidGrant.
+// refused token matches oauth.ErrInvalidGrant.
 func TestRefresh(t *testing.T) {
 	p := newFakeProvider(t)
 	src := p.cat.Get("xero_test")
@@ -575,9 +574,9 @@ func TestRefresh(t *testing.T) {
 		p.handle("/xero/token", answer(400, `{"error":"invalid_grant"}`))
 		before := sends()
 		_, err := p.client.Refresh(context.Background(), src, "", "rt-0")
-		wantError(t, err, connect.KindToken, "invalid_grant")
-		if !errors.Is(err, access.ErrInvalidGrant) {
-			t.Error("invalid_grant does not match access.ErrInvalidGrant")
+		wantError(t, err, oauth.KindToken, "invalid_grant")
+		if !errors.Is(err, oauth.ErrInvalidGrant) {
+			t.Error("invalid_grant does not match oauth.ErrInvalidGrant")
 		}
 		if n := sends() - before; n != 1 {
 			t.Errorf("sent %d times, want 1", n)
@@ -606,8 +605,8 @@ func TestRefresh(t *testing.T) {
 			p.handle("/xero/token", c.h)
 			before := sends()
 			_, err := p.client.Refresh(ctx, src, "", "rt-0")
-			wantError(t, err, connect.KindToken, c.code)
-			if errors.Is(err, access.ErrInvalidGrant) {
+			wantError(t, err, oauth.KindToken, c.code)
+			if errors.Is(err, oauth.ErrInvalidGrant) {
 				t.Error("a provider failure passes for invalid_grant")
 			}
 			if n := sends() - before; n != 1 {
@@ -635,7 +634,7 @@ func TestRefresh(t *testing.T) {
 	t.Run("NoRefreshToken", func(t *testing.T) {
 		before := sends()
 		_, err := p.client.Refresh(context.Background(), src, "", "")
-		wantError(t, err, connect.KindToken, "no_refresh_token")
+		wantError(t, err, oauth.KindToken, "no_refresh_token")
 		if sends() != before {
 			t.Error("a request was sent without a refresh token")
 		}
@@ -650,7 +649,7 @@ func TestRefreshShopAndRefresher(t *testing.T) {
 	t.Run("InvalidShopIsRefusedBeforeAnyRequest", func(t *testing.T) {
 		for _, shop := range []string{"", "evil.example.com", "acme.myshopify.com.evil.example", "acme.myshopify.com/x"} {
 			_, err := p.client.Refresh(context.Background(), src, shop, "rt")
-			wantError(t, err, connect.KindInput, "invalid_shop")
+			wantError(t, err, oauth.KindInput, "invalid_shop")
 		}
 		p.mu.Lock()
 		n := len(p.seen)
@@ -660,8 +659,8 @@ func TestRefreshShopAndRefresher(t *testing.T) {
 		}
 	})
 	t.Run("RefresherReadsTheShopFromTheAccount", func(t *testing.T) {
-		refresh := p.client.Refresher(p.cat)
-		tok, err := refresh(context.Background(), access.RefreshRequest{AccountID: "a-1", SourceKey: "shop_test",
+		refresh := refresher(p.client, p.cat)
+		tok, err := refresh(context.Background(), accountRefresh{AccountID: "a-1", SourceKey: "shop_test",
 			Extra: `{"shop":"acme.myshopify.com"}`, RefreshToken: "shprt_1"})
 		if err != nil || tok.AccessToken != "shpat_2" || tok.RefreshToken != "shprt_2" || tok.ExpiresIn != 24*time.Hour {
 			t.Fatalf("refresh = %+v, %v", tok, err)
@@ -670,7 +669,7 @@ func TestRefreshShopAndRefresher(t *testing.T) {
 		if len(reqs) != 1 || reqs[0].Host != "acme.myshopify.com" || reqs[0].Form.Get("refresh_token") != "shprt_1" {
 			t.Errorf("requests %+v, want one to the shop with the refresh token", reqs)
 		}
-		if _, err := refresh(context.Background(), access.RefreshRequest{SourceKey: "gone", RefreshToken: "x"}); err == nil {
+		if _, err := refresh(context.Background(), accountRefresh{SourceKey: "gone", RefreshToken: "x"}); err == nil {
 			t.Error("an unknown source refreshed")
 		}
 	})

@@ -1,4 +1,4 @@
-package connect
+package oauth
 
 import (
 	"context"
@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/oauth2"
 
-	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/sources"
 )
 
@@ -67,7 +66,7 @@ func tokenError(err error) error {
 		if code == "" && re.Response != nil {
 			code = fmt.Sprintf("http_%d", re.Response.StatusCode)
 		}
-		return &Error{Kind: KindToken, Code: limit(access.CleanText(code, 64), 64), Description: access.CleanText(desc, 300)}
+		return &Error{Kind: KindToken, Code: limit(code, 64), Description: limit(desc, 300)}
 	}
 	var ne interface{ Timeout() bool }
 	if errors.As(err, &ne) && ne.Timeout() {
@@ -80,7 +79,7 @@ func tokenError(err error) error {
 }
 
 // hubspotRefused are HubSpot's codes for a refused code or refresh token:
-// RFC 6749's invalid_grant, so that access.ErrInvalidGrant matches.
+// RFC 6749's invalid_grant, so that ErrInvalidGrant matches.
 var hubspotRefused = map[string]bool{"BAD_REFRESH_TOKEN": true, "BAD_AUTH_CODE": true}
 
 // providerError reads the error shapes of token endpoints that do not

@@ -1,4 +1,4 @@
-package connect_test
+package oauth_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/oauth"
 )
 
 // fakeHubSpot is HubSpot's date-versioned OAuth endpoints: the token
@@ -111,7 +111,7 @@ func TestContractHubSpot(t *testing.T) {
 	// HubSpot's refusal of a refresh token is RFC 6749's invalid_grant: the
 	// account is marked for reconnecting instead of being retried.
 	_, err = p.client.Refresh(context.Background(), src, "", "unknown")
-	if ce := wantError(t, err, "token", "invalid_grant"); ce.Description != "missing or unknown refresh token" || !errors.Is(err, access.ErrInvalidGrant) {
+	if ce := wantError(t, err, "token", "invalid_grant"); ce.Description != "missing or unknown refresh token" || !errors.Is(err, oauth.ErrInvalidGrant) {
 		t.Errorf("error %v", ce)
 	}
 	if src.RevokeURL != "https://api.hubapi.com/oauth/2026-03/token/revoke" {

@@ -1,4 +1,4 @@
-package connect_test
+package oauth_test
 
 // Provider contract tests (issue 15): for each built-in source, a fake of
 // the provider on a TLS listener that behaves the way the provider's
@@ -22,8 +22,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/connect"
+	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/sources"
 )
 
@@ -34,13 +33,13 @@ const contractSecret = "s3cret/+="
 // built-in source key: the authorize URL is requested from the fake (which
 // checks it and redirects back), the callback is checked as the app checks
 // it, and the code is exchanged.
-func (p *fakeProvider) connectFlow(key, shop string) (*access.Identity, error) {
+func (p *fakeProvider) connectFlow(key, shop string) (*oauth.Identity, error) {
 	p.t.Helper()
 	src := p.cat.Get(key)
 	if src == nil {
 		p.t.Fatalf("built-in source %s not loaded", key)
 	}
-	f := connect.Begin("link-1", src, shop, time.Now())
+	f := oauth.Begin("link-1", src, shop, time.Now())
 	noFollow := *p.client.HTTP
 	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	res, err := noFollow.Get(p.client.AuthCodeURL(src, f))
@@ -56,13 +55,13 @@ func (p *fakeProvider) connectFlow(key, shop string) (*access.Identity, error) {
 		p.t.Fatalf("redirected to %s, want the redirect URI", got)
 	}
 	q := loc.Query()
-	if err := connect.ProviderError(q); err != nil {
+	if err := oauth.ProviderError(q); err != nil {
 		return nil, err
 	}
-	if err := connect.CheckState(f, q.Get("state"), time.Now()); err != nil {
+	if err := oauth.CheckState(f, q.Get("state"), time.Now()); err != nil {
 		return nil, err
 	}
-	if err := connect.VerifyCallback(src, f, q); err != nil {
+	if err := oauth.VerifyCallback(src, f, q); err != nil {
 		return nil, err
 	}
 	return p.client.Exchange(context.Background(), src, f, q)
@@ -222,9 +221,21 @@ func jsonBody(v any) string {
 	return string(b)
 }
 
-// refreshRequest is what access.Service hands the refresher for an account.
-func refreshRequest(key, extra, refreshToken string) access.RefreshRequest {
-	return access.RefreshRequest{AccountID: "acc-1", SourceKey: key, Extra: extra, RefreshToken: refreshToken}
+// accountRefresh is what access.Service hands its refresher for an
+// account (access.RefreshRequest).
+type accountRefresh struct{ AccountID, SourceKey, Extra, RefreshToken string }
+
+// refreshRequest is the accountRefresh of an account.
+func refreshRequest(key, extra, refreshToken string) accountRefresh {
+	return accountRefresh{AccountID: "acc-1", SourceKey: key, Extra: extra, RefreshToken: refreshToken}
+}
+
+// refresher is RefreshAccount called the way app/web's adapter calls it
+// for access.Service.AccessToken.
+func refresher(c *oauth.Client, cat *sources.Catalog) func(context.Context, accountRefresh) (*oauth.Tokens, error) {
+	return func(ctx context.Context, r accountRefresh) (*oauth.Tokens, error) {
+		return c.RefreshAccount(ctx, cat, r.SourceKey, r.Extra, r.RefreshToken)
+	}
 }
 
 // TestContractCoversEveryBuiltinSource: each built-in source (the sandbox

@@ -1,4 +1,4 @@
-package connect_test
+package oauth_test
 
 import (
 	"crypto/hmac"
@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accessrequests/accessrequests/app/connect"
+	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/sources"
 )
 
@@ -34,7 +34,7 @@ func catalog(t *testing.T) *sources.Catalog {
 // TestAuthCodeURL checks the authorize URL every catalog entry builds.
 func TestAuthCodeURL(t *testing.T) {
 	cat := catalog(t)
-	client := connect.NewClient("https://app.example/oauth/callback")
+	client := oauth.NewClient("https://app.example/oauth/callback")
 	tests := []struct {
 		key      string
 		host     string // expected authorize host
@@ -68,7 +68,7 @@ func TestAuthCodeURL(t *testing.T) {
 			if src == nil {
 				t.Fatalf("source %q missing", tt.key)
 			}
-			f := connect.Begin("link-id", src, tt.shop, time.Now())
+			f := oauth.Begin("link-id", src, tt.shop, time.Now())
 			u, err := url.Parse(client.AuthCodeURL(src, f))
 			if err != nil {
 				t.Fatal(err)
@@ -110,7 +110,7 @@ func TestAuthCodeURL(t *testing.T) {
 
 func TestBeginIsFresh(t *testing.T) {
 	src := catalog(t).Get("sandbox")
-	a, b := connect.Begin("l", src, "", time.Now()), connect.Begin("l", src, "", time.Now())
+	a, b := oauth.Begin("l", src, "", time.Now()), oauth.Begin("l", src, "", time.Now())
 	if a.State == b.State || a.Verifier == b.Verifier || a.Nonce == b.Nonce {
 		t.Fatal("two flows share state, verifier or nonce")
 	}
@@ -124,7 +124,7 @@ func TestNormalizeShop(t *testing.T) {
 		"  shop2.myshopify.com ":      "shop2.myshopify.com",
 	}
 	for in, want := range ok {
-		got, err := connect.NormalizeShop(in)
+		got, err := oauth.NormalizeShop(in)
 		if err != nil || got != want {
 			t.Errorf("NormalizeShop(%q) = %q, %v; want %q", in, got, err, want)
 		}
@@ -133,7 +133,7 @@ func TestNormalizeShop(t *testing.T) {
 		"-acme.myshopify.com", "ac me.myshopify.com", "acme.myshopify.com:8080", "evil.com#.myshopify.com", "acme.evil.com",
 		"acme%2eevil.com", "xn--80ak6aa92e.com", "acme.myshopify.co", strings.Repeat("a", 70) + ".myshopify.com"}
 	for _, in := range bad {
-		if got, err := connect.NormalizeShop(in); err == nil {
+		if got, err := oauth.NormalizeShop(in); err == nil {
 			t.Errorf("NormalizeShop(%q) = %q, want an error", in, got)
 		}
 	}
@@ -141,20 +141,20 @@ func TestNormalizeShop(t *testing.T) {
 
 func sign(q url.Values, secret string) string {
 	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(connect.ShopifyMessage(q)))
+	mac.Write([]byte(oauth.ShopifyMessage(q)))
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
 func TestShopifyHMAC(t *testing.T) {
 	base := url.Values{"code": {"0907a61c0c8d55e99db179b68161bc00"}, "shop": {"acme.myshopify.com"}, "state": {"s"}, "timestamp": {"1337178173"}}
 	// The example from Shopify's documentation: message and digest.
-	if got := connect.ShopifyMessage(base); got != "code=0907a61c0c8d55e99db179b68161bc00&shop=acme.myshopify.com&state=s&timestamp=1337178173" {
+	if got := oauth.ShopifyMessage(base); got != "code=0907a61c0c8d55e99db179b68161bc00&shop=acme.myshopify.com&state=s&timestamp=1337178173" {
 		t.Fatalf("message = %q", got)
 	}
 	// Values are form-encoded like Shopify's official library
 	// (URLSearchParams): the base64 host's "=" padding is signed as %3D.
 	withHost := url.Values{"code": {"c"}, "host": {"YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZQ=="}, "shop": {"acme.myshopify.com"}, "state": {"a b*~/"}, "timestamp": {"1"}, "hmac": {"x"}}
-	if got := connect.ShopifyMessage(withHost); got != "code=c&host=YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZQ%3D%3D&shop=acme.myshopify.com&state=a+b*%7E%2F&timestamp=1" {
+	if got := oauth.ShopifyMessage(withHost); got != "code=c&host=YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvYWNtZQ%3D%3D&shop=acme.myshopify.com&state=a+b*%7E%2F&timestamp=1" {
 		t.Errorf("message with host = %q", got)
 	}
 	good := url.Values{}
@@ -163,7 +163,7 @@ func TestShopifyHMAC(t *testing.T) {
 	}
 	good.Set("hmac", sign(base, "secret"))
 	t.Run("OK", func(t *testing.T) {
-		if !connect.ShopifyHMACValid(good, "secret") {
+		if !oauth.ShopifyHMACValid(good, "secret") {
 			t.Fatal("valid hmac refused")
 		}
 	})
@@ -187,7 +187,7 @@ func TestShopifyHMAC(t *testing.T) {
 			if name == "WrongSecret" {
 				secret = "other"
 			}
-			if connect.ShopifyHMACValid(q, secret) {
+			if oauth.ShopifyHMACValid(q, secret) {
 				t.Fatal("forged hmac accepted")
 			}
 		})
@@ -195,7 +195,7 @@ func TestShopifyHMAC(t *testing.T) {
 	t.Run("ErrEmptySecret", func(t *testing.T) {
 		q := url.Values{"shop": {"a.myshopify.com"}}
 		q.Set("hmac", sign(q, ""))
-		if connect.ShopifyHMACValid(q, "") {
+		if oauth.ShopifyHMACValid(q, "") {
 			t.Fatal("hmac with empty secret accepted")
 		}
 	})
@@ -205,26 +205,26 @@ func TestVerifyCallback(t *testing.T) {
 	cat := catalog(t)
 	t.Run("ErrIssuerMismatch", func(t *testing.T) {
 		src := cat.Get("sandbox")
-		f := connect.Begin("l", src, "", time.Now())
-		err := connect.VerifyCallback(src, f, url.Values{"iss": {"https://evil.example"}})
+		f := oauth.Begin("l", src, "", time.Now())
+		err := oauth.VerifyCallback(src, f, url.Values{"iss": {"https://evil.example"}})
 		if err == nil {
 			t.Fatal("foreign issuer accepted")
 		}
-		if err := connect.VerifyCallback(src, f, url.Values{"iss": {src.Issuer}}); err != nil {
+		if err := oauth.VerifyCallback(src, f, url.Values{"iss": {src.Issuer}}); err != nil {
 			t.Fatalf("own issuer refused: %v", err)
 		}
 	})
 	t.Run("ErrShopMismatch", func(t *testing.T) {
 		src := cat.Get("shopify")
-		f := connect.Begin("l", src, "acme.myshopify.com", time.Now())
+		f := oauth.Begin("l", src, "acme.myshopify.com", time.Now())
 		q := url.Values{"shop": {"other.myshopify.com"}, "code": {"c"}}
 		q.Set("hmac", sign(q, "secret"))
-		if connect.VerifyCallback(src, f, q) == nil {
+		if oauth.VerifyCallback(src, f, q) == nil {
 			t.Fatal("callback for another shop accepted")
 		}
 		q = url.Values{"shop": {"acme.myshopify.com"}, "code": {"c"}}
 		q.Set("hmac", sign(q, "secret"))
-		if err := connect.VerifyCallback(src, f, q); err != nil {
+		if err := oauth.VerifyCallback(src, f, q); err != nil {
 			t.Fatalf("valid Shopify callback refused: %v", err)
 		}
 	})
@@ -233,12 +233,12 @@ func TestVerifyCallback(t *testing.T) {
 func TestCheckState(t *testing.T) {
 	src := catalog(t).Get("sandbox")
 	now := time.Now()
-	f := connect.Begin("l", src, "", now)
-	if err := connect.CheckState(f, f.State, now.Add(time.Minute)); err != nil {
+	f := oauth.Begin("l", src, "", now)
+	if err := oauth.CheckState(f, f.State, now.Add(time.Minute)); err != nil {
 		t.Fatalf("OK: %v", err)
 	}
 	for name, tc := range map[string]struct {
-		f     *connect.Flow
+		f     *oauth.Flow
 		state string
 		at    time.Time
 	}{
@@ -248,7 +248,7 @@ func TestCheckState(t *testing.T) {
 		"ErrExpired":      {f, f.State, now.Add(11 * time.Minute)},
 	} {
 		t.Run(name, func(t *testing.T) {
-			if connect.CheckState(tc.f, tc.state, tc.at) == nil {
+			if oauth.CheckState(tc.f, tc.state, tc.at) == nil {
 				t.Fatal("accepted")
 			}
 		})

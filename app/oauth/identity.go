@@ -1,4 +1,4 @@
-package connect
+package oauth
 
 import (
 	"bytes"
@@ -16,7 +16,6 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
 
-	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/sources"
 )
 
@@ -237,7 +236,7 @@ func fields(m map[string]any, paths string) string {
 			parts = append(parts, v)
 		}
 	}
-	return access.CleanText(strings.Join(parts, " "), 200)
+	return limit(strings.Join(parts, " "), 200)
 }
 
 // field reads a dot path ("shop.id") from decoded JSON as a string.

@@ -9,81 +9,13 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
 )
 
-// Event types of the invitee's side.
-const (
-	EventOpened        = "opened"
-	EventStarted       = "started"
-	EventProviderError = "provider_error"
-	EventDeclined      = "declined"
-	EventConnected     = "connected"
-	EventClaimRefused  = "claim_refused"
-)
-
-// PublicLink is what the consent page shows the invitee: no admin data
-// beyond who asks.
-type PublicLink struct {
-	models.AccessLink
-	Status           Status
-	WorkspaceName    string
-	OrganizationName string
-	CreatorName      string
-	AccountLabel     string // for used links: what was connected
-}
-
-// unknownLink is the one answer for unknown and deleted tokens, so the
-// two look the same from outside.
-func unknownLink() error {
-	return Errorf(ENOTFOUND, "This link does not exist or is no longer available.")
-}
-
-// OpenLink finds the link of a token for the invitee. Unknown and deleted
-// links are the same not-found error; used and expired links are returned
-// with their status so the page can say what happened.
-func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, error) {
-	if len(token) != 43 { // 32 bytes, base64url without padding
-		return nil, unknownLink()
-	}
-	return s.publicLink(ctx, "l.token_hash = ?", secret.HashToken(token))
-}
-
-func (s *Service) publicLink(ctx context.Context, where string, arg any) (*PublicLink, error) {
-	var l PublicLink
-	err := s.DB.WithContext(ctx).Table("access_links AS l").
-		Select(`l.*, w.name AS workspace_name, o.name AS organization_name, u.name AS creator_name,
-			COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label`).
-		Joins("JOIN workspaces w ON w.id = l.workspace_id").
-		Joins("JOIN organizations o ON o.id = w.organization_id").
-		Joins("LEFT JOIN users u ON u.id = l.created_by").
-		Joins("LEFT JOIN connected_accounts a ON a.id = l.connected_account_id").
-		Where(where, arg).
-		Take(&l).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, unknownLink()
-	}
-	if err != nil {
-		return nil, err
-	}
-	l.Status = StatusOf(&l.AccessLink, s.now())
-	if l.Status == StatusDeleted {
-		return nil, unknownLink()
-	}
-	l.ExpiresAt = l.ExpiresAt.UTC()
-	return &l, nil
-}
-
-// RecordEvent adds one event to a link's history.
-func (s *Service) RecordEvent(ctx context.Context, l *models.AccessLink, actor Actor, typ string, detail map[string]any) error {
-	return s.recordEvent(s.DB.WithContext(ctx), l, actor, typ, detail)
-}
-
-// Claimable returns nil when the link can still be claimed at this moment,
-// or the error the invitee should see. It is a cheap early check before the
-// code exchange; Connect decides for real.
-func (s *Service) Claimable(ctx context.Context, linkID string) error {
+// CheckLinkActive returns nil when the link is active at this moment, or
+// the error the invitee should see (used, expired, deleted). It is a cheap
+// early check before the code exchange; ClaimLink decides for real.
+func (s *Service) CheckLinkActive(ctx context.Context, linkID string) error {
 	var l models.AccessLink
 	err := s.DB.WithContext(ctx).Where("id = ?", linkID).Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -96,15 +28,10 @@ func (s *Service) Claimable(ctx context.Context, linkID string) error {
 }
 
 func claimError(st Status) error {
-	switch st {
-	case StatusActive:
+	if st == StatusActive {
 		return nil
-	case StatusUsed:
-		return Errorf(ECONFLICT, "This link has already been used: an account has already been connected through it.")
-	case StatusExpired:
-		return Errorf(EEXPIRED, "This link has expired.")
 	}
-	return unknownLink()
+	return refusalError(string(st))
 }
 
 // Identity is the external account an invitee authorized, with its tokens.
@@ -120,21 +47,21 @@ type Identity struct {
 	Expiry       time.Time
 }
 
-// Connect claims the link and stores the connected account in one
+// ClaimLink claims the link and stores the connected account in one
 // transaction. The claim is one conditional update, so exactly one of any
 // number of concurrent callbacks wins; the others get the reason (used,
 // expired, deleted) and a claim_refused event. The same external account
 // connected again into the workspace updates that account, in one statement
 // (upsertAccount), so flows of different links that connect the same
 // account at the same moment all succeed.
-func (s *Service) Connect(ctx context.Context, linkID string, actor Actor, id Identity) (*AccountSummary, error) {
-	return s.connect(ctx, linkID, "", actor, id)
+func (s *Service) ClaimLink(ctx context.Context, linkID string, actor Actor, id Identity) (*AccountSummary, error) {
+	return s.claimLink(ctx, linkID, "", actor, id)
 }
 
-// connect is Connect; with a flow's state it also settles that flow's
+// claimLink is ClaimLink; with a flow's state it also settles that flow's
 // callback as connected in the same transaction, and refuses with
 // ErrFlowSettled when the flow was settled otherwise meanwhile (given up).
-func (s *Service) connect(ctx context.Context, linkID, state string, actor Actor, id Identity) (*AccountSummary, error) {
+func (s *Service) claimLink(ctx context.Context, linkID, state string, actor Actor, id Identity) (*AccountSummary, error) {
 	id.ExternalID = CleanText(id.ExternalID, 255)
 	if id.ExternalID == "" {
 		return nil, Errorf(EINVALID, "The provider did not say which account was authorized.")
@@ -258,27 +185,4 @@ func (s *Service) upsertAccount(tx *gorm.DB, l *models.AccessLink, id Identity, 
 
 func accountAD(accountID, field string) string {
 	return "connected_accounts/" + accountID + "/" + field
-}
-
-// LinkByID loads a link by ID for the callback, whose flow cookie names it.
-func (s *Service) LinkByID(ctx context.Context, id string) (*models.AccessLink, error) {
-	if !ValidID(id) {
-		return nil, unknownLink()
-	}
-	var l models.AccessLink
-	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&l).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, unknownLink()
-	}
-	return &l, err
-}
-
-// PublicLinkByID is OpenLink for the callback, which knows the link by ID:
-// deleted links are not found, used and expired ones come with their
-// status, creator and connected account.
-func (s *Service) PublicLinkByID(ctx context.Context, id string) (*PublicLink, error) {
-	if !ValidID(id) {
-		return nil, unknownLink()
-	}
-	return s.publicLink(ctx, "l.id = ?", id)
 }

@@ -1,4 +1,4 @@
-package connect_test
+package oauth_test
 
 import (
 	"context"
@@ -142,7 +142,7 @@ func TestContractShopify(t *testing.T) {
 
 	// The refresh token rotates: each use returns a new one, and the old
 	// one is refused afterwards.
-	refresh := p.client.Refresher(p.cat)
+	refresh := refresher(p.client, p.cat)
 	rt0 := id.RefreshToken
 	tok, err := refresh(context.Background(), refreshRequest("shopify", `{"shop":"acme.myshopify.com"}`, rt0))
 	if err != nil || tok.RefreshToken == "" || tok.RefreshToken == rt0 || tok.ExpiresIn.Seconds() != 3600 {
