@@ -77,7 +77,7 @@ func TestHistoryPages(t *testing.T) {
 					// Newest first on the page: times never go up.
 					var prev string
 					for i := len(nodes) - 1; i >= 0; i-- {
-						at := attr(byTestID(nodes[i], "event-relative")[0], "datetime")
+						at := testutil.Attr(testutil.ByTestID(nodes[i], "event-relative")[0], "datetime")
 						if prev != "" && at > prev {
 							t.Fatalf("the timeline is not newest first: %s after %s", at, prev)
 						}
@@ -86,10 +86,10 @@ func TestHistoryPages(t *testing.T) {
 				}
 				total += len(types)
 				pages++
-				older := byTestID(parseHTML(t, body), "older-events")
+				older := testutil.ByTestID(testutil.ParseHTML(t, body), "older-events")
 				next = ""
 				if len(older) > 0 {
-					next = e.srv.URL + attr(older[0], "href")
+					next = e.srv.URL + testutil.Attr(older[0], "href")
 				}
 				if pages > 5 {
 					t.Fatal("more pages than events")

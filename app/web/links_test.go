@@ -20,8 +20,8 @@ import (
 func rowStatuses(t *testing.T, body string) []string {
 	t.Helper()
 	var out []string
-	for _, n := range byTestID(parseHTML(t, body), "link-row") {
-		out = append(out, attr(n, "data-status"))
+	for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-row") {
+		out = append(out, testutil.Attr(n, "data-status"))
 	}
 	return out
 }
@@ -45,10 +45,10 @@ func wantRows(want ...string) func(t *testing.T, e *env, res *http.Response, bod
 func linkURLs(t *testing.T, body string) []string {
 	t.Helper()
 	var out []string
-	for _, n := range byTestID(parseHTML(t, body), "link-url") {
-		v := attr(n, "value")
+	for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-url") {
+		v := testutil.Attr(n, "value")
 		if v == "" {
-			v = textOf(n)
+			v = testutil.TextOf(n)
 		}
 		out = append(out, v)
 	}
@@ -132,7 +132,7 @@ func TestLinksPage(t *testing.T) {
 				for _, u := range urls {
 					checkLinkURL(t, e, u, e.vars["new"])
 				}
-				if got := testIDText(t, body, "link-status"); got != "Active" {
+				if got := testutil.TestIDText(t, body, "link-status"); got != "Active" {
 					t.Errorf("status badge %q, want Active", got)
 				}
 			},
@@ -154,7 +154,7 @@ func TestLinksPage(t *testing.T) {
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				wantRows("active")(t, e, res, body)
 				for id, want := range map[string]string{"link-status": "Active", "link-expiry": e.vars["expiry"], "link-creator": "Adam Admin", "link-source": "Google Ads"} {
-					if got := testIDText(t, body, id); !strings.Contains(got, want) {
+					if got := testutil.TestIDText(t, body, id); !strings.Contains(got, want) {
 						t.Errorf("%s = %q, want %q", id, got, want)
 					}
 				}
@@ -190,8 +190,8 @@ func TestLinksPage(t *testing.T) {
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				wantRows("active", "active")(t, e, res, body)
 				var names []string
-				for _, n := range byTestID(parseHTML(t, body), "link-source") {
-					names = append(names, textOf(n))
+				for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-source") {
+					names = append(names, testutil.TextOf(n))
 				}
 				want := []string{e.svc.Sources.Get("sandbox").Name, "Google Ads"}
 				if !slices.Equal(names, want) {
@@ -253,7 +253,7 @@ func TestLinkStatusFilter(t *testing.T) {
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				wantRows("used")(t, e, res, body)
 				onlyActiveCopyable(t, e, res, body)
-				if got := testIDText(t, body, "link-status"); got != "Used" {
+				if got := testutil.TestIDText(t, body, "link-status"); got != "Used" {
 					t.Errorf("badge %q, want Used", got)
 				}
 			},
@@ -264,7 +264,7 @@ func TestLinkStatusFilter(t *testing.T) {
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				wantRows("expired")(t, e, res, body)
 				onlyActiveCopyable(t, e, res, body)
-				if got := testIDText(t, body, "link-status"); got != "Expired" {
+				if got := testutil.TestIDText(t, body, "link-status"); got != "Expired" {
 					t.Errorf("badge %q, want Expired", got)
 				}
 			},
@@ -643,7 +643,7 @@ func TestDelete(t *testing.T) {
 			name: "DeletedLinkKeepsHistory", as: "admin", url: "{links}/{htmx}", status: http.StatusOK,
 			noTestid: []string{"link-url", "copy-link"},
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
-				if got := testIDText(t, body, "link-status"); got != "Deleted" {
+				if got := testutil.TestIDText(t, body, "link-status"); got != "Deleted" {
 					t.Errorf("status badge %q, want Deleted", got)
 				}
 				if !strings.Contains(body, `data-type="deleted"`) {

@@ -433,7 +433,7 @@ func TestSessionRenewedAtSignIn(t *testing.T) {
 		t.Fatalf("sign-in did not issue a new session cookie: %+v", set)
 	}
 	_, body := testutil.Do(t, c, "GET", e.srv.URL+e.expand("/w/{reporting}/sources"), nil)
-	if got := testIDText(t, body, "user-name"); got != e.f.Admin.Name {
+	if got := testutil.TestIDText(t, body, "user-name"); got != e.f.Admin.Name {
 		t.Errorf("signed in as %q, want %q", got, e.f.Admin.Name)
 	}
 }
@@ -843,8 +843,8 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	} {
 		t.Run("CallbackRefuses/"+tc.name, func(t *testing.T) {
 			res, body := callback(t, tc.q)
-			if res.StatusCode != http.StatusBadRequest || testIDText(t, body, "error-code") != tc.code {
-				t.Fatalf("status %d, code %q; want 400 %s", res.StatusCode, testIDText(t, body, "error-code"), tc.code)
+			if res.StatusCode != http.StatusBadRequest || testutil.TestIDText(t, body, "error-code") != tc.code {
+				t.Fatalf("status %d, code %q; want 400 %s", res.StatusCode, testutil.TestIDText(t, body, "error-code"), tc.code)
 			}
 			if sent := network.requests(); len(sent) != 0 {
 				t.Fatalf("requests sent before the checks passed: %v", sent)
@@ -1019,10 +1019,10 @@ func TestAdminPagesWithLinksAreNotCachedNorReferred(t *testing.T) {
 			if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("Cache-Control %q, want no-store", cc)
 			}
-			metas := findAll(parseHTML(t, body), func(n *html.Node) bool {
-				return n.Data == "meta" && attr(n, "name") == "referrer"
+			metas := testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool {
+				return n.Data == "meta" && testutil.Attr(n, "name") == "referrer"
 			})
-			if len(metas) != 1 || attr(metas[0], "content") != "no-referrer" {
+			if len(metas) != 1 || testutil.Attr(metas[0], "content") != "no-referrer" {
 				t.Errorf("referrer meta %d, want one with no-referrer", len(metas))
 			}
 			if rp := res.Header.Get("Referrer-Policy"); rp != "no-referrer" {

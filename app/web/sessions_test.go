@@ -97,7 +97,7 @@ func TestSessionRevoked(t *testing.T) {
 			t.Fatalf("bad change: %d, want 422\n%s", res.StatusCode, excerpt(body))
 		}
 		for _, id := range []string{"password-current-error", "password-new-error", "password-confirm-error"} {
-			if testIDText(t, body, id) == "" {
+			if testutil.TestIDText(t, body, id) == "" {
 				t.Errorf("%s is empty", id)
 			}
 		}
@@ -117,7 +117,7 @@ func TestSessionRevoked(t *testing.T) {
 		}
 		// The browser that changed it stays signed in and is told.
 		res, body = testutil.Do(t, c, "GET", e.srv.URL+"/account/password", nil)
-		if res.StatusCode != http.StatusOK || !strings.Contains(testIDText(t, body, "flash"), "password was changed") {
+		if res.StatusCode != http.StatusOK || !strings.Contains(testutil.TestIDText(t, body, "flash"), "password was changed") {
 			t.Fatalf("after the change: %d\n%s", res.StatusCode, excerpt(body))
 		}
 		wantSignedIn(t, e, c, "the browser that changed the password")
@@ -138,7 +138,7 @@ func TestSessionRevoked(t *testing.T) {
 			t.Fatalf("sources: %d", res.StatusCode)
 		}
 		for _, id := range []string{"user-menu", "logout-everywhere", "change-password", "logout"} {
-			if len(byTestID(parseHTML(t, body), id)) == 0 {
+			if len(testutil.ByTestID(testutil.ParseHTML(t, body), id)) == 0 {
 				t.Errorf("the signed-in page has no %s", id)
 			}
 		}
@@ -182,7 +182,7 @@ func TestSessionRevoked(t *testing.T) {
 			t.Errorf("saving a flash re-issued the session cookie: %+v", ck)
 		}
 		res, body := testutil.Do(t, c, "GET", e.srv.URL+e.expand("{links}"), nil)
-		if res.StatusCode != http.StatusOK || !strings.Contains(testIDText(t, body, "flash"), "deleted") {
+		if res.StatusCode != http.StatusOK || !strings.Contains(testutil.TestIDText(t, body, "flash"), "deleted") {
 			t.Fatalf("no flash after the delete: %d", res.StatusCode)
 		}
 		if ck := sessionCookie(e, res); ck != nil {
@@ -271,8 +271,8 @@ func TestSessionExpiredReturnsToPage(t *testing.T) {
 			t.Fatalf("GET %s: %d", loginPath, res.StatusCode)
 		}
 		next := ""
-		for _, in := range findAll(parseHTML(t, body), func(n *html.Node) bool { return attr(n, "name") == "next" }) {
-			next = attr(in, "value")
+		for _, in := range testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool { return testutil.Attr(n, "name") == "next" }) {
+			next = testutil.Attr(in, "value")
 		}
 		if next != want {
 			t.Fatalf("the form's next = %q, want %q", next, want)
