@@ -34,6 +34,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/seed"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/app/web"
+	"gorm.io/gorm"
 )
 
 func main() {
@@ -69,16 +70,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "reseal":
-		svc, err := open(ctx, cfg, log)
+		o, err := open(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
-		defer db.SQL(svc.DB).Close()
+		defer o.close()
+		svc := o.svc
 		n, err := svc.Reseal(ctx)
 		if err != nil {
 			return fmt.Errorf("reseal: %w (%d values re-sealed before the error)", err, n)
 		}
-		fmt.Fprintf(stdout, "re-sealed %d values with key %s\n", n, svc.Keys.CurrentKeyID())
+		fmt.Fprintf(stdout, "re-sealed %d values with key %s\n", n, o.keys.CurrentKeyID())
 		return nil
 	case "user":
 		sub := ""
@@ -104,8 +106,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown command %q: use serve, migrate or user add", cmd)
 }
 
+// opened is what open builds: the domain service and the database and
+// keys it was built on, which the web layer and the commands also need.
+type opened struct {
+	svc  *access.Service
+	db   *gorm.DB
+	keys *secret.Keyring
+}
+
+func (o *opened) close() { db.SQL(o.db).Close() }
+
 // open connects to the database, migrates it and builds the domain service.
-func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Service, error) {
+func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*opened, error) {
 	if err := cfg.EnsureDevKey(); err != nil {
 		return nil, err
 	}
@@ -134,13 +146,13 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 	if err != nil {
 		return nil, err
 	}
-	svc := &access.Service{DB: gdb, Keys: keys, Sources: catalog, BaseURL: cfg.BaseURL.String(),
-		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime}
+	svc := access.New(gdb, keys, access.WithSources(catalog), access.WithBaseURL(cfg.BaseURL.String()),
+		access.WithSessionTimeouts(cfg.SessionIdleTimeout, cfg.SessionLifetime))
 	if err := svc.VerifyKey(ctx); err != nil {
 		db.SQL(gdb).Close()
 		return nil, err
 	}
-	return svc, nil
+	return &opened{svc: svc, db: gdb, keys: keys}, nil
 }
 
 // migrate applies pending migrations on a connection of its own, without
@@ -162,12 +174,13 @@ func sandboxSecret(keys *secret.Keyring) string {
 }
 
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	svc, err := open(ctx, cfg, log)
+	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.SQL(svc.DB).Close()
-	logUnconfiguredSources(log, svc.Sources)
+	defer o.close()
+	svc := o.svc
+	logUnconfiguredSources(log, svc.Sources())
 	if cfg.GeneratedKey {
 		log.Warn("generated a development key; set APP_SECRET_KEY in production", "file", cfg.DataDir+"/secret.key")
 	}
@@ -176,7 +189,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		if password == "" {
 			password = secret.RandomToken(12)
 		}
-		seeded, err := seed.Demo(ctx, svc, password)
+		seeded, err := seed.Demo(ctx, o.db, svc, password)
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
@@ -195,7 +208,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		sandboxHandler, err = sandbox.New(sandbox.Options{
 			Issuer:       cfg.BaseURL.String() + "/sandbox",
 			ClientID:     sources.SandboxClientID,
-			ClientSecret: sandboxSecret(svc.Keys),
+			ClientSecret: sandboxSecret(o.keys),
 			RedirectURIs: []string{cfg.BaseURL.String() + "/oauth/callback"},
 			Logger:       log.With("component", "sandbox"),
 		})
@@ -206,11 +219,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	handler := web.New(web.Options{
 		Service:        svc,
+		Keys:           o.keys,
 		Log:            log,
 		BaseURL:        cfg.BaseURL,
 		Production:     cfg.Production(),
 		TrustedProxies: cfg.TrustedProxies,
-		Ready:          (&db.Readiness{DB: svc.DB}).Check,
+		Ready:          (&db.Readiness{DB: o.db}).Check,
 		Sandbox:        sandboxHandler,
 		MetricsToken:   cfg.MetricsToken,
 		RequestTimeout: cfg.RequestTimeout,
@@ -316,11 +330,12 @@ func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 	if n.Organization == "" {
 		n.OrgRole = ""
 	}
-	svc, err := open(ctx, cfg, log)
+	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.SQL(svc.DB).Close()
+	defer o.close()
+	svc := o.svc
 	u, err := svc.CreateUser(ctx, n)
 	if err != nil {
 		return userError(err)
@@ -345,11 +360,12 @@ func userPassword(ctx context.Context, cfg *config.Config, log *slog.Logger, arg
 	if err != nil {
 		return err
 	}
-	svc, err := open(ctx, cfg, log)
+	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.SQL(svc.DB).Close()
+	defer o.close()
+	svc := o.svc
 	n, err := svc.SetPassword(ctx, *email, strings.TrimRight(string(b), "\r\n"))
 	if err != nil {
 		return userError(err)
@@ -369,11 +385,12 @@ func userSignout(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 	if *email == "" {
 		return errors.New("user signout: -email is required")
 	}
-	svc, err := open(ctx, cfg, log)
+	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.SQL(svc.DB).Close()
+	defer o.close()
+	svc := o.svc
 	n, err := svc.SignOutEverywhere(ctx, *email)
 	if err != nil {
 		return userError(err)

@@ -52,7 +52,7 @@ func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, erro
 
 func (s *Service) publicLink(ctx context.Context, where string, arg any) (*PublicLink, error) {
 	var l PublicLink
-	err := s.DB.WithContext(ctx).Table("access_links AS l").
+	err := s.db.WithContext(ctx).Table("access_links AS l").
 		Select(`l.*, w.name AS workspace_name, o.name AS organization_name, u.name AS creator_name,
 			COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label`).
 		Joins("JOIN workspaces w ON w.id = l.workspace_id").
@@ -77,7 +77,7 @@ func (s *Service) publicLink(ctx context.Context, where string, arg any) (*Publi
 
 // RecordEvent adds one event to a link's history.
 func (s *Service) RecordEvent(ctx context.Context, l *models.AccessLink, actor Actor, typ string, detail map[string]any) error {
-	return s.recordEvent(s.DB.WithContext(ctx), l, actor, typ, detail)
+	return s.recordEvent(s.db.WithContext(ctx), l, actor, typ, detail)
 }
 
 // Claimable returns nil when the link can still be claimed at this moment,
@@ -85,7 +85,7 @@ func (s *Service) RecordEvent(ctx context.Context, l *models.AccessLink, actor A
 // code exchange; Connect decides for real.
 func (s *Service) Claimable(ctx context.Context, linkID string) error {
 	var l models.AccessLink
-	err := s.DB.WithContext(ctx).Where("id = ?", linkID).Take(&l).Error
+	err := s.db.WithContext(ctx).Where("id = ?", linkID).Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return unknownLink()
 	}
@@ -217,10 +217,10 @@ func (s *Service) upsertAccount(tx *gorm.DB, l *models.AccessLink, id Identity, 
 		acc.TokenExpiresAt = &exp
 	}
 	var err error
-	if acc.AccessTokenSealed, err = s.Keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
+	if acc.AccessTokenSealed, err = s.keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
 		return nil, false, err
 	}
-	if acc.RefreshTokenSealed, err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
+	if acc.RefreshTokenSealed, err = s.keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
 		return nil, false, err
 	}
 	newID := acc.ID
@@ -238,11 +238,11 @@ func (s *Service) upsertAccount(tx *gorm.DB, l *models.AccessLink, id Identity, 
 	// The account existed: its tokens, sealed for its own ID. A refresh
 	// token is kept when the provider sent no new one.
 	cols := map[string]any{}
-	if cols["access_token_sealed"], err = s.Keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
+	if cols["access_token_sealed"], err = s.keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
 		return nil, false, err
 	}
 	if id.RefreshToken != "" {
-		if cols["refresh_token_sealed"], err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
+		if cols["refresh_token_sealed"], err = s.keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
 			return nil, false, err
 		}
 	}
@@ -266,7 +266,7 @@ func (s *Service) LinkByID(ctx context.Context, id string) (*models.AccessLink, 
 		return nil, unknownLink()
 	}
 	var l models.AccessLink
-	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&l).Error
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, unknownLink()
 	}

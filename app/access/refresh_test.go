@@ -34,7 +34,7 @@ func (e *domainEnv) refreshAccount(external, accessToken, refreshToken string, e
 func (e *domainEnv) refreshRow(id string) models.ConnectedAccount {
 	e.t.Helper()
 	var a models.ConnectedAccount
-	if err := e.svc.DB.Where("id = ?", id).Take(&a).Error; err != nil {
+	if err := e.svc.DB().Where("id = ?", id).Take(&a).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return a
@@ -48,7 +48,7 @@ func (e *domainEnv) refreshOpen(a models.ConnectedAccount, field string) string 
 	if field == "refresh_token" {
 		sealed = a.RefreshTokenSealed
 	}
-	plain, err := e.svc.Keys.Open(sealed, "connected_accounts/"+a.ID+"/"+field)
+	plain, err := e.svc.Keys().Open(sealed, "connected_accounts/"+a.ID+"/"+field)
 	if err != nil {
 		e.t.Fatalf("%s of %s does not open: %v", field, a.ID, err)
 	}
@@ -210,12 +210,12 @@ func TestAccessTokenStaleReaderDoesNotResendTheRefreshToken(t *testing.T) {
 		tok string
 		err error
 	}
-	e.svc.Now = func() time.Time {
+	e.svc.SetClock(func() time.Time {
 		if armed.CompareAndSwap(true, false) {
 			inner.tok, inner.err = e.svc.AccessToken(e.ctx, e.f.Reporting.ID, a.ID, f.refresh)
 		}
 		return e.clock.Now()
-	}
+	})
 	armed.Store(true)
 	tok, err := e.svc.AccessToken(e.ctx, e.f.Reporting.ID, a.ID, f.refresh)
 	if inner.err != nil || inner.tok != "at-1" {
@@ -324,7 +324,7 @@ func TestAccessTokenCrashedLeaseExpires(t *testing.T) {
 	now := e.clock.Now()
 	a := e.refreshAccount("crashed", "at-0", "rt-0", now.Add(20*time.Second))
 	// A process claimed the refresh and died before saving anything.
-	if err := e.svc.DB.Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", now.Add(2*time.Minute), a.ID).Error; err != nil {
+	if err := e.svc.DB().Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", now.Add(2*time.Minute), a.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	f := rotating(0)
@@ -357,7 +357,7 @@ func TestAccessTokenCrashedLeaseExpires(t *testing.T) {
 	t.Run("AWaitingCallerTakesOverWhenTheLeaseEnds", func(t *testing.T) {
 		now := e.clock.Now()
 		e.clock.Advance(time.Hour) // at-1 expires
-		if err := e.svc.DB.Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", e.clock.Now().Add(time.Minute), a.ID).Error; err != nil {
+		if err := e.svc.DB().Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", e.clock.Now().Add(time.Minute), a.ID).Error; err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)

@@ -168,7 +168,7 @@ const supportColumns = linkColumns + `,
 	u.name AS creator_name, u.email AS creator_email, d.name AS deleted_by_name`
 
 func (s *Service) supportBase(ctx context.Context) *gorm.DB {
-	return s.supportJoins(s.DB.WithContext(ctx).Table("access_links AS l"))
+	return s.supportJoins(s.db.WithContext(ctx).Table("access_links AS l"))
 }
 
 // supportJoins selects the columns of a SupportLink from links named l.
@@ -270,9 +270,9 @@ func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage
 		// page. The sides read access_links alone and the names are joined
 		// once, to the page, which keeps planning short.
 		side := func(cond string) *gorm.DB {
-			return filter(s.DB.Table("access_links AS l").Select(linkColumns).Where(cond))
+			return filter(s.db.Table("access_links AS l").Select(linkColumns).Where(cond))
 		}
-		both := s.DB.WithContext(ctx).Table("(SELECT * FROM (?) AS live UNION ALL SELECT * FROM (?) AS gone) AS l",
+		both := s.db.WithContext(ctx).Table("(SELECT * FROM (?) AS live UNION ALL SELECT * FROM (?) AS gone) AS l",
 			side("l.deleted_at IS NULL"), side("l.deleted_at IS NOT NULL"))
 		err = s.limitPage(s.supportJoins(both).Order("l.created_at DESC, l.id DESC")).Scan(&rows).Error
 	} else {
@@ -316,7 +316,7 @@ func (l pageLimit) MergeClause(c *clause.Clause) {
 // limitPage limits tx to a page and one row more, with the number in the
 // SQL on both databases (SQLite's driver writes it there by itself).
 func (s *Service) limitPage(tx *gorm.DB) *gorm.DB {
-	if db.Dialect(s.DB) == db.Postgres {
+	if db.Dialect(s.db) == db.Postgres {
 		return tx.Clauses(pageLimit(PageSize + 1))
 	}
 	return tx.Limit(PageSize + 1)
@@ -330,7 +330,7 @@ const maxNameMatches = 1000
 // UNION uses its own name index.
 func (s *Service) workspacesNamed(ctx context.Context, prefix string) ([]string, error) {
 	var query, p string
-	if db.Dialect(s.DB) == db.Postgres {
+	if db.Dialect(s.db) == db.Postgres {
 		// lower(name) LIKE 'acme%' matches the lower(name) text_pattern_ops
 		// indexes.
 		p = likePrefix(strings.ToLower(prefix))
@@ -348,7 +348,7 @@ func (s *Service) workspacesNamed(ctx context.Context, prefix string) ([]string,
 			LIMIT ?`
 	}
 	var ids []string
-	if err := s.DB.WithContext(ctx).Raw(query, p, p, maxNameMatches+1).Scan(&ids).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw(query, p, p, maxNameMatches+1).Scan(&ids).Error; err != nil {
 		return nil, err
 	}
 	if len(ids) > maxNameMatches {

@@ -34,29 +34,29 @@ func BenchmarkSupportSearch(b *testing.B) {
 	svc := testutil.NewService(b, testutil.OpenDB(b), clock)
 	f := testutil.Seed(b, svc)
 	ctx := context.Background()
-	bulkSupportData(b, svc.DB)
+	bulkSupportData(b, svc.DB())
 	// One link made the real way, so that a real token can be pasted.
 	m := testutil.Member(b, svc, f.Admin.ID, f.Reporting.ID)
 	real, err := svc.GenerateLink(ctx, m, access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "google_ads")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if db.Dialect(svc.DB) == db.Postgres {
+	if db.Dialect(svc.DB()) == db.Postgres {
 		// What autovacuum would have done by now on a live database.
-		if err := svc.DB.Exec("ANALYZE").Error; err != nil {
+		if err := svc.DB().Exec("ANALYZE").Error; err != nil {
 			b.Fatal(err)
 		}
 	}
 	var links, events int64
-	svc.DB.Table("access_links").Count(&links)
-	svc.DB.Table("link_events").Count(&events)
+	svc.DB().Table("access_links").Count(&links)
+	svc.DB().Table("link_events").Count(&events)
 	if links < 100_000 || events < 1_000_000 {
 		b.Fatalf("%d links and %d events, want 100,000 and 1,000,000", links, events)
 	}
-	b.Logf("%s: %d links and %d events ready in %v", db.Dialect(svc.DB), links, events, time.Since(start).Round(time.Millisecond))
+	b.Logf("%s: %d links and %d events ready in %v", db.Dialect(svc.DB()), links, events, time.Since(start).Round(time.Millisecond))
 
 	var someID string
-	if err := svc.DB.Raw("SELECT id FROM access_links ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50000").Scan(&someID).Error; err != nil || someID == "" {
+	if err := svc.DB().Raw("SELECT id FROM access_links ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50000").Scan(&someID).Error; err != nil || someID == "" {
 		b.Fatalf("pick a link: %q, %v", someID, err)
 	}
 	first, err := svc.SearchLinks(ctx, access.SupportQuery{Source: "shopify"})
@@ -99,7 +99,7 @@ func BenchmarkSupportSearch(b *testing.B) {
 		}},
 	}
 
-	capture := captureSQL(b, svc.DB)
+	capture := captureSQL(b, svc.DB())
 	for _, v := range variants {
 		capture.reset()
 		n, err := v.run()
@@ -115,13 +115,13 @@ func BenchmarkSupportSearch(b *testing.B) {
 			if i > 0 {
 				name = fmt.Sprintf("%s, statement %d", v.name, i+1)
 			}
-			explainSupport(b, svc.DB, name, n, st.sql, st.vars)
+			explainSupport(b, svc.DB(), name, n, st.sql, st.vars)
 		}
 	}
 
 	capture.stop()
 
-	b.Run(db.Dialect(svc.DB), func(b *testing.B) {
+	b.Run(db.Dialect(svc.DB()), func(b *testing.B) {
 		for _, v := range variants {
 			b.Run(v.name, func(b *testing.B) {
 				b.ReportAllocs()

@@ -127,7 +127,7 @@ func seedFast(tb testing.TB, svc *access.Service) *fastFixture {
 	}
 	f.Reporting = models.Workspace{ID: access.NewID(), OrganizationID: f.Agency.ID, Name: "Client reporting", CreatedAt: benchNow}
 	f.Internal = models.Workspace{ID: access.NewID(), OrganizationID: f.Agency.ID, Name: "Internal", CreatedAt: benchNow}
-	err = svc.DB.Transaction(func(tx *gorm.DB) error {
+	err = testutil.DBOf(svc).Transaction(func(tx *gorm.DB) error {
 		for _, v := range []any{
 			&f.Agency,
 			&[]models.User{f.Owner, f.Admin, f.OtherAdmin},
@@ -181,7 +181,7 @@ func insertLinks(tb testing.TB, svc *access.Service, rng *rand.Rand, sets ...lin
 			}
 			id := access.NewID()
 			token := secret.RandomToken(32)
-			sealed, err := svc.Keys.Seal(token, "access_links/"+id+"/token")
+			sealed, err := testutil.KeysOf(svc).Seal(token, "access_links/"+id+"/token")
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -216,10 +216,10 @@ func insertLinks(tb testing.TB, svc *access.Service, rng *rand.Rand, sets ...lin
 	// Big statements pay off on PostgreSQL; SQLite (pure Go) slows down on
 	// statements with thousands of parameters, above all under -race.
 	batch := 100
-	if db.Dialect(svc.DB) == db.Postgres {
+	if db.Dialect(testutil.DBOf(svc)) == db.Postgres {
 		batch = 1000
 	}
-	err := svc.DB.Transaction(func(tx *gorm.DB) error {
+	err := testutil.DBOf(svc).Transaction(func(tx *gorm.DB) error {
 		return tx.CreateInBatches(&rows, batch).Error
 	})
 	if err != nil {
@@ -275,7 +275,7 @@ func TestLinksPageStatementsConstant(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	// Links of another workspace, which the list must leave out.
 	insertLinks(t, svc, rng, linkSet{workspaceID: f.Internal.ID, creators: []string{f.OtherAdmin.ID}, n: 300, newest: benchNow, span: 90 * 24 * time.Hour})
-	counter := countStatements(t, svc.DB)
+	counter := countStatements(t, testutil.DBOf(svc))
 	srv := testutil.NewServer(t, svc)
 	admin := srv.Login(t, f.Admin.Email)
 	list := srv.LinksURL(f.Reporting.ID)
@@ -357,29 +357,29 @@ func BenchmarkLinksPage(b *testing.B) {
 
 	// 90 other workspaces of another organization hold 90,000 links.
 	org := models.Organization{ID: access.NewID(), Name: "Bench Other", Plan: models.PlanPro, CreatedAt: benchNow}
-	if err := svc.DB.Create(&org).Error; err != nil {
+	if err := testutil.DBOf(svc).Create(&org).Error; err != nil {
 		b.Fatal(err)
 	}
 	sets := []linkSet{{workspaceID: f.Reporting.ID, creators: []string{f.Admin.ID, f.Owner.ID}, n: 10_000, newest: benchNow, span: span}}
 	for i := range 90 {
 		w := models.Workspace{ID: access.NewID(), OrganizationID: org.ID, Name: fmt.Sprintf("Workspace %d", i), CreatedAt: benchNow}
-		if err := svc.DB.Create(&w).Error; err != nil {
+		if err := testutil.DBOf(svc).Create(&w).Error; err != nil {
 			b.Fatal(err)
 		}
 		sets = append(sets, linkSet{workspaceID: w.ID, creators: []string{f.OtherAdmin.ID, f.Owner.ID}, n: 1_000, newest: benchNow, span: span})
 	}
 	insertLinks(b, svc, rng, sets...)
 	var total int64
-	if err := svc.DB.Model(&models.AccessLink{}).Count(&total).Error; err != nil || total != 100_000 {
+	if err := testutil.DBOf(svc).Model(&models.AccessLink{}).Count(&total).Error; err != nil || total != 100_000 {
 		b.Fatalf("access_links holds %d rows (err %v), want 100,000", total, err)
 	}
 	if testutil.Dialect() == db.Postgres {
 		// What autovacuum would have done by now on a live database.
-		if err := svc.DB.Exec("ANALYZE access_links, users").Error; err != nil {
+		if err := testutil.DBOf(svc).Exec("ANALYZE access_links, users").Error; err != nil {
 			b.Fatal(err)
 		}
 	}
-	counter := countStatements(b, svc.DB)
+	counter := countStatements(b, testutil.DBOf(svc))
 	srv := testutil.NewServer(b, svc)
 	admin := srv.Login(b, f.Admin.Email)
 	list := srv.LinksURL(f.Reporting.ID)
@@ -401,7 +401,7 @@ func BenchmarkLinksPage(b *testing.B) {
 			b.Fatalf("%s: no link rows", v.name)
 		}
 		b.Logf("%s: %d rows", v.name, n)
-		explainList(b, svc.DB, v.name, counter.lastList(b))
+		explainList(b, testutil.DBOf(svc), v.name, counter.lastList(b))
 	}
 
 	b.Run(testutil.Dialect(), func(b *testing.B) {

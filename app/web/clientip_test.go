@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/web"
 )
@@ -34,9 +33,9 @@ func TestClientAddress(t *testing.T) {
 			f := testutil.Seed(t, svc)
 			base, _ := url.Parse(testutil.BaseURL)
 			ts := httptest.NewServer(web.New(web.Options{
-				Service: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
+				Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
 				TrustedProxies: tt.trusted,
-				Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+				Ready:          svc.Ping,
 			}))
 			defer ts.Close()
 			srv := &testutil.Server{Server: ts, Svc: svc}

@@ -37,7 +37,7 @@ func (s *Server) setFlow(c echo.Context, f *flowState) error {
 	if err != nil {
 		return err
 	}
-	sealed, err := s.svc.Keys.Seal(string(b), flowAD)
+	sealed, err := s.keys.Seal(string(b), flowAD)
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (s *Server) getFlow(c echo.Context) *flowState {
 	if err != nil {
 		return nil
 	}
-	raw, err := s.svc.Keys.Open(ck.Value, flowAD)
+	raw, err := s.keys.Open(ck.Value, flowAD)
 	if err != nil {
 		return nil
 	}
@@ -100,7 +100,7 @@ func (s *Server) limitPublic(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) linkMessage(c echo.Context, l *access.PublicLink, err error) error {
 	var src *sources.Source
 	if l != nil {
-		src = s.svc.Sources.Get(l.SourceKey)
+		src = s.svc.Sources().Get(l.SourceKey)
 	}
 	switch {
 	case l != nil && l.Status == access.StatusUsed, access.ErrorCode(err) == access.ECONFLICT:
@@ -132,7 +132,7 @@ func (s *Server) openActive(c echo.Context) (*access.PublicLink, *sources.Source
 	if err != nil || l.Status != access.StatusActive {
 		return nil, nil, s.linkMessage(c, l, err)
 	}
-	src := s.svc.Sources.Get(l.SourceKey)
+	src := s.svc.Sources().Get(l.SourceKey)
 	if src == nil || !src.Configured() {
 		return nil, nil, render(c, http.StatusServiceUnavailable, views.ConnectMessagePage(views.ConnectMessage{Kind: "error",
 			Title: "This source is not available right now", Body: "The workspace's server cannot connect this source at the moment. Please let the person who sent the link know."}))
@@ -212,12 +212,12 @@ func (s *Server) callback(c echo.Context) error {
 
 	// A repeated callback (reload, back button) shows the first result.
 	if f != nil && f.Done && connect.CheckState(&f.Flow, q.Get("state"), now) == nil {
-		return s.connected(c, s.svc.Sources.Get(f.Source), f.Account)
+		return s.connected(c, s.svc.Sources().Get(f.Source), f.Account)
 	}
 	if err := connect.CheckState(stateOf(f), q.Get("state"), now); err != nil {
 		return s.flowFailed(c, f, err)
 	}
-	src := s.svc.Sources.Get(f.Source)
+	src := s.svc.Sources().Get(f.Source)
 	if src == nil {
 		return s.flowFailed(c, f, &connect.Error{Kind: connect.KindState, Code: "unknown_source", Description: "This source is no longer available."})
 	}
@@ -317,7 +317,7 @@ func (s *Server) flowFailed(c echo.Context, f *flowState, ce *connect.Error) err
 	var src *sources.Source
 	retry := ""
 	if f != nil {
-		src = s.svc.Sources.Get(f.Source)
+		src = s.svc.Sources().Get(f.Source)
 		if f.Token != "" {
 			retry = "/connect/" + f.Token
 		}

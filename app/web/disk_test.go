@@ -85,7 +85,7 @@ func TestDiskFull(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	base, _ := url.Parse(tu.BaseURL)
 	srv := httptest.NewServer(web.New(web.Options{
-		Service: svc, Log: slog.New(slog.NewJSONHandler(logs, nil)), BaseURL: base, Registry: reg,
+		Service: svc, Keys: tu.KeysOf(svc), Log: slog.New(slog.NewJSONHandler(logs, nil)), BaseURL: base, Registry: reg,
 		Ready: (&db.Readiness{DB: gdb}).Check,
 	}))
 	t.Cleanup(srv.Close)
@@ -98,7 +98,7 @@ func TestDiskFull(t *testing.T) {
 			t.Fatalf("consent page with the disk full: %d\n%s", res.StatusCode, excerpt(body))
 		}
 		var n int64
-		svc.DB.Table("link_events").Where("link_id = ? AND type = ?", link.ID, access.EventOpened).Count(&n)
+		gdb.Table("link_events").Where("link_id = ? AND type = ?", link.ID, access.EventOpened).Count(&n)
 		if n != 0 {
 			t.Fatalf("%d opened events stored although writes fail", n)
 		}
@@ -128,7 +128,7 @@ func TestDiskFull(t *testing.T) {
 			t.Fatalf("consent page: %d", res.StatusCode)
 		}
 		var n int64
-		svc.DB.Table("link_events").Where("link_id = ? AND type = ?", link.ID, access.EventOpened).Count(&n)
+		gdb.Table("link_events").Where("link_id = ? AND type = ?", link.ID, access.EventOpened).Count(&n)
 		if n == 0 {
 			t.Fatal("the opened event is not stored once the disk has room")
 		}

@@ -17,7 +17,6 @@ import (
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/web"
 )
@@ -53,9 +52,9 @@ func FuzzRequestText(f *testing.F) {
 	// trusted proxy), so the rate limits of the public routes do not hide
 	// the handlers behind 429s.
 	h := web.New(web.Options{
-		Service: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
+		Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
 		TrustedProxies: []*net.IPNet{loopback},
-		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+		Ready:          svc.Ping,
 	})
 	srv := httptest.NewServer(h)
 	f.Cleanup(srv.Close)

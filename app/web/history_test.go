@@ -24,7 +24,7 @@ func insertEvents(tb testing.TB, svc *access.Service, l *models.AccessLink, n in
 		if len(rows) == 0 {
 			return
 		}
-		if err := svc.DB.Create(&rows).Error; err != nil {
+		if err := testutil.DBOf(svc).Create(&rows).Error; err != nil {
 			tb.Fatalf("insert %d events: %v", len(rows), err)
 		}
 		rows = rows[:0]
@@ -176,7 +176,7 @@ func TestSupportExportFetchMetadata(t *testing.T) {
 	l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
 	views := func() int64 {
 		var n int64
-		if err := e.svc.DB.Model(&models.LinkEvent{}).Where("link_id = ? AND type = ?", l.ID, access.EventSupportViewed).Count(&n).Error; err != nil {
+		if err := testutil.DBOf(e.svc).Model(&models.LinkEvent{}).Where("link_id = ? AND type = ?", l.ID, access.EventSupportViewed).Count(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n

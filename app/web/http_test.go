@@ -132,7 +132,7 @@ func (e *env) generate(t *testing.T, who, workspaceID, source string) *access.Li
 func (e *env) row(t *testing.T, id string) models.AccessLink {
 	t.Helper()
 	var l models.AccessLink
-	if err := e.svc.DB.Where("id = ?", id).Take(&l).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Where("id = ?", id).Take(&l).Error; err != nil {
 		t.Fatalf("read link %s: %v", id, err)
 	}
 	return l
@@ -142,7 +142,7 @@ func (e *env) row(t *testing.T, id string) models.AccessLink {
 func (e *env) countLinks(t *testing.T, workspaceID string) int64 {
 	t.Helper()
 	var n int64
-	if err := e.svc.DB.Model(&models.AccessLink{}).Where("workspace_id = ?", workspaceID).Count(&n).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Model(&models.AccessLink{}).Where("workspace_id = ?", workspaceID).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -151,7 +151,7 @@ func (e *env) countLinks(t *testing.T, workspaceID string) int64 {
 // set updates columns of a stored link, to put it into a status.
 func (e *env) set(t *testing.T, id string, cols map[string]any) {
 	t.Helper()
-	if err := e.svc.DB.Model(&models.AccessLink{}).Where("id = ?", id).Updates(cols).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Model(&models.AccessLink{}).Where("id = ?", id).Updates(cols).Error; err != nil {
 		t.Fatal(err)
 	}
 }
@@ -685,7 +685,7 @@ func TestDatabaseDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ws models.Workspace
-	if err := svc.DB.Where("name = ?", "Only").Take(&ws).Error; err != nil {
+	if err := testutil.DBOf(svc).Where("name = ?", "Only").Take(&ws).Error; err != nil {
 		t.Fatal(err)
 	}
 	srv := testutil.NewServer(t, svc)
@@ -695,7 +695,7 @@ func TestDatabaseDown(t *testing.T) {
 		t.Fatalf("links page before the outage: %d", res.StatusCode)
 	}
 
-	if err := db.SQL(svc.DB).Close(); err != nil {
+	if err := db.SQL(testutil.DBOf(svc)).Close(); err != nil {
 		t.Fatal(err)
 	}
 

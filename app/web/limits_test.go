@@ -176,7 +176,7 @@ func metricsServer(t *testing.T, token string) (*web.Server, *httptest.Server, *
 	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
 	logs := &testutil.LogBuffer{}
 	base, _ := url.Parse(testutil.BaseURL)
-	h := web.New(web.Options{Service: svc, Log: slog.New(slog.NewJSONHandler(logs, nil)), BaseURL: base, MetricsToken: token})
+	h := web.New(web.Options{Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.NewJSONHandler(logs, nil)), BaseURL: base, MetricsToken: token})
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
 	return h, ts, logs
@@ -294,7 +294,7 @@ func TestMetricsNotPublic(t *testing.T) {
 func TestFormAction(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	shopify := e.svc.Sources.Get("shopify")
+	shopify := e.svc.Sources().Get("shopify")
 	shopify.ClientID, shopify.ClientSecret = "test-shopify-client", "test-shopify-secret"
 	csp := func(t *testing.T, c *http.Client, path string) string {
 		t.Helper()

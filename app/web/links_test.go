@@ -175,7 +175,7 @@ func TestLinksPage(t *testing.T) {
 			absent:   []string{"<html", "<body"},
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				var l models.AccessLink
-				if err := e.svc.DB.Where("workspace_id = ? AND source_key = ?", e.f.Reporting.ID, "sandbox").Take(&l).Error; err != nil {
+				if err := testutil.DBOf(e.svc).Where("workspace_id = ? AND source_key = ?", e.f.Reporting.ID, "sandbox").Take(&l).Error; err != nil {
 					t.Fatalf("no sandbox link stored: %v", err)
 				}
 				urls := linkURLs(t, body)
@@ -193,7 +193,7 @@ func TestLinksPage(t *testing.T) {
 				for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-source") {
 					names = append(names, testutil.TextOf(n))
 				}
-				want := []string{e.svc.Sources.Get("sandbox").Name, "Google Ads"}
+				want := []string{e.svc.Sources().Get("sandbox").Name, "Google Ads"}
 				if !slices.Equal(names, want) {
 					t.Errorf("sources in order %v, want %v (newest first)", names, want)
 				}
@@ -376,7 +376,7 @@ func TestGates(t *testing.T) {
 		TokenHash: secret.HashToken("free-token"), TokenSealed: "x", CreatedBy: e.f.Free.ID,
 		CreatedAt: testNow, ExpiresAt: testNow.Add(access.LinkLifetime),
 	}
-	if err := e.svc.DB.Create(&freeLink).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Create(&freeLink).Error; err != nil {
 		t.Fatal(err)
 	}
 	e.vars["freelink"] = freeLink.ID
@@ -579,7 +579,7 @@ func TestDelete(t *testing.T) {
 		DisplayName: "Client Ads Account", Extra: "{}", LinkID: &htmx.ID, Status: "connected",
 		CreatedAt: testNow, UpdatedAt: testNow,
 	}
-	if err := e.svc.DB.Create(&account).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Create(&account).Error; err != nil {
 		t.Fatal(err)
 	}
 	e.set(t, htmx.ID, map[string]any{"used_at": testNow, "connected_account_id": account.ID})
@@ -595,7 +595,7 @@ func TestDelete(t *testing.T) {
 				t.Errorf("deleted by %v, want the admin", l.DeletedBy)
 			}
 			var n int64
-			if err := e.svc.DB.Model(&models.LinkEvent{}).Where("link_id = ? AND type = ?", id, access.EventDeleted).Count(&n).Error; err != nil {
+			if err := testutil.DBOf(e.svc).Model(&models.LinkEvent{}).Where("link_id = ? AND type = ?", id, access.EventDeleted).Count(&n).Error; err != nil {
 				t.Fatal(err)
 			}
 			if n != 1 {
@@ -626,7 +626,7 @@ func TestDelete(t *testing.T) {
 			testids: []string{"account-row"}, contains: []string{"Client Ads Account"},
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				var a models.ConnectedAccount
-				if err := e.svc.DB.Where("id = ?", account.ID).Take(&a).Error; err != nil {
+				if err := testutil.DBOf(e.svc).Where("id = ?", account.ID).Take(&a).Error; err != nil {
 					t.Fatalf("the connected account is gone: %v", err)
 				}
 				if a.Status != "connected" {

@@ -161,7 +161,7 @@ func TestGenerateDialogSources(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var configured, unconfigured []string
-	for _, s := range e.svc.Sources.All() {
+	for _, s := range e.svc.Sources().All() {
 		if s.Configured() {
 			configured = append(configured, "source-"+s.Key)
 		} else {

@@ -56,7 +56,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 	}
 
 	var refreshes atomic.Int32
-	connectRefresh := e.Connect.Refresher(e.Svc.Sources)
+	connectRefresh := e.Connect.Refresher(e.Svc.Sources())
 	refresh := func(ctx context.Context, req access.RefreshRequest) (*access.Tokens, error) {
 		refreshes.Add(1)
 		return connectRefresh(ctx, req)
@@ -72,7 +72,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 	// open opens a sealed token of the account, checking it is sealed.
 	open := func(sealed, field string) string {
 		t.Helper()
-		plain, err := e.Svc.Keys.Open(sealed, "connected_accounts/"+acc.ID+"/"+field)
+		plain, err := testutil.KeysOf(e.Svc).Open(sealed, "connected_accounts/"+acc.ID+"/"+field)
 		if err != nil || plain == "" || strings.Contains(sealed, plain) || !strings.HasPrefix(sealed, "v1.") {
 			t.Fatalf("%s %q is not a sealed token (%v)", field, sealed, err)
 		}
@@ -189,7 +189,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 	t.Run("RevokedGrantMarksTheAccount", func(t *testing.T) {
 		// A rotated-out refresh token presented again: the sandbox answers
 		// invalid_grant and revokes the whole grant.
-		_, err := e.Connect.Refresh(ctx, e.Svc.Sources.Get(testutil.SandboxKey), "", second.RefreshToken)
+		_, err := e.Connect.Refresh(ctx, e.Svc.Sources().Get(testutil.SandboxKey), "", second.RefreshToken)
 		if !errors.Is(err, access.ErrInvalidGrant) {
 			t.Fatalf("replaying a rotated-out refresh token: %v, want invalid_grant", err)
 		}

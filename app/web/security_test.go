@@ -145,7 +145,7 @@ func TestLinkURLIgnoresHostHeader(t *testing.T) {
 			t.Fatalf("links in the dialog %v, want 1", urls)
 		}
 		var l models.AccessLink
-		if err := e.svc.DB.Where("source_key = ?", "sandbox").Take(&l).Error; err != nil {
+		if err := testutil.DBOf(e.svc).Where("source_key = ?", "sandbox").Take(&l).Error; err != nil {
 			t.Fatal(err)
 		}
 		checkLinkURL(t, e, urls[0], l.ID)
@@ -356,7 +356,7 @@ func TestProductionOnlyHeadersAndCookies(t *testing.T) {
 		t.Helper()
 		u, _ := url.Parse(base)
 		ts := httptest.NewServer(web.New(web.Options{
-			Service: svc, Log: slog.New(slog.DiscardHandler), BaseURL: u, Production: production,
+			Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.DiscardHandler), BaseURL: u, Production: production,
 		}))
 		t.Cleanup(ts.Close)
 		return ts
@@ -743,7 +743,6 @@ func (rt *refusingTransport) requests() []string {
 func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
 	const clientSecret = "shpss_test_secret"
-	svc := testutil.NewService(t, testutil.OpenDB(t), testutil.NewClock(testNow))
 	cat, err := sources.Load(sources.Options{Getenv: func(k string) string {
 		switch k {
 		case "SOURCE_SHOPIFY_CLIENT_ID":
@@ -756,7 +755,7 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Sources = cat
+	svc := testutil.NewService(t, testutil.OpenDB(t), testutil.NewClock(testNow), access.WithSources(cat))
 	f := testutil.Seed(t, svc)
 	l, err := svc.GenerateLink(context.Background(), testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID), access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "shopify")
 	if err != nil {
@@ -766,7 +765,7 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	network := &refusingTransport{}
 	base, _ := url.Parse(testutil.BaseURL)
 	ts := httptest.NewServer(web.New(web.Options{
-		Service: svc, Log: slog.New(slog.DiscardHandler), BaseURL: base,
+		Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.DiscardHandler), BaseURL: base,
 		Connect: &connect.Client{HTTP: &http.Client{Transport: network, Timeout: 5 * time.Second}, RedirectURI: testutil.BaseURL + "/oauth/callback"},
 	}))
 	t.Cleanup(ts.Close)

@@ -20,7 +20,6 @@ import (
 	"github.com/gorilla/sessions"
 	"golang.org/x/net/html"
 
-	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/web"
@@ -198,7 +197,7 @@ func TestSessionCookieHoldsOnlyID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	value := sessionValue(t, e, e.srv.Login(t, e.f.Admin.Email))
-	store := sessions.NewCookieStore(e.svc.Keys.Derive("session hash", 64), e.svc.Keys.Derive("session block", 32))
+	store := sessions.NewCookieStore(testutil.KeysOf(e.svc).Derive("session hash", 64), testutil.KeysOf(e.svc).Derive("session block", 32))
 	req := httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(&http.Cookie{Name: e.srv.Web.SessionCookieName(), Value: value})
 	sess, err := store.Get(req, e.srv.Web.SessionCookieName())
@@ -210,7 +209,7 @@ func TestSessionCookieHoldsOnlyID(t *testing.T) {
 		t.Fatalf("cookie values = %v, want only a random session ID", sess.Values)
 	}
 	var rows []models.Session
-	if err := e.svc.DB.Find(&rows).Error; err != nil || len(rows) != 1 {
+	if err := testutil.DBOf(e.svc).Find(&rows).Error; err != nil || len(rows) != 1 {
 		t.Fatalf("sessions: %v, %v; want 1", rows, err)
 	}
 	if rows[0].IDHash != secret.HashToken(token) || rows[0].UserID != e.f.Admin.ID {
@@ -347,9 +346,9 @@ func lockoutServer(t *testing.T) (*testutil.Server, *testutil.Fixture) {
 	base, _ := url.Parse(testutil.BaseURL)
 	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
 	h := web.New(web.Options{
-		Service: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
+		Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
 		TrustedProxies: []*net.IPNet{loopback},
-		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+		Ready:          svc.Ping,
 	})
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)
@@ -441,7 +440,7 @@ func TestLoginBadText(t *testing.T) {
 	}
 	e.run(t, scenarios)
 	var n int64
-	if err := e.svc.DB.Model(&models.Session{}).Count(&n).Error; err != nil || n != 0 {
+	if err := testutil.DBOf(e.svc).Model(&models.Session{}).Count(&n).Error; err != nil || n != 0 {
 		t.Fatalf("%d sessions after failed sign-ins (%v)", n, err)
 	}
 }

@@ -264,7 +264,7 @@ func TestLinkHistory(t *testing.T) {
 		}
 		noSecrets(t, "the search results", body, w)
 		var rows []models.LinkEvent
-		if err := e.svc.DB.Find(&rows).Error; err != nil {
+		if err := testutil.DBOf(e.svc).Find(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(rows)
@@ -499,7 +499,7 @@ func TestSupportSearch(t *testing.T) {
 
 	t.Run("SearchingRecordsNothing", func(t *testing.T) {
 		var n int64
-		if err := e.svc.DB.Model(&models.LinkEvent{}).Where("type = ?", access.EventSupportViewed).Count(&n).Error; err != nil || n != 0 {
+		if err := testutil.DBOf(e.svc).Model(&models.LinkEvent{}).Where("type = ?", access.EventSupportViewed).Count(&n).Error; err != nil || n != 0 {
 			t.Fatalf("%d support views recorded by searches (%v), want 0", n, err)
 		}
 	})
@@ -693,7 +693,7 @@ func snapshot(t *testing.T, e *env) map[string]string {
 	for _, table := range []string{"organizations", "users", "organization_members", "workspaces", "workspace_members",
 		"access_links", "connected_accounts", "link_events"} {
 		var rows []map[string]any
-		if err := e.svc.DB.Raw("SELECT * FROM " + table + " ORDER BY 1, 2").Scan(&rows).Error; err != nil {
+		if err := testutil.DBOf(e.svc).Raw("SELECT * FROM " + table + " ORDER BY 1, 2").Scan(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		b, err := json.Marshal(rows)

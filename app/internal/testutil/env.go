@@ -9,7 +9,6 @@ package testutil
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -200,14 +199,8 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	key := make([]byte, secret.KeySize)
-	_, _ = rand.Read(key)
-	keys, err := secret.NewKeyring(key)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	e.DB = OpenDB(tb)
-	e.Svc = &access.Service{DB: e.DB, Keys: keys, Sources: cat, BaseURL: e.AppURL, Now: clock.Now}
+	e.Svc = NewService(tb, e.DB, clock, access.WithSources(cat), access.WithBaseURL(e.AppURL))
 	e.F = Seed(tb, e.Svc)
 
 	e.Connect = connect.NewClient(redirectURI)
@@ -216,6 +209,7 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
 	e.Web = web.New(web.Options{
 		Service: e.Svc,
+		Keys:    KeysOf(e.Svc),
 		Log:     slog.New(slog.NewTextHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		BaseURL: base,
 		// The test clients are distinct invitees behind a local proxy: each

@@ -147,8 +147,9 @@ func Env(key string) string {
 }
 
 // NewService builds a service on gdb with a random key, the built-in
-// catalog (sandbox enabled) and the given clock (nil: real time).
-func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock) *access.Service {
+// catalog (sandbox enabled) and the given clock (nil: real time); opts
+// come last and may replace any of these.
+func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock, opts ...access.Option) *access.Service {
 	tb.Helper()
 	key := make([]byte, secret.KeySize)
 	_, _ = rand.Read(key)
@@ -160,12 +161,39 @@ func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock) *access.Service {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc := &access.Service{DB: gdb, Keys: keys, Sources: cat, BaseURL: BaseURL}
+	all := []access.Option{access.WithSources(cat), access.WithBaseURL(BaseURL)}
 	if clock != nil {
-		svc.Now = clock.Now
+		all = append(all, access.WithClock(clock.Now))
 	}
+	svc := access.New(gdb, keys, append(all, opts...)...)
+	services.Store(svc, serviceDeps{db: gdb, keys: keys})
+	tb.Cleanup(func() { services.Delete(svc) })
 	return svc
 }
+
+// services remembers the database and the keys of each service NewService
+// built: the service keeps them unexported, tests outside package access
+// read them here.
+var services sync.Map // *access.Service -> serviceDeps
+
+type serviceDeps struct {
+	db   *gorm.DB
+	keys *secret.Keyring
+}
+
+func depsOf(svc *access.Service) serviceDeps {
+	d, ok := services.Load(svc)
+	if !ok {
+		panic("testutil: a service not built by NewService")
+	}
+	return d.(serviceDeps)
+}
+
+// DBOf is the database handle of a service built by NewService.
+func DBOf(svc *access.Service) *gorm.DB { return depsOf(svc).db }
+
+// KeysOf is the key ring of a service built by NewService.
+func KeysOf(svc *access.Service) *secret.Keyring { return depsOf(svc).keys }
 
 // Fixture is the set of organizations, workspaces and users most tests use.
 type Fixture struct {
@@ -204,11 +232,24 @@ func Seed(tb testing.TB, svc *access.Service) *Fixture {
 			tb.Fatal(err)
 		}
 	}
-	must(svc.DB.Where("name = ?", "Acme Agency").Take(&f.Agency).Error)
-	must(svc.DB.Where("name = ?", "Solo Shop").Take(&f.Solo).Error)
-	must(svc.DB.Where("name = ?", "Client reporting").Take(&f.Reporting).Error)
-	must(svc.DB.Where("name = ?", "Internal").Take(&f.Internal).Error)
-	must(svc.DB.Where("name = ?", "Main").Take(&f.Main).Error)
+	// The organizations and workspaces, as the domain reads them.
+	byName := map[string]*access.Membership{}
+	for _, u := range []models.User{f.Owner, f.Free} {
+		choices, err := svc.Workspaces(ctx, u.ID)
+		must(err)
+		for _, c := range choices {
+			m, err := svc.Membership(ctx, u.ID, c.ID)
+			must(err)
+			byName[c.Name] = m
+		}
+	}
+	for _, name := range []string{"Client reporting", "Internal", "Main"} {
+		if byName[name] == nil {
+			tb.Fatalf("seed: no workspace %q", name)
+		}
+	}
+	f.Agency, f.Solo = byName["Client reporting"].Organization, byName["Main"].Organization
+	f.Reporting, f.Internal, f.Main = byName["Client reporting"].Workspace, byName["Internal"].Workspace, byName["Main"].Workspace
 	return f
 }
 
@@ -236,9 +277,10 @@ func NewServer(tb testing.TB, svc *access.Service) *Server {
 	base, _ := url.Parse(BaseURL)
 	h := web.New(web.Options{
 		Service: svc,
+		Keys:    KeysOf(svc),
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		BaseURL: base,
-		Ready:   func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
+		Ready:   svc.Ping,
 	})
 	ts := httptest.NewServer(h)
 	tb.Cleanup(ts.Close)
