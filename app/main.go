@@ -46,9 +46,31 @@ func main() {
 	}
 }
 
+// listeners are the listeners `serve` uses instead of opening :$PORT and
+// METRICS_ADDR itself. Only tests set them (withListeners), so that a test
+// holds its port from the start instead of closing a listener and hoping
+// its number is still free.
+type listeners struct {
+	public, metrics net.Listener
+}
+
+// runOption configures run; only tests pass any.
+type runOption func(*listeners)
+
+// withListener makes serve answer on ln instead of :$PORT.
+func withListener(ln net.Listener) runOption { return func(l *listeners) { l.public = ln } }
+
+// withMetricsListener makes serve answer /metrics on ln instead of
+// METRICS_ADDR.
+func withMetricsListener(ln net.Listener) runOption { return func(l *listeners) { l.metrics = ln } }
+
 // run is the whole program, with its environment passed in so tests can
 // drive it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, opts ...runOption) error {
+	var lns listeners
+	for _, o := range opts {
+		o(&lns)
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
@@ -66,7 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, log)
+		return serve(ctx, cfg, log, lns)
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "reseal":
@@ -173,7 +195,7 @@ func sandboxSecret(keys *secret.Keyring) string {
 	return base64.RawURLEncoding.EncodeToString(keys.Derive("sandbox client secret", 32))
 }
 
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listeners) error {
 	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
@@ -241,11 +263,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// The operators' listener first, so that once the public port answers
 	// both are up.
 	errc := make(chan error, 2)
-	metricsSrv, err := serveMetrics(cfg, handler, log, errc)
+	metricsSrv, err := serveMetrics(cfg, handler, log, errc, lns.metrics)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", srv.Addr)
+	ln := lns.public
+	if ln == nil {
+		ln, err = net.Listen("tcp", srv.Addr)
+	}
 	if err != nil {
 		if metricsSrv != nil {
 			_ = metricsSrv.Close()
@@ -262,9 +287,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// Drain: /readyz fails so load balancers move on, while the server
 	// still answers whatever reaches it; keep-alives end so clients
 	// reconnect elsewhere.
-	log.Info("shutting down: draining", "drain", cfg.ShutdownDrain.String())
 	handler.Drain()
 	srv.SetKeepAlivesEnabled(false)
+	log.Info("shutting down: draining", "drain", cfg.ShutdownDrain.String())
 	select {
 	case <-time.After(cfg.ShutdownDrain):
 	case err := <-errc:
@@ -285,16 +310,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 // serveMetrics serves /metrics on the operators' listener METRICS_ADDR,
 // if set; the public port never serves them without METRICS_TOKEN.
-func serveMetrics(cfg *config.Config, handler *web.Server, log *slog.Logger, errc chan<- error) (*http.Server, error) {
+func serveMetrics(cfg *config.Config, handler *web.Server, log *slog.Logger, errc chan<- error, ln net.Listener) (*http.Server, error) {
 	if cfg.MetricsAddr == "" {
 		return nil, nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", handler.MetricsHandler())
 	srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
-	ln, err := net.Listen("tcp", cfg.MetricsAddr)
-	if err != nil {
-		return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+		}
 	}
 	log.Info("serving metrics", "addr", ln.Addr().String())
 	go func() {
