@@ -210,7 +210,9 @@ func (c *watchedConn) Read(p []byte) (int, error) {
 func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123"}
 	seen := make(chan struct{})
-	watch := func(l *listeners) { l.public = &watchReads{Listener: l.public, marker: []byte("email=admin"), seen: seen} }
+	watch := func(l *listeners) {
+		l.public = &watchReads{Listener: l.public, marker: []byte("email=admin"), seen: seen}
+	}
 	base, logs, stop := serveFor(t, env, watch)
 
 	// A request whose body arrives slowly is in flight when the shutdown
