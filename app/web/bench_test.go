@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -434,10 +433,10 @@ func explainList(b *testing.B, gdb *gorm.DB, name string, q capturedSQL) {
 		// for it, so pgx must send the values inline (simple protocol).
 		args := append([]any{pgx.QueryExecModeSimpleProtocol}, q.vars...)
 		plans = append(plans, "-- EXPLAIN (ANALYZE, BUFFERS), custom plan\n"+
-			queryLines(b, sqlDB, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, args...))
-		plans = append(plans, "-- generic plan (plan_cache_mode = force_generic_plan)\n"+genericPlan(b, sqlDB, q))
+			testutil.PlanLines(b, sqlDB, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, args...))
+		plans = append(plans, "-- generic plan (plan_cache_mode = force_generic_plan)\n"+testutil.GenericPlan(b, sqlDB, q.sql, q.vars))
 	} else {
-		plans = append(plans, "-- EXPLAIN QUERY PLAN\n"+queryLines(b, sqlDB, "EXPLAIN QUERY PLAN "+q.sql, q.vars...))
+		plans = append(plans, "-- EXPLAIN QUERY PLAN\n"+testutil.PlanLines(b, sqlDB, "EXPLAIN QUERY PLAN "+q.sql, q.vars...))
 	}
 	b.Logf("list query (%s):\n%s\n%s", name, literal, strings.Join(plans, "\n"))
 	for _, p := range plans {
@@ -464,72 +463,3 @@ func explainList(b *testing.B, gdb *gorm.DB, name string, q capturedSQL) {
 // bigScan finds, in a PostgreSQL plan, the rows a node read from the list
 // index and the rows a filter dropped after reading them.
 var bigScan = regexp.MustCompile(`(Bitmap Index Scan on access_links_workspace_list_idx) .*actual time=\S+ rows=(\d+)|(Rows Removed by Filter): (\d+)`)
-
-// genericPlan explains q as a prepared statement planned without its
-// values, in a transaction so the settings stay on one connection.
-func genericPlan(b *testing.B, sqlDB *sql.DB, q capturedSQL) string {
-	b.Helper()
-	ctx := context.Background()
-	tx, err := sqlDB.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, "PREPARE bench_list AS "+q.sql); err != nil {
-		b.Fatal(err)
-	}
-	params := make([]string, len(q.vars))
-	for i := range params {
-		params[i] = fmt.Sprintf("$%d", i+1)
-	}
-	args := append([]any{pgx.QueryExecModeSimpleProtocol}, q.vars...)
-	rows, err := tx.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_list("+strings.Join(params, ", ")+")", args...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan := collect(b, rows)
-	// A prepared statement outlives the transaction; drop it.
-	if _, err := tx.ExecContext(ctx, "DEALLOCATE bench_list"); err != nil {
-		b.Fatal(err)
-	}
-	return plan
-}
-
-// queryLines runs an EXPLAIN and returns its text, one line per row (the
-// last column of each row).
-func queryLines(b *testing.B, sqlDB *sql.DB, query string, args ...any) string {
-	b.Helper()
-	rows, err := sqlDB.QueryContext(context.Background(), query, args...)
-	if err != nil {
-		b.Fatalf("%s: %v", query, err)
-	}
-	return collect(b, rows)
-}
-
-func collect(b *testing.B, rows *sql.Rows) string {
-	b.Helper()
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var out strings.Builder
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			b.Fatal(err)
-		}
-		fmt.Fprintf(&out, "%v\n", vals[len(vals)-1])
-	}
-	if err := rows.Err(); err != nil {
-		b.Fatal(err)
-	}
-	return out.String()
-}
