@@ -79,17 +79,7 @@ func sendForged(t *testing.T, c *http.Client, req *http.Request) *http.Response 
 // doForged sends a request with a forged Host with client c.
 func doForged(t *testing.T, c *http.Client, method, target string, form url.Values, header ...string) (*http.Response, string) {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	req := testutil.NewRequest(t, method, target, form)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}

@@ -7,9 +7,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -22,7 +19,6 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
-	"github.com/accessrequests/accessrequests/app/web"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -343,16 +339,7 @@ func lockoutServer(t *testing.T) (*testutil.Server, *testutil.Fixture) {
 	t.Helper()
 	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
 	f := testutil.Seed(t, svc)
-	base, _ := url.Parse(testutil.BaseURL)
-	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
-	h := web.New(web.Options{
-		Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
-		TrustedProxies: []*net.IPNet{loopback},
-		Ready:          svc.Ping,
-	})
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	return &testutil.Server{Server: ts, Web: h, Svc: svc}, f
+	return testutil.NewServer(t, svc, testutil.BehindLocalProxy), f
 }
 
 // TestLoginThrottleAllowsRightPassword (issue 7, item 5): failed sign-ins

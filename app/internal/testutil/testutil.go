@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -271,17 +272,32 @@ type Server struct {
 	Svc *access.Service
 }
 
-// NewServer starts the application's handler for svc.
-func NewServer(tb testing.TB, svc *access.Service) *Server {
+// ServerOption adjusts the options NewServer gives the web layer.
+type ServerOption func(*web.Options)
+
+// BehindLocalProxy trusts X-Forwarded-For from loopback, so each test
+// client can send its own address.
+func BehindLocalProxy(o *web.Options) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	o.TrustedProxies = []*net.IPNet{loopback}
+}
+
+// NewServer starts the application's handler for svc (built by
+// NewService), at BaseURL, logging nowhere; opts adjust that.
+func NewServer(tb testing.TB, svc *access.Service, opts ...ServerOption) *Server {
 	tb.Helper()
 	base, _ := url.Parse(BaseURL)
-	h := web.New(web.Options{
+	o := web.Options{
 		Service: svc,
 		Keys:    KeysOf(svc),
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		BaseURL: base,
 		Ready:   svc.Ping,
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h := web.New(o)
 	ts := httptest.NewServer(h)
 	tb.Cleanup(ts.Close)
 	return &Server{Server: ts, Web: h, Svc: svc}
