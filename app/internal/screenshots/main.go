@@ -24,7 +24,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -33,6 +32,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/browser"
+	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
 	"github.com/accessrequests/accessrequests/app/sandbox"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
@@ -64,24 +64,6 @@ func main() {
 	}
 }
 
-// clock is the fixed, settable time of the app.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // env configures three real sources, so the dialog has a few to offer (it
 // lists only sources with credentials), and Shopify's consent page can ask
 // for the shop.
@@ -99,7 +81,7 @@ func env(key string) string {
 type world struct {
 	svc       *access.Service
 	db        *gorm.DB
-	clock     *clock
+	clock     *fakeclock.Clock
 	url       string // where the server listens
 	reporting models.Workspace
 	internal  models.Workspace
@@ -221,7 +203,7 @@ func start(ctx context.Context, dir string, logger *slog.Logger) (*world, func()
 	if err != nil {
 		return nil, nil, err
 	}
-	clk := &clock{t: time.Date(2026, time.March, 12, 9, 30, 0, 0, time.UTC)}
+	clk := fakeclock.New(time.Date(2026, time.March, 12, 9, 30, 0, 0, time.UTC))
 	svc := access.New(gdb, keys, access.WithSources(cat), access.WithBaseURL(base.String()), access.WithClock(clk.Now))
 	h := web.New(web.Options{
 		Service: svc,

@@ -28,6 +28,7 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/app/web"
@@ -107,30 +108,10 @@ func withSearchPath(dsn, schema string) string {
 }
 
 // Clock is a settable clock for tests.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type Clock = fakeclock.Clock
 
 // NewClock starts a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t.UTC()} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t.UTC()
-	c.mu.Unlock()
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+func NewClock(t time.Time) *Clock { return fakeclock.New(t) }
 
 // BaseURL is the base URL tests configure; links start with it.
 const BaseURL = "https://access.example.test"
