@@ -441,15 +441,9 @@ func TestHelperClaimProcess(t *testing.T) {
 	}
 
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = svc.Connect(ctx, links[i], access.Actor{Name: "process " + process}, ident(i))
-		}()
-	}
-	wg.Wait()
+	testutil.Concurrently(n, func(i int) {
+		_, errs[i] = svc.Connect(ctx, links[i], access.Actor{Name: "process " + process}, ident(i))
+	})
 	wins, conflicts, other := 0, 0, 0
 	for _, err := range errs {
 		switch {

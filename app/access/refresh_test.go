@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -457,16 +458,10 @@ func TestAccessTokenFailedRefresh(t *testing.T) {
 				t.Error("the burst never waited for the refresh")
 			}
 		}()
-		var wg sync.WaitGroup
 		errs := make([]error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = e.svc.AccessToken(context.Background(), e.f.Reporting.ID, a.ID, f.refresh)
-			}()
-		}
-		wg.Wait()
+		testutil.Concurrently(n, func(i int) {
+			_, errs[i] = e.svc.AccessToken(context.Background(), e.f.Reporting.ID, a.ID, f.refresh)
+		})
 		if c := f.calls.Load(); c != 1 {
 			t.Fatalf("%d refreshes, want 1", c)
 		}

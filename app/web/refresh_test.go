@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -150,15 +149,9 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 		const n = 10
 		toks := make([]string, n)
 		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				toks[i], errs[i] = e.Svc.AccessToken(ctx, e.F.Reporting.ID, acc.ID, refresh)
-			}()
-		}
-		wg.Wait()
+		testutil.Concurrently(n, func(i int) {
+			toks[i], errs[i] = e.Svc.AccessToken(ctx, e.F.Reporting.ID, acc.ID, refresh)
+		})
 		if got := e.Sandbox.Tap.Requests() - sends; got != 1 || refreshes.Load()-calls != 1 {
 			t.Fatalf("%d token requests, %d refreshes for %d concurrent calls; want 1", got, refreshes.Load()-calls, n)
 		}

@@ -354,3 +354,17 @@ func Do(tb testing.TB, c *http.Client, method, target string, form url.Values, h
 func (s *Server) LinksURL(workspaceID string) string {
 	return fmt.Sprintf("%s/w/%s/sources/access-requests", s.URL, workspaceID)
 }
+
+// Concurrently runs fn(0) ... fn(n-1) on n goroutines at once and waits
+// for all of them.
+func Concurrently(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i)
+		}()
+	}
+	wg.Wait()
+}
