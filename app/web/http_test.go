@@ -81,21 +81,10 @@ func gateReason(t *testing.T, svc *access.Service, userID, workspaceID string) s
 // other, support or free.
 func (e *env) user(t *testing.T, who string) models.User {
 	t.Helper()
-	switch who {
-	case "owner":
-		return e.f.Owner
-	case "admin":
-		return e.f.Admin
-	case "member":
-		return e.f.Member
-	case "viewer":
-		return e.f.Viewer
-	case "other":
-		return e.f.OtherAdmin
-	case "support":
-		return e.f.Support
-	case "free":
-		return e.f.Free
+	users := map[string]models.User{"owner": e.f.Owner, "admin": e.f.Admin, "member": e.f.Member,
+		"viewer": e.f.Viewer, "other": e.f.OtherAdmin, "support": e.f.Support, "free": e.f.Free}
+	if u, ok := users[who]; ok {
+		return u
 	}
 	t.Fatalf("no fixture user %q", who)
 	return models.User{}
