@@ -128,16 +128,20 @@ func want503(t *testing.T, code int, retry, body string, took, notBefore time.Du
 	}
 }
 
+// stallCase is one timeout setting of TestStalledDatabase: the 503 must
+// come before notBefore.
+type stallCase struct {
+	name, statement, request string
+	notBefore                time.Duration
+}
+
 // TestStalledDatabase (item 13): with the database stalled by a lock held
 // elsewhere, a page answers 503 with Retry-After once the statement
 // timeout or the request deadline, whichever is shorter, runs out.
 func TestStalledDatabase(t *testing.T) {
 	t.Run("Postgres", func(t *testing.T) {
 		dsn, _ := testutil.PostgresSchema(t, testutil.RequirePostgres(t))
-		for _, tc := range []struct {
-			name, statement, request string
-			notBefore                time.Duration
-		}{
+		for _, tc := range []stallCase{
 			{"StatementTimeout", "300ms", "2m", time.Minute},
 			{"RequestTimeout", "2m", "500ms", time.Minute},
 		} {
@@ -173,10 +177,7 @@ func TestStalledDatabase(t *testing.T) {
 		}
 	})
 	t.Run("SQLite", func(t *testing.T) {
-		for _, tc := range []struct {
-			name, statement, request string
-			notBefore                time.Duration
-		}{
+		for _, tc := range []stallCase{
 			{"BusyTimeout", "300ms", "2m", time.Minute},
 			{"RequestTimeout", "2m", "500ms", time.Minute},
 		} {
