@@ -161,9 +161,7 @@ func TestLinkURLIgnoresHostHeader(t *testing.T) {
 // request carries; the flow then completes there.
 func TestRedirectURIIgnoresHostHeader(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("forger")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "forger")
 
 	req, err := http.NewRequest(http.MethodPost, e.AppURL+"/connect/"+link.Token+"/start", strings.NewReader(""))
 	if err != nil {
@@ -309,9 +307,7 @@ func TestCallbackNeverRedirects(t *testing.T) {
 		}
 	}
 
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("a")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "a")
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	p := inv.Callback(t, withEvil(withQuery(t, cb, func(q url.Values) { q.Set("state", "wrong") })))
 	wantPage(t, p, http.StatusBadRequest, "connect-error")
@@ -602,9 +598,7 @@ func TestCrossSiteEveryUnsafeRoute(t *testing.T) {
 // away when later flows run, without any job.
 func TestAbandonedFlowExpires(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("away")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "away")
 	start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	if c := start.Cookie(flowCookie); c == nil || c.MaxAge <= 0 || c.MaxAge > int(connect.Lifetime.Seconds()) {
 		t.Fatalf("flow cookie %v, want one that the browser drops within 10 minutes", c)
@@ -654,9 +648,7 @@ func TestAbandonedFlowExpires(t *testing.T) {
 // its scopes stored and shown.
 func TestMissingScopesReported(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("stingy")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "stingy")
 	start := inv.Start(t, link.Token)
 	// The provider grants what the authorization request asks for; asking
 	// for less is how an invitee unticks a permission.
@@ -1026,9 +1018,7 @@ func TestAdminPagesWithLinksAreNotCachedNorReferred(t *testing.T) {
 // to nothing, and the callback is refused before any exchange.
 func TestTamperedFlowCookieRefused(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("tamperer")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "tamperer")
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	app := mustURL(t, e.AppURL)
 	var original string

@@ -309,6 +309,19 @@ func (e *FlowEnv) GenerateLink(tb testing.TB, sourceKey string) *GeneratedLink {
 	return &GeneratedLink{ID: l.ID, Token: strings.TrimPrefix(l.URL, prefix), URL: l.URL}
 }
 
+// AtConsent generates a sandbox link as the fixture's admin and opens its
+// consent page in a new browser called name; the test fails unless the
+// page answers 200 with the consent form.
+func (e *FlowEnv) AtConsent(tb testing.TB, name string) (*GeneratedLink, *Invitee) {
+	tb.Helper()
+	link := e.GenerateLink(tb, SandboxKey)
+	inv := e.NewInvitee(name)
+	if p := inv.Consent(tb, link.Token); p.Status != http.StatusOK || !p.Has("consent") {
+		tb.Fatalf("consent page: status %d, want 200 with data-testid=\"consent\":\n%s", p.Status, p.Excerpt())
+	}
+	return link, inv
+}
+
 // DeleteLink deletes a link as the fixture's admin.
 func (e *FlowEnv) DeleteLink(tb testing.TB, linkID string) {
 	tb.Helper()
