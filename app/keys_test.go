@@ -82,7 +82,7 @@ func consentStatus(t *testing.T, base, token string) int {
 // key keeps the links working.
 func TestKeyMustOpenExistingData(t *testing.T) {
 	k1, k2 := newKey(t), newKey(t)
-	env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123",
+	env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123",
 		"APP_SECRET_KEY": k1, "DATABASE_URL": ""}
 	base, _, stop := serveFor(t, env)
 	token := generateDemoLink(t, base)
@@ -95,7 +95,7 @@ func TestKeyMustOpenExistingData(t *testing.T) {
 
 	t.Run("ErrOtherKey", func(t *testing.T) {
 		wrong := maps.Clone(env)
-		wrong["APP_SECRET_KEY"], wrong["PORT"] = k2, freePort(t)
+		wrong["APP_SECRET_KEY"], wrong["PORT"] = k2, "0" // refused before it listens
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 		defer cancel()
 		logs := &lockedBuffer{}
@@ -112,7 +112,7 @@ func TestKeyMustOpenExistingData(t *testing.T) {
 	})
 	t.Run("RotatedKeyStarts", func(t *testing.T) {
 		rotated := maps.Clone(env)
-		rotated["APP_SECRET_KEY"], rotated["APP_OLD_SECRET_KEYS"], rotated["PORT"] = k2, k1, freePort(t)
+		rotated["APP_SECRET_KEY"], rotated["APP_OLD_SECRET_KEYS"] = k2, k1
 		base, _, stop := serveFor(t, rotated)
 		defer stop()
 		if got := consentStatus(t, base, token); got != http.StatusOK {
@@ -121,7 +121,6 @@ func TestKeyMustOpenExistingData(t *testing.T) {
 	})
 	t.Run("RestartKeepsTheLink", func(t *testing.T) {
 		again := maps.Clone(env)
-		again["PORT"] = freePort(t)
 		base, _, stop := serveFor(t, again)
 		defer stop()
 		if got := consentStatus(t, base, token); got != http.StatusOK {

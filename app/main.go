@@ -34,6 +34,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/seed"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/app/web"
+	"gorm.io/gorm"
 )
 
 func main() {
@@ -45,9 +46,31 @@ func main() {
 	}
 }
 
+// listeners are the listeners `serve` uses instead of opening :$PORT and
+// METRICS_ADDR itself. Only tests set them (withListeners), so that a test
+// holds its port from the start instead of closing a listener and hoping
+// its number is still free.
+type listeners struct {
+	public, metrics net.Listener
+}
+
+// runOption configures run; only tests pass any.
+type runOption func(*listeners)
+
+// withListener makes serve answer on ln instead of :$PORT.
+func withListener(ln net.Listener) runOption { return func(l *listeners) { l.public = ln } }
+
+// withMetricsListener makes serve answer /metrics on ln instead of
+// METRICS_ADDR.
+func withMetricsListener(ln net.Listener) runOption { return func(l *listeners) { l.metrics = ln } }
+
 // run is the whole program, with its environment passed in so tests can
 // drive it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer, opts ...runOption) error {
+	var lns listeners
+	for _, o := range opts {
+		o(&lns)
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
@@ -65,20 +88,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "serve":
-		return serve(ctx, cfg, log)
+		return serve(ctx, cfg, log, lns)
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "reseal":
-		svc, err := open(ctx, cfg, log)
+		o, err := open(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
-		defer db.SQL(svc.DB).Close()
+		defer o.close()
+		svc := o.svc
 		n, err := svc.Reseal(ctx)
 		if err != nil {
 			return fmt.Errorf("reseal: %w (%d values re-sealed before the error)", err, n)
 		}
-		fmt.Fprintf(stdout, "re-sealed %d values with key %s\n", n, svc.Keys.CurrentKeyID())
+		fmt.Fprintf(stdout, "re-sealed %d values with key %s\n", n, o.keys.CurrentKeyID())
 		return nil
 	case "user":
 		sub := ""
@@ -104,8 +128,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	return fmt.Errorf("unknown command %q: use serve, migrate or user add", cmd)
 }
 
+// opened is what open builds: the domain service and the database and
+// keys it was built on, which the web layer and the commands also need.
+type opened struct {
+	svc  *access.Service
+	db   *gorm.DB
+	keys *secret.Keyring
+}
+
+func (o *opened) close() { db.SQL(o.db).Close() }
+
 // open connects to the database, migrates it and builds the domain service.
-func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Service, error) {
+func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*opened, error) {
 	if err := cfg.EnsureDevKey(); err != nil {
 		return nil, err
 	}
@@ -134,13 +168,13 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*access.Se
 	if err != nil {
 		return nil, err
 	}
-	svc := &access.Service{DB: gdb, Keys: keys, Sources: catalog, BaseURL: cfg.BaseURL.String(),
-		SessionIdleTimeout: cfg.SessionIdleTimeout, SessionLifetime: cfg.SessionLifetime}
+	svc := access.New(gdb, keys, access.WithSources(catalog), access.WithBaseURL(cfg.BaseURL.String()),
+		access.WithSessionTimeouts(cfg.SessionIdleTimeout, cfg.SessionLifetime))
 	if err := svc.VerifyKey(ctx); err != nil {
 		db.SQL(gdb).Close()
 		return nil, err
 	}
-	return svc, nil
+	return &opened{svc: svc, db: gdb, keys: keys}, nil
 }
 
 // migrate applies pending migrations on a connection of its own, without
@@ -161,13 +195,14 @@ func sandboxSecret(keys *secret.Keyring) string {
 	return base64.RawURLEncoding.EncodeToString(keys.Derive("sandbox client secret", 32))
 }
 
-func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
-	svc, err := open(ctx, cfg, log)
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listeners) error {
+	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.SQL(svc.DB).Close()
-	logUnconfiguredSources(log, svc.Sources)
+	defer o.close()
+	svc := o.svc
+	logUnconfiguredSources(log, svc.Sources())
 	if cfg.GeneratedKey {
 		log.Warn("generated a development key; set APP_SECRET_KEY in production", "file", cfg.DataDir+"/secret.key")
 	}
@@ -176,7 +211,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		if password == "" {
 			password = secret.RandomToken(12)
 		}
-		seeded, err := seed.Demo(ctx, svc, password)
+		seeded, err := seed.Demo(ctx, o.db, svc, password)
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
@@ -195,7 +230,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 		sandboxHandler, err = sandbox.New(sandbox.Options{
 			Issuer:       cfg.BaseURL.String() + "/sandbox",
 			ClientID:     sources.SandboxClientID,
-			ClientSecret: sandboxSecret(svc.Keys),
+			ClientSecret: sandboxSecret(o.keys),
 			RedirectURIs: []string{cfg.BaseURL.String() + "/oauth/callback"},
 			Logger:       log.With("component", "sandbox"),
 		})
@@ -206,11 +241,12 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	}
 	handler := web.New(web.Options{
 		Service:        svc,
+		Keys:           o.keys,
 		Log:            log,
 		BaseURL:        cfg.BaseURL,
 		Production:     cfg.Production(),
 		TrustedProxies: cfg.TrustedProxies,
-		Ready:          (&db.Readiness{DB: svc.DB}).Check,
+		Ready:          (&db.Readiness{DB: o.db}).Check,
 		Sandbox:        sandboxHandler,
 		MetricsToken:   cfg.MetricsToken,
 		RequestTimeout: cfg.RequestTimeout,
@@ -227,11 +263,14 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// The operators' listener first, so that once the public port answers
 	// both are up.
 	errc := make(chan error, 2)
-	metricsSrv, err := serveMetrics(cfg, handler, log, errc)
+	metricsSrv, err := serveMetrics(cfg, handler, log, errc, lns.metrics)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", srv.Addr)
+	ln := lns.public
+	if ln == nil {
+		ln, err = net.Listen("tcp", srv.Addr)
+	}
 	if err != nil {
 		if metricsSrv != nil {
 			_ = metricsSrv.Close()
@@ -248,9 +287,9 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 	// Drain: /readyz fails so load balancers move on, while the server
 	// still answers whatever reaches it; keep-alives end so clients
 	// reconnect elsewhere.
-	log.Info("shutting down: draining", "drain", cfg.ShutdownDrain.String())
 	handler.Drain()
 	srv.SetKeepAlivesEnabled(false)
+	log.Info("shutting down: draining", "drain", cfg.ShutdownDrain.String())
 	select {
 	case <-time.After(cfg.ShutdownDrain):
 	case err := <-errc:
@@ -271,16 +310,18 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 
 // serveMetrics serves /metrics on the operators' listener METRICS_ADDR,
 // if set; the public port never serves them without METRICS_TOKEN.
-func serveMetrics(cfg *config.Config, handler *web.Server, log *slog.Logger, errc chan<- error) (*http.Server, error) {
+func serveMetrics(cfg *config.Config, handler *web.Server, log *slog.Logger, errc chan<- error, ln net.Listener) (*http.Server, error) {
 	if cfg.MetricsAddr == "" {
 		return nil, nil
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", handler.MetricsHandler())
 	srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
-	ln, err := net.Listen("tcp", cfg.MetricsAddr)
-	if err != nil {
-		return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+		}
 	}
 	log.Info("serving metrics", "addr", ln.Addr().String())
 	go func() {
@@ -316,11 +357,12 @@ func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 	if n.Organization == "" {
 		n.OrgRole = ""
 	}
-	svc, err := open(ctx, cfg, log)
+	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.SQL(svc.DB).Close()
+	defer o.close()
+	svc := o.svc
 	u, err := svc.CreateUser(ctx, n)
 	if err != nil {
 		return userError(err)
@@ -345,11 +387,12 @@ func userPassword(ctx context.Context, cfg *config.Config, log *slog.Logger, arg
 	if err != nil {
 		return err
 	}
-	svc, err := open(ctx, cfg, log)
+	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.SQL(svc.DB).Close()
+	defer o.close()
+	svc := o.svc
 	n, err := svc.SetPassword(ctx, *email, strings.TrimRight(string(b), "\r\n"))
 	if err != nil {
 		return userError(err)
@@ -369,11 +412,12 @@ func userSignout(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 	if *email == "" {
 		return errors.New("user signout: -email is required")
 	}
-	svc, err := open(ctx, cfg, log)
+	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer db.SQL(svc.DB).Close()
+	defer o.close()
+	svc := o.svc
 	n, err := svc.SignOutEverywhere(ctx, *email)
 	if err != nil {
 		return userError(err)

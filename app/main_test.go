@@ -20,26 +20,33 @@ import (
 
 func init() { access.PasswordCost = bcrypt.MinCost }
 
-// freePort finds a port the kernel is not using right now.
-func freePort(t *testing.T) string {
+// listen opens a listener on a port the kernel picks, for the program to
+// serve on (withListener): the test holds the port from the start.
+func listen(t *testing.T) (net.Listener, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
+	t.Cleanup(func() { ln.Close() })
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	return port
+	return ln, port
 }
 
+// lockedBuffer collects the program's log; waitFor waits for a line.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed at the next write
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 	return l.b.Write(p)
 }
 
@@ -49,10 +56,44 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// serveFor runs `app serve` until stop is called, which waits for run to
-// return and reports its error.
-func serveFor(t *testing.T, env map[string]string) (base string, logs *lockedBuffer, stop func() error) {
+// next is a channel closed at the next write.
+func (l *lockedBuffer) next() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.changed == nil {
+		l.changed = make(chan struct{})
+	}
+	return l.changed
+}
+
+// waitFor waits until the log contains s; it gives up when stopped
+// delivers the program's end (which it puts back) or after 30 seconds.
+func (l *lockedBuffer) waitFor(s string, stopped chan error) error {
+	timeout := time.After(30 * time.Second)
+	for {
+		changed := l.next()
+		if strings.Contains(l.String(), s) {
+			return nil
+		}
+		select {
+		case <-changed:
+		case err := <-stopped:
+			stopped <- err
+			return fmt.Errorf("the program ended (%v) before logging %q", err, s)
+		case <-timeout:
+			return fmt.Errorf("no %q in the log within 30s", s)
+		}
+	}
+}
+
+// serveFor runs `app serve` on a listener of its own (env["PORT"] is set
+// to its port; opts may wrap it) until stop is called, which waits for run to return and
+// reports its error. It returns once the program has logged that it
+// serves and /readyz answers 200.
+func serveFor(t *testing.T, env map[string]string, opts ...runOption) (base string, logs *lockedBuffer, stop func() error) {
 	t.Helper()
+	ln, port := listen(t)
+	env["PORT"] = port
 	ctx, cancel := context.WithCancel(context.Background())
 	logs = &lockedBuffer{}
 	done := make(chan error, 1)
@@ -66,28 +107,22 @@ func serveFor(t *testing.T, env map[string]string) (base string, logs *lockedBuf
 			}
 			return ""
 		}
-		done <- run(ctx, []string{"serve"}, getenv, strings.NewReader(""), io.Discard, logs)
+		done <- run(ctx, []string{"serve"}, getenv, strings.NewReader(""), io.Discard, logs, append([]runOption{withListener(ln)}, opts...)...)
 	}()
-	base = "http://127.0.0.1:" + env["PORT"]
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		res, err := http.Get(base + "/readyz")
-		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("serve stopped: %v\n%s", err, logs.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("server not ready:\n%s", logs.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	base = "http://127.0.0.1:" + port
+	if err := logs.waitFor(`"msg":"serving"`, done); err != nil {
+		cancel()
+		t.Fatalf("server not ready: %v\n%s", err, logs.String())
+	}
+	res, err := http.Get(base + "/readyz")
+	if err != nil {
+		cancel()
+		t.Fatalf("server not ready: %v\n%s", err, logs.String())
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		cancel()
+		t.Fatalf("server not ready: /readyz %d\n%s", res.StatusCode, logs.String())
 	}
 	return base, logs, func() error {
 		cancel()
@@ -114,7 +149,7 @@ func login(t *testing.T, base, email, password string) int {
 
 func TestRestartKeepsEverything(t *testing.T) {
 	dir := t.TempDir()
-	env := map[string]string{"PORT": freePort(t), "DATA_DIR": dir, "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": ""}
+	env := map[string]string{"DATA_DIR": dir, "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": ""}
 
 	base, logs, stop := serveFor(t, env)
 	if !strings.Contains(logs.String(), "demo data created") {
@@ -131,7 +166,6 @@ func TestRestartKeepsEverything(t *testing.T) {
 	}
 
 	// Second start: same data directory, same generated key, no new seed.
-	env["PORT"] = freePort(t)
 	base, logs, stop = serveFor(t, env)
 	defer stop()
 	if strings.Contains(logs.String(), "demo data created") || strings.Contains(logs.String(), "generated a development key") {
@@ -142,9 +176,52 @@ func TestRestartKeepsEverything(t *testing.T) {
 	}
 }
 
+// watchReads wraps the program's listener: seen is closed once the program
+// reads marker from a connection, so the test knows the server holds the
+// request that carries it; closed is closed when the server closes the
+// listener, the first step of its shutdown.
+type watchReads struct {
+	net.Listener
+	marker    []byte
+	once      sync.Once
+	seen      chan struct{}
+	closeOnce sync.Once
+	closed    chan struct{}
+}
+
+func (l *watchReads) Close() error {
+	l.closeOnce.Do(func() { close(l.closed) })
+	return l.Listener.Close()
+}
+
+func (l *watchReads) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &watchedConn{Conn: c, l: l}, nil
+}
+
+type watchedConn struct {
+	net.Conn
+	l *watchReads
+}
+
+func (c *watchedConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if bytes.Contains(p[:n], c.l.marker) {
+		c.l.once.Do(func() { close(c.l.seen) })
+	}
+	return n, err
+}
+
 func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
-	env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123"}
-	base, _, stop := serveFor(t, env)
+	env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123"}
+	seen, closed := make(chan struct{}), make(chan struct{})
+	watch := func(l *listeners) {
+		l.public = &watchReads{Listener: l.public, marker: []byte("email=admin"), seen: seen, closed: closed}
+	}
+	base, _, stop := serveFor(t, env, watch)
 
 	// A request whose body arrives slowly is in flight when the shutdown
 	// starts; it must still get its answer.
@@ -153,7 +230,8 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	go func() {
 		req, _ := http.NewRequest(http.MethodPost, base+"/login", pr)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		// A connection of its own: new, not one kept alive from serveFor.
+		noRedirect := &http.Client{Transport: &http.Transport{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		res, err := noRedirect.Do(req)
 		if err != nil {
 			t.Logf("in-flight request: %v", err)
@@ -164,10 +242,18 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 		result <- res.StatusCode
 	}()
 	_, _ = io.WriteString(pw, "email=admin%40demo.test&")
-	time.Sleep(500 * time.Millisecond) // let the request reach the handler
+	select {
+	case <-seen: // the server reads the request
+	case <-time.After(30 * time.Second):
+		t.Fatal("the server never read the request")
+	}
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
-	time.Sleep(100 * time.Millisecond) // the shutdown has begun
+	select {
+	case <-closed: // the shutdown has begun
+	case err := <-stopped:
+		t.Fatalf("stopped (%v) before closing the listener", err)
+	}
 	_, _ = io.WriteString(pw, "password=demo-password-123")
 	pw.Close()
 	if got := <-result; got != http.StatusSeeOther {
@@ -215,7 +301,7 @@ func TestUserAdd(t *testing.T) {
 		}
 	})
 	t.Run("SignsIn", func(t *testing.T) {
-		env := map[string]string{"PORT": freePort(t), "DATA_DIR": dir}
+		env := map[string]string{"DATA_DIR": dir}
 		base, _, stop := serveFor(t, env)
 		defer stop()
 		if got := login(t, base, "ana@example.com", "a long password"); got != http.StatusSeeOther {
@@ -258,7 +344,7 @@ func TestUserPasswordAndSignout(t *testing.T) {
 	if _, err := user(t, "first password\n", "add", "-email", "pat@example.com", "-name", "Pat", "-org", "P Co", "-org-role", "owner"); err != nil {
 		t.Fatal(err)
 	}
-	base, _, stop := serveFor(t, map[string]string{"PORT": freePort(t), "DATA_DIR": dir})
+	base, _, stop := serveFor(t, map[string]string{"DATA_DIR": dir})
 	defer stop()
 	signedInClient := func(t *testing.T, password string) *http.Client {
 		t.Helper()

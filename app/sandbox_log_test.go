@@ -18,7 +18,7 @@ var requestIDRe = regexp.MustCompile(`name="id" value="([^"]+)"`)
 // line of the app's log, from the sandbox, without the flow's state or the
 // sandbox's request ID, and no plain-text line reaches stderr.
 func TestSandboxLogsAreJSONWithoutState(t *testing.T) {
-	env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": ""}
+	env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": ""}
 	base, logs, stop := serveFor(t, env)
 	defer stop()
 	token := generateDemoLink(t, base)

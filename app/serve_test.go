@@ -39,17 +39,16 @@ func getStatus(url string) int {
 // once while pages are still served for SHUTDOWN_DRAIN; then the listener
 // closes.
 func TestDrainBeforeShutdown(t *testing.T) {
-	env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": serveDemoPassword, "SHUTDOWN_DRAIN": "4s"}
+	env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": serveDemoPassword, "SHUTDOWN_DRAIN": "4s"}
 	base, logs, stop := serveFor(t, env)
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
 
-	deadline := time.Now().Add(3 * time.Second)
-	for getStatus(base+"/readyz") != http.StatusServiceUnavailable {
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz still ready after the signal:\n%s", logs.String())
-		}
-		time.Sleep(10 * time.Millisecond)
+	if err := logs.waitFor("shutting down: draining", stopped); err != nil {
+		t.Fatalf("no drain after the signal: %v\n%s", err, logs.String())
+	}
+	if got := getStatus(base + "/readyz"); got != http.StatusServiceUnavailable {
+		t.Fatalf("/readyz while draining: %d, want 503:\n%s", got, logs.String())
 	}
 	if got := getStatus(base + "/"); got != http.StatusSeeOther {
 		t.Fatalf("GET / while draining: %d, want 303 (still served)", got)
@@ -76,9 +75,10 @@ func TestDrainBeforeShutdown(t *testing.T) {
 // TestMetricsListener (item 2): metrics are served on METRICS_ADDR and not
 // on the public port.
 func TestMetricsListener(t *testing.T) {
-	metricsAddr := "127.0.0.1:" + freePort(t)
-	env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": serveDemoPassword, "METRICS_ADDR": metricsAddr}
-	base, _, stop := serveFor(t, env)
+	metricsLn, metricsPort := listen(t)
+	metricsAddr := "127.0.0.1:" + metricsPort
+	env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": serveDemoPassword, "METRICS_ADDR": metricsAddr}
+	base, _, stop := serveFor(t, env, withMetricsListener(metricsLn))
 	defer stop()
 	if got := getStatus(base + "/metrics"); got != http.StatusNotFound {
 		t.Fatalf("/metrics on the public port: %d, want 404", got)
@@ -128,21 +128,25 @@ func want503(t *testing.T, code int, retry, body string, took, notBefore time.Du
 	}
 }
 
+// stallCase is one timeout setting of TestStalledDatabase: the 503 must
+// come before notBefore.
+type stallCase struct {
+	name, statement, request string
+	notBefore                time.Duration
+}
+
 // TestStalledDatabase (item 13): with the database stalled by a lock held
 // elsewhere, a page answers 503 with Retry-After once the statement
 // timeout or the request deadline, whichever is shorter, runs out.
 func TestStalledDatabase(t *testing.T) {
 	t.Run("Postgres", func(t *testing.T) {
 		dsn, _ := testutil.PostgresSchema(t, testutil.RequirePostgres(t))
-		for _, tc := range []struct {
-			name, statement, request string
-			notBefore                time.Duration
-		}{
+		for _, tc := range []stallCase{
 			{"StatementTimeout", "300ms", "2m", time.Minute},
 			{"RequestTimeout", "2m", "500ms", time.Minute},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
-				env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": serveDemoPassword, "DATABASE_URL": dsn,
+				env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": serveDemoPassword, "DATABASE_URL": dsn,
 					"DB_STATEMENT_TIMEOUT": tc.statement, "REQUEST_TIMEOUT": tc.request}
 				base, logs, stop := serveFor(t, env)
 				defer stop()
@@ -173,16 +177,13 @@ func TestStalledDatabase(t *testing.T) {
 		}
 	})
 	t.Run("SQLite", func(t *testing.T) {
-		for _, tc := range []struct {
-			name, statement, request string
-			notBefore                time.Duration
-		}{
+		for _, tc := range []stallCase{
 			{"BusyTimeout", "300ms", "2m", time.Minute},
 			{"RequestTimeout", "2m", "500ms", time.Minute},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				dir := t.TempDir()
-				env := map[string]string{"PORT": freePort(t), "DATA_DIR": dir, "DEMO_PASSWORD": serveDemoPassword, "DATABASE_URL": "",
+				env := map[string]string{"DATA_DIR": dir, "DEMO_PASSWORD": serveDemoPassword, "DATABASE_URL": "",
 					"DB_STATEMENT_TIMEOUT": tc.statement, "REQUEST_TIMEOUT": tc.request}
 				base, logs, stop := serveFor(t, env)
 				defer stop()

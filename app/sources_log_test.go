@@ -14,7 +14,7 @@ func TestStartLogsUnconfiguredSources(t *testing.T) {
 	// The catalog reads credentials from the process environment.
 	t.Setenv("SOURCE_XERO_CLIENT_ID", "xero-id")
 	t.Setenv("SOURCE_XERO_CLIENT_SECRET", "xero-secret")
-	env := map[string]string{"PORT": freePort(t), "DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": ""}
+	env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": ""}
 	base, logs, stop := serveFor(t, env)
 	defer stop()
 	if res, err := http.Get(base + "/healthz"); err == nil {

@@ -32,7 +32,7 @@ func TestUnusableDataDirStopsTheStart(t *testing.T) {
 		{"ErrEmptyKeyFile", map[string]string{"DATA_DIR": emptyKeyDir}, []string{filepath.Join(emptyKeyDir, "secret.key"), "is empty", "delete"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.env["PORT"] = freePort(t)
+			tc.env["PORT"] = "0" // refused before it listens
 			err := run(context.Background(), []string{"serve"}, func(k string) string { return tc.env[k] }, strings.NewReader(""), io.Discard, io.Discard)
 			if err == nil {
 				t.Fatal("started")

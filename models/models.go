@@ -1,5 +1,8 @@
 // Package models holds the GORM structs that mirror the tables in
-// migrations/ and the queries on them. It imports nothing of the web layer.
+// migrations/, and the constants stored in their columns (plans, roles).
+// It holds no queries: those live in app/access, the one package that
+// reads and writes these tables, next to the rules they serve. It imports
+// nothing but the standard library.
 package models
 
 import "time"

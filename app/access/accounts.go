@@ -43,7 +43,7 @@ const accountColumns = `a.id, a.source_key, a.external_id, a.display_name, a.ema
 // Accounts lists the workspace's connected accounts, newest first.
 func (s *Service) Accounts(ctx context.Context, workspaceID string) ([]AccountSummary, error) {
 	var out []AccountSummary
-	err := s.DB.WithContext(ctx).Table("connected_accounts AS a").
+	err := s.db.WithContext(ctx).Table("connected_accounts AS a").
 		Select(accountColumns).
 		Joins("LEFT JOIN access_links l ON l.id = a.link_id").
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
@@ -60,7 +60,7 @@ func (s *Service) LinkAccount(ctx context.Context, l *Link) (*AccountSummary, er
 		return nil, nil
 	}
 	var a AccountSummary
-	err := s.DB.WithContext(ctx).Table("connected_accounts AS a").
+	err := s.db.WithContext(ctx).Table("connected_accounts AS a").
 		Select(accountColumns).
 		Joins("LEFT JOIN access_links l ON l.id = a.link_id").
 		Joins("LEFT JOIN users u ON u.id = l.created_by").

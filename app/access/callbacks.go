@@ -95,7 +95,7 @@ func (s *Service) ReserveCallback(ctx context.Context, state, linkID string) (*C
 	now := s.now()
 	hash := secret.HashToken(state)
 	row := models.OAuthCallback{StateHash: hash, LinkID: linkID, CreatedAt: now}
-	err := s.DB.WithContext(ctx).Create(&row).Error
+	err := s.db.WithContext(ctx).Create(&row).Error
 	if err == nil {
 		s.sweepCallbacks(ctx, now)
 		return nil, nil
@@ -125,7 +125,7 @@ func (s *Service) recorded(ctx context.Context, hash string, now time.Time) (*Ca
 // without a cron job. Failures only delay the sweep to the next
 // reservation.
 func (s *Service) sweepCallbacks(ctx context.Context, now time.Time) {
-	q := s.DB.WithContext(ctx)
+	q := s.db.WithContext(ctx)
 	q.Where("created_at < ?", now.Add(-24*time.Hour)).Delete(&models.OAuthCallback{})
 	q.Model(&models.OAuthCallback{}).Where("outcome = ? AND created_at <= ?", CallbackPending, now.Add(-ExchangeTimeout)).
 		Updates(map[string]any{"outcome": CallbackFailed, "error_kind": abandoned.Kind, "error_code": abandoned.Code,
@@ -134,7 +134,7 @@ func (s *Service) sweepCallbacks(ctx context.Context, now time.Time) {
 
 func (s *Service) callback(ctx context.Context, hash string) (*models.OAuthCallback, error) {
 	var row models.OAuthCallback
-	if err := s.DB.WithContext(ctx).Where("state_hash = ?", hash).Take(&row).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("state_hash = ?", hash).Take(&row).Error; err != nil {
 		return nil, err
 	}
 	return &row, nil
@@ -152,7 +152,7 @@ func (s *Service) FailCallback(ctx context.Context, state string, f CallbackFail
 
 func (s *Service) settleFailed(ctx context.Context, hash string, f CallbackFailure) (*CallbackRecord, bool, error) {
 	f = cleanFailure(f)
-	res := s.DB.WithContext(ctx).Model(&models.OAuthCallback{}).
+	res := s.db.WithContext(ctx).Model(&models.OAuthCallback{}).
 		Where("state_hash = ? AND outcome = ?", hash, CallbackPending).
 		Updates(map[string]any{"outcome": CallbackFailed, "error_kind": f.Kind, "error_code": f.Code, "error_description": f.Description})
 	if res.Error != nil {
@@ -212,7 +212,7 @@ func (s *Service) RecordedCallback(ctx context.Context, state string) (*Callback
 func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	for attempt := 0; ; attempt++ {
 		committing := false
-		err := s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			if err := fn(tx); err != nil {
 				return err
 			}

@@ -29,7 +29,7 @@ func TestCallbackSettledOnce(t *testing.T) {
 	row := func(state string) models.OAuthCallback {
 		t.Helper()
 		var r models.OAuthCallback
-		if err := e.svc.DB.Where("state_hash = ?", secret.HashToken(state)).Take(&r).Error; err != nil {
+		if err := e.svc.DB().Where("state_hash = ?", secret.HashToken(state)).Take(&r).Error; err != nil {
 			t.Fatal(err)
 		}
 		return r
@@ -119,13 +119,13 @@ func TestConnectSameAccountAgain(t *testing.T) {
 		t.Errorf("second connect %+v, want the first row %s updated", second, first.ID)
 	}
 	var a models.ConnectedAccount
-	if err := e.svc.DB.Where("id = ?", first.ID).Take(&a).Error; err != nil {
+	if err := e.svc.DB().Where("id = ?", first.ID).Take(&a).Error; err != nil {
 		t.Fatal(err)
 	}
-	if tok, err := e.svc.Keys.Open(a.AccessTokenSealed, "connected_accounts/"+a.ID+"/access_token"); err != nil || tok != "at-second" {
+	if tok, err := e.svc.Keys().Open(a.AccessTokenSealed, "connected_accounts/"+a.ID+"/access_token"); err != nil || tok != "at-second" {
 		t.Errorf("access token %q, %v; want the second", tok, err)
 	}
-	if tok, err := e.svc.Keys.Open(a.RefreshTokenSealed, "connected_accounts/"+a.ID+"/refresh_token"); err != nil || tok != "rt-same" {
+	if tok, err := e.svc.Keys().Open(a.RefreshTokenSealed, "connected_accounts/"+a.ID+"/refresh_token"); err != nil || tok != "rt-same" {
 		t.Errorf("refresh token %q, %v; want the first kept", tok, err)
 	}
 }

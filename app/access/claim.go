@@ -17,7 +17,7 @@ import (
 // early check before the code exchange; ClaimLink decides for real.
 func (s *Service) CheckLinkActive(ctx context.Context, linkID string) error {
 	var l models.AccessLink
-	err := s.DB.WithContext(ctx).Where("id = ?", linkID).Take(&l).Error
+	err := s.db.WithContext(ctx).Where("id = ?", linkID).Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return unknownLink()
 	}
@@ -144,10 +144,10 @@ func (s *Service) upsertAccount(tx *gorm.DB, l *models.AccessLink, id Identity, 
 		acc.TokenExpiresAt = &exp
 	}
 	var err error
-	if acc.AccessTokenSealed, err = s.Keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
+	if acc.AccessTokenSealed, err = s.keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
 		return nil, false, err
 	}
-	if acc.RefreshTokenSealed, err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
+	if acc.RefreshTokenSealed, err = s.keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
 		return nil, false, err
 	}
 	newID := acc.ID
@@ -165,11 +165,11 @@ func (s *Service) upsertAccount(tx *gorm.DB, l *models.AccessLink, id Identity, 
 	// The account existed: its tokens, sealed for its own ID. A refresh
 	// token is kept when the provider sent no new one.
 	cols := map[string]any{}
-	if cols["access_token_sealed"], err = s.Keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
+	if cols["access_token_sealed"], err = s.keys.Seal(id.AccessToken, accountAD(acc.ID, "access_token")); err != nil {
 		return nil, false, err
 	}
 	if id.RefreshToken != "" {
-		if cols["refresh_token_sealed"], err = s.Keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
+		if cols["refresh_token_sealed"], err = s.keys.Seal(id.RefreshToken, accountAD(acc.ID, "refresh_token")); err != nil {
 			return nil, false, err
 		}
 	}

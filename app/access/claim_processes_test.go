@@ -67,7 +67,7 @@ func newClaimEnv(t *testing.T) *claimEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Keys = keys // the helpers seal with the same key
+	svc.SetKeys(keys) // the helpers seal with the same key
 	f := testutil.Seed(t, svc)
 	l, err := svc.GenerateLink(context.Background(), testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID),
 		access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "google_ads")
@@ -206,14 +206,14 @@ func TestClaimAcrossProcesses(t *testing.T) {
 	}
 
 	var accounts []models.ConnectedAccount
-	if err := e.svc.DB.Find(&accounts).Error; err != nil {
+	if err := e.svc.DB().Find(&accounts).Error; err != nil {
 		t.Fatal(err)
 	}
 	if len(accounts) != 1 {
 		t.Fatalf("%d connected accounts, want 1", len(accounts))
 	}
 	var l models.AccessLink
-	if err := e.svc.DB.Where("id = ?", e.link.ID).Take(&l).Error; err != nil {
+	if err := e.svc.DB().Where("id = ?", e.link.ID).Take(&l).Error; err != nil {
 		t.Fatal(err)
 	}
 	if l.UsedAt == nil || l.ConnectedAccountID == nil || *l.ConnectedAccountID != accounts[0].ID {
@@ -227,7 +227,7 @@ func TestClaimAcrossProcesses(t *testing.T) {
 		t.Errorf("%d connected and %d claim_refused events, want 1 and %d", c, r, processes*perProcess-1)
 	}
 	// The winner's tokens were sealed with the shared key, bound to its row.
-	tok, err := e.svc.Keys.Open(accounts[0].AccessTokenSealed, "connected_accounts/"+accounts[0].ID+"/access_token")
+	tok, err := e.svc.Keys().Open(accounts[0].AccessTokenSealed, "connected_accounts/"+accounts[0].ID+"/access_token")
 	if err != nil || tok != "at-"+accounts[0].ExternalID {
 		t.Errorf("access token of the winner = %q, %v; want at-%s", tok, err, accounts[0].ExternalID)
 	}
@@ -251,14 +251,14 @@ func TestClaimProcessCrashLeavesLinkUsable(t *testing.T) {
 	}
 
 	var l models.AccessLink
-	if err := e.svc.DB.Where("id = ?", e.link.ID).Take(&l).Error; err != nil {
+	if err := e.svc.DB().Where("id = ?", e.link.ID).Take(&l).Error; err != nil {
 		t.Fatal(err)
 	}
 	if l.UsedAt != nil || l.ConnectedAccountID != nil {
 		t.Fatalf("after the crash the link has used_at %v, connected_account_id %v; want unclaimed", l.UsedAt, l.ConnectedAccountID)
 	}
 	var n int64
-	if err := e.svc.DB.Model(&models.ConnectedAccount{}).Count(&n).Error; err != nil {
+	if err := e.svc.DB().Model(&models.ConnectedAccount{}).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	if n != 0 {
@@ -327,7 +327,7 @@ func TestSameAccountAcrossProcesses(t *testing.T) {
 		}
 	}
 	var accounts []models.ConnectedAccount
-	if err := e.svc.DB.Find(&accounts).Error; err != nil {
+	if err := e.svc.DB().Find(&accounts).Error; err != nil {
 		t.Fatal(err)
 	}
 	if len(accounts) != 1 || accounts[0].ExternalID != "shared" {
@@ -335,7 +335,7 @@ func TestSameAccountAcrossProcesses(t *testing.T) {
 	}
 	for _, id := range all {
 		var l models.AccessLink
-		if err := e.svc.DB.Where("id = ?", id).Take(&l).Error; err != nil {
+		if err := e.svc.DB().Where("id = ?", id).Take(&l).Error; err != nil {
 			t.Fatal(err)
 		}
 		if l.UsedAt == nil || l.ConnectedAccountID == nil || *l.ConnectedAccountID != accounts[0].ID {
@@ -343,7 +343,7 @@ func TestSameAccountAcrossProcesses(t *testing.T) {
 		}
 	}
 	// The tokens of one of the flows, sealed for the row's own ID.
-	if tok, err := e.svc.Keys.Open(accounts[0].AccessTokenSealed, "connected_accounts/"+accounts[0].ID+"/access_token"); err != nil || tok != "at-shared" {
+	if tok, err := e.svc.Keys().Open(accounts[0].AccessTokenSealed, "connected_accounts/"+accounts[0].ID+"/access_token"); err != nil || tok != "at-shared" {
 		t.Errorf("access token %q, %v", tok, err)
 	}
 }
@@ -372,7 +372,7 @@ func TestHelperClaimProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := &access.Service{DB: gdb, Keys: keys}
+	svc := access.New(gdb, keys)
 	linkID, process := os.Getenv(helperLink), os.Getenv(helperProcess)
 	ctx := context.Background()
 
@@ -441,15 +441,9 @@ func TestHelperClaimProcess(t *testing.T) {
 	}
 
 	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, errs[i] = svc.ClaimLink(ctx, links[i], access.Actor{Name: "process " + process}, ident(i))
-		}()
-	}
-	wg.Wait()
+	testutil.Concurrently(n, func(i int) {
+		_, errs[i] = svc.ClaimLink(ctx, links[i], access.Actor{Name: "process " + process}, ident(i))
+	})
 	wins, conflicts, other := 0, 0, 0
 	for _, err := range errs {
 		switch {

@@ -107,7 +107,7 @@ func TestConnectConcurrentClaims(t *testing.T) {
 		t.Fatalf("winner %v and %d conflicts, want one winner and %d conflicts", winner, conflicts, n-1)
 	}
 	var accounts []models.ConnectedAccount
-	if err := e.svc.DB.Where("workspace_id = ?", e.f.Reporting.ID).Find(&accounts).Error; err != nil {
+	if err := e.svc.DB().Where("workspace_id = ?", e.f.Reporting.ID).Find(&accounts).Error; err != nil {
 		t.Fatal(err)
 	}
 	if len(accounts) != 1 || accounts[0].ID != winner.ID {
@@ -234,7 +234,7 @@ func TestConnectFailureAfterClaimRollsBack(t *testing.T) {
 	var armed, fired atomic.Bool
 	armed.Store(true)
 	crash := errors.New("injected failure after the claim")
-	err := e.svc.DB.Callback().Create().After("gorm:create").Register("test:fail_account_insert", func(tx *gorm.DB) {
+	err := e.svc.DB().Callback().Create().After("gorm:create").Register("test:fail_account_insert", func(tx *gorm.DB) {
 		if tx.Statement.Table == "connected_accounts" && armed.Load() {
 			// The claim's UPDATE and this INSERT ran; the transaction fails.
 			fired.Store(true)

@@ -27,17 +27,17 @@ func TestDeleteLink(t *testing.T) {
 		AccessTokenSealed: "v1.x.y", RefreshTokenSealed: "v1.x.z", TokenExpiresAt: &expiry,
 		LinkID: &linkID, Status: "connected", CreatedAt: domainStart, UpdatedAt: domainStart,
 	}
-	if err := e.svc.DB.Create(&account).Error; err != nil {
+	if err := e.svc.DB().Create(&account).Error; err != nil {
 		t.Fatal(err)
 	}
 	e.setUsed(l.ID, domainStart.Add(time.Minute))
-	if err := e.svc.DB.Model(&models.AccessLink{}).Where("id = ?", l.ID).Update("connected_account_id", account.ID).Error; err != nil {
+	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", l.ID).Update("connected_account_id", account.ID).Error; err != nil {
 		t.Fatal(err)
 	}
 	readAccount := func() models.ConnectedAccount {
 		t.Helper()
 		var a models.ConnectedAccount
-		if err := e.svc.DB.Where("id = ?", account.ID).Take(&a).Error; err != nil {
+		if err := e.svc.DB().Where("id = ?", account.ID).Take(&a).Error; err != nil {
 			t.Fatalf("connected account: %v", err)
 		}
 		return a

@@ -56,7 +56,7 @@ func (e *domainEnv) generate(u models.User, ws models.Workspace, source string) 
 func (e *domainEnv) row(id string) models.AccessLink {
 	e.t.Helper()
 	var l models.AccessLink
-	if err := e.svc.DB.Where("id = ?", id).Take(&l).Error; err != nil {
+	if err := e.svc.DB().Where("id = ?", id).Take(&l).Error; err != nil {
 		e.t.Fatalf("read link %s: %v", id, err)
 	}
 	return l
@@ -64,7 +64,7 @@ func (e *domainEnv) row(id string) models.AccessLink {
 
 func (e *domainEnv) setUsed(id string, at time.Time) {
 	e.t.Helper()
-	if err := e.svc.DB.Model(&models.AccessLink{}).Where("id = ?", id).Update("used_at", at.UTC()).Error; err != nil {
+	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", id).Update("used_at", at.UTC()).Error; err != nil {
 		e.t.Fatal(err)
 	}
 }
@@ -99,7 +99,7 @@ func (e *domainEnv) events(linkID string) []access.Event {
 func (e *domainEnv) count(model any, where string, args ...any) int64 {
 	e.t.Helper()
 	var n int64
-	if err := e.svc.DB.Model(model).Where(where, args...).Count(&n).Error; err != nil {
+	if err := e.svc.DB().Model(model).Where(where, args...).Count(&n).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return n

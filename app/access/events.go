@@ -88,7 +88,7 @@ func CheckCursor(cursor string) error {
 // link_events_link_idx index, however long the history.
 func (s *Service) EventsPage(ctx context.Context, linkID, cursor string) (*EventPage, error) {
 	page := &EventPage{}
-	q := s.DB.WithContext(ctx).Where("link_id = ?", linkID)
+	q := s.db.WithContext(ctx).Where("link_id = ?", linkID)
 	if cursor != "" {
 		t, id, err := decodeCursor(cursor)
 		if err != nil {
@@ -120,7 +120,7 @@ func (s *Service) eachEvent(ctx context.Context, linkID string, size int, fn fun
 	var after time.Time
 	afterID := ""
 	for {
-		q := s.DB.WithContext(ctx).Where("link_id = ?", linkID)
+		q := s.db.WithContext(ctx).Where("link_id = ?", linkID)
 		if afterID != "" {
 			q = q.Where("created_at >= ? AND (created_at > ? OR (created_at = ? AND id > ?))", after, after, after, afterID)
 		}
@@ -165,8 +165,8 @@ func (s *Service) decodeEvent(r models.LinkEvent) Event {
 			}
 		}
 	}
-	if key := e.Fields["source"]; key != "" && s.Sources != nil {
-		if src := s.Sources.Get(key); src != nil {
+	if key := e.Fields["source"]; key != "" && s.sources != nil {
+		if src := s.sources.Get(key); src != nil {
 			e.SourceName = src.Name
 		}
 	}

@@ -100,7 +100,7 @@ func (s *Service) exportedLink(v *SupportLinkView, now time.Time) ExportedLink {
 		CreatedAt:        rfc3339(v.CreatedAt),
 		ExpiresAt:        rfc3339(v.ExpiresAt),
 	}
-	if src := s.Sources.Get(v.SourceKey); src != nil {
+	if src := s.sources.Get(v.SourceKey); src != nil {
 		l.SourceName = src.Name
 	}
 	if at, ok := ExpiredOn(&v.AccessLink, now); ok {

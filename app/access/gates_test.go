@@ -128,7 +128,7 @@ func TestMembershipAndGates(t *testing.T) {
 		old := models.AccessLink{ID: access.NewID(), WorkspaceID: e.f.Main.ID, SourceKey: "google_ads",
 			TokenHash: "hash-of-an-old-link", TokenSealed: "v1.x.y", CreatedBy: e.f.Free.ID,
 			CreatedAt: domainStart, ExpiresAt: domainStart.Add(access.LinkLifetime)}
-		if err := e.svc.DB.Create(&old).Error; err != nil {
+		if err := e.svc.DB().Create(&old).Error; err != nil {
 			t.Fatal(err)
 		}
 		for _, tc := range []struct {
@@ -167,7 +167,7 @@ func TestMembershipAndGates(t *testing.T) {
 			if got := access.PlanAllowsLinks(tc.plan); got != tc.ok {
 				t.Errorf("PlanAllowsLinks(%q) = %v, want %v", tc.plan, got, tc.ok)
 			}
-			if err := e.svc.DB.Model(&models.Organization{}).Where("id = ?", e.f.Agency.ID).Update("plan", tc.plan).Error; err != nil {
+			if err := e.svc.DB().Model(&models.Organization{}).Where("id = ?", e.f.Agency.ID).Update("plan", tc.plan).Error; err != nil {
 				t.Fatal(err)
 			}
 			for _, u := range []models.User{e.f.Admin, e.f.Owner} {
@@ -237,7 +237,7 @@ func TestWorkspaces(t *testing.T) {
 	}
 
 	t.Run("OwnerAlsoAdminNoDuplicates", func(t *testing.T) {
-		if err := e.svc.DB.Create(&models.WorkspaceMember{WorkspaceID: e.f.Reporting.ID, UserID: e.f.Owner.ID,
+		if err := e.svc.DB().Create(&models.WorkspaceMember{WorkspaceID: e.f.Reporting.ID, UserID: e.f.Owner.ID,
 			Role: models.WorkspaceRoleAdmin, CreatedAt: time.Now().UTC()}).Error; err != nil {
 			t.Fatal(err)
 		}

@@ -65,7 +65,7 @@ func TestGenerateLinkStored(t *testing.T) {
 		if r.TokenSealed == "" || strings.Contains(r.TokenSealed, token) {
 			t.Fatalf("token_sealed = %q: empty or holds the token", r.TokenSealed)
 		}
-		if got, err := e.svc.Keys.Open(r.TokenSealed, "access_links/"+l.ID+"/token"); err != nil || got != token {
+		if got, err := e.svc.Keys().Open(r.TokenSealed, "access_links/"+l.ID+"/token"); err != nil || got != token {
 			t.Fatalf("sealed copy opens to %q, %v; want the token", got, err)
 		}
 		if r.WorkspaceID != e.f.Reporting.ID || r.CreatedBy != e.f.Admin.ID || r.SourceKey != "google_ads" {
@@ -80,7 +80,7 @@ func TestGenerateLinkStored(t *testing.T) {
 		// No text column anywhere holds the token in the clear.
 		for _, table := range []string{"access_links", "link_events"} {
 			var rows []map[string]any
-			if err := e.svc.DB.Table(table).Find(&rows).Error; err != nil {
+			if err := e.svc.DB().Table(table).Find(&rows).Error; err != nil {
 				t.Fatal(err)
 			}
 			for _, row := range rows {
@@ -175,7 +175,7 @@ func TestSealedTokenBoundToRow(t *testing.T) {
 	e := newDomainEnv(t)
 	a := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 	b := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
-	if err := e.svc.DB.Model(&models.AccessLink{}).Where("id = ?", b.ID).Update("token_sealed", e.row(a.ID).TokenSealed).Error; err != nil {
+	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", b.ID).Update("token_sealed", e.row(a.ID).TokenSealed).Error; err != nil {
 		t.Fatal(err)
 	}
 	got, err := e.svc.GetLink(e.ctx, e.f.Reporting.ID, b.ID)
@@ -392,7 +392,7 @@ func TestListLinksPagination(t *testing.T) {
 		}
 	}
 	var wantOrder []string
-	if err := e.svc.DB.Model(&models.AccessLink{}).
+	if err := e.svc.DB().Model(&models.AccessLink{}).
 		Where("workspace_id = ? AND deleted_at IS NULL", e.f.Reporting.ID).
 		Order("created_at DESC, id DESC").Pluck("id", &wantOrder).Error; err != nil {
 		t.Fatal(err)

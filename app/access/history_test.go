@@ -130,8 +130,8 @@ func TestRepeatedViewsCollapse(t *testing.T) {
 	})
 
 	t.Run("OtherClientsBeyondTheBound", func(t *testing.T) {
-		e.svc.MaxClientsPerLink = 5
-		defer func() { e.svc.MaxClientsPerLink = 0 }()
+		e.svc.SetMaxClientsPerLink(5)
+		defer e.svc.SetMaxClientsPerLink(0)
 		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 		e.clock.Advance(time.Second)
 		// A client rotating its user agent: 5 events, then one more that
@@ -245,7 +245,7 @@ func TestEventTextCleaned(t *testing.T) {
 		})
 	}
 	var rows []models.LinkEvent
-	if err := e.svc.DB.Where("link_id = ?", l.ID).Find(&rows).Error; err != nil {
+	if err := e.svc.DB().Where("link_id = ?", l.ID).Find(&rows).Error; err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range rows {

@@ -49,7 +49,7 @@ func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, erro
 
 func (s *Service) publicLink(ctx context.Context, where string, arg any) (*PublicLink, error) {
 	var l PublicLink
-	err := s.DB.WithContext(ctx).Table("access_links AS l").
+	err := s.db.WithContext(ctx).Table("access_links AS l").
 		Select(`l.*, w.name AS workspace_name, o.name AS organization_name, u.name AS creator_name,
 			COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label`).
 		Joins("JOIN workspaces w ON w.id = l.workspace_id").
@@ -74,7 +74,7 @@ func (s *Service) publicLink(ctx context.Context, where string, arg any) (*Publi
 
 // RecordEvent adds one event to a link's history.
 func (s *Service) RecordEvent(ctx context.Context, l *models.AccessLink, actor Actor, typ string, detail map[string]any) error {
-	return s.recordEvent(s.DB.WithContext(ctx), l, actor, typ, detail)
+	return s.recordEvent(s.db.WithContext(ctx), l, actor, typ, detail)
 }
 
 // LinkByID loads a link by ID for the callback, whose flow cookie names it.
@@ -83,7 +83,7 @@ func (s *Service) LinkByID(ctx context.Context, id string) (*models.AccessLink, 
 		return nil, unknownLink()
 	}
 	var l models.AccessLink
-	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&l).Error
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, unknownLink()
 	}

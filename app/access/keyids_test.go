@@ -28,14 +28,14 @@ func TestVerifyKeyEveryKeyID(t *testing.T) {
 		return kr
 	}
 	id1, id2, id3 := secret.KeyID(k1), secret.KeyID(k2), secret.KeyID(k3)
-	svc.Keys = ring(k1)
+	svc.SetKeys(ring(k1))
 	f := testutil.Seed(t, svc)
 	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
 	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
 	if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil { // sealed with k1
 		t.Fatal(err)
 	}
-	svc.Keys = ring(k2)
+	svc.SetKeys(ring(k2))
 	l, err := svc.GenerateLink(ctx, m, actor, "sandbox")
 	if err != nil {
 		t.Fatal(err)
@@ -43,15 +43,13 @@ func TestVerifyKeyEveryKeyID(t *testing.T) {
 	if _, err := svc.ClaimLink(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at", RefreshToken: "rt"}); err != nil {
 		t.Fatal(err) // link token, access and refresh token sealed with k2
 	}
-	svc.Keys = ring(k3)
+	svc.SetKeys(ring(k3))
 	if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil { // the newest, sealed with k3
 		t.Fatal(err)
 	}
 
 	with := func(keys ...[]byte) *access.Service {
-		s := *svc
-		s.Keys = ring(keys...)
-		return &s
+		return svc.WithKeys(ring(keys...))
 	}
 	t.Run("ErrOldKeysMissing", func(t *testing.T) {
 		err := with(k3).VerifyKey(ctx)

@@ -60,7 +60,7 @@ func tokenAD(linkID string) string { return "access_links/" + linkID + "/token" 
 // LinkURL builds the public URL of a token from the configured base URL,
 // never from a request's Host header.
 func (s *Service) LinkURL(token string) string {
-	return strings.TrimRight(s.BaseURL, "/") + "/connect/" + token
+	return strings.TrimRight(s.baseURL, "/") + "/connect/" + token
 }
 
 // GenerateLink creates a single-use link for sourceKey in the member's
@@ -70,7 +70,7 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 		return nil, err
 	}
 	sourceKey = strings.TrimSpace(sourceKey)
-	src := s.Sources.Get(sourceKey)
+	src := s.sources.Get(sourceKey)
 	if sourceKey == "" {
 		return nil, &Error{Code: EINVALID, Message: "Choose a source for the link.", Fields: map[string]string{"source": "Choose a source."}}
 	}
@@ -92,7 +92,7 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 		CreatedAt:   now,
 		ExpiresAt:   now.Add(LinkLifetime),
 	}
-	sealed, err := s.Keys.Seal(token, tokenAD(l.ID))
+	sealed, err := s.keys.Seal(token, tokenAD(l.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 		f.Limit = PageSize
 	}
 	now := s.now()
-	q := s.DB.WithContext(ctx).Table("access_links AS l").
+	q := s.db.WithContext(ctx).Table("access_links AS l").
 		Select("l.*, u.name AS creator_name, u.email AS creator_email").
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
 		Where("l.workspace_id = ? AND l.deleted_at IS NULL", workspaceID)
@@ -236,7 +236,7 @@ func (s *Service) decorate(l *Link, now time.Time) {
 	l.CreatedAt = l.CreatedAt.UTC()
 	l.ExpiresAt = l.ExpiresAt.UTC()
 	l.Status = StatusOf(&l.AccessLink, now)
-	if token, err := s.Keys.Open(l.TokenSealed, tokenAD(l.ID)); err == nil {
+	if token, err := s.keys.Open(l.TokenSealed, tokenAD(l.ID)); err == nil {
 		l.URL = s.LinkURL(token)
 	}
 }
@@ -248,7 +248,7 @@ func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Lin
 		return nil, Errorf(ENOTFOUND, "Link not found.")
 	}
 	var l Link
-	err := s.DB.WithContext(ctx).Table("access_links AS l").
+	err := s.db.WithContext(ctx).Table("access_links AS l").
 		Select("l.*, u.name AS creator_name, u.email AS creator_email").
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
 		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID).
@@ -273,7 +273,7 @@ func (s *Service) DeleteLink(ctx context.Context, m *Membership, actor Actor, li
 	if !ValidID(linkID) {
 		return Errorf(ENOTFOUND, "Link not found.")
 	}
-	return s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var l models.AccessLink
 		err := tx.Where("id = ? AND workspace_id = ?", linkID, m.Workspace.ID).Take(&l).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -130,8 +130,8 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 
 // maxClients is the service's bound on collapsible events per link.
 func (s *Service) maxClients() int64 {
-	if s.MaxClientsPerLink > 0 {
-		return s.MaxClientsPerLink
+	if s.maxClientsPerLink > 0 {
+		return s.maxClientsPerLink
 	}
 	return MaxClientsPerLink
 }

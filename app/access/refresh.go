@@ -161,7 +161,7 @@ func (s *Service) AccessToken(ctx context.Context, workspaceID, accountID string
 // refreshes. won is false when another caller holds the lease.
 func (s *Service) leaseAndRefresh(ctx context.Context, a *models.ConnectedAccount, now time.Time, refresh Refresher) (token string, won bool, err error) {
 	lease := now.Add(refreshLease)
-	res := s.DB.WithContext(ctx).Model(&models.ConnectedAccount{}).
+	res := s.db.WithContext(ctx).Model(&models.ConnectedAccount{}).
 		Where("id = ? AND workspace_id = ? AND (refresh_lease_until IS NULL OR refresh_lease_until < ?)", a.ID, a.WorkspaceID, now).
 		UpdateColumn("refresh_lease_until", lease)
 	if res.Error != nil {
@@ -174,7 +174,7 @@ func (s *Service) leaseAndRefresh(ctx context.Context, a *models.ConnectedAccoun
 	// The lease is ours. Once the refresh token is sent, the answer is saved
 	// even if the caller gives up: the provider may have rotated it.
 	bg := context.WithoutCancel(ctx)
-	db := s.DB.WithContext(bg)
+	db := s.db.WithContext(bg)
 	// Clears the lease if it is still ours.
 	ownLease := gorm.Expr("CASE WHEN refresh_lease_until = ? THEN NULL ELSE refresh_lease_until END", lease)
 	release := func() {
@@ -240,12 +240,12 @@ func (s *Service) leaseAndRefresh(ctx context.Context, a *models.ConnectedAccoun
 	if tok.ExpiresIn > 0 {
 		cols["token_expires_at"] = done.Add(tok.ExpiresIn)
 	}
-	if cols["access_token_sealed"], err = s.Keys.Seal(tok.AccessToken, accountAD(cur.ID, "access_token")); err != nil {
+	if cols["access_token_sealed"], err = s.keys.Seal(tok.AccessToken, accountAD(cur.ID, "access_token")); err != nil {
 		release()
 		return "", true, err
 	}
 	if tok.RefreshToken != "" && tok.RefreshToken != rt {
-		if cols["refresh_token_sealed"], err = s.Keys.Seal(tok.RefreshToken, accountAD(cur.ID, "refresh_token")); err != nil {
+		if cols["refresh_token_sealed"], err = s.keys.Seal(tok.RefreshToken, accountAD(cur.ID, "refresh_token")); err != nil {
 			release()
 			return "", true, err
 		}
@@ -266,7 +266,7 @@ func (s *Service) withoutRefresh(ctx context.Context, a *models.ConnectedAccount
 	if usable(a, now) {
 		return s.openAccessToken(a)
 	}
-	err := s.DB.WithContext(ctx).Model(&models.ConnectedAccount{}).
+	err := s.db.WithContext(ctx).Model(&models.ConnectedAccount{}).
 		Where("id = ? AND access_token_sealed = ?", a.ID, a.AccessTokenSealed).
 		UpdateColumns(map[string]any{"status": AccountReauthorizationRequired, "updated_at": now}).Error
 	if err != nil {
@@ -280,7 +280,7 @@ func accountNotFound() error { return Errorf(ENOTFOUND, "Account not found.") }
 // refreshAccount reads an account of the workspace, tokens included.
 func (s *Service) refreshAccount(ctx context.Context, workspaceID, accountID string) (*models.ConnectedAccount, error) {
 	var a models.ConnectedAccount
-	err := s.DB.WithContext(ctx).Where("id = ? AND workspace_id = ?", accountID, workspaceID).Take(&a).Error
+	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", accountID, workspaceID).Take(&a).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, accountNotFound()
 	}
@@ -302,7 +302,7 @@ func usable(a *models.ConnectedAccount, now time.Time) bool {
 }
 
 func (s *Service) openAccessToken(a *models.ConnectedAccount) (string, error) {
-	v, err := s.Keys.Open(a.AccessTokenSealed, accountAD(a.ID, "access_token"))
+	v, err := s.keys.Open(a.AccessTokenSealed, accountAD(a.ID, "access_token"))
 	if err != nil {
 		return "", fmt.Errorf("account %s: open the access token: %w", a.ID, err)
 	}
@@ -313,7 +313,7 @@ func (s *Service) openRefreshToken(a *models.ConnectedAccount) (string, error) {
 	if a.RefreshTokenSealed == "" {
 		return "", nil
 	}
-	v, err := s.Keys.Open(a.RefreshTokenSealed, accountAD(a.ID, "refresh_token"))
+	v, err := s.keys.Open(a.RefreshTokenSealed, accountAD(a.ID, "refresh_token"))
 	if err != nil {
 		return "", fmt.Errorf("account %s: open the refresh token: %w", a.ID, err)
 	}

@@ -11,12 +11,48 @@ import (
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/models"
 )
 
 // Token refresh (SECURITY 11): refreshed tokens, rotated refresh tokens
 // included, are saved sealed every time, and one refresh at a time runs per
 // account, on SQLite and PostgreSQL.
+
+// clockReads counts the service's clock readings: a caller of AccessToken
+// reads it once per look at the account, so the count tells a test how far
+// its callers are without sleeping.
+type clockReads struct {
+	n    atomic.Int64
+	read chan struct{}
+}
+
+// watchClock counts e's service's clock readings from now on.
+func (e *domainEnv) watchClock(t *testing.T) *clockReads {
+	r := &clockReads{read: make(chan struct{}, 1)}
+	e.svc.SetClock(func() time.Time {
+		r.n.Add(1)
+		select {
+		case r.read <- struct{}{}:
+		default:
+		}
+		return e.clock.Now()
+	})
+	return r
+}
+
+// wait waits until the clock has been read n times; false after 30 s.
+func (r *clockReads) wait(n int64) bool {
+	timeout := time.After(30 * time.Second)
+	for r.n.Load() < n {
+		select {
+		case <-r.read:
+		case <-timeout:
+			return false
+		}
+	}
+	return true
+}
 
 // refreshAccount connects a Google Ads account through a new link with the
 // given tokens; its access token expires at expiry (zero: never).
@@ -34,7 +70,7 @@ func (e *domainEnv) refreshAccount(external, accessToken, refreshToken string, e
 func (e *domainEnv) refreshRow(id string) models.ConnectedAccount {
 	e.t.Helper()
 	var a models.ConnectedAccount
-	if err := e.svc.DB.Where("id = ?", id).Take(&a).Error; err != nil {
+	if err := e.svc.DB().Where("id = ?", id).Take(&a).Error; err != nil {
 		e.t.Fatal(err)
 	}
 	return a
@@ -48,7 +84,7 @@ func (e *domainEnv) refreshOpen(a models.ConnectedAccount, field string) string 
 	if field == "refresh_token" {
 		sealed = a.RefreshTokenSealed
 	}
-	plain, err := e.svc.Keys.Open(sealed, "connected_accounts/"+a.ID+"/"+field)
+	plain, err := e.svc.Keys().Open(sealed, "connected_accounts/"+a.ID+"/"+field)
 	if err != nil {
 		e.t.Fatalf("%s of %s does not open: %v", field, a.ID, err)
 	}
@@ -86,10 +122,12 @@ func (f *fakeRefresher) sentTokens() []string {
 }
 
 // rotating answers at-N and rt-N for the N-th refresh, valid an hour,
-// after delay.
-func rotating(delay time.Duration) *fakeRefresher {
+// once release is closed (nil: at once).
+func rotating(release <-chan struct{}) *fakeRefresher {
 	return &fakeRefresher{answer: func(ctx context.Context, n int, _ access.RefreshRequest) (*access.Tokens, error) {
-		time.Sleep(delay)
+		if release != nil {
+			<-release
+		}
 		return &access.Tokens{AccessToken: fmt.Sprintf("at-%d", n), RefreshToken: fmt.Sprintf("rt-%d", n), ExpiresIn: time.Hour}, nil
 	}}
 }
@@ -97,7 +135,7 @@ func rotating(delay time.Duration) *fakeRefresher {
 func TestAccessTokenFreshTokenIsNotRefreshed(t *testing.T) {
 	e := newDomainEnv(t)
 	now := e.clock.Now()
-	f := rotating(0)
+	f := rotating(nil)
 	valid := e.refreshAccount("fresh", "at-0", "rt-0", now.Add(time.Hour))
 	never := e.refreshAccount("no-expiry", "at-forever", "", time.Time{})
 	for _, c := range []struct {
@@ -129,9 +167,18 @@ func TestAccessTokenConcurrentCallsRefreshOnce(t *testing.T) {
 	e := newDomainEnv(t)
 	now := e.clock.Now()
 	a := e.refreshAccount("busy", "at-0", "rt-0", now.Add(30*time.Second)) // within the minute
-	f := rotating(150 * time.Millisecond)
-
+	// The refresh is held until the other callers have polled the
+	// account, waiting for it, a few times each on average.
 	const n = 10
+	release := make(chan struct{})
+	f := rotating(release)
+	reads := e.watchClock(t)
+	go func() {
+		defer close(release)
+		if !reads.wait(3 * n) {
+			t.Error("the callers never waited for the refresh")
+		}
+	}()
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	got := make([]string, n)
@@ -202,7 +249,7 @@ func TestAccessTokenConcurrentCallsRefreshOnce(t *testing.T) {
 func TestAccessTokenStaleReaderDoesNotResendTheRefreshToken(t *testing.T) {
 	e := newDomainEnv(t)
 	a := e.refreshAccount("stale", "at-0", "rt-0", e.clock.Now().Add(5*time.Second))
-	f := rotating(0)
+	f := rotating(nil)
 	// The service reads its clock right after reading the row: the first
 	// reading after arming runs another caller's refresh to its end there.
 	var armed atomic.Bool
@@ -210,12 +257,12 @@ func TestAccessTokenStaleReaderDoesNotResendTheRefreshToken(t *testing.T) {
 		tok string
 		err error
 	}
-	e.svc.Now = func() time.Time {
+	e.svc.SetClock(func() time.Time {
 		if armed.CompareAndSwap(true, false) {
 			inner.tok, inner.err = e.svc.AccessToken(e.ctx, e.f.Reporting.ID, a.ID, f.refresh)
 		}
 		return e.clock.Now()
-	}
+	})
 	armed.Store(true)
 	tok, err := e.svc.AccessToken(e.ctx, e.f.Reporting.ID, a.ID, f.refresh)
 	if inner.err != nil || inner.tok != "at-1" {
@@ -302,7 +349,7 @@ func TestAccessTokenInvalidGrantMarksTheAccount(t *testing.T) {
 func TestAccessTokenExpiredWithoutRefreshToken(t *testing.T) {
 	e := newDomainEnv(t)
 	a := e.refreshAccount("short", "at-0", "", e.clock.Now().Add(30*time.Second))
-	f := rotating(0)
+	f := rotating(nil)
 	// Within the minute but not expired: the token still serves.
 	if tok, err := e.svc.AccessToken(e.ctx, e.f.Reporting.ID, a.ID, f.refresh); err != nil || tok != "at-0" {
 		t.Fatalf("AccessToken = %q, %v; want at-0", tok, err)
@@ -324,10 +371,10 @@ func TestAccessTokenCrashedLeaseExpires(t *testing.T) {
 	now := e.clock.Now()
 	a := e.refreshAccount("crashed", "at-0", "rt-0", now.Add(20*time.Second))
 	// A process took the refresh lease and died before saving anything.
-	if err := e.svc.DB.Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", now.Add(2*time.Minute), a.ID).Error; err != nil {
+	if err := e.svc.DB().Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", now.Add(2*time.Minute), a.ID).Error; err != nil {
 		t.Fatal(err)
 	}
-	f := rotating(0)
+	f := rotating(nil)
 
 	t.Run("WhileTheLeaseLastsCallersWaitHonouringTheirContext", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(e.ctx, 300*time.Millisecond)
@@ -357,10 +404,11 @@ func TestAccessTokenCrashedLeaseExpires(t *testing.T) {
 	t.Run("AWaitingCallerTakesOverWhenTheLeaseEnds", func(t *testing.T) {
 		now := e.clock.Now()
 		e.clock.Advance(time.Hour) // at-1 expires
-		if err := e.svc.DB.Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", e.clock.Now().Add(time.Minute), a.ID).Error; err != nil {
+		if err := e.svc.DB().Exec("UPDATE connected_accounts SET refresh_lease_until = ? WHERE id = ?", e.clock.Now().Add(time.Minute), a.ID).Error; err != nil {
 			t.Fatal(err)
 		}
 		done := make(chan error, 1)
+		reads := e.watchClock(t)
 		go func() {
 			tok, err := e.svc.AccessToken(e.ctx, e.f.Reporting.ID, a.ID, f.refresh)
 			if err == nil && tok != "at-2" {
@@ -368,7 +416,9 @@ func TestAccessTokenCrashedLeaseExpires(t *testing.T) {
 			}
 			done <- err
 		}()
-		time.Sleep(100 * time.Millisecond)
+		if !reads.wait(3) { // it has found the lease and polled twice
+			t.Fatal("the caller never read the account")
+		}
 		if c := f.calls.Load(); c != 1 {
 			t.Fatalf("%d refreshes while the lease lasts, want still 1", c)
 		}
@@ -388,8 +438,11 @@ func TestAccessTokenFailedRefresh(t *testing.T) {
 	e := newDomainEnv(t)
 	a := e.refreshAccount("flaky", "at-0", "rt-0", e.clock.Now().Add(-time.Second))
 	fail := true
+	// The failing refresh is held until the burst's other callers wait
+	// for it.
+	release := make(chan struct{})
 	f := &fakeRefresher{answer: func(_ context.Context, n int, _ access.RefreshRequest) (*access.Tokens, error) {
-		time.Sleep(100 * time.Millisecond)
+		<-release
 		if fail {
 			return nil, errors.New("token: http_500")
 		}
@@ -398,16 +451,17 @@ func TestAccessTokenFailedRefresh(t *testing.T) {
 
 	t.Run("EveryCallerOfTheBurstGetsTheFailureAndTheTokenIsSentOnce", func(t *testing.T) {
 		const n = 5
-		var wg sync.WaitGroup
+		reads := e.watchClock(t)
+		go func() {
+			defer close(release)
+			if !reads.wait(3 * n) {
+				t.Error("the burst never waited for the refresh")
+			}
+		}()
 		errs := make([]error, n)
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = e.svc.AccessToken(context.Background(), e.f.Reporting.ID, a.ID, f.refresh)
-			}()
-		}
-		wg.Wait()
+		testutil.Concurrently(n, func(i int) {
+			_, errs[i] = e.svc.AccessToken(context.Background(), e.f.Reporting.ID, a.ID, f.refresh)
+		})
 		if c := f.calls.Load(); c != 1 {
 			t.Fatalf("%d refreshes, want 1", c)
 		}

@@ -33,7 +33,7 @@ func (s *Service) checkSealedKeyIDs(ctx context.Context) error {
 			N      int64
 		}
 		expr := fmt.Sprintf(prefix, sc.column)
-		err := s.DB.WithContext(ctx).Table(sc.table).Select(expr + " AS prefix, COUNT(*) AS n").
+		err := s.db.WithContext(ctx).Table(sc.table).Select(expr + " AS prefix, COUNT(*) AS n").
 			Where(sc.column + " <> ''").Group(expr).Scan(&rows).Error
 		if err != nil {
 			return fmt.Errorf("read the key IDs of %s.%s: %w", sc.table, sc.column, err)
@@ -43,7 +43,7 @@ func (s *Service) checkSealedKeyIDs(ctx context.Context) error {
 			if !ok {
 				id = "(unreadable)"
 			}
-			if !ok || !s.Keys.Has(id) {
+			if !ok || !s.keys.Has(id) {
 				missing[id] += r.N
 			}
 		}
@@ -60,7 +60,7 @@ func (s *Service) checkSealedKeyIDs(ctx context.Context) error {
 		"missing key IDs %s; configured key IDs: %s (the first is APP_SECRET_KEY). "+
 		"Fix: add the keys with these IDs to APP_OLD_SECRET_KEYS (the current key stays in APP_SECRET_KEY), start, "+
 		"and run `app reseal` to re-seal everything with the current key; then the old keys can be removed",
-		strings.Join(list, ", "), strings.Join(s.Keys.KeyIDs(), ", "))
+		strings.Join(list, ", "), strings.Join(s.keys.KeyIDs(), ", "))
 }
 
 // Reseal re-encrypts every sealed value made with an older key (link
@@ -70,16 +70,16 @@ func (s *Service) checkSealedKeyIDs(ctx context.Context) error {
 func (s *Service) Reseal(ctx context.Context) (int, error) {
 	changed := 0
 	var links []models.AccessLink
-	err := s.DB.WithContext(ctx).Select("id, token_sealed").FindInBatches(&links, 500, func(tx *gorm.DB, _ int) error {
+	err := s.db.WithContext(ctx).Select("id, token_sealed").FindInBatches(&links, 500, func(tx *gorm.DB, _ int) error {
 		for _, l := range links {
-			if !s.Keys.NeedsReseal(l.TokenSealed) {
+			if !s.keys.NeedsReseal(l.TokenSealed) {
 				continue
 			}
 			v, err := s.reseal(l.TokenSealed, tokenAD(l.ID))
 			if err != nil {
 				return fmt.Errorf("link %s: %w", l.ID, err)
 			}
-			if err := s.DB.WithContext(ctx).Model(&models.AccessLink{}).Where("id = ? AND token_sealed = ?", l.ID, l.TokenSealed).
+			if err := s.db.WithContext(ctx).Model(&models.AccessLink{}).Where("id = ? AND token_sealed = ?", l.ID, l.TokenSealed).
 				Update("token_sealed", v).Error; err != nil {
 				return err
 			}
@@ -91,11 +91,11 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 		return changed, err
 	}
 	var accounts []models.ConnectedAccount
-	err = s.DB.WithContext(ctx).Select("id, access_token_sealed, refresh_token_sealed").FindInBatches(&accounts, 500, func(tx *gorm.DB, _ int) error {
+	err = s.db.WithContext(ctx).Select("id, access_token_sealed, refresh_token_sealed").FindInBatches(&accounts, 500, func(tx *gorm.DB, _ int) error {
 		for _, a := range accounts {
 			updates := map[string]any{}
 			for col, sealed := range map[string]string{"access_token_sealed": a.AccessTokenSealed, "refresh_token_sealed": a.RefreshTokenSealed} {
-				if sealed == "" || !s.Keys.NeedsReseal(sealed) {
+				if sealed == "" || !s.keys.NeedsReseal(sealed) {
 					continue
 				}
 				field := "access_token"
@@ -112,7 +112,7 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 				continue
 			}
 			// Only if the row was not refreshed meanwhile.
-			res := s.DB.WithContext(ctx).Model(&models.ConnectedAccount{}).
+			res := s.db.WithContext(ctx).Model(&models.ConnectedAccount{}).
 				Where("id = ? AND access_token_sealed = ? AND refresh_token_sealed = ?", a.ID, a.AccessTokenSealed, a.RefreshTokenSealed).
 				Updates(updates)
 			if res.Error != nil {
@@ -126,9 +126,9 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 }
 
 func (s *Service) reseal(sealed, associated string) (string, error) {
-	plain, err := s.Keys.Open(sealed, associated)
+	plain, err := s.keys.Open(sealed, associated)
 	if err != nil {
 		return "", err
 	}
-	return s.Keys.Seal(plain, associated)
+	return s.keys.Seal(plain, associated)
 }

@@ -27,7 +27,7 @@ func TestReseal(t *testing.T) {
 	svc := testutil.NewService(t, gdb, clock)
 	oldKey, newKeyBytes := newKey(t), newKey(t)
 	oldRing, _ := secret.NewKeyring(oldKey)
-	svc.Keys = oldRing
+	svc.SetKeys(oldRing)
 	f := testutil.Seed(t, svc)
 	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
 	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
@@ -45,7 +45,7 @@ func TestReseal(t *testing.T) {
 	}
 
 	rotated, _ := secret.NewKeyring(newKeyBytes, oldKey)
-	svc.Keys = rotated
+	svc.SetKeys(rotated)
 	n, err := svc.Reseal(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func TestReseal(t *testing.T) {
 
 	t.Run("OpensWithTheNewKeyAlone", func(t *testing.T) {
 		only, _ := secret.NewKeyring(newKeyBytes)
-		svc.Keys = only
+		svc.SetKeys(only)
 		if err := svc.VerifyKey(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -88,7 +88,7 @@ func TestReseal(t *testing.T) {
 		}
 	})
 	t.Run("ErrOldKeyAloneRefused", func(t *testing.T) {
-		svc.Keys = oldRing
+		svc.SetKeys(oldRing)
 		if err := svc.VerifyKey(ctx); err == nil {
 			t.Fatal("the old key alone still opens the data")
 		}

@@ -32,7 +32,7 @@ func TestAccountTokensSealedPerRow(t *testing.T) {
 	read := func(id string) models.ConnectedAccount {
 		t.Helper()
 		var acc models.ConnectedAccount
-		if err := e.svc.DB.Where("id = ?", id).Take(&acc).Error; err != nil {
+		if err := e.svc.DB().Where("id = ?", id).Take(&acc).Error; err != nil {
 			t.Fatal(err)
 		}
 		return acc
@@ -40,7 +40,7 @@ func TestAccountTokensSealedPerRow(t *testing.T) {
 	ra, rb := read(a.ID), read(b.ID)
 
 	t.Run("KeyIDAndNoClearText", func(t *testing.T) {
-		prefix := "v1." + e.svc.Keys.CurrentKeyID() + "."
+		prefix := "v1." + e.svc.Keys().CurrentKeyID() + "."
 		for name, v := range map[string]string{"access": ra.AccessTokenSealed, "refresh": ra.RefreshTokenSealed} {
 			if !strings.HasPrefix(v, prefix) {
 				t.Errorf("%s token sealed as %.20q…, want the prefix %q", name, v, prefix)
@@ -56,7 +56,7 @@ func TestAccountTokensSealedPerRow(t *testing.T) {
 		}
 	})
 	t.Run("ErrCopiedToAnotherRow", func(t *testing.T) {
-		if err := e.svc.DB.Model(&models.ConnectedAccount{}).Where("id = ?", b.ID).
+		if err := e.svc.DB().Model(&models.ConnectedAccount{}).Where("id = ?", b.ID).
 			Update("access_token_sealed", ra.AccessTokenSealed).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +67,7 @@ func TestAccountTokensSealedPerRow(t *testing.T) {
 		if got, err := e.svc.AccessToken(e.ctx, e.f.Reporting.ID, a.ID, nil); err != nil || got != "at-a" {
 			t.Fatalf("AccessToken of a = %q, %v", got, err)
 		}
-		if _, err := e.svc.Keys.Open(ra.RefreshTokenSealed, "connected_accounts/"+b.ID+"/refresh_token"); err != secret.ErrOpen {
+		if _, err := e.svc.Keys().Open(ra.RefreshTokenSealed, "connected_accounts/"+b.ID+"/refresh_token"); err != secret.ErrOpen {
 			t.Errorf("a's refresh token opens as b's: %v", err)
 		}
 	})

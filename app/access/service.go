@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 	"gorm.io/gorm"
 
+	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/models"
@@ -21,28 +22,73 @@ import (
 // LinkLifetime is how long a generated link stays usable.
 const LinkLifetime = 7 * 24 * time.Hour
 
-// Service implements the domain on one database.
+// Service implements the domain on one database. Its dependencies are
+// set once, by New and its options, and never reached from outside.
 type Service struct {
-	DB      *gorm.DB
-	Keys    *secret.Keyring
-	Sources *sources.Catalog
-	// BaseURL builds the links shown to admins ("https://host/prefix").
-	BaseURL string
-	// Now is the clock; tests inject their own.
-	Now func() time.Time
-	// SessionIdleTimeout ends a session not used for this long;
-	// SessionLifetime ends it this long after sign-in whatever its use.
+	db      *gorm.DB
+	keys    *secret.Keyring
+	sources *sources.Catalog
+	// baseURL builds the links shown to admins ("https://host/prefix").
+	baseURL string
+	// clock is the time; tests inject their own.
+	clock func() time.Time
+	// sessionIdleTimeout ends a session not used for this long;
+	// sessionLifetime ends it this long after sign-in whatever its use.
 	// Zero means DefaultSessionIdleTimeout and DefaultSessionLifetime.
-	SessionIdleTimeout time.Duration
-	SessionLifetime    time.Duration
-	// MaxClientsPerLink overrides the package's MaxClientsPerLink (tests);
+	sessionIdleTimeout time.Duration
+	sessionLifetime    time.Duration
+	// maxClientsPerLink overrides the package's MaxClientsPerLink (tests);
 	// zero keeps it.
-	MaxClientsPerLink int64
+	maxClientsPerLink int64
 }
 
+// Option configures a Service in New.
+type Option func(*Service)
+
+// WithSources sets the catalog of sources links are generated for.
+func WithSources(c *sources.Catalog) Option { return func(s *Service) { s.sources = c } }
+
+// WithBaseURL sets the address links are built on ("https://host/prefix").
+func WithBaseURL(u string) Option { return func(s *Service) { s.baseURL = u } }
+
+// WithClock replaces the real time (tests).
+func WithClock(now func() time.Time) Option { return func(s *Service) { s.clock = now } }
+
+// WithSessionTimeouts sets how long a session may stay idle and how long it
+// lives at most; zero keeps the defaults.
+func WithSessionTimeouts(idle, lifetime time.Duration) Option {
+	return func(s *Service) { s.sessionIdleTimeout, s.sessionLifetime = idle, lifetime }
+}
+
+// WithMaxClientsPerLink overrides MaxClientsPerLink (tests); zero keeps it.
+func WithMaxClientsPerLink(n int64) Option { return func(s *Service) { s.maxClientsPerLink = n } }
+
+// New returns the domain on gdb, sealing secrets with keys.
+func New(gdb *gorm.DB, keys *secret.Keyring, opts ...Option) *Service {
+	s := &Service{db: gdb, keys: keys}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// WithDB is a copy of s working on gdb: for a caller that runs the
+// service's methods inside a transaction of its own (seeding).
+func (s *Service) WithDB(gdb *gorm.DB) *Service {
+	c := *s
+	c.db = gdb
+	return &c
+}
+
+// Sources is the catalog of sources the service generates links for.
+func (s *Service) Sources() *sources.Catalog { return s.sources }
+
+// Ping reports whether the database answers, for readiness checks.
+func (s *Service) Ping(ctx context.Context) error { return db.Ping(ctx, s.db) }
+
 func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now().UTC().Truncate(time.Microsecond)
+	if s.clock != nil {
+		return s.clock().UTC().Truncate(time.Microsecond)
 	}
 	return time.Now().UTC().Truncate(time.Microsecond)
 }
@@ -129,7 +175,7 @@ func (s *Service) Membership(ctx context.Context, userID, workspaceID string) (*
 		WorkspaceRole *string
 		OrgRole       *string
 	}
-	err := s.DB.WithContext(ctx).Table("workspaces AS w").
+	err := s.db.WithContext(ctx).Table("workspaces AS w").
 		Select(`w.id, w.organization_id, w.name, w.created_at,
 			o.name AS org_name, o.plan AS org_plan, o.created_at AS org_created_at,
 			wm.role AS workspace_role, om.role AS org_role`).
@@ -173,7 +219,7 @@ type WorkspaceChoice struct {
 // name. The first one is where the user lands after signing in.
 func (s *Service) Workspaces(ctx context.Context, userID string) ([]WorkspaceChoice, error) {
 	var out []WorkspaceChoice
-	err := s.DB.WithContext(ctx).Table("workspaces AS w").
+	err := s.db.WithContext(ctx).Table("workspaces AS w").
 		Select("w.id, w.name, o.name AS organization_name").
 		Joins("JOIN organizations o ON o.id = w.organization_id").
 		Where(`EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = w.id AND wm.user_id = ?)
@@ -194,14 +240,14 @@ func (s *Service) VerifyKey(ctx context.Context) error {
 		return err
 	}
 	var l models.AccessLink
-	err := s.DB.WithContext(ctx).Select("id, token_sealed").Order("created_at DESC").Limit(1).Find(&l).Error
+	err := s.db.WithContext(ctx).Select("id, token_sealed").Order("created_at DESC").Limit(1).Find(&l).Error
 	if err != nil {
 		return err
 	}
 	if l.ID == "" {
 		return nil
 	}
-	if _, err := s.Keys.Open(l.TokenSealed, tokenAD(l.ID)); err != nil {
+	if _, err := s.keys.Open(l.TokenSealed, tokenAD(l.ID)); err != nil {
 		return errors.New("APP_SECRET_KEY cannot open the data in this database: start with the key it was sealed with (a rotated-out key goes in APP_OLD_SECRET_KEYS)")
 	}
 	return nil

@@ -31,7 +31,7 @@ func withKeys(t *testing.T, svc *access.Service, current []byte, old ...[]byte) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &access.Service{DB: svc.DB, Keys: kr, Sources: svc.Sources, BaseURL: svc.BaseURL, Now: svc.Now}
+	return svc.WithKeys(kr)
 }
 
 func TestVerifyKey(t *testing.T) {
@@ -85,7 +85,7 @@ func TestVerifyKey(t *testing.T) {
 		if err != nil || got.URL != l.URL {
 			t.Fatalf("URL after rotation = %q, %v; want %q", got.URL, err, l.URL)
 		}
-		if !rotated.Keys.NeedsReseal(got.TokenSealed) {
+		if !rotated.Keys().NeedsReseal(got.TokenSealed) {
 			t.Fatal("value sealed with the old key does not need resealing")
 		}
 	})
@@ -101,7 +101,7 @@ func TestAccounts(t *testing.T) {
 		a := models.ConnectedAccount{ID: access.NewID(), WorkspaceID: ws.ID, SourceKey: "google_ads", ExternalID: ext,
 			DisplayName: name, Email: email, Scopes: "openid", Extra: "{}", AccessTokenSealed: "v1.secret", LinkID: link,
 			Status: "connected", CreatedAt: at, UpdatedAt: at}
-		if err := e.svc.DB.Create(&a).Error; err != nil {
+		if err := e.svc.DB().Create(&a).Error; err != nil {
 			t.Fatal(err)
 		}
 		return a
@@ -168,7 +168,7 @@ func TestEvents(t *testing.T) {
 	for i, typ := range []string{"provider_error", "opened"} {
 		ev := models.LinkEvent{ID: access.NewID(), LinkID: l.ID, WorkspaceID: l.WorkspaceID, Type: typ, Actor: "invitee",
 			Detail: `{"error":"access_denied","n":3}`, CreatedAt: domainStart.Add(time.Duration(i+1) * time.Second)}
-		if err := e.svc.DB.Create(&ev).Error; err != nil {
+		if err := e.svc.DB().Create(&ev).Error; err != nil {
 			t.Fatal(err)
 		}
 	}

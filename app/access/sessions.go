@@ -39,7 +39,7 @@ type Session struct {
 // SessionDurations returns the idle timeout and the absolute lifetime of a
 // session, with the defaults filled in.
 func (s *Service) SessionDurations() (idle, lifetime time.Duration) {
-	idle, lifetime = s.SessionIdleTimeout, s.SessionLifetime
+	idle, lifetime = s.sessionIdleTimeout, s.sessionLifetime
 	if idle <= 0 {
 		idle = DefaultSessionIdleTimeout
 	}
@@ -61,7 +61,7 @@ func errSessionEnded() error {
 func (s *Service) StartSession(ctx context.Context, userID string) (*Session, error) {
 	now := s.now()
 	idle, _ := s.SessionDurations()
-	if err := s.DB.WithContext(ctx).
+	if err := s.db.WithContext(ctx).
 		Where("expires_at <= ? OR last_seen_at <= ?", now, now.Add(-idle)).
 		Delete(&models.Session{}).Error; err != nil {
 		return nil, err
@@ -70,7 +70,7 @@ func (s *Service) StartSession(ctx context.Context, userID string) (*Session, er
 	if err != nil {
 		return nil, err
 	}
-	return s.newSession(s.DB.WithContext(ctx), u)
+	return s.newSession(s.db.WithContext(ctx), u)
 }
 
 // newSession stores a new session of u on tx and returns it with its token.
@@ -101,7 +101,7 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, error) {
 		ExpiresAt        time.Time
 		Flash            string
 	}
-	err := s.DB.WithContext(ctx).Table("sessions AS s").
+	err := s.db.WithContext(ctx).Table("sessions AS s").
 		Select(`u.id, u.email, u.name, u.password_hash, u.is_support, u.created_at,
 			s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.flash`).
 		Joins("JOIN users u ON u.id = s.user_id").
@@ -116,7 +116,7 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, error) {
 	now := s.now()
 	idle, _ := s.SessionDurations()
 	if !now.Before(row.ExpiresAt) || now.Sub(row.LastSeenAt) >= idle {
-		if err := s.DB.WithContext(ctx).Where("id_hash = ?", hash).Delete(&models.Session{}).Error; err != nil {
+		if err := s.db.WithContext(ctx).Where("id_hash = ?", hash).Delete(&models.Session{}).Error; err != nil {
 			return nil, err
 		}
 		return nil, errSessionEnded()
@@ -124,7 +124,7 @@ func (s *Service) Session(ctx context.Context, token string) (*Session, error) {
 	if now.Sub(row.LastSeenAt) >= sessionTouchInterval {
 		// Best effort: a failed write only lets the idle timeout end the
 		// session up to a minute early; the next request tries again.
-		_ = s.DB.WithContext(ctx).Model(&models.Session{}).
+		_ = s.db.WithContext(ctx).Model(&models.Session{}).
 			Where("id_hash = ? AND last_seen_at < ?", hash, now).
 			Update("last_seen_at", now).Error
 	}
@@ -137,13 +137,13 @@ func (s *Service) EndSession(ctx context.Context, token string) error {
 	if token == "" {
 		return nil
 	}
-	return s.DB.WithContext(ctx).Where("id_hash = ?", secret.HashToken(token)).Delete(&models.Session{}).Error
+	return s.db.WithContext(ctx).Where("id_hash = ?", secret.HashToken(token)).Delete(&models.Session{}).Error
 }
 
 // EndUserSessions signs userID out everywhere, except the session of
 // keepToken when it is not empty. It returns how many sessions ended.
 func (s *Service) EndUserSessions(ctx context.Context, userID, keepToken string) (int64, error) {
-	return endUserSessions(s.DB.WithContext(ctx), userID, keepToken)
+	return endUserSessions(s.db.WithContext(ctx), userID, keepToken)
 }
 
 func endUserSessions(tx *gorm.DB, userID, keepToken string) (int64, error) {
@@ -168,14 +168,14 @@ func (s *Service) SignOutEverywhere(ctx context.Context, email string) (int64, e
 // SetSessionFlash keeps a one-time message for the next page of the
 // session. It changes nothing else: the session's lifetime stays as it was.
 func (s *Service) SetSessionFlash(ctx context.Context, token, msg string) error {
-	return s.DB.WithContext(ctx).Model(&models.Session{}).
+	return s.db.WithContext(ctx).Model(&models.Session{}).
 		Where("id_hash = ?", secret.HashToken(token)).
 		Update("flash", CleanText(msg, maxFlashLength)).Error
 }
 
 // ClearSessionFlash removes the session's flash message once shown.
 func (s *Service) ClearSessionFlash(ctx context.Context, token string) error {
-	return s.DB.WithContext(ctx).Model(&models.Session{}).
+	return s.db.WithContext(ctx).Model(&models.Session{}).
 		Where("id_hash = ? AND flash <> ''", secret.HashToken(token)).
 		Update("flash", "").Error
 }

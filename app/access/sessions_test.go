@@ -44,7 +44,7 @@ func (e *domainEnv) ended(t *testing.T, token string) {
 func (e *domainEnv) sessionRow(t *testing.T, token string) models.Session {
 	t.Helper()
 	var row models.Session
-	if err := e.svc.DB.Where("id_hash = ?", secret.HashToken(token)).Take(&row).Error; err != nil {
+	if err := e.svc.DB().Where("id_hash = ?", secret.HashToken(token)).Take(&row).Error; err != nil {
 		t.Fatalf("session row: %v", err)
 	}
 	return row
@@ -80,7 +80,7 @@ func TestSessions(t *testing.T) {
 			t.Fatalf("row = %+v", row)
 		}
 		var n int64
-		e.svc.DB.Model(&models.Session{}).Where("id_hash = ?", s.Token).Count(&n)
+		e.svc.DB().Model(&models.Session{}).Where("id_hash = ?", s.Token).Count(&n)
 		if n != 0 {
 			t.Fatal("the raw token is stored")
 		}
@@ -141,7 +141,7 @@ func TestSessions(t *testing.T) {
 
 	t.Run("CustomDurations", func(t *testing.T) {
 		svc := *e.svc
-		svc.SessionIdleTimeout, svc.SessionLifetime = 10*time.Minute, 30*time.Minute
+		svc.SetSessionTimeouts(10*time.Minute, 30*time.Minute)
 		s, err := svc.StartSession(e.ctx, e.f.Admin.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -239,7 +239,7 @@ func TestSessions(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := e.start(*u)
-		if err := e.svc.DB.Delete(&models.User{}, "id = ?", u.ID).Error; err != nil {
+		if err := e.svc.DB().Delete(&models.User{}, "id = ?", u.ID).Error; err != nil {
 			t.Fatal(err)
 		}
 		e.ended(t, s.Token)

@@ -168,7 +168,7 @@ const supportColumns = linkColumns + `,
 	u.name AS creator_name, u.email AS creator_email, d.name AS deleted_by_name`
 
 func (s *Service) supportBase(ctx context.Context) *gorm.DB {
-	return s.supportJoins(s.DB.WithContext(ctx).Table("access_links AS l"))
+	return s.supportJoins(s.db.WithContext(ctx).Table("access_links AS l"))
 }
 
 // supportJoins selects the columns of a SupportLink from links named l.
@@ -270,9 +270,9 @@ func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage
 		// page. The sides read access_links alone and the names are joined
 		// once, to the page, which keeps planning short.
 		side := func(cond string) *gorm.DB {
-			return filter(s.DB.Table("access_links AS l").Select(linkColumns).Where(cond))
+			return filter(s.db.Table("access_links AS l").Select(linkColumns).Where(cond))
 		}
-		both := s.DB.WithContext(ctx).Table("(SELECT * FROM (?) AS live UNION ALL SELECT * FROM (?) AS gone) AS l",
+		both := s.db.WithContext(ctx).Table("(SELECT * FROM (?) AS live UNION ALL SELECT * FROM (?) AS gone) AS l",
 			side("l.deleted_at IS NULL"), side("l.deleted_at IS NOT NULL"))
 		err = s.limitPage(s.supportJoins(both).Order("l.created_at DESC, l.id DESC")).Scan(&rows).Error
 	} else {
@@ -318,7 +318,7 @@ func (l pageLimit) MergeClause(c *clause.Clause) {
 // SQL on both databases: SQLite's dialect writes GORM's Limit there by
 // itself (and knows no other LIMIT clause).
 func (s *Service) limitPage(tx *gorm.DB) *gorm.DB {
-	if db.Dialect(s.DB) == db.Postgres {
+	if db.Dialect(s.db) == db.Postgres {
 		return tx.Clauses(pageLimit(PageSize + 1))
 	}
 	return tx.Limit(PageSize + 1)
@@ -335,10 +335,10 @@ func (s *Service) workspacesNamed(ctx context.Context, prefix string) ([]string,
 	// LIKE optimization) when the column is compared as is; PostgreSQL's
 	// indexes are on lower(name) (text_pattern_ops).
 	workspaceName, orgName, p := "sw.name LIKE ? ESCAPE '\\'", "so.name LIKE ? ESCAPE '\\'", likePrefix(prefix)
-	if db.Dialect(s.DB) == db.Postgres {
+	if db.Dialect(s.db) == db.Postgres {
 		workspaceName, orgName, p = "lower(sw.name) LIKE ?", "lower(so.name) LIKE ?", likePrefix(strings.ToLower(prefix))
 	}
-	tx := s.DB.WithContext(ctx)
+	tx := s.db.WithContext(ctx)
 	byWorkspace := tx.Table("workspaces sw").Select("sw.id").Where(workspaceName, p)
 	byOrganization := tx.Table("organizations so").Select("ow.id").
 		Joins("JOIN workspaces ow ON ow.organization_id = so.id").Where(orgName, p)

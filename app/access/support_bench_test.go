@@ -2,7 +2,6 @@ package access_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -34,29 +33,29 @@ func BenchmarkSupportSearch(b *testing.B) {
 	svc := testutil.NewService(b, testutil.OpenDB(b), clock)
 	f := testutil.Seed(b, svc)
 	ctx := context.Background()
-	bulkSupportData(b, svc.DB)
+	bulkSupportData(b, svc.DB())
 	// One link made the real way, so that a real token can be pasted.
 	m := testutil.Member(b, svc, f.Admin.ID, f.Reporting.ID)
 	real, err := svc.GenerateLink(ctx, m, access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "google_ads")
 	if err != nil {
 		b.Fatal(err)
 	}
-	if db.Dialect(svc.DB) == db.Postgres {
+	if db.Dialect(svc.DB()) == db.Postgres {
 		// What autovacuum would have done by now on a live database.
-		if err := svc.DB.Exec("ANALYZE").Error; err != nil {
+		if err := svc.DB().Exec("ANALYZE").Error; err != nil {
 			b.Fatal(err)
 		}
 	}
 	var links, events int64
-	svc.DB.Table("access_links").Count(&links)
-	svc.DB.Table("link_events").Count(&events)
+	svc.DB().Table("access_links").Count(&links)
+	svc.DB().Table("link_events").Count(&events)
 	if links < 100_000 || events < 1_000_000 {
 		b.Fatalf("%d links and %d events, want 100,000 and 1,000,000", links, events)
 	}
-	b.Logf("%s: %d links and %d events ready in %v", db.Dialect(svc.DB), links, events, time.Since(start).Round(time.Millisecond))
+	b.Logf("%s: %d links and %d events ready in %v", db.Dialect(svc.DB()), links, events, time.Since(start).Round(time.Millisecond))
 
 	var someID string
-	if err := svc.DB.Raw("SELECT id FROM access_links ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50000").Scan(&someID).Error; err != nil || someID == "" {
+	if err := svc.DB().Raw("SELECT id FROM access_links ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 50000").Scan(&someID).Error; err != nil || someID == "" {
 		b.Fatalf("pick a link: %q, %v", someID, err)
 	}
 	first, err := svc.SearchLinks(ctx, access.SupportQuery{Source: "shopify"})
@@ -99,7 +98,7 @@ func BenchmarkSupportSearch(b *testing.B) {
 		}},
 	}
 
-	capture := captureSQL(b, svc.DB)
+	capture := captureSQL(b, svc.DB())
 	for _, v := range variants {
 		capture.reset()
 		n, err := v.run()
@@ -115,13 +114,13 @@ func BenchmarkSupportSearch(b *testing.B) {
 			if i > 0 {
 				name = fmt.Sprintf("%s, statement %d", v.name, i+1)
 			}
-			explainSupport(b, svc.DB, name, n, st.sql, st.vars)
+			explainSupport(b, svc.DB(), name, n, st.sql, st.vars)
 		}
 	}
 
 	capture.stop()
 
-	b.Run(db.Dialect(svc.DB), func(b *testing.B) {
+	b.Run(db.Dialect(svc.DB()), func(b *testing.B) {
 		for _, v := range variants {
 			b.Run(v.name, func(b *testing.B) {
 				b.ReportAllocs()
@@ -311,10 +310,10 @@ func explainSupport(b *testing.B, gdb *gorm.DB, name string, rows int, query str
 		// EXPLAIN is a utility statement: PostgreSQL reports no parameters
 		// for it, so pgx must send the values inline (simple protocol).
 		args := append([]any{pgx.QueryExecModeSimpleProtocol}, vars...)
-		plans = append(plans, "-- custom plan: EXPLAIN (ANALYZE, BUFFERS)\n"+planLines(b, sqlDB, "EXPLAIN (ANALYZE, BUFFERS) "+query, args...))
-		plans = append(plans, "-- generic plan (plan_cache_mode = force_generic_plan)\n"+genericSupportPlan(b, sqlDB, query, vars))
+		plans = append(plans, "-- custom plan: EXPLAIN (ANALYZE, BUFFERS)\n"+testutil.PlanLines(b, sqlDB, "EXPLAIN (ANALYZE, BUFFERS) "+query, args...))
+		plans = append(plans, "-- generic plan (plan_cache_mode = force_generic_plan)\n"+testutil.GenericPlan(b, sqlDB, query, vars))
 	} else {
-		plans = append(plans, "-- EXPLAIN QUERY PLAN\n"+planLines(b, sqlDB, "EXPLAIN QUERY PLAN "+query, vars...))
+		plans = append(plans, "-- EXPLAIN QUERY PLAN\n"+testutil.PlanLines(b, sqlDB, "EXPLAIN QUERY PLAN "+query, vars...))
 	}
 	b.Logf("%s (%d rows):\n%s\n%s", name, rows, gdb.Dialector.Explain(query, vars...), strings.Join(plans, "\n"))
 	for _, p := range plans {
@@ -330,76 +329,4 @@ func explainSupport(b *testing.B, gdb *gorm.DB, name string, rows int, query str
 			}
 		}
 	}
-}
-
-// genericSupportPlan explains query as a prepared statement planned
-// without its values, the plan pgx's statement cache may switch to after
-// five executions.
-func genericSupportPlan(b *testing.B, sqlDB *sql.DB, query string, vars []any) string {
-	b.Helper()
-	ctx := context.Background()
-	tx, err := sqlDB.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, "PREPARE bench_support AS "+query); err != nil {
-		b.Fatal(err)
-	}
-	params := make([]string, len(vars))
-	for i := range params {
-		params[i] = fmt.Sprintf("$%d", i+1)
-	}
-	args := append([]any{pgx.QueryExecModeSimpleProtocol}, vars...)
-	stmt := "EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_support"
-	if len(params) > 0 {
-		stmt += "(" + strings.Join(params, ", ") + ")"
-	}
-	rows, err := tx.QueryContext(ctx, stmt, args...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan := scanPlan(b, rows)
-	if _, err := tx.ExecContext(ctx, "DEALLOCATE bench_support"); err != nil {
-		b.Fatal(err)
-	}
-	return plan
-}
-
-func planLines(b *testing.B, sqlDB *sql.DB, query string, args ...any) string {
-	b.Helper()
-	rows, err := sqlDB.QueryContext(context.Background(), query, args...)
-	if err != nil {
-		b.Fatalf("%s: %v", query, err)
-	}
-	return scanPlan(b, rows)
-}
-
-// scanPlan returns the last column of each row, one per line.
-func scanPlan(b *testing.B, rows *sql.Rows) string {
-	b.Helper()
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var out strings.Builder
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			b.Fatal(err)
-		}
-		fmt.Fprintf(&out, "%v\n", vals[len(vals)-1])
-	}
-	if err := rows.Err(); err != nil {
-		b.Fatal(err)
-	}
-	return out.String()
 }

@@ -77,7 +77,7 @@ func newSearchEnv(t *testing.T) *searchEnv {
 		t.Fatal(err)
 	}
 	e.beta = *beta
-	if err := e.svc.DB.Where("name = ?", "Acme rollout").Take(&e.rollout).Error; err != nil {
+	if err := e.svc.DB().Where("name = ?", "Acme rollout").Take(&e.rollout).Error; err != nil {
 		t.Fatal(err)
 	}
 	e.old = e.generate(e.f.Admin, e.f.Reporting, "google_ads")
@@ -274,7 +274,7 @@ func TestSearchLinksPagination(t *testing.T) {
 		}
 		rows = append(rows, l)
 	}
-	if err := e.svc.DB.CreateInBatches(&rows, 50).Error; err != nil {
+	if err := e.svc.DB().CreateInBatches(&rows, 50).Error; err != nil {
 		t.Fatal(err)
 	}
 	want := make([]string, len(rows))
@@ -484,7 +484,7 @@ func TestSupportHistory(t *testing.T) {
 
 	t.Run("NoSecretsInEvents", func(t *testing.T) {
 		var rows []models.LinkEvent
-		if err := e.svc.DB.Find(&rows).Error; err != nil {
+		if err := e.svc.DB().Find(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(rows)
@@ -531,7 +531,7 @@ func TestSearchLinksTooManyNames(t *testing.T) {
 	for i := range 1001 {
 		ws = append(ws, models.Workspace{ID: access.NewID(), OrganizationID: e.f.Agency.ID, Name: fmt.Sprintf("Zeta %04d", i), CreatedAt: domainStart})
 	}
-	if err := e.svc.DB.CreateInBatches(&ws, 200).Error; err != nil {
+	if err := e.svc.DB().CreateInBatches(&ws, 200).Error; err != nil {
 		t.Fatal(err)
 	}
 	_, err := e.svc.SearchLinks(e.ctx, access.SupportQuery{Q: "zeta"})
@@ -558,10 +558,10 @@ func TestSearchLinksSQLHasLiteralLimit(t *testing.T) {
 		stmts = append(stmts, tx.Statement.SQL.String())
 		mu.Unlock()
 	}
-	if err := e.svc.DB.Callback().Row().After("gorm:row").Register("test:keep_row", keep); err != nil {
+	if err := e.svc.DB().Callback().Row().After("gorm:row").Register("test:keep_row", keep); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.DB.Callback().Query().After("gorm:query").Register("test:keep_query", keep); err != nil {
+	if err := e.svc.DB().Callback().Query().After("gorm:query").Register("test:keep_query", keep); err != nil {
 		t.Fatal(err)
 	}
 	want := fmt.Sprintf("LIMIT %d", access.PageSize+1)

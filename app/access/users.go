@@ -50,7 +50,7 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 		return nil, bad
 	}
 	var u models.User
-	err := s.DB.WithContext(ctx).Where("email = ?", email).Take(&u).Error
+	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return nil, bad
@@ -77,7 +77,7 @@ func (s *Service) userByEmail(ctx context.Context, email string) (*models.User, 
 		return nil, Errorf(ENOTFOUND, "No user has that email address.")
 	}
 	var u models.User
-	err := s.DB.WithContext(ctx).Where("email = ?", email).Take(&u).Error
+	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, Errorf(ENOTFOUND, "No user has that email address.")
 	}
@@ -90,7 +90,7 @@ func (s *Service) userByEmail(ctx context.Context, email string) (*models.User, 
 // User loads a user by ID.
 func (s *Service) User(ctx context.Context, id string) (*models.User, error) {
 	var u models.User
-	err := s.DB.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, Errorf(ENOTFOUND, "User not found.")
 	}
@@ -167,7 +167,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*models.User, erro
 	}
 	now := s.now()
 	u := &models.User{ID: NewID(), Email: n.Email, Name: strings.TrimSpace(n.Name), PasswordHash: hash, IsSupport: n.Support, CreatedAt: now}
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var count int64
 		if err := tx.Model(&models.User{}).Where("email = ?", n.Email).Count(&count).Error; err != nil {
 			return err
@@ -309,7 +309,7 @@ func (s *Service) setPassword(ctx context.Context, userID, password string, then
 		return 0, err
 	}
 	var ended int64
-	err = s.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&models.User{}).Where("id = ?", userID).Update("password_hash", hash)
 		if res.Error != nil {
 			return res.Error

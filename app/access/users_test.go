@@ -93,14 +93,14 @@ func TestCreateUser(t *testing.T) {
 			t.Fatal("password not stored as a bcrypt hash of itself")
 		}
 		var org models.Organization
-		if err := e.svc.DB.Where("name = ?", "Fresh Org").Take(&org).Error; err != nil {
+		if err := e.svc.DB().Where("name = ?", "Fresh Org").Take(&org).Error; err != nil {
 			t.Fatal(err)
 		}
 		if org.Plan != models.PlanPro {
 			t.Fatalf("new organization plan = %q, want pro by default", org.Plan)
 		}
 		var ws models.Workspace
-		if err := e.svc.DB.Where("name = ?", "Fresh WS").Take(&ws).Error; err != nil {
+		if err := e.svc.DB().Where("name = ?", "Fresh WS").Take(&ws).Error; err != nil {
 			t.Fatal(err)
 		}
 		m, err := e.svc.Membership(e.ctx, u.ID, ws.ID)
@@ -126,7 +126,7 @@ func TestCreateUser(t *testing.T) {
 			t.Fatalf("%d workspaces named Client reporting", n)
 		}
 		var org models.Organization
-		e.svc.DB.Where("name = ?", "Acme Agency").Take(&org)
+		e.svc.DB().Where("name = ?", "Acme Agency").Take(&org)
 		if org.Plan != models.PlanPro {
 			t.Fatalf("joining an organization changed its plan to %q", org.Plan)
 		}
@@ -144,7 +144,7 @@ func TestCreateUser(t *testing.T) {
 		_, err := e.svc.CreateUser(e.ctx, access.NewUser{Email: "Bob <bob@test.example>", Name: "Bob", Password: testutil.Password})
 		if err == nil {
 			var stored []string
-			e.svc.DB.Model(&models.User{}).Where("email LIKE ?", "%bob@test.example%").Pluck("email", &stored)
+			e.svc.DB().Model(&models.User{}).Where("email LIKE ?", "%bob@test.example%").Pluck("email", &stored)
 			t.Fatalf("user created with email %q, want an invalid error", stored)
 		}
 		de := assertCode(t, err, access.EINVALID)

@@ -14,13 +14,10 @@ import (
 // company's realmId on the callback, a refresh token that may change on
 // every refresh, and the OpenID user info (no names without the profile
 // scope).
-type fakeIntuit struct {
-	t     *testing.T
-	codes *codes
-}
+type fakeIntuit struct{ fake }
 
 func newFakeIntuit(p *fakeProvider) *fakeIntuit {
-	in := &fakeIntuit{t: p.t, codes: newCodes()}
+	in := &fakeIntuit{newFake(p)}
 	p.handle("/connect/oauth2", in.authorize)
 	p.handle("/oauth2/v1/tokens/bearer", in.token)
 	p.handle("/v1/openid_connect/userinfo", in.userinfo)
@@ -28,11 +25,8 @@ func newFakeIntuit(p *fakeProvider) *fakeIntuit {
 }
 
 func (in *fakeIntuit) authorize(w http.ResponseWriter, r *http.Request) {
-	q := authRequest(in.t, r, "appcenter.intuit.com", "quickbooks-client")
-	if q.Get("scope") != "com.intuit.quickbooks.accounting openid email" || q.Has("code_challenge") {
-		in.t.Errorf("Intuit authorize request %v", q)
-	}
-	redirectBack(w, r, url.Values{"code": {in.codes.issue(q)}, "state": {q.Get("state")}, "realmId": {"9341453474484455"}})
+	in.codeBack(w, r, "Intuit", "appcenter.intuit.com", "quickbooks-client", "com.intuit.quickbooks.accounting openid email",
+		url.Values{"realmId": {"9341453474484455"}})
 }
 
 func (in *fakeIntuit) token(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package oauth_test
 import (
 	"context"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -15,14 +14,13 @@ import (
 // token response without scope, the long-lived token exchange, and the
 // permissions the person granted or declined at /me/permissions.
 type fakeFacebook struct {
-	t        *testing.T
+	fake
 	version  string
-	codes    *codes
 	declined []string // permissions the person declines
 }
 
 func newFakeFacebook(p *fakeProvider, version string) *fakeFacebook {
-	fb := &fakeFacebook{t: p.t, version: version, codes: newCodes()}
+	fb := &fakeFacebook{fake: newFake(p), version: version}
 	p.handle("/"+version+"/dialog/oauth", fb.authorize)
 	p.handle("/"+version+"/oauth/access_token", fb.token)
 	p.handle("/"+version+"/me/permissions", fb.permissions)
@@ -31,11 +29,7 @@ func newFakeFacebook(p *fakeProvider, version string) *fakeFacebook {
 }
 
 func (fb *fakeFacebook) authorize(w http.ResponseWriter, r *http.Request) {
-	q := authRequest(fb.t, r, "www.facebook.com", "facebook_ads-client")
-	if q.Has("code_challenge") || q.Get("scope") != "ads_read,business_management" {
-		fb.t.Errorf("Facebook authorize request %v, want comma-separated scopes and no PKCE", q)
-	}
-	redirectBack(w, r, url.Values{"code": {fb.codes.issue(q)}, "state": {q.Get("state")}})
+	fb.codeBack(w, r, "Facebook", "www.facebook.com", "facebook_ads-client", "ads_read,business_management", nil) // comma-separated
 }
 
 func fbError(w http.ResponseWriter, status, code int, msg string) {
@@ -143,13 +137,10 @@ func TestContractFacebook(t *testing.T) {
 // (a Basic header alone is "client_id is missing"), no PKCE for web apps,
 // space-separated scopes, programmatic refresh tokens (the same refresh
 // token until it expires), and the profile at api.linkedin.com/v2/me.
-type fakeLinkedIn struct {
-	t     *testing.T
-	codes *codes
-}
+type fakeLinkedIn struct{ fake }
 
 func newFakeLinkedIn(p *fakeProvider) *fakeLinkedIn {
-	li := &fakeLinkedIn{t: p.t, codes: newCodes()}
+	li := &fakeLinkedIn{newFake(p)}
 	p.handle("/oauth/v2/authorization", li.authorize)
 	p.handle("/oauth/v2/accessToken", li.token)
 	p.handle("/v2/me", li.me)
@@ -157,11 +148,7 @@ func newFakeLinkedIn(p *fakeProvider) *fakeLinkedIn {
 }
 
 func (li *fakeLinkedIn) authorize(w http.ResponseWriter, r *http.Request) {
-	q := authRequest(li.t, r, "www.linkedin.com", "linkedin_ads-client")
-	if q.Get("scope") != "r_ads r_ads_reporting r_basicprofile" || q.Has("code_challenge") {
-		li.t.Errorf("LinkedIn authorize request %v", q)
-	}
-	redirectBack(w, r, url.Values{"code": {li.codes.issue(q)}, "state": {q.Get("state")}})
+	li.codeBack(w, r, "LinkedIn", "www.linkedin.com", "linkedin_ads-client", "r_ads r_ads_reporting r_basicprofile", nil)
 }
 
 func (li *fakeLinkedIn) token(w http.ResponseWriter, r *http.Request) {

@@ -81,6 +81,31 @@ func authRequest(t *testing.T, r *http.Request, host, clientID string) url.Value
 	return q
 }
 
+// fake is what every fake provider holds: its test and the codes it
+// issued.
+type fake struct {
+	t     *testing.T
+	codes *codes
+}
+
+func newFake(p *fakeProvider) fake { return fake{t: p.t, codes: newCodes()} }
+
+// codeBack answers an authorization request of a provider without PKCE:
+// it checks the host, the client and the scope, and sends the browser back
+// with a new code, the state and extra.
+func (f fake) codeBack(w http.ResponseWriter, r *http.Request, name, host, clientID, scope string, extra url.Values) {
+	f.t.Helper()
+	q := authRequest(f.t, r, host, clientID)
+	if q.Get("scope") != scope || q.Has("code_challenge") {
+		f.t.Errorf("%s authorize request %v, want scope %q and no PKCE", name, q, scope)
+	}
+	back := url.Values{"code": {f.codes.issue(q)}, "state": {q.Get("state")}}
+	for k, v := range extra {
+		back[k] = v
+	}
+	redirectBack(w, r, back)
+}
+
 // redirectBack sends the browser back to the app's redirect URI.
 func redirectBack(w http.ResponseWriter, r *http.Request, params url.Values) {
 	http.Redirect(w, r, "https://app.example/oauth/callback?"+params.Encode(), http.StatusFound)

@@ -1,7 +1,6 @@
 package sandbox_test
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"log"
@@ -9,30 +8,13 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 
 	"golang.org/x/oauth2"
 
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/sandbox"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestLogsThroughTheAppLogger (issue 7 item 10): the provider library's
 // warnings, which carry the OAuth state, reach the sandbox's JSON logger
@@ -40,7 +22,7 @@ func (l *lockedBuffer) String() string {
 // plain text. Not parallel: it installs the process's default logger, as
 // main does.
 func TestLogsThroughTheAppLogger(t *testing.T) {
-	stderr := &lockedBuffer{}
+	stderr := &testutil.LogBuffer{}
 	appLog := slog.New(slog.NewJSONHandler(stderr, nil))
 	prev, prevFlags := slog.Default(), log.Flags()
 	slog.SetDefault(slog.New(sandbox.LogHandler(appLog.Handler())))

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
 )
@@ -20,31 +21,14 @@ var internalKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-func newTestStorage(t *testing.T) (*storage, *fakeClock) {
+func newTestStorage(t *testing.T) (*storage, *fakeclock.Clock) {
 	t.Helper()
 	cl := &client{id: "c", redirectURIs: []string{"http://localhost/cb"}, scopes: defaultScopes, loginURL: "http://localhost/login"}
 	s, err := newStorage(cl, "secret", DefaultAccounts, internalKey())
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &fakeClock{t: time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)}
+	clock := fakeclock.New(time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC))
 	s.now = clock.Now
 	return s, clock
 }

@@ -27,9 +27,9 @@ var DemoUsers = []access.NewUser{
 // write locks the row (PostgreSQL) or the database (SQLite) until the
 // commit, so when processes start together on an empty database one seeds
 // and the others, let in after its commit, find the users and do nothing.
-func Demo(ctx context.Context, svc *access.Service, password string) (bool, error) {
+func Demo(ctx context.Context, gdb *gorm.DB, svc *access.Service, password string) (bool, error) {
 	seeded := false
-	err := svc.DB.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("UPDATE write_probe SET written_at = ? WHERE name = 'probe'", svc.Clock()).Error; err != nil {
 			return err
 		}
@@ -40,8 +40,7 @@ func Demo(ctx context.Context, svc *access.Service, password string) (bool, erro
 		if count > 0 {
 			return nil
 		}
-		in := *svc
-		in.DB = tx
+		in := svc.WithDB(tx)
 		for _, u := range DemoUsers {
 			u.Password = password
 			if _, err := in.CreateUser(ctx, u); err != nil {

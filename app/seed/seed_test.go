@@ -77,7 +77,7 @@ func TestTwoProcessesStartTogether(t *testing.T) {
 					errs[i] = err
 					return
 				}
-				seeded[i], errs[i] = seed.Demo(context.Background(), testutil.NewService(t, gdb, nil), "demo-password-123")
+				seeded[i], errs[i] = seed.Demo(context.Background(), gdb, testutil.NewService(t, gdb, nil), "demo-password-123")
 			}()
 		}
 		close(start)

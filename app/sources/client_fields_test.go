@@ -86,15 +86,7 @@ func TestSourceClientFields(t *testing.T) {
 			if body == clientFieldsYAML {
 				t.Fatal("test case did not change the file")
 			}
-			c, err := sources.Load(sources.Options{File: writeFile(t, body), Getenv: noEnv})
-			if err == nil {
-				t.Fatalf("Load succeeded (%d sources), want an error", len(c.All()))
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %s", err, w)
-				}
-			}
+			wantLoadError(t, body, tc.want)
 		})
 	}
 }

@@ -317,15 +317,7 @@ func TestSourcesFileInvalid(t *testing.T) {
 			if body == acmeYAML {
 				t.Fatal("test case did not change the file")
 			}
-			c, err := sources.Load(sources.Options{File: writeFile(t, body), Getenv: noEnv})
-			if err == nil {
-				t.Fatalf("Load succeeded (%d sources), want an error", len(c.All()))
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %s", err, w)
-				}
-			}
+			wantLoadError(t, body, tc.want)
 		})
 	}
 
@@ -406,6 +398,21 @@ func TestGroups(t *testing.T) {
 	} {
 		if group[key] != cat {
 			t.Errorf("%s in group %q, want %q", key, group[key], cat)
+		}
+	}
+}
+
+// wantLoadError loads a sources file with body and wants an error that
+// mentions each of want.
+func wantLoadError(t *testing.T, body string, want []string) {
+	t.Helper()
+	c, err := sources.Load(sources.Options{File: writeFile(t, body), Getenv: noEnv})
+	if err == nil {
+		t.Fatalf("Load succeeded (%d sources), want an error", len(c.All()))
+	}
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not mention %s", err, w)
 		}
 	}
 }

@@ -18,7 +18,7 @@ import (
 const sessionIDKey = "sid"
 
 func (s *Server) initSessions() {
-	keys := s.svc.Keys
+	keys := s.keys
 	store := sessions.NewCookieStore(keys.Derive("session hash", 64), keys.Derive("session block", 32))
 	secure := s.baseURL != nil && s.baseURL.Scheme == "https"
 	_, lifetime := s.svc.SessionDurations()

@@ -72,7 +72,7 @@ func TestLogin(t *testing.T) {
 	sameFailure := func(t *testing.T, e *env, res *http.Response, body string) {
 		t.Helper()
 		notSignedIn(t, e, res, body)
-		if got := testIDText(t, body, "login-error"); got != wantText {
+		if got := testutil.TestIDText(t, body, "login-error"); got != wantText {
 			t.Errorf("error text %q, want the same as for a wrong password: %q", got, wantText)
 		}
 	}
@@ -93,7 +93,7 @@ func TestLogin(t *testing.T) {
 			absent:   []string{"wrong password!"},
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				notSignedIn(t, e, res, body)
-				wantText = testIDText(t, body, "login-error")
+				wantText = testutil.TestIDText(t, body, "login-error")
 				if wantText == "" {
 					t.Fatal("empty error text")
 				}
@@ -246,8 +246,8 @@ func TestLoginThrottle(t *testing.T) {
 		if c := sessionCookie(e, res); c != nil && c.MaxAge >= 0 && c.Value != "" {
 			t.Error("a throttled sign-in set a session cookie")
 		}
-		if !strings.Contains(testIDText(t, body, "login-error"), "Too many") {
-			t.Errorf("the page does not say why: %q", testIDText(t, body, "login-error"))
+		if !strings.Contains(testutil.TestIDText(t, body, "login-error"), "Too many") {
+			t.Errorf("the page does not say why: %q", testutil.TestIDText(t, body, "login-error"))
 		}
 	}
 

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
@@ -127,7 +126,7 @@ func seedFast(tb testing.TB, svc *access.Service) *fastFixture {
 	}
 	f.Reporting = models.Workspace{ID: access.NewID(), OrganizationID: f.Agency.ID, Name: "Client reporting", CreatedAt: benchNow}
 	f.Internal = models.Workspace{ID: access.NewID(), OrganizationID: f.Agency.ID, Name: "Internal", CreatedAt: benchNow}
-	err = svc.DB.Transaction(func(tx *gorm.DB) error {
+	err = testutil.DBOf(svc).Transaction(func(tx *gorm.DB) error {
 		for _, v := range []any{
 			&f.Agency,
 			&[]models.User{f.Owner, f.Admin, f.OtherAdmin},
@@ -181,7 +180,7 @@ func insertLinks(tb testing.TB, svc *access.Service, rng *rand.Rand, sets ...lin
 			}
 			id := access.NewID()
 			token := secret.RandomToken(32)
-			sealed, err := svc.Keys.Seal(token, "access_links/"+id+"/token")
+			sealed, err := testutil.KeysOf(svc).Seal(token, "access_links/"+id+"/token")
 			if err != nil {
 				tb.Fatal(err)
 			}
@@ -216,10 +215,10 @@ func insertLinks(tb testing.TB, svc *access.Service, rng *rand.Rand, sets ...lin
 	// Big statements pay off on PostgreSQL; SQLite (pure Go) slows down on
 	// statements with thousands of parameters, above all under -race.
 	batch := 100
-	if db.Dialect(svc.DB) == db.Postgres {
+	if db.Dialect(testutil.DBOf(svc)) == db.Postgres {
 		batch = 1000
 	}
-	err := svc.DB.Transaction(func(tx *gorm.DB) error {
+	err := testutil.DBOf(svc).Transaction(func(tx *gorm.DB) error {
 		return tx.CreateInBatches(&rows, batch).Error
 	})
 	if err != nil {
@@ -275,7 +274,7 @@ func TestLinksPageStatementsConstant(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	// Links of another workspace, which the list must leave out.
 	insertLinks(t, svc, rng, linkSet{workspaceID: f.Internal.ID, creators: []string{f.OtherAdmin.ID}, n: 300, newest: benchNow, span: 90 * 24 * time.Hour})
-	counter := countStatements(t, svc.DB)
+	counter := countStatements(t, testutil.DBOf(svc))
 	srv := testutil.NewServer(t, svc)
 	admin := srv.Login(t, f.Admin.Email)
 	list := srv.LinksURL(f.Reporting.ID)
@@ -357,29 +356,29 @@ func BenchmarkLinksPage(b *testing.B) {
 
 	// 90 other workspaces of another organization hold 90,000 links.
 	org := models.Organization{ID: access.NewID(), Name: "Bench Other", Plan: models.PlanPro, CreatedAt: benchNow}
-	if err := svc.DB.Create(&org).Error; err != nil {
+	if err := testutil.DBOf(svc).Create(&org).Error; err != nil {
 		b.Fatal(err)
 	}
 	sets := []linkSet{{workspaceID: f.Reporting.ID, creators: []string{f.Admin.ID, f.Owner.ID}, n: 10_000, newest: benchNow, span: span}}
 	for i := range 90 {
 		w := models.Workspace{ID: access.NewID(), OrganizationID: org.ID, Name: fmt.Sprintf("Workspace %d", i), CreatedAt: benchNow}
-		if err := svc.DB.Create(&w).Error; err != nil {
+		if err := testutil.DBOf(svc).Create(&w).Error; err != nil {
 			b.Fatal(err)
 		}
 		sets = append(sets, linkSet{workspaceID: w.ID, creators: []string{f.OtherAdmin.ID, f.Owner.ID}, n: 1_000, newest: benchNow, span: span})
 	}
 	insertLinks(b, svc, rng, sets...)
 	var total int64
-	if err := svc.DB.Model(&models.AccessLink{}).Count(&total).Error; err != nil || total != 100_000 {
+	if err := testutil.DBOf(svc).Model(&models.AccessLink{}).Count(&total).Error; err != nil || total != 100_000 {
 		b.Fatalf("access_links holds %d rows (err %v), want 100,000", total, err)
 	}
 	if testutil.Dialect() == db.Postgres {
 		// What autovacuum would have done by now on a live database.
-		if err := svc.DB.Exec("ANALYZE access_links, users").Error; err != nil {
+		if err := testutil.DBOf(svc).Exec("ANALYZE access_links, users").Error; err != nil {
 			b.Fatal(err)
 		}
 	}
-	counter := countStatements(b, svc.DB)
+	counter := countStatements(b, testutil.DBOf(svc))
 	srv := testutil.NewServer(b, svc)
 	admin := srv.Login(b, f.Admin.Email)
 	list := srv.LinksURL(f.Reporting.ID)
@@ -401,7 +400,7 @@ func BenchmarkLinksPage(b *testing.B) {
 			b.Fatalf("%s: no link rows", v.name)
 		}
 		b.Logf("%s: %d rows", v.name, n)
-		explainList(b, svc.DB, v.name, counter.lastList(b))
+		explainList(b, testutil.DBOf(svc), v.name, counter.lastList(b))
 	}
 
 	b.Run(testutil.Dialect(), func(b *testing.B) {
@@ -434,10 +433,10 @@ func explainList(b *testing.B, gdb *gorm.DB, name string, q capturedSQL) {
 		// for it, so pgx must send the values inline (simple protocol).
 		args := append([]any{pgx.QueryExecModeSimpleProtocol}, q.vars...)
 		plans = append(plans, "-- EXPLAIN (ANALYZE, BUFFERS), custom plan\n"+
-			queryLines(b, sqlDB, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, args...))
-		plans = append(plans, "-- generic plan (plan_cache_mode = force_generic_plan)\n"+genericPlan(b, sqlDB, q))
+			testutil.PlanLines(b, sqlDB, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, args...))
+		plans = append(plans, "-- generic plan (plan_cache_mode = force_generic_plan)\n"+testutil.GenericPlan(b, sqlDB, q.sql, q.vars))
 	} else {
-		plans = append(plans, "-- EXPLAIN QUERY PLAN\n"+queryLines(b, sqlDB, "EXPLAIN QUERY PLAN "+q.sql, q.vars...))
+		plans = append(plans, "-- EXPLAIN QUERY PLAN\n"+testutil.PlanLines(b, sqlDB, "EXPLAIN QUERY PLAN "+q.sql, q.vars...))
 	}
 	b.Logf("list query (%s):\n%s\n%s", name, literal, strings.Join(plans, "\n"))
 	for _, p := range plans {
@@ -464,72 +463,3 @@ func explainList(b *testing.B, gdb *gorm.DB, name string, q capturedSQL) {
 // bigScan finds, in a PostgreSQL plan, the rows a node read from the list
 // index and the rows a filter dropped after reading them.
 var bigScan = regexp.MustCompile(`(Bitmap Index Scan on access_links_workspace_list_idx) .*actual time=\S+ rows=(\d+)|(Rows Removed by Filter): (\d+)`)
-
-// genericPlan explains q as a prepared statement planned without its
-// values, in a transaction so the settings stay on one connection.
-func genericPlan(b *testing.B, sqlDB *sql.DB, q capturedSQL) string {
-	b.Helper()
-	ctx := context.Background()
-	tx, err := sqlDB.BeginTx(ctx, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback() }()
-	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := tx.ExecContext(ctx, "PREPARE bench_list AS "+q.sql); err != nil {
-		b.Fatal(err)
-	}
-	params := make([]string, len(q.vars))
-	for i := range params {
-		params[i] = fmt.Sprintf("$%d", i+1)
-	}
-	args := append([]any{pgx.QueryExecModeSimpleProtocol}, q.vars...)
-	rows, err := tx.QueryContext(ctx, "EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_list("+strings.Join(params, ", ")+")", args...)
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan := collect(b, rows)
-	// A prepared statement outlives the transaction; drop it.
-	if _, err := tx.ExecContext(ctx, "DEALLOCATE bench_list"); err != nil {
-		b.Fatal(err)
-	}
-	return plan
-}
-
-// queryLines runs an EXPLAIN and returns its text, one line per row (the
-// last column of each row).
-func queryLines(b *testing.B, sqlDB *sql.DB, query string, args ...any) string {
-	b.Helper()
-	rows, err := sqlDB.QueryContext(context.Background(), query, args...)
-	if err != nil {
-		b.Fatalf("%s: %v", query, err)
-	}
-	return collect(b, rows)
-}
-
-func collect(b *testing.B, rows *sql.Rows) string {
-	b.Helper()
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var out strings.Builder
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
-			b.Fatal(err)
-		}
-		fmt.Fprintf(&out, "%v\n", vals[len(vals)-1])
-	}
-	if err := rows.Err(); err != nil {
-		b.Fatal(err)
-	}
-	return out.String()
-}

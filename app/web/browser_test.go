@@ -89,6 +89,18 @@ func browserWait(t *testing.T, tab context.Context, step, expr string) {
 
 func browserCSS(sel string) chromedp.CSS { return chromedp.CSS(sel) }
 
+// browserSignIn opens the sign-in page at base and sends the form for
+// email, as a person does; then come the caller's actions.
+func browserSignIn(base, email string, then ...chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
+	return append([]chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(base + "/login"),
+		chromedp.WaitVisible(browserCSS(`[data-testid="login-form"]`)),
+		chromedp.SendKeys(chromedp.ID("email"), email),
+		chromedp.SendKeys(chromedp.ID("password"), testutil.Password),
+		chromedp.Click(browserCSS(`[data-testid="login-form"] button[type="submit"]`)),
+	}, then...)
+}
+
 // TestBrowserLinksFlow signs in as a workspace admin and manages a link
 // the way a person does, with clicks and keystrokes.
 func TestBrowserLinksFlow(t *testing.T) {

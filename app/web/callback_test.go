@@ -129,7 +129,7 @@ func TestFlowSameAccountManyLinksAtOnce(t *testing.T) {
 		}
 		// The tokens of one of the flows (the last to commit), sealed for
 		// the row's own ID.
-		tok, err := e.Svc.Keys.Open(acc.AccessTokenSealed, "connected_accounts/"+acc.ID+"/access_token")
+		tok, err := testutil.KeysOf(e.Svc).Open(acc.AccessTokenSealed, "connected_accounts/"+acc.ID+"/access_token")
 		if err != nil {
 			t.Fatalf("the stored access token does not open for the row: %v", err)
 		}

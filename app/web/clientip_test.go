@@ -2,16 +2,12 @@ package web_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/web"
 )
@@ -32,14 +28,7 @@ func TestClientAddress(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			svc := testutil.NewService(t, testutil.OpenDB(t), nil)
 			f := testutil.Seed(t, svc)
-			base, _ := url.Parse(testutil.BaseURL)
-			ts := httptest.NewServer(web.New(web.Options{
-				Service: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
-				TrustedProxies: tt.trusted,
-				Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
-			}))
-			defer ts.Close()
-			srv := &testutil.Server{Server: ts, Svc: svc}
+			srv := testutil.NewServer(t, svc, func(o *web.Options) { o.TrustedProxies = tt.trusted })
 			c := srv.Login(t, f.Admin.Email)
 			res, _ := testutil.Do(t, c, http.MethodPost, srv.LinksURL(f.Reporting.ID), url.Values{"source": {"google_ads"}},
 				"X-Forwarded-For", "203.0.113.9")

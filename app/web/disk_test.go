@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -20,24 +19,6 @@ import (
 	tu "github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/web"
 )
-
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // failWrites makes every write to table fail (as on a full disk) while
 // *on is true, whatever statement form the write takes.
@@ -81,11 +62,11 @@ func TestDiskFull(t *testing.T) {
 	failWrites(t, gdb, "link_events", &full, &mu)
 	failWrites(t, gdb, "write_probe", &full, &mu)
 
-	logs := &syncBuffer{}
+	logs := &tu.LogBuffer{}
 	reg := prometheus.NewRegistry()
 	base, _ := url.Parse(tu.BaseURL)
 	srv := httptest.NewServer(web.New(web.Options{
-		Service: svc, Log: slog.New(slog.NewJSONHandler(logs, nil)), BaseURL: base, Registry: reg,
+		Service: svc, Keys: tu.KeysOf(svc), Log: slog.New(slog.NewJSONHandler(logs, nil)), BaseURL: base, Registry: reg,
 		Ready: (&db.Readiness{DB: gdb}).Check,
 	}))
 	t.Cleanup(srv.Close)
@@ -98,7 +79,7 @@ func TestDiskFull(t *testing.T) {
 			t.Fatalf("consent page with the disk full: %d\n%s", res.StatusCode, excerpt(body))
 		}
 		var n int64
-		svc.DB.Table("link_events").Where("link_id = ? AND type = ?", link.ID, access.EventOpened).Count(&n)
+		gdb.Table("link_events").Where("link_id = ? AND type = ?", link.ID, access.EventOpened).Count(&n)
 		if n != 0 {
 			t.Fatalf("%d opened events stored although writes fail", n)
 		}
@@ -128,7 +109,7 @@ func TestDiskFull(t *testing.T) {
 			t.Fatalf("consent page: %d", res.StatusCode)
 		}
 		var n int64
-		svc.DB.Table("link_events").Where("link_id = ? AND type = ?", link.ID, access.EventOpened).Count(&n)
+		gdb.Table("link_events").Where("link_id = ? AND type = ?", link.ID, access.EventOpened).Count(&n)
 		if n == 0 {
 			t.Fatal("the opened event is not stored once the disk has room")
 		}

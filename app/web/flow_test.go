@@ -137,7 +137,7 @@ var accountName = map[string]string{
 func TestFlowSuccess(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
 	link := e.GenerateLink(t, testutil.SandboxKey)
-	src := e.Svc.Sources.Get(testutil.SandboxKey)
+	src := e.Svc.Sources().Get(testutil.SandboxKey)
 	inv := e.NewInvitee("owner")
 	callbackURI := e.AppURL + "/oauth/callback"
 
@@ -650,7 +650,7 @@ func TestFlowMixUp(t *testing.T) {
 	const keyB = "second_sandbox"
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{ExtraProviders: []string{keyB}})
 	provA, provB := e.Sandbox, e.Providers[keyB]
-	if src := e.Svc.Sources.Get(keyB); src == nil || !src.Configured() || src.Issuer != provB.Issuer {
+	if src := e.Svc.Sources().Get(keyB); src == nil || !src.Configured() || src.Issuer != provB.Issuer {
 		t.Fatalf("source %s from %s not configured: %+v", keyB, e.SourcesFile, src)
 	}
 	linkA1, linkA2 := e.GenerateLink(t, testutil.SandboxKey), e.GenerateLink(t, testutil.SandboxKey)

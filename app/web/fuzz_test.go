@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"io"
-	"log/slog"
 	"math"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
@@ -17,9 +13,7 @@ import (
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
-	"github.com/accessrequests/accessrequests/app/web"
 )
 
 // FuzzRequestText (item 6) sends arbitrary user agents, search parameters
@@ -47,19 +41,10 @@ func FuzzRequestText(f *testing.F) {
 	clock := testutil.NewClock(testNow)
 	svc := testutil.NewService(f, testutil.OpenDB(f), clock)
 	fx := testutil.Seed(f, svc)
-	base, _ := url.Parse(testutil.BaseURL)
-	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
 	// Each request comes from its own address (X-Forwarded-For from a
 	// trusted proxy), so the rate limits of the public routes do not hide
 	// the handlers behind 429s.
-	h := web.New(web.Options{
-		Service: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
-		TrustedProxies: []*net.IPNet{loopback},
-		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
-	})
-	srv := httptest.NewServer(h)
-	f.Cleanup(srv.Close)
-	ts := &testutil.Server{Server: srv, Web: h, Svc: svc}
+	ts := testutil.NewServer(f, svc, testutil.BehindLocalProxy)
 	admin := ts.Login(f, fx.Admin.Email)
 	support := ts.Login(f, fx.Support.Email)
 	browser := ts.Client()
@@ -95,7 +80,7 @@ func FuzzRequestText(f *testing.F) {
 		for _, r := range reqs {
 			target := r.path
 			if !strings.HasPrefix(target, "http") {
-				target = srv.URL + target
+				target = ts.URL + target
 			}
 			res, body := testutil.Do(t, r.c, r.method, target, r.form, header...)
 			if res.StatusCode >= 500 {

@@ -24,7 +24,7 @@ func insertEvents(tb testing.TB, svc *access.Service, l *models.AccessLink, n in
 		if len(rows) == 0 {
 			return
 		}
-		if err := svc.DB.Create(&rows).Error; err != nil {
+		if err := testutil.DBOf(svc).Create(&rows).Error; err != nil {
 			tb.Fatalf("insert %d events: %v", len(rows), err)
 		}
 		rows = rows[:0]
@@ -77,7 +77,7 @@ func TestHistoryPages(t *testing.T) {
 					// Newest first on the page: times never go up.
 					var prev string
 					for i := len(nodes) - 1; i >= 0; i-- {
-						at := attr(byTestID(nodes[i], "event-relative")[0], "datetime")
+						at := testutil.Attr(testutil.ByTestID(nodes[i], "event-relative")[0], "datetime")
 						if prev != "" && at > prev {
 							t.Fatalf("the timeline is not newest first: %s after %s", at, prev)
 						}
@@ -86,10 +86,10 @@ func TestHistoryPages(t *testing.T) {
 				}
 				total += len(types)
 				pages++
-				older := byTestID(parseHTML(t, body), "older-events")
+				older := testutil.ByTestID(testutil.ParseHTML(t, body), "older-events")
 				next = ""
 				if len(older) > 0 {
-					next = e.srv.URL + attr(older[0], "href")
+					next = e.srv.URL + testutil.Attr(older[0], "href")
 				}
 				if pages > 5 {
 					t.Fatal("more pages than events")
@@ -176,7 +176,7 @@ func TestSupportExportFetchMetadata(t *testing.T) {
 	l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
 	views := func() int64 {
 		var n int64
-		if err := e.svc.DB.Model(&models.LinkEvent{}).Where("link_id = ? AND type = ?", l.ID, access.EventSupportViewed).Count(&n).Error; err != nil {
+		if err := testutil.DBOf(e.svc).Model(&models.LinkEvent{}).Where("link_id = ? AND type = ?", l.ID, access.EventSupportViewed).Count(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n

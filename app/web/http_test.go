@@ -81,21 +81,10 @@ func gateReason(t *testing.T, svc *access.Service, userID, workspaceID string) s
 // other, support or free.
 func (e *env) user(t *testing.T, who string) models.User {
 	t.Helper()
-	switch who {
-	case "owner":
-		return e.f.Owner
-	case "admin":
-		return e.f.Admin
-	case "member":
-		return e.f.Member
-	case "viewer":
-		return e.f.Viewer
-	case "other":
-		return e.f.OtherAdmin
-	case "support":
-		return e.f.Support
-	case "free":
-		return e.f.Free
+	users := map[string]models.User{"owner": e.f.Owner, "admin": e.f.Admin, "member": e.f.Member,
+		"viewer": e.f.Viewer, "other": e.f.OtherAdmin, "support": e.f.Support, "free": e.f.Free}
+	if u, ok := users[who]; ok {
+		return u
 	}
 	t.Fatalf("no fixture user %q", who)
 	return models.User{}
@@ -132,7 +121,7 @@ func (e *env) generate(t *testing.T, who, workspaceID, source string) *access.Li
 func (e *env) row(t *testing.T, id string) models.AccessLink {
 	t.Helper()
 	var l models.AccessLink
-	if err := e.svc.DB.Where("id = ?", id).Take(&l).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Where("id = ?", id).Take(&l).Error; err != nil {
 		t.Fatalf("read link %s: %v", id, err)
 	}
 	return l
@@ -142,7 +131,7 @@ func (e *env) row(t *testing.T, id string) models.AccessLink {
 func (e *env) countLinks(t *testing.T, workspaceID string) int64 {
 	t.Helper()
 	var n int64
-	if err := e.svc.DB.Model(&models.AccessLink{}).Where("workspace_id = ?", workspaceID).Count(&n).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Model(&models.AccessLink{}).Where("workspace_id = ?", workspaceID).Count(&n).Error; err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -151,7 +140,7 @@ func (e *env) countLinks(t *testing.T, workspaceID string) int64 {
 // set updates columns of a stored link, to put it into a status.
 func (e *env) set(t *testing.T, id string, cols map[string]any) {
 	t.Helper()
-	if err := e.svc.DB.Model(&models.AccessLink{}).Where("id = ?", id).Updates(cols).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Model(&models.AccessLink{}).Where("id = ?", id).Updates(cols).Error; err != nil {
 		t.Fatal(err)
 	}
 }
@@ -232,8 +221,8 @@ func (e *env) runOne(t *testing.T, sc scenario) {
 	text := ""
 	var doc *html.Node
 	if isHTML(res) && body != "" {
-		doc = parseHTML(t, body)
-		text = textOf(doc)
+		doc = testutil.ParseHTML(t, body)
+		text = testutil.TextOf(doc)
 		checkPageHeaders(t, res, body)
 	}
 	for _, frag := range sc.contains {
@@ -249,12 +238,12 @@ func (e *env) runOne(t *testing.T, sc scenario) {
 		}
 	}
 	for _, id := range sc.testids {
-		if doc == nil || len(byTestID(doc, id)) == 0 {
+		if doc == nil || len(testutil.ByTestID(doc, id)) == 0 {
 			t.Errorf("no element with data-testid=%q\nbody: %s", id, excerpt(body))
 		}
 	}
 	for _, id := range sc.noTestid {
-		if doc != nil && len(byTestID(doc, id)) > 0 {
+		if doc != nil && len(testutil.ByTestID(doc, id)) > 0 {
 			t.Errorf("element with data-testid=%q present, it must not be", id)
 		}
 	}
@@ -315,85 +304,11 @@ func checkPageHeaders(t *testing.T, res *http.Response, body string) {
 	if m == nil {
 		return
 	}
-	for _, s := range findAll(parseHTML(t, body), func(n *html.Node) bool { return n.Data == "script" }) {
-		if got := attr(s, "nonce"); got != m[1] {
-			t.Errorf("<script src=%q> nonce = %q, want the CSP nonce %q", attr(s, "src"), got, m[1])
+	for _, s := range testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool { return n.Data == "script" }) {
+		if got := testutil.Attr(s, "nonce"); got != m[1] {
+			t.Errorf("<script src=%q> nonce = %q, want the CSP nonce %q", testutil.Attr(s, "src"), got, m[1])
 		}
 	}
-}
-
-// HTML helpers: pages are queried by data-testid, as component tests do.
-
-func parseHTML(t *testing.T, body string) *html.Node {
-	t.Helper()
-	// Table rows (the htmx "rows" fragment) only parse inside a table.
-	if strings.HasPrefix(strings.TrimSpace(body), "<tr") {
-		body = "<table><tbody>" + body + "</tbody></table>"
-	}
-	doc, err := html.Parse(strings.NewReader(body))
-	if err != nil {
-		t.Fatalf("parse HTML: %v", err)
-	}
-	return doc
-}
-
-func findAll(n *html.Node, match func(*html.Node) bool) []*html.Node {
-	var out []*html.Node
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && match(n) {
-			out = append(out, n)
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return out
-}
-
-func byTestID(n *html.Node, id string) []*html.Node {
-	return findAll(n, func(n *html.Node) bool { return attr(n, "data-testid") == id })
-}
-
-func attr(n *html.Node, name string) string {
-	for _, a := range n.Attr {
-		if a.Key == name {
-			return a.Val
-		}
-	}
-	return ""
-}
-
-// textOf is the text of n with runs of white space collapsed, as a reader
-// sees it (script and style excluded).
-func textOf(n *html.Node) string {
-	var b strings.Builder
-	var walk func(*html.Node)
-	walk = func(n *html.Node) {
-		if n.Type == html.ElementNode && (n.Data == "script" || n.Data == "style") {
-			return
-		}
-		if n.Type == html.TextNode {
-			b.WriteString(n.Data)
-			b.WriteByte(' ')
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			walk(c)
-		}
-	}
-	walk(n)
-	return strings.Join(strings.Fields(b.String()), " ")
-}
-
-// testIDText is the text of the first element with data-testid id.
-func testIDText(t *testing.T, body, id string) string {
-	t.Helper()
-	nodes := byTestID(parseHTML(t, body), id)
-	if len(nodes) == 0 {
-		t.Fatalf("no element with data-testid=%q\nbody: %s", id, excerpt(body))
-	}
-	return textOf(nodes[0])
 }
 
 func TestSignInRequired(t *testing.T) {
@@ -520,7 +435,7 @@ func TestSecurityHeaders(t *testing.T) {
 				if !isHTML(res) {
 					t.Fatalf("Content-Type = %q, want HTML", res.Header.Get("Content-Type"))
 				}
-				if n := len(findAll(parseHTML(t, body), func(n *html.Node) bool { return n.Data == "script" })); n == 0 {
+				if n := len(testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool { return n.Data == "script" })); n == 0 {
 					t.Fatal("page has no <script>; the nonce check would prove nothing")
 				}
 			},
@@ -561,11 +476,11 @@ func TestSecurityHeaders(t *testing.T) {
 	t.Run("StaticHashedNamesAreImmutable", func(t *testing.T) {
 		c := e.client(t, "")
 		_, body := testutil.Do(t, c, "GET", e.srv.URL+"/login", nil)
-		doc := parseHTML(t, body)
+		doc := testutil.ParseHTML(t, body)
 		var assets []string
-		for _, n := range findAll(doc, func(n *html.Node) bool { return n.Data == "script" || n.Data == "link" }) {
+		for _, n := range testutil.FindAll(doc, func(n *html.Node) bool { return n.Data == "script" || n.Data == "link" }) {
 			for _, a := range []string{"src", "href"} {
-				if v := attr(n, a); strings.HasPrefix(v, "/static/") {
+				if v := testutil.Attr(n, a); strings.HasPrefix(v, "/static/") {
 					assets = append(assets, v)
 				}
 			}
@@ -759,7 +674,7 @@ func TestDatabaseDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ws models.Workspace
-	if err := svc.DB.Where("name = ?", "Only").Take(&ws).Error; err != nil {
+	if err := testutil.DBOf(svc).Where("name = ?", "Only").Take(&ws).Error; err != nil {
 		t.Fatal(err)
 	}
 	srv := testutil.NewServer(t, svc)
@@ -769,7 +684,7 @@ func TestDatabaseDown(t *testing.T) {
 		t.Fatalf("links page before the outage: %d", res.StatusCode)
 	}
 
-	if err := db.SQL(svc.DB).Close(); err != nil {
+	if err := db.SQL(testutil.DBOf(svc)).Close(); err != nil {
 		t.Fatal(err)
 	}
 

@@ -35,7 +35,7 @@ func (s *Server) setFlow(c echo.Context, f *flowState) error {
 	if err != nil {
 		return err
 	}
-	sealed, err := s.svc.Keys.Seal(string(b), flowAD)
+	sealed, err := s.keys.Seal(string(b), flowAD)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (s *Server) getFlow(c echo.Context) *flowState {
 	if err != nil {
 		return nil
 	}
-	raw, err := s.svc.Keys.Open(ck.Value, flowAD)
+	raw, err := s.keys.Open(ck.Value, flowAD)
 	if err != nil {
 		return nil
 	}
@@ -80,7 +80,7 @@ func (s *Server) limitPublic(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) linkUnavailable(c echo.Context, l *access.PublicLink) error {
 	st, src := access.StatusDeleted, (*sources.Source)(nil)
 	if l != nil {
-		st, src = l.Status, s.svc.Sources.Get(l.SourceKey)
+		st, src = l.Status, s.svc.Sources().Get(l.SourceKey)
 	}
 	return render(c, linkStatusCode(st), views.LinkUnavailablePage(st, l, src))
 }
@@ -95,7 +95,7 @@ func (s *Server) openActive(c echo.Context) (*access.PublicLink, *sources.Source
 	if err != nil || l.Status != access.StatusActive {
 		return nil, nil, s.linkUnavailable(c, l)
 	}
-	src := s.svc.Sources.Get(l.SourceKey)
+	src := s.svc.Sources().Get(l.SourceKey)
 	if src == nil || !src.Configured() {
 		return nil, nil, render(c, http.StatusServiceUnavailable, views.SourceUnavailablePage())
 	}
@@ -179,7 +179,7 @@ func (s *Server) callback(c echo.Context) error {
 	}
 	v := views.FlowView{Outcome: out, CallbackURL: c.Request().URL.RequestURI()}
 	if f != nil {
-		v.Source = s.svc.Sources.Get(f.Source)
+		v.Source = s.svc.Sources().Get(f.Source)
 		if f.Token != "" {
 			v.ConsentURL = "/connect/" + f.Token
 		}

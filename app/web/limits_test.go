@@ -175,11 +175,10 @@ func metricsServer(t *testing.T, token string) (*web.Server, *httptest.Server, *
 	t.Helper()
 	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
 	logs := &testutil.LogBuffer{}
-	base, _ := url.Parse(testutil.BaseURL)
-	h := web.New(web.Options{Service: svc, Log: slog.New(slog.NewJSONHandler(logs, nil)), BaseURL: base, MetricsToken: token})
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	return h, ts, logs
+	srv := testutil.NewServer(t, svc, func(o *web.Options) {
+		o.Log, o.MetricsToken, o.Ready = slog.New(slog.NewJSONHandler(logs, nil)), token, nil
+	})
+	return srv.Web, srv.Server, logs
 }
 
 func scrape(t *testing.T, h http.Handler) string {
@@ -294,7 +293,7 @@ func TestMetricsNotPublic(t *testing.T) {
 func TestFormAction(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	shopify := e.svc.Sources.Get("shopify")
+	shopify := e.svc.Sources().Get("shopify")
 	shopify.ClientID, shopify.ClientSecret = "test-shopify-client", "test-shopify-secret"
 	csp := func(t *testing.T, c *http.Client, path string) string {
 		t.Helper()

@@ -14,7 +14,7 @@ import (
 // cannot manage links see why instead of the list.
 func (s *Server) listLinks(c echo.Context) error {
 	m := currentMember(c)
-	v := &views.LinksView{Catalog: s.svc.Sources, Gate: m.CanManageLinks(), Plan: m.Organization.Plan}
+	v := &views.LinksView{Catalog: s.svc.Sources(), Gate: m.CanManageLinks(), Plan: m.Organization.Plan}
 	p, err := s.page(c, "Accounts access requests", "links")
 	if err != nil {
 		return err
@@ -53,7 +53,7 @@ func (s *Server) newLinkForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := views.GenerateForm{Catalog: s.svc.Sources, Selected: c.QueryParam("source")}
+	f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: c.QueryParam("source")}
 	return s.renderGenerateForm(c, http.StatusOK, p, f)
 }
 
@@ -76,7 +76,7 @@ func (s *Server) generateLink(c echo.Context) error {
 		if perr != nil {
 			return perr
 		}
-		f := views.GenerateForm{Catalog: s.svc.Sources, Selected: source, Error: access.ErrorMessage(err)}
+		f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: source, Error: access.ErrorMessage(err)}
 		return s.renderGenerateForm(c, http.StatusUnprocessableEntity, p, f)
 	}
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Server) generateLink(c echo.Context) error {
 	}
 	if isHTMX(c) {
 		c.Response().Header().Set("HX-Trigger", "links-changed")
-		return render(c, http.StatusCreated, views.GeneratedDialog(p, s.svc.Sources, l))
+		return render(c, http.StatusCreated, views.GeneratedDialog(p, s.svc.Sources(), l))
 	}
 	return c.Redirect(http.StatusSeeOther, p.LinksURL()+"/"+l.ID+"?created=1")
 }
@@ -112,7 +112,7 @@ func (s *Server) showLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := &views.LinkDetailView{Link: l, Catalog: s.svc.Sources, History: history, Account: account,
+	v := &views.LinkDetailView{Link: l, Catalog: s.svc.Sources(), History: history, Account: account,
 		Created: c.QueryParam("created") == "1" && l.Status == access.StatusActive}
 	return render(c, http.StatusOK, views.LinkDetailPage(p, v))
 }
@@ -129,7 +129,7 @@ func (s *Server) confirmDeleteLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.DeletePage(p, s.svc.Sources, l))
+	return render(c, http.StatusOK, views.DeletePage(p, s.svc.Sources(), l))
 }
 
 // deleteMessage is shown after every deletion.
@@ -164,5 +164,5 @@ func (s *Server) accounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AccountsPage(p, s.svc.Sources, list))
+	return render(c, http.StatusOK, views.AccountsPage(p, s.svc.Sources(), list))
 }

@@ -73,16 +73,11 @@ func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 
 	const rows = `document.querySelectorAll('#links-body [data-testid="link-row"]')`
 	browserStep(t, "SignIn", func(t *testing.T) {
-		browserDo(t, tab, "sign in",
-			chromedp.Navigate(srv.URL+"/login"),
-			chromedp.WaitVisible(browserCSS(`[data-testid="login-form"]`)),
-			chromedp.SendKeys(chromedp.ID("email"), f.Admin.Email),
-			chromedp.SendKeys(chromedp.ID("password"), testutil.Password),
-			chromedp.Click(browserCSS(`[data-testid="login-form"] button[type="submit"]`)),
+		browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Admin.Email,
 			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
 			chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources/access-requests"),
 			chromedp.WaitVisible(browserCSS(`[data-testid="links-table"]`)),
-		)
+		)...)
 		if n := browserEval[int](t, tab, rows+`.length`); n != access.PageSize {
 			t.Fatalf("%d rows on the first page, want %d", n, access.PageSize)
 		}
@@ -196,16 +191,11 @@ func TestBrowserFirstLink(t *testing.T) {
 	f := testutil.Seed(t, svc)
 	srv := testutil.NewServer(t, svc)
 
-	browserDo(t, tab, "sign in and open the empty list",
-		chromedp.Navigate(srv.URL+"/login"),
-		chromedp.WaitVisible(browserCSS(`[data-testid="login-form"]`)),
-		chromedp.SendKeys(chromedp.ID("email"), f.Admin.Email),
-		chromedp.SendKeys(chromedp.ID("password"), testutil.Password),
-		chromedp.Click(browserCSS(`[data-testid="login-form"] button[type="submit"]`)),
+	browserDo(t, tab, "sign in and open the empty list", browserSignIn(srv.URL, f.Admin.Email,
 		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
 		chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources/access-requests"),
 		chromedp.WaitVisible(browserCSS(`[data-testid="links-empty"]`)),
-	)
+	)...)
 	if browserEval[bool](t, tab, `!!document.querySelector('[data-testid="generate-button"]')`) {
 		t.Error("the empty page shows the header's Generate button next to the empty state's")
 	}

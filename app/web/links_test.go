@@ -20,8 +20,8 @@ import (
 func rowStatuses(t *testing.T, body string) []string {
 	t.Helper()
 	var out []string
-	for _, n := range byTestID(parseHTML(t, body), "link-row") {
-		out = append(out, attr(n, "data-status"))
+	for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-row") {
+		out = append(out, testutil.Attr(n, "data-status"))
 	}
 	return out
 }
@@ -45,10 +45,10 @@ func wantRows(want ...string) func(t *testing.T, e *env, res *http.Response, bod
 func linkURLs(t *testing.T, body string) []string {
 	t.Helper()
 	var out []string
-	for _, n := range byTestID(parseHTML(t, body), "link-url") {
-		v := attr(n, "value")
+	for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-url") {
+		v := testutil.Attr(n, "value")
 		if v == "" {
-			v = textOf(n)
+			v = testutil.TextOf(n)
 		}
 		out = append(out, v)
 	}
@@ -132,7 +132,7 @@ func TestLinksPage(t *testing.T) {
 				for _, u := range urls {
 					checkLinkURL(t, e, u, e.vars["new"])
 				}
-				if got := testIDText(t, body, "link-status"); got != "Active" {
+				if got := testutil.TestIDText(t, body, "link-status"); got != "Active" {
 					t.Errorf("status badge %q, want Active", got)
 				}
 			},
@@ -154,7 +154,7 @@ func TestLinksPage(t *testing.T) {
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				wantRows("active")(t, e, res, body)
 				for id, want := range map[string]string{"link-status": "Active", "link-expiry": e.vars["expiry"], "link-creator": "Adam Admin", "link-source": "Google Ads"} {
-					if got := testIDText(t, body, id); !strings.Contains(got, want) {
+					if got := testutil.TestIDText(t, body, id); !strings.Contains(got, want) {
 						t.Errorf("%s = %q, want %q", id, got, want)
 					}
 				}
@@ -175,7 +175,7 @@ func TestLinksPage(t *testing.T) {
 			absent:   []string{"<html", "<body"},
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				var l models.AccessLink
-				if err := e.svc.DB.Where("workspace_id = ? AND source_key = ?", e.f.Reporting.ID, "sandbox").Take(&l).Error; err != nil {
+				if err := testutil.DBOf(e.svc).Where("workspace_id = ? AND source_key = ?", e.f.Reporting.ID, "sandbox").Take(&l).Error; err != nil {
 					t.Fatalf("no sandbox link stored: %v", err)
 				}
 				urls := linkURLs(t, body)
@@ -190,10 +190,10 @@ func TestLinksPage(t *testing.T) {
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				wantRows("active", "active")(t, e, res, body)
 				var names []string
-				for _, n := range byTestID(parseHTML(t, body), "link-source") {
-					names = append(names, textOf(n))
+				for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-source") {
+					names = append(names, testutil.TextOf(n))
 				}
-				want := []string{e.svc.Sources.Get("sandbox").Name, "Google Ads"}
+				want := []string{e.svc.Sources().Get("sandbox").Name, "Google Ads"}
 				if !slices.Equal(names, want) {
 					t.Errorf("sources in order %v, want %v (newest first)", names, want)
 				}
@@ -267,7 +267,7 @@ func TestLinkStatusFilter(t *testing.T) {
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				wantRows("used")(t, e, res, body)
 				onlyActiveCopyable(t, e, res, body)
-				if got := testIDText(t, body, "link-status"); got != "Used" {
+				if got := testutil.TestIDText(t, body, "link-status"); got != "Used" {
 					t.Errorf("badge %q, want Used", got)
 				}
 			},
@@ -278,7 +278,7 @@ func TestLinkStatusFilter(t *testing.T) {
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				wantRows("expired")(t, e, res, body)
 				onlyActiveCopyable(t, e, res, body)
-				if got := testIDText(t, body, "link-status"); got != "Expired" {
+				if got := testutil.TestIDText(t, body, "link-status"); got != "Expired" {
 					t.Errorf("badge %q, want Expired", got)
 				}
 			},
@@ -390,7 +390,7 @@ func TestGates(t *testing.T) {
 		TokenHash: secret.HashToken("free-token"), TokenSealed: "x", CreatedBy: e.f.Free.ID,
 		CreatedAt: testNow, ExpiresAt: testNow.Add(access.LinkLifetime),
 	}
-	if err := e.svc.DB.Create(&freeLink).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Create(&freeLink).Error; err != nil {
 		t.Fatal(err)
 	}
 	e.vars["freelink"] = freeLink.ID
@@ -593,7 +593,7 @@ func TestDelete(t *testing.T) {
 		DisplayName: "Client Ads Account", Extra: "{}", LinkID: &htmx.ID, Status: "connected",
 		CreatedAt: testNow, UpdatedAt: testNow,
 	}
-	if err := e.svc.DB.Create(&account).Error; err != nil {
+	if err := testutil.DBOf(e.svc).Create(&account).Error; err != nil {
 		t.Fatal(err)
 	}
 	e.set(t, htmx.ID, map[string]any{"used_at": testNow, "connected_account_id": account.ID})
@@ -609,7 +609,7 @@ func TestDelete(t *testing.T) {
 				t.Errorf("deleted by %v, want the admin", l.DeletedBy)
 			}
 			var n int64
-			if err := e.svc.DB.Model(&models.LinkEvent{}).Where("link_id = ? AND type = ?", id, access.EventDeleted).Count(&n).Error; err != nil {
+			if err := testutil.DBOf(e.svc).Model(&models.LinkEvent{}).Where("link_id = ? AND type = ?", id, access.EventDeleted).Count(&n).Error; err != nil {
 				t.Fatal(err)
 			}
 			if n != 1 {
@@ -640,7 +640,7 @@ func TestDelete(t *testing.T) {
 			testids: []string{"account-row"}, contains: []string{"Client Ads Account"},
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
 				var a models.ConnectedAccount
-				if err := e.svc.DB.Where("id = ?", account.ID).Take(&a).Error; err != nil {
+				if err := testutil.DBOf(e.svc).Where("id = ?", account.ID).Take(&a).Error; err != nil {
 					t.Fatalf("the connected account is gone: %v", err)
 				}
 				if a.Status != "connected" {
@@ -657,7 +657,7 @@ func TestDelete(t *testing.T) {
 			name: "DeletedLinkKeepsHistory", as: "admin", url: "{links}/{htmx}", status: http.StatusOK,
 			noTestid: []string{"link-url", "copy-link"},
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
-				if got := testIDText(t, body, "link-status"); got != "Deleted" {
+				if got := testutil.TestIDText(t, body, "link-status"); got != "Deleted" {
 					t.Errorf("status badge %q, want Deleted", got)
 				}
 				if !strings.Contains(body, `data-type="deleted"`) {

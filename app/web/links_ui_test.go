@@ -18,12 +18,12 @@ import (
 // primaryButtons are the elements styled as primary buttons inside <main>.
 func primaryButtons(t *testing.T, body string) []*html.Node {
 	t.Helper()
-	mains := findAll(parseHTML(t, body), func(n *html.Node) bool { return n.Data == "main" })
+	mains := testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool { return n.Data == "main" })
 	if len(mains) != 1 {
 		t.Fatalf("%d <main> elements, want 1", len(mains))
 	}
-	return findAll(mains[0], func(n *html.Node) bool {
-		return strings.Contains(" "+attr(n, "class")+" ", " btn-primary ")
+	return testutil.FindAll(mains[0], func(n *html.Node) bool {
+		return strings.Contains(" "+testutil.Attr(n, "class")+" ", " btn-primary ")
 	})
 }
 
@@ -36,11 +36,11 @@ func wantOnePrimary(id string) func(t *testing.T, e *env, res *http.Response, bo
 		if len(buttons) != 1 {
 			var texts []string
 			for _, b := range buttons {
-				texts = append(texts, textOf(b))
+				texts = append(texts, testutil.TextOf(b))
 			}
 			t.Fatalf("%d primary buttons %q, want one", len(buttons), texts)
 		}
-		if got := attr(buttons[0], "data-testid"); got != id {
+		if got := testutil.Attr(buttons[0], "data-testid"); got != id {
 			t.Errorf("the primary button is %q, want %q", got, id)
 		}
 	}
@@ -89,15 +89,15 @@ func TestLinkRowWhen(t *testing.T) {
 	// when is the text of a row's time cell.
 	when := func(t *testing.T, body, linkID string) string {
 		t.Helper()
-		rows := findAll(parseHTML(t, body), func(n *html.Node) bool { return attr(n, "id") == "link-"+linkID })
+		rows := testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool { return testutil.Attr(n, "id") == "link-"+linkID })
 		if len(rows) != 1 {
 			t.Fatalf("no row for link %s", linkID)
 		}
-		cells := findAll(rows[0], func(n *html.Node) bool { return attr(n, "data-testid") == "link-when" })
+		cells := testutil.FindAll(rows[0], func(n *html.Node) bool { return testutil.Attr(n, "data-testid") == "link-when" })
 		if len(cells) != 1 {
 			t.Fatalf("row %s has %d time cells, want 1", linkID, len(cells))
 		}
-		return textOf(cells[0])
+		return testutil.TextOf(cells[0])
 	}
 	e.run(t, []scenario{
 		{
@@ -124,10 +124,10 @@ func TestLinkRowWhen(t *testing.T) {
 		{
 			name: "UsedLinkPage", as: "admin", url: "{links}/" + used.ID, status: http.StatusOK,
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
-				if text := textOf(parseHTML(t, body)); strings.Contains(text, "in 6 days") || strings.Contains(text, "in 5 days") || strings.Contains(text, "Expires") {
+				if text := testutil.TextOf(testutil.ParseHTML(t, body)); strings.Contains(text, "in 6 days") || strings.Contains(text, "in 5 days") || strings.Contains(text, "Expires") {
 					t.Errorf("the used link's page speaks of its expiry: %s", excerpt(text))
 				}
-				if byTestID(parseHTML(t, body), "link-expiry") != nil {
+				if testutil.ByTestID(testutil.ParseHTML(t, body), "link-expiry") != nil {
 					t.Error("the used link's page shows an expiry")
 				}
 			},
@@ -135,10 +135,10 @@ func TestLinkRowWhen(t *testing.T) {
 		{
 			name: "ExpiredLinkPage", as: "admin", url: "{links}/" + expired.ID, status: http.StatusOK,
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
-				if got := testIDText(t, body, "link-expiry"); !strings.Contains(got, "(3 days ago)") {
+				if got := testutil.TestIDText(t, body, "link-expiry"); !strings.Contains(got, "(3 days ago)") {
 					t.Errorf("expiry %q, want it to say 3 days ago", got)
 				}
-				if !strings.Contains(textOf(parseHTML(t, body)), "Expired Feb 26, 2026") {
+				if !strings.Contains(testutil.TextOf(testutil.ParseHTML(t, body)), "Expired Feb 26, 2026") {
 					t.Error(`the expired link's page does not say "Expired Feb 26, 2026"`)
 				}
 			},
@@ -146,7 +146,7 @@ func TestLinkRowWhen(t *testing.T) {
 		{
 			name: "ActiveLinkPage", as: "admin", url: "{links}/" + active.ID, status: http.StatusOK,
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
-				if got := testIDText(t, body, "link-expiry"); !strings.Contains(got, "(in 7 days)") {
+				if got := testutil.TestIDText(t, body, "link-expiry"); !strings.Contains(got, "(in 7 days)") {
 					t.Errorf("expiry %q, want in 7 days", got)
 				}
 			},
@@ -161,7 +161,7 @@ func TestGenerateDialogSources(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var configured, unconfigured []string
-	for _, s := range e.svc.Sources.All() {
+	for _, s := range e.svc.Sources().All() {
 		if s.Configured() {
 			configured = append(configured, "source-"+s.Key)
 		} else {
@@ -187,7 +187,7 @@ func TestGenerateDialogSources(t *testing.T) {
 			testids: append([]string{"generate-form", "more-sources"}, configured...), noTestid: unconfigured,
 			absent: secretWords,
 			check: func(t *testing.T, e *env, res *http.Response, body string) {
-				if got := testIDText(t, body, "more-sources"); !strings.Contains(got, "More sources can be enabled") {
+				if got := testutil.TestIDText(t, body, "more-sources"); !strings.Contains(got, "More sources can be enabled") {
 					t.Errorf("owner's note %q", got)
 				}
 			},
@@ -214,11 +214,11 @@ func TestLoadMoreFragment(t *testing.T) {
 	if first.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", first.StatusCode)
 	}
-	doc := parseHTML(t, body)
-	if n := len(byTestID(doc, "link-row")); n != access.PageSize {
+	doc := testutil.ParseHTML(t, body)
+	if n := len(testutil.ByTestID(doc, "link-row")); n != access.PageSize {
 		t.Fatalf("%d rows on the first page, want %d", n, access.PageSize)
 	}
-	more := byTestID(doc, "load-more")
+	more := testutil.ByTestID(doc, "load-more")
 	if len(more) != 1 {
 		t.Fatal("no Load more on the first page")
 	}
@@ -227,21 +227,21 @@ func TestLoadMoreFragment(t *testing.T) {
 	for n := more[0]; n != nil; n = n.Parent {
 		for _, a := range n.Attr {
 			if strings.HasPrefix(a.Key, "hx-") && n != more[0] {
-				t.Errorf("<%s id=%q> around Load more has %s=%q, which Load more inherits", n.Data, attr(n, "id"), a.Key, a.Val)
+				t.Errorf("<%s id=%q> around Load more has %s=%q, which Load more inherits", n.Data, testutil.Attr(n, "id"), a.Key, a.Val)
 			}
 		}
 	}
-	if attr(more[0], "hx-select") != "" {
+	if testutil.Attr(more[0], "hx-select") != "" {
 		t.Error("Load more has hx-select")
 	}
-	res, rows := doGet(t, e, "admin", attr(more[0], "hx-get"), "HX-Request", "true")
+	res, rows := doGet(t, e, "admin", testutil.Attr(more[0], "hx-get"), "HX-Request", "true")
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("Load more: status %d", res.StatusCode)
 	}
 	if strings.Contains(rows, "<html") || strings.Contains(rows, "links-table") || strings.Contains(rows, "page-actions") {
 		t.Errorf("Load more answers more than rows: %s", excerpt(rows))
 	}
-	got := byTestID(parseHTML(t, "<table><tbody>"+rows+"</tbody></table>"), "link-row")
+	got := testutil.ByTestID(testutil.ParseHTML(t, "<table><tbody>"+rows+"</tbody></table>"), "link-row")
 	if len(got) != 10 {
 		t.Errorf("Load more gives %d rows, want 10", len(got))
 	}

@@ -59,7 +59,7 @@ type callbackExchange struct {
 func (s *Server) exchange(f *flowState, q url.Values) *callbackExchange {
 	x := &callbackExchange{client: s.oauth, query: q, now: s.svc.Clock()}
 	if f != nil {
-		x.flow, x.src = &f.Flow, s.svc.Sources.Get(f.Source)
+		x.flow, x.src = &f.Flow, s.svc.Sources().Get(f.Source)
 	}
 	return x
 }

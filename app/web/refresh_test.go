@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -57,7 +56,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 	}
 
 	var refreshes atomic.Int32
-	connectRefresh := web.Refresher(e.Connect, e.Svc.Sources)
+	connectRefresh := web.Refresher(e.Connect, e.Svc.Sources())
 	refresh := func(ctx context.Context, req access.RefreshRequest) (*access.Tokens, error) {
 		refreshes.Add(1)
 		return connectRefresh(ctx, req)
@@ -73,7 +72,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 	// open opens a sealed token of the account, checking it is sealed.
 	open := func(sealed, field string) string {
 		t.Helper()
-		plain, err := e.Svc.Keys.Open(sealed, "connected_accounts/"+acc.ID+"/"+field)
+		plain, err := testutil.KeysOf(e.Svc).Open(sealed, "connected_accounts/"+acc.ID+"/"+field)
 		if err != nil || plain == "" || strings.Contains(sealed, plain) || !strings.HasPrefix(sealed, "v1.") {
 			t.Fatalf("%s %q is not a sealed token (%v)", field, sealed, err)
 		}
@@ -151,15 +150,9 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 		const n = 10
 		toks := make([]string, n)
 		errs := make([]error, n)
-		var wg sync.WaitGroup
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				toks[i], errs[i] = e.Svc.AccessToken(ctx, e.F.Reporting.ID, acc.ID, refresh)
-			}()
-		}
-		wg.Wait()
+		testutil.Concurrently(n, func(i int) {
+			toks[i], errs[i] = e.Svc.AccessToken(ctx, e.F.Reporting.ID, acc.ID, refresh)
+		})
 		if got := e.Sandbox.Tap.Requests() - sends; got != 1 || refreshes.Load()-calls != 1 {
 			t.Fatalf("%d token requests, %d refreshes for %d concurrent calls; want 1", got, refreshes.Load()-calls, n)
 		}

@@ -79,17 +79,7 @@ func sendForged(t *testing.T, c *http.Client, req *http.Request) *http.Response 
 // doForged sends a request with a forged Host with client c.
 func doForged(t *testing.T, c *http.Client, method, target string, form url.Values, header ...string) (*http.Response, string) {
 	t.Helper()
-	var body io.Reader
-	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	}
+	req := testutil.NewRequest(t, method, target, form)
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
@@ -145,7 +135,7 @@ func TestLinkURLIgnoresHostHeader(t *testing.T) {
 			t.Fatalf("links in the dialog %v, want 1", urls)
 		}
 		var l models.AccessLink
-		if err := e.svc.DB.Where("source_key = ?", "sandbox").Take(&l).Error; err != nil {
+		if err := testutil.DBOf(e.svc).Where("source_key = ?", "sandbox").Take(&l).Error; err != nil {
 			t.Fatal(err)
 		}
 		checkLinkURL(t, e, urls[0], l.ID)
@@ -171,9 +161,7 @@ func TestLinkURLIgnoresHostHeader(t *testing.T) {
 // request carries; the flow then completes there.
 func TestRedirectURIIgnoresHostHeader(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("forger")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "forger")
 
 	req, err := http.NewRequest(http.MethodPost, e.AppURL+"/connect/"+link.Token+"/start", strings.NewReader(""))
 	if err != nil {
@@ -319,9 +307,7 @@ func TestCallbackNeverRedirects(t *testing.T) {
 		}
 	}
 
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("a")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "a")
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	p := inv.Callback(t, withEvil(withQuery(t, cb, func(q url.Values) { q.Set("state", "wrong") })))
 	wantPage(t, p, http.StatusBadRequest, "connect-error")
@@ -356,7 +342,7 @@ func TestProductionOnlyHeadersAndCookies(t *testing.T) {
 		t.Helper()
 		u, _ := url.Parse(base)
 		ts := httptest.NewServer(web.New(web.Options{
-			Service: svc, Log: slog.New(slog.DiscardHandler), BaseURL: u, Production: production,
+			Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.DiscardHandler), BaseURL: u, Production: production,
 		}))
 		t.Cleanup(ts.Close)
 		return ts
@@ -433,7 +419,7 @@ func TestSessionRenewedAtSignIn(t *testing.T) {
 		t.Fatalf("sign-in did not issue a new session cookie: %+v", set)
 	}
 	_, body := testutil.Do(t, c, "GET", e.srv.URL+e.expand("/w/{reporting}/sources"), nil)
-	if got := testIDText(t, body, "user-name"); got != e.f.Admin.Name {
+	if got := testutil.TestIDText(t, body, "user-name"); got != e.f.Admin.Name {
 		t.Errorf("signed in as %q, want %q", got, e.f.Admin.Name)
 	}
 }
@@ -612,9 +598,7 @@ func TestCrossSiteEveryUnsafeRoute(t *testing.T) {
 // away when later flows run, without any job.
 func TestAbandonedFlowExpires(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("away")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "away")
 	start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	if c := start.Cookie(flowCookie); c == nil || c.MaxAge <= 0 || c.MaxAge > int(oauth.Lifetime.Seconds()) {
 		t.Fatalf("flow cookie %v, want one that the browser drops within 10 minutes", c)
@@ -664,9 +648,7 @@ func TestAbandonedFlowExpires(t *testing.T) {
 // its scopes stored and shown.
 func TestMissingScopesReported(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("stingy")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "stingy")
 	start := inv.Start(t, link.Token)
 	// The provider grants what the authorization request asks for; asking
 	// for less is how an invitee unticks a permission.
@@ -743,7 +725,6 @@ func (rt *refusingTransport) requests() []string {
 func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	t.Parallel()
 	const clientSecret = "shpss_test_secret"
-	svc := testutil.NewService(t, testutil.OpenDB(t), testutil.NewClock(testNow))
 	cat, err := sources.Load(sources.Options{Getenv: func(k string) string {
 		switch k {
 		case "SOURCE_SHOPIFY_CLIENT_ID":
@@ -756,7 +737,7 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.Sources = cat
+	svc := testutil.NewService(t, testutil.OpenDB(t), testutil.NewClock(testNow), access.WithSources(cat))
 	f := testutil.Seed(t, svc)
 	l, err := svc.GenerateLink(context.Background(), testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID), access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "shopify")
 	if err != nil {
@@ -766,7 +747,7 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	network := &refusingTransport{}
 	base, _ := url.Parse(testutil.BaseURL)
 	ts := httptest.NewServer(web.New(web.Options{
-		Service: svc, Log: slog.New(slog.DiscardHandler), BaseURL: base,
+		Service: svc, Keys: testutil.KeysOf(svc), Log: slog.New(slog.DiscardHandler), BaseURL: base,
 		OAuth: &oauth.Client{HTTP: &http.Client{Transport: network, Timeout: 5 * time.Second}, RedirectURI: testutil.BaseURL + "/oauth/callback"},
 	}))
 	t.Cleanup(ts.Close)
@@ -843,8 +824,8 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	} {
 		t.Run("CallbackRefuses/"+tc.name, func(t *testing.T) {
 			res, body := callback(t, tc.q)
-			if res.StatusCode != http.StatusBadRequest || testIDText(t, body, "error-code") != tc.code {
-				t.Fatalf("status %d, code %q; want 400 %s", res.StatusCode, testIDText(t, body, "error-code"), tc.code)
+			if res.StatusCode != http.StatusBadRequest || testutil.TestIDText(t, body, "error-code") != tc.code {
+				t.Fatalf("status %d, code %q; want 400 %s", res.StatusCode, testutil.TestIDText(t, body, "error-code"), tc.code)
 			}
 			if sent := network.requests(); len(sent) != 0 {
 				t.Fatalf("requests sent before the checks passed: %v", sent)
@@ -1019,10 +1000,10 @@ func TestAdminPagesWithLinksAreNotCachedNorReferred(t *testing.T) {
 			if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 				t.Errorf("Cache-Control %q, want no-store", cc)
 			}
-			metas := findAll(parseHTML(t, body), func(n *html.Node) bool {
-				return n.Data == "meta" && attr(n, "name") == "referrer"
+			metas := testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool {
+				return n.Data == "meta" && testutil.Attr(n, "name") == "referrer"
 			})
-			if len(metas) != 1 || attr(metas[0], "content") != "no-referrer" {
+			if len(metas) != 1 || testutil.Attr(metas[0], "content") != "no-referrer" {
 				t.Errorf("referrer meta %d, want one with no-referrer", len(metas))
 			}
 			if rp := res.Header.Get("Referrer-Policy"); rp != "no-referrer" {
@@ -1037,9 +1018,7 @@ func TestAdminPagesWithLinksAreNotCachedNorReferred(t *testing.T) {
 // to nothing, and the callback is refused before any exchange.
 func TestTamperedFlowCookieRefused(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("tamperer")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "tamperer")
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	app := mustURL(t, e.AppURL)
 	var original string

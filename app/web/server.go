@@ -18,11 +18,14 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/oauth"
+	"github.com/accessrequests/accessrequests/app/secret"
 )
 
 // Options configure a Server.
 type Options struct {
-	Service        *access.Service
+	Service *access.Service
+	// Keys seal the session and flow cookies.
+	Keys           *secret.Keyring
 	Log            *slog.Logger
 	BaseURL        *url.URL
 	Production     bool
@@ -47,6 +50,7 @@ type Options struct {
 // Server serves the application.
 type Server struct {
 	svc        *access.Service
+	keys       *secret.Keyring
 	log        *slog.Logger
 	baseURL    *url.URL
 	production bool
@@ -78,6 +82,7 @@ type Server struct {
 func New(o Options) *Server {
 	s := &Server{
 		svc:        o.Service,
+		keys:       o.Keys,
 		log:        o.Log,
 		baseURL:    o.BaseURL,
 		production: o.Production,

@@ -7,9 +7,6 @@ package web_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -20,10 +17,8 @@ import (
 	"github.com/gorilla/sessions"
 	"golang.org/x/net/html"
 
-	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
-	"github.com/accessrequests/accessrequests/app/web"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -97,7 +92,7 @@ func TestSessionRevoked(t *testing.T) {
 			t.Fatalf("bad change: %d, want 422\n%s", res.StatusCode, excerpt(body))
 		}
 		for _, id := range []string{"password-current-error", "password-new-error", "password-confirm-error"} {
-			if testIDText(t, body, id) == "" {
+			if testutil.TestIDText(t, body, id) == "" {
 				t.Errorf("%s is empty", id)
 			}
 		}
@@ -117,7 +112,7 @@ func TestSessionRevoked(t *testing.T) {
 		}
 		// The browser that changed it stays signed in and is told.
 		res, body = testutil.Do(t, c, "GET", e.srv.URL+"/account/password", nil)
-		if res.StatusCode != http.StatusOK || !strings.Contains(testIDText(t, body, "flash"), "password was changed") {
+		if res.StatusCode != http.StatusOK || !strings.Contains(testutil.TestIDText(t, body, "flash"), "password was changed") {
 			t.Fatalf("after the change: %d\n%s", res.StatusCode, excerpt(body))
 		}
 		wantSignedIn(t, e, c, "the browser that changed the password")
@@ -138,7 +133,7 @@ func TestSessionRevoked(t *testing.T) {
 			t.Fatalf("sources: %d", res.StatusCode)
 		}
 		for _, id := range []string{"user-menu", "logout-everywhere", "change-password", "logout"} {
-			if len(byTestID(parseHTML(t, body), id)) == 0 {
+			if len(testutil.ByTestID(testutil.ParseHTML(t, body), id)) == 0 {
 				t.Errorf("the signed-in page has no %s", id)
 			}
 		}
@@ -182,7 +177,7 @@ func TestSessionRevoked(t *testing.T) {
 			t.Errorf("saving a flash re-issued the session cookie: %+v", ck)
 		}
 		res, body := testutil.Do(t, c, "GET", e.srv.URL+e.expand("{links}"), nil)
-		if res.StatusCode != http.StatusOK || !strings.Contains(testIDText(t, body, "flash"), "deleted") {
+		if res.StatusCode != http.StatusOK || !strings.Contains(testutil.TestIDText(t, body, "flash"), "deleted") {
 			t.Fatalf("no flash after the delete: %d", res.StatusCode)
 		}
 		if ck := sessionCookie(e, res); ck != nil {
@@ -198,7 +193,7 @@ func TestSessionCookieHoldsOnlyID(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	value := sessionValue(t, e, e.srv.Login(t, e.f.Admin.Email))
-	store := sessions.NewCookieStore(e.svc.Keys.Derive("session hash", 64), e.svc.Keys.Derive("session block", 32))
+	store := sessions.NewCookieStore(testutil.KeysOf(e.svc).Derive("session hash", 64), testutil.KeysOf(e.svc).Derive("session block", 32))
 	req := httptest.NewRequest("GET", "/", nil)
 	req.AddCookie(&http.Cookie{Name: e.srv.Web.SessionCookieName(), Value: value})
 	sess, err := store.Get(req, e.srv.Web.SessionCookieName())
@@ -210,7 +205,7 @@ func TestSessionCookieHoldsOnlyID(t *testing.T) {
 		t.Fatalf("cookie values = %v, want only a random session ID", sess.Values)
 	}
 	var rows []models.Session
-	if err := e.svc.DB.Find(&rows).Error; err != nil || len(rows) != 1 {
+	if err := testutil.DBOf(e.svc).Find(&rows).Error; err != nil || len(rows) != 1 {
 		t.Fatalf("sessions: %v, %v; want 1", rows, err)
 	}
 	if rows[0].IDHash != secret.HashToken(token) || rows[0].UserID != e.f.Admin.ID {
@@ -271,8 +266,8 @@ func TestSessionExpiredReturnsToPage(t *testing.T) {
 			t.Fatalf("GET %s: %d", loginPath, res.StatusCode)
 		}
 		next := ""
-		for _, in := range findAll(parseHTML(t, body), func(n *html.Node) bool { return attr(n, "name") == "next" }) {
-			next = attr(in, "value")
+		for _, in := range testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool { return testutil.Attr(n, "name") == "next" }) {
+			next = testutil.Attr(in, "value")
 		}
 		if next != want {
 			t.Fatalf("the form's next = %q, want %q", next, want)
@@ -344,16 +339,7 @@ func lockoutServer(t *testing.T) (*testutil.Server, *testutil.Fixture) {
 	t.Helper()
 	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
 	f := testutil.Seed(t, svc)
-	base, _ := url.Parse(testutil.BaseURL)
-	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
-	h := web.New(web.Options{
-		Service: svc, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), BaseURL: base,
-		TrustedProxies: []*net.IPNet{loopback},
-		Ready:          func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
-	})
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	return &testutil.Server{Server: ts, Web: h, Svc: svc}, f
+	return testutil.NewServer(t, svc, testutil.BehindLocalProxy), f
 }
 
 // TestLoginThrottleAllowsRightPassword (issue 7, item 5): failed sign-ins
@@ -441,7 +427,7 @@ func TestLoginBadText(t *testing.T) {
 	}
 	e.run(t, scenarios)
 	var n int64
-	if err := e.svc.DB.Model(&models.Session{}).Count(&n).Error; err != nil || n != 0 {
+	if err := testutil.DBOf(e.svc).Model(&models.Session{}).Count(&n).Error; err != nil || n != 0 {
 		t.Fatalf("%d sessions after failed sign-ins (%v)", n, err)
 	}
 }

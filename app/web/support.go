@@ -89,7 +89,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := &views.SupportSearchView{Form: form, Catalog: s.svc.Sources}
+	v := &views.SupportSearchView{Form: form, Catalog: s.svc.Sources()}
 	if c.QueryParam("notfound") == "token" && form.Q == "" {
 		v.Notice = "No link matches the link or token you pasted" + filtersNote(form) + ". Check that the whole link was copied; it is compared by its hash."
 		v.Results = &access.SupportPage{}
@@ -175,7 +175,7 @@ func (s *Server) supportLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.SupportLinkPage(p, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources, History: history}))
+	return render(c, http.StatusOK, views.SupportLinkPage(p, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources(), History: history}))
 }
 
 // supportExport is GET /support/links/{link}/history.json: the link's facts

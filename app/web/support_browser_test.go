@@ -59,14 +59,9 @@ func TestBrowserSupportConsole(t *testing.T) {
 	rows := `document.querySelectorAll('[data-testid="support-row"]').length`
 
 	browserStep(t, "SignIn", func(t *testing.T) {
-		browserDo(t, tab, "sign in",
-			chromedp.Navigate(srv.URL+"/login"),
-			chromedp.WaitVisible(browserCSS(`[data-testid="login-form"]`)),
-			chromedp.SendKeys(chromedp.ID("email"), f.Support.Email),
-			chromedp.SendKeys(chromedp.ID("password"), testutil.Password),
-			chromedp.Click(browserCSS(`[data-testid="login-form"] button[type="submit"]`)),
+		browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Support.Email,
 			chromedp.WaitVisible(browserCSS(`[data-testid="support-search"]`)),
-		)
+		)...)
 	})
 
 	browserStep(t, "PasteLink", func(t *testing.T) {

@@ -31,13 +31,13 @@ const notFoundMessage = "We could not find that page."
 // in order, and the entries.
 func timelineEntries(t *testing.T, body string) ([]string, []*html.Node) {
 	t.Helper()
-	nodes := byTestID(parseHTML(t, body), "event")
+	nodes := testutil.ByTestID(testutil.ParseHTML(t, body), "event")
 	// The timeline shows the newest first (item 3: paged, newest first);
 	// these tests read it oldest first.
 	slices.Reverse(nodes)
 	types := make([]string, len(nodes))
 	for i, n := range nodes {
-		types[i] = attr(n, "data-type")
+		types[i] = testutil.Attr(n, "data-type")
 	}
 	return types, nodes
 }
@@ -45,8 +45,8 @@ func timelineEntries(t *testing.T, body string) ([]string, []*html.Node) {
 // within is the text of the first element with data-testid id inside n, or
 // "" when there is none.
 func within(n *html.Node, id string) string {
-	if m := byTestID(n, id); len(m) > 0 {
-		return textOf(m[0])
+	if m := testutil.ByTestID(n, id); len(m) > 0 {
+		return testutil.TextOf(m[0])
 	}
 	return ""
 }
@@ -93,7 +93,7 @@ func TestLinkHistory(t *testing.T) {
 			t.Fatalf("timeline %v, want %v", types, wantTypes(w))
 		}
 		for i, want := range w.Events {
-			text := textOf(nodes[i])
+			text := testutil.TextOf(nodes[i])
 			what, who := views.EventSentence(&recorded[i]) // who is "" for the provider's and the app's events
 			if !strings.Contains(text, what) || !strings.Contains(strings.ToLower(text), strings.ToLower(who)) ||
 				!strings.Contains(text, want.Detail) {
@@ -137,15 +137,15 @@ func TestLinkHistory(t *testing.T) {
 			if within(n, "event-title") == "" || within(n, "event-time") == "" || within(n, "event-relative") == "" {
 				t.Errorf("entry %d (%s) lacks its title or times", i, want.Type)
 			}
-			if len(findAll(n, func(x *html.Node) bool { return x.Data == "svg" })) == 0 {
+			if len(testutil.FindAll(n, func(x *html.Node) bool { return x.Data == "svg" })) == 0 {
 				t.Errorf("entry %d (%s) has no icon", i, want.Type)
 			}
 			if want.Actor == "Invitee" {
 				if got := within(n, "event-ip"); !strings.Contains(got, testutil.WalkInviteeIP) {
 					t.Errorf("entry %d (%s) client address %q, want %s", i, want.Type, got, testutil.WalkInviteeIP)
 				}
-				agent := byTestID(n, "event-agent")
-				if len(agent) == 0 || textOf(agent[0]) != "Safari 17 on iPhone" || attr(agent[0], "title") != testutil.WalkInviteeUA {
+				agent := testutil.ByTestID(n, "event-agent")
+				if len(agent) == 0 || testutil.TextOf(agent[0]) != "Safari 17 on iPhone" || testutil.Attr(agent[0], "title") != testutil.WalkInviteeUA {
 					t.Errorf("entry %d (%s): user agent not shown shortened with the full string as its title", i, want.Type)
 				}
 			}
@@ -156,13 +156,13 @@ func TestLinkHistory(t *testing.T) {
 			"support-account-label": testutil.WalkAccount + " (jane@client.example)", "support-account-id": "123-456-7890",
 			"support-link-id": w.Link.ID, "support-deleted": "by Olivia Owner",
 		} {
-			if got := testIDText(t, body, id); !strings.Contains(got, want) {
+			if got := testutil.TestIDText(t, body, id); !strings.Contains(got, want) {
 				t.Errorf("%s = %q, want %q", id, got, want)
 			}
 		}
 		var scopes []string
-		for _, n := range byTestID(parseHTML(t, body), "support-scope") {
-			scopes = append(scopes, textOf(n))
+		for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "support-scope") {
+			scopes = append(scopes, testutil.TextOf(n))
 		}
 		if !slices.Equal(scopes, []string{"openid", "email", "https://www.googleapis.com/auth/adwords"}) {
 			t.Errorf("scopes %v", scopes)
@@ -265,7 +265,7 @@ func TestLinkHistory(t *testing.T) {
 		}
 		noSecrets(t, "the search results", body, w)
 		var rows []models.LinkEvent
-		if err := e.svc.DB.Find(&rows).Error; err != nil {
+		if err := testutil.DBOf(e.svc).Find(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(rows)
@@ -280,14 +280,14 @@ func str(v any) string { s, _ := v.(string); return s }
 // attribute with an unsafe method.
 func assertReadOnly(t *testing.T, body string) {
 	t.Helper()
-	doc := parseHTML(t, body)
-	for _, f := range findAll(doc, func(n *html.Node) bool { return n.Data == "form" }) {
-		if strings.EqualFold(attr(f, "method"), "post") && attr(f, "action") != "/logout" && attr(f, "action") != "/logout/everywhere" {
-			t.Errorf("the page has a form posting to %q", attr(f, "action"))
+	doc := testutil.ParseHTML(t, body)
+	for _, f := range testutil.FindAll(doc, func(n *html.Node) bool { return n.Data == "form" }) {
+		if strings.EqualFold(testutil.Attr(f, "method"), "post") && testutil.Attr(f, "action") != "/logout" && testutil.Attr(f, "action") != "/logout/everywhere" {
+			t.Errorf("the page has a form posting to %q", testutil.Attr(f, "action"))
 		}
 	}
 	for _, a := range []string{"hx-post", "hx-put", "hx-patch", "hx-delete"} {
-		if n := findAll(doc, func(n *html.Node) bool { return attr(n, a) != "" }); len(n) > 0 {
+		if n := testutil.FindAll(doc, func(n *html.Node) bool { return testutil.Attr(n, a) != "" }); len(n) > 0 {
 			t.Errorf("the page has %d elements with %s", len(n), a)
 		}
 	}
@@ -310,13 +310,13 @@ func TestSupportTimelineExpiry(t *testing.T) {
 	if !slices.Equal(types, want) {
 		t.Fatalf("timeline %v, want %v", types, want)
 	}
-	if got := textOf(nodes[1]); !strings.Contains(got, "Expired on Mar 8, 2026, 10:00 UTC") {
+	if got := testutil.TextOf(nodes[1]); !strings.Contains(got, "Expired on Mar 8, 2026, 10:00 UTC") {
 		t.Errorf("expiry entry %q", got)
 	}
 	if got := within(nodes[2], "event-detail"); got != "The link had expired." {
 		t.Errorf("claim refused detail %q", got)
 	}
-	if got := testIDText(t, body, "link-status"); got != "Expired" {
+	if got := testutil.TestIDText(t, body, "link-status"); got != "Expired" {
 		t.Errorf("status %q", got)
 	}
 }
@@ -349,8 +349,8 @@ func TestSupportSearch(t *testing.T) {
 	rows := func(t *testing.T, body string) []string {
 		t.Helper()
 		var out []string
-		for _, n := range byTestID(parseHTML(t, body), "support-row") {
-			out = append(out, attr(n, "data-link"))
+		for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "support-row") {
+			out = append(out, testutil.Attr(n, "data-link"))
 		}
 		return out
 	}
@@ -363,7 +363,7 @@ func TestSupportSearch(t *testing.T) {
 		if got := rows(t, body); !slices.Equal(got, want) {
 			t.Errorf("?%s: rows %v, want %v", q.Encode(), got, want)
 		}
-		if len(want) == 0 && len(byTestID(parseHTML(t, body), "support-no-results")) == 0 {
+		if len(want) == 0 && len(testutil.ByTestID(testutil.ParseHTML(t, body), "support-no-results")) == 0 {
 			t.Errorf("?%s: no results but no no-results state", q.Encode())
 		}
 		return body
@@ -374,16 +374,16 @@ func TestSupportSearch(t *testing.T) {
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("status %d", res.StatusCode)
 		}
-		doc := parseHTML(t, body)
-		if len(byTestID(doc, "support-empty")) == 0 || len(byTestID(doc, "support-table")) != 0 {
+		doc := testutil.ParseHTML(t, body)
+		if len(testutil.ByTestID(doc, "support-empty")) == 0 || len(testutil.ByTestID(doc, "support-table")) != 0 {
 			t.Error("the console without a search shows no empty state, or shows results")
 		}
-		form := byTestID(doc, "support-search")
-		if len(form) != 1 || attr(form[0], "method") != "get" || attr(form[0], "action") != supportLinks {
+		form := testutil.ByTestID(doc, "support-search")
+		if len(form) != 1 || testutil.Attr(form[0], "method") != "get" || testutil.Attr(form[0], "action") != supportLinks {
 			t.Fatal("no GET search form")
 		}
 		for _, name := range []string{"q", "source", "status", "from", "to"} {
-			if len(findAll(form[0], func(n *html.Node) bool { return attr(n, "name") == name })) != 1 {
+			if len(testutil.FindAll(form[0], func(n *html.Node) bool { return testutil.Attr(n, "name") == name })) != 1 {
 				t.Errorf("the form has no %q field", name)
 			}
 		}
@@ -409,7 +409,7 @@ func TestSupportSearch(t *testing.T) {
 				if strings.Contains(page, token) {
 					t.Error("the results page holds the token")
 				}
-				if got := testIDText(t, page, "support-notice"); !strings.Contains(got, "link you pasted") {
+				if got := testutil.TestIDText(t, page, "support-notice"); !strings.Contains(got, "link you pasted") {
 					t.Errorf("notice %q", got)
 				}
 			})
@@ -428,7 +428,7 @@ func TestSupportSearch(t *testing.T) {
 				t.Fatalf("status %d, Location %q", res.StatusCode, loc)
 			}
 			page := search(t, mustURL(t, e.srv.URL+loc).Query())
-			if got := testIDText(t, page, "support-notice"); !strings.Contains(got, "No link matches the link or token you pasted") {
+			if got := testutil.TestIDText(t, page, "support-notice"); !strings.Contains(got, "No link matches the link or token you pasted") {
 				t.Errorf("notice %q", got)
 			}
 		})
@@ -466,13 +466,13 @@ func TestSupportSearch(t *testing.T) {
 		}
 		body := search(t, url.Values{"q": {"acme"}}, internal.ID, gone.ID, used.ID, old.ID)
 		for _, want := range []string{"Acme Agency", "Pro", "Client reporting", "Internal", "Adam Admin", "admin@test.example", "Ines Internal"} {
-			if !strings.Contains(textOf(parseHTML(t, body)), want) {
+			if !strings.Contains(testutil.TextOf(testutil.ParseHTML(t, body)), want) {
 				t.Errorf("the results do not show %q", want)
 			}
 		}
 		var statuses []string
-		for _, n := range byTestID(parseHTML(t, body), "support-row") {
-			statuses = append(statuses, attr(n, "data-status"))
+		for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "support-row") {
+			statuses = append(statuses, testutil.Attr(n, "data-status"))
 		}
 		if !slices.Equal(statuses, []string{"active", "deleted", "used", "expired"}) {
 			t.Errorf("statuses %v", statuses)
@@ -491,7 +491,7 @@ func TestSupportSearch(t *testing.T) {
 				if res.StatusCode != http.StatusUnprocessableEntity {
 					t.Fatalf("status %d, want 422", res.StatusCode)
 				}
-				if len(byTestID(parseHTML(t, body), "support-error")) == 0 || len(byTestID(parseHTML(t, body), "support-search")) == 0 {
+				if len(testutil.ByTestID(testutil.ParseHTML(t, body), "support-error")) == 0 || len(testutil.ByTestID(testutil.ParseHTML(t, body), "support-search")) == 0 {
 					t.Error("no error message on the search form")
 				}
 			})
@@ -500,7 +500,7 @@ func TestSupportSearch(t *testing.T) {
 
 	t.Run("SearchingRecordsNothing", func(t *testing.T) {
 		var n int64
-		if err := e.svc.DB.Model(&models.LinkEvent{}).Where("type = ?", access.EventSupportViewed).Count(&n).Error; err != nil || n != 0 {
+		if err := testutil.DBOf(e.svc).Model(&models.LinkEvent{}).Where("type = ?", access.EventSupportViewed).Count(&n).Error; err != nil || n != 0 {
 			t.Fatalf("%d support views recorded by searches (%v), want 0", n, err)
 		}
 	})
@@ -518,15 +518,15 @@ func TestSupportSearchPages(t *testing.T) {
 	}
 	support := e.client(t, "support")
 	_, body := testutil.Do(t, support, "GET", e.srv.URL+supportLinks+"?q=client", nil)
-	doc := parseHTML(t, body)
-	if n := len(byTestID(doc, "support-row")); n != access.PageSize {
+	doc := testutil.ParseHTML(t, body)
+	if n := len(testutil.ByTestID(doc, "support-row")); n != access.PageSize {
 		t.Fatalf("%d rows, want %d", n, access.PageSize)
 	}
-	more := byTestID(doc, "support-load-more")
+	more := testutil.ByTestID(doc, "support-load-more")
 	if len(more) != 1 {
 		t.Fatal("no Load more")
 	}
-	href, hxGet := attr(more[0], "href"), attr(more[0], "hx-get")
+	href, hxGet := testutil.Attr(more[0], "href"), testutil.Attr(more[0], "hx-get")
 	if !strings.Contains(href, "q=client") || !strings.Contains(href, "cursor=") || hxGet != href+"&fragment=rows" {
 		t.Fatalf("Load more href %q, hx-get %q", href, hxGet)
 	}
@@ -535,9 +535,9 @@ func TestSupportSearchPages(t *testing.T) {
 		if res.StatusCode != http.StatusOK || strings.Contains(frag, "<html") {
 			t.Fatalf("status %d, full page %v", res.StatusCode, strings.Contains(frag, "<html"))
 		}
-		d := parseHTML(t, frag)
-		if n := len(byTestID(d, "support-row")); n != 10 || len(byTestID(d, "support-load-more")) != 0 {
-			t.Fatalf("fragment has %d rows and %d Load more, want 10 and none", n, len(byTestID(d, "support-load-more")))
+		d := testutil.ParseHTML(t, frag)
+		if n := len(testutil.ByTestID(d, "support-row")); n != 10 || len(testutil.ByTestID(d, "support-load-more")) != 0 {
+			t.Fatalf("fragment has %d rows and %d Load more, want 10 and none", n, len(testutil.ByTestID(d, "support-load-more")))
 		}
 	})
 	t.Run("WithoutJS", func(t *testing.T) {
@@ -545,7 +545,7 @@ func TestSupportSearchPages(t *testing.T) {
 		if res.StatusCode != http.StatusOK || !strings.Contains(page, "<html") {
 			t.Fatalf("status %d", res.StatusCode)
 		}
-		if n := len(byTestID(parseHTML(t, page), "support-row")); n != 10 {
+		if n := len(testutil.ByTestID(testutil.ParseHTML(t, page), "support-row")); n != 10 {
 			t.Fatalf("%d rows on the next page, want 10", n)
 		}
 	})
@@ -592,8 +592,8 @@ func TestSupportConsoleHidden(t *testing.T) {
 	t.Run("SameAsAnUnknownPage", func(t *testing.T) {
 		_, unknown := testutil.Do(t, e.client(t, "admin"), "GET", e.srv.URL+"/support/nothing-here", nil)
 		_, hidden := testutil.Do(t, e.client(t, "admin"), "GET", e.srv.URL+supportLinks, nil)
-		if testIDText(t, unknown, "error") != testIDText(t, hidden, "error") {
-			t.Errorf("the console's 404 differs from an unknown page's:\n%s\n%s", testIDText(t, hidden, "error"), testIDText(t, unknown, "error"))
+		if testutil.TestIDText(t, unknown, "error") != testutil.TestIDText(t, hidden, "error") {
+			t.Errorf("the console's 404 differs from an unknown page's:\n%s\n%s", testutil.TestIDText(t, hidden, "error"), testutil.TestIDText(t, unknown, "error"))
 		}
 	})
 
@@ -694,7 +694,7 @@ func snapshot(t *testing.T, e *env) map[string]string {
 	for _, table := range []string{"organizations", "users", "organization_members", "workspaces", "workspace_members",
 		"access_links", "connected_accounts", "link_events"} {
 		var rows []map[string]any
-		if err := e.svc.DB.Raw("SELECT * FROM " + table + " ORDER BY 1, 2").Scan(&rows).Error; err != nil {
+		if err := testutil.DBOf(e.svc).Raw("SELECT * FROM " + table + " ORDER BY 1, 2").Scan(&rows).Error; err != nil {
 			t.Fatal(err)
 		}
 		b, err := json.Marshal(rows)

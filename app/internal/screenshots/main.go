@@ -24,14 +24,15 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"gorm.io/gorm"
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/browser"
+	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
 	"github.com/accessrequests/accessrequests/app/sandbox"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
@@ -63,24 +64,6 @@ func main() {
 	}
 }
 
-// clock is the fixed, settable time of the app.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
-
 // env configures three real sources, so the dialog has a few to offer (it
 // lists only sources with credentials), and Shopify's consent page can ask
 // for the shop.
@@ -97,7 +80,8 @@ func env(key string) string {
 // world is the app and the sample data.
 type world struct {
 	svc       *access.Service
-	clock     *clock
+	db        *gorm.DB
+	clock     *fakeclock.Clock
 	url       string // where the server listens
 	reporting models.Workspace
 	internal  models.Workspace
@@ -219,10 +203,11 @@ func start(ctx context.Context, dir string, logger *slog.Logger) (*world, func()
 	if err != nil {
 		return nil, nil, err
 	}
-	clk := &clock{t: time.Date(2026, time.March, 12, 9, 30, 0, 0, time.UTC)}
-	svc := &access.Service{DB: gdb, Keys: keys, Sources: cat, BaseURL: base.String(), Now: clk.Now}
+	clk := fakeclock.New(time.Date(2026, time.March, 12, 9, 30, 0, 0, time.UTC))
+	svc := access.New(gdb, keys, access.WithSources(cat), access.WithBaseURL(base.String()), access.WithClock(clk.Now))
 	h := web.New(web.Options{
 		Service: svc,
+		Keys:    keys,
 		Log:     logger,
 		BaseURL: base,
 		Ready:   func(ctx context.Context) error { return db.Ping(ctx, gdb) },
@@ -240,7 +225,7 @@ func start(ctx context.Context, dir string, logger *slog.Logger) (*world, func()
 		_ = srv.Shutdown(sctx)
 		db.SQL(gdb).Close()
 	}
-	return &world{svc: svc, clock: clk, url: base.String(), users: map[string]*models.User{}, links: map[string]string{}}, stop, nil
+	return &world{svc: svc, db: gdb, clock: clk, url: base.String(), users: map[string]*models.User{}, links: map[string]string{}}, stop, nil
 }
 
 // sample creates the organizations, users, links and accounts the pictures
@@ -261,18 +246,18 @@ func (w *world) sample(ctx context.Context) error {
 		}
 		w.users[n.Email] = u
 	}
-	if err := w.svc.DB.Where("name = ?", "Client reporting").Take(&w.reporting).Error; err != nil {
+	if err := w.db.Where("name = ?", "Client reporting").Take(&w.reporting).Error; err != nil {
 		return err
 	}
 	// Adam is admin of a second, empty workspace too: the switcher has two
 	// entries and the empty states have a home.
 	now := w.clock.Now()
 	w.internal = models.Workspace{ID: access.NewID(), OrganizationID: w.reporting.OrganizationID, Name: "Internal", CreatedAt: now}
-	if err := w.svc.DB.Create(&w.internal).Error; err != nil {
+	if err := w.db.Create(&w.internal).Error; err != nil {
 		return err
 	}
 	adam := w.users["adam@acme-agency.example"]
-	if err := w.svc.DB.Create(&models.WorkspaceMember{WorkspaceID: w.internal.ID, UserID: adam.ID, Role: models.WorkspaceRoleAdmin, CreatedAt: now}).Error; err != nil {
+	if err := w.db.Create(&models.WorkspaceMember{WorkspaceID: w.internal.ID, UserID: adam.ID, Role: models.WorkspaceRoleAdmin, CreatedAt: now}).Error; err != nil {
 		return err
 	}
 
@@ -324,13 +309,13 @@ func (w *world) sample(ctx context.Context) error {
 			acct := models.ConnectedAccount{
 				ID: access.NewID(), WorkspaceID: w.reporting.ID, SourceKey: s.source,
 				ExternalID: access.NewID(), DisplayName: s.account, Email: s.email,
-				Scopes: strings.Join(w.svc.Sources.Get(s.source).ScopeNames(), " "),
+				Scopes: strings.Join(w.svc.Sources().Get(s.source).ScopeNames(), " "),
 				LinkID: &l.ID, Status: "connected", CreatedAt: used, UpdatedAt: used,
 			}
-			if err := w.svc.DB.Create(&acct).Error; err != nil {
+			if err := w.db.Create(&acct).Error; err != nil {
 				return err
 			}
-			if err := w.svc.DB.Model(&models.AccessLink{}).Where("id = ?", l.ID).
+			if err := w.db.Model(&models.AccessLink{}).Where("id = ?", l.ID).
 				Updates(map[string]any{"used_at": used, "connected_account_id": acct.ID}).Error; err != nil {
 				return err
 			}

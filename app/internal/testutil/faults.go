@@ -55,7 +55,14 @@ func TerminateSessions(gdb *gorm.DB) (int, error) {
 	// The sessions are chosen first and ended one by one: a volatile
 	// function in a WHERE clause may run on rows that other conditions
 	// would have excluded, including other tests' sessions.
-	rows, err := admin.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, app)
+	return TerminateBackends(ctx, admin, `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()`, app)
+}
+
+// TerminateBackends ends, one by one, the PostgreSQL sessions whose pids
+// query lists, waiting up to 5 seconds for each to end, and returns how
+// many it ended.
+func TerminateBackends(ctx context.Context, conn *pgx.Conn, query string, args ...any) (int, error) {
+	rows, err := conn.Query(ctx, query, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -66,7 +73,7 @@ func TerminateSessions(gdb *gorm.DB) (int, error) {
 	n := 0
 	for _, pid := range pids {
 		var ended bool
-		if err := admin.QueryRow(ctx, `SELECT pg_terminate_backend($1, 5000)`, pid).Scan(&ended); err != nil {
+		if err := conn.QueryRow(ctx, `SELECT pg_terminate_backend($1, 5000)`, pid).Scan(&ended); err != nil {
 			return n, err
 		}
 		if ended {

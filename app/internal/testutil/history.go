@@ -111,9 +111,9 @@ func WalkLinkHistory(tb testing.TB, svc *access.Service, clock *Clock, f *Fixtur
 	step()
 
 	var row models.AccessLink
-	must(svc.DB.Where("id = ?", l.ID).Take(&row).Error)
+	must(DBOf(svc).Where("id = ?", l.ID).Take(&row).Error)
 	var a models.ConnectedAccount
-	must(svc.DB.Where("id = ?", acc.ID).Take(&a).Error)
+	must(DBOf(svc).Where("id = ?", acc.ID).Take(&a).Error)
 	w.Secrets = []string{w.Token, row.TokenHash, row.TokenSealed, id.AccessToken, id.RefreshToken,
 		second.AccessToken, second.RefreshToken, a.AccessTokenSealed, a.RefreshTokenSealed}
 	for _, s := range w.Secrets {

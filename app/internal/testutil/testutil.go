@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -27,6 +28,7 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/app/web"
@@ -106,30 +108,10 @@ func withSearchPath(dsn, schema string) string {
 }
 
 // Clock is a settable clock for tests.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+type Clock = fakeclock.Clock
 
 // NewClock starts a clock at t.
-func NewClock(t time.Time) *Clock { return &Clock{t: t.UTC()} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Set moves the clock to t.
-func (c *Clock) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t.UTC()
-	c.mu.Unlock()
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) { c.Set(c.Now().Add(d)) }
+func NewClock(t time.Time) *Clock { return fakeclock.New(t) }
 
 // BaseURL is the base URL tests configure; links start with it.
 const BaseURL = "https://access.example.test"
@@ -147,8 +129,9 @@ func Env(key string) string {
 }
 
 // NewService builds a service on gdb with a random key, the built-in
-// catalog (sandbox enabled) and the given clock (nil: real time).
-func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock) *access.Service {
+// catalog (sandbox enabled) and the given clock (nil: real time); opts
+// come last and may replace any of these.
+func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock, opts ...access.Option) *access.Service {
 	tb.Helper()
 	key := make([]byte, secret.KeySize)
 	_, _ = rand.Read(key)
@@ -160,12 +143,39 @@ func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock) *access.Service {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	svc := &access.Service{DB: gdb, Keys: keys, Sources: cat, BaseURL: BaseURL}
+	all := []access.Option{access.WithSources(cat), access.WithBaseURL(BaseURL)}
 	if clock != nil {
-		svc.Now = clock.Now
+		all = append(all, access.WithClock(clock.Now))
 	}
+	svc := access.New(gdb, keys, append(all, opts...)...)
+	services.Store(svc, serviceDeps{db: gdb, keys: keys})
+	tb.Cleanup(func() { services.Delete(svc) })
 	return svc
 }
+
+// services remembers the database and the keys of each service NewService
+// built: the service keeps them unexported, tests outside package access
+// read them here.
+var services sync.Map // *access.Service -> serviceDeps
+
+type serviceDeps struct {
+	db   *gorm.DB
+	keys *secret.Keyring
+}
+
+func depsOf(svc *access.Service) serviceDeps {
+	d, ok := services.Load(svc)
+	if !ok {
+		panic("testutil: a service not built by NewService")
+	}
+	return d.(serviceDeps)
+}
+
+// DBOf is the database handle of a service built by NewService.
+func DBOf(svc *access.Service) *gorm.DB { return depsOf(svc).db }
+
+// KeysOf is the key ring of a service built by NewService.
+func KeysOf(svc *access.Service) *secret.Keyring { return depsOf(svc).keys }
 
 // Fixture is the set of organizations, workspaces and users most tests use.
 type Fixture struct {
@@ -204,11 +214,24 @@ func Seed(tb testing.TB, svc *access.Service) *Fixture {
 			tb.Fatal(err)
 		}
 	}
-	must(svc.DB.Where("name = ?", "Acme Agency").Take(&f.Agency).Error)
-	must(svc.DB.Where("name = ?", "Solo Shop").Take(&f.Solo).Error)
-	must(svc.DB.Where("name = ?", "Client reporting").Take(&f.Reporting).Error)
-	must(svc.DB.Where("name = ?", "Internal").Take(&f.Internal).Error)
-	must(svc.DB.Where("name = ?", "Main").Take(&f.Main).Error)
+	// The organizations and workspaces, as the domain reads them.
+	byName := map[string]*access.Membership{}
+	for _, u := range []models.User{f.Owner, f.Free} {
+		choices, err := svc.Workspaces(ctx, u.ID)
+		must(err)
+		for _, c := range choices {
+			m, err := svc.Membership(ctx, u.ID, c.ID)
+			must(err)
+			byName[c.Name] = m
+		}
+	}
+	for _, name := range []string{"Client reporting", "Internal", "Main"} {
+		if byName[name] == nil {
+			tb.Fatalf("seed: no workspace %q", name)
+		}
+	}
+	f.Agency, f.Solo = byName["Client reporting"].Organization, byName["Main"].Organization
+	f.Reporting, f.Internal, f.Main = byName["Client reporting"].Workspace, byName["Internal"].Workspace, byName["Main"].Workspace
 	return f
 }
 
@@ -230,16 +253,32 @@ type Server struct {
 	Svc *access.Service
 }
 
-// NewServer starts the application's handler for svc.
-func NewServer(tb testing.TB, svc *access.Service) *Server {
+// ServerOption adjusts the options NewServer gives the web layer.
+type ServerOption func(*web.Options)
+
+// BehindLocalProxy trusts X-Forwarded-For from loopback, so each test
+// client can send its own address.
+func BehindLocalProxy(o *web.Options) {
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	o.TrustedProxies = []*net.IPNet{loopback}
+}
+
+// NewServer starts the application's handler for svc (built by
+// NewService), at BaseURL, logging nowhere; opts adjust that.
+func NewServer(tb testing.TB, svc *access.Service, opts ...ServerOption) *Server {
 	tb.Helper()
 	base, _ := url.Parse(BaseURL)
-	h := web.New(web.Options{
+	o := web.Options{
 		Service: svc,
+		Keys:    KeysOf(svc),
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		BaseURL: base,
-		Ready:   func(ctx context.Context) error { return db.Ping(ctx, svc.DB) },
-	})
+		Ready:   svc.Ping,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	h := web.New(o)
 	ts := httptest.NewServer(h)
 	tb.Cleanup(ts.Close)
 	return &Server{Server: ts, Web: h, Svc: svc}
@@ -314,4 +353,18 @@ func Do(tb testing.TB, c *http.Client, method, target string, form url.Values, h
 // LinksURL is the access requests page of a workspace on s.
 func (s *Server) LinksURL(workspaceID string) string {
 	return fmt.Sprintf("%s/w/%s/sources/access-requests", s.URL, workspaceID)
+}
+
+// Concurrently runs fn(0) ... fn(n-1) on n goroutines at once and waits
+// for all of them.
+func Concurrently(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }

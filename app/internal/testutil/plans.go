@@ -1,0 +1,89 @@
+package testutil
+
+// Query plans for the benchmarks that record them (docs/support-benchmark.md
+// and the links list benchmark).
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// PlanLines runs an EXPLAIN and returns its text, one line per row (the
+// last column of each row).
+func PlanLines(tb testing.TB, sqlDB *sql.DB, query string, args ...any) string {
+	tb.Helper()
+	rows, err := sqlDB.QueryContext(context.Background(), query, args...)
+	if err != nil {
+		tb.Fatalf("%s: %v", query, err)
+	}
+	return scanPlan(tb, rows)
+}
+
+// GenericPlan explains query (PostgreSQL) as a prepared statement planned
+// without its values, the plan pgx's statement cache may switch to after
+// five executions.
+func GenericPlan(tb testing.TB, sqlDB *sql.DB, query string, vars []any) string {
+	tb.Helper()
+	ctx := context.Background()
+	tx, err := sqlDB.BeginTx(ctx, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := tx.ExecContext(ctx, "PREPARE bench_plan AS "+query); err != nil {
+		tb.Fatal(err)
+	}
+	params := make([]string, len(vars))
+	for i := range params {
+		params[i] = fmt.Sprintf("$%d", i+1)
+	}
+	args := append([]any{pgx.QueryExecModeSimpleProtocol}, vars...)
+	stmt := "EXPLAIN (ANALYZE, BUFFERS) EXECUTE bench_plan"
+	if len(params) > 0 {
+		stmt += "(" + strings.Join(params, ", ") + ")"
+	}
+	rows, err := tx.QueryContext(ctx, stmt, args...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	plan := scanPlan(tb, rows)
+	// A prepared statement outlives the transaction; drop it.
+	if _, err := tx.ExecContext(ctx, "DEALLOCATE bench_plan"); err != nil {
+		tb.Fatal(err)
+	}
+	return plan
+}
+
+// scanPlan returns the last column of each row, one per line.
+func scanPlan(tb testing.TB, rows *sql.Rows) string {
+	tb.Helper()
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out strings.Builder
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			tb.Fatal(err)
+		}
+		fmt.Fprintf(&out, "%v\n", vals[len(vals)-1])
+	}
+	if err := rows.Err(); err != nil {
+		tb.Fatal(err)
+	}
+	return out.String()
+}
