@@ -96,7 +96,9 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 	if o.statementTimeout > 0 {
 		busy = o.statementTimeout
 	}
-	dsn := "file:" + sqlitePath + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=synchronous(NORMAL)"
+	// busy_timeout first: the pragmas run in order, and switching to WAL
+	// needs a lock that another process starting at the same time may hold.
+	dsn := "file:" + sqlitePath + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	gdb, err = gorm.Open(sqlite.Open(dsn), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
