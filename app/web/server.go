@@ -53,8 +53,8 @@ type Server struct {
 	ready      func(ctx context.Context) error
 	sessions   *sessions.CookieStore
 	cookieName string
-	loginIP    *limiter
-	loginEmail *limiter
+	loginIP    *dbLimiter
+	loginEmail *dbLimiter
 	publicIP   *limiter
 	connect    *connect.Client
 	sandbox    http.Handler
@@ -69,7 +69,7 @@ type Server struct {
 	// loginFailures remembers which addresses failed for which email
 	// (throttle.go); passwordTries throttles password changes per user.
 	loginFailures *failures
-	passwordTries *limiter
+	passwordTries *dbLimiter
 	// eventFailures counts history events that could not be stored.
 	eventFailures *prometheus.CounterVec
 }
@@ -82,8 +82,8 @@ func New(o Options) *Server {
 		baseURL:    o.BaseURL,
 		production: o.Production,
 		ready:      o.Ready,
-		loginIP:    newLimiter(20, time.Minute),
-		loginEmail: newLimiter(10, 15*time.Minute),
+		loginIP:    newDBLimiter(o.Service, "login-ip", 20, time.Minute),
+		loginEmail: newDBLimiter(o.Service, "login-email", 10, 15*time.Minute),
 		registry:   o.Registry,
 		publicIP:   newLimiter(60, time.Minute),
 		connect:    o.Connect,
@@ -97,8 +97,8 @@ func New(o Options) *Server {
 	}
 	// As long as the per-email window: an address that failed stays refused
 	// while the email is over its limit.
-	s.loginFailures = newFailures(15 * time.Minute)
-	s.passwordTries = newLimiter(10, 15*time.Minute)
+	s.loginFailures = newFailures(o.Service, 15*time.Minute)
+	s.passwordTries = newDBLimiter(o.Service, "password", 10, 15*time.Minute)
 	if s.connect == nil {
 		s.connect = connect.NewClient(o.BaseURL.String() + "/oauth/callback")
 	}
