@@ -198,6 +198,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger) error {
 			ClientSecret: sandboxSecret(svc.Keys),
 			RedirectURIs: []string{cfg.BaseURL.String() + "/oauth/callback"},
 			Logger:       log.With("component", "sandbox"),
+			DB:           svc.DB,
 		})
 		if err != nil {
 			return err

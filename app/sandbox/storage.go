@@ -3,7 +3,10 @@ package sandbox
 import (
 	"context"
 	"crypto"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/ecdsa"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -43,6 +46,9 @@ type storage struct {
 	accounts   map[string]Account
 	signing    *signingKey
 	public     *publicKey
+	// seal encrypts the client's state, nonce and login hint in
+	// sandbox_auth_requests: the database holds none of them in the clear.
+	seal cipher.AEAD
 }
 
 // Token kinds in sandbox_tokens.
@@ -74,17 +80,17 @@ type authRequestRow struct {
 
 func (authRequestRow) TableName() string { return "sandbox_auth_requests" }
 
-func (r *authRequestRow) request() *authRequest {
+func (s *storage) request(r *authRequestRow) *authRequest {
 	a := &authRequest{
 		id:           r.ID,
 		clientID:     r.ClientID,
 		redirectURI:  r.RedirectURI,
-		state:        r.State,
-		nonce:        r.Nonce,
+		state:        s.openText(r.ID, r.State),
+		nonce:        s.openText(r.ID, r.Nonce),
 		scopes:       splitScopes(r.Scopes),
 		responseType: oidc.ResponseType(r.ResponseType),
 		responseMode: oidc.ResponseMode(r.ResponseMode),
-		loginHint:    r.LoginHint,
+		loginHint:    s.openText(r.ID, r.LoginHint),
 		expires:      r.ExpiresAt,
 		subject:      r.Subject,
 		done:         r.Done,
@@ -163,7 +169,20 @@ func newStorage(cl *client, gdb *gorm.DB, issuer, secret string, accounts []Acco
 		return nil, fmt.Errorf("sandbox: signing key thumbprint: %w", err)
 	}
 	kid := base64.RawURLEncoding.EncodeToString(thumb)
+	sealKey, err := hkdf.Key(sha256.New, []byte(secret), []byte(issuer), "sandbox auth request sealing", 32)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(sealKey)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
 	s := &storage{
+		seal:       aead,
 		now:        time.Now,
 		db:         gdb,
 		issuer:     issuer,
@@ -182,6 +201,28 @@ func newStorage(cl *client, gdb *gorm.DB, issuer, secret string, accounts []Acco
 // clock is the time as stored: UTC, to the microsecond (PostgreSQL's
 // precision), so a time read back compares equal to the one written.
 func (s *storage) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// sealText encrypts a field of the auth request id (bound to it), as
+// base64url of the nonce and the ciphertext.
+func (s *storage) sealText(id, text string) string {
+	nonce := make([]byte, s.seal.NonceSize())
+	_, _ = rand.Read(nonce)
+	return base64.RawURLEncoding.EncodeToString(s.seal.Seal(nonce, nonce, []byte(text), []byte(id)))
+}
+
+// openText decrypts what sealText made; anything else reads as "".
+func (s *storage) openText(id, sealed string) string {
+	b, err := base64.RawURLEncoding.DecodeString(sealed)
+	if err != nil || len(b) < s.seal.NonceSize() {
+		return ""
+	}
+	n := s.seal.NonceSize()
+	text, err := s.seal.Open(nil, b[:n], b[n:], []byte(id))
+	if err != nil {
+		return ""
+	}
+	return string(text)
+}
 
 func hashKey(secret string) string {
 	sum := sha256.Sum256([]byte(secret))
@@ -275,25 +316,26 @@ func (s *storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, 
 	if pending >= maxPending {
 		return nil, oidc.ErrServerError().WithDescription("Too many pending sign-in requests; try again in a few minutes.")
 	}
+	id := rand.Text()
 	row := &authRequestRow{
-		ID:                  rand.Text(),
+		ID:                  id,
 		Issuer:              s.issuer,
 		ClientID:            req.ClientID,
 		RedirectURI:         req.RedirectURI,
-		State:               req.State,
-		Nonce:               req.Nonce,
+		State:               s.sealText(id, req.State),
+		Nonce:               s.sealText(id, req.Nonce),
 		Scopes:              joinScopes(scopes),
 		ResponseType:        string(req.ResponseType),
 		ResponseMode:        string(req.ResponseMode),
 		CodeChallenge:       req.CodeChallenge,
 		CodeChallengeMethod: string(req.CodeChallengeMethod),
-		LoginHint:           req.LoginHint,
+		LoginHint:           s.sealText(id, req.LoginHint),
 		ExpiresAt:           now.Add(authRequestTTL),
 	}
 	if err := s.db.WithContext(ctx).Create(row).Error; err != nil {
 		return nil, err
 	}
-	return row.request(), nil
+	return s.request(row), nil
 }
 
 // validS256Challenge reports whether c looks like BASE64URL(SHA-256(verifier)).
@@ -316,7 +358,7 @@ func (s *storage) loadPending(ctx context.Context, id string, now time.Time) (*a
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("auth request %w", errNotFound)
 	}
-	return rows[0].request(), nil
+	return s.request(&rows[0]), nil
 }
 
 // AuthRequestByID is called by the callback after the consent page; a
@@ -433,7 +475,7 @@ func (s *storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRe
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("auth request %w", errNotFound)
 	}
-	return rows[0].request(), nil
+	return s.request(&rows[0]), nil
 }
 
 // DeleteAuthRequest is called once tokens were issued for a request.

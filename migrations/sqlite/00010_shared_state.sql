@@ -18,7 +18,9 @@ CREATE INDEX sign_in_throttle_expires_idx ON sign_in_throttle (expires_at);
 
 -- The sandbox OAuth provider (app/sandbox, never in production). Every row
 -- names the issuer it belongs to, so providers sharing a database stay
--- apart. Codes and refresh tokens are kept only as their SHA-256.
+-- apart. Codes and refresh tokens are kept only as their SHA-256; the
+-- client's state, nonce and login hint are sealed (AES-GCM, key derived
+-- from the client secret).
 CREATE TABLE sandbox_auth_requests (
     id                     TEXT PRIMARY KEY NOT NULL,
     issuer                 TEXT NOT NULL,
