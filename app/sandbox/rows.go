@@ -117,4 +117,3 @@ func (s *storage) openText(id, sealed string) string {
 	}
 	return string(text)
 }
-
