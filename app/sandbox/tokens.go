@@ -60,10 +60,27 @@ func (s *storage) CreateAccessToken(ctx context.Context, request op.TokenRequest
 		return "", time.Time{}, cmp(err, errRevoked())
 	}
 	t, err := s.newAccessToken(s.db.WithContext(ctx), grantID, clientID, request, now)
+	if err == nil {
+		err = s.stillGranted(ctx, grantID, now)
+	}
 	if err != nil {
 		return "", time.Time{}, err
 	}
 	return t.ID, t.ExpiresAt, nil
+}
+
+// stillGranted checks, after tokens were written, that another process did
+// not revoke their grant meanwhile (a replayed code on another replica):
+// if it did, the new tokens are revoked too.
+func (s *storage) stillGranted(ctx context.Context, grantID string, now time.Time) error {
+	revoked, err := s.revoked(ctx, grantID, now)
+	if err != nil || !revoked {
+		return err
+	}
+	if err := s.revokeGrant(ctx, grantID, now); err != nil {
+		return err
+	}
+	return errRevoked()
 }
 
 // cmp returns err if it is not nil, else fallback.
@@ -146,6 +163,9 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, request op.T
 			return "", "", time.Time{}, err
 		}
 		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("The refresh token was already used; the authorization is revoked.")
+	}
+	if err == nil {
+		err = s.stillGranted(ctx, grantID, now)
 	}
 	if err != nil {
 		return "", "", time.Time{}, err
