@@ -233,6 +233,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 			ClientSecret: sandboxSecret(o.keys),
 			RedirectURIs: []string{cfg.BaseURL.String() + "/oauth/callback"},
 			Logger:       log.With("component", "sandbox"),
+			DB:           o.db,
 		})
 		if err != nil {
 			return err

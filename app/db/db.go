@@ -99,7 +99,16 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 	// busy_timeout first: the pragmas run in order, and switching to WAL
 	// needs a lock that another process starting at the same time may hold.
 	dsn := "file:" + sqlitePath + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	gdb, err = gorm.Open(sqlite.Open(dsn), cfg)
+	// Switching to WAL can answer SQLITE_BUSY at once, without the busy
+	// handler, while another process is opening or migrating the same
+	// file: try again for as long as the busy timeout.
+	for deadline := time.Now().Add(busy); ; {
+		gdb, err = gorm.Open(sqlite.Open(dsn), cfg)
+		if err == nil || !TimedOut(err) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}

@@ -2,10 +2,14 @@ package sandbox
 
 import (
 	"context"
-	"crypto/rsa"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/hkdf"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"slices"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -18,30 +22,56 @@ import (
 
 type signingKey struct {
 	id  string
-	key *rsa.PrivateKey
+	alg jose.SignatureAlgorithm
+	key crypto.Signer
 }
 
-func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k *signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return k.alg }
 func (k *signingKey) Key() any                                    { return k.key }
 func (k *signingKey) ID() string                                  { return k.id }
 
 type publicKey struct {
 	id  string
-	key *rsa.PublicKey
+	alg jose.SignatureAlgorithm
+	key crypto.PublicKey
 }
 
 func (k *publicKey) ID() string                         { return k.id }
-func (k *publicKey) Algorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k *publicKey) Algorithm() jose.SignatureAlgorithm { return k.alg }
 func (k *publicKey) Use() string                        { return oidc.KeyUseSignature }
 func (k *publicKey) Key() any                           { return k.key }
 
 func (s *storage) SigningKey(context.Context) (op.SigningKey, error) { return s.signing, nil }
 
 func (s *storage) SignatureAlgorithms(context.Context) ([]jose.SignatureAlgorithm, error) {
-	return []jose.SignatureAlgorithm{jose.RS256}, nil
+	return []jose.SignatureAlgorithm{s.signing.alg}, nil
 }
 
 func (s *storage) KeySet(context.Context) ([]op.Key, error) { return []op.Key{s.public}, nil }
+
+// deriveKeys derives, from the client secret and the issuer, the ID token
+// signing key (ECDSA P-256, ES256) and the key that seals access tokens.
+// Every process given the same options derives the same keys, so tokens
+// signed or sealed by one are accepted by all, and survive a restart.
+func deriveKeys(secret, issuer string) (*ecdsa.PrivateKey, [32]byte, error) {
+	var sealKey [32]byte
+	b, err := hkdf.Key(sha256.New, []byte(secret), []byte(issuer), "sandbox access token sealing", len(sealKey))
+	if err != nil {
+		return nil, sealKey, err
+	}
+	copy(sealKey[:], b)
+	// A 32-byte string is a valid P-256 scalar unless it is zero or not
+	// below the group order (odds about 2^-32); then the next counter is tried.
+	for i := 0; ; i++ {
+		d, err := hkdf.Key(sha256.New, []byte(secret), []byte(issuer), fmt.Sprintf("sandbox ID token signing key %d", i), 32)
+		if err != nil {
+			return nil, sealKey, err
+		}
+		if key, err := ecdsa.ParseRawPrivateKey(elliptic.P256(), d); err == nil {
+			return key, sealKey, nil
+		}
+	}
+}
 
 // --- clients and claims (op.OPStorage) ---
 
@@ -73,48 +103,49 @@ func (s *storage) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo,
 	return s.setUserinfo(info, request.GetSubject(), scopes)
 }
 
-// SetUserinfoFromToken answers /userinfo for a live access token.
-func (s *storage) SetUserinfoFromToken(_ context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
-	s.mu.Lock()
-	t, ok := s.accessTokens[tokenID]
-	live := ok && s.now().Before(t.expires) && t.subject == subject
-	var scopes []string
-	if live {
-		scopes = slices.Clone(t.scopes)
+// liveAccessToken returns an access token that has not expired, or nil.
+func (s *storage) liveAccessToken(ctx context.Context, tokenID, subject string) (*tokenRow, error) {
+	t, err := s.findToken(ctx, tokenID, kindAccess)
+	if err != nil || t == nil || !s.clock().Before(t.ExpiresAt) || t.Subject != subject {
+		return nil, err
 	}
-	s.mu.Unlock()
-	if !live {
+	return t, nil
+}
+
+// SetUserinfoFromToken answers /userinfo for a live access token.
+func (s *storage) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
+	t, err := s.liveAccessToken(ctx, tokenID, subject)
+	if err != nil {
+		return err
+	}
+	if t == nil {
 		return errUnknownToken
 	}
-	return s.setUserinfo(info, subject, scopes)
+	return s.setUserinfo(info, subject, splitScopes(t.Scopes))
 }
 
 // SetIntrospectionFromToken answers /oauth/introspect for the client the
 // token was issued to.
-func (s *storage) SetIntrospectionFromToken(_ context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
-	s.mu.Lock()
-	t, ok := s.accessTokens[tokenID]
-	var snapshot accessToken
-	live := ok && s.now().Before(t.expires) && t.subject == subject && t.clientID == clientID
-	if live {
-		snapshot = *t
-		snapshot.scopes = slices.Clone(t.scopes)
+func (s *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, clientID string) error {
+	t, err := s.liveAccessToken(ctx, tokenID, subject)
+	if err != nil {
+		return err
 	}
-	s.mu.Unlock()
-	if !live {
+	if t == nil || t.ClientID != clientID {
 		return errUnknownToken
 	}
+	scopes := splitScopes(t.Scopes)
 	info := new(oidc.UserInfo)
-	if err := s.setUserinfo(info, subject, snapshot.scopes); err != nil {
+	if err := s.setUserinfo(info, subject, scopes); err != nil {
 		return err
 	}
 	resp.SetUserInfo(info)
-	resp.Scope = snapshot.scopes
-	resp.ClientID = snapshot.clientID
+	resp.Scope = scopes
+	resp.ClientID = t.ClientID
 	resp.TokenType = oidc.BearerToken
-	resp.Audience = []string{snapshot.clientID}
-	resp.IssuedAt = oidc.FromTime(snapshot.issued)
-	resp.Expiration = oidc.FromTime(snapshot.expires)
+	resp.Audience = []string{t.ClientID}
+	resp.IssuedAt = oidc.FromTime(t.IssuedAt)
+	resp.Expiration = oidc.FromTime(t.ExpiresAt)
 	return nil
 }
 

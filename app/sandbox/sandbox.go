@@ -6,7 +6,8 @@
 // The protocol (discovery, authorization and token endpoints, PKCE, client
 // authentication, ID token signing, user info, JWKS) is served by
 // github.com/zitadel/oidc/v3/pkg/op. This package only supplies what that
-// library leaves to its user: an in-memory Storage, one confidential client,
+// library leaves to its user: a Storage in the app's database (so any
+// number of app processes serve one provider), one confidential client,
 // a few sample accounts, and the login/consent page with Allow and Deny.
 //
 // Policy on top of the library, stricter than it is by default:
@@ -19,6 +20,8 @@
 package sandbox
 
 import (
+	"context"
+	"crypto"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
@@ -31,8 +34,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/glebarez/sqlite"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/accessrequests/accessrequests/app/db"
 )
 
 // Account is a sample account an invitee can pick on the consent page.
@@ -72,9 +80,15 @@ type Options struct {
 	// openid profile email reports.read offline_access. Requested scopes
 	// outside this list are dropped from the grant.
 	Scopes []string
-	// SigningKey signs ID tokens (RS256); nil generates a 2048-bit key in New,
-	// so tokens do not survive a restart.
+	// SigningKey signs ID tokens (RS256); nil derives an ECDSA P-256 key
+	// (ES256) from ClientSecret and Issuer, so every process given the same
+	// options signs with the same key, and tokens survive a restart.
 	SigningKey *rsa.PrivateKey
+	// DB is the app's database (migrated), where the provider keeps its
+	// authorization requests, codes and tokens (tables sandbox_*), so that
+	// processes sharing it serve one provider. Nil keeps them in a private
+	// in-memory SQLite database, for one process only.
+	DB *gorm.DB
 	// Logger receives the provider library's warnings, without state, codes
 	// or tokens, once LogHandler is the default slog handler; nil discards
 	// them.
@@ -123,10 +137,18 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	key := cfg.SigningKey
-	if key == nil {
-		if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-			return nil, fmt.Errorf("sandbox: generate signing key: %w", err)
+	derived, cryptoKey, err := deriveKeys(cfg.ClientSecret, cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: derive keys: %w", err)
+	}
+	var key crypto.Signer = derived
+	if cfg.SigningKey != nil {
+		key = cfg.SigningKey
+	}
+	gdb := cfg.DB
+	if gdb == nil {
+		if gdb, err = privateDB(); err != nil {
+			return nil, err
 		}
 	}
 	issuerURL, _ := url.Parse(cfg.Issuer) // validated by normalize
@@ -139,15 +161,11 @@ func New(opts Options) (http.Handler, error) {
 		devMode:      issuerURL.Scheme == "http",
 		loginURL:     cfg.Issuer + loginPath,
 	}
-	store, err := newStorage(cl, cfg.ClientSecret, cfg.Accounts, key)
+	store, err := newStorage(cl, gdb, cfg.Issuer, cfg.ClientSecret, cfg.Accounts, key)
 	if err != nil {
 		return nil, err
 	}
 
-	var cryptoKey [32]byte
-	if _, err := rand.Read(cryptoKey[:]); err != nil {
-		return nil, fmt.Errorf("sandbox: generate token key: %w", err)
-	}
 	config := &op.Config{
 		CryptoKey:             cryptoKey,
 		CodeMethodS256:        true,
@@ -197,6 +215,27 @@ func New(opts Options) (http.Handler, error) {
 	// The library logs through slog.Default(); LogHandler routes what it
 	// logs for these requests to logger, without state, codes or tokens.
 	return withLogger(logger.Handler(), mux), nil
+}
+
+// privateDB opens an in-memory SQLite database with the app's schema, for
+// a provider that was given no database. It lives as long as the process.
+func privateDB() (*gorm.DB, error) {
+	dsn := "file:sandbox-" + rand.Text() + "?mode=memory&cache=shared&_pragma=foreign_keys(1)"
+	gdb, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, TranslateError: true})
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: open a private database: %w", err)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, err
+	}
+	// One connection, never closed while idle: the database lives with it.
+	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetConnMaxIdleTime(0)
+	if err := db.Migrate(context.Background(), gdb, slog.New(slog.DiscardHandler)); err != nil {
+		return nil, fmt.Errorf("sandbox: migrate the private database: %w", err)
+	}
+	return gdb, nil
 }
 
 // noStore marks every protocol response as not cacheable: the op package

@@ -22,6 +22,7 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/oauth2"
 
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/sandbox"
 )
 
@@ -82,6 +83,7 @@ func start(t *testing.T, change func(*sandbox.Options)) *env {
 	t.Cleanup(srv.Close)
 	opts := defaultOptions()
 	opts.Issuer = srv.URL
+	opts.DB = testutil.OpenDB(t)
 	if change != nil {
 		change(&opts)
 	}
@@ -105,6 +107,7 @@ func startMounted(t *testing.T) (*env, *atomic.Int32) {
 	t.Cleanup(srv.Close)
 	opts := defaultOptions()
 	opts.Issuer = srv.URL + "/sandbox"
+	opts.DB = testutil.OpenDB(t)
 	h, err := sandbox.New(opts)
 	if err != nil {
 		t.Fatal(err)

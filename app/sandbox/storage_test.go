@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
+	"gorm.io/gorm"
 )
 
 var internalKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -24,7 +26,7 @@ var internalKey = sync.OnceValue(func() *rsa.PrivateKey {
 func newTestStorage(t *testing.T) (*storage, *fakeclock.Clock) {
 	t.Helper()
 	cl := &client{id: "c", redirectURIs: []string{"http://localhost/cb"}, scopes: defaultScopes, loginURL: "http://localhost/login"}
-	s, err := newStorage(cl, "secret", DefaultAccounts, internalKey())
+	s, err := newStorage(cl, openTestDB(t), "http://localhost", "secret", DefaultAccounts, internalKey())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +55,7 @@ func approved(t *testing.T, s *storage, code string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.approve(r.GetID(), "sandbox-user-1"); err != nil {
+	if err := s.approve(ctx, r.GetID(), "sandbox-user-1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveAuthCode(ctx, r.GetID(), code); err != nil {
@@ -70,17 +72,17 @@ func TestAuthRequestExpires(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.Advance(authRequestTTL - time.Second)
-	if _, ok := s.pending(r.GetID()); !ok {
+	if _, err := s.pending(ctx, r.GetID()); err != nil {
 		t.Fatal("request gone before 10 minutes")
 	}
 	clock.Advance(time.Second)
-	if _, ok := s.pending(r.GetID()); ok {
+	if _, err := s.pending(ctx, r.GetID()); err == nil {
 		t.Error("request still pending after 10 minutes")
 	}
 	if _, err := s.AuthRequestByID(ctx, r.GetID()); err == nil {
 		t.Error("AuthRequestByID found an expired request")
 	}
-	if err := s.approve(r.GetID(), "sandbox-user-1"); err == nil {
+	if err := s.approve(ctx, r.GetID(), "sandbox-user-1"); err == nil {
 		t.Error("an expired request was approved")
 	}
 }
@@ -122,7 +124,7 @@ func TestCodeIsSingleUse(t *testing.T) {
 	if _, err := s.AuthRequestByCode(ctx, "code"); err == nil {
 		t.Fatal("code accepted twice")
 	}
-	if _, ok := s.accessTokens[at]; ok {
+	if tok, err := s.findToken(ctx, at, kindAccess); err != nil || tok != nil {
 		t.Error("access token survived the code replay")
 	}
 	if _, err := s.TokenRequestByRefreshToken(ctx, rt); err == nil {
@@ -166,25 +168,37 @@ func TestSweepKeepsMemoryBounded(t *testing.T) {
 			}
 		}
 	}
-	s.mu.Lock()
-	if len(s.authRequests) == 0 || len(s.codes) == 0 || len(s.accessTokens) == 0 ||
-		len(s.refreshTokens) == 0 || len(s.usedRefresh) == 0 || len(s.revoked) == 0 {
-		t.Fatalf("setup did not fill every map: %d %d %d %d %d %d", len(s.authRequests), len(s.codes),
-			len(s.accessTokens), len(s.refreshTokens), len(s.usedRefresh), len(s.revoked))
+	if n := rowCounts(t, s); slices.Contains(n[:], 0) {
+		t.Fatalf("setup did not fill every table: %v", n)
 	}
-	s.mu.Unlock()
 
 	clock.Advance(refreshTokenTTL + time.Second)
 	if _, err := s.CreateAuthRequest(ctx, validAuthRequest(), ""); err != nil { // any write sweeps
 		t.Fatal(err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.authRequests) != 1 || len(s.codes) != 0 || len(s.accessTokens) != 0 ||
-		len(s.refreshTokens) != 0 || len(s.usedRefresh) != 0 || len(s.revoked) != 0 {
-		t.Errorf("after expiry: %d requests, %d codes, %d access, %d refresh, %d used refresh, %d revoked; want only the new request",
-			len(s.authRequests), len(s.codes), len(s.accessTokens), len(s.refreshTokens), len(s.usedRefresh), len(s.revoked))
+	if n := rowCounts(t, s); n != [6]int64{1, 0, 0, 0, 0, 0} {
+		t.Errorf("after expiry: requests, codes, access, refresh, used refresh, revoked = %v; want only the new request", n)
 	}
+}
+
+// rowCounts counts the rows of the sandbox's tables: auth requests, codes,
+// access tokens, refresh tokens, used refresh tokens, revoked grants.
+func rowCounts(t *testing.T, s *storage) [6]int64 {
+	t.Helper()
+	var n [6]int64
+	for i, q := range []*gorm.DB{
+		s.db.Model(&authRequestRow{}),
+		s.db.Model(&codeRow{}),
+		s.db.Model(&tokenRow{}).Where("kind = ?", kindAccess),
+		s.db.Model(&tokenRow{}).Where("kind = ?", kindRefresh),
+		s.db.Model(&tokenRow{}).Where("kind = ?", kindUsed),
+		s.db.Model(&revokedRow{}),
+	} {
+		if err := q.Count(&n[i]).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n
 }
 
 func TestAccessTokenExpires(t *testing.T) {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
@@ -24,166 +26,246 @@ func grantOf(request op.TokenRequest) (grantID, clientID string, err error) {
 	return "", "", oidc.ErrUnsupportedGrantType()
 }
 
-func (s *storage) newAccessTokenLocked(grantID, clientID string, request op.TokenRequest, now time.Time) *accessToken {
-	t := &accessToken{
-		id:       rand.Text(),
-		grantID:  grantID,
-		clientID: clientID,
-		subject:  request.GetSubject(),
-		scopes:   slices.Clone(request.GetScopes()),
-		issued:   now,
-		expires:  now.Add(accessTokenTTL),
+func (s *storage) newAccessToken(tx *gorm.DB, grantID, clientID string, request op.TokenRequest, now time.Time) (*tokenRow, error) {
+	t := &tokenRow{
+		ID:        rand.Text(),
+		Issuer:    s.issuer,
+		Kind:      kindAccess,
+		GrantID:   grantID,
+		ClientID:  clientID,
+		Subject:   request.GetSubject(),
+		Scopes:    joinScopes(request.GetScopes()),
+		IssuedAt:  now,
+		ExpiresAt: now.Add(accessTokenTTL),
 	}
-	s.accessTokens[t.id] = t
-	return t
+	return t, tx.Create(t).Error
+}
+
+// errRevoked is what a token request for a revoked grant gets.
+func errRevoked() error {
+	return oidc.ErrInvalidGrant().WithDescription("The authorization was revoked.")
 }
 
 // CreateAccessToken issues an access token without a refresh token.
-func (s *storage) CreateAccessToken(_ context.Context, request op.TokenRequest) (string, time.Time, error) {
+func (s *storage) CreateAccessToken(ctx context.Context, request op.TokenRequest) (string, time.Time, error) {
 	grantID, clientID, err := grantOf(request)
 	if err != nil {
 		return "", time.Time{}, err
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sweepLocked(now)
-	if _, ok := s.revoked[grantID]; ok {
-		return "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("The authorization was revoked.")
+	now := s.clock()
+	if err := s.sweep(ctx, now); err != nil {
+		return "", time.Time{}, err
 	}
-	t := s.newAccessTokenLocked(grantID, clientID, request, now)
-	return t.id, t.expires, nil
+	if revoked, err := s.revoked(ctx, grantID, now); err != nil || revoked {
+		return "", time.Time{}, cmp(err, errRevoked())
+	}
+	t, err := s.newAccessToken(s.db.WithContext(ctx), grantID, clientID, request, now)
+	if err == nil {
+		err = s.stillGranted(ctx, grantID, now)
+	}
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	return t.ID, t.ExpiresAt, nil
 }
+
+// stillGranted checks, after tokens were written, that another process did
+// not revoke their grant meanwhile (a replayed code on another replica):
+// if it did, the new tokens are revoked too.
+func (s *storage) stillGranted(ctx context.Context, grantID string, now time.Time) error {
+	revoked, err := s.revoked(ctx, grantID, now)
+	if err != nil || !revoked {
+		return err
+	}
+	if err := s.revokeGrant(ctx, grantID, now); err != nil {
+		return err
+	}
+	return errRevoked()
+}
+
+// cmp returns err if it is not nil, else fallback.
+func cmp(err, fallback error) error {
+	if err != nil {
+		return err
+	}
+	return fallback
+}
+
+// errReused is what a rotated-out refresh token gets.
+var errReused = errors.New("refresh token already used")
 
 // CreateAccessAndRefreshTokens issues an access token and a refresh token,
 // for a code (offline_access) or a refresh. A refresh token rotates: the
-// one presented stops working, and presenting it again revokes the grant.
-func (s *storage) CreateAccessAndRefreshTokens(_ context.Context, request op.TokenRequest, current string) (string, string, time.Time, error) {
+// one presented stops working (one conditional UPDATE, so two processes
+// never both rotate it), and presenting it again revokes the grant.
+func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, request op.TokenRequest, current string) (string, string, time.Time, error) {
 	grantID, clientID, err := grantOf(request)
 	if err != nil {
 		return "", "", time.Time{}, err
 	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.sweepLocked(now)
-	if _, ok := s.revoked[grantID]; ok {
-		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("The authorization was revoked.")
+	now := s.clock()
+	if err := s.sweep(ctx, now); err != nil {
+		return "", "", time.Time{}, err
+	}
+	if revoked, err := s.revoked(ctx, grantID, now); err != nil || revoked {
+		return "", "", time.Time{}, cmp(err, errRevoked())
 	}
 
 	var grant refreshRequest
-	if current == "" {
-		r, ok := request.(*authRequest)
-		if !ok {
+	switch r := request.(type) {
+	case *authRequest:
+		if current != "" {
 			return "", "", time.Time{}, oidc.ErrInvalidGrant()
 		}
-		grant = refreshRequest{
-			grantID:  grantID,
-			clientID: clientID,
-			subject:  r.subject,
-			authTime: r.authTime,
-			scopes:   slices.Clone(r.scopes),
+		grant = refreshRequest{grantID: grantID, clientID: clientID, subject: r.subject, authTime: r.authTime, scopes: slices.Clone(r.scopes)}
+	case *refreshRequest:
+		if current == "" {
+			return "", "", time.Time{}, oidc.ErrInvalidGrant()
 		}
-	} else {
-		h := hashKey(current)
-		old, ok := s.refreshTokens[h]
-		if !ok || old.grant.grantID != grantID {
-			// Another request rotated it first: that is reuse.
-			s.revokeGrantLocked(grantID, now)
-			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("The refresh token was already used; the authorization is revoked.")
-		}
-		delete(s.refreshTokens, h)
-		s.usedRefresh[h] = usedRefresh{grantID: grantID, forget: old.expires}
-		grant = old.grant
+		grant = *r
+		grant.scopes = slices.Clone(r.scopes)
 		grant.current = nil
 	}
 
-	at := s.newAccessTokenLocked(grantID, clientID, request, now)
+	var at *tokenRow
 	token := rand.Text()
-	s.refreshTokens[hashKey(token)] = &refreshToken{grant: grant, expires: now.Add(refreshTokenTTL)}
-	return at.id, token, at.expires, nil
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if current != "" {
+			res := tx.Model(&tokenRow{}).
+				Where("id = ? AND issuer = ? AND kind = ? AND grant_id = ?", hashKey(current), s.issuer, kindRefresh, grantID).
+				Update("kind", kindUsed) // kept until it would have expired
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected != 1 {
+				return errReused // another request rotated it first
+			}
+		}
+		var err error
+		if at, err = s.newAccessToken(tx, grantID, clientID, request, now); err != nil {
+			return err
+		}
+		return tx.Create(&tokenRow{
+			ID:        hashKey(token),
+			Issuer:    s.issuer,
+			Kind:      kindRefresh,
+			GrantID:   grantID,
+			ClientID:  clientID,
+			Subject:   grant.subject,
+			Scopes:    joinScopes(grant.scopes),
+			AuthTime:  grant.authTime,
+			IssuedAt:  now,
+			ExpiresAt: now.Add(refreshTokenTTL),
+		}).Error
+	})
+	if errors.Is(err, errReused) {
+		if err := s.revokeGrant(ctx, grantID, now); err != nil {
+			return "", "", time.Time{}, err
+		}
+		return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("The refresh token was already used; the authorization is revoked.")
+	}
+	if err == nil {
+		err = s.stillGranted(ctx, grantID, now)
+	}
+	if err != nil {
+		return "", "", time.Time{}, err
+	}
+	return at.ID, token, at.ExpiresAt, nil
+}
+
+// findToken returns the row of a token ID or hash, of one of kinds.
+func (s *storage) findToken(ctx context.Context, id string, kinds ...string) (*tokenRow, error) {
+	var rows []tokenRow
+	err := s.db.WithContext(ctx).Where("id = ? AND issuer = ? AND kind IN ?", id, s.issuer, kinds).Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return &rows[0], nil
 }
 
 // TokenRequestByRefreshToken looks a refresh token up. A rotated-out token
 // revokes its grant (RFC 9700 section 4.14.2).
-func (s *storage) TokenRequestByRefreshToken(_ context.Context, token string) (op.RefreshTokenRequest, error) {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := hashKey(token)
-	if t, ok := s.refreshTokens[h]; ok && now.Before(t.expires) {
-		g := t.grant
-		g.scopes = slices.Clone(g.scopes)
-		g.current = nil
-		return &g, nil
+func (s *storage) TokenRequestByRefreshToken(ctx context.Context, token string) (op.RefreshTokenRequest, error) {
+	now := s.clock()
+	t, err := s.findToken(ctx, hashKey(token), kindRefresh, kindUsed)
+	if err != nil {
+		return nil, err
 	}
-	if u, ok := s.usedRefresh[h]; ok {
-		s.revokeGrantLocked(u.grantID, now)
+	if t != nil && t.Kind == kindRefresh && now.Before(t.ExpiresAt) {
+		g := &refreshRequest{grantID: t.GrantID, clientID: t.ClientID, subject: t.Subject, scopes: splitScopes(t.Scopes)}
+		if !t.AuthTime.IsZero() {
+			g.authTime = t.AuthTime
+		}
+		return g, nil
+	}
+	if t != nil && t.Kind == kindUsed {
+		if err := s.revokeGrant(ctx, t.GrantID, now); err != nil {
+			return nil, err
+		}
 		return nil, errors.New("refresh token already used; the authorization is revoked")
 	}
 	return nil, fmt.Errorf("refresh token %w", errNotFound)
 }
 
 // TerminateSession revokes what the client holds for the user (end_session).
-func (s *storage) TerminateSession(_ context.Context, userID, clientID string) error {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *storage) TerminateSession(ctx context.Context, userID, clientID string) error {
+	now := s.clock()
 	var grants []string
-	for _, t := range s.accessTokens {
-		if t.subject == userID && t.clientID == clientID {
-			grants = append(grants, t.grantID)
-		}
-	}
-	for _, t := range s.refreshTokens {
-		if t.grant.subject == userID && t.grant.clientID == clientID {
-			grants = append(grants, t.grant.grantID)
-		}
+	err := s.db.WithContext(ctx).Model(&tokenRow{}).Distinct("grant_id").
+		Where("issuer = ? AND subject = ? AND client_id = ? AND kind IN ?", s.issuer, userID, clientID, []string{kindAccess, kindRefresh}).
+		Pluck("grant_id", &grants).Error
+	if err != nil {
+		return err
 	}
 	for _, g := range grants {
-		s.revokeGrantLocked(g, now)
+		if err := s.revokeGrant(ctx, g, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
 // GetRefreshTokenInfo answers the revocation endpoint; the token ID is the
 // token's hash.
-func (s *storage) GetRefreshTokenInfo(_ context.Context, _ string, token string) (string, string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *storage) GetRefreshTokenInfo(ctx context.Context, _ string, token string) (string, string, error) {
 	h := hashKey(token)
-	t, ok := s.refreshTokens[h]
-	if !ok {
+	t, err := s.findToken(ctx, h, kindRefresh)
+	if err != nil {
+		return "", "", err
+	}
+	if t == nil {
 		return "", "", op.ErrInvalidRefreshToken
 	}
-	return t.grant.subject, h, nil
+	return t.Subject, h, nil
 }
 
 // RevokeToken revokes an access token (by ID) or a refresh token (by the
 // hash GetRefreshTokenInfo returned, or the token itself). Revoking a
 // refresh token revokes its whole grant, as RFC 7009 section 2.1 suggests.
 // Unknown tokens are not an error (RFC 7009 section 2.2).
-func (s *storage) RevokeToken(_ context.Context, tokenOrID, _ string, clientID string) *oidc.Error {
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if t, ok := s.accessTokens[tokenOrID]; ok {
-		if t.clientID != clientID {
-			return oidc.ErrInvalidClient().WithDescription("The token was not issued to this client.")
-		}
-		delete(s.accessTokens, tokenOrID)
+func (s *storage) RevokeToken(ctx context.Context, tokenOrID, _ string, clientID string) *oidc.Error {
+	now := s.clock()
+	t, err := s.findToken(ctx, tokenOrID, kindAccess, kindRefresh)
+	if err == nil && t == nil {
+		t, err = s.findToken(ctx, hashKey(tokenOrID), kindRefresh)
+	}
+	if err != nil {
+		return oidc.ErrServerError()
+	}
+	if t == nil {
 		return nil
 	}
-	t, ok := s.refreshTokens[tokenOrID]
-	if !ok {
-		t, ok = s.refreshTokens[hashKey(tokenOrID)]
-	}
-	if !ok {
-		return nil
-	}
-	if t.grant.clientID != clientID {
+	if t.ClientID != clientID {
 		return oidc.ErrInvalidClient().WithDescription("The token was not issued to this client.")
 	}
-	s.revokeGrantLocked(t.grant.grantID, now)
+	if t.Kind == kindAccess {
+		if err := s.db.WithContext(ctx).Where("id = ? AND issuer = ?", t.ID, s.issuer).Delete(&tokenRow{}).Error; err != nil {
+			return oidc.ErrServerError()
+		}
+		return nil
+	}
+	if err := s.revokeGrant(ctx, t.GrantID, now); err != nil {
+		return oidc.ErrServerError()
+	}
 	return nil
 }

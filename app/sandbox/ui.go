@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"html/template"
 	"log/slog"
 	"net/http"
@@ -101,9 +102,9 @@ type messagePage struct {
 // showLogin handles GET {issuer}/login?id=...: the consent page for a
 // pending authorization request.
 func (u *ui) showLogin(w http.ResponseWriter, r *http.Request) {
-	req, ok := u.store.pending(r.URL.Query().Get("id"))
-	if !ok {
-		u.expired(w)
+	req, err := u.store.pending(r.Context(), r.URL.Query().Get("id"))
+	if err != nil {
+		u.failed(w, err)
 		return
 	}
 	u.renderLogin(w, http.StatusOK, req, "", "")
@@ -125,17 +126,17 @@ func (u *ui) submitLogin(w http.ResponseWriter, r *http.Request) {
 
 	switch r.PostForm.Get("action") {
 	case "deny":
-		req, ok := u.store.deny(id)
-		if !ok {
-			u.expired(w)
+		req, err := u.store.deny(ctx, id)
+		if err != nil {
+			u.failed(w, err)
 			return
 		}
 		denied := oidc.ErrAccessDenied().WithDescription("The account owner denied the request.")
 		op.AuthRequestError(w, r, req, denied, u.provider)
 	case "allow":
-		req, ok := u.store.pending(id)
-		if !ok {
-			u.expired(w)
+		req, err := u.store.pending(ctx, id)
+		if err != nil {
+			u.failed(w, err)
 			return
 		}
 		account := r.PostForm.Get("account")
@@ -143,15 +144,15 @@ func (u *ui) submitLogin(w http.ResponseWriter, r *http.Request) {
 			u.renderLogin(w, http.StatusBadRequest, req, account, "Choose one of the sample accounts.")
 			return
 		}
-		if err := u.store.approve(id, account); err != nil {
-			u.expired(w)
+		if err := u.store.approve(ctx, id, account); err != nil {
+			u.failed(w, err)
 			return
 		}
 		http.Redirect(w, r, op.AuthCallbackURL(u.provider)(ctx, id), http.StatusSeeOther)
 	default:
-		req, ok := u.store.pending(id)
-		if !ok {
-			u.expired(w)
+		req, err := u.store.pending(ctx, id)
+		if err != nil {
+			u.failed(w, err)
 			return
 		}
 		u.renderLogin(w, http.StatusBadRequest, req, r.PostForm.Get("account"), "Choose Allow or Deny.")
@@ -203,6 +204,17 @@ func (u *ui) css(w http.ResponseWriter, _ *http.Request) {
 	h.Set("Cache-Control", "public, max-age=86400")
 	h.Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write(stylesheet)
+}
+
+// failed answers a request the consent page could not act on: expired (or
+// answered) when it is gone, a server error when the database failed.
+func (u *ui) failed(w http.ResponseWriter, err error) {
+	if errors.Is(err, errNotFound) {
+		u.expired(w)
+		return
+	}
+	u.message(w, http.StatusInternalServerError, "Something went wrong",
+		"The sign-in request could not be read. Try again in a moment.")
 }
 
 func (u *ui) expired(w http.ResponseWriter) {

@@ -94,7 +94,11 @@ func (s *Server) renderPassword(c echo.Context, status int, f views.PasswordForm
 // in with a new session.
 func (s *Server) changePassword(c echo.Context) error {
 	u := currentUser(c)
-	if ok, wait := s.passwordTries.allow(u.ID); !ok {
+	ok, wait, err := s.passwordTries.allow(c.Request().Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		retryAfter(c, wait)
 		return s.renderPassword(c, http.StatusTooManyRequests, views.PasswordForm{
 			Error: "Too many attempts. Please wait a few minutes and try again."})
@@ -116,7 +120,9 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err := s.setSessionCookie(c, sess.Token); err != nil {
 		return err
 	}
-	s.passwordTries.reset(u.ID)
+	if err := s.passwordTries.reset(c.Request().Context(), u.ID); err != nil {
+		return err
+	}
 	s.log.Info("password changed", "user", u.ID)
 	if err := s.svc.SetSessionFlash(c.Request().Context(), sess.Token, "Your password was changed. Every other session of your account was signed out."); err != nil {
 		return err

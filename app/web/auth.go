@@ -141,18 +141,34 @@ func (s *Server) login(c echo.Context) error {
 		form.Error = "That email and password do not match an account."
 		return render(c, http.StatusUnauthorized, views.Login(form))
 	}
+	ctx := c.Request().Context()
 	ip := c.RealIP()
-	if ok, wait := s.loginIP.allow(ip); !ok {
+	ipOK, wait, err := s.loginIP.allow(ctx, ip)
+	if err != nil {
+		return err
+	}
+	if !ipOK {
 		return s.tooManyLogins(c, form, wait)
 	}
-	emailOK, wait := s.loginEmail.allow(email)
-	if !emailOK && s.loginFailures.recent(email, ip) {
-		// This address has been failing for this email: no more tries.
-		return s.tooManyLogins(c, form, wait)
+	emailOK, wait, err := s.loginEmail.allow(ctx, email)
+	if err != nil {
+		return err
 	}
-	u, err := s.svc.Authenticate(c.Request().Context(), email, password)
+	if !emailOK {
+		failing, err := s.loginFailures.recent(ctx, email, ip)
+		if err != nil {
+			return err
+		}
+		if failing {
+			// This address has been failing for this email: no more tries.
+			return s.tooManyLogins(c, form, wait)
+		}
+	}
+	u, err := s.svc.Authenticate(ctx, email, password)
 	if access.ErrorCode(err) == access.EUNAUTHORIZED {
-		s.loginFailures.add(email, ip)
+		if err := s.loginFailures.add(ctx, email, ip); err != nil {
+			return err
+		}
 		if !emailOK {
 			return s.tooManyLogins(c, form, wait)
 		}
@@ -174,11 +190,15 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	if emailOK {
-		// Past the limit the bucket stays empty, so the addresses that
-		// were guessing earn nothing from the owner's sign-in.
-		s.loginEmail.reset(email)
+		// Past the limit the count stays, so the addresses that were
+		// guessing earn nothing from the owner's sign-in.
+		if err := s.loginEmail.reset(ctx, email); err != nil {
+			return err
+		}
 	}
-	s.loginFailures.forget(email, ip)
+	if err := s.loginFailures.forget(ctx, email, ip); err != nil {
+		return err
+	}
 	withValue(c, userKey, u)
 	s.log.Info("signed in", "user", u.ID)
 	return c.Redirect(http.StatusSeeOther, s.afterSignIn(c, next))

@@ -8,7 +8,9 @@ import (
 )
 
 // limiter is a per-key token bucket: burst attempts, refilled over window.
-// Idle keys are dropped so memory stays bounded.
+// Idle keys are dropped so memory stays bounded. It lives in one process:
+// only the public per-address limit (publicIP) uses it; the sign-in limits
+// are in the database (throttle.go).
 type limiter struct {
 	mu     sync.Mutex
 	keys   map[string]*entry
@@ -57,11 +59,4 @@ func (l *limiter) allow(key string) (bool, time.Duration) {
 		return false, d
 	}
 	return true, 0
-}
-
-// reset forgets a key, after a successful sign-in.
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	delete(l.keys, key)
-	l.mu.Unlock()
 }

@@ -57,8 +57,8 @@ type Server struct {
 	ready      func(ctx context.Context) error
 	sessions   *sessions.CookieStore
 	cookieName string
-	loginIP    *limiter
-	loginEmail *limiter
+	loginIP    *dbLimiter
+	loginEmail *dbLimiter
 	publicIP   *limiter
 	oauth      *oauth.Client
 	sandbox    http.Handler
@@ -73,7 +73,7 @@ type Server struct {
 	// loginFailures remembers which addresses failed for which email
 	// (throttle.go); passwordTries throttles password changes per user.
 	loginFailures *failures
-	passwordTries *limiter
+	passwordTries *dbLimiter
 	// eventFailures counts history events that could not be stored.
 	eventFailures *prometheus.CounterVec
 }
@@ -87,8 +87,8 @@ func New(o Options) *Server {
 		baseURL:    o.BaseURL,
 		production: o.Production,
 		ready:      o.Ready,
-		loginIP:    newLimiter(20, time.Minute),
-		loginEmail: newLimiter(10, 15*time.Minute),
+		loginIP:    newDBLimiter(o.Service, "login-ip", 20, time.Minute),
+		loginEmail: newDBLimiter(o.Service, "login-email", 10, 15*time.Minute),
 		registry:   o.Registry,
 		publicIP:   newLimiter(60, time.Minute),
 		oauth:      o.OAuth,
@@ -102,8 +102,8 @@ func New(o Options) *Server {
 	}
 	// As long as the per-email window: an address that failed stays refused
 	// while the email is over its limit.
-	s.loginFailures = newFailures(15 * time.Minute)
-	s.passwordTries = newLimiter(10, 15*time.Minute)
+	s.loginFailures = newFailures(o.Service, 15*time.Minute)
+	s.passwordTries = newDBLimiter(o.Service, "password", 10, 15*time.Minute)
 	if s.oauth == nil {
 		s.oauth = oauth.NewClient(o.BaseURL.String() + "/oauth/callback")
 	}

@@ -126,6 +126,7 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 	e.AppURL = "http://" + app.Listener.Addr().String()
 	redirectURI := e.AppURL + "/oauth/callback"
 
+	e.DB = OpenDB(tb) // the sandbox providers keep their state in it too
 	newProvider := func(key, clientID string, tlsServer bool) *Provider {
 		ts := httptest.NewUnstartedServer(nil)
 		scheme := "http"
@@ -136,7 +137,7 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 			ClientSecret: secret.RandomToken(32), Server: ts}
 		h, err := sandbox.New(sandbox.Options{
 			Issuer: p.Issuer, ClientID: clientID, ClientSecret: p.ClientSecret, RedirectURIs: []string{redirectURI},
-			Logger: slog.New(slog.DiscardHandler),
+			Logger: slog.New(slog.DiscardHandler), DB: e.DB,
 		})
 		if err != nil {
 			tb.Fatal(err)
@@ -199,7 +200,6 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.DB = OpenDB(tb)
 	e.Svc = NewService(tb, e.DB, clock, access.WithSources(cat), access.WithBaseURL(e.AppURL))
 	e.F = Seed(tb, e.Svc)
 
