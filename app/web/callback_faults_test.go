@@ -83,9 +83,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 		}
 	})
 	t.Run("KilledDuringTheExchange", func(t *testing.T) {
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("exchange")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		link, inv := e.AtConsent(t, "exchange")
 		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-2")
 		var killed atomic.Int32
 		e.Sandbox.Tap.BeforeNext(func() {
@@ -102,9 +100,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 	t.Run("KilledInsideTheConnectingTransaction", func(t *testing.T) {
 		fired := killOnce(t, e, "account", e.DB.Callback().Create().After("gorm:create").Register,
 			func(tx *gorm.DB) bool { return tx.Statement.Table == "connected_accounts" })
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("transaction")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		link, inv := e.AtConsent(t, "transaction")
 		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-3")
 		connected(t, inv.Callback(t, cb), link, query(t, cb).Get("state"))
 		if fired.Load() != 1 {
@@ -114,9 +110,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 	t.Run("KilledBetweenTheFailureAndItsEvent", func(t *testing.T) {
 		fired := killOnce(t, e, "failure", e.DB.Callback().Update().After("gorm:update").Register,
 			func(tx *gorm.DB) bool { return tx.Statement.Table == "oauth_callbacks" })
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("failure")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		link, inv := e.AtConsent(t, "failure")
 		e.Sandbox.FailNextAuthorize("temporarily_unavailable")
 		cb := inv.Visit(t, inv.Start(t, link.Token).Location)
 		wantErrorPage(t, inv.Callback(t, cb), http.StatusOK, "temporarily_unavailable")
@@ -129,9 +123,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 		wantActive(t, e, link.ID)
 	})
 	t.Run("KilledBeforeAnotherTabAsks", func(t *testing.T) {
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("two-tabs")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		link, inv := e.AtConsent(t, "two-tabs")
 		start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 		cookie := start.Cookie(flowCookie)
 		connected(t, inv.Callback(t, cb), link, query(t, cb).Get("state"))

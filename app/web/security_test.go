@@ -322,9 +322,7 @@ func TestCallbackNeverRedirects(t *testing.T) {
 	wantPage(t, p, http.StatusBadRequest, "connect-error")
 	noRedirect(t, "stranger", p)
 
-	denied := e.GenerateLink(t, testutil.SandboxKey)
-	d := e.NewInvitee("d")
-	wantPage(t, d.Consent(t, denied.Token), http.StatusOK, "consent")
+	denied, d := e.AtConsent(t, "d")
 	_, dcb := d.Authorized(t, denied.Token, "deny", "")
 	p = d.Callback(t, withEvil(dcb))
 	wantPage(t, p, http.StatusOK, "connect-error")

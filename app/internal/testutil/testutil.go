@@ -355,16 +355,19 @@ func (s *Server) LinksURL(workspaceID string) string {
 	return fmt.Sprintf("%s/w/%s/sources/access-requests", s.URL, workspaceID)
 }
 
-// Concurrently runs fn(0) ... fn(n-1) on n goroutines at once and waits
-// for all of them.
+// Concurrently runs fn(0) ... fn(n-1) on n goroutines released together
+// once all are started, and waits for all of them.
 func Concurrently(n int, fn func(i int)) {
 	var wg sync.WaitGroup
+	ready := make(chan struct{})
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-ready
 			fn(i)
 		}()
 	}
+	close(ready)
 	wg.Wait()
 }
