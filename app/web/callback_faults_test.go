@@ -84,7 +84,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 	})
 	t.Run("KilledDuringTheExchange", func(t *testing.T) {
 		link, inv := e.AtConsent(t, "exchange")
-		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-2")
+		cb, state, _ := authorized(t, inv, link, "sandbox-user-2")
 		var killed atomic.Int32
 		e.Sandbox.Tap.BeforeNext(func() {
 			if n, err := testutil.TerminateSessions(e.DB); err != nil || n == 0 {
@@ -92,7 +92,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 			}
 			killed.Add(1)
 		})
-		connected(t, inv.Callback(t, cb), link, query(t, cb).Get("state"))
+		connected(t, inv.Callback(t, cb), link, state)
 		if killed.Load() != 1 {
 			t.Fatal("the kill did not run during the exchange")
 		}
@@ -101,8 +101,8 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 		fired := killOnce(t, e, "account", e.DB.Callback().Create().After("gorm:create").Register,
 			func(tx *gorm.DB) bool { return tx.Statement.Table == "connected_accounts" })
 		link, inv := e.AtConsent(t, "transaction")
-		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-3")
-		connected(t, inv.Callback(t, cb), link, query(t, cb).Get("state"))
+		cb, state, _ := authorized(t, inv, link, "sandbox-user-3")
+		connected(t, inv.Callback(t, cb), link, state)
 		if fired.Load() != 1 {
 			t.Fatal("the kill did not run inside the transaction")
 		}
@@ -124,9 +124,8 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 	})
 	t.Run("KilledBeforeAnotherTabAsks", func(t *testing.T) {
 		link, inv := e.AtConsent(t, "two-tabs")
-		start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
-		cookie := start.Cookie(flowCookie)
-		connected(t, inv.Callback(t, cb), link, query(t, cb).Get("state"))
+		cb, state, cookie := authorized(t, inv, link, "sandbox-user-1")
+		connected(t, inv.Callback(t, cb), link, state)
 		// A second tab, with the cookie from before the success, asks
 		// after the database lost every session: it is told the success.
 		testutil.KillConnections(t, e.DB)

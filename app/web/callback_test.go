@@ -58,6 +58,15 @@ func replay(t *testing.T, target string, cookie *http.Cookie) *testutil.Page {
 	return &testutil.Page{URL: target, Status: res.StatusCode, Header: res.Header, Body: body}
 }
 
+// authorized walks inv through Start and the provider's Allow for account
+// and returns the callback URL, not yet opened, its state and the flow
+// cookie.
+func authorized(t *testing.T, inv *testutil.Invitee, link *testutil.GeneratedLink, account string) (cb, state string, cookie *http.Cookie) {
+	t.Helper()
+	start, cb := inv.Authorized(t, link.Token, "allow", account)
+	return cb, query(t, cb).Get("state"), start.Cookie(flowCookie)
+}
+
 // TestFlowSameAccountManyLinksAtOnce (item 11): 20 links of one workspace,
 // every invitee picks the same sandbox account, and the 20 callbacks are
 // released together. Every flow connects: one account row (the upsert is
@@ -213,8 +222,7 @@ func TestFlowProviderErrorEndsTheFlow(t *testing.T) {
 	})
 	t.Run("CodeAfterTheErrorShowsTheError", func(t *testing.T) {
 		link, inv := e.AtConsent(t, "second-thoughts")
-		start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-2")
-		state, cookie := query(t, cb).Get("state"), start.Cookie(flowCookie)
+		cb, state, cookie := authorized(t, inv, link, "sandbox-user-2")
 		wantErrorPage(t, replay(t, forged(state, "temporarily_unavailable", "Try later"), cookie), http.StatusOK, "temporarily_unavailable")
 		before := e.Sandbox.Tap.Requests()
 		p := replay(t, cb, cookie)
@@ -229,8 +237,7 @@ func TestFlowProviderErrorEndsTheFlow(t *testing.T) {
 	})
 	t.Run("ErrorAfterTheSuccessShowsTheSuccess", func(t *testing.T) {
 		link, inv := e.AtConsent(t, "connected")
-		start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-3")
-		state, cookie := query(t, cb).Get("state"), start.Cookie(flowCookie)
+		cb, state, cookie := authorized(t, inv, link, "sandbox-user-3")
 		wantPage(t, replay(t, cb, cookie), http.StatusOK, "connect-success")
 		for i := 0; i < 3; i++ {
 			wantPage(t, replay(t, forged(state, "server_error", "Your account was disconnected"), cookie), http.StatusOK, "connect-success")
