@@ -117,6 +117,15 @@ func (e *env) generate(t *testing.T, who, workspaceID, source string) *access.Li
 	return l
 }
 
+// namedLink generates a google_ads link as admin in Reporting and names it
+// {link} in the scenarios' URLs.
+func (e *env) namedLink(t *testing.T) *access.Link {
+	t.Helper()
+	l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
+	e.vars["link"] = l.ID
+	return l
+}
+
 // row reads a link as stored, deleted or not.
 func (e *env) row(t *testing.T, id string) models.AccessLink {
 	t.Helper()
@@ -166,8 +175,7 @@ func (e *env) expand(s string) string {
 func generateOnce(link **access.Link) func(t *testing.T, e *env) {
 	return func(t *testing.T, e *env) {
 		if *link == nil {
-			*link = e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-			e.vars["link"] = (*link).ID
+			*link = e.namedLink(t)
 		}
 	}
 }

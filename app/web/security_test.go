@@ -987,8 +987,7 @@ func TestNoSecretsInLogsFailurePagesOrEvents(t *testing.T) {
 func TestAdminPagesWithLinksAreNotCachedNorReferred(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-	e.vars["link"] = l.ID
+	e.namedLink(t)
 	for _, path := range []string{"{links}", "{links}/{link}", "{links}/{link}?created=1"} {
 		t.Run(path, func(t *testing.T) {
 			res, body := testutil.Do(t, e.client(t, "admin"), "GET", e.srv.URL+e.expand(path), nil)
