@@ -7,6 +7,7 @@ package testutil
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -370,4 +371,12 @@ func Concurrently(n int, fn func(i int)) {
 	}
 	close(ready)
 	wg.Wait()
+}
+
+// ConcurrentlyErr is Concurrently for functions that may fail: it returns
+// their errors joined, nil when none failed.
+func ConcurrentlyErr(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	Concurrently(n, func(i int) { errs[i] = fn(i) })
+	return errors.Join(errs...)
 }
