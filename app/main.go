@@ -357,18 +357,14 @@ func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 	if n.Organization == "" {
 		n.OrgRole = ""
 	}
-	o, err := open(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	svc := o.svc
-	u, err := svc.CreateUser(ctx, n)
-	if err != nil {
-		return userError(err)
-	}
-	fmt.Fprintf(stdout, "created user %s (%s)\n", u.Email, u.ID)
-	return nil
+	return withService(ctx, cfg, log, func(svc *access.Service) error {
+		u, err := svc.CreateUser(ctx, n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created user %s (%s)\n", u.Email, u.ID)
+		return nil
+	})
 }
 
 // userPassword is `app user password -email E`: the new password is read
@@ -383,18 +379,14 @@ func userPassword(ctx context.Context, cfg *config.Config, log *slog.Logger, arg
 	if err != nil {
 		return err
 	}
-	o, err := open(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	svc := o.svc
-	n, err := svc.SetPassword(ctx, email, strings.TrimRight(string(b), "\r\n"))
-	if err != nil {
-		return userError(err)
-	}
-	fmt.Fprintf(stdout, "password changed for %s; %d sessions ended\n", access.NormalizeEmail(email), n)
-	return nil
+	return withService(ctx, cfg, log, func(svc *access.Service) error {
+		n, err := svc.SetPassword(ctx, email, strings.TrimRight(string(b), "\r\n"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password changed for %s; %d sessions ended\n", access.NormalizeEmail(email), n)
+		return nil
+	})
 }
 
 // userSignout is `app user signout -email E`: every session of the user
@@ -404,17 +396,27 @@ func userSignout(ctx context.Context, cfg *config.Config, log *slog.Logger, args
 	if err != nil {
 		return err
 	}
+	return withService(ctx, cfg, log, func(svc *access.Service) error {
+		n, err := svc.SignOutEverywhere(ctx, email)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "signed out %s everywhere; %d sessions ended\n", access.NormalizeEmail(email), n)
+		return nil
+	})
+}
+
+// withService opens the database for a user command, runs fn with the
+// service, and spells out the domain error fn returns, if any.
+func withService(ctx context.Context, cfg *config.Config, log *slog.Logger, fn func(*access.Service) error) error {
 	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer o.close()
-	svc := o.svc
-	n, err := svc.SignOutEverywhere(ctx, email)
-	if err != nil {
+	if err := fn(o.svc); err != nil {
 		return userError(err)
 	}
-	fmt.Fprintf(stdout, "signed out %s everywhere; %d sessions ended\n", access.NormalizeEmail(email), n)
 	return nil
 }
 
