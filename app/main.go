@@ -358,73 +358,81 @@ func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 	if n.Organization == "" {
 		n.OrgRole = ""
 	}
-	o, err := open(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	svc := o.svc
-	u, err := svc.CreateUser(ctx, n)
-	if err != nil {
-		return userError(err)
-	}
-	fmt.Fprintf(stdout, "created user %s (%s)\n", u.Email, u.ID)
-	return nil
+	return withService(ctx, cfg, log, func(svc *access.Service) error {
+		u, err := svc.CreateUser(ctx, n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "created user %s (%s)\n", u.Email, u.ID)
+		return nil
+	})
 }
 
 // userPassword is `app user password -email E`: the new password is read
 // from stdin (never a flag, which other users of the machine could see),
 // and every session of the user ends.
 func userPassword(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs := flag.NewFlagSet("user password", flag.ContinueOnError)
-	email := fs.String("email", "", "email address of the user (required)")
-	if err := fs.Parse(args); err != nil {
+	email, err := emailFlag("password", args, "; the new password is read from stdin")
+	if err != nil {
 		return err
-	}
-	if *email == "" {
-		return errors.New("user password: -email is required; the new password is read from stdin")
 	}
 	b, err := io.ReadAll(io.LimitReader(stdin, 4096))
 	if err != nil {
 		return err
 	}
-	o, err := open(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer o.close()
-	svc := o.svc
-	n, err := svc.SetPassword(ctx, *email, strings.TrimRight(string(b), "\r\n"))
-	if err != nil {
-		return userError(err)
-	}
-	fmt.Fprintf(stdout, "password changed for %s; %d sessions ended\n", access.NormalizeEmail(*email), n)
-	return nil
+	return withService(ctx, cfg, log, func(svc *access.Service) error {
+		n, err := svc.SetPassword(ctx, email, strings.TrimRight(string(b), "\r\n"))
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "password changed for %s; %d sessions ended\n", access.NormalizeEmail(email), n)
+		return nil
+	})
 }
 
 // userSignout is `app user signout -email E`: every session of the user
 // ends at once.
 func userSignout(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("user signout", flag.ContinueOnError)
-	email := fs.String("email", "", "email address of the user (required)")
-	if err := fs.Parse(args); err != nil {
+	email, err := emailFlag("signout", args, "")
+	if err != nil {
 		return err
 	}
-	if *email == "" {
-		return errors.New("user signout: -email is required")
-	}
+	return withService(ctx, cfg, log, func(svc *access.Service) error {
+		n, err := svc.SignOutEverywhere(ctx, email)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "signed out %s everywhere; %d sessions ended\n", access.NormalizeEmail(email), n)
+		return nil
+	})
+}
+
+// withService opens the database for a user command, runs fn with the
+// service, and spells out the domain error fn returns, if any.
+func withService(ctx context.Context, cfg *config.Config, log *slog.Logger, fn func(*access.Service) error) error {
 	o, err := open(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer o.close()
-	svc := o.svc
-	n, err := svc.SignOutEverywhere(ctx, *email)
-	if err != nil {
+	if err := fn(o.svc); err != nil {
 		return userError(err)
 	}
-	fmt.Fprintf(stdout, "signed out %s everywhere; %d sessions ended\n", access.NormalizeEmail(*email), n)
 	return nil
+}
+
+// emailFlag parses the one flag of `app user cmd`, -email, which is
+// required; hint follows the error's "-email is required".
+func emailFlag(cmd string, args []string, hint string) (string, error) {
+	fs := flag.NewFlagSet("user "+cmd, flag.ContinueOnError)
+	email := fs.String("email", "", "email address of the user (required)")
+	if err := fs.Parse(args); err != nil {
+		return "", err
+	}
+	if *email == "" {
+		return "", errors.New("user " + cmd + ": -email is required" + hint)
+	}
+	return *email, nil
 }
 
 // userError spells out a domain error's per-field messages for the

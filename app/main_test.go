@@ -267,14 +267,19 @@ func TestGracefulShutdownFinishesRequestsInFlight(t *testing.T) {
 	}
 }
 
-func TestUserAdd(t *testing.T) {
-	dir := t.TempDir()
-	getenv := func(k string) string {
+// onlyDataDir is an environment with DATA_DIR=dir and nothing else.
+func onlyDataDir(dir string) func(string) string {
+	return func(k string) string {
 		if k == "DATA_DIR" {
 			return dir
 		}
 		return ""
 	}
+}
+
+func TestUserAdd(t *testing.T) {
+	dir := t.TempDir()
+	getenv := onlyDataDir(dir)
 	var out bytes.Buffer
 	args := []string{"user", "add", "-email", "Ana@Example.com", "-name", "Ana Lytic", "-org", "Data Co", "-plan", "agency", "-org-role", "member", "-workspace", "Reports", "-role", "admin"}
 	if err := run(context.Background(), args, getenv, strings.NewReader("a long password\n"), &out, io.Discard); err != nil {
@@ -329,12 +334,7 @@ func TestConfigProblemsStopTheStart(t *testing.T) {
 // command is sent to sign-in afterwards.
 func TestUserPasswordAndSignout(t *testing.T) {
 	dir := t.TempDir()
-	getenv := func(k string) string {
-		if k == "DATA_DIR" {
-			return dir
-		}
-		return ""
-	}
+	getenv := onlyDataDir(dir)
 	user := func(t *testing.T, stdin string, args ...string) (string, error) {
 		t.Helper()
 		var out bytes.Buffer

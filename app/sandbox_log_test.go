@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 var requestIDRe = regexp.MustCompile(`name="id" value="([^"]+)"`)
@@ -27,14 +29,7 @@ func TestSandboxLogsAreJSONWithoutState(t *testing.T) {
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	send := func(method, target string, form url.Values, want int) *http.Response {
 		t.Helper()
-		var body io.Reader
-		if form != nil {
-			body = strings.NewReader(form.Encode())
-		}
-		req, _ := http.NewRequest(method, target, body)
-		if form != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
+		req := testutil.NewRequest(t, method, target, form)
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 		res, err := c.Do(req)
 		if err != nil {

@@ -23,29 +23,38 @@ func EventActor(e *access.Event) string {
 	return e.Actor
 }
 
+// eventKinds holds, for each event type this version knows, the kind of
+// icon the timeline shows and the title when the event's fields do not
+// refine it.
+var eventKinds = map[string]struct{ icon, title string }{
+	access.EventCreated:       {"add", "Link created"},
+	access.EventOpened:        {"view", "Consent page opened"},
+	access.EventStarted:       {"start", "Authorization started"},
+	access.EventProviderError: {"error", "Authorization failed"},
+	access.EventDeclined:      {"decline", "Declined"},
+	access.EventConnected:     {"connect", "Account connected"},
+	access.EventClaimRefused:  {"refuse", "Connection refused"},
+	access.EventDeleted:       {"delete", "Link deleted"},
+	access.EventSupportViewed: {"support", "Viewed by support"},
+}
+
+// failureTitles is the title of a provider_error event by the kind of
+// failure the domain recorded.
+var failureTitles = map[string]string{
+	"provider": "The provider reported an error",
+	"token":    "Token exchange failed",
+	"identity": "Account identity could not be read",
+	"scopes":   "Permissions missing",
+	"state":    "Sign-in could not be verified",
+	"input":    "Invalid input",
+}
+
 // EventIcon names the kind of icon the timeline shows for the event: add,
 // view, start, error, decline, connect, refuse, delete, support, or dot for
 // an event type this version does not know.
 func EventIcon(e *access.Event) string {
-	switch e.Type {
-	case access.EventCreated:
-		return "add"
-	case access.EventOpened:
-		return "view"
-	case access.EventStarted:
-		return "start"
-	case access.EventProviderError:
-		return "error"
-	case access.EventDeclined:
-		return "decline"
-	case access.EventConnected:
-		return "connect"
-	case access.EventClaimRefused:
-		return "refuse"
-	case access.EventDeleted:
-		return "delete"
-	case access.EventSupportViewed:
-		return "support"
+	if k, ok := eventKinds[e.Type]; ok {
+		return k.icon
 	}
 	return "dot"
 }
@@ -53,47 +62,24 @@ func EventIcon(e *access.Event) string {
 // EventTitle is the event in a few words.
 func EventTitle(e *access.Event) string {
 	switch e.Type {
-	case access.EventCreated:
-		return "Link created"
-	case access.EventOpened:
-		return "Consent page opened"
-	case access.EventStarted:
-		return "Authorization started"
 	case access.EventProviderError:
 		if e.Fields["error"] == "access_denied" {
 			return "Access denied at the provider"
 		}
-		switch e.Fields["kind"] {
-		case "provider":
-			return "The provider reported an error"
-		case "token":
-			return "Token exchange failed"
-		case "identity":
-			return "Account identity could not be read"
-		case "scopes":
-			return "Permissions missing"
-		case "state":
-			return "Sign-in could not be verified"
-		case "input":
-			return "Invalid input"
+		if t, ok := failureTitles[e.Fields["kind"]]; ok {
+			return t
 		}
-		return "Authorization failed"
-	case access.EventDeclined:
-		return "Declined"
 	case access.EventConnected:
 		if e.Fields["reconnected"] == "true" {
 			return "Account reconnected"
 		}
-		return "Account connected"
-	case access.EventClaimRefused:
-		return "Connection refused"
-	case access.EventDeleted:
-		return "Link deleted"
 	case access.EventSupportViewed:
 		if e.Fields["view"] == access.SupportViewExport {
 			return "History exported by support"
 		}
-		return "Viewed by support"
+	}
+	if k, ok := eventKinds[e.Type]; ok {
+		return k.title
 	}
 	t := strings.ReplaceAll(e.Type, "_", " ")
 	if t == "" {

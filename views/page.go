@@ -122,30 +122,26 @@ func plural(n int, unit string) string {
 	return fmt.Sprintf("%d %ss", n, unit)
 }
 
+// statusBadges is the badge text and style of each status.
+var statusBadges = map[access.Status]struct{ label, class string }{
+	access.StatusActive:  {"Active", "badge badge-dot badge-green"},
+	access.StatusUsed:    {"Used", "badge badge-dot badge-blue"},
+	access.StatusExpired: {"Expired", "badge badge-dot badge-amber"},
+	access.StatusDeleted: {"Deleted", "badge badge-dot badge-gray"},
+}
+
 // StatusLabel is the badge text of a status.
 func StatusLabel(s access.Status) string {
-	switch s {
-	case access.StatusActive:
-		return "Active"
-	case access.StatusUsed:
-		return "Used"
-	case access.StatusExpired:
-		return "Expired"
-	case access.StatusDeleted:
-		return "Deleted"
+	if b, ok := statusBadges[s]; ok {
+		return b.label
 	}
 	return string(s)
 }
 
 // StatusClass is the badge style of a status.
 func StatusClass(s access.Status) string {
-	switch s {
-	case access.StatusActive:
-		return "badge badge-dot badge-green"
-	case access.StatusUsed:
-		return "badge badge-dot badge-blue"
-	case access.StatusExpired:
-		return "badge badge-dot badge-amber"
+	if b, ok := statusBadges[s]; ok {
+		return b.class
 	}
 	return "badge badge-dot badge-gray"
 }

@@ -6,12 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/models"
 	"github.com/accessrequests/accessrequests/views"
 )
@@ -107,21 +107,10 @@ func TestRepeatedViewsCollapse(t *testing.T) {
 	t.Run("Concurrent", func(t *testing.T) {
 		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 		e.clock.Advance(time.Second)
-		var wg sync.WaitGroup
-		errs := make(chan error, 40)
-		for i := 0; i < 40; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				errs <- e.svc.RecordEvent(e.ctx, &l.AccessLink, phone, access.EventOpened, nil)
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
+		if err := testutil.ConcurrentlyErr(40, func(int) error {
+			return e.svc.RecordEvent(e.ctx, &l.AccessLink, phone, access.EventOpened, nil)
+		}); err != nil {
+			t.Fatal(err)
 		}
 		evs := e.events(l.ID)
 		if len(evs) != 2 || evs[1].Type != access.EventOpened || evs[1].Times() != 40 {

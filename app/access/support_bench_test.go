@@ -247,16 +247,7 @@ func captureSQL(b *testing.B, gdb *gorm.DB) *sqlCapture {
 		}
 		c.mu.Unlock()
 	}
-	cb := gdb.Callback()
-	for _, err := range []error{
-		cb.Query().After("gorm:query").Register("bench:capture_query", keep),
-		cb.Row().After("gorm:row").Register("bench:capture_row", keep),
-		cb.Raw().After("gorm:raw").Register("bench:capture_raw", keep),
-	} {
-		if err != nil {
-			b.Fatal(err)
-		}
-	}
+	testutil.AfterStatements(b, gdb, "bench:capture", false, keep)
 	return c
 }
 

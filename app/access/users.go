@@ -76,23 +76,21 @@ func (s *Service) userByEmail(ctx context.Context, email string) (*models.User, 
 	if !storableEmail(email) {
 		return nil, Errorf(ENOTFOUND, "No user has that email address.")
 	}
-	var u models.User
-	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&u).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "No user has that email address.")
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &u, nil
+	return s.userWhere(ctx, "email = ?", email, "No user has that email address.")
 }
 
 // User loads a user by ID.
 func (s *Service) User(ctx context.Context, id string) (*models.User, error) {
+	return s.userWhere(ctx, "id = ?", id, "User not found.")
+}
+
+// userWhere loads the user that the condition query, with arg, selects;
+// notFound is the ENOTFOUND message when there is none.
+func (s *Service) userWhere(ctx context.Context, query string, arg any, notFound string) (*models.User, error) {
 	var u models.User
-	err := s.db.WithContext(ctx).Where("id = ?", id).Take(&u).Error
+	err := s.db.WithContext(ctx).Where(query, arg).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "User not found.")
+		return nil, Errorf(ENOTFOUND, "%s", notFound)
 	}
 	if err != nil {
 		return nil, err

@@ -52,6 +52,13 @@ func TestKilledSessionsRetried(t *testing.T) {
 			}
 		}
 	}
+	// killPool warms 4 pooled connections and ends every session of the
+	// database; it returns how many ended.
+	killPool := func(t *testing.T) int {
+		t.Helper()
+		warm(t, 4)
+		return testutil.KillConnections(t, gdb)
+	}
 	count := func(t *testing.T) int64 {
 		t.Helper()
 		var n int64
@@ -62,8 +69,7 @@ func TestKilledSessionsRetried(t *testing.T) {
 	}
 
 	t.Run("ReadRetried", func(t *testing.T) {
-		warm(t, 4)
-		if n := testutil.KillConnections(t, gdb); n < 4 {
+		if n := killPool(t); n < 4 {
 			t.Fatalf("%d sessions ended, want the 4 pooled", n)
 		}
 		if n := count(t); n != 0 {
@@ -71,8 +77,7 @@ func TestKilledSessionsRetried(t *testing.T) {
 		}
 	})
 	t.Run("AutocommitWriteRetriedOnce", func(t *testing.T) {
-		warm(t, 4)
-		testutil.KillConnections(t, gdb)
+		killPool(t)
 		if err := gdb.Exec(`INSERT INTO t (n) VALUES (1)`).Error; err != nil {
 			t.Fatalf("insert after the kill: %v", err)
 		}
@@ -81,8 +86,7 @@ func TestKilledSessionsRetried(t *testing.T) {
 		}
 	})
 	t.Run("TransactionFailsAsAWhole", func(t *testing.T) {
-		warm(t, 4)
-		testutil.KillConnections(t, gdb)
+		killPool(t)
 		err := gdb.Transaction(func(tx *gorm.DB) error {
 			if err := tx.Exec(`INSERT INTO t (n) VALUES (2)`).Error; err != nil {
 				return err // the BEGIN met a closed session and was retried: this runs

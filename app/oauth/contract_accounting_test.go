@@ -66,10 +66,7 @@ func (in *fakeIntuit) userinfo(w http.ResponseWriter, r *http.Request) {
 func TestContractQuickBooks(t *testing.T) {
 	p := newFakeProvider(t)
 	newFakeIntuit(p)
-	id, err := p.connectFlow("quickbooks", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := p.connected("quickbooks", "")
 	if id.ExternalID != "1182d6ec-2a1f-4bd9-a4b3-d6f2d1e1b2c3" || id.Email != "quinn@books.example" || id.RefreshToken == "" {
 		t.Errorf("identity %+v", id)
 	}
@@ -166,10 +163,7 @@ func (x *fakeXero) connections(w http.ResponseWriter, r *http.Request) {
 func TestContractXero(t *testing.T) {
 	p := newFakeProvider(t)
 	newFakeXero(p)
-	id, err := p.connectFlow("xero", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := p.connected("xero", "")
 	if id.ExternalID != "1945393b-6eb7-4143-b083-7ab26cd7690b" || id.DisplayName != "Xavier Ero" || id.Email != "xavier@xero.example" {
 		t.Errorf("identity %+v", id)
 	}

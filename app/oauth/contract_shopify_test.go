@@ -128,10 +128,7 @@ func TestContractShopify(t *testing.T) {
 		t.Fatalf("api_version %q", src.APIVersion)
 	}
 	newFakeShopify(p, "acme.myshopify.com", src.APIVersion)
-	id, err := p.connectFlow("shopify", "acme.myshopify.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := p.connected("shopify", "acme.myshopify.com")
 	if id.ExternalID != "gid://shopify/Shop/548380009" || id.DisplayName != "Acme Store" || id.Email != "owner@acme.example" ||
 		id.RefreshToken == "" || id.Expiry.IsZero() {
 		t.Errorf("identity %+v, want the shop and an expiring token with a refresh token", id)

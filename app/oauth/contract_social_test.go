@@ -104,10 +104,7 @@ func TestContractFacebook(t *testing.T) {
 		t.Fatalf("api_version %q", src.APIVersion)
 	}
 	fb := newFakeFacebook(p, src.APIVersion)
-	id, err := p.connectFlow("facebook_ads", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := p.connected("facebook_ads", "")
 	if id.ExternalID != "10223456789012345" || id.DisplayName != "Fay Book" || id.AccessToken != "EAAlong" || id.RefreshToken != "" {
 		t.Errorf("identity %+v", id)
 	}
@@ -190,10 +187,7 @@ func (li *fakeLinkedIn) me(w http.ResponseWriter, r *http.Request) {
 func TestContractLinkedIn(t *testing.T) {
 	p := newFakeProvider(t)
 	newFakeLinkedIn(p)
-	id, err := p.connectFlow("linkedin_ads", "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	id := p.connected("linkedin_ads", "")
 	if id.ExternalID != "yrZCpj2Z12" || id.DisplayName != "Lin Kedin" || id.RefreshToken == "" ||
 		!slices.Equal(id.Scopes, []string{"r_ads", "r_ads_reporting", "r_basicprofile"}) {
 		t.Errorf("identity %+v", id)

@@ -29,6 +29,17 @@ import (
 // contractSecret is the client secret newFakeProvider gives every source.
 const contractSecret = "s3cret/+="
 
+// connected is connectFlow for a flow that must connect: the test fails
+// on an error.
+func (p *fakeProvider) connected(key, shop string) *oauth.Identity {
+	p.t.Helper()
+	id, err := p.connectFlow(key, shop)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return id
+}
+
 // connectFlow runs a whole connect against the fake provider with the
 // built-in source key: the authorize URL is requested from the fake (which
 // checks it and redirects back), the callback is checked as the app checks

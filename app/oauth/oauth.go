@@ -17,9 +17,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -154,14 +156,7 @@ func (c *Client) AuthCodeURL(src *sources.Source, f *Flow) string {
 	if f.Nonce != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("nonce", f.Nonce))
 	}
-	keys := make([]string, 0, len(src.AuthParams))
-	for k := range src.AuthParams {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		opts = append(opts, oauth2.SetAuthURLParam(k, src.AuthParams[k]))
-	}
+	opts = append(opts, paramOptions(src.AuthParams)...)
 	cfg := c.config(src, f)
 	if src.ScopeSeparator == "," {
 		cfg.Scopes = []string{strings.Join(src.ScopeNames(), ",")}
@@ -298,14 +293,7 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 	if f.Verifier != "" {
 		opts = append(opts, oauth2.VerifierOption(f.Verifier))
 	}
-	keys := make([]string, 0, len(src.TokenParams))
-	for k := range src.TokenParams {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		opts = append(opts, oauth2.SetAuthURLParam(k, src.TokenParams[k]))
-	}
+	opts = append(opts, paramOptions(src.TokenParams)...)
 	tok, err := exchangeOnce(ctx, src, c.config(src, f), code, opts)
 	if err != nil {
 		return nil, tokenError(err)
@@ -417,4 +405,14 @@ func limit(s string, n int) string {
 		n--
 	}
 	return s[:n]
+}
+
+// paramOptions is one option a parameter, in the order of their names so
+// that requests are the same every time.
+func paramOptions(params map[string]string) []oauth2.AuthCodeOption {
+	opts := make([]oauth2.AuthCodeOption, 0, len(params))
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		opts = append(opts, oauth2.SetAuthURLParam(k, params[k]))
+	}
+	return opts
 }

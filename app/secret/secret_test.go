@@ -5,9 +5,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
 )
 
@@ -124,29 +124,18 @@ func TestSealOpen(t *testing.T) {
 	})
 
 	t.Run("Concurrent", func(t *testing.T) {
-		var wg sync.WaitGroup
-		errs := make(chan error, 16)
-		for i := 0; i < 16; i++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				s, err := kr.Seal("v", ad)
-				if err == nil {
-					var got string
-					got, err = kr.Open(s, ad)
-					if err == nil && got != "v" {
-						err = errors.New("round trip changed the value")
-					}
-				}
-				errs <- err
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
+		if err := testutil.ConcurrentlyErr(16, func(int) error {
+			s, err := kr.Seal("v", ad)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
+			got, err := kr.Open(s, ad)
+			if err == nil && got != "v" {
+				err = errors.New("round trip changed the value")
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -4,18 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
-	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/seed"
 	"github.com/accessrequests/accessrequests/models"
 )
@@ -28,27 +23,7 @@ func emptyDatabase(t *testing.T) (dsn, sqlitePath string) {
 	if base == "" {
 		return "", filepath.Join(t.TempDir(), "app.db")
 	}
-	ctx := context.Background()
-	schema := "t_seed_" + strings.ToLower(strings.ReplaceAll(secret.RandomToken(9), "-", "_"))
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), base); err == nil {
-			c.Exec(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`)
-			c.Close(context.Background())
-		}
-	})
-	u, _ := url.Parse(base)
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), ""
+	return testutil.EmptyPostgresSchema(t, base), ""
 }
 
 // TestTwoProcessesStartTogether (issue 7 item 18): two processes that start

@@ -62,19 +62,7 @@ func countStatements(tb testing.TB, gdb *gorm.DB) *statementCounter {
 			c.mu.Unlock()
 		}
 	}
-	cb := gdb.Callback()
-	for _, err := range []error{
-		cb.Query().After("gorm:query").Register("test:count_query", count),
-		cb.Row().After("gorm:row").Register("test:count_row", count),
-		cb.Raw().After("gorm:raw").Register("test:count_raw", count),
-		cb.Create().After("gorm:create").Register("test:count_create", count),
-		cb.Update().After("gorm:update").Register("test:count_update", count),
-		cb.Delete().After("gorm:delete").Register("test:count_delete", count),
-	} {
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
+	testutil.AfterStatements(tb, gdb, "test:count", true, count)
 	return c
 }
 

@@ -83,10 +83,8 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 		}
 	})
 	t.Run("KilledDuringTheExchange", func(t *testing.T) {
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("exchange")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
-		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-2")
+		link, inv := e.AtConsent(t, "exchange")
+		cb, state, _ := authorized(t, inv, link, "sandbox-user-2")
 		var killed atomic.Int32
 		e.Sandbox.Tap.BeforeNext(func() {
 			if n, err := testutil.TerminateSessions(e.DB); err != nil || n == 0 {
@@ -94,7 +92,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 			}
 			killed.Add(1)
 		})
-		connected(t, inv.Callback(t, cb), link, query(t, cb).Get("state"))
+		connected(t, inv.Callback(t, cb), link, state)
 		if killed.Load() != 1 {
 			t.Fatal("the kill did not run during the exchange")
 		}
@@ -102,11 +100,9 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 	t.Run("KilledInsideTheConnectingTransaction", func(t *testing.T) {
 		fired := killOnce(t, e, "account", e.DB.Callback().Create().After("gorm:create").Register,
 			func(tx *gorm.DB) bool { return tx.Statement.Table == "connected_accounts" })
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("transaction")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
-		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-3")
-		connected(t, inv.Callback(t, cb), link, query(t, cb).Get("state"))
+		link, inv := e.AtConsent(t, "transaction")
+		cb, state, _ := authorized(t, inv, link, "sandbox-user-3")
+		connected(t, inv.Callback(t, cb), link, state)
 		if fired.Load() != 1 {
 			t.Fatal("the kill did not run inside the transaction")
 		}
@@ -114,9 +110,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 	t.Run("KilledBetweenTheFailureAndItsEvent", func(t *testing.T) {
 		fired := killOnce(t, e, "failure", e.DB.Callback().Update().After("gorm:update").Register,
 			func(tx *gorm.DB) bool { return tx.Statement.Table == "oauth_callbacks" })
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("failure")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		link, inv := e.AtConsent(t, "failure")
 		e.Sandbox.FailNextAuthorize("temporarily_unavailable")
 		cb := inv.Visit(t, inv.Start(t, link.Token).Location)
 		wantErrorPage(t, inv.Callback(t, cb), http.StatusOK, "temporarily_unavailable")
@@ -129,12 +123,9 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 		wantActive(t, e, link.ID)
 	})
 	t.Run("KilledBeforeAnotherTabAsks", func(t *testing.T) {
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("two-tabs")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
-		start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
-		cookie := start.Cookie(flowCookie)
-		connected(t, inv.Callback(t, cb), link, query(t, cb).Get("state"))
+		link, inv := e.AtConsent(t, "two-tabs")
+		cb, state, cookie := authorized(t, inv, link, "sandbox-user-1")
+		connected(t, inv.Callback(t, cb), link, state)
 		// A second tab, with the cookie from before the success, asks
 		// after the database lost every session: it is told the success.
 		testutil.KillConnections(t, e.DB)

@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -59,6 +58,15 @@ func replay(t *testing.T, target string, cookie *http.Cookie) *testutil.Page {
 	return &testutil.Page{URL: target, Status: res.StatusCode, Header: res.Header, Body: body}
 }
 
+// authorized walks inv through Start and the provider's Allow for account
+// and returns the callback URL, not yet opened, its state and the flow
+// cookie.
+func authorized(t *testing.T, inv *testutil.Invitee, link *testutil.GeneratedLink, account string) (cb, state string, cookie *http.Cookie) {
+	t.Helper()
+	start, cb := inv.Authorized(t, link.Token, "allow", account)
+	return cb, query(t, cb).Get("state"), start.Cookie(flowCookie)
+}
+
 // TestFlowSameAccountManyLinksAtOnce (item 11): 20 links of one workspace,
 // every invitee picks the same sandbox account, and the 20 callbacks are
 // released together. Every flow connects: one account row (the upsert is
@@ -83,20 +91,7 @@ func TestFlowSameAccountManyLinksAtOnce(t *testing.T) {
 		_, callbacks[i] = invitees[i].Authorized(t, links[i].Token, "allow", "sandbox-user-1")
 	}
 
-	pages := make([]*testutil.Page, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	ready := make(chan struct{})
-	for i := range invitees {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-ready
-			pages[i], errs[i] = invitees[i].TryCallback(callbacks[i])
-		}()
-	}
-	close(ready)
-	wg.Wait()
+	pages, errs := callbacksAtOnce(invitees, callbacks)
 
 	t.Run("EveryFlowConnects", func(t *testing.T) {
 		for i, p := range pages {
@@ -226,11 +221,8 @@ func TestFlowProviderErrorEndsTheFlow(t *testing.T) {
 		wantActive(t, e, link.ID)
 	})
 	t.Run("CodeAfterTheErrorShowsTheError", func(t *testing.T) {
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("second-thoughts")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
-		start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-2")
-		state, cookie := query(t, cb).Get("state"), start.Cookie(flowCookie)
+		link, inv := e.AtConsent(t, "second-thoughts")
+		cb, state, cookie := authorized(t, inv, link, "sandbox-user-2")
 		wantErrorPage(t, replay(t, forged(state, "temporarily_unavailable", "Try later"), cookie), http.StatusOK, "temporarily_unavailable")
 		before := e.Sandbox.Tap.Requests()
 		p := replay(t, cb, cookie)
@@ -244,11 +236,8 @@ func TestFlowProviderErrorEndsTheFlow(t *testing.T) {
 		}
 	})
 	t.Run("ErrorAfterTheSuccessShowsTheSuccess", func(t *testing.T) {
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("connected")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
-		start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-3")
-		state, cookie := query(t, cb).Get("state"), start.Cookie(flowCookie)
+		link, inv := e.AtConsent(t, "connected")
+		cb, state, cookie := authorized(t, inv, link, "sandbox-user-3")
 		wantPage(t, replay(t, cb, cookie), http.StatusOK, "connect-success")
 		for i := 0; i < 3; i++ {
 			wantPage(t, replay(t, forged(state, "server_error", "Your account was disconnected"), cookie), http.StatusOK, "connect-success")
@@ -277,9 +266,7 @@ func TestFlowProviderErrorEndsTheFlow(t *testing.T) {
 // works, and the button leads back to the consent page.
 func TestFlowPendingCallbackGivenUp(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("patient")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "patient")
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	state := query(t, cb).Get("state")
 	// The claim of a request that died before settling the flow.
@@ -348,9 +335,7 @@ func TestFlowLostEventKeepsTheOutcome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("unlucky")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "unlucky")
 	e.Sandbox.FailNextAuthorize("temporarily_unavailable")
 	start := inv.Start(t, link.Token)
 	cb := inv.Visit(t, start.Location)

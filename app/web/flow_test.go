@@ -35,6 +35,17 @@ func wantPage(t *testing.T, p *testutil.Page, status int, testID string) {
 	}
 }
 
+// callbacksAtOnce opens invitees[i]'s callbacks[i] on its own goroutine,
+// all released together, and returns each page and error by index.
+func callbacksAtOnce(invitees []*testutil.Invitee, callbacks []string) ([]*testutil.Page, []error) {
+	pages := make([]*testutil.Page, len(invitees))
+	errs := make([]error, len(invitees))
+	testutil.Concurrently(len(invitees), func(i int) {
+		pages[i], errs[i] = invitees[i].TryCallback(callbacks[i])
+	})
+	return pages, errs
+}
+
 // redact drops the query (code, state) from a URL for messages.
 func redact(u string) string {
 	if i := strings.IndexByte(u, '?'); i >= 0 {
@@ -315,9 +326,7 @@ func TestFlowSuccess(t *testing.T) {
 
 func TestFlowDeny(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("denier")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "denier")
 	_, cb := inv.Authorized(t, link.Token, "deny", "")
 	if q := query(t, cb); q.Get("error") != "access_denied" || q.Has("code") {
 		t.Fatalf("deny sent the browser to %s, want error=access_denied", redact(cb))
@@ -529,9 +538,7 @@ func TestFlowLinkDeleted(t *testing.T) {
 	}
 
 	t.Run("DeletedBeforeTheCallbackShowsNotAvailable", func(t *testing.T) {
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("a")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		link, inv := e.AtConsent(t, "a")
 		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 		e.DeleteLink(t, link.ID)
 		before := e.Sandbox.Tap.Requests()
@@ -542,9 +549,7 @@ func TestFlowLinkDeleted(t *testing.T) {
 	})
 
 	t.Run("DeletedDuringTheCodeExchangeShowsNotAvailable", func(t *testing.T) {
-		link := e.GenerateLink(t, testutil.SandboxKey)
-		inv := e.NewInvitee("b")
-		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		link, inv := e.AtConsent(t, "b")
 		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 		m := testutil.Member(t, e.Svc, e.F.Admin.ID, e.F.Reporting.ID)
 		e.Sandbox.Tap.BeforeNext(func() {
@@ -612,9 +617,7 @@ func TestFlowState(t *testing.T) {
 
 func TestFlowReplayedCallback(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("reloader")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "reloader")
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	first := inv.Callback(t, cb)
 	wantPage(t, first, http.StatusOK, "connect-success")
@@ -741,9 +744,7 @@ func TestFlowTokenEndpointFailures(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			account := "sandbox-user-" + strconv.Itoa(i+1)
-			link := e.GenerateLink(t, testutil.SandboxKey)
-			inv := e.NewInvitee(tc.name)
-			wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+			link, inv := e.AtConsent(t, tc.name)
 			_, cb := inv.Authorized(t, link.Token, "allow", account)
 			before := e.Sandbox.Tap.Requests()
 			e.Sandbox.Tap.FailNext(tc.fault)
@@ -865,20 +866,7 @@ func TestFlowConcurrentCallbacks(t *testing.T) {
 		_, callbacks[i] = invitees[i].Authorized(t, link.Token, "allow", "sandbox-user-"+strconv.Itoa(i%3+1))
 	}
 
-	pages := make([]*testutil.Page, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	ready := make(chan struct{})
-	for i := range invitees {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-ready
-			pages[i], errs[i] = invitees[i].TryCallback(callbacks[i])
-		}()
-	}
-	close(ready)
-	wg.Wait()
+	pages, errs := callbacksAtOnce(invitees, callbacks)
 
 	t.Run("ExactlyOneSuccessAndTheRestAlreadyConnected", func(t *testing.T) {
 		success, used := 0, 0
@@ -929,9 +917,7 @@ func TestFlowConcurrentCallbacks(t *testing.T) {
 
 func TestFlowNoSecretsAtRest(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("careful")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "careful")
 	start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	page := inv.Callback(t, cb)
 	wantPage(t, page, http.StatusOK, "connect-success")
@@ -1148,9 +1134,7 @@ func TestFlowHeaders(t *testing.T) {
 // success and the other either the same success or "almost done" (409).
 func TestFlowConcurrentCallbackSameBrowser(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link := e.GenerateLink(t, testutil.SandboxKey)
-	inv := e.NewInvitee("double-submit")
-	wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+	link, inv := e.AtConsent(t, "double-submit")
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	pages := make([]*testutil.Page, 2)
 	errs := make([]error, 2)

@@ -117,6 +117,15 @@ func (e *env) generate(t *testing.T, who, workspaceID, source string) *access.Li
 	return l
 }
 
+// namedLink generates a google_ads link as admin in Reporting and names it
+// {link} in the scenarios' URLs.
+func (e *env) namedLink(t *testing.T) *access.Link {
+	t.Helper()
+	l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
+	e.vars["link"] = l.ID
+	return l
+}
+
 // row reads a link as stored, deleted or not.
 func (e *env) row(t *testing.T, id string) models.AccessLink {
 	t.Helper()
@@ -161,6 +170,16 @@ func (e *env) expand(s string) string {
 }
 
 // scenario is one request and what its answer must hold.
+// generateOnce returns a setup that, the first time it runs, generates a
+// google_ads link as admin in Reporting into *link and names it {link}.
+func generateOnce(link **access.Link) func(t *testing.T, e *env) {
+	return func(t *testing.T, e *env) {
+		if *link == nil {
+			*link = e.namedLink(t)
+		}
+	}
+}
+
 type scenario struct {
 	name   string
 	as     string // fixture user, "" for a visitor who is not signed in
@@ -315,12 +334,7 @@ func TestSignInRequired(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var link *access.Link
-	seed := func(t *testing.T, e *env) {
-		if link == nil {
-			link = e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-			e.vars["link"] = link.ID
-		}
-	}
+	seed := generateOnce(&link)
 	htmx := []string{"HX-Request", "true"}
 	var scenarios []scenario
 	for _, r := range []struct{ name, method, url string }{
@@ -414,12 +428,7 @@ func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var link *access.Link
-	setup := func(t *testing.T, e *env) {
-		if link == nil {
-			link = e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-			e.vars["link"] = link.ID
-		}
-	}
+	setup := generateOnce(&link)
 	page := func(name, who, path string, status int) scenario {
 		return scenario{
 			name: name, as: who, url: path, setup: setup, status: status,
@@ -524,12 +533,7 @@ func TestCrossSite(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	var link *access.Link
-	setup := func(t *testing.T, e *env) {
-		if link == nil {
-			link = e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-			e.vars["link"] = link.ID
-		}
-	}
+	setup := generateOnce(&link)
 	unchanged := func(t *testing.T, e *env, _ *http.Response, _ string) {
 		if n := e.countLinks(t, e.f.Reporting.ID); n != 1 {
 			t.Errorf("links = %d, want 1: a cross-site request generated a link", n)

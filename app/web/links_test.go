@@ -242,6 +242,25 @@ func TestLinkStatusFilter(t *testing.T) {
 			}
 		}
 	}
+	// ended is the filter for a status whose links are listed, badged
+	// badge, without the others and offered for copying no more.
+	ended := func(badge, status string, others ...string) scenario {
+		var absent []string
+		for _, o := range others {
+			absent = append(absent, "link-{"+o+"}")
+		}
+		return scenario{
+			name: badge, as: "admin", url: "{links}?status=" + status, status: http.StatusOK,
+			contains: []string{"link-{" + status + "}"}, absent: absent,
+			check: func(t *testing.T, e *env, res *http.Response, body string) {
+				wantRows(status)(t, e, res, body)
+				onlyActiveCopyable(t, e, res, body)
+				if got := testutil.TestIDText(t, body, "link-status"); got != badge {
+					t.Errorf("badge %q, want %s", got, badge)
+				}
+			},
+		}
+	}
 	e.run(t, []scenario{
 		{
 			name: "All", as: "admin", url: "{links}", status: http.StatusOK,
@@ -261,28 +280,8 @@ func TestLinkStatusFilter(t *testing.T) {
 			contains: []string{"link-{active}"}, absent: []string{"link-{used}", "link-{expired}", "link-{deleted}"},
 			check: wantRows("active"),
 		},
-		{
-			name: "Used", as: "admin", url: "{links}?status=used", status: http.StatusOK,
-			contains: []string{"link-{used}"}, absent: []string{"link-{active}", "link-{expired}"},
-			check: func(t *testing.T, e *env, res *http.Response, body string) {
-				wantRows("used")(t, e, res, body)
-				onlyActiveCopyable(t, e, res, body)
-				if got := testutil.TestIDText(t, body, "link-status"); got != "Used" {
-					t.Errorf("badge %q, want Used", got)
-				}
-			},
-		},
-		{
-			name: "Expired", as: "admin", url: "{links}?status=expired", status: http.StatusOK,
-			contains: []string{"link-{expired}"}, absent: []string{"link-{active}", "link-{used}"},
-			check: func(t *testing.T, e *env, res *http.Response, body string) {
-				wantRows("expired")(t, e, res, body)
-				onlyActiveCopyable(t, e, res, body)
-				if got := testutil.TestIDText(t, body, "link-status"); got != "Expired" {
-					t.Errorf("badge %q, want Expired", got)
-				}
-			},
-		},
+		ended("Used", "used", "active", "expired"),
+		ended("Expired", "expired", "active", "used"),
 		{
 			name: "Junk", as: "admin", url: "{links}?status=junk", status: http.StatusUnprocessableEntity,
 			testids: []string{"error-message"}, contains: []string{"Unknown status filter"}, noTestid: []string{"link-row"},
@@ -381,8 +380,7 @@ func TestGenerateInvalidSource(t *testing.T) {
 func TestGates(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	link := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-	e.vars["link"] = link.ID
+	link := e.namedLink(t)
 	// A link in the Free organization's workspace (from before a downgrade):
 	// the owner may not manage it either.
 	freeLink := models.AccessLink{

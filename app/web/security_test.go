@@ -322,9 +322,7 @@ func TestCallbackNeverRedirects(t *testing.T) {
 	wantPage(t, p, http.StatusBadRequest, "connect-error")
 	noRedirect(t, "stranger", p)
 
-	denied := e.GenerateLink(t, testutil.SandboxKey)
-	d := e.NewInvitee("d")
-	wantPage(t, d.Consent(t, denied.Token), http.StatusOK, "consent")
+	denied, d := e.AtConsent(t, "d")
 	_, dcb := d.Authorized(t, denied.Token, "deny", "")
 	p = d.Callback(t, withEvil(dcb))
 	wantPage(t, p, http.StatusOK, "connect-error")
@@ -989,8 +987,7 @@ func TestNoSecretsInLogsFailurePagesOrEvents(t *testing.T) {
 func TestAdminPagesWithLinksAreNotCachedNorReferred(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-	e.vars["link"] = l.ID
+	e.namedLink(t)
 	for _, path := range []string{"{links}", "{links}/{link}", "{links}/{link}?created=1"} {
 		t.Run(path, func(t *testing.T) {
 			res, body := testutil.Do(t, e.client(t, "admin"), "GET", e.srv.URL+e.expand(path), nil)

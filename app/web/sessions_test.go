@@ -251,8 +251,7 @@ func TestSessionTimeouts(t *testing.T) {
 func TestSessionExpiredReturnsToPage(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-	e.vars["link"] = l.ID
+	l := e.namedLink(t)
 	links, linkPage := e.expand("{links}"), e.expand("{links}/{link}")
 	c := e.client(t, "admin")
 	e.clock.Advance(3 * time.Hour) // past the idle timeout

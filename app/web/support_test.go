@@ -557,8 +557,7 @@ func TestSupportSearchPages(t *testing.T) {
 func TestSupportConsoleHidden(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	l := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
-	e.vars["link"] = l.ID
+	l := e.namedLink(t)
 	e.vars["token"] = url.QueryEscape(l.URL)
 	paths := []string{
 		supportLinks, supportLinks + "?q=acme", supportLinks + "?q={token}", supportLinks + "?status=deleted",

@@ -140,6 +140,12 @@ func (s *shooter) signOut() error {
 	)
 }
 
+// closeDialog presses the open dialog's close button and waits until the
+// dialog is gone.
+func (s *shooter) closeDialog() error {
+	return s.do("close", chromedp.Click(css(`#modal a[data-close-modal].btn`)), chromedp.WaitNotVisible(css(`#modal`)))
+}
+
 // openLinks follows the sidebar to the access requests page.
 func (s *shooter) openLinks() error {
 	return s.do("open the links page",

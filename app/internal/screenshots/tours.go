@@ -157,9 +157,7 @@ func (s *shooter) tour(w *world) error {
 			)
 		},
 		func() error { return s.shot("generate-dialog-mobile.png", false) },
-		func() error {
-			return s.do("close", chromedp.Click(css(`#modal a[data-close-modal].btn`)), chromedp.WaitNotVisible(css(`#modal`)))
-		},
+		s.closeDialog,
 		s.signOut,
 		func() error { return s.shot("login-mobile.png", false) },
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
@@ -175,9 +173,7 @@ func (s *shooter) tour(w *world) error {
 			)
 		},
 		func() error { return s.shot("generate-dialog-owner.png", false) },
-		func() error {
-			return s.do("close", chromedp.Click(css(`#modal a[data-close-modal].btn`)), chromedp.WaitNotVisible(css(`#modal`)))
-		},
+		s.closeDialog,
 		s.signOut,
 
 		// An editor: the role gate.

@@ -1,16 +1,18 @@
 package testutil
 
-// Query plans for the benchmarks that record them (docs/support-benchmark.md
-// and the links list benchmark).
+// Query plans and statement hooks for the benchmarks that record them
+// (docs/support-benchmark.md and the links list benchmark).
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
 )
 
 // PlanLines runs an EXPLAIN and returns its text, one line per row (the
@@ -86,4 +88,28 @@ func scanPlan(tb testing.TB, rows *sql.Rows) string {
 		tb.Fatal(err)
 	}
 	return out.String()
+}
+
+// AfterStatements registers fn after each GORM processor of gdb that reads
+// (query, row, raw) and, with writes, after those that write (create,
+// update, delete), under names that start with prefix. Register before
+// gdb is in use: registering rebuilds the callback chains.
+func AfterStatements(tb testing.TB, gdb *gorm.DB, prefix string, writes bool, fn func(*gorm.DB)) {
+	tb.Helper()
+	cb := gdb.Callback()
+	errs := []error{
+		cb.Query().After("gorm:query").Register(prefix+"_query", fn),
+		cb.Row().After("gorm:row").Register(prefix+"_row", fn),
+		cb.Raw().After("gorm:raw").Register(prefix+"_raw", fn),
+	}
+	if writes {
+		errs = append(errs,
+			cb.Create().After("gorm:create").Register(prefix+"_create", fn),
+			cb.Update().After("gorm:update").Register(prefix+"_update", fn),
+			cb.Delete().After("gorm:delete").Register(prefix+"_delete", fn),
+		)
+	}
+	if err := errors.Join(errs...); err != nil {
+		tb.Fatal(err)
+	}
 }

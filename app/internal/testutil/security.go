@@ -49,30 +49,13 @@ func RequirePostgres(tb testing.TB) string {
 // that schema, for other processes to open, and a pool of the test's own.
 func PostgresSchema(tb testing.TB, base string) (string, *gorm.DB) {
 	tb.Helper()
-	ctx := context.Background()
-	schema := "t_" + strings.ToLower(strings.ReplaceAll(secret.RandomToken(9), "-", "_"))
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`)
-			c.Close(context.Background())
-		}
-	})
-	dsn := withSearchPath(base, schema)
+	dsn := EmptyPostgresSchema(tb, base)
 	gdb, err := db.Open(dsn, "")
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { db.SQL(gdb).Close() })
-	if err := db.Migrate(ctx, gdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+	if err := db.Migrate(context.Background(), gdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
 		tb.Fatal(err)
 	}
 	return dsn, gdb
@@ -90,4 +73,29 @@ func SameSitePath(location string) bool {
 	}
 	u, err := url.Parse(location)
 	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil
+}
+
+// EmptyPostgresSchema creates an empty schema of a random name in the
+// PostgreSQL database at base (dropped at the end of the test) and returns
+// a DSN whose search_path is that schema.
+func EmptyPostgresSchema(tb testing.TB, base string) string {
+	tb.Helper()
+	ctx := context.Background()
+	schema := "t_" + strings.ToLower(strings.ReplaceAll(secret.RandomToken(9), "-", "_"))
+	conn, err := pgx.Connect(ctx, base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
+		tb.Fatalf("create schema: %v", err)
+	}
+	tb.Cleanup(func() {
+		c, err := pgx.Connect(context.Background(), base)
+		if err == nil {
+			_, _ = c.Exec(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`)
+			c.Close(context.Background())
+		}
+	})
+	return withSearchPath(base, schema)
 }

@@ -7,6 +7,7 @@ package testutil
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -355,16 +356,27 @@ func (s *Server) LinksURL(workspaceID string) string {
 	return fmt.Sprintf("%s/w/%s/sources/access-requests", s.URL, workspaceID)
 }
 
-// Concurrently runs fn(0) ... fn(n-1) on n goroutines at once and waits
-// for all of them.
+// Concurrently runs fn(0) ... fn(n-1) on n goroutines released together
+// once all are started, and waits for all of them.
 func Concurrently(n int, fn func(i int)) {
 	var wg sync.WaitGroup
+	ready := make(chan struct{})
 	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			<-ready
 			fn(i)
 		}()
 	}
+	close(ready)
 	wg.Wait()
+}
+
+// ConcurrentlyErr is Concurrently for functions that may fail: it returns
+// their errors joined, nil when none failed.
+func ConcurrentlyErr(n int, fn func(i int) error) error {
+	errs := make([]error, n)
+	Concurrently(n, func(i int) { errs[i] = fn(i) })
+	return errors.Join(errs...)
 }
