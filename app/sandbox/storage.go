@@ -3,10 +3,8 @@ package sandbox
 import (
 	"context"
 	"crypto"
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdsa"
-	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -17,6 +15,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	appsecret "github.com/accessrequests/accessrequests/app/secret"
 
 	jose "github.com/go-jose/go-jose/v4"
 	"gorm.io/gorm"
@@ -84,15 +84,7 @@ func newStorage(cl *client, gdb *gorm.DB, issuer, secret string, accounts []Acco
 		return nil, fmt.Errorf("sandbox: signing key thumbprint: %w", err)
 	}
 	kid := base64.RawURLEncoding.EncodeToString(thumb)
-	sealKey, err := hkdf.Key(sha256.New, []byte(secret), []byte(issuer), "sandbox auth request sealing", 32)
-	if err != nil {
-		return nil, err
-	}
-	block, err := aes.NewCipher(sealKey)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(block)
+	aead, err := appsecret.DeriveAEAD([]byte(secret), []byte(issuer), "sandbox auth request sealing")
 	if err != nil {
 		return nil, err
 	}

@@ -45,15 +45,7 @@ func NewKeyring(current []byte, old ...[]byte) (*Keyring, error) {
 		if len(raw) != KeySize {
 			return nil, fmt.Errorf("secret: key %d is %d bytes, want %d", i, len(raw), KeySize)
 		}
-		sealKey, err := hkdf.Key(sha256.New, raw, nil, "accessrequests seal v1", KeySize)
-		if err != nil {
-			return nil, err
-		}
-		block, err := aes.NewCipher(sealKey)
-		if err != nil {
-			return nil, err
-		}
-		aead, err := cipher.NewGCM(block)
+		aead, err := DeriveAEAD(raw, nil, "accessrequests seal v1")
 		if err != nil {
 			return nil, err
 		}
@@ -183,4 +175,18 @@ func RandomToken(n int) string {
 func HashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// DeriveAEAD derives an AES-256-GCM cipher from secret with HKDF-SHA256,
+// salt and info: one key per purpose, never the secret itself.
+func DeriveAEAD(secret, salt []byte, info string) (cipher.AEAD, error) {
+	key, err := hkdf.Key(sha256.New, secret, salt, info, KeySize)
+	if err != nil {
+		return nil, err
+	}
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
 }
