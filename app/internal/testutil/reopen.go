@@ -1,0 +1,32 @@
+package testutil
+
+import (
+	"os"
+	"testing"
+
+	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/db"
+)
+
+// Reopen returns a second connection pool on the database of gdb (made by
+// OpenDB), as another process would have, closed when the test ends. On
+// SQLite, whose one writer a second pool would only queue behind, it
+// returns gdb itself.
+func Reopen(tb testing.TB, gdb *gorm.DB) *gorm.DB {
+	tb.Helper()
+	base := os.Getenv("DATABASE_URL")
+	if base == "" {
+		return gdb
+	}
+	var schema string
+	if err := gdb.Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+		tb.Fatal(err)
+	}
+	other, err := db.Open(withSearchPath(base, schema), "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.SQL(other).Close() })
+	return other
+}
