@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -235,4 +236,38 @@ func utcPtr(t *time.Time) *time.Time {
 // Wants reports whether the endpoint subscribes to event type typ.
 func (e *WebhookEndpoint) Wants(typ string) bool {
 	return len(e.Events) == 0 || slices.Contains(e.Events, typ)
+}
+
+// resealWebhookSecrets is Reseal for the endpoints' signing secrets.
+func (s *Service) resealWebhookSecrets(ctx context.Context) (int, error) {
+	var rows []models.WebhookEndpoint
+	if err := s.db.WithContext(ctx).Select("id, secret_sealed, previous_secret_sealed").Find(&rows).Error; err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, e := range rows {
+		updates := map[string]any{}
+		for col, sealed := range map[string]string{"secret_sealed": e.SecretSealed, "previous_secret_sealed": e.PreviousSecretSealed} {
+			if sealed == "" || !s.keys.NeedsReseal(sealed) {
+				continue
+			}
+			v, err := s.reseal(sealed, endpointAD(e.ID))
+			if err != nil {
+				return changed, fmt.Errorf("webhook endpoint %s: %w", e.ID, err)
+			}
+			updates[col] = v
+		}
+		if len(updates) == 0 {
+			continue
+		}
+		// Only if the secret was not rotated meanwhile.
+		res := s.db.WithContext(ctx).Model(&models.WebhookEndpoint{}).
+			Where("id = ? AND secret_sealed = ? AND previous_secret_sealed = ?", e.ID, e.SecretSealed, e.PreviousSecretSealed).
+			Updates(updates)
+		if res.Error != nil {
+			return changed, res.Error
+		}
+		changed += int(res.RowsAffected) * len(updates)
+	}
+	return changed, nil
 }
