@@ -56,6 +56,8 @@ type Link struct {
 	// CreatorKeyName is the API key's name for a link made through the
 	// API (CreatorName is then empty).
 	CreatorKeyName string
+	// WebhookState is how the link's latest webhook fared, "" if none.
+	WebhookState LinkWebhookState
 }
 
 func tokenAD(linkID string) string { return "access_links/" + linkID + "/token" }
@@ -211,7 +213,7 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 	}
 	now := s.now()
 	q := s.db.WithContext(ctx).Table("access_links AS l").
-		Select(linkWithCreator).
+		Select(linkWithCreator+", "+linkWebhookState).
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
 		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
 		Where("l.workspace_id = ? AND l.deleted_at IS NULL", workspaceID)
@@ -258,7 +260,7 @@ func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Lin
 	}
 	var l Link
 	err := s.db.WithContext(ctx).Table("access_links AS l").
-		Select(linkWithCreator).
+		Select(linkWithCreator+", "+linkWebhookState).
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
 		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
 		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID).

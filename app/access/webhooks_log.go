@@ -115,6 +115,12 @@ const (
 	WebhookFailing   LinkWebhookState = "failing"
 )
 
+// linkWebhookState is the column of link queries (alias l) that gives
+// Link.WebhookState: the outcome of the link's latest delivery attempt, one
+// index probe per row (webhook_deliveries_link_idx).
+const linkWebhookState = `COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
+	FROM webhook_deliveries d WHERE d.link_id = l.id ORDER BY d.created_at DESC, d.id DESC LIMIT 1), '') AS webhook_state`
+
 // LinkWebhookStates returns the webhook state of each of the links (of one
 // workspace) that has any delivery.
 func (s *Service) LinkWebhookStates(ctx context.Context, workspaceID string, linkIDs []string) (map[string]LinkWebhookState, error) {

@@ -678,6 +678,7 @@ func expandRoute(t *testing.T, path string, e *env, links map[string]*access.Lin
 		}
 		p = strings.ReplaceAll(p, ":link", link)
 		p = strings.ReplaceAll(p, ":token", secret.RandomToken(32))
+		p = strings.NewReplacer(":endpoint", access.NewID(), ":message", access.NewMessageID(), ":action", "test").Replace(p)
 		if strings.Contains(p, ":") {
 			t.Fatalf("route %s has a parameter this test does not fill", path)
 		}
@@ -691,7 +692,7 @@ func snapshot(t *testing.T, e *env) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, table := range []string{"organizations", "users", "organization_members", "workspaces", "workspace_members",
-		"access_links", "connected_accounts", "link_events"} {
+		"access_links", "connected_accounts", "link_events", "webhook_endpoints"} {
 		var rows []map[string]any
 		if err := testutil.DBOf(e.svc).Raw("SELECT * FROM " + table + " ORDER BY 1, 2").Scan(&rows).Error; err != nil {
 			t.Fatal(err)
