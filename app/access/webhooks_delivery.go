@@ -202,3 +202,15 @@ func (s *Service) AnnounceExpiredLinks(ctx context.Context, limit int) (int, err
 	}
 	return n, nil
 }
+
+// WebhookLogRetention is how long messages and their delivery log are kept.
+const WebhookLogRetention = 30 * 24 * time.Hour
+
+// PruneWebhookLog deletes up to limit messages older than
+// WebhookLogRetention, with their delivery log; it returns how many.
+func (s *Service) PruneWebhookLog(ctx context.Context, limit int) (int64, error) {
+	res := s.db.WithContext(ctx).Where("id IN (?)",
+		s.db.Model(&models.WebhookMessage{}).Select("id").Where("created_at < ?", s.now().Add(-WebhookLogRetention)).Limit(limit)).
+		Delete(&models.WebhookMessage{})
+	return res.RowsAffected, res.Error
+}

@@ -138,3 +138,24 @@ func (e *env) member(userID, workspaceID string) *access.Membership {
 	}
 	return m
 }
+
+// TestWebhookLogPruned: messages past the retention go, with their log.
+func TestWebhookLogPruned(t *testing.T) {
+	e := newEnv(t)
+	ep, _ := e.endpoint(e.recv.URL)
+	start(t, e.engine, e.svc)
+	if _, err := e.svc.SendTestWebhook(e.ctx, e.m, e.admin, ep.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitLog(t, e, ep.ID, 1)
+	if n, err := e.svc.PruneWebhookLog(e.ctx, 100); err != nil || n != 0 {
+		t.Fatalf("pruned %d (%v) before the retention", n, err)
+	}
+	e.clock.Advance(access.WebhookLogRetention + time.Hour)
+	if n, err := e.svc.PruneWebhookLog(e.ctx, 100); err != nil || n != 1 {
+		t.Fatalf("pruned %d (%v), want 1", n, err)
+	}
+	if lines, _ := e.svc.WebhookDeliveries(e.ctx, e.m, ep.ID, 0); len(lines) != 0 {
+		t.Errorf("%d log lines left", len(lines))
+	}
+}

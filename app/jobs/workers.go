@@ -137,7 +137,8 @@ func (w *deliveryWorker) Timeout(*river.Job[DeliveryArgs]) time.Duration {
 	return webhooks.Timeout + 20*time.Second
 }
 
-// sweepWorker announces links that expired unused.
+// sweepWorker announces links that expired unused and prunes the
+// webhook log.
 type sweepWorker struct {
 	river.WorkerDefaults[SweepArgs]
 	e *Engine
@@ -146,8 +147,14 @@ type sweepWorker struct {
 func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
 	for {
 		n, err := w.e.svc.AnnounceExpiredLinks(ctx, 200)
-		if err != nil || n < 200 {
+		if err != nil {
 			return err
 		}
+		if n < 200 {
+			break
+		}
 	}
+	// And the webhook log past its retention, a batch per sweep.
+	_, err := w.e.svc.PruneWebhookLog(ctx, 1000)
+	return err
 }

@@ -73,17 +73,40 @@ func TestWebhooksPages(t *testing.T) {
 	}
 
 	// A delivery in the log, then Resend and Send test event.
-	ev := access.OutEvent{ID: access.NewMessageID(), Type: access.HookLinkUsed, WorkspaceID: f.Reporting.ID, Timestamp: time.Now(), Data: map[string]any{}}
+	l, err := svc.GenerateLink(ctx, m, access.Actor{UserID: f.Admin.ID}, "google_ads")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := access.OutEvent{ID: access.NewMessageID(), Type: access.HookLinkUsed, WorkspaceID: f.Reporting.ID, LinkID: l.ID, Timestamp: time.Now(), Data: map[string]any{}}
 	if _, err := svc.WebhookTargets(testutil.DBOf(svc), ev); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.RecordWebhookAttempt(ctx, access.WebhookAttempt{EndpointID: ep.ID, MessageID: ev.ID, Attempt: 1, StatusCode: 500, Excerpt: "boom", Error: "status 500"}); err != nil {
+	attempt := access.WebhookAttempt{EndpointID: ep.ID, MessageID: ev.ID, LinkID: &l.ID, Attempt: 1, StatusCode: 500, Excerpt: "boom", Error: "status 500"}
+	if _, err := svc.RecordWebhookAttempt(ctx, attempt); err != nil {
 		t.Fatal(err)
+	}
+	// The links list and the link's page say so.
+	linkNote := func(path string) string {
+		_, body := testutil.Do(t, admin, "GET", srv.LinksURL(f.Reporting.ID)+path, nil)
+		for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-webhook") {
+			return testutil.TextOf(n)
+		}
+		return ""
+	}
+	if got := linkNote(""); got != "Webhook failing" {
+		t.Errorf("links list says %q, want Webhook failing", got)
 	}
 	res, body = testutil.Do(t, admin, "GET", base+"/"+ep.ID, nil)
 	doc := testutil.ParseHTML(t, body)
 	if res.StatusCode != 200 || len(testutil.ByTestID(doc, "delivery-row")) != 1 || !strings.Contains(body, "link.used") {
 		t.Fatalf("endpoint page: %d, log rows %d", res.StatusCode, len(testutil.ByTestID(doc, "delivery-row")))
+	}
+	attempt.Attempt, attempt.OK, attempt.StatusCode = 2, true, 200
+	if _, err := svc.RecordWebhookAttempt(ctx, attempt); err != nil {
+		t.Fatal(err)
+	}
+	if got := linkNote("/" + l.ID); got != "Webhook delivered" {
+		t.Errorf("link page says %q, want Webhook delivered", got)
 	}
 	res, _ = testutil.Do(t, admin, "POST", base+"/"+ep.ID+"/deliveries/"+ev.ID+"/resend", nil)
 	if res.StatusCode != http.StatusSeeOther || deliveries() != 1 {
