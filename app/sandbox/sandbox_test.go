@@ -372,6 +372,12 @@ func (f flow) exchange(code string) (*oauth2.Token, error) {
 	return f.cfg.Exchange(context.Background(), code, oauth2.VerifierOption(f.verifier))
 }
 
+// refresh presents refreshToken at the token endpoint, as the client does
+// with an access token that has expired.
+func (f flow) refresh(refreshToken string) (*oauth2.Token, error) {
+	return f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
+}
+
 // obtainCode runs a flow through Allow for account and returns the code.
 func (e *env) obtainCode(f flow, account string) string {
 	e.t.Helper()
@@ -473,8 +479,7 @@ func TestCodeFlow(t *testing.T) {
 			}
 
 			// Refresh: a new access token, and the refresh token rotates.
-			expired := &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}
-			fresh, err := f.cfg.TokenSource(context.Background(), expired).Token()
+			fresh, err := f.refresh(tok.RefreshToken)
 			if err != nil {
 				t.Fatalf("refresh: %v", err)
 			}
@@ -498,18 +503,15 @@ func TestRefreshTokenReuseRevokesGrant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	refresh := func(rt string) (*oauth2.Token, error) {
-		return f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: rt, Expiry: time.Now().Add(-time.Minute)}).Token()
-	}
-	fresh, err := refresh(tok.RefreshToken)
+	fresh, err := f.refresh(tok.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = refresh(tok.RefreshToken)
+	_, err = f.refresh(tok.RefreshToken)
 	if re := retrieveError(t, err); re.ErrorCode != "invalid_grant" {
 		t.Fatalf("reused refresh token: error %q, want invalid_grant", re.ErrorCode)
 	}
-	if _, err := refresh(fresh.RefreshToken); err == nil {
+	if _, err := f.refresh(fresh.RefreshToken); err == nil {
 		t.Error("the rotated refresh token still works after reuse of its predecessor")
 	}
 	if status, _ := e.userinfo(fresh.AccessToken); status == http.StatusOK {
@@ -741,7 +743,7 @@ func TestTokenErrors(t *testing.T) {
 		if status, _ := e.userinfo(tok.AccessToken); status == http.StatusOK {
 			t.Error("access token still works after the code was replayed")
 		}
-		_, err = f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
+		_, err = f.refresh(tok.RefreshToken)
 		if err == nil {
 			t.Error("refresh token still works after the code was replayed")
 		}
@@ -873,7 +875,7 @@ func TestIntrospectRevokeEndSession(t *testing.T) {
 
 	// Revoking the refresh token ends the grant (RFC 7009 section 2.1).
 	basic(e.disc.RevocationEndpoint, url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}})
-	if _, err := f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token(); err == nil {
+	if _, err := f.refresh(tok.RefreshToken); err == nil {
 		t.Error("refresh token works after revocation")
 	}
 	if got := introspect(); got["active"] != false {
