@@ -80,11 +80,7 @@ func (e *domainEnv) list(ws models.Workspace, f access.ListFilter) *access.LinkP
 
 // ids lists the IDs of a page's links in order.
 func ids(links []access.Link) []string {
-	out := make([]string, len(links))
-	for i, l := range links {
-		out[i] = l.ID
-	}
-	return out
+	return testutil.Map(links, func(l access.Link) string { return l.ID })
 }
 
 func (e *domainEnv) events(linkID string) []access.Event {
