@@ -378,6 +378,23 @@ func (f flow) refresh(refreshToken string) (*oauth2.Token, error) {
 	return f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
 }
 
+// refreshed refreshes tok's grant and checks the new access token: a
+// new one, for which userinfo answers with subject.
+func refreshed(t *testing.T, e *env, f flow, tok *oauth2.Token, subject string) *oauth2.Token {
+	t.Helper()
+	fresh, err := f.refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
+		t.Fatalf("refresh returned access token %q, want a new one", fresh.AccessToken)
+	}
+	if status, info := e.userinfo(fresh.AccessToken); status != http.StatusOK || info["sub"] != subject {
+		t.Errorf("userinfo with the refreshed token = %d %v", status, info)
+	}
+	return fresh
+}
+
 // obtainCode runs a flow through Allow for account and returns the code.
 func (e *env) obtainCode(f flow, account string) string {
 	e.t.Helper()
@@ -479,18 +496,9 @@ func TestCodeFlow(t *testing.T) {
 			}
 
 			// Refresh: a new access token, and the refresh token rotates.
-			fresh, err := f.refresh(tok.RefreshToken)
-			if err != nil {
-				t.Fatalf("refresh: %v", err)
-			}
-			if fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
-				t.Errorf("refresh returned access token %q, want a new one", fresh.AccessToken)
-			}
+			fresh := refreshed(t, e, f, tok, "sandbox-user-2")
 			if fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken {
 				t.Errorf("refresh token did not rotate")
-			}
-			if status, info := e.userinfo(fresh.AccessToken); status != http.StatusOK || info["sub"] != "sandbox-user-2" {
-				t.Errorf("userinfo with the refreshed token = %d %v", status, info)
 			}
 		})
 	}
