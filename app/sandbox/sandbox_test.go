@@ -378,6 +378,18 @@ func (f flow) refresh(refreshToken string) (*oauth2.Token, error) {
 	return f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
 }
 
+// exchanged runs a flow (Basic client authentication) with Allow for
+// account and exchanges its code.
+func (e *env) exchanged(t *testing.T, account string) (flow, *oauth2.Token) {
+	t.Helper()
+	f := newFlow(e.config(oauth2.AuthStyleInHeader))
+	tok, err := f.exchange(e.obtainCode(f, account))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, tok
+}
+
 // refreshed refreshes tok's grant and checks the new access token: a
 // new one, for which userinfo answers with subject.
 func refreshed(t *testing.T, e *env, f flow, tok *oauth2.Token, subject string) *oauth2.Token {
@@ -506,11 +518,7 @@ func TestCodeFlow(t *testing.T) {
 
 func TestRefreshTokenReuseRevokesGrant(t *testing.T) {
 	e := start(t, nil)
-	f := newFlow(e.config(oauth2.AuthStyleInHeader))
-	tok, err := f.exchange(e.obtainCode(f, "sandbox-user-1"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, tok := e.exchanged(t, "sandbox-user-1")
 	fresh, err := f.refresh(tok.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
@@ -858,11 +866,7 @@ func TestTokenResponseIsNotCached(t *testing.T) {
 
 func TestIntrospectRevokeEndSession(t *testing.T) {
 	e, _ := startMounted(t)
-	f := newFlow(e.config(oauth2.AuthStyleInHeader))
-	tok, err := f.exchange(e.obtainCode(f, "sandbox-user-2"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, tok := e.exchanged(t, "sandbox-user-2")
 	basic := func(u string, form url.Values) response {
 		req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

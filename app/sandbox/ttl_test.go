@@ -59,11 +59,7 @@ func TestAccessTokenTTL(t *testing.T) {
 // token, never 403 or 200.
 func TestUserinfoRefusesDeadTokens(t *testing.T) {
 	e := start(t, nil)
-	f := newFlow(e.config(oauth2.AuthStyleInHeader))
-	tok, err := f.exchange(e.obtainCode(f, "sandbox-user-2"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tok := e.exchanged(t, "sandbox-user-2")
 	if status, _ := e.userinfoAnswer(tok.AccessToken); status != http.StatusOK {
 		t.Fatalf("live token: %d", status)
 	}
