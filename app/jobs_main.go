@@ -10,6 +10,7 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/config"
 	"github.com/accessrequests/accessrequests/app/jobs"
+	"github.com/accessrequests/accessrequests/app/mail"
 	"github.com/accessrequests/accessrequests/app/webhooks"
 )
 
@@ -18,12 +19,19 @@ import (
 // every other command only queues jobs.
 
 // newJobs builds the job engine on gdb; with work it also runs jobs.
-func newJobs(gdb *gorm.DB, cfg *config.Config, log *slog.Logger, work bool) (*jobs.Engine, error) {
+// The mailer it returns (nil without mail) needs the service once built.
+func newJobs(gdb *gorm.DB, cfg *config.Config, log *slog.Logger, work bool) (*jobs.Engine, *mail.Mailer, error) {
 	o := jobs.Options{Log: log, Work: work}
 	if work {
 		o.Sender = webhooks.NewSender(webhooks.Options{Production: cfg.Production(), UserAgent: "AccessRequests-Webhooks/1"})
 	}
-	return jobs.New(gdb, o)
+	mailer := newMailer(cfg, log, work)
+	if mailer != nil {
+		o.Subscribers = append(o.Subscribers, mailer.Subscribe)
+		o.AddWorkers = mailer.Register
+	}
+	e, err := jobs.New(gdb, o)
+	return e, mailer, err
 }
 
 // startJobs runs o's workers until ctx ends; stop waits up to 15 s for

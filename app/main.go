@@ -179,14 +179,17 @@ func openWith(ctx context.Context, cfg *config.Config, log *slog.Logger, work bo
 	if err != nil {
 		return nil, err
 	}
-	engine, err := newJobs(gdb, cfg, log, work)
+	engine, mailer, err := newJobs(gdb, cfg, log, work)
 	if err != nil {
 		db.SQL(gdb).Close()
 		return nil, err
 	}
 	svc := access.New(gdb, keys, access.WithSources(catalog), access.WithBaseURL(cfg.BaseURL.String()),
 		access.WithSessionTimeouts(cfg.SessionIdleTimeout, cfg.SessionLifetime),
-		access.WithOutbox(engine), access.WithProduction(cfg.Production()))
+		access.WithOutbox(engine), access.WithProduction(cfg.Production()), access.WithMail(mailOn(cfg)))
+	if mailer != nil {
+		mailer.Service = svc
+	}
 	if err := svc.VerifyKey(ctx); err != nil {
 		db.SQL(gdb).Close()
 		return nil, err

@@ -45,6 +45,9 @@ type User struct {
 	PasswordHash string
 	IsSupport    bool
 	CreatedAt    time.Time
+	// MailOff lists the notification kinds the user turned off, space
+	// separated.
+	MailOff string
 }
 
 // OrganizationMember gives a user a role in an organization.
@@ -95,6 +98,29 @@ type AccessLink struct {
 	LastOutcome       string
 	LastOutcomeDetail string
 	LastOutcomeAt     *time.Time
+	// RecipientEmail is who the link was sent to by email ("" if nobody);
+	// Note is the requester's short note in that mail. ReminderSentAt is
+	// set when the "expires tomorrow" reminder was queued.
+	RecipientEmail string
+	Note           string
+	ReminderSentAt *time.Time
+}
+
+// MailMessage is one mail: queued when an event fans out, sent once by a
+// job. Its body is rendered when it is sent, never stored.
+type MailMessage struct {
+	ID          string
+	DedupeKey   string
+	Kind        string
+	WorkspaceID string
+	LinkID      *string
+	ToAddr      string
+	Detail      string
+	CreatedAt   time.Time
+	SentAt      *time.Time
+	Transport   string
+	Attempts    int
+	LastError   string
 }
 
 // ConnectedAccount is an external account authorized into a workspace.

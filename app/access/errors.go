@@ -16,6 +16,7 @@ const (
 	EEXPIRED      = "expired"      // 410
 	EUNAUTHORIZED = "unauthorized" // 401
 	EINTERNAL     = "internal"     // 500
+	ETOOMANY      = "too_many"     // 429: done too often (a link's mail resent)
 )
 
 // Codes of a failed step of the invitee's sign-in at a provider (the OAuth

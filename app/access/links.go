@@ -70,8 +70,19 @@ func (s *Service) LinkURL(token string) string {
 
 // GenerateLink creates a single-use link for sourceKey in the member's
 // workspace and records the event. It returns the link with its URL.
-func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, sourceKey string) (*Link, error) {
+//
+// With a LinkMail the link is also emailed to its recipient (validated,
+// with the requester's note, cleaned and capped), once the link exists.
+func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, sourceKey string, send ...LinkMail) (*Link, error) {
 	if err := m.CanManageLinks(); err != nil {
+		return nil, err
+	}
+	var lm LinkMail
+	for _, x := range send {
+		lm = x
+	}
+	lm, err := lm.clean(s.mailOn)
+	if err != nil {
 		return nil, err
 	}
 	sourceKey = strings.TrimSpace(sourceKey)
@@ -97,6 +108,8 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 		CreatedByKeyID: optional(actor.APIKeyID),
 		CreatedAt:      now,
 		ExpiresAt:      now.Add(LinkLifetime),
+		RecipientEmail: lm.Recipient,
+		Note:           lm.Note,
 	}
 	sealed, err := s.keys.Seal(token, tokenAD(l.ID))
 	if err != nil {

@@ -42,6 +42,8 @@ type Service struct {
 	maxClientsPerLink int64
 	// hooks hands out events (webhooks_events.go).
 	hooks hookSettings
+	// mailOn is set when mail can be sent (mail.go).
+	mailOn bool
 }
 
 // Option configures a Service in New.

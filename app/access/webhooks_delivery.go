@@ -35,7 +35,7 @@ type WebhookPayload struct {
 // message (ev's ID and the exact body) is stored for them, once whatever
 // the number of calls.
 func (s *Service) WebhookTargets(tx *gorm.DB, ev OutEvent) ([]string, error) {
-	if ev.Type == HookEndpointDisabled || ev.WorkspaceID == "" {
+	if internalEvent(ev.Type) || ev.WorkspaceID == "" {
 		return nil, nil
 	}
 	var rows []models.WebhookEndpoint

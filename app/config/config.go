@@ -54,6 +54,13 @@ type Config struct {
 	// tokens (SANDBOX_TOKEN_TTL, default 1h).
 	SandboxTokenTTL time.Duration
 
+	// SMTP is the mail server (SMTP_URL); nil without one: outside
+	// production mail then goes to the development mailbox, in production
+	// no mail is sent.
+	SMTP *SMTP
+	// MailFrom is the sender of every mail (MAIL_FROM).
+	MailFrom string
+
 	// GeneratedKey is set when a development key was created on this start.
 	GeneratedKey bool
 }
@@ -160,6 +167,7 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	problems = append(problems, c.loadLimits(getenv)...)
+	problems = append(problems, c.loadMail(getenv)...)
 
 	if c.SourcesFile != "" {
 		if _, err := os.Stat(c.SourcesFile); err != nil {

@@ -270,6 +270,7 @@ var expectedSchema = map[string][]string{
 		"password_hash text notnull",
 		"is_support boolean notnull default",
 		"created_at timestamp notnull",
+		"mail_off text notnull default",
 	},
 	"organization_members": {
 		"organization_id text notnull",
@@ -308,6 +309,9 @@ var expectedSchema = map[string][]string{
 		"created_by_key_id text null",
 		"first_opened_at timestamp null",
 		"expiry_announced_at timestamp null",
+		"recipient_email text notnull default",
+		"note text notnull default",
+		"reminder_sent_at timestamp null",
 	},
 	"connected_accounts": {
 		"id text notnull",
@@ -480,6 +484,20 @@ var expectedSchema = map[string][]string{
 		"error text notnull default",
 		"created_at timestamp notnull",
 	},
+	"mail_messages": {
+		"id text notnull",
+		"dedupe_key text notnull",
+		"kind text notnull",
+		"workspace_id text notnull",
+		"link_id text null",
+		"to_addr text notnull",
+		"detail text notnull default",
+		"created_at timestamp notnull",
+		"sent_at timestamp null",
+		"transport text notnull default",
+		"attempts integer notnull default",
+		"last_error text notnull default",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -497,6 +515,7 @@ var expectedIndexes = []string{
 	"access_links.access_links_created_idx plain (created_at,id)",
 	"access_links.access_links_creator_idx plain (created_by,created_at,id)",
 	"access_links.access_links_expiry_pending_idx plain partial (expires_at)",
+	"access_links.access_links_reminder_pending_idx plain partial (expires_at)",
 	"access_links.access_links_source_idx plain (source_key,created_at,id)",
 	"access_links.access_links_token_hash_key unique (token_hash)",
 	"access_links.access_links_workspace_deleted_idx plain partial (workspace_id,created_at,id)",
@@ -508,6 +527,9 @@ var expectedIndexes = []string{
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
 	"link_events.link_events_client_key unique partial (link_id,client_key)",
 	"link_events.link_events_link_idx plain (link_id,created_at,id)",
+	"mail_messages.mail_messages_dedupe_key unique (dedupe_key)",
+	"mail_messages.mail_messages_link_idx plain partial (link_id,created_at)",
+	"mail_messages.mail_messages_sent_idx plain (transport,sent_at)",
 	"oauth_callbacks.oauth_callbacks_created_idx plain (created_at)",
 	"organization_members.organization_members_user_idx plain (user_id)",
 	"organizations.organizations_name_idx plain (lower(name))",
@@ -547,6 +569,8 @@ var expectedForeignKeys = []string{
 	"connected_accounts.link_id -> access_links.id on delete NO ACTION",
 	"connected_accounts.workspace_id -> workspaces.id on delete CASCADE",
 	"link_events.link_id -> access_links.id on delete CASCADE",
+	"mail_messages.link_id -> access_links.id on delete CASCADE",
+	"mail_messages.workspace_id -> workspaces.id on delete CASCADE",
 	"organization_members.organization_id -> organizations.id on delete CASCADE",
 	"organization_members.user_id -> users.id on delete CASCADE",
 	"sessions.user_id -> users.id on delete CASCADE",
@@ -792,6 +816,7 @@ func TestSchemaParity(t *testing.T) {
 			"webhook_endpoints":      "id",
 			"webhook_messages":       "id",
 			"webhook_deliveries":     "id",
+			"mail_messages":          "id",
 		}
 		for table, cols := range want {
 			var pk []string

@@ -54,6 +54,8 @@ type Options struct {
 	Sender *webhooks.Sender
 	// Subscribers receive every event besides the webhooks' own.
 	Subscribers []Subscriber
+	// AddWorkers registers the workers of other job kinds (mail).
+	AddWorkers func(*river.Workers)
 	// RetrySchedule replaces the package's (tests); its length sets the
 	// number of retries.
 	RetrySchedule []time.Duration
@@ -87,6 +89,9 @@ func New(gdb *gorm.DB, o Options) (*Engine, error) {
 	river.AddWorker(workers, &eventWorker{e: e})
 	river.AddWorker(workers, &deliveryWorker{e: e})
 	river.AddWorker(workers, &sweepWorker{e: e})
+	if o.AddWorkers != nil {
+		o.AddWorkers(workers)
+	}
 	cfg := &river.Config{
 		Logger:        o.Log.With("component", "jobs"),
 		Workers:       workers,

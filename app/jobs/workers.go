@@ -20,10 +20,11 @@ const (
 	KindEvent    = "event"
 	KindDelivery = "webhook_delivery"
 	KindSweep    = "link_expiry_sweep"
+	KindMail     = "mail" // app/mail's worker
 )
 
 // Kinds lists every job kind.
-var Kinds = []string{KindEvent, KindDelivery, KindSweep}
+var Kinds = []string{KindEvent, KindDelivery, KindSweep, KindMail}
 
 // EventArgs is an event to fan out to its subscribers.
 type EventArgs struct {
@@ -153,6 +154,10 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 		if n < 200 {
 			break
 		}
+	}
+	// The "expires tomorrow" reminders (mail), a batch per sweep.
+	if _, err := w.e.svc.RemindExpiringLinks(ctx, 200); err != nil {
+		return err
 	}
 	// And the webhook log past its retention, a batch per sweep.
 	_, err := w.e.svc.PruneWebhookLog(ctx, 1000)

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
@@ -22,6 +21,7 @@ var statusOf = map[string]int{
 	access.EBADREQUEST:   http.StatusBadRequest,
 	access.ECONFLICT:     http.StatusConflict,
 	access.EEXPIRED:      http.StatusGone,
+	access.ETOOMANY:      http.StatusTooManyRequests,
 	access.EUNAUTHORIZED: http.StatusUnauthorized,
 	// A failed step of the invitee's sign-in at a provider.
 	access.EFLOWSTATE: http.StatusBadRequest,
@@ -95,9 +95,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		title = http.StatusText(status)
 	}
 	if isHTMX(c) {
-		h := c.Response().Header()
-		b, _ := json.Marshal(map[string]any{"toast": map[string]string{"message": msg, "kind": "error"}})
-		h.Set("HX-Trigger", string(b))
+		toast(c, msg, "error")
 		_ = render(c, status, views.ErrorFragment(msg))
 		return
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -141,8 +140,7 @@ func (s *Server) deleteLink(c echo.Context) error {
 		return err
 	}
 	if isHTMX(c) {
-		b, _ := json.Marshal(map[string]any{"toast": map[string]string{"message": deleteMessage, "kind": "success"}})
-		c.Response().Header().Set("HX-Trigger", string(b))
+		toast(c, deleteMessage, "success")
 		return c.HTML(http.StatusOK, "")
 	}
 	if err := s.flash(c, deleteMessage); err != nil {

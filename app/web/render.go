@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -74,4 +75,11 @@ func redirect(c echo.Context, to string) error {
 		return c.NoContent(http.StatusNoContent)
 	}
 	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// toast asks the page (htmx) to show msg in a toast of kind success or
+// error.
+func toast(c echo.Context, msg, kind string) {
+	b, _ := json.Marshal(map[string]any{"toast": map[string]string{"message": msg, "kind": kind}})
+	c.Response().Header().Set("HX-Trigger", string(b))
 }

@@ -34,7 +34,16 @@ func (s *Server) routes() {
 	e.POST("/logout/everywhere", s.logoutEverywhere, s.requireUser)
 	e.GET("/account/password", s.passwordForm, s.requireUser)
 	e.POST("/account/password", s.changePassword, s.requireUser)
+	e.GET("/account/notifications", s.notifications, s.requireUser)
+	e.POST("/account/notifications", s.saveNotifications, s.requireUser)
 	e.GET("/no-workspace", s.noWorkspace, s.requireUser)
+	if !s.production {
+		// Mail that would have been sent (mail.go); no such page in
+		// production.
+		e.GET("/dev/mailbox", s.mailbox, s.requireUser)
+		e.GET("/dev/mailbox/:mail", s.mailboxMessage, s.requireUser)
+		e.GET("/dev/mailbox/:mail/html", s.mailboxHTML, s.requireUser)
+	}
 
 	// The invitee (invitee.go): public, rate limited; never cached and no
 	// referrer, like every response (securityHeaders). (Middleware is
@@ -66,6 +75,7 @@ func (s *Server) routes() {
 	e.DELETE(links+"/:link", s.deleteLink, manager...)
 	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
+	e.POST(links+"/:link/resend", s.resendLink, manager...)
 
 	// Webhook endpoints and their delivery logs (webhooks.go).
 	const hooks = "/w/:workspace/settings/webhooks"

@@ -1,6 +1,7 @@
 package testutil
 
 import (
+	"net/url"
 	"os"
 	"testing"
 
@@ -23,7 +24,14 @@ func Reopen(tb testing.TB, gdb *gorm.DB) *gorm.DB {
 	if err := gdb.Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
 		tb.Fatal(err)
 	}
-	other, err := db.Open(withSearchPath(base, schema), "")
+	u, err := url.Parse(base)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	other, err := db.Open(u.String(), "")
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -1,0 +1,198 @@
+package views
+
+import (
+	"strings"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/sources"
+)
+
+// The words of every mail. MailContentOf says what a mail tells; MailHTML
+// (mail.templ) and MailText lay the same content out as HTML and as plain
+// text, so the two parts of a mail never differ.
+
+// MailContent is one mail's words.
+type MailContent struct {
+	Subject string
+	// Preheader is the line mail apps show after the subject.
+	Preheader string
+	Heading   string
+	Lead      []string
+	// Quote is the requester's note, QuoteBy who wrote it.
+	Quote, QuoteBy string
+	// ListTitle and List: what will be asked (the source's scopes).
+	ListTitle string
+	List      []MailItem
+	Button    string
+	ButtonURL string
+	// After are the paragraphs below the button.
+	After []string
+	// Footer says why the mail came; FooterURL turns it off (notifications).
+	Footer, FooterURL string
+}
+
+// MailItem is one line of a mail's list.
+type MailItem struct{ Title, Description string }
+
+// NotificationTitles name each notification on the preferences page.
+var NotificationTitles = map[string]MailItem{
+	access.MailUsed:     {"Link used", "Someone connected an account through a link you created."},
+	access.MailDeclined: {"Link declined", "The person you sent a link to declined, with their reason."},
+	access.MailFailed:   {"Connection failed", "A connection through your link failed, and what to do about it."},
+	access.MailExpiring: {"Expires tomorrow", "A link you created is still unused a day before it expires."},
+}
+
+// failureAdvice is what to do after a failed connection, by the kind of
+// failure the domain recorded.
+var failureAdvice = map[string]string{
+	"provider": "The provider refused the sign-in. Ask the account owner to try again, and to make sure they sign in with an account that can grant this access.",
+	"token":    "The provider did not complete the sign-in. This is usually temporary: ask the account owner to open the link and try again in a few minutes.",
+	"identity": "The provider did not tell us which account was connected. Ask the account owner to try again; if it keeps failing, check the source's setup.",
+	"scopes":   "Some permissions the integration needs were not granted. Ask the account owner to try again and approve every permission on the provider's page.",
+	"state":    "The sign-in could not be verified (it was started in another browser or took too long). Ask the account owner to open the link again and finish in one go.",
+}
+
+// MailContentOf is what mail m says. baseURL is the app's address (the
+// preferences page); every link in a mail starts with it.
+func MailContentOf(m *access.Mail, c *sources.Catalog, baseURL string) MailContent {
+	src := c.Get(m.SourceKey)
+	name := sourceName(c, m.SourceKey)
+	prefs := strings.TrimRight(baseURL, "/") + "/account/notifications"
+	notice := MailContent{Button: "View the link", ButtonURL: m.LinkPageURL,
+		Footer: "You get this mail because you created this link in " + m.Workspace + ". Choose which mails you get:", FooterURL: prefs}
+	switch m.Kind {
+	case access.MailLink:
+		mc := MailContent{
+			Subject:   m.Requester + " asks you to connect " + name + " to " + m.Workspace,
+			Preheader: "One click to review the access requested; nothing is shared until you approve.",
+			Heading:   "Connect your " + name + " account",
+			Lead: []string{requesterLine(m) + " asks you to connect your " + name + " account to the workspace " + m.Workspace + ".",
+				"You do not need an account of your own. Open the link, review the access below, and approve it at " + name + "."},
+			ListTitle: "What will be asked",
+			Button:    "Review and connect " + name,
+			ButtonURL: m.LinkURL,
+			After: []string{"The link works once and expires on " + Date(m.ExpiresAt) + ". If the button does not work, copy this address into your browser: " + m.LinkURL,
+				"Not expecting this? You can ignore this mail, or decline on the page; nothing is connected unless you approve."},
+			Footer: "Replies to this mail go to " + replyName(m) + ".",
+		}
+		if m.Note != "" {
+			mc.Quote, mc.QuoteBy = m.Note, m.Requester
+		}
+		if src != nil {
+			for _, s := range src.Scopes {
+				mc.List = append(mc.List, MailItem{Title: s.Title, Description: s.Description})
+			}
+		}
+		return mc
+	case access.MailUsed:
+		notice.Subject = name + " connected: " + mailAccount(m.Facts)
+		notice.Heading = "Your " + name + " link was used"
+		notice.Lead = []string{mailAccount(m.Facts) + " connected their " + name + " account to " + m.Workspace + ". The account is ready for your integrations."}
+		if id := m.Facts["account_external_id"]; id != "" {
+			notice.Lead = append(notice.Lead, "Account ID at "+name+": "+id+".")
+		}
+	case access.MailDeclined:
+		notice.Subject = "Your " + name + " link was declined"
+		notice.Heading = notice.Subject
+		notice.Lead = []string{"The person you sent the " + name + " link to declined to connect their account to " + m.Workspace + "."}
+		if r := m.Facts["reason"]; r != "" {
+			notice.Quote, notice.QuoteBy = r, "their reason"
+		} else {
+			notice.Lead = append(notice.Lead, "They gave no reason.")
+		}
+		notice.After = []string{"The link still works until " + Date(m.ExpiresAt) + ", in case they change their mind."}
+	case access.MailFailed:
+		notice.Subject = "A " + name + " connection failed"
+		notice.Heading = notice.Subject
+		what := "The sign-in at " + name + " did not complete"
+		if code := m.Facts["error_code"]; code != "" {
+			what += " (" + code + ")"
+		}
+		notice.Lead = []string{what + ". Nothing was connected, and the link still works until " + Date(m.ExpiresAt) + "."}
+		advice, ok := failureAdvice[m.Facts["failure"]]
+		if m.Facts["error_code"] == "access_denied" {
+			advice, ok = "The account owner denied access on the provider's page. If that was a mistake, ask them to open the link again.", true
+		}
+		if !ok {
+			advice = "Ask the account owner to open the link and try again. If it keeps failing, the link's page has the details."
+		}
+		notice.After = []string{"What to do: " + advice}
+	case access.MailExpiring:
+		notice.Subject = "Your " + name + " link expires tomorrow"
+		notice.Heading = notice.Subject
+		notice.Lead = []string{"The " + name + " link you created in " + m.Workspace + " has not been used yet. It expires on " + Date(m.ExpiresAt) + "."}
+		notice.After = []string{"Send the link again to remind the account owner, or generate a new one later."}
+	}
+	notice.Preheader = strings.Join(notice.Lead, " ")
+	return notice
+}
+
+// requesterLine names the requester with their address.
+func requesterLine(m *access.Mail) string {
+	if m.RequesterEmail == "" {
+		return m.Requester + " (" + m.Workspace + ")"
+	}
+	return m.Requester + " (" + m.RequesterEmail + ")"
+}
+
+// replyName is where replies to the link's mail go.
+func replyName(m *access.Mail) string {
+	if m.RequesterEmail == "" {
+		return "nobody: this mail was sent by an integration"
+	}
+	return m.Requester + " (" + m.RequesterEmail + ")"
+}
+
+// mailAccount names the connected account of a notification.
+func mailAccount(f map[string]string) string {
+	switch n, e := f["account_name"], f["account_email"]; {
+	case n != "" && e != "" && n != e:
+		return n + " (" + e + ")"
+	case n != "":
+		return n
+	case e != "":
+		return e
+	}
+	return "An account"
+}
+
+// MailText is the plain-text part of a mail: the same content as MailHTML.
+func MailText(mc MailContent) string {
+	var b strings.Builder
+	b.WriteString(mc.Heading + "\n\n")
+	for _, p := range mc.Lead {
+		b.WriteString(p + "\n\n")
+	}
+	if mc.Quote != "" {
+		for _, line := range strings.Split(mc.Quote, "\n") {
+			b.WriteString("> " + line + "\n")
+		}
+		b.WriteString("  — " + mc.QuoteBy + "\n\n")
+	}
+	if len(mc.List) > 0 {
+		b.WriteString(mc.ListTitle + ":\n")
+		for _, it := range mc.List {
+			b.WriteString("- " + it.Title)
+			if it.Description != "" {
+				b.WriteString(": " + it.Description)
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+	if mc.ButtonURL != "" {
+		b.WriteString(mc.Button + ":\n" + mc.ButtonURL + "\n\n")
+	}
+	for _, p := range mc.After {
+		b.WriteString(p + "\n\n")
+	}
+	b.WriteString("-- \n" + mc.Footer)
+	if mc.FooterURL != "" {
+		b.WriteString(" " + mc.FooterURL)
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// ResentMessage is the toast after "Resend".
+func ResentMessage(to string) string { return "The link was emailed again to " + to + "." }
