@@ -147,7 +147,10 @@ func (s *Service) RecordWebhookAttempt(ctx context.Context, a WebhookAttempt) (d
 		}
 		q := tx.Model(&models.WebhookEndpoint{}).Where("id = ?", a.EndpointID)
 		if a.OK {
-			return q.Updates(map[string]any{"failing_since": nil, "last_success_at": now}).Error
+			// Written at most once a minute while all goes well: concurrent
+			// deliveries to one endpoint do not queue on its row.
+			return q.Where("failing_since IS NOT NULL OR last_success_at IS NULL OR last_success_at < ?", now.Add(-time.Minute)).
+				Updates(map[string]any{"failing_since": nil, "last_success_at": now}).Error
 		}
 		if err := q.Where("failing_since IS NULL").Update("failing_since", now).Error; err != nil {
 			return err
