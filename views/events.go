@@ -27,15 +27,17 @@ func EventActor(e *access.Event) string {
 // icon the timeline shows and the title when the event's fields do not
 // refine it.
 var eventKinds = map[string]struct{ icon, title string }{
-	access.EventCreated:       {"add", "Link created"},
-	access.EventOpened:        {"view", "Consent page opened"},
-	access.EventStarted:       {"start", "Authorization started"},
-	access.EventProviderError: {"error", "Authorization failed"},
-	access.EventDeclined:      {"decline", "Declined"},
-	access.EventConnected:     {"connect", "Account connected"},
-	access.EventClaimRefused:  {"refuse", "Connection refused"},
-	access.EventDeleted:       {"delete", "Link deleted"},
-	access.EventSupportViewed: {"support", "Viewed by support"},
+	access.EventCreated:        {"add", "Link created"},
+	access.EventOpened:         {"view", "Consent page opened"},
+	access.EventStarted:        {"start", "Authorization started"},
+	access.EventProviderError:  {"error", "Authorization failed"},
+	access.EventDeclined:       {"decline", "Declined"},
+	access.EventConnected:      {"connect", "Account connected"},
+	access.EventClaimRefused:   {"refuse", "Connection refused"},
+	access.EventDeleted:        {"delete", "Link deleted"},
+	access.EventSupportViewed:  {"support", "Viewed by support"},
+	access.EventEmailed:        {"mail", "Link emailed"},
+	access.EventEmailRequested: {"mail", "Email sent again"},
 }
 
 // failureTitles is the title of a provider_error event by the kind of
@@ -148,6 +150,10 @@ func EventSummary(e *access.Event) string {
 			return ""
 		}
 		return "Reason: " + f["reason"]
+	case access.EventEmailed:
+		return "Emailed to " + f["to"] + "."
+	case access.EventEmailRequested:
+		return "Asked to email the link again to " + f["to"] + "."
 	case access.EventDeleted:
 		return "Accounts connected through the link stay connected."
 	case access.EventSupportViewed:
@@ -209,6 +215,8 @@ func EventSentence(e *access.Event) (what, who string) {
 	switch e.Type {
 	case access.EventProviderError, access.EventClaimRefused:
 		return EventTitle(e), ""
+	case access.EventEmailed:
+		return "Emailed to " + e.Fields["to"], ""
 	case access.EventSupportViewed:
 		if e.Fields["view"] == access.SupportViewExport {
 			return "History downloaded from the support console", who

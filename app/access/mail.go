@@ -40,8 +40,12 @@ const (
 	HookLinkExpiring       = "link.expiring"
 )
 
-// EventEmailed is the history's record of a link sent to its recipient.
-const EventEmailed = "emailed"
+// History events of a link's mail: sent to its recipient, and sent again
+// on request (Resend).
+const (
+	EventEmailed        = "emailed"
+	EventEmailRequested = "email_requested"
+)
 
 // Limits of what a link's mail carries.
 const (
@@ -50,7 +54,8 @@ const (
 	// ReminderBefore is how long before its expiry an unused link's
 	// creator is reminded.
 	ReminderBefore = 24 * time.Hour
-	// Resends of one link's mail: at most ResendLimit in ResendWindow.
+	// Resends of one link's mail: at most ResendLimit in ResendWindow
+	// (besides the first mail).
 	ResendLimit  = 3
 	ResendWindow = time.Hour
 	// MailboxSize is how many mails the development mailbox lists.

@@ -150,7 +150,8 @@ func (s *Service) MailboxMail(ctx context.Context, id string) (*Mail, error) {
 }
 
 // ResendLinkMail sends an active link to its recipient again: managers
-// only, at most ResendLimit times in ResendWindow.
+// only, at most ResendLimit times in ResendWindow (counted on the history's
+// email_requested events, written in the same transaction).
 func (s *Service) ResendLinkMail(ctx context.Context, m *Membership, actor Actor, linkID string) error {
 	if err := m.CanManageLinks(); err != nil {
 		return err
@@ -169,12 +170,15 @@ func (s *Service) ResendLinkMail(ctx context.Context, m *Membership, actor Actor
 	}
 	return s.transaction(ctx, func(tx *gorm.DB) error {
 		var n int64
-		err := tx.Model(&models.MailMessage{}).Where("link_id = ? AND kind = ? AND created_at > ?", l.ID, MailLink, s.now().Add(-ResendWindow)).Count(&n).Error
+		err := tx.Model(&models.LinkEvent{}).Where("link_id = ? AND type = ? AND created_at > ?", l.ID, EventEmailRequested, s.now().Add(-ResendWindow)).Count(&n).Error
 		if err != nil {
 			return err
 		}
 		if n >= ResendLimit {
-			return Errorf(ETOOMANY, "This link was emailed %d times in the last hour; try again later.", n)
+			return Errorf(ETOOMANY, "This link was sent again %d times in the last hour; try again later.", n)
+		}
+		if err := s.recordEvent(tx, &l.AccessLink, actor, EventEmailRequested, map[string]any{"to": l.RecipientEmail}); err != nil {
+			return err
 		}
 		return s.emit(tx, OutEvent{Type: HookLinkEmailRequested, WorkspaceID: l.WorkspaceID, LinkID: l.ID, Data: map[string]any{"link": linkData(&l.AccessLink)}})
 	})

@@ -53,7 +53,7 @@ func (s *Server) newLinkForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: c.QueryParam("source")}
+	f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: c.QueryParam("source"), MailOn: s.svc.MailOn()}
 	return s.renderGenerateForm(c, http.StatusOK, p, f)
 }
 
@@ -70,13 +70,15 @@ func (s *Server) renderGenerateForm(c echo.Context, status int, p *views.Page, f
 func (s *Server) generateLink(c echo.Context) error {
 	m := currentMember(c)
 	source := c.FormValue("source")
-	l, err := s.svc.GenerateLink(c.Request().Context(), m, actor(c), source)
+	send := access.LinkMail{Recipient: c.FormValue("recipient_email"), Note: c.FormValue("note")}
+	l, err := s.svc.GenerateLink(c.Request().Context(), m, actor(c), source, send)
 	if access.ErrorCode(err) == access.EINVALID {
 		p, perr := s.page(c, "Generate an access link", "links")
 		if perr != nil {
 			return perr
 		}
-		f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: source, Error: access.ErrorMessage(err)}
+		f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: source, Error: access.ErrorMessage(err),
+			MailOn: s.svc.MailOn(), Recipient: send.Recipient, Note: send.Note, Fields: fieldsOf(err)}
 		return s.renderGenerateForm(c, http.StatusUnprocessableEntity, p, f)
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -98,4 +99,13 @@ func (s *Server) mailboxHTML(c echo.Context) error {
 	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'; base-uri 'none'; form-action 'none'; sandbox allow-popups allow-top-navigation-by-user-activation")
 	h.Set("X-Frame-Options", "SAMEORIGIN")
 	return render(c, http.StatusOK, views.MailHTML(views.MailContentOf(m, s.svc.Sources(), s.baseURL.String())))
+}
+
+// fieldsOf is the per-field messages of a domain error, if any.
+func fieldsOf(err error) map[string]string {
+	var de *access.Error
+	if errors.As(err, &de) {
+		return de.Fields
+	}
+	return nil
 }
