@@ -33,6 +33,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/seed"
 	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/app/telemetry"
 	"github.com/accessrequests/accessrequests/app/web"
 	"gorm.io/gorm"
 )
@@ -76,7 +77,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// A line logged with a request's context carries the request's ID.
+	log := slog.New(telemetry.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})))
 	// Libraries log through slog's default (the sandbox's OAuth library
 	// with the state in its warnings): JSON too, secrets removed, a
 	// sandbox's records to its own logger.

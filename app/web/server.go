@@ -19,6 +19,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/telemetry"
 )
 
 // Options configure a Server.
@@ -83,7 +84,7 @@ func New(o Options) *Server {
 	s := &Server{
 		svc:        o.Service,
 		keys:       o.Keys,
-		log:        o.Log,
+		log:        slog.New(telemetry.LogHandler(o.Log.Handler())), // lines of a request carry its ID
 		baseURL:    o.BaseURL,
 		production: o.Production,
 		ready:      o.Ready,
