@@ -90,6 +90,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "serve":
+		stopTracing, err := telemetry.SetupTracing(ctx, getenv)
+		if err != nil {
+			return fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+		}
+		defer stopTracing(context.WithoutCancel(ctx)) // flushes the last spans
 		return serve(ctx, cfg, log, lns)
 	case "migrate":
 		return migrate(ctx, cfg, log)
@@ -169,6 +174,11 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*opened, e
 	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath(), db.StatementTimeout(timeout))
 	if err != nil {
 		return nil, err
+	}
+	if telemetry.Enabled() {
+		if err := gdb.Use(telemetry.GormPlugin()); err != nil {
+			return nil, err
+		}
 	}
 	svc := access.New(gdb, keys, access.WithSources(catalog), access.WithBaseURL(cfg.BaseURL.String()),
 		access.WithSessionTimeouts(cfg.SessionIdleTimeout, cfg.SessionLifetime))

@@ -10,6 +10,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+
+	"go.opentelemetry.io/otel/trace"
 )
 
 // RequestIDHeader is the response header that echoes a request's ID.
@@ -41,11 +43,18 @@ func WithRequestID(ctx context.Context, id string) context.Context {
 	return &requestIDContext{Context: ctx, id: [1]string{id}}
 }
 
-// StartRequest gives a request its ID (NewRequestID of its traceparent
-// header): it returns the request's context carrying it, and the ID as the
-// value of the response header RequestIDHeader.
+// StartRequest gives a request its ID: the trace ID of the request's span
+// when tracing is on, else NewRequestID of its traceparent header (the same
+// ID when the caller sent one). It returns the request's context carrying
+// it, and the ID as the value of the response header RequestIDHeader.
 func StartRequest(ctx context.Context, traceparent string) (context.Context, []string) {
-	c := &requestIDContext{Context: ctx, id: [1]string{NewRequestID(traceparent)}}
+	var id string
+	if sc := trace.SpanContextFromContext(ctx); sc.IsValid() {
+		id = sc.TraceID().String()
+	} else {
+		id = NewRequestID(traceparent)
+	}
+	c := &requestIDContext{Context: ctx, id: [1]string{id}}
 	return c, c.id[:]
 }
 

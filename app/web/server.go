@@ -108,6 +108,11 @@ func New(o Options) *Server {
 	if s.oauth == nil {
 		s.oauth = oauth.NewClient(o.BaseURL.String() + "/oauth/callback")
 	}
+	if telemetry.Enabled() { // calls to providers are spans too
+		traced := *s.oauth
+		traced.HTTP = telemetry.Client(s.oauth.HTTP)
+		s.oauth = &traced
+	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
@@ -121,6 +126,9 @@ func New(o Options) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(o.TrustedProxies)
 	s.echo = e
+	if telemetry.Enabled() {
+		e.Use(s.traced)
+	}
 	s.routes()
 	s.routeTable = map[string]bool{}
 	for _, r := range e.Routes() {
