@@ -54,7 +54,10 @@ func (s *Service) publicLink(ctx context.Context, where string, arg any) (*Publi
 			COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label`).
 		Joins("JOIN workspaces w ON w.id = l.workspace_id").
 		Joins("JOIN organizations o ON o.id = w.organization_id").
-		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		// A link made through the API names the person who made its key,
+		// if any; the page then names the organization alone.
+		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
+		Joins("LEFT JOIN users u ON u.id = COALESCE(l.created_by, k.created_by)").
 		Joins("LEFT JOIN connected_accounts a ON a.id = l.connected_account_id").
 		Where(where, arg).
 		Take(&l).Error

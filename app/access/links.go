@@ -53,6 +53,9 @@ type Link struct {
 	URL          string // the full link, unsealed for copying; empty if it cannot be opened
 	CreatorName  string
 	CreatorEmail string
+	// CreatorKeyName is the API key's name for a link made through the
+	// API (CreatorName is then empty).
+	CreatorKeyName string
 }
 
 func tokenAD(linkID string) string { return "access_links/" + linkID + "/token" }
@@ -84,13 +87,14 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 	token := secret.RandomToken(32) // 256 bits
 	now := s.now()
 	l := models.AccessLink{
-		ID:          NewID(),
-		WorkspaceID: m.Workspace.ID,
-		SourceKey:   src.Key,
-		TokenHash:   secret.HashToken(token),
-		CreatedBy:   actor.UserID,
-		CreatedAt:   now,
-		ExpiresAt:   now.Add(LinkLifetime),
+		ID:             NewID(),
+		WorkspaceID:    m.Workspace.ID,
+		SourceKey:      src.Key,
+		TokenHash:      secret.HashToken(token),
+		CreatedBy:      optional(actor.UserID),
+		CreatedByKeyID: optional(actor.APIKeyID),
+		CreatedAt:      now,
+		ExpiresAt:      now.Add(LinkLifetime),
 	}
 	sealed, err := s.keys.Seal(token, tokenAD(l.ID))
 	if err != nil {
@@ -106,8 +110,12 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 	if err != nil {
 		return nil, err
 	}
-	return &Link{AccessLink: l, Status: StatusActive, URL: s.LinkURL(token), CreatorName: actor.Name}, nil
+	return &Link{AccessLink: l, Status: StatusActive, URL: s.LinkURL(token), CreatorName: actor.Name, CreatorKeyName: actor.APIKeyName}, nil
 }
+
+// linkWithCreator selects a Link: the link and who made it, a user or an
+// API key.
+const linkWithCreator = "l.*, u.name AS creator_name, u.email AS creator_email, k.name AS creator_key_name"
 
 // ListFilter selects links for the admin list.
 type ListFilter struct {
@@ -203,8 +211,9 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 	}
 	now := s.now()
 	q := s.db.WithContext(ctx).Table("access_links AS l").
-		Select("l.*, u.name AS creator_name, u.email AS creator_email").
+		Select(linkWithCreator).
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
 		Where("l.workspace_id = ? AND l.deleted_at IS NULL", workspaceID)
 	q = whereStatus(q, f.Status, now)
 	if f.Cursor != "" {
@@ -249,8 +258,9 @@ func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Lin
 	}
 	var l Link
 	err := s.db.WithContext(ctx).Table("access_links AS l").
-		Select("l.*, u.name AS creator_name, u.email AS creator_email").
+		Select(linkWithCreator).
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
 		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID).
 		Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -285,7 +295,7 @@ func (s *Service) DeleteLink(ctx context.Context, m *Membership, actor Actor, li
 		now := s.now()
 		res := tx.Model(&models.AccessLink{}).
 			Where("id = ? AND deleted_at IS NULL", l.ID).
-			Updates(map[string]any{"deleted_at": now, "deleted_by": actor.UserID})
+			Updates(map[string]any{"deleted_at": now, "deleted_by": optional(actor.UserID)})
 		if res.Error != nil {
 			return res.Error
 		}

@@ -109,10 +109,14 @@ func ValidID(s string) bool {
 // Actor is who performs an action, with the client's address and user
 // agent for the link history.
 type Actor struct {
-	UserID    string // empty for the invitee
-	Name      string
-	IP        string
-	UserAgent string
+	UserID string // empty for the invitee and for API keys
+	Name   string
+	// APIKeyID and APIKeyName name the key, for actions through the API;
+	// the history shows "API key <name>".
+	APIKeyID   string
+	APIKeyName string
+	IP         string
+	UserAgent  string
 }
 
 // Membership is what one user may do in one workspace.
@@ -121,6 +125,8 @@ type Membership struct {
 	Organization  models.Organization
 	WorkspaceRole string // admin, editor, viewer, or "" for an organization owner without one
 	OrgRole       string // owner, member or ""
+	// Key is the API key acting for the workspace; nil for a person.
+	Key *models.APIKey
 }
 
 // PlanAllowsLinks reports whether the organization's plan includes access

@@ -211,7 +211,7 @@ func TestConstraints(t *testing.T) {
 		}
 		link := func(id string) *models.AccessLink {
 			return &models.AccessLink{ID: id, WorkspaceID: ws.ID, SourceKey: "x", TokenHash: "same", TokenSealed: "s",
-				CreatedBy: user.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+				CreatedBy: &user.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		}
 		if err := gdb.Create(link("l-1")).Error; err != nil {
 			t.Fatal(err)
@@ -343,7 +343,7 @@ var expectedSchema = map[string][]string{
 		"source_key text notnull",
 		"token_hash text notnull",
 		"token_sealed text notnull",
-		"created_by text notnull",
+		"created_by text null",
 		"created_at timestamp notnull",
 		"expires_at timestamp notnull",
 		"used_at timestamp null",
@@ -353,6 +353,7 @@ var expectedSchema = map[string][]string{
 		"last_outcome text notnull default",
 		"last_outcome_detail text notnull default",
 		"last_outcome_at timestamp null",
+		"created_by_key_id text null",
 	},
 	"connected_accounts": {
 		"id text notnull",
@@ -459,6 +460,36 @@ var expectedSchema = map[string][]string{
 		"issuer text notnull",
 		"until_at timestamp notnull",
 	},
+	"api_keys": {
+		"id text notnull",
+		"workspace_id text notnull",
+		"name text notnull",
+		"prefix text notnull",
+		"key_hash text notnull",
+		"created_by text null",
+		"created_at timestamp notnull",
+		"last_used_at timestamp null",
+		"last_used_ip text notnull default",
+		"revoked_at timestamp null",
+		"revoked_by text null",
+	},
+	"api_key_events": {
+		"id text notnull",
+		"api_key_id text notnull",
+		"kind text notnull",
+		"actor_id text null",
+		"ip text notnull default",
+		"user_agent text notnull default",
+		"created_at timestamp notnull",
+	},
+	"api_idempotency": {
+		"api_key_id text notnull",
+		"idem_key text notnull",
+		"request_hash text notnull",
+		"status integer notnull",
+		"response_sealed text notnull default",
+		"created_at timestamp notnull",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -479,6 +510,10 @@ var expectedIndexes = []string{
 	"access_links.access_links_token_hash_key unique (token_hash)",
 	"access_links.access_links_workspace_deleted_idx plain partial (workspace_id,created_at,id)",
 	"access_links.access_links_workspace_list_idx plain partial (workspace_id,created_at,id)",
+	"api_idempotency.api_idempotency_created_idx plain (created_at)",
+	"api_key_events.api_key_events_once_key unique (api_key_id,kind,ip)",
+	"api_keys.api_keys_key_hash_key unique (key_hash)",
+	"api_keys.api_keys_workspace_idx plain (workspace_id,created_at,id)",
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
 	"link_events.link_events_client_key unique partial (link_id,client_key)",
 	"link_events.link_events_link_idx plain (link_id,created_at,id)",
@@ -504,8 +539,15 @@ var expectedIndexes = []string{
 // expectedForeignKeys are "table.column -> table.column on delete ACTION".
 var expectedForeignKeys = []string{
 	"access_links.created_by -> users.id on delete NO ACTION",
+	"access_links.created_by_key_id -> api_keys.id on delete NO ACTION",
 	"access_links.deleted_by -> users.id on delete NO ACTION",
 	"access_links.workspace_id -> workspaces.id on delete CASCADE",
+	"api_idempotency.api_key_id -> api_keys.id on delete CASCADE",
+	"api_key_events.actor_id -> users.id on delete NO ACTION",
+	"api_key_events.api_key_id -> api_keys.id on delete CASCADE",
+	"api_keys.created_by -> users.id on delete NO ACTION",
+	"api_keys.revoked_by -> users.id on delete NO ACTION",
+	"api_keys.workspace_id -> workspaces.id on delete CASCADE",
 	"connected_accounts.link_id -> access_links.id on delete NO ACTION",
 	"connected_accounts.workspace_id -> workspaces.id on delete CASCADE",
 	"link_events.link_id -> access_links.id on delete CASCADE",
@@ -744,6 +786,9 @@ func TestSchemaParity(t *testing.T) {
 			"sandbox_codes":          "code_hash",
 			"sandbox_tokens":         "id",
 			"sandbox_revoked_grants": "grant_id",
+			"api_keys":               "id",
+			"api_key_events":         "id",
+			"api_idempotency":        "api_key_id,idem_key",
 		}
 		for table, cols := range want {
 			var pk []string
