@@ -41,8 +41,10 @@ work="$(mktemp -d /tmp/scaleout.XXXXXX)"
 db="scaleout_$$"
 db_url="${admin_url%/*}/$db?sslmode=disable"
 cleanup() {
+  status=$?
   psql -q "$admin_url" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
-  rm -rf "$work"
+  rm -f "$work/app" "$work/scaleout"
+  if [ "$status" -eq 0 ]; then rm -rf "$work"; else echo "logs kept in $work" >&2; fi
 }
 trap cleanup EXIT
 psql -q "$admin_url" -c "CREATE DATABASE $db" >/dev/null

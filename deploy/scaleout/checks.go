@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -12,7 +14,7 @@ import (
 
 // report prints what happened and the checks; it returns whether every
 // check passed.
-func report(ctx context.Context, dbURL string, rec *recorder, windows []window, total time.Duration, workerErrs []string) (bool, error) {
+func report(ctx context.Context, dbURL, logDir string, rec *recorder, windows []window, total time.Duration, workerErrs []string) (bool, error) {
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return false, err
@@ -78,10 +80,12 @@ func report(ctx context.Context, dbURL string, rec *recorder, windows []window, 
 			allowed++
 			if connected[f.link.id] == 0 {
 				allowNoAccount++
+				fmt.Printf("  allowed, no account: link %s race=%v success=%v err=%v\n", f.link.id, f.race, f.success, f.err)
 			}
 		}
 		if f.err != nil {
 			failedFlows++
+			fmt.Printf("  flow error: link %s race=%v: %v\n", f.link.id, f.race, f.err)
 		}
 	}
 	claimedTwiceClient := 0
@@ -142,6 +146,11 @@ func report(ctx context.Context, dbURL string, rec *recorder, windows []window, 
 	check(changed > 0 && survived == changed, "sessions that survived a replica change: %d of %d", survived, changed)
 	check(success > 0 && multiReplica > 0, "flows connected: %d; flows whose steps landed on different replicas: %d of %d", success, multiReplica, flows)
 	check(len(workerErrs) == 0, "unexpected answers: %d", len(workerErrs))
+	leaks, err := secretsInLogs(logDir, rec.secrets)
+	if err != nil {
+		return false, err
+	}
+	check(len(rec.secrets) > 0 && len(leaks) == 0, "link tokens and OAuth codes in the replicas' and HAProxy's logs: %d of %d %v", len(leaks), len(rec.secrets), leaks)
 	return ok, nil
 }
 
@@ -151,4 +160,26 @@ func kv(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
+}
+
+// secretsInLogs returns the log files that hold any of secrets.
+func secretsInLogs(dir string, secrets []string) ([]string, error) {
+	logs, err := filepath.Glob(filepath.Join(dir, "*.log"))
+	if err != nil || len(logs) == 0 {
+		return nil, fmt.Errorf("no logs in %s (%v)", dir, err)
+	}
+	var leaks []string
+	for _, name := range logs {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(b), s) {
+				leaks = append(leaks, filepath.Base(name))
+				break
+			}
+		}
+	}
+	return leaks, nil
 }

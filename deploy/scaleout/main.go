@@ -217,5 +217,5 @@ func scaleOut(ctx context.Context, o *options) (bool, error) {
 		{"kill", killed, killed + 6*time.Second},
 		{"rolling", rollStart, rollEnd},
 	}
-	return report(ctx, o.dbURL, r.rec, windows, total, workerErrs)
+	return report(ctx, o.dbURL, o.dir, r.rec, windows, total, workerErrs)
 }

@@ -18,6 +18,13 @@ type recorder struct {
 	retries  map[string][2]int // action: [retried and then succeeded, retried and still failed]
 	flows    []*flowResult
 	sessions []*sessionRecord
+	secrets  []string // link tokens and OAuth codes: none may reach a log
+}
+
+func (r *recorder) secret(s string) {
+	r.mu.Lock()
+	r.secrets = append(r.secrets, s)
+	r.mu.Unlock()
 }
 
 // failure is a 5xx, or a request that got no answer.

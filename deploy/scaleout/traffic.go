@@ -96,8 +96,8 @@ func (w *worker) do(ctx context.Context, method, target string, form url.Values)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}
-	at := time.Since(w.run.start)
 	res, err := w.c.Do(req)
+	at := time.Since(w.run.start) // when the answer (or its absence) was seen
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -214,6 +214,7 @@ func adminLoop(ctx context.Context, w *worker) error {
 					return fmt.Errorf("link page: %d without the link", q.status)
 				}
 				l = &link{id: m[1], token: t[1]}
+				w.run.rec.secret(l.token)
 				return nil
 			})
 		})
@@ -299,6 +300,11 @@ func (w *worker) flow(ctx context.Context, l *link, deny bool) *flowResult {
 			return err
 		}
 		f.success = strings.Contains(p.body, `data-testid="connect-success"`)
+		if p.status == http.StatusConflict && !f.success {
+			// Pending: an earlier copy of this callback is still settling
+			// on a replica that died. The invitee starts again from the link.
+			return fmt.Errorf("%w: callback pending", errFailed)
+		}
 		if !deny && !f.success {
 			return fmt.Errorf("callback: %d without success", p.status)
 		}
@@ -372,6 +378,9 @@ func (w *worker) authorize(ctx context.Context, l *link, deny bool, f *flowResul
 	if err := expect(p, http.StatusFound, "the sandbox's redirect"); err != nil {
 		return "", err
 	}
+	if u, err := url.Parse(p.location); err == nil && u.Query().Get("code") != "" {
+		w.run.rec.secret(u.Query().Get("code"))
+	}
 	return p.location, nil
 }
 
@@ -418,5 +427,12 @@ func (w *worker) race(ctx context.Context, l *link) {
 	for _, s := range sides {
 		s.f.replicas = len(s.inv.servedBy)
 		w.run.rec.flow(s.f)
+	}
+	if !sides[0].f.success && !sides[1].f.success {
+		// Neither connected: a callback died with its replica (the other
+		// may have found the link busy). The link is still usable, and
+		// the invitee opens it again.
+		f := w.flow(ctx, l, false)
+		w.run.rec.retry("invitee race, both lost", f != nil && f.success)
 	}
 }
