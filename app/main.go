@@ -90,11 +90,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "serve":
-		stopTracing, err := telemetry.SetupTracing(ctx, getenv)
+		stopTracing, err := telemetry.SetupTracing(ctx, getenv, log)
 		if err != nil {
 			return fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
 		}
-		defer stopTracing(context.WithoutCancel(ctx)) // flushes the last spans
+		defer func() { // flushes the last spans
+			if err := stopTracing(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("tracing: the last spans were not exported", "err", err)
+			}
+		}()
 		return serve(ctx, cfg, log, lns)
 	case "migrate":
 		return migrate(ctx, cfg, log)

@@ -253,3 +253,29 @@ func attr(s *tracepb.Span, key string) string {
 	}
 	return ""
 }
+
+// TestTracesToAnUnreachableCollector: a collector that does not answer
+// costs the app nothing but a warning, a JSON line like every other line
+// on stderr.
+func TestTracesToAnUnreachableCollector(t *testing.T) {
+	gone := httptest.NewServer(http.NotFoundHandler())
+	gone.Close()
+	env := map[string]string{"DATA_DIR": t.TempDir(), "DEMO_PASSWORD": "demo-password-123", "DATABASE_URL": "",
+		"OTEL_EXPORTER_OTLP_ENDPOINT": gone.URL, "OTEL_EXPORTER_OTLP_TIMEOUT": "500"}
+	base, logs, stop := serveFor(t, env)
+	if code := consentStatus(t, base, "unknown-token"); code != http.StatusNotFound {
+		t.Errorf("an unknown link: %d", code)
+	}
+	if err := stop(); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		if !strings.HasPrefix(line, "{") {
+			t.Errorf("plain-text line on stderr: %q", line)
+		}
+	}
+	if !strings.Contains(out, `"msg":"tracing:`) {
+		t.Errorf("no warning that the spans were not exported:\n%s", out)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,8 +45,9 @@ func Tracer() trace.Tracer { return otel.Tracer(ScopeName) }
 
 // SetupTracing installs the OTLP/HTTP exporter when getenv names an
 // endpoint, and returns the function that flushes and stops it (a no-op
-// when nothing was installed).
-func SetupTracing(ctx context.Context, getenv func(string) string) (shutdown func(context.Context) error, err error) {
+// when nothing was installed). Export errors go to log, as JSON lines like
+// the rest, not to OpenTelemetry's default plain-text logger.
+func SetupTracing(ctx context.Context, getenv func(string) string, log *slog.Logger) (shutdown func(context.Context) error, err error) {
 	noop := func(context.Context) error { return nil }
 	endpoint := getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") // used as it is
 	if base := strings.TrimRight(getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "/"); endpoint == "" && base != "" {
@@ -74,6 +76,7 @@ func SetupTracing(ctx context.Context, getenv func(string) string) (shutdown fun
 		sdktrace.WithBatcher(exp),
 		sdktrace.WithResource(res),
 	)
+	otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("tracing: export failed", "err", err) }))
 	otel.SetTracerProvider(tp)
 	otel.SetTextMapPropagator(propagation.TraceContext{})
 	enabled.Store(true)
