@@ -1,12 +1,13 @@
 package testutil
 
 import (
+	"net/url"
 	"os"
 	"testing"
 
 	"gorm.io/gorm"
 
-	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 )
 
 // Reopen returns a second connection pool on the database of gdb (made by
@@ -23,10 +24,12 @@ func Reopen(tb testing.TB, gdb *gorm.DB) *gorm.DB {
 	if err := gdb.Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
 		tb.Fatal(err)
 	}
-	other, err := db.Open(withSearchPath(base, schema), "")
+	u, err := url.Parse(base)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { db.SQL(other).Close() })
-	return other
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return testdb.OpenAt(tb, u.String(), "")
 }
