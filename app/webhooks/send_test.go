@@ -79,8 +79,8 @@ func TestProductionRefusesNonPublicAddresses(t *testing.T) {
 	}
 }
 
-// TestUntrustedReceiver: redirects are not followed, at most 64 KB of an
-// answer is read, and only its start is kept.
+// TestUntrustedReceiver: redirects are not followed; an endless answer is
+// read up to 64 KB and no further, and only its start is kept.
 func TestUntrustedReceiver(t *testing.T) {
 	var followed atomic.Int32
 	mux := http.NewServeMux()
@@ -88,13 +88,12 @@ func TestUntrustedReceiver(t *testing.T) {
 		http.Redirect(w, r, "/target", http.StatusTemporaryRedirect)
 	})
 	mux.HandleFunc("/target", func(w http.ResponseWriter, r *http.Request) { followed.Add(1) })
-	var sent atomic.Int64
-	mux.HandleFunc("/huge", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("/endless", func(w http.ResponseWriter, r *http.Request) {
+		// An answer without end: a sender reading it all would never
+		// finish (until its timeout, as a failure).
 		chunk := []byte(strings.Repeat("x", 32<<10))
-		for range 64 { // 2 MB offered
-			n, err := w.Write(chunk)
-			sent.Add(int64(n))
-			if err != nil {
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+			if _, err := w.Write(chunk); err != nil {
 				return
 			}
 		}
@@ -107,13 +106,9 @@ func TestUntrustedReceiver(t *testing.T) {
 	if res.OK || res.StatusCode != http.StatusTemporaryRedirect || followed.Load() != 0 {
 		t.Errorf("redirect: OK=%v status=%d followed=%d", res.OK, res.StatusCode, followed.Load())
 	}
-	res = s.Send(context.Background(), request(srv.URL+"/huge"))
-	if !res.OK || len(res.Excerpt) > 1024 {
-		t.Errorf("huge answer: OK=%v excerpt %d bytes", res.OK, len(res.Excerpt))
-	}
-	srv.CloseClientConnections()
-	if sent.Load() >= 2<<20 {
-		t.Errorf("the whole 2 MB answer was read")
+	res = s.Send(context.Background(), request(srv.URL+"/endless"))
+	if !res.OK || len(res.Excerpt) > 1024 || res.Latency > 5*time.Second {
+		t.Errorf("endless answer: OK=%v err=%v excerpt %d bytes, took %s", res.OK, res.Err, len(res.Excerpt), res.Latency)
 	}
 }
 

@@ -7,7 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 )
 
 // Reopen returns a second connection pool on the database of gdb (made by
@@ -31,10 +31,5 @@ func Reopen(tb testing.TB, gdb *gorm.DB) *gorm.DB {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	other, err := db.Open(u.String(), "")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.SQL(other).Close() })
-	return other
+	return testdb.OpenAt(tb, u.String(), "")
 }
