@@ -348,7 +348,7 @@ func sidebar(p *Page) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</div><nav class=\"w-full px-3 lg:flex-1 lg:pb-4\" aria-label=\"Main\"><p class=\"nav-heading\">Sources</p><ul class=\"flex gap-1 overflow-x-auto lg:block lg:space-y-0.5 lg:overflow-visible\"><li class=\"shrink-0\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</div><nav class=\"flex w-full gap-1 overflow-x-auto px-3 lg:block lg:flex-1 lg:overflow-visible lg:pb-4\" aria-label=\"Main\"><p class=\"nav-heading\">Sources</p><ul class=\"flex shrink-0 gap-1 lg:block lg:space-y-0.5\"><li class=\"shrink-0\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -405,7 +405,7 @@ func sidebar(p *Page) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.Member.IsManager() {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<p class=\"nav-heading lg:pt-5\">Settings</p><ul class=\"flex gap-1 lg:block\"><li class=\"shrink-0\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 31, "<p class=\"nav-heading lg:pt-5\">Settings</p><ul class=\"flex shrink-0 gap-1 lg:block\"><li class=\"shrink-0\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
