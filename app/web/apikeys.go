@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -74,11 +75,7 @@ func (s *Server) confirmRevokeAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Revoke API key", "api-keys")
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.RevokeAPIKeyPage(p, k))
+	return s.renderPage(c, "Revoke API key", "api-keys", func(p *views.Page) templ.Component { return views.RevokeAPIKeyPage(p, k) })
 }
 
 // revokeAPIKey is POST /w/{workspace}/settings/api-keys/{key}/revoke.

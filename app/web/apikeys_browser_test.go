@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -23,16 +22,7 @@ func TestBrowserAPIKeys(t *testing.T) {
 	srv := testutil.NewServer(t, svc)
 	ctx := context.Background()
 
-	browserDo(t, tab, "allow the clipboard", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		for _, name := range []string{"clipboard-read", "clipboard-write"} {
-			if _, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
-				Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted, Origin: srv.URL,
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	browserAllowClipboard(t, tab, srv.URL)
 
 	browserStep(t, "OpenFromTheMenu", func(t *testing.T) {
 		browserDo(t, tab, "sign in and open API keys", browserSignIn(srv.URL, f.Admin.Email,
