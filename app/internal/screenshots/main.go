@@ -360,6 +360,12 @@ func (w *world) sampleKeys(ctx context.Context, now time.Time, member *access.Me
 		if err != nil {
 			return err
 		}
+		// A fixed prefix, so the picture changes only when the page does
+		// (the sample keys themselves are never shown).
+		prefix := access.APIKeyPrefix + strings.ToUpper(k.name[:1]) + "x7Qm2"
+		if err := w.db.Model(&models.APIKey{}).Where("id = ?", key.ID).Update("prefix", prefix).Error; err != nil {
+			return err
+		}
 		for _, u := range k.uses {
 			w.clock.Set(now.Add(-u.ago))
 			if _, err := w.svc.AuthenticateAPIKey(ctx, raw, u.ip, u.app); err != nil {

@@ -117,7 +117,7 @@ func (s *shooter) tour(w *world) error {
 				chromedp.Click(css(`[data-testid="api-key-row"]:first-child [data-testid="api-key-history"] summary`)),
 			)
 		},
-		func() error { return s.shot("api-keys.png", true) },
+		s.both("api-keys"),
 		func() error {
 			return s.do("create a key",
 				chromedp.SendKeys(css(`#api-key-name`), "Client dashboard"),
