@@ -19,12 +19,10 @@ import (
 	"github.com/accessrequests/accessrequests/models"
 )
 
-// TestMailPages: the generate form sends a link by email (the recipient
-// validated, shown in the list with Resend); the development mailbox shows
-// it to signed-in users only, and its HTML under a style-only policy; in
-// production the mailbox does not exist; Resend is for managers; the
-// notification preferences are saved per user.
-func TestMailPages(t *testing.T) {
+// mailService is a service whose mails go through the job engine, running
+// in the test, to the development mailbox.
+func mailService(t *testing.T, clock *testutil.Clock) (*access.Service, *testutil.Fixture) {
+	t.Helper()
 	ctx := context.Background()
 	gdb := testutil.OpenDB(t)
 	mailer := &mail.Mailer{Transport: mail.Mailbox{}, From: "a@test.example", BaseURL: testutil.BaseURL}
@@ -34,7 +32,7 @@ func TestMailPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := testutil.NewService(t, gdb, nil, access.WithOutbox(engine), access.WithMail(true))
+	svc := testutil.NewService(t, gdb, clock, access.WithOutbox(engine), access.WithMail(true))
 	mailer.Service = svc
 	wctx, cancel := context.WithCancel(ctx)
 	if err := engine.Start(wctx, svc); err != nil {
@@ -46,7 +44,31 @@ func TestMailPages(t *testing.T) {
 		_ = engine.Stop(sctx)
 		cancel()
 	})
-	f := testutil.Seed(t, svc)
+	return svc, testutil.Seed(t, svc)
+}
+
+// waitMailbox waits until the mailbox holds n mails and returns them.
+func waitMailbox(t *testing.T, svc *access.Service, n int) []models.MailMessage {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		mails, err := svc.Mailbox(context.Background())
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("%d mails in the mailbox, want %d: %v", len(mails), n, err)
+		}
+		if len(mails) >= n {
+			return mails
+		}
+	}
+}
+
+// TestMailPages: the generate form sends a link by email (the recipient
+// validated, shown in the list with Resend); the development mailbox shows
+// it to signed-in users only, and its HTML under a style-only policy; in
+// production the mailbox does not exist; Resend is for managers; the
+// notification preferences are saved per user.
+func TestMailPages(t *testing.T) {
+	ctx := context.Background()
+	svc, f := mailService(t, nil)
 	srv := testutil.NewServer(t, svc)
 	admin := srv.Login(t, "admin@test.example")
 	links := srv.LinksURL(f.Reporting.ID)
@@ -68,13 +90,7 @@ func TestMailPages(t *testing.T) {
 	linkID := strings.TrimSuffix(strings.TrimPrefix(res.Header.Get("Location"), "/w/"+f.Reporting.ID+"/sources/access-requests/"), "?created=1")
 
 	// The mailbox gets it (the job runs with the Mailbox transport).
-	var mails []models.MailMessage
-	for deadline := time.Now().Add(20 * time.Second); len(mails) == 0; {
-		if mails, err = svc.Mailbox(ctx); err != nil || time.Now().After(deadline) {
-			t.Fatalf("no mail in the mailbox: %v", err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	mails := waitMailbox(t, svc, 1)
 	res, body = testutil.Do(t, admin, "GET", srv.URL+"/dev/mailbox", nil)
 	if res.StatusCode != 200 || !strings.Contains(body, "To client@customer.example") {
 		t.Fatalf("mailbox: %d", res.StatusCode)
