@@ -117,6 +117,13 @@ func MailContentOf(m *access.Mail, c *sources.Catalog, baseURL string) MailConte
 			advice = "Ask the account owner to open the link and try again. If it keeps failing, the link's page has the details."
 		}
 		notice.After = []string{"What to do: " + advice}
+	case access.MailEndpointDisabled:
+		notice.Subject = "A webhook endpoint of " + m.Workspace + " was disabled"
+		notice.Heading = "Webhook endpoint disabled"
+		notice.Lead = []string{"Deliveries to " + m.Facts["endpoint_url"] + " have failed for 5 days, so the endpoint was disabled and receives no events."}
+		notice.After = []string{"What to do: fix the receiver, then enable the endpoint again on its page; Resend in its delivery log sends what it missed."}
+		notice.Button, notice.ButtonURL = "Open the endpoint", strings.TrimRight(baseURL, "/")+"/w/"+m.WorkspaceID+"/settings/webhooks/"+m.Facts["endpoint_id"]
+		notice.Footer, notice.FooterURL = "You get this mail because you manage webhooks in "+m.Workspace+".", ""
 	case access.MailExpiring:
 		notice.Subject = "Your " + name + " link expires tomorrow"
 		notice.Heading = notice.Subject

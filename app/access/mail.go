@@ -27,6 +27,10 @@ const (
 	MailDeclined = "declined"
 	MailFailed   = "failed"
 	MailExpiring = "expiring"
+	// MailEndpointDisabled tells a webhook endpoint's creator (or, for an
+	// endpoint made through the API, the workspace's admins) that it was
+	// disabled after failing for days. It cannot be turned off.
+	MailEndpointDisabled = "webhook_disabled"
 )
 
 // NotificationKinds are the mails a link's creator gets, each of which
@@ -140,6 +144,9 @@ func (s *Service) QueueMails(tx *gorm.DB, ev OutEvent) ([]string, error) {
 		HookLinkCreated: MailLink, HookLinkEmailRequested: MailLink, HookLinkUsed: MailUsed,
 		HookLinkDeclined: MailDeclined, HookLinkFailed: MailFailed, HookLinkExpiring: MailExpiring,
 	}[ev.Type]
+	if s.mailOn && ev.Type == HookEndpointDisabled {
+		return s.queueEndpointMails(tx, ev)
+	}
 	if !s.mailOn || kind == "" || ev.LinkID == "" {
 		return nil, nil
 	}
@@ -168,18 +175,48 @@ func (s *Service) QueueMails(tx *gorm.DB, ev OutEvent) ([]string, error) {
 	if to == "" {
 		return nil, nil
 	}
+	linkID := ev.LinkID
+	return s.queueMail(tx, ev, kind, row.WorkspaceID, &linkID, to)
+}
+
+// queueMail stores one mail of ev to to, unless ev queued it already.
+func (s *Service) queueMail(tx *gorm.DB, ev OutEvent, kind, workspaceID string, linkID *string, to string) ([]string, error) {
 	detail, err := json.Marshal(mailFacts(ev))
 	if err != nil {
 		return nil, err
 	}
-	linkID := ev.LinkID
-	m := models.MailMessage{ID: NewID(), DedupeKey: ev.ID + "/" + kind, Kind: kind, WorkspaceID: row.WorkspaceID,
-		LinkID: &linkID, ToAddr: to, Detail: string(detail), CreatedAt: s.now()}
+	m := models.MailMessage{ID: NewID(), DedupeKey: ev.ID + "/" + kind + "/" + strings.ToLower(to), Kind: kind, WorkspaceID: workspaceID,
+		LinkID: linkID, ToAddr: to, Detail: string(detail), CreatedAt: s.now()}
 	res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&m)
 	if res.Error != nil || res.RowsAffected == 0 {
 		return nil, res.Error
 	}
 	return []string{m.ID}, nil
+}
+
+// queueEndpointMails tells a disabled endpoint's creator, or the
+// workspace's admins when a key created it.
+func (s *Service) queueEndpointMails(tx *gorm.DB, ev OutEvent) ([]string, error) {
+	ep, _ := ev.Data["endpoint"].(map[string]any)
+	id, _ := ep["id"].(string)
+	var to []string
+	err := tx.Raw(`SELECT u.email FROM webhook_endpoints e JOIN users u ON u.id = e.created_by WHERE e.id = ?`, id).Scan(&to).Error
+	if err == nil && len(to) == 0 {
+		err = tx.Raw(`SELECT u.email FROM workspace_members wm JOIN users u ON u.id = wm.user_id
+			WHERE wm.workspace_id = ? AND wm.role = ? ORDER BY u.email`, ev.WorkspaceID, models.WorkspaceRoleAdmin).Scan(&to).Error
+	}
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, addr := range to {
+		q, err := s.queueMail(tx, ev, MailEndpointDisabled, ev.WorkspaceID, nil, addr)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, q...)
+	}
+	return ids, nil
 }
 
 // mailFacts are the event's facts a notification tells: the decline's
@@ -190,6 +227,13 @@ func mailFacts(ev OutEvent) map[string]string {
 	for _, k := range []string{"reason", "failure", "error_code", "error_description"} {
 		if v := str(ev.Data, k); v != "" {
 			out[k] = CleanText(v, maxDetailText)
+		}
+	}
+	if ep, ok := ev.Data["endpoint"].(map[string]any); ok {
+		for _, k := range []string{"id", "url"} {
+			if v := str(ep, k); v != "" {
+				out["endpoint_"+k] = CleanText(v, maxDetailText)
+			}
 		}
 	}
 	if acc, ok := ev.Data["account"].(map[string]any); ok {

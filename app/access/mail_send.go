@@ -65,7 +65,7 @@ func (s *Service) loadMail(ctx context.Context, where string, args ...any) (*Mai
 		m.Requester, m.RequesterEmail = apiKeyActor+l.CreatorKeyName, ""
 	}
 	m.SourceKey, m.ExpiresAt, m.Note, m.LinkStatus = l.SourceKey, l.ExpiresAt, l.Note, l.Status
-	m.LinkPageURL = s.baseURL + "/w/" + l.WorkspaceID + "/sources/access-requests/" + l.ID
+	m.LinkPageURL = strings.TrimRight(s.baseURL, "/") + "/w/" + l.WorkspaceID + "/sources/access-requests/" + l.ID
 	if m.Kind == MailLink && l.Status == StatusActive {
 		m.LinkURL = l.URL
 	}

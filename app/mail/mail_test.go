@@ -3,8 +3,11 @@ package mail_test
 import (
 	"context"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -106,6 +109,14 @@ func TestEachMailOnce(t *testing.T) {
 		}
 		if s != "Adam Admin asks you to connect Google Ads to Client reporting" && !strings.Contains(d.Body, baseURL+"/account/notifications") {
 			t.Errorf("%q lacks the preferences link", s)
+		}
+	}
+	// Every link in every mail points at the configured base URL.
+	for _, d := range got {
+		for _, part := range strings.Split(d.Body, `href="`)[1:] {
+			if !strings.HasPrefix(part, baseURL+"/") {
+				t.Errorf("%q links elsewhere: %.60s", d.Msg.Header.Get("Subject"), part)
+			}
 		}
 	}
 	// The history says the link was emailed.
@@ -254,5 +265,38 @@ func TestSTARTTLSRequired(t *testing.T) {
 	}
 	if len(s.all()) != 1 {
 		t.Fatal("loopback server got no message")
+	}
+}
+
+// TestEndpointDisabledMail: a webhook endpoint failing for 5 days is
+// disabled and its creator gets one mail saying what to do.
+func TestEndpointDisabledMail(t *testing.T) {
+	e := newEnv(t)
+	var calls atomic.Int32
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		calls.Add(1)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	defer recv.Close()
+	ep, _, err := e.svc.CreateWebhookEndpoint(e.ctx, e.m, e.admin, access.NewWebhookEndpoint{URL: recv.URL + "/hook", Description: "CRM"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.start()
+	e.link("", "")
+	for deadline := time.Now().Add(20 * time.Second); calls.Load() < 1; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no delivery attempt")
+		}
+	}
+	e.clock.Advance(access.WebhookDisableAfter + time.Hour) // the retry finds it failing for 5 days
+	got := e.smtp.waitFor(t, 1)
+	if len(got) != 1 || got[0].To[0] != e.f.Admin.Email || got[0].Msg.Header.Get("Subject") != "A webhook endpoint of Client reporting was disabled" {
+		t.Fatalf("got %q to %v", subjects(got), got[0].To)
+	}
+	for _, want := range []string{recv.URL + "/hook", baseURL + "/w/" + e.f.Reporting.ID + "/settings/webhooks/" + ep.ID, "enable the endpoint again"} {
+		if !strings.Contains(got[0].Body, want) {
+			t.Errorf("the mail lacks %q", want)
+		}
 	}
 }
