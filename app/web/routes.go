@@ -67,6 +67,14 @@ func (s *Server) routes() {
 	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
 
+	// API keys (apikeys.go): the page explains itself like the links page;
+	// the rest needs the manager gate.
+	const apiKeys = "/w/:workspace/settings/api-keys"
+	e.GET(apiKeys, s.listAPIKeys, member...)
+	e.POST(apiKeys, s.createAPIKey, manager...)
+	e.GET(apiKeys+"/:key/revoke", s.confirmRevokeAPIKey, manager...)
+	e.POST(apiKeys+"/:key/revoke", s.revokeAPIKey, manager...)
+
 	// Webhook endpoints and their delivery logs (webhooks.go).
 	const hooks = "/w/:workspace/settings/webhooks"
 	e.GET(hooks, s.listWebhooks, manager...)
