@@ -144,7 +144,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, "usage: app [serve | worker | migrate | reseal | user add|password|signout ... | api-key create|revoke ...]")
 		return nil
 	}
-	return &usageError{fmt.Sprintf("unknown command %q: use serve, migrate, reseal, user or api-key", cmd)}
+	return &usageError{fmt.Sprintf("unknown command %q: use serve, worker, migrate, reseal, user or api-key", cmd)}
 }
 
 // opened is what open builds: the domain service and the database and

@@ -77,6 +77,14 @@ func (s *Server) routes() {
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
 	e.POST(links+"/:link/resend", s.resendLink, manager...)
 
+	// API keys (apikeys.go): the page explains itself like the links page;
+	// the rest needs the manager gate.
+	const apiKeys = "/w/:workspace/settings/api-keys"
+	e.GET(apiKeys, s.listAPIKeys, member...)
+	e.POST(apiKeys, s.createAPIKey, manager...)
+	e.GET(apiKeys+"/:key/revoke", s.confirmRevokeAPIKey, manager...)
+	e.POST(apiKeys+"/:key/revoke", s.revokeAPIKey, manager...)
+
 	// Webhook endpoints and their delivery logs (webhooks.go).
 	const hooks = "/w/:workspace/settings/webhooks"
 	e.GET(hooks, s.listWebhooks, manager...)
@@ -85,14 +93,6 @@ func (s *Server) routes() {
 	e.POST(hooks+"/:endpoint/rotate", s.rotateWebhook, manager...)
 	e.POST(hooks+"/:endpoint/:action", s.webhookAction, manager...)
 	e.POST(hooks+"/:endpoint/deliveries/:message/resend", s.webhookAction, manager...)
-
-	// API keys (apikeys.go): the page explains itself like the links page;
-	// the rest needs the manager gate.
-	const apiKeys = "/w/:workspace/settings/api-keys"
-	e.GET(apiKeys, s.listAPIKeys, member...)
-	e.POST(apiKeys, s.createAPIKey, manager...)
-	e.GET(apiKeys+"/:key/revoke", s.confirmRevokeAPIKey, manager...)
-	e.POST(apiKeys+"/:key/revoke", s.revokeAPIKey, manager...)
 
 	// Support console (support.go): support staff only, read-only. Anyone
 	// else gets 404 on every method of every path, as for an unknown page;

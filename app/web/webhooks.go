@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -46,10 +47,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 	ep, secret, err := s.svc.CreateWebhookEndpoint(c.Request().Context(), currentMember(c), actor(c), in)
 	if err != nil {
 		var de *access.Error
-		if access.ErrorCode(err) == access.EINVALID || access.ErrorCode(err) == access.ECONFLICT {
-			de, _ = err.(*access.Error)
-		}
-		if de == nil {
+		if !errors.As(err, &de) || (de.Code != access.EINVALID && de.Code != access.ECONFLICT) {
 			return err
 		}
 		status := http.StatusUnprocessableEntity
