@@ -17,6 +17,8 @@ require (
 	gorm.io/gorm v1.31.2
 )
 
+require github.com/danielgtaylor/huma/v2 v2.37.2 // indirect
+
 require (
 	github.com/a-h/parse v0.0.0-20250122154542-74294addb73e // indirect
 	github.com/andybalholm/brotli v1.3.0 // indirect

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/api"
 	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/secret"
 )
@@ -45,6 +46,9 @@ type Options struct {
 	// RequestTimeout is every handler's deadline; zero means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// APIRateLimit is each API key's requests per minute; zero means
+	// DefaultAPIRateLimit.
+	APIRateLimit int
 }
 
 // Server serves the application.
@@ -68,6 +72,8 @@ type Server struct {
 
 	metricsToken   string
 	requestTimeout time.Duration
+	apiRateLimit   int
+	api            *api.API
 	routeTable     map[string]bool // route patterns, for metrics labels
 	draining       atomic.Bool
 	// loginFailures remembers which addresses failed for which email
@@ -96,6 +102,7 @@ func New(o Options) *Server {
 
 		metricsToken:   o.MetricsToken,
 		requestTimeout: o.RequestTimeout,
+		apiRateLimit:   o.APIRateLimit,
 	}
 	if s.requestTimeout <= 0 {
 		s.requestTimeout = DefaultRequestTimeout
@@ -127,6 +134,10 @@ func New(o Options) *Server {
 	}
 	return s
 }
+
+// API is the mounted REST API (its OpenAPI document, for tests and the
+// spec generator).
+func (s *Server) API() *api.API { return s.api }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
