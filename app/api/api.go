@@ -133,6 +133,13 @@ func register[I, O any](a *API, op huma.Operation, h func(context.Context, *I) (
 	})
 }
 
+// Specs are the API's OpenAPI documents, 3.1 and 3.0, without a server:
+// the routes alone make them.
+func Specs() (v31, v30 []byte) {
+	a := Mount(echo.New(), Options{})
+	return a.spec31, a.spec30
+}
+
 // OpenAPI is the API's OpenAPI 3.1 document.
 func (a *API) OpenAPI() *huma.OpenAPI { return a.huma.OpenAPI() }
 
