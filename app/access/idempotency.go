@@ -54,9 +54,9 @@ func idemAD(keyID, idemKey string) string { return "api_idempotency/" + keyID + 
 // hashes to requestHash. It returns nil when the caller is to do the
 // request (and then FinishIdempotent or AbandonIdempotent), the stored
 // answer when the same request was done within the window, and an error
-// when the key was used for another request (invalid, with
-// ReasonIdempotencyMismatch) or the first request is still running
-// (conflict, with ReasonIdempotencyInProgress).
+// while the first request with the key still runs (conflict, with
+// ReasonIdempotencyInProgress), or when the key was used for another
+// request (invalid, with ReasonIdempotencyMismatch).
 func (s *Service) BeginIdempotent(ctx context.Context, keyID, idemKey, requestHash string) (*StoredResponse, error) {
 	if idemKey == "" || len(idemKey) > MaxIdempotencyKey || CleanText(idemKey, MaxIdempotencyKey) != idemKey {
 		return nil, Errorf(EINVALID, "The Idempotency-Key header must be 1 to %d printable characters, such as a UUID.", MaxIdempotencyKey)
@@ -85,12 +85,12 @@ func (s *Service) BeginIdempotent(ctx context.Context, keyID, idemKey, requestHa
 	if err != nil {
 		return nil, err
 	}
+	if cur.Status == idemPending {
+		return nil, idemInProgress()
+	}
 	if cur.RequestHash != requestHash {
 		return nil, &Error{Code: EINVALID, Reason: ReasonIdempotencyMismatch,
 			Message: "This Idempotency-Key was already used for a different request. Use a new key for a new request."}
-	}
-	if cur.Status == idemPending {
-		return nil, idemInProgress()
 	}
 	plain, err := s.keys.Open(cur.ResponseSealed, idemAD(keyID, idemKey))
 	if err != nil {
