@@ -234,6 +234,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 			RedirectURIs: []string{cfg.BaseURL.String() + "/oauth/callback"},
 			Logger:       log.With("component", "sandbox"),
 			DB:           o.db,
+			// The same bounds as sandbox.Min/MaxAccessTokenTTL, checked by config.
+			AccessTokenTTL: cfg.SandboxTokenTTL,
 		})
 		if err != nil {
 			return err

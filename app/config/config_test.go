@@ -232,6 +232,26 @@ func TestLoad(t *testing.T) {
 		}
 	})
 
+	t.Run("SandboxTokenTTL", func(t *testing.T) {
+		if c := mustLoad(t, map[string]string{}); c.SandboxTokenTTL != time.Hour {
+			t.Fatalf("default SandboxTokenTTL = %v, want 1h", c.SandboxTokenTTL)
+		}
+		for raw, want := range map[string]time.Duration{"5s": 5 * time.Second, " 1s ": time.Second, "24h": 24 * time.Hour} {
+			if c := mustLoad(t, map[string]string{"SANDBOX_TOKEN_TTL": raw}); c.SandboxTokenTTL != want {
+				t.Errorf("SANDBOX_TOKEN_TTL=%q: %v, want %v", raw, c.SandboxTokenTTL, want)
+			}
+		}
+	})
+
+	t.Run("ErrSandboxTokenTTL", func(t *testing.T) {
+		for bad, why := range map[string]string{
+			"5": "a duration such as 1h0m0s", "soon": "a duration", "0s": "at least 1s", "-5s": "at least 1s",
+			"500ms": "at least 1s", "25h": "at most 24h0m0s",
+		} {
+			wantAll(t, loadErr(t, map[string]string{"SANDBOX_TOKEN_TTL": bad}), "SANDBOX_TOKEN_TTL", why, bad)
+		}
+	})
+
 	t.Run("ErrTrustedProxies", func(t *testing.T) {
 		for _, bad := range []string{"proxy.internal", "10.0.0.0/33", "300.1.1.1"} {
 			wantAll(t, loadErr(t, map[string]string{"TRUSTED_PROXIES": "10.0.0.1," + bad}), "TRUSTED_PROXIES", bad)
