@@ -17,9 +17,9 @@ import (
 // of it that is revoked, and one of the Internal workspace.
 type apiEnv struct {
 	*testutil.FlowEnv
-	ctx                  context.Context
+	ctx                   context.Context
 	valid, revoked, other string
-	validID              string
+	validID               string
 }
 
 func newAPIEnv(t *testing.T) *apiEnv {
@@ -83,7 +83,7 @@ func (e *apiEnv) connect(t *testing.T, url, account string) {
 	if token == url {
 		t.Fatalf("link URL %q is not on the app", url)
 	}
-	if p := e.NewInvitee("owner-" + account).Connect(t, token, account); p.Status != http.StatusOK || !p.Has("connect-success") {
+	if p := e.NewInvitee("owner-"+account).Connect(t, token, account); p.Status != http.StatusOK || !p.Has("connect-success") {
 		t.Fatalf("connecting in the sandbox: %d\n%s", p.Status, p.Excerpt())
 	}
 }
