@@ -22,7 +22,8 @@ import (
 // Connected accounts page say so.
 func TestEndToEnd(t *testing.T) {
 	t.Parallel()
-	e := newAPIEnv(t)
+	const ttl = 2 * time.Second
+	e := newAPIEnv(t, testutil.FlowOptions{SandboxTokenTTL: ttl})
 	c := e.client(t, e.valid)
 
 	created := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox"}))
@@ -45,6 +46,11 @@ func TestEndToEnd(t *testing.T) {
 		t.Helper()
 		return must(c.GetAccountTokenWithResponse(e.ctx, accID, nil))
 	}
+	// The sandbox's tokens live ttl (real time); the service's clock is
+	// set two minutes before the stored expiry, so the token is fresh to
+	// it (a token within a minute of expiry is refreshed first).
+	issuedAt := time.Now()
+	e.Clock.Set(acc.JSON200.TokenExpiresAt.Add(-2 * time.Minute))
 	first := token(t)
 	if first.JSON200 == nil {
 		t.Fatalf("token: %d %s", first.StatusCode(), first.Body)
@@ -62,13 +68,17 @@ func TestEndToEnd(t *testing.T) {
 	})
 
 	t.Run("ExpiredTokenRefreshedOnceFor20Callers", func(t *testing.T) {
+		time.Sleep(time.Until(issuedAt.Add(ttl + 100*time.Millisecond)))
+		if status, _ := e.userinfo(t, first.JSON200.AccessToken); status != http.StatusUnauthorized {
+			t.Fatalf("user-info with the expired token: %d, want 401", status)
+		}
 		e.Clock.Set(first.JSON200.ExpiresAt.Add(time.Second))
-		sends := e.Sandbox.Tap.Requests()
+		sends, refreshes := e.Sandbox.Tap.Requests(), e.Sandbox.Tap.Grants("refresh_token")
 		const n = 20
 		answers := make([]*client.GetAccountTokenResponse, n)
 		testutil.Concurrently(n, func(i int) { answers[i], _ = c.GetAccountTokenWithResponse(e.ctx, accID, nil) })
-		if got := e.Sandbox.Tap.Requests() - sends; got != 1 {
-			t.Fatalf("%d requests to the token endpoint for %d concurrent calls, want 1", got, n)
+		if got := e.Sandbox.Tap.Requests() - sends; got != 1 || e.Sandbox.Tap.Grants("refresh_token")-refreshes != 1 {
+			t.Fatalf("%d requests to the token endpoint for %d concurrent calls, want 1 refresh", got, n)
 		}
 		for i, a := range answers {
 			if a == nil || a.JSON200 == nil || a.JSON200.AccessToken != answers[0].JSON200.AccessToken {
@@ -118,7 +128,7 @@ func TestEndToEnd(t *testing.T) {
 // trusted proxy), and the history names the key.
 func TestClientAddress(t *testing.T) {
 	t.Parallel()
-	e := newAPIEnv(t)
+	e := newAPIEnv(t, testutil.FlowOptions{})
 	c, err := client.NewClientWithResponses(e.AppURL+"/api/v1", client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		r.Header.Set("Authorization", "Bearer "+e.valid)
 		r.Header.Set("X-Forwarded-For", "198.51.100.23")

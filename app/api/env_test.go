@@ -22,9 +22,9 @@ type apiEnv struct {
 	validID               string
 }
 
-func newAPIEnv(t *testing.T) *apiEnv {
+func newAPIEnv(t *testing.T, opt testutil.FlowOptions) *apiEnv {
 	t.Helper()
-	e := &apiEnv{FlowEnv: testutil.NewFlowEnv(t, testutil.FlowOptions{}), ctx: context.Background()}
+	e := &apiEnv{FlowEnv: testutil.NewFlowEnv(t, opt), ctx: context.Background()}
 	k, raw, err := e.Svc.CreateAPIKeyForWorkspace(e.ctx, e.F.Reporting.ID, "CRM sync")
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/api/client"
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // call makes one request with the generated client and returns the
@@ -49,7 +50,7 @@ func accountID(a client.Account) string { return a.Id }
 // body's fields and the problem type of each answer.
 func TestRoutesByKey(t *testing.T) {
 	t.Parallel()
-	e := newAPIEnv(t)
+	e := newAPIEnv(t, testutil.FlowOptions{})
 	admin := e.client(t, e.valid)
 
 	// The workspace's data: a link, a link to delete, and an account
