@@ -22,7 +22,7 @@ type apiEnv struct {
 	validID               string
 }
 
-func newAPIEnv(t *testing.T, opt testutil.FlowOptions) *apiEnv {
+func newAPIEnv(t testing.TB, opt testutil.FlowOptions) *apiEnv {
 	t.Helper()
 	e := &apiEnv{FlowEnv: testutil.NewFlowEnv(t, opt), ctx: context.Background()}
 	k, raw, err := e.Svc.CreateAPIKeyForWorkspace(e.ctx, e.F.Reporting.ID, "CRM sync")
@@ -45,7 +45,7 @@ func newAPIEnv(t *testing.T, opt testutil.FlowOptions) *apiEnv {
 }
 
 // client is the generated client with key as its bearer ("" sends none).
-func (e *apiEnv) client(t *testing.T, key string) *client.ClientWithResponses {
+func (e *apiEnv) client(t testing.TB, key string) *client.ClientWithResponses {
 	t.Helper()
 	c, err := client.NewClientWithResponses(e.AppURL+api.Prefix, client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
 		if key != "" {
@@ -77,7 +77,7 @@ func problem(t *testing.T, res *http.Response, body []byte) client.Problem {
 
 // connect completes a link's URL in the sandbox as account, through the
 // consent page, and returns the account's ID read through the API.
-func (e *apiEnv) connect(t *testing.T, url, account string) {
+func (e *apiEnv) connect(t testing.TB, url, account string) {
 	t.Helper()
 	token := strings.TrimPrefix(url, e.AppURL+"/connect/")
 	if token == url {
