@@ -72,5 +72,5 @@ func MethodClass(m string) string {
 	case "DELETE":
 		return "badge bg-red-50 text-red-700 font-mono"
 	}
-	return "badge bg-brand-50 text-brand-700 font-mono"
+	return "badge bg-brand-50 text-brand-600 font-mono"
 }

@@ -56,10 +56,10 @@ func Config() huma.Config {
 	c.CreateHooks = nil
 	c.OpenAPIPath, c.DocsPath, c.SchemasPath = "", "", ""
 	c.Info.Description = "Create single-use access links, read the accounts connected through them, and get their access tokens. " +
-		"Authenticate with a workspace API key: `Authorization: Bearer ar_...`."
+		"Authenticate with a workspace API key: Authorization: Bearer ar_..."
 	c.Servers = []*huma.Server{{URL: Prefix}}
 	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
-		"apiKey": {Type: "http", Scheme: "bearer", Description: "A workspace API key (ar_...), made under Settings → API keys or with `app api-key create`."},
+		"apiKey": {Type: "http", Scheme: "bearer", Description: "A workspace API key (ar_...), made under Settings → API keys or with app api-key create."},
 	}
 	c.Security = []map[string][]string{{"apiKey": {}}}
 	return c

@@ -13,6 +13,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/api/client"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/web"
+	"github.com/accessrequests/accessrequests/models"
 	"golang.org/x/net/html"
 )
 
@@ -256,5 +257,23 @@ func TestReference(t *testing.T) {
 		if !strings.Contains(page, `id="problem-`+code+`"`) {
 			t.Errorf("problem %s missing from the reference", code)
 		}
+	}
+}
+
+// TestPlanGate: a key of an organization whose plan no longer includes
+// links is refused with the forbidden problem, on every request.
+func TestPlanGate(t *testing.T) {
+	t.Parallel()
+	e := newAPIEnv(t, testutil.FlowOptions{})
+	c := e.client(t, e.valid)
+	if r := must(c.ListLinksWithResponse(e.ctx, nil)); r.StatusCode() != 200 {
+		t.Fatalf("before: %d", r.StatusCode())
+	}
+	if err := e.DB.Model(&models.Organization{}).Where("id = ?", e.F.Agency.ID).Update("plan", models.PlanFree).Error; err != nil {
+		t.Fatal(err)
+	}
+	r := must(c.ListLinksWithResponse(e.ctx, nil))
+	if r.StatusCode() != 403 || problem(t, r.HTTPResponse, r.Body).Code != "forbidden" {
+		t.Errorf("on the Free plan: %d %s, want 403 forbidden", r.StatusCode(), r.Body)
 	}
 }

@@ -101,13 +101,23 @@ func docOperation(op *huma.Operation) views.APIDocOperation {
 		codes = append(codes, code)
 	}
 	sort.Strings(codes)
+	// Problems are listed once, by status, after the answers.
+	var problems []string
 	for _, code := range codes {
 		r := op.Responses[code]
 		dr := views.APIDocResponse{Status: code, Description: r.Description}
 		for ct, mt := range r.Content {
 			dr.ContentType, dr.Schema = ct, refName(mt.Schema)
 		}
+		if dr.ContentType == "application/problem+json" {
+			problems = append(problems, code)
+			continue
+		}
 		out.Responses = append(out.Responses, dr)
+	}
+	if len(problems) > 0 {
+		out.Responses = append(out.Responses, views.APIDocResponse{Status: strings.Join(problems, ", "),
+			Description: "a problem", Schema: "Problem", ContentType: "application/problem+json"})
 	}
 	return out
 }
