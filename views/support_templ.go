@@ -1452,7 +1452,7 @@ func SupportLinkPage(p *Page, v *SupportLinkDetail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if scopes := supportScopes(v.Catalog, a.SourceKey, a.Scopes); len(scopes) > 0 {
+				if scopes := catalogScopes(v.Catalog, a.SourceKey, a.Scopes); len(scopes) > 0 {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 118, "<ul class=\"mt-1 space-y-1\" data-testid=\"support-scopes\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

@@ -258,30 +258,12 @@ func (s *Service) APIKeyEvents(ctx context.Context, workspaceID, keyID string) (
 // workspaceAsManager loads a workspace and its organization with a
 // manager's role: for keys and operators, who act for the workspace.
 func (s *Service) workspaceAsManager(ctx context.Context, workspaceID string) (*Membership, error) {
-	if !ValidID(workspaceID) {
-		return nil, Errorf(ENOTFOUND, "Workspace not found.")
-	}
-	var row struct {
-		models.Workspace
-		OrgName      string
-		OrgPlan      string
-		OrgCreatedAt time.Time
-	}
-	err := s.db.WithContext(ctx).Table("workspaces AS w").
-		Select("w.id, w.organization_id, w.name, w.created_at, o.name AS org_name, o.plan AS org_plan, o.created_at AS org_created_at").
-		Joins("JOIN organizations o ON o.id = w.organization_id").
-		Where("w.id = ?", workspaceID).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "Workspace not found.")
-	}
+	m, err := s.loadMembership(ctx, "", workspaceID)
 	if err != nil {
 		return nil, err
 	}
-	return &Membership{
-		Workspace:     row.Workspace,
-		Organization:  models.Organization{ID: row.OrganizationID, Name: row.OrgName, Plan: row.OrgPlan, CreatedAt: row.OrgCreatedAt},
-		WorkspaceRole: models.WorkspaceRoleAdmin,
-	}, nil
+	m.WorkspaceRole = models.WorkspaceRoleAdmin
+	return m, nil
 }
 
 // optional is nil for "", else a pointer to s: for nullable ID columns.

@@ -22,11 +22,7 @@ func (e *domainEnv) createKey(u models.User, ws models.Workspace, name string) (
 
 func (e *domainEnv) keyRow(id string) models.APIKey {
 	e.t.Helper()
-	var k models.APIKey
-	if err := e.svc.DB().Where("id = ?", id).Take(&k).Error; err != nil {
-		e.t.Fatal(err)
-	}
-	return k
+	return rowByID[models.APIKey](e, id)
 }
 
 func TestAPIKeys(t *testing.T) {

@@ -170,6 +170,21 @@ func PlanName(plan string) string {
 // has no role in answers not found, never forbidden, so IDs of other
 // customers' workspaces reveal nothing.
 func (s *Service) Membership(ctx context.Context, userID, workspaceID string) (*Membership, error) {
+	m, err := s.loadMembership(ctx, userID, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	// Organization owners see every workspace of their organization;
+	// everyone else needs a role in the workspace itself.
+	if m.WorkspaceRole == "" && m.OrgRole != models.OrgRoleOwner {
+		return nil, Errorf(ENOTFOUND, "Workspace not found.")
+	}
+	return m, nil
+}
+
+// loadMembership loads workspaceID with its organization and userID's
+// roles in both (none for a userID of ""), whatever they are.
+func (s *Service) loadMembership(ctx context.Context, userID, workspaceID string) (*Membership, error) {
 	if !ValidID(workspaceID) {
 		return nil, Errorf(ENOTFOUND, "Workspace not found.")
 	}
@@ -205,11 +220,6 @@ func (s *Service) Membership(ctx context.Context, userID, workspaceID string) (*
 	}
 	if row.OrgRole != nil {
 		m.OrgRole = *row.OrgRole
-	}
-	// Organization owners see every workspace of their organization;
-	// everyone else needs a role in the workspace itself.
-	if m.WorkspaceRole == "" && m.OrgRole != models.OrgRoleOwner {
-		return nil, Errorf(ENOTFOUND, "Workspace not found.")
 	}
 	return m, nil
 }

@@ -106,12 +106,8 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("ErrEveryProblemAtOnce", func(t *testing.T) {
-		msg := loadErr(t, map[string]string{
-			"PORT":         "80a",
-			"APP_ENV":      "staging",
-			"LOG_LEVEL":    "verbose",
-			"DATABASE_URL": "mysql://localhost/app",
-		})
+		msg := loadErr(t, map[string]string{"PORT": "80a", "APP_ENV": "staging",
+			"LOG_LEVEL": "verbose", "DATABASE_URL": "mysql://localhost/app"})
 		wantAll(t, msg, "PORT", `"80a"`, "APP_ENV", `"staging"`, "LOG_LEVEL", `"verbose"`, "DATABASE_URL")
 	})
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,66 +16,19 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/accessrequests/accessrequests/app/db"
-	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 	"github.com/accessrequests/accessrequests/models"
 )
 
 // The tests run on SQLite by default and on PostgreSQL when DATABASE_URL is
 // set, like the rest of the suite. This package cannot use testutil (which
-// hands out already migrated databases), so it opens its own.
+// imports it), so it opens its databases with testdb.
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// openEmpty returns a database with no tables: a new SQLite file, or a new
-// PostgreSQL schema dropped when the test ends.
-func openEmpty(t *testing.T) *gorm.DB {
-	t.Helper()
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		gdb, err := db.Open("", filepath.Join(t.TempDir(), "test.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.SQL(gdb).Close() })
-		return gdb
-	}
-	admin, err := db.Open(base, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.SQL(admin).Close() })
-	schema := "t_db_" + strings.ToLower(strings.ReplaceAll(secret.RandomToken(9), "-", "_"))
-	if err := admin.Exec(`CREATE SCHEMA "` + schema + `"`).Error; err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	gdb, err := db.Open(u.String(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.SQL(gdb).Close() })
-	return gdb
-}
-
-func openMigrated(t *testing.T) *gorm.DB {
-	t.Helper()
-	gdb := openEmpty(t)
-	if err := db.Migrate(context.Background(), gdb, quiet()); err != nil {
-		t.Fatal(err)
-	}
-	return gdb
-}
-
 func TestMigrate(t *testing.T) {
 	ctx := context.Background()
-	gdb := openEmpty(t)
+	gdb := testdb.Open(t)
 
 	t.Run("EmptyBefore", func(t *testing.T) {
 		if gdb.Migrator().HasTable("access_links") {
@@ -114,7 +66,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestDialect(t *testing.T) {
-	gdb := openEmpty(t)
+	gdb := testdb.Open(t)
 	want := db.SQLite
 	if os.Getenv("DATABASE_URL") != "" {
 		want = db.Postgres
@@ -126,7 +78,7 @@ func TestDialect(t *testing.T) {
 
 func TestPing(t *testing.T) {
 	ctx := context.Background()
-	gdb := openEmpty(t)
+	gdb := testdb.Open(t)
 	if err := db.Ping(ctx, gdb); err != nil {
 		t.Fatalf("Ping = %v", err)
 	}
@@ -165,7 +117,7 @@ func TestOpenSQLite(t *testing.T) {
 // TestConstraints proves the constraints the domain relies on hold on the
 // current dialect.
 func TestConstraints(t *testing.T) {
-	gdb := openMigrated(t)
+	gdb := testdb.OpenMigrated(t)
 	now := time.Now().UTC()
 	org := models.Organization{ID: "org-1", Name: "Org", Plan: models.PlanPro, CreatedAt: now}
 	if err := gdb.Create(&org).Error; err != nil {
@@ -246,7 +198,7 @@ func TestConstraints(t *testing.T) {
 // expiry filters depend on it. On SQLite timestamps are stored as text, so
 // this is where a format change would show.
 func TestTimestamps(t *testing.T) {
-	gdb := openMigrated(t)
+	gdb := testdb.OpenMigrated(t)
 	t0 := time.Date(2026, 3, 1, 9, 59, 59, 999999000, time.UTC)
 	offsets := []time.Duration{
 		0,
@@ -713,7 +665,7 @@ func foreignKeys(t *testing.T, gdb *gorm.DB) []string {
 // proves both migrations produce the same tables, columns, indexes and
 // foreign keys.
 func TestSchemaParity(t *testing.T) {
-	gdb := openMigrated(t)
+	gdb := testdb.OpenMigrated(t)
 	cols := columns(t, gdb)
 
 	byTable := map[string][]column{}
@@ -821,7 +773,7 @@ func TestSchemaParity(t *testing.T) {
 // TestUnavailable: a closed pool and a lost connection are the database
 // being unavailable; an error in a statement is not.
 func TestUnavailable(t *testing.T) {
-	gdb := openEmpty(t)
+	gdb := testdb.Open(t)
 	if err := db.Ping(context.Background(), gdb); err != nil || db.Unavailable(err) {
 		t.Fatalf("Ping = %v, Unavailable = %v on an open pool", err, db.Unavailable(err))
 	}

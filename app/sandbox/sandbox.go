@@ -22,7 +22,6 @@ package sandbox
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -34,11 +33,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/accessrequests/accessrequests/app/db"
 )
@@ -233,18 +230,10 @@ func New(opts Options) (http.Handler, error) {
 // privateDB opens an in-memory SQLite database with the app's schema, for
 // a provider that was given no database. It lives as long as the process.
 func privateDB() (*gorm.DB, error) {
-	dsn := "file:sandbox-" + rand.Text() + "?mode=memory&cache=shared&_pragma=foreign_keys(1)"
-	gdb, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, TranslateError: true})
+	gdb, err := db.OpenMemory()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: open a private database: %w", err)
 	}
-	sqlDB, err := gdb.DB()
-	if err != nil {
-		return nil, err
-	}
-	// One connection, never closed while idle: the database lives with it.
-	sqlDB.SetMaxOpenConns(1)
-	sqlDB.SetConnMaxIdleTime(0)
 	if err := db.Migrate(context.Background(), gdb, slog.New(slog.DiscardHandler)); err != nil {
 		return nil, fmt.Errorf("sandbox: migrate the private database: %w", err)
 	}

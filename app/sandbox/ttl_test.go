@@ -1,7 +1,6 @@
 package sandbox_test
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
@@ -53,27 +52,14 @@ func TestAccessTokenTTL(t *testing.T) {
 		t.Errorf("userinfo with an expired token = %d %q, want 401 invalid_token", status, challenge)
 	}
 
-	fresh, err := f.cfg.TokenSource(context.Background(), tok).Token() // tok has expired: this refreshes
-	if err != nil {
-		t.Fatalf("refresh: %v", err)
-	}
-	if fresh.AccessToken == tok.AccessToken {
-		t.Fatal("refresh returned the expired token")
-	}
-	if status, info := e.userinfo(fresh.AccessToken); status != http.StatusOK || info["sub"] != "sandbox-user-1" {
-		t.Errorf("userinfo with the refreshed token = %d %v", status, info)
-	}
+	refreshed(t, e, f, tok, "sandbox-user-1")
 }
 
 // TestUserinfoRefusesDeadTokens: 401 for a missing, unreadable or revoked
 // token, never 403 or 200.
 func TestUserinfoRefusesDeadTokens(t *testing.T) {
 	e := start(t, nil)
-	f := newFlow(e.config(oauth2.AuthStyleInHeader))
-	tok, err := f.exchange(e.obtainCode(f, "sandbox-user-2"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, tok := e.exchanged(t, "sandbox-user-2")
 	if status, _ := e.userinfoAnswer(tok.AccessToken); status != http.StatusOK {
 		t.Fatalf("live token: %d", status)
 	}

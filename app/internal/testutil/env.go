@@ -386,9 +386,14 @@ func EventsOf(events []access.Event, typ string) []access.Event {
 
 // EventTypes lists the types of events in order.
 func EventTypes(events []access.Event) []string {
-	out := make([]string, len(events))
-	for i, ev := range events {
-		out[i] = ev.Type
+	return Map(events, func(ev access.Event) string { return ev.Type })
+}
+
+// Map returns f of each of xs, in order.
+func Map[T, V any](xs []T, f func(T) V) []V {
+	out := make([]V, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
 	}
 	return out
 }
