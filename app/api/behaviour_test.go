@@ -141,7 +141,7 @@ func TestListsAndInput(t *testing.T) {
 			if r.JSON200 == nil || pages > 3 {
 				t.Fatalf("page %d: %d %s", pages, r.StatusCode(), r.Body)
 			}
-			got = append(got, ids(r.JSON200.Data, linkID)...)
+			got = append(got, testutil.Map(r.JSON200.Data, linkID)...)
 			if r.JSON200.NextCursor == "" {
 				break
 			}

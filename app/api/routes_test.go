@@ -34,14 +34,6 @@ func decode[T any](t *testing.T, body []byte) T {
 	return v
 }
 
-func ids[T any](items []T, id func(T) string) []string {
-	out := make([]string, len(items))
-	for i, it := range items {
-		out[i] = id(it)
-	}
-	return out
-}
-
 func linkID(l client.Link) string       { return l.Id }
 func accountID(a client.Account) string { return a.Id }
 
@@ -122,13 +114,13 @@ func TestRoutesByKey(t *testing.T) {
 				return r.HTTPResponse, r.Body
 			},
 			check: func(t *testing.T, body []byte) {
-				got := ids(decode[client.LinkList](t, body).Data, linkID)
+				got := testutil.Map(decode[client.LinkList](t, body).Data, linkID)
 				if !slices.Contains(got, link.Id) || !slices.Contains(got, via.Id) {
 					t.Errorf("links %v miss %s or %s", got, link.Id, via.Id)
 				}
 			},
 			checkOther: func(t *testing.T, body []byte) {
-				if got := ids(decode[client.LinkList](t, body).Data, linkID); slices.Contains(got, link.Id) || len(got) != 1 {
+				if got := testutil.Map(decode[client.LinkList](t, body).Data, linkID); slices.Contains(got, link.Id) || len(got) != 1 {
 					t.Errorf("another workspace's key lists %v (its own link only)", got)
 				}
 			}},
@@ -149,7 +141,7 @@ func TestRoutesByKey(t *testing.T) {
 			},
 			check: func(t *testing.T, body []byte) {
 				evs := decode[client.EventList](t, body).Data
-				types := ids(evs, func(ev client.Event) string { return ev.Type })
+				types := testutil.Map(evs, func(ev client.Event) string { return ev.Type })
 				if len(evs) < 2 || evs[len(evs)-1].Type != "created" || evs[len(evs)-1].Actor != "API key CRM sync" || !slices.Contains(types, "connected") {
 					t.Errorf("events %s: want created by \"API key CRM sync\" and connected", body)
 				}
@@ -170,13 +162,13 @@ func TestRoutesByKey(t *testing.T) {
 				return r.HTTPResponse, r.Body
 			},
 			check: func(t *testing.T, body []byte) {
-				if got := ids(decode[client.AccountList](t, body).Data, accountID); !slices.Equal(got, []string{acc.Id}) {
+				if got := testutil.Map(decode[client.AccountList](t, body).Data, accountID); !slices.Equal(got, []string{acc.Id}) {
 					t.Errorf("accounts %v, want [%s]", got, acc.Id)
 				}
 			},
 			checkOther: func(t *testing.T, body []byte) {
 				if got := decode[client.AccountList](t, body).Data; len(got) != 0 {
-					t.Errorf("another workspace's key lists accounts %v", ids(got, accountID))
+					t.Errorf("another workspace's key lists accounts %v", testutil.Map(got, accountID))
 				}
 			}},
 		{name: "GET /accounts/{id}", want: 200, foreign: 404,
