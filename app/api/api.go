@@ -140,18 +140,6 @@ func Specs() (v31, v30 []byte) {
 	return a.spec31, a.spec30
 }
 
-// OpenAPI is the API's OpenAPI 3.1 document.
-func (a *API) OpenAPI() *huma.OpenAPI { return a.huma.OpenAPI() }
-
-// Spec is the OpenAPI document as served: 3.1 (openapi.json), or its 3.0
-// downgrade (openapi-3.0.json) for generators that need 3.0.
-func (a *API) Spec(v30 bool) []byte {
-	if v30 {
-		return a.spec30
-	}
-	return a.spec31
-}
-
 func mustSpecs(o *huma.OpenAPI) ([]byte, []byte) {
 	v31, err := json.MarshalIndent(o, "", "  ")
 	if err != nil {

@@ -15,12 +15,12 @@ const DefaultAPIRateLimit = 600
 
 // mountAPI mounts the REST API (app/api) under /api/v1, with a per-key
 // rate limit and the web layer's token refresher.
-func (s *Server) mountAPI(e *echo.Echo, perMinute int) *api.API {
+func (s *Server) mountAPI(e *echo.Echo, perMinute int) {
 	if perMinute <= 0 {
 		perMinute = DefaultAPIRateLimit
 	}
 	lim := newLimiter(perMinute, time.Minute)
-	return api.Mount(e, api.Options{Service: s.svc, Refresher: Refresher(s.oauth, s.svc.Sources()), Log: s.log, Allow: lim.allow})
+	api.Mount(e, api.Options{Service: s.svc, Refresher: Refresher(s.oauth, s.svc.Sources()), Log: s.log, Allow: lim.allow})
 }
 
 // browserOnly runs mw on every route but the API's: API clients carry a

@@ -27,7 +27,7 @@ func (s *Server) routes() {
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
 
 	// The REST API (app/api): bearer API keys, no session, no CSRF check.
-	s.api = s.mountAPI(e, s.apiRateLimit)
+	s.mountAPI(e, s.apiRateLimit)
 
 	// Sign-in.
 	e.GET("/", s.home)

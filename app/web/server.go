@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/api"
 	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/secret"
 )
@@ -73,7 +72,6 @@ type Server struct {
 	metricsToken   string
 	requestTimeout time.Duration
 	apiRateLimit   int
-	api            *api.API
 	routeTable     map[string]bool // route patterns, for metrics labels
 	draining       atomic.Bool
 	// loginFailures remembers which addresses failed for which email
@@ -134,10 +132,6 @@ func New(o Options) *Server {
 	}
 	return s
 }
-
-// API is the mounted REST API (its OpenAPI document, for tests and the
-// spec generator).
-func (s *Server) API() *api.API { return s.api }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
