@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/api/client"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
@@ -38,9 +39,7 @@ func newBenchEnv(tb testing.TB, links int) *benchEnv {
 	t := tb
 	e := &benchEnv{apiEnv: newAPIEnv(t, testutil.FlowOptions{}), http: &http.Client{Timeout: 30 * time.Second}}
 	c := e.client(t, e.valid)
-	l := must(c.CreateLinkWithResponse(e.ctx, nil, struct {
-		Source string `json:"source"`
-	}{"sandbox"}))
+	l := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox"}))
 	if l.JSON201 == nil {
 		tb.Fatalf("create: %s", l.Body)
 	}

@@ -21,6 +21,9 @@ type Link struct {
 	AccountID *string    `json:"account_id,omitempty" doc:"The account connected through the link."`
 	// LastOutcome is the invitee's last attempt that did not connect.
 	LastOutcome *Outcome `json:"last_outcome,omitempty" doc:"How the invitee's last attempt ended, while the link stayed usable (declined, or failed at the provider)."`
+	// RecipientEmail and Note: the link was sent by email.
+	RecipientEmail string `json:"recipient_email,omitempty" doc:"Who the link was emailed to."`
+	Note           string `json:"note,omitempty" doc:"The note sent with the link's email."`
 }
 
 // Creator is who made a link: a person, or an API key.
@@ -40,7 +43,7 @@ type Outcome struct {
 
 func linkOut(l *access.Link) Link {
 	out := Link{ID: l.ID, Source: l.SourceKey, Status: string(l.Status), ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
-		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID}
+		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note}
 	if l.Status == access.StatusActive {
 		out.URL = l.URL
 	}
@@ -71,7 +74,9 @@ type IdempotencyParams struct {
 type createLinkInput struct {
 	IdempotencyParams
 	Body struct {
-		Source string `json:"source" minLength:"1" maxLength:"64" doc:"The key of a usable source (GET /sources)." example:"sandbox"`
+		Source         string `json:"source" minLength:"1" maxLength:"64" doc:"The key of a usable source (GET /sources)." example:"sandbox"`
+		RecipientEmail string `json:"recipient_email,omitempty" maxLength:"254" doc:"Also email the link to this address (one bare address). The mail names the workspace and lists what will be asked; as the link is made by a key, replies go nowhere." example:"client@example.com"`
+		Note           string `json:"note,omitempty" maxLength:"500" doc:"A short note shown in the email (needs recipient_email); control characters are removed and it is cut at 500 bytes."`
 	}
 }
 
@@ -81,7 +86,8 @@ type linkOutput struct {
 
 // createLink is POST /api/v1/links.
 func (a *API) createLink(ctx context.Context, in *createLinkInput) (*linkOutput, error) {
-	l, err := a.svc.GenerateLink(ctx, principal(ctx).Membership, actor(ctx), in.Body.Source)
+	l, err := a.svc.GenerateLink(ctx, principal(ctx).Membership, actor(ctx), in.Body.Source,
+		access.LinkMail{Recipient: in.Body.RecipientEmail, Note: in.Body.Note})
 	if err != nil {
 		return nil, err
 	}

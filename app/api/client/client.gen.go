@@ -197,6 +197,14 @@ type AccountList struct {
 
 // CreateLinkInputBody defines model for CreateLinkInputBody.
 type CreateLinkInputBody struct {
+	// Note A short note shown in the email (needs recipient_email); control characters are removed and it is cut at 500 bytes.
+	Note *string `json:"note,omitempty"`
+
+	// RecipientEmail Also email the link to this address (one bare address). The mail names the workspace and lists what will be asked; as the link is made by a key, replies go nowhere.
+	//
+	// Example: client@example.com
+	RecipientEmail *string `json:"recipient_email,omitempty"`
+
 	// Source The key of a usable source (GET /sources).
 	//
 	// Example: sandbox
@@ -269,6 +277,12 @@ type Link struct {
 	// Id The link's ID.
 	Id          string   `json:"id"`
 	LastOutcome *Outcome `json:"last_outcome,omitempty"`
+
+	// Note The note sent with the link's email.
+	Note *string `json:"note,omitempty"`
+
+	// RecipientEmail Who the link was emailed to.
+	RecipientEmail *string `json:"recipient_email,omitempty"`
 
 	// Source The key of the source the link connects.
 	Source string `json:"source"`

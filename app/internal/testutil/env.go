@@ -65,6 +65,8 @@ type FlowOptions struct {
 	// A few seconds let a test see a token expire and be refreshed (count
 	// the refreshes with Provider.Tap.Grants("refresh_token")).
 	SandboxTokenTTL time.Duration
+	// ServiceOptions are added to the service's (access.WithMail, ...).
+	ServiceOptions []access.Option
 }
 
 // FlowEnv is the application and its providers, each on a real listener.
@@ -205,7 +207,7 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.Svc = NewService(tb, e.DB, clock, access.WithSources(cat), access.WithBaseURL(e.AppURL))
+	e.Svc = NewService(tb, e.DB, clock, append([]access.Option{access.WithSources(cat), access.WithBaseURL(e.AppURL)}, opt.ServiceOptions...)...)
 	e.F = Seed(tb, e.Svc)
 
 	e.Connect = oauth.NewClient(redirectURI)
