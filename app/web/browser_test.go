@@ -302,6 +302,26 @@ func browserAllowClipboard(t *testing.T, tab context.Context, origin string) {
 	}))
 }
 
+// browserShot saves a screenshot of tab as dir/name (the whole page if
+// full), when dir is set (the *_SCREENSHOTS variables of browser tests).
+func browserShot(t *testing.T, tab context.Context, dir, name string, full bool) {
+	t.Helper()
+	if dir == "" {
+		return
+	}
+	capture := chromedp.CaptureScreenshot()
+	if full {
+		capture = chromedp.FullScreenshot(100)
+	}
+	buf, err := chromedp.Run(tab, capture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // browserStep runs one step of a flow as a subtest and stops the flow when
 // it fails: every step starts where the previous one left the page.
 func browserStep(t *testing.T, name string, f func(t *testing.T)) {

@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -31,20 +30,7 @@ func TestBrowserMailbox(t *testing.T) {
 	shots := os.Getenv("MAIL_SCREENSHOTS")
 	shot := func(t *testing.T, name string, full bool) {
 		t.Helper()
-		if shots == "" {
-			return
-		}
-		capture := chromedp.CaptureScreenshot()
-		if full {
-			capture = chromedp.FullScreenshot(100)
-		}
-		buf, err := chromedp.Run(tab, capture)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		browserShot(t, tab, shots, name, full)
 	}
 	links := srv.LinksURL(f.Reporting.ID)
 

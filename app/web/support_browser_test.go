@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,20 +40,7 @@ func TestBrowserSupportConsole(t *testing.T) {
 	shots := os.Getenv("SUPPORT_SCREENSHOTS")
 	shot := func(t *testing.T, name string, full bool) {
 		t.Helper()
-		if shots == "" {
-			return
-		}
-		capture := chromedp.CaptureScreenshot()
-		if full {
-			capture = chromedp.FullScreenshot(100)
-		}
-		buf, err := chromedp.Run(tab, capture)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), buf, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		browserShot(t, tab, shots, name, full)
 	}
 	rows := `document.querySelectorAll('[data-testid="support-row"]').length`
 
