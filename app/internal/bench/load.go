@@ -21,11 +21,24 @@ import (
 
 // target is one page under load.
 type target struct {
-	name  string
-	path  string
-	conns int
-	auth  bool // needs the session cookie
+	name    string
+	path    string
+	conns   int
+	auth    bool // needs the session cookie
+	clients bool // rotate the User-Agent over 50 values: 50 invitees' clients
 }
+
+// clientsScript makes wrk send one of 50 User-Agents in turn, so the
+// consent page's history event is counted on 50 rows (one per client, as
+// the app collapses repeated views) instead of all 50 connections queuing
+// on one row's lock.
+const clientsScript = `local n = 0
+request = function()
+  n = n + 1
+  wrk.headers["User-Agent"] = "bench-client-" .. (n % 50)
+  return wrk.format()
+end
+`
 
 // result is one target on one database, over all rounds.
 type result struct {
@@ -109,7 +122,7 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 	}
 	links := "/w/" + sd.WorkspaceID + "/sources/access-requests"
 	targets := []target{
-		{name: "consent", path: "/connect/" + sd.Token, conns: 50},
+		{name: "consent", path: "/connect/" + sd.Token, conns: 50, clients: true},
 		{name: "list, first page", path: links, conns: 10, auth: true},
 		{name: fmt.Sprintf("list, %d deep", o.deep), path: links + "?cursor=" + url.QueryEscape(sd.DeepCursor), conns: 10, auth: true},
 	}
@@ -145,7 +158,14 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 				if p == app && o.cpuProfile != "" && t.name == "consent" && round == o.rounds-1 {
 					profile = cpuProfile(metricsAddr, o.duration, o.cpuProfile+"-"+database+".pprof")
 				}
-				w, peak, err := runWrk(ctx, "http://"+p.addr+t.path, t.conns, o.duration, header, p.pid())
+				script := ""
+				if t.clients {
+					script = filepath.Join(dir, "clients.lua")
+					if err := os.WriteFile(script, []byte(clientsScript), 0o644); err != nil {
+						return nil, err
+					}
+				}
+				w, peak, err := runWrk(ctx, "http://"+p.addr+t.path, t.conns, o.duration, header, script, p.pid())
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", t.name, err)
 				}
@@ -241,8 +261,11 @@ var (
 
 // runWrk runs wrk against target while sampling the server's resident
 // memory; it fails on socket errors or answers other than 2xx.
-func runWrk(ctx context.Context, target string, conns int, d time.Duration, header []string, pid int) (wrkResult, int64, error) {
+func runWrk(ctx context.Context, target string, conns int, d time.Duration, header []string, script string, pid int) (wrkResult, int64, error) {
 	args := []string{"-t", "2", "-c", strconv.Itoa(conns), "-d", fmt.Sprintf("%.0fs", max(1, d.Seconds())), "--latency"}
+	if script != "" {
+		args = append(args, "-s", script)
+	}
 	for _, h := range header {
 		args = append(args, "-H", h)
 	}
