@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/accessrequests/accessrequests/models"
 )
@@ -102,23 +101,7 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 		Count:       1,
 	}
 	if collapses[typ] {
-		var key string
-		if key, err = s.collapseKey(tx, &ev); err != nil {
-			return err
-		}
-		ev.ClientKey, ev.LastAt = &key, &now
-		err = tx.Clauses(clause.OnConflict{
-			Columns:     []clause.Column{{Name: "link_id"}, {Name: "client_key"}},
-			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "client_key IS NOT NULL"}}},
-			DoUpdates: clause.Set{
-				{Column: clause.Column{Name: "count"}, Value: gorm.Expr("link_events.count + 1")},
-				{Column: clause.Column{Name: "last_at"}, Value: now},
-				// The same values for a client's own event; the latest
-				// client's on the "other clients" event.
-				{Column: clause.Column{Name: "ip"}, Value: ev.IP},
-				{Column: clause.Column{Name: "user_agent"}, Value: ev.UserAgent},
-			},
-		}).Create(&ev).Error
+		err = s.collapseEvent(tx, &ev, now)
 	} else {
 		err = tx.Create(&ev).Error
 	}
@@ -136,25 +119,30 @@ func (s *Service) maxClients() int64 {
 	return MaxClientsPerLink
 }
 
-// collapseKey is the key ev is counted under: its client's, or the
-// type's "other clients" key once the link has MaxClientsPerLink
-// collapsible events and this client has none yet. The check reads at most
-// MaxClientsPerLink entries of link_events_client_key; concurrent new
-// clients may pass the bound by a few.
-func (s *Service) collapseKey(tx *gorm.DB, ev *models.LinkEvent) (string, error) {
+// collapseEvent writes a collapsible event in one statement: an INSERT ...
+// SELECT whose row is counted under its client's key, or under the type's
+// "other clients" key once the link has MaxClientsPerLink collapsible
+// events and this client has none yet, and ON CONFLICT adds to the count of
+// the row already there. The bound reads at most MaxClientsPerLink entries
+// of link_events_client_key, and only for a client not seen before;
+// concurrent new clients may pass it by a few.
+func (s *Service) collapseEvent(tx *gorm.DB, ev *models.LinkEvent, now time.Time) error {
 	key := clientKey(ev)
-	var probe struct {
-		Known   bool
-		Clients int64
-	}
-	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) AS known,
-		(SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) AS clients`,
-		ev.LinkID, key, ev.LinkID, s.maxClients()).Scan(&probe).Error
-	if err != nil || probe.Known || probe.Clients < s.maxClients() {
-		return key, err
-	}
-	ev.Detail = `{"other_clients":"true"}`
-	return "other:" + ev.Type, nil
+	// full is true when this client has no event yet and the link already
+	// has its bound of them; EXISTS answers first, so a known client's view
+	// never counts the link's events.
+	const full = `(CASE WHEN EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) THEN FALSE
+		ELSE (SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) >= ? END)`
+	probe := []any{ev.LinkID, key, ev.LinkID, s.maxClients(), s.maxClients()}
+	args := []any{ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent}
+	args = append(append(args, probe...), `{"other_clients":"true"}`, ev.Detail, ev.CreatedAt, now)
+	args = append(append(args, probe...), "other:"+ev.Type, key)
+	return tx.Exec(`INSERT INTO link_events
+		(id, link_id, workspace_id, type, actor_id, actor, ip, user_agent, detail, created_at, count, last_at, client_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN `+full+` THEN ? ELSE ? END, ?, 1, ?, CASE WHEN `+full+` THEN ? ELSE ? END)
+		ON CONFLICT (link_id, client_key) WHERE client_key IS NOT NULL
+		DO UPDATE SET count = link_events.count + 1, last_at = excluded.last_at, ip = excluded.ip, user_agent = excluded.user_agent`,
+		args...).Error
 }
 
 // truncate cleans text from a provider and cuts it to n bytes on a rune
