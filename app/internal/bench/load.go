@@ -90,9 +90,9 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 		return nil, err
 	}
 	defer appLog.Close()
-	// Start-up on the existing database: five starts, the median kept.
+	// Start-up on the existing database: o.starts starts, the median kept.
 	var starts []time.Duration
-	for range 5 {
+	for range o.starts {
 		p, d, err := start(ctx, appBin, []string{"serve"}, e, appAddr, appLog)
 		if err != nil {
 			return nil, err

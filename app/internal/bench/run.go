@@ -25,6 +25,7 @@ type options struct {
 	rounds      int
 	duration    time.Duration
 	links, deep int
+	starts      int // production starts timed
 	databases   []string // "sqlite", "postgres"
 	pgURL       string
 	probe       bool
@@ -41,12 +42,13 @@ func runBench(ctx context.Context, args []string) error {
 	fs.DurationVar(&o.duration, "duration", 5*time.Second, "length of one wrk run")
 	fs.IntVar(&o.links, "links", 10_000, "links in the listed workspace")
 	fs.IntVar(&o.deep, "deep", 9_000, "the deep page starts after this many links")
+	fs.IntVar(&o.starts, "starts", 5, "production starts timed to a healthy /healthz")
 	fs.BoolVar(&o.probe, "before", false, "make the bare program send the collapse probe too (the consent page's 3 statements before issue 14)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the app (from its METRICS_ADDR pprof) during the last consent round to this file prefix")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	_ = fs.Parse(args)
 	if *quick {
-		o.rounds, o.duration, o.links, o.deep = 1, time.Second, 300, 200
+		o.rounds, o.duration, o.links, o.deep, o.starts = 1, time.Second, 300, 200, 2
 	}
 	o.pgURL = os.Getenv("DATABASE_URL")
 	switch *dbs {
@@ -134,6 +136,13 @@ func (e env) get(k string) string { return e[k] }
 
 func (e env) list() []string {
 	out := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	// The runtime's settings pass through, to compare GC targets and
+	// memory limits with the app's defaults (app/runtime.go).
+	for _, k := range []string{"GOGC", "GOMEMLIMIT", "GOMAXPROCS"} {
+		if v, ok := os.LookupEnv(k); ok {
+			out = append(out, k+"="+v)
+		}
+	}
 	for k, v := range e {
 		out = append(out, k+"="+v)
 	}
