@@ -25,7 +25,7 @@ type options struct {
 	rounds      int
 	duration    time.Duration
 	links, deep int
-	starts      int // production starts timed
+	starts      int      // production starts timed
 	databases   []string // "sqlite", "postgres"
 	pgURL       string
 	probe       bool
