@@ -119,31 +119,41 @@ func (s *Service) maxClients() int64 {
 	return MaxClientsPerLink
 }
 
-// collapseEvent writes a collapsible event in one statement: an INSERT ...
-// SELECT whose row is counted under its client's key, or under the type's
-// "other clients" key once the link has MaxClientsPerLink collapsible
-// events and this client has none yet, and ON CONFLICT adds to the count of
-// the row already there. The bound reads at most MaxClientsPerLink entries
-// of link_events_client_key, and only for a client not seen before;
-// concurrent new clients may pass it by a few.
+// collapseEvent writes a collapsible event, counted under its client's key,
+// in one statement: the INSERT ... SELECT makes a row only if this client
+// has an event already (ON CONFLICT then adds to its count) or the link has
+// fewer than MaxClientsPerLink collapsible events (reading at most that
+// many entries of link_events_client_key). A new client past the bound
+// makes no row, and a second statement counts the view on the type's
+// "other clients" event instead: that rare case costs one more statement,
+// the common one none. Concurrent new clients may pass the bound by a few.
 func (s *Service) collapseEvent(tx *gorm.DB, ev *models.LinkEvent, now time.Time) error {
-	key := clientKey(ev)
-	// full is true when this client has no event yet and the link already
-	// has its bound of them; EXISTS answers first, so a known client's view
-	// never counts the link's events.
-	const full = `(CASE WHEN EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) THEN FALSE
-		ELSE (SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) >= ? END)`
-	probe := []any{ev.LinkID, key, ev.LinkID, s.maxClients(), s.maxClients()}
-	args := []any{ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent}
-	args = append(append(args, probe...), `{"other_clients":"true"}`, ev.Detail, ev.CreatedAt, now)
-	args = append(append(args, probe...), "other:"+ev.Type, key)
-	return tx.Exec(`INSERT INTO link_events
-		(id, link_id, workspace_id, type, actor_id, actor, ip, user_agent, detail, created_at, count, last_at, client_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN `+full+` THEN ? ELSE ? END, ?, 1, ?, CASE WHEN `+full+` THEN ? ELSE ? END)
-		ON CONFLICT (link_id, client_key) WHERE client_key IS NOT NULL
-		DO UPDATE SET count = link_events.count + 1, last_at = excluded.last_at, ip = excluded.ip, user_agent = excluded.user_agent`,
-		args...).Error
+	key, bound := clientKey(ev), s.maxClients()
+	res := tx.Exec(collapseEventSQL+collapseEventBound+collapseEventUpsert,
+		ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent, ev.Detail, ev.CreatedAt, now, key,
+		ev.LinkID, key, ev.LinkID, bound, bound)
+	if res.Error != nil || res.RowsAffected > 0 {
+		return res.Error
+	}
+	return tx.Exec(collapseEventSQL+" WHERE TRUE"+collapseEventUpsert,
+		ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent, `{"other_clients":"true"}`, ev.CreatedAt, now, "other:"+ev.Type).Error
 }
+
+// The statement of collapseEvent, in three parts: the row, the bound (left
+// out for the "other clients" event), the upsert.
+const (
+	collapseEventSQL = `INSERT INTO link_events
+	(id, link_id, workspace_id, type, actor_id, actor, ip, user_agent, detail, created_at, count, last_at, client_key)
+	SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?`
+	collapseEventBound = `
+	WHERE EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?)
+	OR (SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) < ?`
+	// SQLite reads ON CONFLICT after a SELECT as the upsert's only after a
+	// WHERE; the "other clients" row has a WHERE TRUE of its own.
+	collapseEventUpsert = `
+	ON CONFLICT (link_id, client_key) WHERE client_key IS NOT NULL
+	DO UPDATE SET count = link_events.count + 1, last_at = excluded.last_at, ip = excluded.ip, user_agent = excluded.user_agent`
+)
 
 // truncate cleans text from a provider and cuts it to n bytes on a rune
 // boundary (see CleanText).

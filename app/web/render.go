@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"sync"
 
 	"github.com/a-h/templ"
@@ -36,6 +37,9 @@ func send(c echo.Context, status int, fn func(*bytes.Buffer) error) error {
 	if err := fn(buf); err != nil {
 		return err
 	}
+	// With its length known, the page goes out in one piece instead of
+	// chunked in 2 KB parts.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

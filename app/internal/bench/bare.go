@@ -84,7 +84,9 @@ func (s pgStore) exec(ctx context.Context, q string, args ...any) error {
 }
 
 // sqliteStore is database/sql on the app's driver, one connection as the
-// app uses.
+// app uses. Preparing statements once would change nothing: the driver
+// compiles a statement at every execution (glebarez/go-sqlite's stmt.exec
+// calls sqlite3_prepare_v2), as it does for the app.
 type sqliteStore struct{ db *sql.DB }
 
 type sqlRows struct{ *sql.Rows }
@@ -212,7 +214,17 @@ const (
 			COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label FROM access_links AS l JOIN workspaces w ON w.id = l.workspace_id JOIN organizations o ON o.id = w.organization_id LEFT JOIN users u ON u.id = l.created_by LEFT JOIN connected_accounts a ON a.id = l.connected_account_id WHERE l.token_hash = ? LIMIT 1`
 	sqlCollapseProbe = `SELECT EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) AS known,
 		(SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) AS clients`
+	// Before issue 14 (-before): the probe above, then this upsert.
 	sqlOpenedUpsert = `INSERT INTO "link_events" ("id","link_id","workspace_id","type","actor_id","actor","ip","user_agent","detail","created_at","count","last_at","client_key") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT ("link_id","client_key") WHERE client_key IS NOT NULL DO UPDATE SET "count"=link_events.count + 1,"last_at"=?,"ip"=?,"user_agent"=?`
+	// Since issue 14: one statement, the collapse check inside
+	// (app/access/record.go, for a client under the bound).
+	sqlCollapseEvent = `INSERT INTO link_events
+	(id, link_id, workspace_id, type, actor_id, actor, ip, user_agent, detail, created_at, count, last_at, client_key)
+	SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?
+	WHERE EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?)
+	OR (SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) < ?
+	ON CONFLICT (link_id, client_key) WHERE client_key IS NOT NULL
+	DO UPDATE SET count = link_events.count + 1, last_at = excluded.last_at, ip = excluded.ip, user_agent = excluded.user_agent`
 )
 
 // link is the access_links row and the names joined to it.
@@ -358,7 +370,13 @@ func (b *bare) consent(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	err = b.db.exec(ctx, sqlOpenedUpsert, newID(), l.id, l.workspaceID, "opened", nil, "invitee", ip, ua, "{}", now, 1, now, key, now, ip, ua)
+	if b.probe {
+		err = b.db.exec(ctx, sqlOpenedUpsert, newID(), l.id, l.workspaceID, "opened", nil, "invitee", ip, ua, "{}", now, 1, now, key, now, ip, ua)
+	} else {
+		const bound = 500
+		err = b.db.exec(ctx, sqlCollapseEvent, newID(), l.id, l.workspaceID, "opened", nil, "invitee", ip, ua, "{}", now, now, key,
+			l.id, key, l.id, bound, bound)
+	}
 	if err != nil && ctx.Err() == nil {
 		log.Printf("bare: event not stored: %v", err) // the app renders anyway
 	}

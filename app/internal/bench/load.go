@@ -115,6 +115,7 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 	}
 	defer bare.stop()
 	appIdle, bareIdle := rss(app.pid(), "VmRSS"), rss(bare.pid(), "VmRSS")
+	idleMemory(metricsAddr)
 
 	cookie, err := login(appAddr, sd)
 	if err != nil {
@@ -127,7 +128,10 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 		{name: fmt.Sprintf("list, %d deep", o.deep), path: links + "?cursor=" + url.QueryEscape(sd.DeepCursor), conns: 10, auth: true},
 	}
 	var out []result
-	for _, t := range targets {
+	for i, t := range targets {
+		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), []string{"consent", "first", "deep"}[i]) {
+			continue
+		}
 		r := result{db: database, target: t.name, appIdle: appIdle, bareIdle: bareIdle, start: starts}
 		header := []string{}
 		if t.auth {
@@ -376,4 +380,28 @@ func printResults(rs []result) {
 				r.db, median(r.start).Round(100*time.Microsecond), r.start)
 		}
 	}
+}
+
+// idleMemory prints what the idle app's memory is made of, from its
+// operators' /metrics.
+func idleMemory(metricsAddr string) {
+	body, err := fetch("http://"+metricsAddr+"/metrics", nil)
+	if err != nil {
+		fmt.Printf("idle memory: %v\n", err)
+		return
+	}
+	fmt.Print("idle app:")
+	for _, l := range strings.Split(body, "\n") {
+		for _, name := range []string{"process_resident_memory_bytes", "go_memstats_heap_inuse_bytes", "go_memstats_heap_idle_bytes", "go_memstats_heap_released_bytes", "go_memstats_stack_inuse_bytes", "go_memstats_sys_bytes", "go_goroutines"} {
+			if v, ok := strings.CutPrefix(l, name+" "); ok {
+				f, _ := strconv.ParseFloat(v, 64)
+				if strings.HasSuffix(name, "bytes") {
+					fmt.Printf(" %s %.1f MB", strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(name, "go_memstats_"), "process_"), "_bytes"), f/(1<<20))
+				} else {
+					fmt.Printf(" %s %.0f", name, f)
+				}
+			}
+		}
+	}
+	fmt.Println()
 }

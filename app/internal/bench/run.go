@@ -31,6 +31,7 @@ type options struct {
 	probe       bool
 	cpuProfile  string
 	keep        bool
+	only        string // comma-separated page names: consent, first, deep
 }
 
 func runBench(ctx context.Context, args []string) error {
@@ -46,6 +47,7 @@ func runBench(ctx context.Context, args []string) error {
 	fs.BoolVar(&o.probe, "before", false, "make the bare program send the collapse probe too (the consent page's 3 statements before issue 14)")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the app (from its METRICS_ADDR pprof) during the last consent round to this file prefix")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
+	fs.StringVar(&o.only, "only", "", "run only these pages: consent, first, deep (comma-separated; default all)")
 	_ = fs.Parse(args)
 	if *quick {
 		o.rounds, o.duration, o.links, o.deep, o.starts = 1, time.Second, 300, 200, 2
