@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 
 	"gorm.io/gorm"
@@ -50,7 +51,8 @@ func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, erro
 // publicLinkSQL reads a link with the names the invitee's pages show,
 // followed by the condition that finds it. The consent page's lookup is its hottest
 // read, so the SQL is written out and sent as is (Raw).
-const publicLinkSQL = `SELECT l.*, w.name AS workspace_name, o.name AS organization_name, u.name AS creator_name,
+const publicLinkSQL = `SELECT ` + hotLinkColumns + `, w.name AS workspace_name, o.name AS organization_name,
+	COALESCE(u.name, '') AS creator_name,
 	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label
 	FROM access_links AS l
 	JOIN workspaces w ON w.id = l.workspace_id
@@ -66,11 +68,15 @@ var (
 
 func (s *Service) publicLink(ctx context.Context, q string, arg any) (*PublicLink, error) {
 	var l PublicLink
-	res := s.db.WithContext(ctx).Raw(q, arg).Scan(&l)
-	if res.Error != nil {
-		return nil, res.Error
+	found := false
+	err := s.eachRow(ctx, q, []any{arg}, func(r *sql.Rows) error {
+		found = true
+		return scanLink(r, &l.AccessLink, &l.WorkspaceName, &l.OrganizationName, &l.CreatorName, &l.AccountLabel)
+	})
+	if err != nil {
+		return nil, err
 	}
-	if res.RowsAffected == 0 {
+	if !found {
 		return nil, unknownLink()
 	}
 	l.Status = StatusOf(&l.AccessLink, s.now())

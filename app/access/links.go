@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"errors"
 	"strconv"
@@ -207,8 +208,41 @@ func decodeCursor(c string) (time.Time, string, error) {
 	return t, id, nil
 }
 
+// hotLinkColumns are the columns of access_links AS l that the hottest reads
+// (the links list, the consent page) select and scanLink reads, in its
+// order: every field of models.AccessLink (TestLinkColumns checks).
+const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
+	l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
+	l.last_outcome, l.last_outcome_detail, l.last_outcome_at`
+
+// scanLink reads a row that starts with hotLinkColumns into l, and the
+// columns after them into extra. Scanning by hand into the fields costs a
+// fraction of GORM's reflection over 50 rows.
+func scanLink(rows *sql.Rows, l *models.AccessLink, extra ...any) error {
+	return rows.Scan(append([]any{&l.ID, &l.WorkspaceID, &l.SourceKey, &l.TokenHash, &l.TokenSealed, &l.CreatedBy,
+		&l.CreatedAt, &l.ExpiresAt, &l.UsedAt, &l.DeletedAt, &l.DeletedBy, &l.ConnectedAccountID,
+		&l.LastOutcome, &l.LastOutcomeDetail, &l.LastOutcomeAt}, extra...)...)
+}
+
+// eachRow runs the written-out query q and calls scan for each row. It
+// goes through GORM (Raw, Rows), so the statement is counted and traced as
+// every other, and nothing is built per request.
+func (s *Service) eachRow(ctx context.Context, q string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
 // listSelect reads links with their creator's name and email.
-const listSelect = "SELECT l.*, u.name AS creator_name, u.email AS creator_email FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by"
+const listSelect = "SELECT " + hotLinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by"
 
 // ListLinks returns one page of the workspace's links, newest first, with
 // keyset pagination. It runs one query whatever the number of rows.
@@ -236,8 +270,13 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 	// A literal LIMIT, as before: PostgreSQL's cached plans stay
 	// index-driven.
 	q += " ORDER BY l.created_at DESC, l.id DESC LIMIT " + strconv.Itoa(f.Limit+1)
-	var rows []Link
-	if err := s.db.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+	rows := make([]Link, 0, f.Limit+1)
+	err := s.eachRow(ctx, q, args, func(r *sql.Rows) error {
+		rows = append(rows, Link{})
+		l := &rows[len(rows)-1]
+		return scanLink(r, &l.AccessLink, &l.CreatorName, &l.CreatorEmail)
+	})
+	if err != nil {
 		return nil, err
 	}
 	page := &LinkPage{}

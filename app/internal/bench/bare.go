@@ -210,8 +210,17 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // The consent page's statements (app/access: OpenLink, RecordEvent).
 const (
-	sqlPublicLink = `SELECT l.*, w.name AS workspace_name, o.name AS organization_name, u.name AS creator_name,
-			COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label FROM access_links AS l JOIN workspaces w ON w.id = l.workspace_id JOIN organizations o ON o.id = w.organization_id LEFT JOIN users u ON u.id = l.created_by LEFT JOIN connected_accounts a ON a.id = l.connected_account_id WHERE l.token_hash = ? LIMIT 1`
+	sqlPublicLink = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
+	l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
+	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, w.name AS workspace_name, o.name AS organization_name,
+	COALESCE(u.name, '') AS creator_name,
+	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label
+	FROM access_links AS l
+	JOIN workspaces w ON w.id = l.workspace_id
+	JOIN organizations o ON o.id = w.organization_id
+	LEFT JOIN users u ON u.id = l.created_by
+	LEFT JOIN connected_accounts a ON a.id = l.connected_account_id
+	WHERE l.token_hash = ? LIMIT 1`
 	sqlCollapseProbe = `SELECT EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) AS known,
 		(SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) AS clients`
 	// Before issue 14 (-before): the probe above, then this upsert.

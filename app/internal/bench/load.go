@@ -40,6 +40,9 @@ request = function()
 end
 `
 
+// pageNames name the targets for -only and the profiles' files.
+var pageNames = []string{"consent", "first", "deep"}
+
 // result is one target on one database, over all rounds.
 type result struct {
 	db, target              string
@@ -129,7 +132,7 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 	}
 	var out []result
 	for i, t := range targets {
-		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), []string{"consent", "first", "deep"}[i]) {
+		if o.only != "" && !slices.Contains(strings.Split(o.only, ","), pageNames[i]) {
 			continue
 		}
 		r := result{db: database, target: t.name, appIdle: appIdle, bareIdle: bareIdle, start: starts}
@@ -159,8 +162,8 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 			var appW, bareW wrkResult
 			for _, p := range order {
 				var profile chan error
-				if p == app && o.cpuProfile != "" && t.name == "consent" && round == o.rounds-1 {
-					profile = cpuProfile(metricsAddr, o.duration, o.cpuProfile+"-"+database+".pprof")
+				if p == app && o.cpuProfile != "" && round == o.rounds-1 {
+					profile = cpuProfile(metricsAddr, o.duration, o.cpuProfile+"-"+database+"-"+pageNames[i]+".pprof")
 				}
 				script := ""
 				if t.clients {

@@ -45,7 +45,7 @@ func runBench(ctx context.Context, args []string) error {
 	fs.IntVar(&o.deep, "deep", 9_000, "the deep page starts after this many links")
 	fs.IntVar(&o.starts, "starts", 5, "production starts timed to a healthy /healthz")
 	fs.BoolVar(&o.probe, "before", false, "make the bare program send the collapse probe too (the consent page's 3 statements before issue 14)")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the app (from its METRICS_ADDR pprof) during the last consent round to this file prefix")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of the app (from its METRICS_ADDR pprof) during the last round of each page to PREFIX-<db>-<page>.pprof")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	fs.StringVar(&o.only, "only", "", "run only these pages: consent, first, deep (comma-separated; default all)")
 	_ = fs.Parse(args)
