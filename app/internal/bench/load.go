@@ -49,7 +49,8 @@ type result struct {
 	appRPS, bareRPS, ratios []float64
 	appP50, appP99          []float64 // ms
 	bareP50, bareP99        []float64
-	appPeak, barePeak       int64 // kB
+	appCPU, bareCPU         []float64 // µs of the server's CPU per request
+	appPeak, barePeak       int64     // kB
 	appIdle, bareIdle       int64
 	bytes                   int
 	start                   []time.Duration // app start to healthy, on this database
@@ -189,10 +190,11 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 			}
 			r.appRPS, r.bareRPS = append(r.appRPS, appW.rps), append(r.bareRPS, bareW.rps)
 			r.ratios = append(r.ratios, appW.rps/bareW.rps)
+			r.appCPU, r.bareCPU = append(r.appCPU, appW.cpuPerReq), append(r.bareCPU, bareW.cpuPerReq)
 			r.appP50, r.appP99 = append(r.appP50, appW.p50), append(r.appP99, appW.p99)
 			r.bareP50, r.bareP99 = append(r.bareP50, bareW.p50), append(r.bareP99, bareW.p99)
-			fmt.Printf("  round %d: app %.0f req/s (p99 %.2f ms), bare %.0f req/s (p99 %.2f ms), ratio %.2f\n",
-				round+1, appW.rps, appW.p99, bareW.rps, bareW.p99, appW.rps/bareW.rps)
+			fmt.Printf("  round %d: app %.0f req/s (p99 %.2f ms, %.0f µs CPU/req), bare %.0f req/s (p99 %.2f ms, %.0f µs CPU/req), ratio %.2f\n",
+				round+1, appW.rps, appW.p99, appW.cpuPerReq, bareW.rps, bareW.p99, bareW.cpuPerReq, appW.rps/bareW.rps)
 		}
 		out = append(out, r)
 	}
@@ -259,10 +261,15 @@ func cpuProfile(metricsAddr string, d time.Duration, file string) chan error {
 	return done
 }
 
-type wrkResult struct{ rps, p50, p99 float64 }
+// wrkResult is one wrk run: throughput, latency percentiles (ms) and the
+// server's CPU time per request (µs), from /proc/<pid>/stat before and
+// after: on a machine shared with other jobs, CPU per request moves far
+// less than requests per second.
+type wrkResult struct{ rps, p50, p99, cpuPerReq float64 }
 
 var (
 	reRPS     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	reCount   = regexp.MustCompile(`(\d+) requests in`)
 	reLatency = regexp.MustCompile(`(?m)^\s+(50|99)%\s+([0-9.]+)(us|ms|s)\s*$`)
 )
 
@@ -277,6 +284,7 @@ func runWrk(ctx context.Context, target string, conns int, d time.Duration, head
 		args = append(args, "-H", h)
 	}
 	cmd := exec.CommandContext(ctx, "wrk", append(args, target)...)
+	cpu0 := cpuTicks(pid)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -297,6 +305,7 @@ wait:
 			peak = max(peak, rss(pid, "VmRSS"))
 		}
 	}
+	cpu1 := cpuTicks(pid)
 	text := out.String()
 	if err != nil {
 		return wrkResult{}, 0, fmt.Errorf("wrk: %v\n%s", err, text)
@@ -310,6 +319,11 @@ wait:
 		return wrkResult{}, 0, fmt.Errorf("no Requests/sec in wrk's output:\n%s", text)
 	}
 	w.rps, _ = strconv.ParseFloat(m[1], 64)
+	if m := reCount.FindStringSubmatch(text); m != nil {
+		if n, _ := strconv.ParseFloat(m[1], 64); n > 0 {
+			w.cpuPerReq = float64(cpu1-cpu0) * 1e6 / clockTicks / n
+		}
+	}
 	for _, m := range reLatency.FindAllStringSubmatch(text, -1) {
 		v, _ := strconv.ParseFloat(m[2], 64)
 		v *= map[string]float64{"us": 0.001, "ms": 1, "s": 1000}[m[3]]
@@ -320,6 +334,26 @@ wait:
 		}
 	}
 	return w, peak, nil
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times (100 on
+// Linux on every architecture Go supports).
+const clockTicks = 100
+
+// cpuTicks is the CPU time (user and system) pid has used, in clock ticks.
+func cpuTicks(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command name, which is in parentheses.
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return utime + stime
 }
 
 // rss reads a memory figure of /proc/pid/status in kB.
@@ -366,12 +400,13 @@ func printMachine() {
 }
 
 func printResults(rs []result) {
-	fmt.Printf("\nMedians of the per-round figures (ratio = app req/s ÷ bare req/s of the same round).\n\n")
-	fmt.Printf("| database | page | bytes | app req/s | bare req/s | ratio | p50 app/bare ms | p99 app/bare ms | p99 × | peak RSS app/bare MB | idle RSS app/bare MB |\n")
-	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Printf("\nMedians over rounds. ratio: app req/s ÷ bare req/s of the same round; CPU ratio: bare ÷ app server CPU per request.\n\n")
+	fmt.Printf("| database | page | bytes | app req/s | bare req/s | ratio | CPU µs/req app / bare | CPU ratio | p50 app / bare ms | p99 app / bare ms | p99 × | peak RSS app / bare MB | idle RSS app / bare MB |\n")
+	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rs {
-		fmt.Printf("| %s | %s | %d | %.0f | %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.1f / %.1f | %.1f / %.1f |\n",
+		fmt.Printf("| %s | %s | %d | %.0f | %.0f | %.2f | %.0f / %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.1f / %.1f | %.1f / %.1f |\n",
 			r.db, r.target, r.bytes, median(r.appRPS), median(r.bareRPS), median(r.ratios),
+			median(r.appCPU), median(r.bareCPU), median(r.bareCPU)/median(r.appCPU),
 			median(r.appP50), median(r.bareP50), median(r.appP99), median(r.bareP99), median(r.appP99)/median(r.bareP99),
 			float64(r.appPeak)/1024, float64(r.barePeak)/1024, float64(r.appIdle)/1024, float64(r.bareIdle)/1024)
 	}
