@@ -23,7 +23,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -227,11 +226,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 				"users", strings.Join(emails, ", "), "password", password)
 		}
 	}
-
-	// What start-up allocated (migrations, the catalog, the demo seed) is
-	// garbage now: hand it back to the system, so an idle server holds
-	// only what serving needs.
-	debug.FreeOSMemory()
 
 	var sandboxHandler http.Handler
 	if !cfg.Production() {
