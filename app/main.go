@@ -34,6 +34,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/seed"
 	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/app/telemetry"
 	"github.com/accessrequests/accessrequests/app/web"
 	"gorm.io/gorm"
 )
@@ -78,7 +79,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return fmt.Errorf("configuration:\n%w", err)
 	}
 	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
-	log := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level}))
+	// A line logged with a request's context carries the request's ID.
+	log := slog.New(telemetry.LogHandler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: level})))
 	// Libraries log through slog's default (the sandbox's OAuth library
 	// with the state in its warnings): JSON too, secrets removed, a
 	// sandbox's records to its own logger.
@@ -90,6 +92,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch cmd {
 	case "serve":
+		stopTracing, err := telemetry.SetupTracing(ctx, getenv, log)
+		if err != nil {
+			return fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+		}
+		defer func() { // flushes the last spans
+			if err := stopTracing(context.WithoutCancel(ctx)); err != nil {
+				log.Warn("tracing: the last spans were not exported", "err", err)
+			}
+		}()
 		return serve(ctx, cfg, log, lns)
 	case "migrate":
 		return migrate(ctx, cfg, log)
@@ -170,6 +181,11 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*opened, e
 	if err != nil {
 		return nil, err
 	}
+	if telemetry.Enabled() {
+		if err := gdb.Use(telemetry.GormPlugin()); err != nil {
+			return nil, err
+		}
+	}
 	svc := access.New(gdb, keys, access.WithSources(catalog), access.WithBaseURL(cfg.BaseURL.String()),
 		access.WithSessionTimeouts(cfg.SessionIdleTimeout, cfg.SessionLifetime))
 	if err := svc.VerifyKey(ctx); err != nil {
@@ -236,6 +252,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 			RedirectURIs: []string{cfg.BaseURL.String() + "/oauth/callback"},
 			Logger:       log.With("component", "sandbox"),
 			DB:           o.db,
+			// The same bounds as sandbox.Min/MaxAccessTokenTTL, checked by config.
+			AccessTokenTTL: cfg.SandboxTokenTTL,
 		})
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -13,7 +14,10 @@ import (
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
-var requestIDRe = regexp.MustCompile(`name="id" value="([^"]+)"`)
+var (
+	requestIDRe = regexp.MustCompile(`name="id" value="([^"]+)"`)
+	traceIDRe   = regexp.MustCompile(`^[0-9a-f]{32}$`)
+)
 
 // TestSandboxLogsAreJSONWithoutState (issue 7 item 10): an invitee who
 // denies at the sandbox makes the OAuth library warn; the warning is a JSON
@@ -27,10 +31,14 @@ func TestSandboxLogsAreJSONWithoutState(t *testing.T) {
 
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	traceparent := ""
 	send := func(method, target string, form url.Values, want int) *http.Response {
 		t.Helper()
 		req := testutil.NewRequest(t, method, target, form)
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
+		if traceparent != "" {
+			req.Header.Set("Traceparent", traceparent)
+		}
 		res, err := c.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -56,13 +64,23 @@ func TestSandboxLogsAreJSONWithoutState(t *testing.T) {
 		t.Fatalf("no request ID on the sandbox's page:\n%s", page)
 	}
 	id := string(m[1])
+	generatedID := res.Header.Get("X-Request-Id")
+	if !traceIDRe.MatchString(generatedID) {
+		t.Errorf("X-Request-Id without a traceparent: %q, want 32 hex digits", generatedID)
+	}
+	const traceID = "4bf92f3577b34da6a3ce929d0e0e4736"
+	traceparent = "00-" + traceID + "-00f067aa0ba902b7-01"
 	res = send("POST", loginURL.Scheme+"://"+loginURL.Host+loginURL.Path, url.Values{"id": {id}, "action": {"deny"}}, http.StatusFound)
 	if !strings.Contains(res.Header.Get("Location"), "error=access_denied") {
 		t.Fatalf("deny redirected to %q", res.Header.Get("Location"))
 	}
 
+	if got := res.Header.Get("X-Request-Id"); got != traceID {
+		t.Errorf("X-Request-Id with a traceparent: %q, want its trace ID %s", got, traceID)
+	}
+
 	out := logs.String()
-	warned := false
+	warned, logged := false, false
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		var rec map[string]any
 		if err := json.Unmarshal([]byte(line), &rec); err != nil {
@@ -71,7 +89,24 @@ func TestSandboxLogsAreJSONWithoutState(t *testing.T) {
 		}
 		if rec["component"] == "sandbox" && rec["msg"] == "auth request" {
 			warned = true
+			if rec["request_id"] != traceID {
+				t.Errorf("the sandbox's warning has request_id %v, want %s: %s", rec["request_id"], traceID, line)
+			}
 		}
+		if rec["msg"] == "request" {
+			if rec["route"] == "/sandbox/*" && rec["request_id"] == traceID {
+				logged = true
+			}
+			if !traceIDRe.MatchString(fmt.Sprint(rec["request_id"])) {
+				t.Errorf("a request's line without its ID: %s", line)
+			}
+		}
+		if rec["request_id"] == generatedID && rec["route"] != "/sandbox/*" {
+			t.Errorf("the consent page's request ID %s on another request's line: %s", generatedID, line)
+		}
+	}
+	if !logged {
+		t.Errorf("no request line with the traceparent's ID:\n%s", out)
 	}
 	if !warned {
 		t.Errorf("the library's access_denied warning is not in the app's log:\n%s", out)

@@ -74,12 +74,15 @@ type WorkspaceMember struct {
 // AccessLink is a single-use invitation to connect one source. Its status is
 // derived from the timestamps, never stored.
 type AccessLink struct {
-	ID                 string
-	WorkspaceID        string
-	SourceKey          string
-	TokenHash          string
-	TokenSealed        string
-	CreatedBy          string
+	ID          string
+	WorkspaceID string
+	SourceKey   string
+	TokenHash   string
+	TokenSealed string
+	// CreatedBy is the user who generated the link; nil when an API key
+	// did (CreatedByKeyID names it).
+	CreatedBy          *string
+	CreatedByKeyID     *string
 	CreatedAt          time.Time
 	ExpiresAt          time.Time
 	UsedAt             *time.Time
@@ -169,3 +172,38 @@ type Session struct {
 	// Flash is a one-time message for the next page of this session.
 	Flash string
 }
+
+// APIKey lets a program use the API for one workspace. Only the SHA-256 of
+// the key is stored (KeyHash); Prefix is its first characters, shown in
+// lists so people can tell keys apart.
+type APIKey struct {
+	ID          string
+	WorkspaceID string
+	Name        string
+	Prefix      string
+	KeyHash     string
+	CreatedBy   *string // nil when made from the command line
+	CreatedAt   time.Time
+	LastUsedAt  *time.Time
+	LastUsedIP  string
+	RevokedAt   *time.Time
+	RevokedBy   *string
+}
+
+// TableName keeps GORM from naming the table a_p_i_keys.
+func (APIKey) TableName() string { return "api_keys" }
+
+// APIKeyEvent records a key's creation, its first use from each address,
+// and its revocation.
+type APIKeyEvent struct {
+	ID        string
+	APIKeyID  string
+	Kind      string
+	ActorID   *string
+	IP        string
+	UserAgent string
+	CreatedAt time.Time
+}
+
+// TableName keeps GORM from naming the table a_p_i_key_events.
+func (APIKeyEvent) TableName() string { return "api_key_events" }

@@ -223,3 +223,12 @@ func EventSentence(e *access.Event) (what, who string) {
 func EventWords(e *access.Event) access.EventWords {
 	return access.EventWords{Title: EventTitle(e), Summary: EventSummary(e), Actor: EventActor(e)}
 }
+
+// Creator names who made a link: the person, or "API key <name>" for a
+// link made through the API, as its history does.
+func Creator(l *access.Link) string {
+	if l.CreatorKeyName != "" {
+		return "API key " + l.CreatorKeyName
+	}
+	return l.CreatorName
+}

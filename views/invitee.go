@@ -44,14 +44,23 @@ func linkUnavailable(st access.Status, l *access.PublicLink, src *sources.Source
 		return m
 	case access.StatusExpired:
 		who := "the person who sent it"
-		if l != nil && l.CreatorName != "" {
-			who = l.CreatorName
+		if l != nil {
+			who = requesterName(l)
 		}
 		return inviteeMessage{Kind: "expired", Title: "This link has expired", Source: src,
 			Body: "Links work for " + lifetimeDays() + ". Ask " + who + " for a new link."}
 	}
 	return inviteeMessage{Kind: "unknown", Title: "This link is not available",
 		Body: "The link may be mistyped, or it may have been withdrawn. Ask the person who sent it for a new one."}
+}
+
+// requesterName is who asks for access: the person who made the link (or
+// its API key), else the organization.
+func requesterName(l *access.PublicLink) string {
+	if l.CreatorName != "" {
+		return l.CreatorName
+	}
+	return l.OrganizationName
 }
 
 // lifetimeDays is access.LinkLifetime in words ("7 days").
@@ -66,7 +75,7 @@ func lifetimeDays() string {
 // DeclinedPage thanks an invitee who declined the request of l.
 func DeclinedPage(l *access.PublicLink, src *sources.Source) templ.Component {
 	return inviteeMessagePage(inviteeMessage{Kind: "declined", Title: "Thanks for letting us know", Source: src,
-		Body: "Nothing was connected. " + l.CreatorName + " will see that you declined. If you change your mind, the same link works until it expires."})
+		Body: "Nothing was connected. " + requesterName(l) + " will see that you declined. If you change your mind, the same link works until it expires."})
 }
 
 // FlowView is the invitee's page after a provider's callback.

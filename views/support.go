@@ -2,7 +2,6 @@ package views
 
 import (
 	"net/url"
-	"strings"
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/sources"
@@ -73,24 +72,6 @@ func PlanClass(plan string) string {
 		return "badge badge-brand"
 	}
 	return "badge badge-gray"
-}
-
-// supportScope is one granted scope: its name at the provider and, where
-// the catalog knows it, its title in plain words.
-type supportScope struct{ Name, Title string }
-
-func supportScopes(c *sources.Catalog, key, scopes string) []supportScope {
-	titles := map[string]string{}
-	if s := c.Get(key); s != nil {
-		for _, sc := range s.Scopes {
-			titles[sc.Name] = sc.Title
-		}
-	}
-	var out []supportScope
-	for _, name := range strings.Fields(scopes) {
-		out = append(out, supportScope{Name: name, Title: titles[name]})
-	}
-	return out
 }
 
 // supportSourceName is the catalog name of a source key, or the key.

@@ -851,9 +851,9 @@ func supportRow(p *Page, v *SupportSearchView, l *access.SupportLink) templ.Comp
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var43 string
-		templ_7745c5c3_Var43, templ_7745c5c3_Err = templ.JoinStringErrs(l.CreatorName)
+		templ_7745c5c3_Var43, templ_7745c5c3_Err = templ.JoinStringErrs(Creator(&l.Link))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/support.templ`, Line: 189, Col: 74}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/support.templ`, Line: 189, Col: 77}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var43))
 		if templ_7745c5c3_Err != nil {
@@ -1188,9 +1188,9 @@ func SupportLinkPage(p *Page, v *SupportLinkDetail) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var65 string
-			templ_7745c5c3_Var65, templ_7745c5c3_Err = templ.JoinStringErrs(l.CreatorName)
+			templ_7745c5c3_Var65, templ_7745c5c3_Err = templ.JoinStringErrs(Creator(&l.Link))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/support.templ`, Line: 233, Col: 79}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/support.templ`, Line: 233, Col: 82}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var65))
 			if templ_7745c5c3_Err != nil {
@@ -1452,7 +1452,7 @@ func SupportLinkPage(p *Page, v *SupportLinkDetail) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if scopes := supportScopes(v.Catalog, a.SourceKey, a.Scopes); len(scopes) > 0 {
+				if scopes := catalogScopes(v.Catalog, a.SourceKey, a.Scopes); len(scopes) > 0 {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 118, "<ul class=\"mt-1 space-y-1\" data-testid=\"support-scopes\">")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

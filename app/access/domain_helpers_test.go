@@ -78,13 +78,20 @@ func (e *domainEnv) list(ws models.Workspace, f access.ListFilter) *access.LinkP
 	return page
 }
 
+// rowByID reads the row of T whose id is id, failing the test if there is
+// none.
+func rowByID[T any](e *domainEnv, id string) T {
+	e.t.Helper()
+	var row T
+	if err := e.svc.DB().Where("id = ?", id).Take(&row).Error; err != nil {
+		e.t.Fatal(err)
+	}
+	return row
+}
+
 // ids lists the IDs of a page's links in order.
 func ids(links []access.Link) []string {
-	out := make([]string, len(links))
-	for i, l := range links {
-		out[i] = l.ID
-	}
-	return out
+	return testutil.Map(links, func(l access.Link) string { return l.ID })
 }
 
 func (e *domainEnv) events(linkID string) []access.Event {

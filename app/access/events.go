@@ -22,6 +22,10 @@ const (
 // invitee is the actor stored for events without a signed-in user.
 const invitee = "invitee"
 
+// apiKeyActor starts the actor of an event done through the API: the
+// history names the key, "API key <name>".
+const apiKeyActor = "API key "
+
 // Event is one step of a link's history with its detail decoded: a typed
 // record (type, actor, count, detail fields). The words pages show for it
 // are the views' (views.EventTitle, EventSummary, EventSentence).

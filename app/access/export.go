@@ -96,7 +96,7 @@ func (s *Service) exportedLink(v *SupportLinkView, now time.Time) ExportedLink {
 		Plan:             v.OrganizationPlan,
 		WorkspaceID:      v.WorkspaceID,
 		WorkspaceName:    v.WorkspaceName,
-		CreatedBy:        ExportedUser{ID: v.CreatedBy, Name: v.CreatorName, Email: v.CreatorEmail},
+		CreatedBy:        exportedCreator(&v.Link),
 		CreatedAt:        rfc3339(v.CreatedAt),
 		ExpiresAt:        rfc3339(v.ExpiresAt),
 	}
@@ -190,4 +190,16 @@ func (s *Service) WriteHistory(ctx context.Context, v *SupportLinkView, w io.Wri
 	}
 	bw.WriteString("]\n}\n")
 	return bw.Flush()
+}
+
+// exportedCreator names who made a link: a user, or an API key as the
+// history names it.
+func exportedCreator(l *Link) ExportedUser {
+	if l.CreatedByKeyID != nil {
+		return ExportedUser{ID: *l.CreatedByKeyID, Name: apiKeyActor + l.CreatorKeyName}
+	}
+	if l.CreatedBy == nil {
+		return ExportedUser{}
+	}
+	return ExportedUser{ID: *l.CreatedBy, Name: l.CreatorName, Email: l.CreatorEmail}
 }

@@ -126,7 +126,7 @@ func TestMembershipAndGates(t *testing.T) {
 		// A link in the Free organization's workspace, as if made before a
 		// downgrade.
 		old := models.AccessLink{ID: access.NewID(), WorkspaceID: e.f.Main.ID, SourceKey: "google_ads",
-			TokenHash: "hash-of-an-old-link", TokenSealed: "v1.x.y", CreatedBy: e.f.Free.ID,
+			TokenHash: "hash-of-an-old-link", TokenSealed: "v1.x.y", CreatedBy: &e.f.Free.ID,
 			CreatedAt: domainStart, ExpiresAt: domainStart.Add(access.LinkLifetime)}
 		if err := e.svc.DB().Create(&old).Error; err != nil {
 			t.Fatal(err)

@@ -68,7 +68,7 @@ func TestGenerateLinkStored(t *testing.T) {
 		if got, err := e.svc.Keys().Open(r.TokenSealed, "access_links/"+l.ID+"/token"); err != nil || got != token {
 			t.Fatalf("sealed copy opens to %q, %v; want the token", got, err)
 		}
-		if r.WorkspaceID != e.f.Reporting.ID || r.CreatedBy != e.f.Admin.ID || r.SourceKey != "google_ads" {
+		if r.WorkspaceID != e.f.Reporting.ID || r.CreatedBy == nil || *r.CreatedBy != e.f.Admin.ID || r.SourceKey != "google_ads" {
 			t.Fatalf("row = %+v", r)
 		}
 		if !r.CreatedAt.Equal(domainStart) || !r.ExpiresAt.Equal(domainStart.Add(7*24*time.Hour)) {
@@ -125,7 +125,7 @@ func TestGenerateLinkStored(t *testing.T) {
 
 	t.Run("OwnerWithoutWorkspaceRole", func(t *testing.T) {
 		l := e.generate(e.f.Owner, e.f.Internal, "sandbox")
-		if r := e.row(l.ID); r.CreatedBy != e.f.Owner.ID || r.WorkspaceID != e.f.Internal.ID || r.SourceKey != "sandbox" {
+		if r := e.row(l.ID); r.CreatedBy == nil || *r.CreatedBy != e.f.Owner.ID || r.WorkspaceID != e.f.Internal.ID || r.SourceKey != "sandbox" {
 			t.Fatalf("row = %+v", r)
 		}
 	})

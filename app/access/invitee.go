@@ -49,7 +49,9 @@ func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, erro
 }
 
 // publicLinkSQL reads a link with the names the invitee's pages show,
-// followed by the condition that finds it. The consent page's lookup is its hottest
+// followed by the condition that finds it. A link made through the API
+// names the person who made its key, if any; the page then names the
+// organization alone. The consent page's lookup is its hottest
 // read, so the SQL is written out and sent as is (Raw).
 const publicLinkSQL = `SELECT ` + hotLinkColumns + `, w.name AS workspace_name, o.name AS organization_name,
 	COALESCE(u.name, '') AS creator_name,
@@ -57,7 +59,8 @@ const publicLinkSQL = `SELECT ` + hotLinkColumns + `, w.name AS workspace_name, 
 	FROM access_links AS l
 	JOIN workspaces w ON w.id = l.workspace_id
 	JOIN organizations o ON o.id = w.organization_id
-	LEFT JOIN users u ON u.id = l.created_by
+	LEFT JOIN api_keys k ON k.id = l.created_by_key_id
+	LEFT JOIN users u ON u.id = COALESCE(l.created_by, k.created_by)
 	LEFT JOIN connected_accounts a ON a.id = l.connected_account_id
 	WHERE `
 

@@ -54,6 +54,9 @@ type Link struct {
 	URL          string // the full link, unsealed for copying; empty if it cannot be opened
 	CreatorName  string
 	CreatorEmail string
+	// CreatorKeyName is the API key's name for a link made through the
+	// API (CreatorName is then empty).
+	CreatorKeyName string
 }
 
 func tokenAD(linkID string) string { return "access_links/" + linkID + "/token" }
@@ -85,13 +88,14 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 	token := secret.RandomToken(32) // 256 bits
 	now := s.now()
 	l := models.AccessLink{
-		ID:          NewID(),
-		WorkspaceID: m.Workspace.ID,
-		SourceKey:   src.Key,
-		TokenHash:   secret.HashToken(token),
-		CreatedBy:   actor.UserID,
-		CreatedAt:   now,
-		ExpiresAt:   now.Add(LinkLifetime),
+		ID:             NewID(),
+		WorkspaceID:    m.Workspace.ID,
+		SourceKey:      src.Key,
+		TokenHash:      secret.HashToken(token),
+		CreatedBy:      optional(actor.UserID),
+		CreatedByKeyID: optional(actor.APIKeyID),
+		CreatedAt:      now,
+		ExpiresAt:      now.Add(LinkLifetime),
 	}
 	sealed, err := s.keys.Seal(token, tokenAD(l.ID))
 	if err != nil {
@@ -107,8 +111,12 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 	if err != nil {
 		return nil, err
 	}
-	return &Link{AccessLink: l, Status: StatusActive, URL: s.LinkURL(token), CreatorName: actor.Name}, nil
+	return &Link{AccessLink: l, Status: StatusActive, URL: s.LinkURL(token), CreatorName: actor.Name, CreatorKeyName: actor.APIKeyName}, nil
 }
+
+// linkWithCreator selects a Link: the link and who made it, a user or an
+// API key.
+const linkWithCreator = "l.*, u.name AS creator_name, u.email AS creator_email, k.name AS creator_key_name"
 
 // ListFilter selects links for the admin list.
 type ListFilter struct {
@@ -212,7 +220,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 // (the links list, the consent page) select and scanLink reads, in its
 // order: every field of models.AccessLink (TestLinkColumns checks).
 const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
+	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
 	l.last_outcome, l.last_outcome_detail, l.last_outcome_at`
 
 // scanLink reads a row that starts with hotLinkColumns into l, and the
@@ -220,7 +228,7 @@ const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.toke
 // fraction of GORM's reflection over 50 rows.
 func scanLink(rows *sql.Rows, l *models.AccessLink, extra ...any) error {
 	return rows.Scan(append([]any{&l.ID, &l.WorkspaceID, &l.SourceKey, &l.TokenHash, &l.TokenSealed, &l.CreatedBy,
-		&l.CreatedAt, &l.ExpiresAt, &l.UsedAt, &l.DeletedAt, &l.DeletedBy, &l.ConnectedAccountID,
+		&l.CreatedByKeyID, &l.CreatedAt, &l.ExpiresAt, &l.UsedAt, &l.DeletedAt, &l.DeletedBy, &l.ConnectedAccountID,
 		&l.LastOutcome, &l.LastOutcomeDetail, &l.LastOutcomeAt}, extra...)...)
 }
 
@@ -241,8 +249,10 @@ func (s *Service) eachRow(ctx context.Context, q string, args []any, scan func(*
 	return rows.Err()
 }
 
-// listSelect reads links with their creator's name and email.
-const listSelect = "SELECT " + hotLinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by"
+// listSelect reads links with their creator's name and email
+// (a user), or the API key's name (a link made through the API).
+const listSelect = "SELECT " + hotLinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name" +
+	" FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id"
 
 // ListLinks returns one page of the workspace's links, newest first, with
 // keyset pagination. It runs one query whatever the number of rows.
@@ -274,7 +284,7 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 	err := s.eachRow(ctx, q, args, func(r *sql.Rows) error {
 		rows = append(rows, Link{})
 		l := &rows[len(rows)-1]
-		return scanLink(r, &l.AccessLink, &l.CreatorName, &l.CreatorEmail)
+		return scanLink(r, &l.AccessLink, &l.CreatorName, &l.CreatorEmail, &l.CreatorKeyName)
 	})
 	if err != nil {
 		return nil, err
@@ -309,8 +319,9 @@ func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Lin
 	}
 	var l Link
 	err := s.db.WithContext(ctx).Table("access_links AS l").
-		Select("l.*, u.name AS creator_name, u.email AS creator_email").
+		Select(linkWithCreator).
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
 		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID).
 		Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -345,7 +356,7 @@ func (s *Service) DeleteLink(ctx context.Context, m *Membership, actor Actor, li
 		now := s.now()
 		res := tx.Model(&models.AccessLink{}).
 			Where("id = ? AND deleted_at IS NULL", l.ID).
-			Updates(map[string]any{"deleted_at": now, "deleted_by": actor.UserID})
+			Updates(map[string]any{"deleted_at": now, "deleted_by": optional(actor.UserID)})
 		if res.Error != nil {
 			return res.Error
 		}

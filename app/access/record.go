@@ -79,6 +79,9 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 		d = string(b)
 	}
 	name := CleanText(actor.Name, maxActorName)
+	if actor.APIKeyID != "" {
+		name = CleanText(apiKeyActor+actor.APIKeyName, maxActorName)
+	}
 	var actorID *string
 	if actor.UserID != "" {
 		id := actor.UserID

@@ -69,11 +69,7 @@ func (e *domainEnv) refreshAccount(external, accessToken, refreshToken string, e
 
 func (e *domainEnv) refreshRow(id string) models.ConnectedAccount {
 	e.t.Helper()
-	var a models.ConnectedAccount
-	if err := e.svc.DB().Where("id = ?", id).Take(&a).Error; err != nil {
-		e.t.Fatal(err)
-	}
-	return a
+	return rowByID[models.ConnectedAccount](e, id)
 }
 
 // refreshOpen opens a sealed token of the account (field access_token or

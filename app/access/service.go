@@ -109,10 +109,14 @@ func ValidID(s string) bool {
 // Actor is who performs an action, with the client's address and user
 // agent for the link history.
 type Actor struct {
-	UserID    string // empty for the invitee
-	Name      string
-	IP        string
-	UserAgent string
+	UserID string // empty for the invitee and for API keys
+	Name   string
+	// APIKeyID and APIKeyName name the key, for actions through the API;
+	// the history shows "API key <name>".
+	APIKeyID   string
+	APIKeyName string
+	IP         string
+	UserAgent  string
 }
 
 // Membership is what one user may do in one workspace.
@@ -121,6 +125,8 @@ type Membership struct {
 	Organization  models.Organization
 	WorkspaceRole string // admin, editor, viewer, or "" for an organization owner without one
 	OrgRole       string // owner, member or ""
+	// Key is the API key acting for the workspace; nil for a person.
+	Key *models.APIKey
 }
 
 // PlanAllowsLinks reports whether the organization's plan includes access
@@ -164,6 +170,21 @@ func PlanName(plan string) string {
 // has no role in answers not found, never forbidden, so IDs of other
 // customers' workspaces reveal nothing.
 func (s *Service) Membership(ctx context.Context, userID, workspaceID string) (*Membership, error) {
+	m, err := s.loadMembership(ctx, userID, workspaceID)
+	if err != nil {
+		return nil, err
+	}
+	// Organization owners see every workspace of their organization;
+	// everyone else needs a role in the workspace itself.
+	if m.WorkspaceRole == "" && m.OrgRole != models.OrgRoleOwner {
+		return nil, Errorf(ENOTFOUND, "Workspace not found.")
+	}
+	return m, nil
+}
+
+// loadMembership loads workspaceID with its organization and userID's
+// roles in both (none for a userID of ""), whatever they are.
+func (s *Service) loadMembership(ctx context.Context, userID, workspaceID string) (*Membership, error) {
 	if !ValidID(workspaceID) {
 		return nil, Errorf(ENOTFOUND, "Workspace not found.")
 	}
@@ -199,11 +220,6 @@ func (s *Service) Membership(ctx context.Context, userID, workspaceID string) (*
 	}
 	if row.OrgRole != nil {
 		m.OrgRole = *row.OrgRole
-	}
-	// Organization owners see every workspace of their organization;
-	// everyone else needs a role in the workspace itself.
-	if m.WorkspaceRole == "" && m.OrgRole != models.OrgRoleOwner {
-		return nil, Errorf(ENOTFOUND, "Workspace not found.")
 	}
 	return m, nil
 }

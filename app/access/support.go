@@ -158,14 +158,14 @@ func likePrefix(s string) string {
 
 // linkColumns are every column of a link except its token hash and sealed
 // token.
-const linkColumns = `l.id, l.workspace_id, l.source_key, l.created_by, l.created_at, l.expires_at,
+const linkColumns = `l.id, l.workspace_id, l.source_key, l.created_by, l.created_by_key_id, l.created_at, l.expires_at,
 	l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id`
 
 // supportColumns are the columns of a SupportLink: linkColumns and the
 // names around the link.
 const supportColumns = linkColumns + `,
 	w.name AS workspace_name, o.id AS organization_id, o.name AS organization_name, o.plan AS organization_plan,
-	u.name AS creator_name, u.email AS creator_email, d.name AS deleted_by_name`
+	u.name AS creator_name, u.email AS creator_email, k.name AS creator_key_name, d.name AS deleted_by_name`
 
 func (s *Service) supportBase(ctx context.Context) *gorm.DB {
 	return s.supportJoins(s.db.WithContext(ctx).Table("access_links AS l"))
@@ -177,6 +177,7 @@ func (s *Service) supportJoins(tx *gorm.DB) *gorm.DB {
 		Joins("JOIN workspaces w ON w.id = l.workspace_id").
 		Joins("JOIN organizations o ON o.id = w.organization_id").
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
+		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
 		Joins("LEFT JOIN users d ON d.id = l.deleted_by")
 }
 

@@ -267,7 +267,7 @@ func TestSearchLinksPagination(t *testing.T) {
 	for i := range 130 {
 		created := domainStart.Add(-time.Duration(i/3) * time.Minute) // three links per timestamp
 		l := models.AccessLink{ID: access.NewID(), WorkspaceID: e.f.Reporting.ID, SourceKey: "sandbox",
-			TokenHash: secret.HashToken(secret.RandomToken(32)), TokenSealed: "x", CreatedBy: e.f.Admin.ID,
+			TokenHash: secret.HashToken(secret.RandomToken(32)), TokenSealed: "x", CreatedBy: &e.f.Admin.ID,
 			CreatedAt: created, ExpiresAt: created.Add(access.LinkLifetime)}
 		if i%4 == 0 {
 			l.DeletedAt = &created

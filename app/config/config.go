@@ -50,6 +50,9 @@ type Config struct {
 	// after sign-in whatever its use (SESSION_LIFETIME, default 12h).
 	SessionIdleTimeout time.Duration
 	SessionLifetime    time.Duration
+	// SandboxTokenTTL is the lifetime of the sandbox provider's access
+	// tokens (SANDBOX_TOKEN_TTL, default 1h).
+	SandboxTokenTTL time.Duration
 
 	// GeneratedKey is set when a development key was created on this start.
 	GeneratedKey bool
@@ -189,6 +192,7 @@ func (c *Config) loadLimits(getenv func(string) string) []error {
 		{"SHUTDOWN_DRAIN", &c.ShutdownDrain, 5 * time.Second, 0, 10 * time.Minute},
 		{"SESSION_IDLE_TIMEOUT", &c.SessionIdleTimeout, 2 * time.Hour, time.Minute, 0},
 		{"SESSION_LIFETIME", &c.SessionLifetime, 12 * time.Hour, time.Minute, 0},
+		{"SANDBOX_TOKEN_TTL", &c.SandboxTokenTTL, time.Hour, time.Second, 24 * time.Hour},
 	} {
 		if err := d.load(getenv); err != nil {
 			problems = append(problems, err)

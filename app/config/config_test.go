@@ -106,12 +106,8 @@ func TestLoad(t *testing.T) {
 	})
 
 	t.Run("ErrEveryProblemAtOnce", func(t *testing.T) {
-		msg := loadErr(t, map[string]string{
-			"PORT":         "80a",
-			"APP_ENV":      "staging",
-			"LOG_LEVEL":    "verbose",
-			"DATABASE_URL": "mysql://localhost/app",
-		})
+		msg := loadErr(t, map[string]string{"PORT": "80a", "APP_ENV": "staging",
+			"LOG_LEVEL": "verbose", "DATABASE_URL": "mysql://localhost/app"})
 		wantAll(t, msg, "PORT", `"80a"`, "APP_ENV", `"staging"`, "LOG_LEVEL", `"verbose"`, "DATABASE_URL")
 	})
 
@@ -229,6 +225,26 @@ func TestLoad(t *testing.T) {
 	t.Run("ErrSessionDurations", func(t *testing.T) {
 		for _, bad := range []string{"2", "soon", "-1h", "10s"} {
 			wantAll(t, loadErr(t, map[string]string{"SESSION_IDLE_TIMEOUT": bad, "SESSION_LIFETIME": bad}), "SESSION_IDLE_TIMEOUT", "SESSION_LIFETIME", bad)
+		}
+	})
+
+	t.Run("SandboxTokenTTL", func(t *testing.T) {
+		if c := mustLoad(t, map[string]string{}); c.SandboxTokenTTL != time.Hour {
+			t.Fatalf("default SandboxTokenTTL = %v, want 1h", c.SandboxTokenTTL)
+		}
+		for raw, want := range map[string]time.Duration{"5s": 5 * time.Second, " 1s ": time.Second, "24h": 24 * time.Hour} {
+			if c := mustLoad(t, map[string]string{"SANDBOX_TOKEN_TTL": raw}); c.SandboxTokenTTL != want {
+				t.Errorf("SANDBOX_TOKEN_TTL=%q: %v, want %v", raw, c.SandboxTokenTTL, want)
+			}
+		}
+	})
+
+	t.Run("ErrSandboxTokenTTL", func(t *testing.T) {
+		for bad, why := range map[string]string{
+			"5": "a duration such as 1h0m0s", "soon": "a duration", "0s": "at least 1s", "-5s": "at least 1s",
+			"500ms": "at least 1s", "25h": "at most 24h0m0s",
+		} {
+			wantAll(t, loadErr(t, map[string]string{"SANDBOX_TOKEN_TTL": bad}), "SANDBOX_TOKEN_TTL", why, bad)
 		}
 	})
 

@@ -4,6 +4,7 @@ package db
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -52,13 +53,7 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	cfg := &gorm.Config{
-		Logger:                 logger.Discard,
-		SkipDefaultTransaction: true,
-		// Unique violations become gorm.ErrDuplicatedKey on both drivers.
-		TranslateError: true,
-		NowFunc:        func() time.Time { return time.Now().UTC() },
-	}
+	cfg := config()
 	var (
 		gdb *gorm.DB
 		err error
@@ -80,14 +75,7 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		sqlDB, err := gdb.DB()
-		if err != nil {
-			return nil, err
-		}
-		sqlDB.SetMaxOpenConns(20)
-		sqlDB.SetMaxIdleConns(10)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-		return gdb, nil
+		return sized(gdb, 20, 10, 5*time.Minute)
 	}
 	if err := prepareSQLiteFile(sqlitePath); err != nil {
 		return nil, err
@@ -112,14 +100,45 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
+	// SQLite allows one writer. One connection serializes every statement
+	// in the process, so a transaction never fails to upgrade its lock.
+	return sized(gdb, 1, 1, 0)
+}
+
+// OpenMemory opens a new, private in-memory SQLite database (for the
+// sandbox provider when it is given no database). It has one connection,
+// never closed while idle, so it lives as long as the process.
+func OpenMemory() (*gorm.DB, error) {
+	dsn := "file:memory-" + rand.Text() + "?mode=memory&cache=shared&_pragma=foreign_keys(1)"
+	gdb, err := gorm.Open(sqlite.Open(dsn), config())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	return sized(gdb, 1, 1, 0)
+}
+
+// sized bounds gdb's pool: at most maxOpen connections, maxIdle of them
+// kept idle for up to maxIdleTime (zero: as long as they live).
+func sized(gdb *gorm.DB, maxOpen, maxIdle int, maxIdleTime time.Duration) (*gorm.DB, error) {
 	sqlDB, err := gdb.DB()
 	if err != nil {
 		return nil, err
 	}
-	// SQLite allows one writer. One connection serializes every statement
-	// in the process, so a transaction never fails to upgrade its lock.
-	sqlDB.SetMaxOpenConns(1)
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(maxIdle)
+	sqlDB.SetConnMaxIdleTime(maxIdleTime)
 	return gdb, nil
+}
+
+// config is the GORM configuration of every database this package opens.
+func config() *gorm.Config {
+	return &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		// Unique violations become gorm.ErrDuplicatedKey on both drivers.
+		TranslateError: true,
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+	}
 }
 
 // withStatementTimeout sets PostgreSQL's statement_timeout as a startup

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -17,66 +16,19 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/accessrequests/accessrequests/app/db"
-	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 	"github.com/accessrequests/accessrequests/models"
 )
 
 // The tests run on SQLite by default and on PostgreSQL when DATABASE_URL is
 // set, like the rest of the suite. This package cannot use testutil (which
-// hands out already migrated databases), so it opens its own.
+// imports it), so it opens its databases with testdb.
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// openEmpty returns a database with no tables: a new SQLite file, or a new
-// PostgreSQL schema dropped when the test ends.
-func openEmpty(t *testing.T) *gorm.DB {
-	t.Helper()
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		gdb, err := db.Open("", filepath.Join(t.TempDir(), "test.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.SQL(gdb).Close() })
-		return gdb
-	}
-	admin, err := db.Open(base, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.SQL(admin).Close() })
-	schema := "t_db_" + strings.ToLower(strings.ReplaceAll(secret.RandomToken(9), "-", "_"))
-	if err := admin.Exec(`CREATE SCHEMA "` + schema + `"`).Error; err != nil {
-		t.Fatalf("create schema: %v", err)
-	}
-	t.Cleanup(func() { admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`) })
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	gdb, err := db.Open(u.String(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.SQL(gdb).Close() })
-	return gdb
-}
-
-func openMigrated(t *testing.T) *gorm.DB {
-	t.Helper()
-	gdb := openEmpty(t)
-	if err := db.Migrate(context.Background(), gdb, quiet()); err != nil {
-		t.Fatal(err)
-	}
-	return gdb
-}
-
 func TestMigrate(t *testing.T) {
 	ctx := context.Background()
-	gdb := openEmpty(t)
+	gdb := testdb.Open(t)
 
 	t.Run("EmptyBefore", func(t *testing.T) {
 		if gdb.Migrator().HasTable("access_links") {
@@ -114,7 +66,7 @@ func TestMigrate(t *testing.T) {
 }
 
 func TestDialect(t *testing.T) {
-	gdb := openEmpty(t)
+	gdb := testdb.Open(t)
 	want := db.SQLite
 	if os.Getenv("DATABASE_URL") != "" {
 		want = db.Postgres
@@ -126,7 +78,7 @@ func TestDialect(t *testing.T) {
 
 func TestPing(t *testing.T) {
 	ctx := context.Background()
-	gdb := openEmpty(t)
+	gdb := testdb.Open(t)
 	if err := db.Ping(ctx, gdb); err != nil {
 		t.Fatalf("Ping = %v", err)
 	}
@@ -165,7 +117,7 @@ func TestOpenSQLite(t *testing.T) {
 // TestConstraints proves the constraints the domain relies on hold on the
 // current dialect.
 func TestConstraints(t *testing.T) {
-	gdb := openMigrated(t)
+	gdb := testdb.OpenMigrated(t)
 	now := time.Now().UTC()
 	org := models.Organization{ID: "org-1", Name: "Org", Plan: models.PlanPro, CreatedAt: now}
 	if err := gdb.Create(&org).Error; err != nil {
@@ -211,7 +163,7 @@ func TestConstraints(t *testing.T) {
 		}
 		link := func(id string) *models.AccessLink {
 			return &models.AccessLink{ID: id, WorkspaceID: ws.ID, SourceKey: "x", TokenHash: "same", TokenSealed: "s",
-				CreatedBy: user.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+				CreatedBy: &user.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		}
 		if err := gdb.Create(link("l-1")).Error; err != nil {
 			t.Fatal(err)
@@ -246,7 +198,7 @@ func TestConstraints(t *testing.T) {
 // expiry filters depend on it. On SQLite timestamps are stored as text, so
 // this is where a format change would show.
 func TestTimestamps(t *testing.T) {
-	gdb := openMigrated(t)
+	gdb := testdb.OpenMigrated(t)
 	t0 := time.Date(2026, 3, 1, 9, 59, 59, 999999000, time.UTC)
 	offsets := []time.Duration{
 		0,
@@ -343,7 +295,7 @@ var expectedSchema = map[string][]string{
 		"source_key text notnull",
 		"token_hash text notnull",
 		"token_sealed text notnull",
-		"created_by text notnull",
+		"created_by text null",
 		"created_at timestamp notnull",
 		"expires_at timestamp notnull",
 		"used_at timestamp null",
@@ -353,6 +305,7 @@ var expectedSchema = map[string][]string{
 		"last_outcome text notnull default",
 		"last_outcome_detail text notnull default",
 		"last_outcome_at timestamp null",
+		"created_by_key_id text null",
 	},
 	"connected_accounts": {
 		"id text notnull",
@@ -459,6 +412,36 @@ var expectedSchema = map[string][]string{
 		"issuer text notnull",
 		"until_at timestamp notnull",
 	},
+	"api_keys": {
+		"id text notnull",
+		"workspace_id text notnull",
+		"name text notnull",
+		"prefix text notnull",
+		"key_hash text notnull",
+		"created_by text null",
+		"created_at timestamp notnull",
+		"last_used_at timestamp null",
+		"last_used_ip text notnull default",
+		"revoked_at timestamp null",
+		"revoked_by text null",
+	},
+	"api_key_events": {
+		"id text notnull",
+		"api_key_id text notnull",
+		"kind text notnull",
+		"actor_id text null",
+		"ip text notnull default",
+		"user_agent text notnull default",
+		"created_at timestamp notnull",
+	},
+	"api_idempotency": {
+		"api_key_id text notnull",
+		"idem_key text notnull",
+		"request_hash text notnull",
+		"status integer notnull",
+		"response_sealed text notnull default",
+		"created_at timestamp notnull",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -479,6 +462,10 @@ var expectedIndexes = []string{
 	"access_links.access_links_token_hash_key unique (token_hash)",
 	"access_links.access_links_workspace_deleted_idx plain partial (workspace_id,created_at,id)",
 	"access_links.access_links_workspace_list_idx plain partial (workspace_id,created_at,id)",
+	"api_idempotency.api_idempotency_created_idx plain (created_at)",
+	"api_key_events.api_key_events_once_key unique (api_key_id,kind,ip)",
+	"api_keys.api_keys_key_hash_key unique (key_hash)",
+	"api_keys.api_keys_workspace_idx plain (workspace_id,created_at,id)",
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
 	"link_events.link_events_client_key unique partial (link_id,client_key)",
 	"link_events.link_events_link_idx plain (link_id,created_at,id)",
@@ -504,8 +491,15 @@ var expectedIndexes = []string{
 // expectedForeignKeys are "table.column -> table.column on delete ACTION".
 var expectedForeignKeys = []string{
 	"access_links.created_by -> users.id on delete NO ACTION",
+	"access_links.created_by_key_id -> api_keys.id on delete NO ACTION",
 	"access_links.deleted_by -> users.id on delete NO ACTION",
 	"access_links.workspace_id -> workspaces.id on delete CASCADE",
+	"api_idempotency.api_key_id -> api_keys.id on delete CASCADE",
+	"api_key_events.actor_id -> users.id on delete NO ACTION",
+	"api_key_events.api_key_id -> api_keys.id on delete CASCADE",
+	"api_keys.created_by -> users.id on delete NO ACTION",
+	"api_keys.revoked_by -> users.id on delete NO ACTION",
+	"api_keys.workspace_id -> workspaces.id on delete CASCADE",
 	"connected_accounts.link_id -> access_links.id on delete NO ACTION",
 	"connected_accounts.workspace_id -> workspaces.id on delete CASCADE",
 	"link_events.link_id -> access_links.id on delete CASCADE",
@@ -671,7 +665,7 @@ func foreignKeys(t *testing.T, gdb *gorm.DB) []string {
 // proves both migrations produce the same tables, columns, indexes and
 // foreign keys.
 func TestSchemaParity(t *testing.T) {
-	gdb := openMigrated(t)
+	gdb := testdb.OpenMigrated(t)
 	cols := columns(t, gdb)
 
 	byTable := map[string][]column{}
@@ -744,6 +738,9 @@ func TestSchemaParity(t *testing.T) {
 			"sandbox_codes":          "code_hash",
 			"sandbox_tokens":         "id",
 			"sandbox_revoked_grants": "grant_id",
+			"api_keys":               "id",
+			"api_key_events":         "id",
+			"api_idempotency":        "api_key_id,idem_key",
 		}
 		for table, cols := range want {
 			var pk []string
@@ -776,7 +773,7 @@ func TestSchemaParity(t *testing.T) {
 // TestUnavailable: a closed pool and a lost connection are the database
 // being unavailable; an error in a statement is not.
 func TestUnavailable(t *testing.T) {
-	gdb := openEmpty(t)
+	gdb := testdb.Open(t)
 	if err := db.Ping(context.Background(), gdb); err != nil || db.Unavailable(err) {
 		t.Fatalf("Ping = %v, Unavailable = %v on an open pool", err, db.Unavailable(err))
 	}

@@ -13,6 +13,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 )
 
 // TestSQLiteFileIsPrivate (issue 7 item 10): the database file and the
@@ -103,7 +104,7 @@ func TestSQLiteUnusableDataDir(t *testing.T) {
 // at most once per interval and reports a database that refuses writes as
 // ErrNotWritable.
 func TestReadinessWriteProbe(t *testing.T) {
-	gdb := openMigrated(t)
+	gdb := testdb.OpenMigrated(t)
 	var writes int
 	var failing bool
 	if err := gdb.Callback().Raw().Before("gorm:raw").Register("test:probe", func(tx *gorm.DB) {

@@ -1,13 +1,11 @@
 package sandbox_test
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"golang.org/x/oauth2"
 
@@ -110,17 +108,14 @@ func TestReplicas(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			refresh := func(rt string) (*oauth2.Token, error) {
-				return f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: rt, Expiry: time.Now().Add(-time.Minute)}).Token()
-			}
-			fresh, err := refresh(tok.RefreshToken)
+			fresh, err := f.refresh(tok.RefreshToken)
 			if err != nil {
 				t.Fatalf("refresh: %v", err)
 			}
-			if _, err := refresh(tok.RefreshToken); err == nil {
+			if _, err := f.refresh(tok.RefreshToken); err == nil {
 				t.Fatal("a rotated-out refresh token was accepted")
 			}
-			if _, err := refresh(fresh.RefreshToken); err == nil {
+			if _, err := f.refresh(fresh.RefreshToken); err == nil {
 				t.Error("the grant survived the reuse of a refresh token")
 			}
 		})

@@ -22,7 +22,6 @@ package sandbox
 import (
 	"context"
 	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
 	"errors"
 	"fmt"
@@ -34,11 +33,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/glebarez/sqlite"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 
 	"github.com/accessrequests/accessrequests/app/db"
 )
@@ -89,6 +86,10 @@ type Options struct {
 	// processes sharing it serve one provider. Nil keeps them in a private
 	// in-memory SQLite database, for one process only.
 	DB *gorm.DB
+	// AccessTokenTTL is how long an access token lives; zero means one
+	// hour. From MinAccessTokenTTL to MaxAccessTokenTTL: a few seconds let
+	// tests and a fresh machine see tokens expire and be refreshed.
+	AccessTokenTTL time.Duration
 	// Logger receives the provider library's warnings, without state, codes
 	// or tokens, once LogHandler is the default slog handler; nil discards
 	// them.
@@ -104,11 +105,17 @@ var defaultScopes = []string{
 const (
 	authRequestTTL  = 10 * time.Minute
 	codeTTL         = time.Minute
-	accessTokenTTL  = time.Hour
+	accessTokenTTL  = time.Hour // unless Options.AccessTokenTTL says otherwise
 	idTokenTTL      = time.Hour
 	refreshTokenTTL = 30 * 24 * time.Hour
 	// maxPending bounds the auth requests kept at once, on top of their expiry.
 	maxPending = 10000
+)
+
+// Bounds of Options.AccessTokenTTL.
+const (
+	MinAccessTokenTTL = time.Second
+	MaxAccessTokenTTL = 24 * time.Hour
 )
 
 // Paths served relative to the issuer, besides those of the op package
@@ -119,6 +126,7 @@ const (
 	loggedOutPath = "/logged-out"
 	cssPath       = "/assets/sandbox.css"
 	authorizePath = "/authorize"
+	userinfoPath  = "/userinfo"
 )
 
 // New returns an http.Handler that serves the provider at the path of
@@ -165,6 +173,7 @@ func New(opts Options) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	store.accessTTL = cfg.AccessTokenTTL
 
 	config := &op.Config{
 		CryptoKey:             cryptoKey,
@@ -211,6 +220,7 @@ func New(opts Options) (http.Handler, error) {
 	mux.HandleFunc("GET "+prefix+loggedOutPath, ui.loggedOut)
 	mux.HandleFunc("GET "+prefix+cssPath, ui.css)
 	mux.Handle(prefix+authorizePath, ui.guardAuthorize(protocol))
+	mux.Handle(prefix+userinfoPath, noStore(&userinfo{provider: provider, store: store}))
 	mux.Handle(prefix+"/", protocol)
 	// The library logs through slog.Default(); LogHandler routes what it
 	// logs for these requests to logger, without state, codes or tokens.
@@ -220,18 +230,10 @@ func New(opts Options) (http.Handler, error) {
 // privateDB opens an in-memory SQLite database with the app's schema, for
 // a provider that was given no database. It lives as long as the process.
 func privateDB() (*gorm.DB, error) {
-	dsn := "file:sandbox-" + rand.Text() + "?mode=memory&cache=shared&_pragma=foreign_keys(1)"
-	gdb, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, TranslateError: true})
+	gdb, err := db.OpenMemory()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: open a private database: %w", err)
 	}
-	sqlDB, err := gdb.DB()
-	if err != nil {
-		return nil, err
-	}
-	// One connection, never closed while idle: the database lives with it.
-	sqlDB.SetMaxOpenConns(1)
-	sqlDB.SetConnMaxIdleTime(0)
 	if err := db.Migrate(context.Background(), gdb, slog.New(slog.DiscardHandler)); err != nil {
 		return nil, fmt.Errorf("sandbox: migrate the private database: %w", err)
 	}
@@ -307,6 +309,12 @@ func (o Options) normalize() (Options, error) {
 		if s == "" || strings.ContainsAny(s, " \t\r\n\"\\") {
 			problems = append(problems, fmt.Errorf("scope %q is not a valid scope token", s))
 		}
+	}
+	switch {
+	case o.AccessTokenTTL == 0:
+		o.AccessTokenTTL = accessTokenTTL
+	case o.AccessTokenTTL < MinAccessTokenTTL || o.AccessTokenTTL > MaxAccessTokenTTL:
+		problems = append(problems, fmt.Errorf("AccessTokenTTL %v must be from %v to %v", o.AccessTokenTTL, MinAccessTokenTTL, MaxAccessTokenTTL))
 	}
 	if o.SigningKey != nil {
 		if err := o.SigningKey.Validate(); err != nil {

@@ -372,6 +372,41 @@ func (f flow) exchange(code string) (*oauth2.Token, error) {
 	return f.cfg.Exchange(context.Background(), code, oauth2.VerifierOption(f.verifier))
 }
 
+// refresh presents refreshToken at the token endpoint, as the client does
+// with an access token that has expired.
+func (f flow) refresh(refreshToken string) (*oauth2.Token, error) {
+	return f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
+}
+
+// exchanged runs a flow (Basic client authentication) with Allow for
+// account and exchanges its code.
+func (e *env) exchanged(t *testing.T, account string) (flow, *oauth2.Token) {
+	t.Helper()
+	f := newFlow(e.config(oauth2.AuthStyleInHeader))
+	tok, err := f.exchange(e.obtainCode(f, account))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, tok
+}
+
+// refreshed refreshes tok's grant and checks the new access token: a
+// new one, for which userinfo answers with subject.
+func refreshed(t *testing.T, e *env, f flow, tok *oauth2.Token, subject string) *oauth2.Token {
+	t.Helper()
+	fresh, err := f.refresh(tok.RefreshToken)
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
+		t.Fatalf("refresh returned access token %q, want a new one", fresh.AccessToken)
+	}
+	if status, info := e.userinfo(fresh.AccessToken); status != http.StatusOK || info["sub"] != subject {
+		t.Errorf("userinfo with the refreshed token = %d %v", status, info)
+	}
+	return fresh
+}
+
 // obtainCode runs a flow through Allow for account and returns the code.
 func (e *env) obtainCode(f flow, account string) string {
 	e.t.Helper()
@@ -473,19 +508,9 @@ func TestCodeFlow(t *testing.T) {
 			}
 
 			// Refresh: a new access token, and the refresh token rotates.
-			expired := &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}
-			fresh, err := f.cfg.TokenSource(context.Background(), expired).Token()
-			if err != nil {
-				t.Fatalf("refresh: %v", err)
-			}
-			if fresh.AccessToken == "" || fresh.AccessToken == tok.AccessToken {
-				t.Errorf("refresh returned access token %q, want a new one", fresh.AccessToken)
-			}
+			fresh := refreshed(t, e, f, tok, "sandbox-user-2")
 			if fresh.RefreshToken == "" || fresh.RefreshToken == tok.RefreshToken {
 				t.Errorf("refresh token did not rotate")
-			}
-			if status, info := e.userinfo(fresh.AccessToken); status != http.StatusOK || info["sub"] != "sandbox-user-2" {
-				t.Errorf("userinfo with the refreshed token = %d %v", status, info)
 			}
 		})
 	}
@@ -493,23 +518,16 @@ func TestCodeFlow(t *testing.T) {
 
 func TestRefreshTokenReuseRevokesGrant(t *testing.T) {
 	e := start(t, nil)
-	f := newFlow(e.config(oauth2.AuthStyleInHeader))
-	tok, err := f.exchange(e.obtainCode(f, "sandbox-user-1"))
+	f, tok := e.exchanged(t, "sandbox-user-1")
+	fresh, err := f.refresh(tok.RefreshToken)
 	if err != nil {
 		t.Fatal(err)
 	}
-	refresh := func(rt string) (*oauth2.Token, error) {
-		return f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: rt, Expiry: time.Now().Add(-time.Minute)}).Token()
-	}
-	fresh, err := refresh(tok.RefreshToken)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = refresh(tok.RefreshToken)
+	_, err = f.refresh(tok.RefreshToken)
 	if re := retrieveError(t, err); re.ErrorCode != "invalid_grant" {
 		t.Fatalf("reused refresh token: error %q, want invalid_grant", re.ErrorCode)
 	}
-	if _, err := refresh(fresh.RefreshToken); err == nil {
+	if _, err := f.refresh(fresh.RefreshToken); err == nil {
 		t.Error("the rotated refresh token still works after reuse of its predecessor")
 	}
 	if status, _ := e.userinfo(fresh.AccessToken); status == http.StatusOK {
@@ -741,7 +759,7 @@ func TestTokenErrors(t *testing.T) {
 		if status, _ := e.userinfo(tok.AccessToken); status == http.StatusOK {
 			t.Error("access token still works after the code was replayed")
 		}
-		_, err = f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token()
+		_, err = f.refresh(tok.RefreshToken)
 		if err == nil {
 			t.Error("refresh token still works after the code was replayed")
 		}
@@ -848,11 +866,7 @@ func TestTokenResponseIsNotCached(t *testing.T) {
 
 func TestIntrospectRevokeEndSession(t *testing.T) {
 	e, _ := startMounted(t)
-	f := newFlow(e.config(oauth2.AuthStyleInHeader))
-	tok, err := f.exchange(e.obtainCode(f, "sandbox-user-2"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, tok := e.exchanged(t, "sandbox-user-2")
 	basic := func(u string, form url.Values) response {
 		req, _ := http.NewRequest(http.MethodPost, u, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -873,7 +887,7 @@ func TestIntrospectRevokeEndSession(t *testing.T) {
 
 	// Revoking the refresh token ends the grant (RFC 7009 section 2.1).
 	basic(e.disc.RevocationEndpoint, url.Values{"token": {tok.RefreshToken}, "token_type_hint": {"refresh_token"}})
-	if _, err := f.cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: tok.RefreshToken, Expiry: time.Now().Add(-time.Minute)}).Token(); err == nil {
+	if _, err := f.refresh(tok.RefreshToken); err == nil {
 		t.Error("refresh token works after revocation")
 	}
 	if got := introspect(); got["active"] != false {

@@ -37,9 +37,11 @@ import (
 // Rows are scoped by issuer: providers sharing a database stay apart.
 // Codes and refresh tokens are kept by their SHA-256, never in the clear.
 type storage struct {
-	now    func() time.Time
-	db     *gorm.DB
-	issuer string
+	now func() time.Time
+	db  *gorm.DB
+	// accessTTL is the lifetime of access tokens (Options.AccessTokenTTL).
+	accessTTL time.Duration
+	issuer    string
 
 	client     *client
 	secretHash [32]byte
@@ -91,6 +93,7 @@ func newStorage(cl *client, gdb *gorm.DB, issuer, secret string, accounts []Acco
 	s := &storage{
 		seal:       aead,
 		now:        time.Now,
+		accessTTL:  accessTokenTTL,
 		db:         gdb,
 		issuer:     issuer,
 		client:     cl,

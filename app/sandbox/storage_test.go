@@ -9,10 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"golang.org/x/oauth2"
 	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 )
 
 var internalKey = sync.OnceValue(func() *rsa.PrivateKey {
@@ -26,7 +28,7 @@ var internalKey = sync.OnceValue(func() *rsa.PrivateKey {
 func newTestStorage(t *testing.T) (*storage, *fakeclock.Clock) {
 	t.Helper()
 	cl := &client{id: "c", redirectURIs: []string{"http://localhost/cb"}, scopes: defaultScopes, loginURL: "http://localhost/login"}
-	s, err := newStorage(cl, openTestDB(t), "http://localhost", "secret", DefaultAccounts, internalKey())
+	s, err := newStorage(cl, testdb.OpenMigrated(t), "http://localhost", "secret", DefaultAccounts, internalKey())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func (s *storage) newAccessToken(tx *gorm.DB, grantID, clientID string, request 
 		Subject:   request.GetSubject(),
 		Scopes:    joinScopes(request.GetScopes()),
 		IssuedAt:  now,
-		ExpiresAt: now.Add(accessTokenTTL),
+		ExpiresAt: now.Add(s.accessTTL),
 	}
 	return t, tx.Create(t).Error
 }

@@ -4,27 +4,15 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/seed"
 	"github.com/accessrequests/accessrequests/models"
 )
-
-// emptyDatabase returns a DSN and SQLite path for a new, empty database: a
-// schema of its own on PostgreSQL (DATABASE_URL), else a new SQLite file.
-func emptyDatabase(t *testing.T) (dsn, sqlitePath string) {
-	t.Helper()
-	base := os.Getenv("DATABASE_URL")
-	if base == "" {
-		return "", filepath.Join(t.TempDir(), "app.db")
-	}
-	return testutil.EmptyPostgresSchema(t, base), ""
-}
 
 // TestTwoProcessesStartTogether (issue 7 item 18): two processes that start
 // at once on an empty database both migrate and seed without error (the
@@ -32,7 +20,7 @@ func emptyDatabase(t *testing.T) (dsn, sqlitePath string) {
 // exists once. Each "process" has its own connection pool; five rounds.
 func TestTwoProcessesStartTogether(t *testing.T) {
 	for round := range 5 {
-		dsn, path := emptyDatabase(t)
+		dsn, path := testdb.Place(t)
 		start := make(chan struct{})
 		var wg sync.WaitGroup
 		errs := make([]error, 2)

@@ -20,6 +20,11 @@ var builtinKeys = []string{
 
 func noEnv(string) string { return "" }
 
+// envOf is an environment of the variables in vars and no others.
+func envOf(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
 func load(t *testing.T, opt sources.Options) *sources.Catalog {
 	t.Helper()
 	if opt.Getenv == nil {
@@ -139,17 +144,12 @@ func TestSandbox(t *testing.T) {
 }
 
 func TestCredentials(t *testing.T) {
-	getenv := func(k string) string {
-		switch k {
-		case "SOURCE_XERO_CLIENT_ID":
-			return " xero-id "
-		case "SOURCE_XERO_CLIENT_SECRET":
-			return "xero-secret\n"
-		case "SOURCE_GOOGLE_ADS_CLIENT_ID": // wrong source's variables must not leak
-			return "google-id"
-		}
-		return ""
-	}
+	getenv := envOf(map[string]string{
+		"SOURCE_XERO_CLIENT_ID":     " xero-id ",
+		"SOURCE_XERO_CLIENT_SECRET": "xero-secret\n",
+		// wrong source's variables must not leak
+		"SOURCE_GOOGLE_ADS_CLIENT_ID": "google-id",
+	})
 	c := load(t, sources.Options{Getenv: getenv})
 
 	t.Run("Configured", func(t *testing.T) {
@@ -228,15 +228,10 @@ sources:
 `
 
 func TestSourcesFile(t *testing.T) {
-	getenv := func(k string) string {
-		switch k {
-		case "SOURCE_ACME_CRM_CLIENT_ID":
-			return "acme-id"
-		case "SOURCE_ACME_CRM_CLIENT_SECRET":
-			return "acme-secret"
-		}
-		return ""
-	}
+	getenv := envOf(map[string]string{
+		"SOURCE_ACME_CRM_CLIENT_ID":     "acme-id",
+		"SOURCE_ACME_CRM_CLIENT_SECRET": "acme-secret",
+	})
 	c := load(t, sources.Options{File: writeFile(t, acmeYAML), Getenv: getenv})
 
 	t.Run("Adds", func(t *testing.T) {

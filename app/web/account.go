@@ -123,7 +123,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	if err := s.passwordTries.reset(c.Request().Context(), u.ID); err != nil {
 		return err
 	}
-	s.log.Info("password changed", "user", u.ID)
+	s.log.InfoContext(c.Request().Context(), "password changed", "user", u.ID)
 	if err := s.svc.SetSessionFlash(c.Request().Context(), sess.Token, "Your password was changed. Every other session of your account was signed out."); err != nil {
 		return err
 	}

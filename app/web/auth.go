@@ -74,7 +74,7 @@ func (s *Server) popFlash(c echo.Context) string {
 		return ""
 	}
 	if err := s.svc.ClearSessionFlash(c.Request().Context(), sess.Token); err != nil {
-		s.log.Warn("clear flash", "err", err)
+		s.log.WarnContext(c.Request().Context(), "clear flash", "err", err)
 	}
 	return sess.Flash
 }
@@ -200,7 +200,7 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	withValue(c, userKey, u)
-	s.log.Info("signed in", "user", u.ID)
+	s.log.InfoContext(c.Request().Context(), "signed in", "user", u.ID)
 	return c.Redirect(http.StatusSeeOther, s.afterSignIn(c, next))
 }
 
@@ -234,7 +234,7 @@ func (s *Server) logoutEverywhere(c echo.Context) error {
 	if err := s.clearSessionCookie(c); err != nil {
 		return err
 	}
-	s.log.Info("signed out everywhere", "user", u.ID, "sessions", n)
+	s.log.InfoContext(c.Request().Context(), "signed out everywhere", "user", u.ID, "sessions", n)
 	return redirect(c, "/login")
 }
 

@@ -179,7 +179,7 @@ func insertLinks(tb testing.TB, svc *access.Service, rng *rand.Rand, sets ...lin
 				SourceKey:   []string{"google_ads", "sandbox", "shopify", "xero"}[rng.IntN(4)],
 				TokenHash:   secret.HashToken(token),
 				TokenSealed: sealed,
-				CreatedBy:   creator,
+				CreatedBy:   &creator,
 				CreatedAt:   created,
 				ExpiresAt:   created.Add(access.LinkLifetime),
 			}

@@ -42,6 +42,15 @@ func killOnce(t *testing.T, e *testutil.FlowEnv, name string, register func(name
 	return &fired
 }
 
+// killedOnce fails the test unless the kill counted by fired ran exactly
+// once, when it was meant to.
+func killedOnce(t *testing.T, fired *atomic.Int32, when string) {
+	t.Helper()
+	if fired.Load() != 1 {
+		t.Fatalf("the kill did not run %s", when)
+	}
+}
+
 func TestFlowSurvivesKilledConnections(t *testing.T) {
 	if testutil.Dialect() != db.Postgres {
 		t.Skip("needs PostgreSQL (DATABASE_URL)")
@@ -93,9 +102,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 			killed.Add(1)
 		})
 		connected(t, inv.Callback(t, cb), link, state)
-		if killed.Load() != 1 {
-			t.Fatal("the kill did not run during the exchange")
-		}
+		killedOnce(t, &killed, "during the exchange")
 	})
 	t.Run("KilledInsideTheConnectingTransaction", func(t *testing.T) {
 		fired := killOnce(t, e, "account", e.DB.Callback().Create().After("gorm:create").Register,
@@ -103,9 +110,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 		link, inv := e.AtConsent(t, "transaction")
 		cb, state, _ := authorized(t, inv, link, "sandbox-user-3")
 		connected(t, inv.Callback(t, cb), link, state)
-		if fired.Load() != 1 {
-			t.Fatal("the kill did not run inside the transaction")
-		}
+		killedOnce(t, fired, "inside the transaction")
 	})
 	t.Run("KilledBetweenTheFailureAndItsEvent", func(t *testing.T) {
 		fired := killOnce(t, e, "failure", e.DB.Callback().Update().After("gorm:update").Register,
@@ -114,9 +119,7 @@ func TestFlowSurvivesKilledConnections(t *testing.T) {
 		e.Sandbox.FailNextAuthorize("temporarily_unavailable")
 		cb := inv.Visit(t, inv.Start(t, link.Token).Location)
 		wantErrorPage(t, inv.Callback(t, cb), http.StatusOK, "temporarily_unavailable")
-		if fired.Load() != 1 {
-			t.Fatal("the kill did not run after the failure was settled")
-		}
+		killedOnce(t, fired, "after the failure was settled")
 		if n := len(testutil.EventsOf(e.Events(t, link.ID), access.EventProviderError)); n != 1 {
 			t.Errorf("%d provider_error events, want 1", n)
 		}

@@ -137,17 +137,17 @@ func (s *Server) classify(c echo.Context, err error) (int, string) {
 	// Out of time (the request's deadline, a statement timeout, a lock
 	// wait): 503 and "try again", never a 500.
 	if db.TimedOut(err) || errors.Is(c.Request().Context().Err(), context.DeadlineExceeded) {
-		s.log.Warn("request timed out", "route", s.routeLabel(c), "err", err)
+		s.log.WarnContext(c.Request().Context(), "request timed out", "route", s.routeLabel(c), "err", err)
 		retryAfter(c, 5*time.Second)
 		return http.StatusServiceUnavailable, "The service is busy and could not answer in time. Please try again in a moment."
 	}
 	// The database cannot be reached: say so with 503 rather than a wrong
 	// answer. Anything else: log and hide the details.
 	if db.Unavailable(err) {
-		s.log.Error("database unavailable", "route", s.routeLabel(c), "err", err)
+		s.log.ErrorContext(c.Request().Context(), "database unavailable", "route", s.routeLabel(c), "err", err)
 		retryAfter(c, 5*time.Second)
 		return http.StatusServiceUnavailable, "The service is temporarily unavailable. Please try again in a moment."
 	}
-	s.log.Error("internal error", "route", s.routeLabel(c), "err", err)
+	s.log.ErrorContext(c.Request().Context(), "internal error", "route", s.routeLabel(c), "err", err)
 	return http.StatusInternalServerError, "Internal error."
 }

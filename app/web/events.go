@@ -1,6 +1,10 @@
 package web
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"context"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 func newEventFailures(reg *prometheus.Registry) *prometheus.CounterVec {
 	c := prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -16,7 +20,7 @@ func newEventFailures(reg *prometheus.Registry) *prometheus.CounterVec {
 // callback's event after its outcome was settled). typ is one of the
 // access.Event* constants or "callback", never request data, so the label
 // set stays fixed.
-func (s *Server) eventNotStored(typ string, err error) {
+func (s *Server) eventNotStored(ctx context.Context, typ string, err error) {
 	s.eventFailures.WithLabelValues(typ).Inc()
-	s.log.Error("link event not stored", "event", typ, "err", err)
+	s.log.ErrorContext(ctx, "link event not stored", "event", typ, "err", err)
 }

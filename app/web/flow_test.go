@@ -35,6 +35,28 @@ func wantPage(t *testing.T, p *testutil.Page, status int, testID string) {
 	}
 }
 
+// connectedFlow is a flow environment in which one invitee has connected
+// sandbox-user-1 on a new link: Allow, then the callback's success page.
+type connectedFlow struct {
+	e     *testutil.FlowEnv
+	link  *testutil.GeneratedLink
+	inv   *testutil.Invitee
+	start *testutil.Page // Start's redirect to the provider
+	cb    string         // the callback URL the provider sent
+	page  *testutil.Page // the success page
+}
+
+// connectOnce starts a flow environment and connects invitee name in it.
+func connectOnce(t *testing.T, name string) connectedFlow {
+	t.Helper()
+	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	link, inv := e.AtConsent(t, name)
+	start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
+	page := inv.Callback(t, cb)
+	wantPage(t, page, http.StatusOK, "connect-success")
+	return connectedFlow{e: e, link: link, inv: inv, start: start, cb: cb, page: page}
+}
+
 // callbacksAtOnce opens invitees[i]'s callbacks[i] on its own goroutine,
 // all released together, and returns each page and error by index.
 func callbacksAtOnce(invitees []*testutil.Invitee, callbacks []string) ([]*testutil.Page, []error) {
@@ -616,11 +638,8 @@ func TestFlowState(t *testing.T) {
 }
 
 func TestFlowReplayedCallback(t *testing.T) {
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link, inv := e.AtConsent(t, "reloader")
-	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
-	first := inv.Callback(t, cb)
-	wantPage(t, first, http.StatusOK, "connect-success")
+	f := connectOnce(t, "reloader")
+	e, link, inv, cb, first := f.e, f.link, f.inv, f.cb, f.page
 
 	t.Run("SameBrowserSeesTheSameSuccessWithoutASecondExchange", func(t *testing.T) {
 		again := inv.Callback(t, cb)
@@ -916,11 +935,8 @@ func TestFlowConcurrentCallbacks(t *testing.T) {
 }
 
 func TestFlowNoSecretsAtRest(t *testing.T) {
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
-	link, inv := e.AtConsent(t, "careful")
-	start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
-	page := inv.Callback(t, cb)
-	wantPage(t, page, http.StatusOK, "connect-success")
+	f := connectOnce(t, "careful")
+	e, link, start, cb, page := f.e, f.link, f.start, f.cb, f.page
 	// A failed attempt on another link leaves its traces too.
 	other := e.GenerateLink(t, testutil.SandboxKey)
 	inv2 := e.NewInvitee("unlucky")
@@ -1018,12 +1034,12 @@ func TestFlowRateLimitAndUnknownLinks(t *testing.T) {
 			if a.Status != b.Status {
 				t.Errorf("status %d and %d", a.Status, b.Status)
 			}
-			// Only the per-request CSP nonce may differ.
+			// Only the per-request CSP nonce and request ID may differ.
 			if x, y := nonce.ReplaceAllString(a.Body, "nonce"), nonce.ReplaceAllString(b.Body, "nonce"); x != y {
 				t.Errorf("bodies differ:\n%s\n---\n%s", x, y)
 			}
 			for k := range a.Header {
-				if k == "Date" || k == "Content-Security-Policy" {
+				if k == "Date" || k == "Content-Security-Policy" || k == "X-Request-Id" {
 					continue
 				}
 				if a.Header.Get(k) != b.Header.Get(k) {

@@ -32,7 +32,7 @@ func (s *Server) readyz(c echo.Context) error {
 	defer cancel()
 	if s.ready != nil {
 		if err := s.ready(ctx); err != nil {
-			s.log.Warn("not ready", "err", err)
+			s.log.WarnContext(c.Request().Context(), "not ready", "err", err)
 			if errors.Is(err, db.ErrNotWritable) {
 				return c.String(http.StatusServiceUnavailable, "database not writable\n")
 			}

@@ -109,7 +109,7 @@ func (s *Server) consent(c echo.Context) error {
 		return err
 	}
 	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventOpened, nil); err != nil {
-		s.eventNotStored(access.EventOpened, err) // the invitee still sees the page (a full disk, say)
+		s.eventNotStored(c.Request().Context(), access.EventOpened, err) // the invitee still sees the page (a full disk, say)
 	}
 	allowFormsTo(c, src)
 	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: oauth.NeedsShop(src)}))
@@ -196,16 +196,16 @@ func (s *Server) keepFlow(c echo.Context, f *flowState, out *access.FlowOutcome)
 	if out.Unrecorded != nil {
 		// The outcome stands and the invitee is shown it; a history event
 		// that could not be written is the operator's business.
-		s.eventNotStored("callback", out.Unrecorded)
+		s.eventNotStored(c.Request().Context(), "callback", out.Unrecorded)
 	}
 	if out.Unread != nil {
-		s.log.Error("callback: the refused link could not be read", "err", out.Unread)
+		s.log.ErrorContext(c.Request().Context(), "callback: the refused link could not be read", "err", out.Unread)
 	}
 	switch {
 	case out.Kind == access.FlowConnected && f != nil:
 		f.Done, f.Account, f.Verifier, f.Token = true, out.Account, "", ""
 		if err := s.setFlow(c, f); err != nil {
-			s.log.Error("callback: the flow cookie could not be updated", "err", err)
+			s.log.ErrorContext(c.Request().Context(), "callback: the flow cookie could not be updated", "err", err)
 		}
 	case out.Kind == access.FlowRefused, out.Kind == access.FlowFailed && out.Err.Code != access.EFLOWSTATE:
 		s.clearFlow(c)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -120,16 +121,13 @@ func (s *Server) showLink(c echo.Context) error {
 // confirmDeleteLink is GET /w/{workspace}/sources/access-requests/{link}/delete,
 // the confirmation page for browsers without JavaScript.
 func (s *Server) confirmDeleteLink(c echo.Context) error {
-	m := currentMember(c)
-	l, err := s.svc.GetLink(c.Request().Context(), m.Workspace.ID, c.Param("link"))
+	l, err := s.svc.GetLink(c.Request().Context(), currentMember(c).Workspace.ID, c.Param("link"))
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Delete link", "links")
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.DeletePage(p, s.svc.Sources(), l))
+	return s.renderPage(c, "Delete link", "links", func(p *views.Page) templ.Component {
+		return views.DeletePage(p, s.svc.Sources(), l)
+	})
 }
 
 // deleteMessage is shown after every deletion.
@@ -155,14 +153,21 @@ func (s *Server) deleteLink(c echo.Context) error {
 
 // accounts is GET /w/{workspace}/sources.
 func (s *Server) accounts(c echo.Context) error {
-	m := currentMember(c)
-	list, err := s.svc.Accounts(c.Request().Context(), m.Workspace.ID)
+	list, err := s.svc.Accounts(c.Request().Context(), currentMember(c).Workspace.ID)
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Connected accounts", "accounts")
+	return s.renderPage(c, "Connected accounts", "accounts", func(p *views.Page) templ.Component {
+		return views.AccountsPage(p, s.svc.Sources(), list)
+	})
+}
+
+// renderPage renders, with status 200, the page of body for the page data
+// of title and the active navigation item.
+func (s *Server) renderPage(c echo.Context, title, active string, body func(*views.Page) templ.Component) error {
+	p, err := s.page(c, title, active)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.AccountsPage(p, s.svc.Sources(), list))
+	return render(c, http.StatusOK, body(p))
 }

@@ -112,7 +112,7 @@ func TestLinksPage(t *testing.T) {
 				}
 				e.vars["new"] = m[2]
 				l := e.row(t, m[2])
-				if l.SourceKey != "google_ads" || l.CreatedBy != e.f.Admin.ID || l.WorkspaceID != e.f.Reporting.ID {
+				if l.SourceKey != "google_ads" || l.CreatedBy == nil || *l.CreatedBy != e.f.Admin.ID || l.WorkspaceID != e.f.Reporting.ID {
 					t.Errorf("stored link = %+v", l)
 				}
 				if want := testNow.Add(access.LinkLifetime); !l.ExpiresAt.Equal(want) {
@@ -385,7 +385,7 @@ func TestGates(t *testing.T) {
 	// the owner may not manage it either.
 	freeLink := models.AccessLink{
 		ID: access.NewID(), WorkspaceID: e.f.Main.ID, SourceKey: "google_ads",
-		TokenHash: secret.HashToken("free-token"), TokenSealed: "x", CreatedBy: e.f.Free.ID,
+		TokenHash: secret.HashToken("free-token"), TokenSealed: "x", CreatedBy: &e.f.Free.ID,
 		CreatedAt: testNow, ExpiresAt: testNow.Add(access.LinkLifetime),
 	}
 	if err := testutil.DBOf(e.svc).Create(&freeLink).Error; err != nil {
@@ -476,8 +476,8 @@ func TestGates(t *testing.T) {
 				if m == nil {
 					t.Fatalf("Location = %q", res.Header.Get("Location"))
 				}
-				if got := e.row(t, m[2]).CreatedBy; got != e.f.Owner.ID {
-					t.Errorf("created by %s, want the owner", got)
+				if got := e.row(t, m[2]).CreatedBy; got == nil || *got != e.f.Owner.ID {
+					t.Errorf("created by %v, want the owner", got)
 				}
 				e.vars["ownerlink"] = m[2]
 			},

@@ -16,6 +16,7 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/app/telemetry"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -60,12 +61,14 @@ func actor(c echo.Context) access.Actor {
 }
 
 func (s *Server) logPanic(c echo.Context, err error, stack []byte) error {
-	s.log.Error("panic", "route", s.routeLabel(c), "err", err, "stack", string(stack))
+	s.log.ErrorContext(c.Request().Context(), "panic", "route", s.routeLabel(c), "err", err, "stack", string(stack))
 	return err
 }
 
 // observe logs each request by its route pattern (never the raw path, which
-// can carry a link token) and records metrics.
+// can carry a link token), with its ID (securityHeaders put it in the
+// context), and records metrics. Every request pays for this, so it stays
+// lean: BenchmarkRequestLog, figures in docs/benchmarks.md.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
@@ -73,18 +76,21 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			c.Error(err)
 		}
+		r := c.Request()
 		route := s.routeLabel(c)
 		status := c.Response().Status
 		d := time.Since(start)
-		s.metrics.observe(c.Request().Method, route, status, d)
+		s.metrics.observe(r.Method, route, status, d)
 		level := slog.LevelInfo
 		if status >= 500 {
 			level = slog.LevelError
 		}
 		if route != "/healthz" && route != "/readyz" && route != "/metrics" && route != "/static/*" {
-			s.log.Log(c.Request().Context(), level, "request",
-				"method", access.CleanText(c.Request().Method, maxLoggedMethod), "route", route, "status", status,
-				"duration_ms", d.Milliseconds(), "ip", access.CleanText(c.RealIP(), maxLoggedIP))
+			// The handler (telemetry.LogHandler) adds request_id.
+			s.log.LogAttrs(r.Context(), level, "request",
+				slog.String("method", access.CleanText(r.Method, maxLoggedMethod)), slog.String("route", route),
+				slog.Int("status", status), slog.Int64("duration_ms", d.Milliseconds()),
+				slog.String("ip", access.CleanText(c.RealIP(), maxLoggedIP)))
 		}
 		return nil
 	}
@@ -136,14 +142,19 @@ func providerOrigin(src *sources.Source) string {
 }
 
 // securityHeaders sets the headers every response carries, with a fresh
-// CSP nonce per request.
+// CSP nonce per request. It also gives the request its ID (the trace ID of
+// a valid traceparent, else a fresh one), echoed in X-Request-Id and carried
+// in the context, so that every line logged during the request holds it
+// (telemetry.LogHandler): one context for both saves a copy of the request.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		b := make([]byte, 18)
 		_, _ = rand.Read(b)
 		nonce := base64.RawStdEncoding.EncodeToString(b)
 		r := c.Request()
-		c.SetRequest(r.WithContext(templ.WithNonce(r.Context(), nonce)))
+		ctx, id := telemetry.StartRequest(r.Context(), r.Header.Get("Traceparent"))
+		c.SetRequest(r.WithContext(templ.WithNonce(ctx, nonce)))
+		c.Response().Header()[telemetry.RequestIDHeader] = id
 		h := c.Response().Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy(nonce))
 		h.Set("X-Content-Type-Options", "nosniff")

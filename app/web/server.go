@@ -19,6 +19,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/oauth"
 	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/telemetry"
 )
 
 // Options configure a Server.
@@ -83,7 +84,7 @@ func New(o Options) *Server {
 	s := &Server{
 		svc:        o.Service,
 		keys:       o.Keys,
-		log:        o.Log,
+		log:        slog.New(telemetry.LogHandler(o.Log.Handler())), // lines of a request carry its ID
 		baseURL:    o.BaseURL,
 		production: o.Production,
 		ready:      o.Ready,
@@ -110,6 +111,11 @@ func New(o Options) *Server {
 	if s.oauth == nil {
 		s.oauth = oauth.NewClient(o.BaseURL.String() + "/oauth/callback")
 	}
+	if telemetry.Enabled() { // calls to providers are spans too
+		traced := *s.oauth
+		traced.HTTP = telemetry.Client(s.oauth.HTTP)
+		s.oauth = &traced
+	}
 	if s.registry == nil {
 		s.registry = prometheus.NewRegistry()
 	}
@@ -123,6 +129,9 @@ func New(o Options) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(o.TrustedProxies)
 	s.echo = e
+	if telemetry.Enabled() {
+		e.Use(s.traced)
+	}
 	s.routes()
 	s.routeTable = map[string]bool{}
 	for _, r := range e.Routes() {

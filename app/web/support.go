@@ -204,7 +204,7 @@ func (s *Server) supportExport(c echo.Context) error {
 	if err := s.svc.WriteHistory(ctx, l, c.Response(), views.EventWords); err != nil {
 		// The status and part of the document are sent: the download ends
 		// truncated (invalid JSON), and the cause goes to the log.
-		s.log.Error("history export failed", "link", l.ID, "err", err)
+		s.log.ErrorContext(c.Request().Context(), "history export failed", "link", l.ID, "err", err)
 	}
 	return nil
 }

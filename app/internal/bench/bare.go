@@ -211,14 +211,15 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 // The consent page's statements (app/access: OpenLink, RecordEvent).
 const (
 	sqlPublicLink = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
+	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
 	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, w.name AS workspace_name, o.name AS organization_name,
 	COALESCE(u.name, '') AS creator_name,
 	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label
 	FROM access_links AS l
 	JOIN workspaces w ON w.id = l.workspace_id
 	JOIN organizations o ON o.id = w.organization_id
-	LEFT JOIN users u ON u.id = l.created_by
+	LEFT JOIN api_keys k ON k.id = l.created_by_key_id
+	LEFT JOIN users u ON u.id = COALESCE(l.created_by, k.created_by)
 	LEFT JOIN connected_accounts a ON a.id = l.connected_account_id
 	WHERE l.token_hash = ? LIMIT 1`
 	sqlCollapseProbe = `SELECT EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) AS known,
@@ -238,12 +239,12 @@ const (
 
 // link is the access_links row and the names joined to it.
 type link struct {
-	id, workspaceID, sourceKey, tokenHash, tokenSealed, createdBy string
-	createdAt, expiresAt                                          time.Time
-	usedAt, deletedAt, lastOutcomeAt                              *time.Time
-	deletedBy, connectedAccountID                                 *string
-	lastOutcome, lastOutcomeDetail                                string
-	names                                                         [4]string // workspace, organization, creator, account (consent); creator name, email (list)
+	id, workspaceID, sourceKey, tokenHash, tokenSealed       string
+	createdAt, expiresAt                                     time.Time
+	usedAt, deletedAt, lastOutcomeAt                         *time.Time
+	createdBy, createdByKeyID, deletedBy, connectedAccountID *string
+	lastOutcome, lastOutcomeDetail                           string
+	names                                                    [4]string // workspace, organization, creator, account (consent); creator name, email, key name (list)
 }
 
 // dest maps the result's columns (l.* first, in the table's order) to the
@@ -265,6 +266,8 @@ func (l *link) dest(cols []string) []any {
 			out[i] = &l.tokenSealed
 		case "created_by":
 			out[i] = &l.createdBy
+		case "created_by_key_id":
+			out[i] = &l.createdByKeyID
 		case "created_at":
 			out[i] = &l.createdAt
 		case "expires_at":

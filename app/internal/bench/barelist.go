@@ -24,11 +24,11 @@ const (
 	sqlWorkspaces = `SELECT w.id, w.name, o.name AS organization_name FROM workspaces AS w JOIN organizations o ON o.id = w.organization_id WHERE EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = w.id AND wm.user_id = ?)
 			OR EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = w.organization_id AND om.user_id = ? AND om.role = ?) ORDER BY o.name, w.name`
 	sqlListFirst = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by WHERE l.workspace_id = ? AND l.deleted_at IS NULL ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
+	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
+	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id WHERE l.workspace_id = ? AND l.deleted_at IS NULL ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
 	sqlListAfter = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by WHERE l.workspace_id = ? AND l.deleted_at IS NULL AND l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?)) ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
+	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
+	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id WHERE l.workspace_id = ? AND l.deleted_at IS NULL AND l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?)) ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
 )
 
 func (b *bare) sessionID(r *http.Request) string {

@@ -17,8 +17,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
-	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -360,23 +360,8 @@ func createDatabase(t *testing.T, base string) string {
 	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		t.Fatalf("the fault script ends database sessions: it runs only against a loopback PostgreSQL, not %q", host)
 	}
-	name := "faults_" + strings.ToLower(strings.ReplaceAll(secret.RandomToken(6), "-", "_"))
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		t.Fatalf("connect to PostgreSQL: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE DATABASE "`+name+`"`); err != nil {
-		t.Fatalf("create database: %v", err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
-			c.Close(context.Background())
-		}
-	})
+	name := testdb.RandomName("faults_")
+	testdb.Create(t, base, `CREATE DATABASE "`+name+`"`, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`)
 	u.Path = "/" + name
 	return u.String()
 }

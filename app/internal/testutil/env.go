@@ -60,6 +60,11 @@ type FlowOptions struct {
 	// so that the events of one flow have distinct, ordered times; zero
 	// means one second, negative means the clock does not move.
 	Tick time.Duration
+	// SandboxTokenTTL is the lifetime of the access tokens every sandbox
+	// provider issues (sandbox.Options.AccessTokenTTL); zero means one hour.
+	// A few seconds let a test see a token expire and be refreshed (count
+	// the refreshes with Provider.Tap.Grants("refresh_token")).
+	SandboxTokenTTL time.Duration
 }
 
 // FlowEnv is the application and its providers, each on a real listener.
@@ -137,7 +142,7 @@ func NewFlowEnv(tb testing.TB, opt FlowOptions) *FlowEnv {
 			ClientSecret: secret.RandomToken(32), Server: ts}
 		h, err := sandbox.New(sandbox.Options{
 			Issuer: p.Issuer, ClientID: clientID, ClientSecret: p.ClientSecret, RedirectURIs: []string{redirectURI},
-			Logger: slog.New(slog.DiscardHandler), DB: e.DB,
+			Logger: slog.New(slog.DiscardHandler), DB: e.DB, AccessTokenTTL: opt.SandboxTokenTTL,
 		})
 		if err != nil {
 			tb.Fatal(err)
@@ -381,9 +386,14 @@ func EventsOf(events []access.Event, typ string) []access.Event {
 
 // EventTypes lists the types of events in order.
 func EventTypes(events []access.Event) []string {
-	out := make([]string, len(events))
-	for i, ev := range events {
-		out[i] = ev.Type
+	return Map(events, func(ev access.Event) string { return ev.Type })
+}
+
+// Map returns f of each of xs, in order.
+func Map[T, V any](xs []T, f func(T) V) []V {
+	out := make([]V, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
 	}
 	return out
 }

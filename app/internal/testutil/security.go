@@ -6,8 +6,6 @@ package testutil
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -16,8 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
-	"github.com/accessrequests/accessrequests/app/db"
-	"github.com/accessrequests/accessrequests/app/secret"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 )
 
 // LocalPostgres is where CI's PostgreSQL listens; tests that need
@@ -49,15 +46,9 @@ func RequirePostgres(tb testing.TB) string {
 // that schema, for other processes to open, and a pool of the test's own.
 func PostgresSchema(tb testing.TB, base string) (string, *gorm.DB) {
 	tb.Helper()
-	dsn := EmptyPostgresSchema(tb, base)
-	gdb, err := db.Open(dsn, "")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { db.SQL(gdb).Close() })
-	if err := db.Migrate(context.Background(), gdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		tb.Fatal(err)
-	}
+	dsn := testdb.Schema(tb, base)
+	gdb := testdb.OpenAt(tb, dsn, "")
+	testdb.Migrate(tb, gdb)
 	return dsn, gdb
 }
 
@@ -73,29 +64,4 @@ func SameSitePath(location string) bool {
 	}
 	u, err := url.Parse(location)
 	return err == nil && u.Scheme == "" && u.Host == "" && u.User == nil
-}
-
-// EmptyPostgresSchema creates an empty schema of a random name in the
-// PostgreSQL database at base (dropped at the end of the test) and returns
-// a DSN whose search_path is that schema.
-func EmptyPostgresSchema(tb testing.TB, base string) string {
-	tb.Helper()
-	ctx := context.Background()
-	schema := "t_" + strings.ToLower(strings.ReplaceAll(secret.RandomToken(9), "-", "_"))
-	conn, err := pgx.Connect(ctx, base)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err == nil {
-			_, _ = c.Exec(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`)
-			c.Close(context.Background())
-		}
-	})
-	return withSearchPath(base, schema)
 }

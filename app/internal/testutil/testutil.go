@@ -17,19 +17,18 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/fakeclock"
+	"github.com/accessrequests/accessrequests/app/internal/testdb"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/app/web"
@@ -56,56 +55,7 @@ func Dialect() string {
 // OpenDB returns a migrated, empty database for one test.
 func OpenDB(tb testing.TB) *gorm.DB {
 	tb.Helper()
-	ctx := context.Background()
-	var gdb *gorm.DB
-	var err error
-	if base := os.Getenv("DATABASE_URL"); base != "" {
-		schema := "t_" + strings.ToLower(secret.RandomToken(9))
-		schema = strings.NewReplacer("-", "_").Replace(schema)
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			tb.Fatalf("connect to PostgreSQL at DATABASE_URL: %v", err)
-		}
-		if _, err := conn.Exec(ctx, `CREATE SCHEMA "`+schema+`"`); err != nil {
-			tb.Fatalf("create schema: %v", err)
-		}
-		conn.Close(ctx)
-		tb.Cleanup(func() {
-			c, err := pgx.Connect(context.Background(), base)
-			if err == nil {
-				_, _ = c.Exec(context.Background(), `DROP SCHEMA "`+schema+`" CASCADE`)
-				c.Close(context.Background())
-			}
-		})
-		gdb, err = db.Open(withSearchPath(base, schema), "")
-		if err != nil {
-			tb.Fatal(err)
-		}
-	} else {
-		gdb, err = db.Open("", filepath.Join(tb.TempDir(), "test.db"))
-		if err != nil {
-			tb.Fatal(err)
-		}
-	}
-	tb.Cleanup(func() { db.SQL(gdb).Close() })
-	if err := db.Migrate(ctx, gdb, slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
-		tb.Fatal(err)
-	}
-	return gdb
-}
-
-func withSearchPath(dsn, schema string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return dsn
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	// The sessions of one test's pool carry its schema's name, so a test
-	// can end them (KillConnections) without touching anyone else's.
-	q.Set("application_name", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	return testdb.OpenMigrated(tb)
 }
 
 // Clock is a settable clock for tests.

@@ -54,6 +54,7 @@ type TokenTap struct {
 	faults   []Fault
 	before   []func()
 	requests int
+	grants   map[string]int // requests by grant_type
 	auth     []string
 	issued   []Issued
 }
@@ -78,6 +79,15 @@ func (t *TokenTap) Requests() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.requests
+}
+
+// Grants is the number of token requests received with grant_type
+// grantType ("authorization_code", "refresh_token"): how a test counts the
+// refreshes that reached the provider.
+func (t *TokenTap) Grants(grantType string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.grants[grantType]
 }
 
 // ClientAuth lists how each token request authenticated the client:
@@ -115,6 +125,10 @@ func (t *TokenTap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	t.mu.Lock()
 	t.requests++
+	if t.grants == nil {
+		t.grants = map[string]int{}
+	}
+	t.grants[form.Get("grant_type")]++
 	t.auth = append(t.auth, auth)
 	fault := FaultNone
 	if len(t.faults) > 0 {
