@@ -121,6 +121,7 @@ const linkWithCreator = "l.*, u.name AS creator_name, u.email AS creator_email, 
 // ListFilter selects links for the admin list.
 type ListFilter struct {
 	Status Status // empty for all statuses except deleted
+	Source string // a source key; empty for every source
 	Cursor string // from the previous page's NextCursor
 	Limit  int    // default and maximum 50
 }
@@ -268,6 +269,10 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 	if cond, a := statusCond(f.Status, now); cond != "" {
 		q += " AND " + cond
 		args = append(args, a...)
+	}
+	if f.Source != "" {
+		q += " AND l.source_key = ?"
+		args = append(args, f.Source)
 	}
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)

@@ -15,8 +15,8 @@ func (s *Server) routes() {
 	e.Use(s.securityHeaders)
 	e.Use(s.limitBody)
 	e.Use(s.requestDeadline)
-	e.Use(s.crossOrigin)
-	e.Use(s.loadSession)
+	e.Use(browserOnly(s.crossOrigin))
+	e.Use(browserOnly(s.loadSession))
 
 	// Operators.
 	e.GET("/healthz", s.healthz)
@@ -25,6 +25,9 @@ func (s *Server) routes() {
 		e.GET("/metrics", s.metricsWithToken) // else only on the operators' listener
 	}
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+
+	// The REST API (app/api): bearer API keys, no session, no CSRF check.
+	s.mountAPI(e, s.apiRateLimit)
 
 	// Sign-in.
 	e.GET("/", s.home)
@@ -66,6 +69,14 @@ func (s *Server) routes() {
 	e.DELETE(links+"/:link", s.deleteLink, manager...)
 	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
+
+	// API keys (apikeys.go): the page explains itself like the links page;
+	// the rest needs the manager gate.
+	const apiKeys = "/w/:workspace/settings/api-keys"
+	e.GET(apiKeys, s.listAPIKeys, member...)
+	e.POST(apiKeys, s.createAPIKey, manager...)
+	e.GET(apiKeys+"/:key/revoke", s.confirmRevokeAPIKey, manager...)
+	e.POST(apiKeys+"/:key/revoke", s.revokeAPIKey, manager...)
 
 	// Support console (support.go): support staff only, read-only. Anyone
 	// else gets 404 on every method of every path, as for an unknown page;
