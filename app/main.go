@@ -2,6 +2,7 @@
 // manages users.
 //
 //	app [serve]       serve HTTP on $PORT (default 8080)
+//	app worker        run background jobs (webhooks, sweeps) without serving
 //	app migrate       apply pending migrations and exit
 //	app reseal        re-encrypt values sealed with an old key
 //	app user add ...  create a user (see app user add -h)
@@ -32,6 +33,7 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/config"
 	"github.com/accessrequests/accessrequests/app/db"
+	"github.com/accessrequests/accessrequests/app/jobs"
 	"github.com/accessrequests/accessrequests/app/sandbox"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/app/seed"
@@ -104,6 +106,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 			}
 		}()
 		return serve(ctx, cfg, log, lns)
+	case "worker":
+		return worker(ctx, cfg, log)
 	case "migrate":
 		return migrate(ctx, cfg, log)
 	case "reseal":
@@ -139,10 +143,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "api-key":
 		return apiKeyCommand(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: app [serve | migrate | reseal | user add|password|signout ... | api-key create|revoke ...]")
+		fmt.Fprintln(stdout, "usage: app [serve | worker | migrate | reseal | user add|password|signout ... | api-key create|revoke ...]")
 		return nil
 	}
-	return &usageError{fmt.Sprintf("unknown command %q: use serve, migrate, reseal, user or api-key", cmd)}
+	return &usageError{fmt.Sprintf("unknown command %q: use serve, worker, migrate, reseal, user or api-key", cmd)}
 }
 
 // opened is what open builds: the domain service and the database and
@@ -151,12 +155,19 @@ type opened struct {
 	svc  *access.Service
 	db   *gorm.DB
 	keys *secret.Keyring
+	jobs *jobs.Engine
 }
 
 func (o *opened) close() { db.SQL(o.db).Close() }
 
-// open connects to the database, migrates it and builds the domain service.
+// open connects to the database, migrates it and builds the domain service,
+// whose events are queued as jobs that this process does not run.
 func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*opened, error) {
+	return openWith(ctx, cfg, log, false)
+}
+
+// openWith is open; with work, the job engine also runs jobs once started.
+func openWith(ctx context.Context, cfg *config.Config, log *slog.Logger, work bool) (*opened, error) {
 	if err := cfg.EnsureDevKey(); err != nil {
 		return nil, err
 	}
@@ -190,13 +201,19 @@ func open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*opened, e
 			return nil, err
 		}
 	}
+	engine, err := newJobs(gdb, cfg, log, work)
+	if err != nil {
+		db.SQL(gdb).Close()
+		return nil, err
+	}
 	svc := access.New(gdb, keys, access.WithSources(catalog), access.WithBaseURL(cfg.BaseURL.String()),
-		access.WithSessionTimeouts(cfg.SessionIdleTimeout, cfg.SessionLifetime))
+		access.WithSessionTimeouts(cfg.SessionIdleTimeout, cfg.SessionLifetime),
+		access.WithOutbox(engine), access.WithProduction(cfg.Production()))
 	if err := svc.VerifyKey(ctx); err != nil {
 		db.SQL(gdb).Close()
 		return nil, err
 	}
-	return &opened{svc: svc, db: gdb, keys: keys}, nil
+	return &opened{svc: svc, db: gdb, keys: keys, jobs: engine}, nil
 }
 
 // migrate applies pending migrations on a connection of its own, without
@@ -218,11 +235,16 @@ func sandboxSecret(keys *secret.Keyring) string {
 }
 
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listeners) error {
-	o, err := open(ctx, cfg, log)
+	o, err := openWith(ctx, cfg, log, true)
 	if err != nil {
 		return err
 	}
 	defer o.close()
+	stopJobs, err := startJobs(ctx, o, log)
+	if err != nil {
+		return err
+	}
+	defer stopJobs()
 	svc := o.svc
 	logUnconfiguredSources(log, svc.Sources())
 	if cfg.GeneratedKey {
@@ -275,6 +297,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 		Sandbox:        sandboxHandler,
 		MetricsToken:   cfg.MetricsToken,
 		RequestTimeout: cfg.RequestTimeout,
+		Registry:       jobsRegistry(o.db),
 	})
 	srv := &http.Server{
 		Addr:              ":" + cfg.Port,

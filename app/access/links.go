@@ -57,6 +57,8 @@ type Link struct {
 	// CreatorKeyName is the API key's name for a link made through the
 	// API (CreatorName is then empty).
 	CreatorKeyName string
+	// WebhookState is how the link's latest webhook fared, "" if none.
+	WebhookState LinkWebhookState
 }
 
 func tokenAD(linkID string) string { return "access_links/" + linkID + "/token" }
@@ -251,8 +253,9 @@ func (s *Service) eachRow(ctx context.Context, q string, args []any, scan func(*
 }
 
 // listSelect reads links with their creator's name and email
-// (a user), or the API key's name (a link made through the API).
-const listSelect = "SELECT " + hotLinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name" +
+// (a user), or the API key's name (a link made through the API), and how
+// their webhooks fared.
+const listSelect = "SELECT " + hotLinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, " + linkWebhookState +
 	" FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id"
 
 // ListLinks returns one page of the workspace's links, newest first, with
@@ -289,7 +292,7 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 	err := s.eachRow(ctx, q, args, func(r *sql.Rows) error {
 		rows = append(rows, Link{})
 		l := &rows[len(rows)-1]
-		return scanLink(r, &l.AccessLink, &l.CreatorName, &l.CreatorEmail, &l.CreatorKeyName)
+		return scanLink(r, &l.AccessLink, &l.CreatorName, &l.CreatorEmail, &l.CreatorKeyName, &l.WebhookState)
 	})
 	if err != nil {
 		return nil, err
@@ -324,7 +327,7 @@ func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Lin
 	}
 	var l Link
 	err := s.db.WithContext(ctx).Table("access_links AS l").
-		Select(linkWithCreator).
+		Select(linkWithCreator+", "+linkWebhookState).
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
 		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
 		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID).

@@ -228,10 +228,10 @@ func (s *Service) leaseAndRefresh(ctx context.Context, a *models.ConnectedAccoun
 		if errors.Is(rerr, ErrInvalidGrant) {
 			// Only if the row still holds the refresh token that was refused
 			// (not reconnected meanwhile).
-			res := db.Model(&models.ConnectedAccount{}).
-				Where("id = ? AND refresh_token_sealed = ?", cur.ID, cur.RefreshTokenSealed).
-				UpdateColumns(map[string]any{"status": AccountReauthorizationRequired, "updated_at": done, "refresh_lease_until": ownLease})
-			if res.Error == nil && res.RowsAffected == 1 {
+			changed, err := s.markAccount(db, cur.ID, HookAccountNeedsReconnect,
+				map[string]any{"status": AccountReauthorizationRequired, "updated_at": done, "refresh_lease_until": ownLease},
+				"refresh_token_sealed = ?", cur.RefreshTokenSealed)
+			if err == nil && changed {
 				return "", true, ErrReauthorizationRequired
 			}
 		}
@@ -269,9 +269,9 @@ func (s *Service) withoutRefresh(ctx context.Context, a *models.ConnectedAccount
 	if usable(a, now) {
 		return s.openAccessToken(a)
 	}
-	err := s.db.WithContext(ctx).Model(&models.ConnectedAccount{}).
-		Where("id = ? AND access_token_sealed = ?", a.ID, a.AccessTokenSealed).
-		UpdateColumns(map[string]any{"status": AccountReauthorizationRequired, "updated_at": now}).Error
+	_, err := s.markAccount(s.db.WithContext(ctx), a.ID, HookAccountNeedsReconnect,
+		map[string]any{"status": AccountReauthorizationRequired, "updated_at": now},
+		"access_token_sealed = ?", a.AccessTokenSealed)
 	if err != nil {
 		return "", err
 	}

@@ -19,6 +19,8 @@ var sealedColumns = []struct{ table, column string }{
 	{"access_links", "token_sealed"},
 	{"connected_accounts", "access_token_sealed"},
 	{"connected_accounts", "refresh_token_sealed"},
+	{"webhook_endpoints", "secret_sealed"},
+	{"webhook_endpoints", "previous_secret_sealed"},
 }
 
 // checkSealedKeyIDs refuses a key ring that lacks a key some stored value
@@ -122,7 +124,11 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 		}
 		return nil
 	}).Error
-	return changed, err
+	if err != nil {
+		return changed, err
+	}
+	n, err := s.resealWebhookSecrets(ctx)
+	return changed + n, err
 }
 
 func (s *Service) reseal(sealed, associated string) (string, error) {

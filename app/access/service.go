@@ -40,6 +40,8 @@ type Service struct {
 	// maxClientsPerLink overrides the package's MaxClientsPerLink (tests);
 	// zero keeps it.
 	maxClientsPerLink int64
+	// hooks hands out events (webhooks_events.go).
+	hooks hookSettings
 }
 
 // Option configures a Service in New.

@@ -199,7 +199,7 @@ func Migrate(ctx context.Context, gdb *gorm.DB, log *slog.Logger) error {
 	for _, r := range results {
 		log.Info("migration applied", "version", r.Source.Version, "file", filepath.Base(r.Source.Path), "duration", r.Duration)
 	}
-	return nil
+	return migrateRiver(ctx, gdb, log)
 }
 
 // Unavailable reports whether err means the database could not be reached

@@ -306,6 +306,8 @@ var expectedSchema = map[string][]string{
 		"last_outcome_detail text notnull default",
 		"last_outcome_at timestamp null",
 		"created_by_key_id text null",
+		"first_opened_at timestamp null",
+		"expiry_announced_at timestamp null",
 	},
 	"connected_accounts": {
 		"id text notnull",
@@ -442,6 +444,42 @@ var expectedSchema = map[string][]string{
 		"response_sealed text notnull default",
 		"created_at timestamp notnull",
 	},
+	"webhook_endpoints": {
+		"id text notnull",
+		"workspace_id text notnull",
+		"url text notnull",
+		"description text notnull default",
+		"event_types text notnull default",
+		"secret_sealed text notnull",
+		"previous_secret_sealed text notnull default",
+		"previous_secret_until timestamp null",
+		"created_by text null",
+		"created_at timestamp notnull",
+		"failing_since timestamp null",
+		"last_success_at timestamp null",
+		"disabled_at timestamp null",
+	},
+	"webhook_messages": {
+		"id text notnull",
+		"workspace_id text notnull",
+		"type text notnull",
+		"link_id text null",
+		"payload text notnull",
+		"created_at timestamp notnull",
+	},
+	"webhook_deliveries": {
+		"id text notnull",
+		"endpoint_id text notnull",
+		"message_id text notnull",
+		"link_id text null",
+		"attempt integer notnull",
+		"ok boolean notnull",
+		"status_code integer notnull default",
+		"latency_ms integer notnull default",
+		"response_excerpt text notnull default",
+		"error text notnull default",
+		"created_at timestamp notnull",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -458,6 +496,7 @@ var gooseColumns = []string{"id", "version_id", "is_applied", "tstamp"}
 var expectedIndexes = []string{
 	"access_links.access_links_created_idx plain (created_at,id)",
 	"access_links.access_links_creator_idx plain (created_by,created_at,id)",
+	"access_links.access_links_expiry_pending_idx plain partial (expires_at)",
 	"access_links.access_links_source_idx plain (source_key,created_at,id)",
 	"access_links.access_links_token_hash_key unique (token_hash)",
 	"access_links.access_links_workspace_deleted_idx plain partial (workspace_id,created_at,id)",
@@ -483,6 +522,11 @@ var expectedIndexes = []string{
 	"sign_in_throttle.sign_in_throttle_expires_idx plain (expires_at)",
 	"sign_in_throttle.sign_in_throttle_key_idx plain (key_hash,at)",
 	"users.users_email_key unique (email)",
+	"webhook_deliveries.webhook_deliveries_endpoint_idx plain (endpoint_id,created_at)",
+	"webhook_deliveries.webhook_deliveries_link_idx plain partial (link_id,created_at)",
+	"webhook_deliveries.webhook_deliveries_message_idx plain (message_id)",
+	"webhook_endpoints.webhook_endpoints_workspace_idx plain (workspace_id,created_at)",
+	"webhook_messages.webhook_messages_workspace_idx plain (workspace_id,created_at)",
 	"workspace_members.workspace_members_user_idx plain (user_id)",
 	"workspaces.workspaces_name_idx plain (lower(name))",
 	"workspaces.workspaces_organization_idx plain (organization_id)",
@@ -506,6 +550,10 @@ var expectedForeignKeys = []string{
 	"organization_members.organization_id -> organizations.id on delete CASCADE",
 	"organization_members.user_id -> users.id on delete CASCADE",
 	"sessions.user_id -> users.id on delete CASCADE",
+	"webhook_deliveries.endpoint_id -> webhook_endpoints.id on delete CASCADE",
+	"webhook_deliveries.message_id -> webhook_messages.id on delete CASCADE",
+	"webhook_endpoints.workspace_id -> workspaces.id on delete CASCADE",
+	"webhook_messages.workspace_id -> workspaces.id on delete CASCADE",
 	"workspace_members.user_id -> users.id on delete CASCADE",
 	"workspace_members.workspace_id -> workspaces.id on delete CASCADE",
 	"workspaces.organization_id -> organizations.id on delete CASCADE",
@@ -559,14 +607,14 @@ func columns(t *testing.T, gdb *gorm.DB) []column {
 					WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = c.table_schema
 						AND tc.table_name = c.table_name AND k.column_name = c.column_name) AS pk
 			FROM information_schema.columns c
-			WHERE c.table_schema = current_schema()
+			WHERE c.table_schema = current_schema() AND c.table_name NOT LIKE 'river%'
 			ORDER BY c.table_name, c.ordinal_position`).Scan(&out).Error
 	} else {
 		err = gdb.Raw(`
 			SELECT m.name AS "table", p.name AS name, p.type AS type,
 				p."notnull" AS not_null, p.dflt_value IS NOT NULL AS has_default, p.pk > 0 AS pk
 			FROM sqlite_master m JOIN pragma_table_info(m.name) p
-			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'river%'
 			ORDER BY m.name, p.cid`).Scan(&out).Error
 	}
 	if err != nil {
@@ -597,14 +645,14 @@ func indexes(t *testing.T, gdb *gorm.DB) []string {
 			JOIN pg_class i ON i.oid = ix.indexrelid
 			JOIN pg_class t ON t.oid = ix.indrelid
 			JOIN pg_namespace n ON n.oid = t.relnamespace
-			WHERE n.nspname = current_schema() AND NOT ix.indisprimary AND t.relname <> ?`, gooseTable).Scan(&rows).Error
+			WHERE n.nspname = current_schema() AND NOT ix.indisprimary AND t.relname <> ? AND t.relname NOT LIKE 'river%'`, gooseTable).Scan(&rows).Error
 	} else {
 		err = gdb.Raw(`
 			SELECT m.name AS "table", l.name AS name, l."unique" AS "unique", l.partial AS partial,
 				(SELECT group_concat(CASE WHEN coll = 'NOCASE' THEN 'lower(' || name || ')' ELSE name END, ',')
 					FROM (SELECT name, coll FROM pragma_index_xinfo(l.name) WHERE key = 1 ORDER BY seqno)) AS columns
 			FROM sqlite_master m JOIN pragma_index_list(m.name) l
-			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.origin = 'c' AND m.name <> ?`, gooseTable).Scan(&rows).Error
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.origin = 'c' AND m.name <> ? AND m.name NOT LIKE 'river%'`, gooseTable).Scan(&rows).Error
 	}
 	if err != nil {
 		t.Fatalf("list indexes: %v", err)
@@ -642,12 +690,12 @@ func foreignKeys(t *testing.T, gdb *gorm.DB) []string {
 			CROSS JOIN LATERAL unnest(c.conkey, c.confkey) AS k(col, rcol)
 			JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.col
 			JOIN pg_attribute ra ON ra.attrelid = c.confrelid AND ra.attnum = k.rcol
-			WHERE c.contype = 'f' AND n.nspname = current_schema()`).Scan(&rows).Error
+			WHERE c.contype = 'f' AND n.nspname = current_schema() AND cl.relname NOT LIKE 'river%'`).Scan(&rows).Error
 	} else {
 		err = gdb.Raw(`
 			SELECT m.name AS "table", f."from" AS "column", f."table" AS ref_table, f."to" AS ref_column, f.on_delete AS on_delete
 			FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f
-			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`).Scan(&rows).Error
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE 'river%'`).Scan(&rows).Error
 	}
 	if err != nil {
 		t.Fatalf("list foreign keys: %v", err)
@@ -741,6 +789,9 @@ func TestSchemaParity(t *testing.T) {
 			"api_keys":               "id",
 			"api_key_events":         "id",
 			"api_idempotency":        "api_key_id,idem_key",
+			"webhook_endpoints":      "id",
+			"webhook_messages":       "id",
+			"webhook_deliveries":     "id",
 		}
 		for table, cols := range want {
 			var pk []string

@@ -78,6 +78,15 @@ func (s *Server) routes() {
 	e.GET(apiKeys+"/:key/revoke", s.confirmRevokeAPIKey, manager...)
 	e.POST(apiKeys+"/:key/revoke", s.revokeAPIKey, manager...)
 
+	// Webhook endpoints and their delivery logs (webhooks.go).
+	const hooks = "/w/:workspace/settings/webhooks"
+	e.GET(hooks, s.listWebhooks, manager...)
+	e.POST(hooks, s.createWebhook, manager...)
+	e.GET(hooks+"/:endpoint", s.showWebhook, manager...)
+	e.POST(hooks+"/:endpoint/rotate", s.rotateWebhook, manager...)
+	e.POST(hooks+"/:endpoint/:action", s.webhookAction, manager...)
+	e.POST(hooks+"/:endpoint/deliveries/:message/resend", s.webhookAction, manager...)
+
 	// Support console (support.go): support staff only, read-only. Anyone
 	// else gets 404 on every method of every path, as for an unknown page;
 	// support staff get 405 on every method but GET. Each read of a link,

@@ -688,6 +688,7 @@ func expandRoute(t *testing.T, path string, e *env, links map[string]*access.Lin
 		}
 		p = strings.ReplaceAll(p, ":key", key)
 		p = strings.ReplaceAll(p, ":token", secret.RandomToken(32))
+		p = strings.NewReplacer(":endpoint", access.NewID(), ":message", access.NewMessageID(), ":action", "test").Replace(p)
 		if strings.Contains(p, ":") {
 			t.Fatalf("route %s has a parameter this test does not fill", path)
 		}
@@ -701,7 +702,7 @@ func snapshot(t *testing.T, e *env) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, table := range []string{"organizations", "users", "organization_members", "workspaces", "workspace_members",
-		"access_links", "connected_accounts", "link_events", "api_keys", "api_key_events"} {
+		"access_links", "connected_accounts", "link_events", "api_keys", "api_key_events", "webhook_endpoints"} {
 		var rows []map[string]any
 		if err := testutil.DBOf(e.svc).Raw("SELECT * FROM " + table + " ORDER BY 1, 2").Scan(&rows).Error; err != nil {
 			t.Fatal(err)

@@ -1,0 +1,273 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/webhooks"
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// Webhook endpoints of a workspace: what an admin manages on the webhooks
+// page and through the API (one call each). The gates are the links'
+// (Membership.CanManageLinks: workspace admins and organization owners, on
+// a plan with access links).
+
+// Limits of an endpoint.
+const (
+	// MaxWebhookEndpoints is how many endpoints one workspace may have.
+	MaxWebhookEndpoints = 20
+	// WebhookSecretOverlap is how long a rotated-out secret still signs.
+	WebhookSecretOverlap = 24 * time.Hour
+	// WebhookDisableAfter is how long an endpoint may fail before it is
+	// disabled.
+	WebhookDisableAfter   = 5 * 24 * time.Hour
+	maxWebhookDescription = 200
+)
+
+// WebhookEndpoint is an endpoint as pages and the API show it: never its
+// secret, which is shown once, when created or rotated.
+type WebhookEndpoint struct {
+	ID          string    `json:"id"`
+	URL         string    `json:"url"`
+	Description string    `json:"description"`
+	Events      []string  `json:"events"` // empty: every event
+	CreatedAt   time.Time `json:"created_at"`
+	// Disabled is set when the endpoint failed for WebhookDisableAfter.
+	DisabledAt *time.Time `json:"disabled_at,omitempty"`
+	// FailingSince starts the current run of failed deliveries.
+	FailingSince  *time.Time `json:"failing_since,omitempty"`
+	LastSuccessAt *time.Time `json:"last_success_at,omitempty"`
+	// PreviousSecretUntil is when a rotated-out secret stops signing.
+	PreviousSecretUntil *time.Time `json:"previous_secret_until,omitempty"`
+}
+
+// NewWebhookEndpoint is what an admin enters to add an endpoint.
+type NewWebhookEndpoint struct {
+	URL         string
+	Description string
+	Events      []string // none: every event
+}
+
+func endpointAD(id string) string { return "webhook_endpoints/" + id + "/secret" }
+
+func webhookNotFound() error { return Errorf(ENOTFOUND, "Webhook endpoint not found.") }
+
+// CreateWebhookEndpoint adds an endpoint to the member's workspace and
+// returns it with its signing secret, which is never shown again.
+func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Membership, actor Actor, in NewWebhookEndpoint) (*WebhookEndpoint, string, error) {
+	if err := m.CanManageLinks(); err != nil {
+		return nil, "", err
+	}
+	events, err := s.checkEndpoint(&in)
+	if err != nil {
+		return nil, "", err
+	}
+	secret := webhooks.NewSecret()
+	e := models.WebhookEndpoint{
+		ID: NewID(), WorkspaceID: m.Workspace.ID, URL: in.URL, Description: in.Description,
+		EventTypes: strings.Join(events, " "), CreatedAt: s.now(),
+	}
+	if actor.UserID != "" {
+		e.CreatedBy = &actor.UserID
+	}
+	if e.SecretSealed, err = s.keys.Seal(secret, endpointAD(e.ID)); err != nil {
+		return nil, "", err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&models.WebhookEndpoint{}).Where("workspace_id = ?", m.Workspace.ID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n >= MaxWebhookEndpoints {
+			return Errorf(ECONFLICT, "A workspace can have at most %d webhook endpoints. Delete one first.", MaxWebhookEndpoints)
+		}
+		return tx.Create(&e).Error
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return endpointView(&e), secret, nil
+}
+
+// checkEndpoint cleans and validates in, returning its event types.
+func (s *Service) checkEndpoint(in *NewWebhookEndpoint) ([]string, error) {
+	in.URL = strings.TrimSpace(in.URL)
+	in.Description = CleanText(strings.TrimSpace(in.Description), maxWebhookDescription)
+	fields := map[string]string{}
+	if in.URL == "" {
+		fields["url"] = "Enter the URL that should receive the events."
+	} else if err := webhooks.CheckURL(in.URL, s.hooks.production); err != nil {
+		fields["url"] = err.Error()
+	}
+	var events []string
+	for _, ev := range in.Events {
+		ev = strings.TrimSpace(ev)
+		if ev == "" || slices.Contains(events, ev) {
+			continue
+		}
+		if !slices.Contains(WebhookEventTypes, ev) {
+			fields["events"] = "Unknown event type: " + CleanText(ev, 60) + "."
+			break
+		}
+		events = append(events, ev)
+	}
+	if len(fields) > 0 {
+		return nil, &Error{Code: EINVALID, Message: "Check the webhook endpoint.", Fields: fields}
+	}
+	slices.Sort(events)
+	return events, nil
+}
+
+// ListWebhookEndpoints lists the endpoints of the member's workspace, oldest
+// first.
+func (s *Service) ListWebhookEndpoints(ctx context.Context, m *Membership) ([]WebhookEndpoint, error) {
+	if err := m.CanManageLinks(); err != nil {
+		return nil, err
+	}
+	var rows []models.WebhookEndpoint
+	if err := s.db.WithContext(ctx).Where("workspace_id = ?", m.Workspace.ID).Order("created_at, id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]WebhookEndpoint, len(rows))
+	for i := range rows {
+		out[i] = *endpointView(&rows[i])
+	}
+	return out, nil
+}
+
+// GetWebhookEndpoint returns one endpoint of the member's workspace.
+func (s *Service) GetWebhookEndpoint(ctx context.Context, m *Membership, id string) (*WebhookEndpoint, error) {
+	e, err := s.endpoint(ctx, m, id)
+	if err != nil {
+		return nil, err
+	}
+	return endpointView(e), nil
+}
+
+// DeleteWebhookEndpoint deletes an endpoint and its delivery log; its
+// pending deliveries are dropped when they come up.
+func (s *Service) DeleteWebhookEndpoint(ctx context.Context, m *Membership, id string) error {
+	if _, err := s.endpoint(ctx, m, id); err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, m.Workspace.ID).Delete(&models.WebhookEndpoint{}).Error
+}
+
+// RotateWebhookSecret gives an endpoint a new signing secret, returned once.
+// The previous one keeps signing, beside the new one, for
+// WebhookSecretOverlap, so receivers can switch without losing a message.
+func (s *Service) RotateWebhookSecret(ctx context.Context, m *Membership, id string) (string, error) {
+	e, err := s.endpoint(ctx, m, id)
+	if err != nil {
+		return "", err
+	}
+	secret := webhooks.NewSecret()
+	sealed, err := s.keys.Seal(secret, endpointAD(e.ID))
+	if err != nil {
+		return "", err
+	}
+	until := s.now().Add(WebhookSecretOverlap)
+	res := s.db.WithContext(ctx).Model(&models.WebhookEndpoint{}).
+		Where("id = ? AND secret_sealed = ?", e.ID, e.SecretSealed).
+		Updates(map[string]any{"secret_sealed": sealed, "previous_secret_sealed": e.SecretSealed, "previous_secret_until": until})
+	if res.Error != nil {
+		return "", res.Error
+	}
+	if res.RowsAffected == 0 {
+		return "", Errorf(ECONFLICT, "The secret was rotated meanwhile. Reload the page and try again.")
+	}
+	return secret, nil
+}
+
+// EnableWebhookEndpoint turns a disabled endpoint back on; its failure run
+// starts again.
+func (s *Service) EnableWebhookEndpoint(ctx context.Context, m *Membership, id string) error {
+	e, err := s.endpoint(ctx, m, id)
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Model(&models.WebhookEndpoint{}).Where("id = ?", e.ID).
+		Updates(map[string]any{"disabled_at": nil, "failing_since": nil}).Error
+}
+
+// endpoint loads an endpoint of the member's workspace after the gates.
+func (s *Service) endpoint(ctx context.Context, m *Membership, id string) (*models.WebhookEndpoint, error) {
+	if err := m.CanManageLinks(); err != nil {
+		return nil, err
+	}
+	if !ValidID(id) {
+		return nil, webhookNotFound()
+	}
+	var e models.WebhookEndpoint
+	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, m.Workspace.ID).Take(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, webhookNotFound()
+	}
+	return &e, err
+}
+
+func endpointView(e *models.WebhookEndpoint) *WebhookEndpoint {
+	v := &WebhookEndpoint{
+		ID: e.ID, URL: e.URL, Description: e.Description, Events: strings.Fields(e.EventTypes),
+		CreatedAt: e.CreatedAt.UTC(), DisabledAt: utcPtr(e.DisabledAt), FailingSince: utcPtr(e.FailingSince),
+		LastSuccessAt: utcPtr(e.LastSuccessAt), PreviousSecretUntil: utcPtr(e.PreviousSecretUntil),
+	}
+	if v.Events == nil {
+		v.Events = []string{}
+	}
+	return v
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// Wants reports whether the endpoint subscribes to event type typ.
+func (e *WebhookEndpoint) Wants(typ string) bool {
+	return len(e.Events) == 0 || slices.Contains(e.Events, typ)
+}
+
+// resealWebhookSecrets is Reseal for the endpoints' signing secrets.
+func (s *Service) resealWebhookSecrets(ctx context.Context) (int, error) {
+	var rows []models.WebhookEndpoint
+	if err := s.db.WithContext(ctx).Select("id, secret_sealed, previous_secret_sealed").Find(&rows).Error; err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, e := range rows {
+		updates := map[string]any{}
+		for col, sealed := range map[string]string{"secret_sealed": e.SecretSealed, "previous_secret_sealed": e.PreviousSecretSealed} {
+			if sealed == "" || !s.keys.NeedsReseal(sealed) {
+				continue
+			}
+			v, err := s.reseal(sealed, endpointAD(e.ID))
+			if err != nil {
+				return changed, fmt.Errorf("webhook endpoint %s: %w", e.ID, err)
+			}
+			updates[col] = v
+		}
+		if len(updates) == 0 {
+			continue
+		}
+		// Only if the secret was not rotated meanwhile.
+		res := s.db.WithContext(ctx).Model(&models.WebhookEndpoint{}).
+			Where("id = ? AND secret_sealed = ? AND previous_secret_sealed = ?", e.ID, e.SecretSealed, e.PreviousSecretSealed).
+			Updates(updates)
+		if res.Error != nil {
+			return changed, res.Error
+		}
+		changed += int(res.RowsAffected) * len(updates)
+	}
+	return changed, nil
+}

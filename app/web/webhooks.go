@@ -1,0 +1,138 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/views"
+)
+
+// The webhooks page (/w/{workspace}/settings/webhooks) and one endpoint's
+// page with its delivery log. Workspace admins and organization owners on a
+// plan with links (requireManager). A signing secret is shown in the
+// answer to the POST that made it, never stored in the clear nor carried
+// through a redirect.
+
+const webhooksTitle = "Webhooks"
+
+// listWebhooks is GET /w/{workspace}/settings/webhooks.
+func (s *Server) listWebhooks(c echo.Context) error {
+	return s.renderWebhooks(c, http.StatusOK, views.EndpointForm{})
+}
+
+func (s *Server) renderWebhooks(c echo.Context, status int, f views.EndpointForm) error {
+	eps, err := s.svc.ListWebhookEndpoints(c.Request().Context(), currentMember(c))
+	if err != nil {
+		return err
+	}
+	p, err := s.page(c, webhooksTitle, "webhooks")
+	if err != nil {
+		return err
+	}
+	return render(c, status, views.WebhooksPage(p, &views.WebhooksView{Endpoints: eps, Form: f}))
+}
+
+// createWebhook is POST /w/{workspace}/settings/webhooks (url,
+// description, events): the new secret, shown once; the form again with
+// its errors.
+func (s *Server) createWebhook(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return access.Errorf(access.EBADREQUEST, "The form could not be read.")
+	}
+	in := access.NewWebhookEndpoint{URL: form.Get("url"), Description: form.Get("description"), Events: form["events"]}
+	ep, secret, err := s.svc.CreateWebhookEndpoint(c.Request().Context(), currentMember(c), actor(c), in)
+	if err != nil {
+		var de *access.Error
+		if !errors.As(err, &de) || (de.Code != access.EINVALID && de.Code != access.ECONFLICT) {
+			return err
+		}
+		status := http.StatusUnprocessableEntity
+		if de.Code == access.ECONFLICT {
+			status = http.StatusConflict
+		}
+		return s.renderWebhooks(c, status, views.EndpointForm{URL: in.URL, Description: in.Description, Events: in.Events, Error: de.Message, Fields: de.Fields})
+	}
+	return s.renderSecret(c, http.StatusCreated, &views.SecretView{Endpoint: *ep, Secret: secret})
+}
+
+func (s *Server) renderSecret(c echo.Context, status int, v *views.SecretView) error {
+	p, err := s.page(c, "Signing secret", "webhooks")
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return render(c, status, views.WebhookSecretPage(p, v))
+}
+
+// showWebhook is GET /w/{workspace}/settings/webhooks/{endpoint}: the
+// endpoint and its delivery log.
+func (s *Server) showWebhook(c echo.Context) error {
+	ctx, m, id := c.Request().Context(), currentMember(c), c.Param("endpoint")
+	ep, err := s.svc.GetWebhookEndpoint(ctx, m, id)
+	if err != nil {
+		return err
+	}
+	log, err := s.svc.WebhookDeliveries(ctx, m, id, 0)
+	if err != nil {
+		return err
+	}
+	p, err := s.page(c, webhooksTitle, "webhooks")
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, views.WebhookEndpointPage(p, &views.EndpointView{Endpoint: *ep, Log: log}))
+}
+
+// rotateWebhook is POST .../{endpoint}/rotate: the new secret, once.
+func (s *Server) rotateWebhook(c echo.Context) error {
+	ctx, m, id := c.Request().Context(), currentMember(c), c.Param("endpoint")
+	secret, err := s.svc.RotateWebhookSecret(ctx, m, id)
+	if err != nil {
+		return err
+	}
+	ep, err := s.svc.GetWebhookEndpoint(ctx, m, id)
+	if err != nil {
+		return err
+	}
+	return s.renderSecret(c, http.StatusOK, &views.SecretView{Endpoint: *ep, Secret: secret, Rotated: true})
+}
+
+// webhookAction runs one action on an endpoint, then goes back to its page
+// (or the list, after a delete) with a flash message.
+func (s *Server) webhookAction(c echo.Context) error {
+	ctx, m, id := c.Request().Context(), currentMember(c), c.Param("endpoint")
+	back := "/w/" + m.Workspace.ID + "/settings/webhooks/" + id
+	var msg string
+	var err error
+	action := c.Param("action")
+	if c.Param("message") != "" {
+		action = "resend"
+	}
+	switch action {
+	case "test":
+		_, err = s.svc.SendTestWebhook(ctx, m, actor(c), id)
+		msg = "Test event queued. It appears in the delivery log once sent."
+	case "enable":
+		err = s.svc.EnableWebhookEndpoint(ctx, m, id)
+		msg = "Endpoint enabled."
+	case "delete":
+		err = s.svc.DeleteWebhookEndpoint(ctx, m, id)
+		msg, back = "Endpoint deleted.", "/w/"+m.Workspace.ID+"/settings/webhooks"
+	case "resend":
+		err = s.svc.ResendWebhook(ctx, m, id, c.Param("message"))
+		msg = "Delivery queued again, with its original webhook-id."
+	default:
+		return echo.ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.flash(c, msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, back)
+}
