@@ -8,6 +8,8 @@
 //	app user password -email E   set a user's password (read from stdin)
 //	                             and end all of the user's sessions
 //	app user signout -email E    sign a user out everywhere
+//	app api-key create --workspace W --name N   print a new API key
+//	app api-key revoke <key ID>                 revoke an API key
 package main
 
 import (
@@ -43,7 +45,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
 }
 
@@ -128,15 +130,17 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		case "signout":
 			return userSignout(ctx, cfg, log, args[1:], stdout)
 		}
-		return errors.New(`usage:
+		return &usageError{`usage:
   app user add -email E -name N [-password P | password on stdin] [-org O -org-role owner|member [-plan P]] [-workspace W -role admin|editor|viewer] [-support]
   app user password -email E   (new password on stdin; ends all of the user's sessions)
-  app user signout -email E    (signs the user out everywhere)`)
+  app user signout -email E    (signs the user out everywhere)`}
+	case "api-key":
+		return apiKeyCommand(ctx, cfg, log, args, stdout)
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: app [serve | migrate | reseal | user add|password|signout ...]")
+		fmt.Fprintln(stdout, "usage: app [serve | migrate | reseal | user add|password|signout ... | api-key create|revoke ...]")
 		return nil
 	}
-	return fmt.Errorf("unknown command %q: use serve, migrate or user add", cmd)
+	return &usageError{fmt.Sprintf("unknown command %q: use serve, migrate, reseal, user or api-key", cmd)}
 }
 
 // opened is what open builds: the domain service and the database and

@@ -126,9 +126,7 @@ func (s *Service) createAPIKey(ctx context.Context, workspaceID string, actor Ac
 // ListAPIKeys lists the workspace's keys, newest first, revoked ones too.
 func (s *Service) ListAPIKeys(ctx context.Context, workspaceID string) ([]APIKey, error) {
 	var out []APIKey
-	err := s.db.WithContext(ctx).Table("api_keys AS k").
-		Select("k.*, COALESCE(u.name, '') AS creator_name").
-		Joins("LEFT JOIN users u ON u.id = k.created_by").
+	err := s.keysWithCreator(ctx).
 		Where("k.workspace_id = ?", workspaceID).
 		Order("k.created_at DESC, k.id DESC").
 		Scan(&out).Error

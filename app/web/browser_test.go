@@ -119,19 +119,7 @@ func TestBrowserLinksFlow(t *testing.T) {
 	}
 
 	// The clipboard works in a headless tab once it is allowed.
-	browserDo(t, tab, "allow the clipboard", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		for _, name := range []string{"clipboard-read", "clipboard-write"} {
-			_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
-				Permission: &cdpbrowser.PermissionDescriptor{Name: name},
-				Setting:    cdpbrowser.PermissionSettingGranted,
-				Origin:     srv.URL,
-			})
-			if err != nil {
-				return err
-			}
-		}
-		return nil
-	}))
+	browserAllowClipboard(t, tab, srv.URL)
 
 	browserStep(t, "SignIn", func(t *testing.T) {
 		browserDo(t, tab, "open the sign-in page",
@@ -293,6 +281,25 @@ func TestBrowserLinksFlow(t *testing.T) {
 	for _, p := range problems.List() {
 		t.Errorf("browser reported: %s", p)
 	}
+}
+
+// browserAllowClipboard lets pages of origin read and write the
+// clipboard: a headless tab then copies like a person's browser.
+func browserAllowClipboard(t *testing.T, tab context.Context, origin string) {
+	t.Helper()
+	browserDo(t, tab, "allow the clipboard", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+		for _, name := range []string{"clipboard-read", "clipboard-write"} {
+			_, err := chromedp.CallBrowser(ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+				Permission: &cdpbrowser.PermissionDescriptor{Name: name},
+				Setting:    cdpbrowser.PermissionSettingGranted,
+				Origin:     origin,
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}))
 }
 
 // browserStep runs one step of a flow as a subtest and stops the flow when

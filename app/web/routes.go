@@ -68,6 +68,14 @@ func (s *Server) routes() {
 	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
 
+	// API keys (apikeys.go): the page explains itself like the links page;
+	// the rest needs the manager gate.
+	const apiKeys = "/w/:workspace/settings/api-keys"
+	e.GET(apiKeys, s.listAPIKeys, member...)
+	e.POST(apiKeys, s.createAPIKey, manager...)
+	e.GET(apiKeys+"/:key/revoke", s.confirmRevokeAPIKey, manager...)
+	e.POST(apiKeys+"/:key/revoke", s.revokeAPIKey, manager...)
+
 	// Support console (support.go): support staff only, read-only. Anyone
 	// else gets 404 on every method of every path, as for an unknown page;
 	// support staff get 405 on every method but GET. Each read of a link,

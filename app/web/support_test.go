@@ -615,6 +615,11 @@ func TestSupportCannotChangeAnything(t *testing.T) {
 		e.f.Reporting.ID: e.generate(t, "admin", e.f.Reporting.ID, "google_ads"),
 		e.f.Internal.ID:  e.generate(t, "other", e.f.Internal.ID, "sandbox"),
 	}
+	// A key in each workspace with one, named {key} in the routes.
+	for _, k := range []struct{ who, ws string }{{"admin", e.f.Reporting.ID}, {"other", e.f.Internal.ID}} {
+		key, _ := e.makeKey(t, k.who, k.ws, "Key of "+k.who)
+		e.vars["key:"+k.ws] = key.ID
+	}
 	support := e.client(t, "support")
 	before := snapshot(t, e)
 
@@ -677,6 +682,11 @@ func expandRoute(t *testing.T, path string, e *env, links map[string]*access.Lin
 			link = l.ID
 		}
 		p = strings.ReplaceAll(p, ":link", link)
+		key := e.vars["key:"+e.f.Reporting.ID]
+		if k, ok := e.vars["key:"+ws]; ok {
+			key = k
+		}
+		p = strings.ReplaceAll(p, ":key", key)
 		p = strings.ReplaceAll(p, ":token", secret.RandomToken(32))
 		if strings.Contains(p, ":") {
 			t.Fatalf("route %s has a parameter this test does not fill", path)
@@ -691,7 +701,7 @@ func snapshot(t *testing.T, e *env) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, table := range []string{"organizations", "users", "organization_members", "workspaces", "workspace_members",
-		"access_links", "connected_accounts", "link_events"} {
+		"access_links", "connected_accounts", "link_events", "api_keys", "api_key_events"} {
 		var rows []map[string]any
 		if err := testutil.DBOf(e.svc).Raw("SELECT * FROM " + table + " ORDER BY 1, 2").Scan(&rows).Error; err != nil {
 			t.Fatal(err)

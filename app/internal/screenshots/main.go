@@ -321,6 +321,64 @@ func (w *world) sample(ctx context.Context) error {
 			}
 		}
 	}
+	if err := w.sampleKeys(ctx, now, member); err != nil {
+		return err
+	}
 	w.clock.Set(now)
+	return nil
+}
+
+// sampleKeys makes the API keys page's sample: a key in use, one made from
+// the command line, and a revoked one, each with its history.
+func (w *world) sampleKeys(ctx context.Context, now time.Time, member *access.Membership) error {
+	day := 24 * time.Hour
+	type use struct {
+		ago     time.Duration
+		ip, app string
+	}
+	for _, k := range []struct {
+		name, creator string // creator "": the command line
+		ago, revoked  time.Duration
+		uses          []use
+	}{
+		{name: "Old CRM sync", creator: "priya@acme-agency.example", ago: 60 * day, revoked: 10 * day,
+			uses: []use{{58 * day, "198.51.100.14", "crm-sync/2.3"}}},
+		{name: "Nightly export", ago: 40 * day, uses: []use{{39 * day, "198.51.100.20", "curl/8.5.0"}, {26 * time.Hour, "198.51.100.20", "curl/8.5.0"}}},
+		{name: "Onboarding form (Zapier)", creator: "olivia@acme-agency.example", ago: 20 * day,
+			uses: []use{{19 * day, "34.231.10.8", "Zapier"}, {3 * time.Hour, "54.86.22.1", "Zapier"}}},
+	} {
+		w.clock.Set(now.Add(-k.ago))
+		var raw string
+		var err error
+		var key *access.APIKey
+		if k.creator == "" {
+			key, raw, err = w.svc.CreateAPIKeyForWorkspace(ctx, w.reporting.ID, k.name)
+		} else {
+			u := w.users[k.creator]
+			key, raw, err = w.svc.CreateAPIKey(ctx, member, access.Actor{UserID: u.ID, Name: u.Name, IP: "203.0.113.7"}, k.name)
+		}
+		if err != nil {
+			return err
+		}
+		// A fixed prefix, so the picture changes only when the page does
+		// (the sample keys themselves are never shown).
+		prefix := access.APIKeyPrefix + strings.ToUpper(k.name[:1]) + "x7Qm2"
+		if err := w.db.Model(&models.APIKey{}).Where("id = ?", key.ID).Update("prefix", prefix).Error; err != nil {
+			return err
+		}
+		for _, u := range k.uses {
+			w.clock.Set(now.Add(-u.ago))
+			if _, err := w.svc.AuthenticateAPIKey(ctx, raw, u.ip, u.app); err != nil {
+				return err
+			}
+		}
+		if k.revoked > 0 {
+			w.clock.Set(now.Add(-k.revoked))
+			adam := w.users["adam@acme-agency.example"]
+			if err := w.svc.RevokeAPIKey(ctx, member, access.Actor{UserID: adam.ID, Name: adam.Name}, key.ID); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
 }

@@ -108,6 +108,32 @@ func (s *shooter) tour(w *world) error {
 		},
 		func() error { return s.shot("link-detail.png", false) },
 
+		// API keys: the list with one key's history open, a new key shown
+		// once, and the revoke confirmation.
+		func() error {
+			return s.do("api keys",
+				chromedp.Click(css(`nav[aria-label="Main"] a[href$="/settings/api-keys"]`)),
+				chromedp.WaitVisible(css(`[data-testid="api-keys-table"]`)),
+				chromedp.Click(css(`[data-testid="api-key-row"]:first-child [data-testid="api-key-history"] summary`)),
+			)
+		},
+		s.both("api-keys"),
+		func() error {
+			return s.do("create a key",
+				chromedp.SendKeys(css(`#api-key-name`), "Client dashboard"),
+				chromedp.Click(css(`[data-testid="create-api-key"]`)),
+				chromedp.WaitVisible(css(`[data-testid="api-key-secret"]`)),
+			)
+		},
+		func() error { return s.shot("api-key-created.png", false) },
+		func() error {
+			return s.do("revoke",
+				chromedp.Click(css(`[data-testid="api-key-row"]:first-child [data-testid="revoke-api-key"]`)),
+				chromedp.WaitVisible(css(`[data-testid="revoke-confirm"]`)),
+			)
+		},
+		func() error { return s.shot("api-key-revoke.png", false) },
+
 		// The workspace switcher, then the empty states of the second workspace.
 		func() error {
 			return s.do("switcher",
