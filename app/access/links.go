@@ -120,6 +120,7 @@ const linkWithCreator = "l.*, u.name AS creator_name, u.email AS creator_email, 
 // ListFilter selects links for the admin list.
 type ListFilter struct {
 	Status Status // empty for all statuses except deleted
+	Source string // a source key; empty for every source
 	Cursor string // from the previous page's NextCursor
 	Limit  int    // default and maximum 50
 }
@@ -216,6 +217,9 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
 		Where("l.workspace_id = ? AND l.deleted_at IS NULL", workspaceID)
 	q = whereStatus(q, f.Status, now)
+	if f.Source != "" {
+		q = q.Where("l.source_key = ?", f.Source)
+	}
 	if f.Cursor != "" {
 		t, id, err := decodeCursor(f.Cursor)
 		if err != nil {

@@ -192,7 +192,10 @@ func (s *Service) leaseAndRefresh(ctx context.Context, a *models.ConnectedAccoun
 	case cur.Status == AccountReauthorizationRequired:
 		release()
 		return "", true, ErrReauthorizationRequired
-	case !needsRefresh(cur, now):
+	case !needsRefresh(cur, now) || (cur.AccessTokenSealed != a.AccessTokenSealed && usable(cur, now)):
+		// Fresh, or refreshed by another caller since this one read it (a
+		// token that lives less than RefreshBefore is never "fresh"): a
+		// second refresh would only spend the new refresh token.
 		release()
 		token, err := s.openAccessToken(cur)
 		return token, true, err

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/api"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/views"
 )
@@ -89,6 +90,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 		// The request ran out of time (or its client left): the page is
 		// still rendered (templ stops on a done context).
 		c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
+	}
+	if api.IsAPIPath(c) {
+		api.WriteHTTPError(c, status, msg)
+		return
 	}
 	title := titleOf[status]
 	if title == "" {

@@ -15,8 +15,8 @@ func (s *Server) routes() {
 	e.Use(s.securityHeaders)
 	e.Use(s.limitBody)
 	e.Use(s.requestDeadline)
-	e.Use(s.crossOrigin)
-	e.Use(s.loadSession)
+	e.Use(browserOnly(s.crossOrigin))
+	e.Use(browserOnly(s.loadSession))
 
 	// Operators.
 	e.GET("/healthz", s.healthz)
@@ -25,6 +25,9 @@ func (s *Server) routes() {
 		e.GET("/metrics", s.metricsWithToken) // else only on the operators' listener
 	}
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+
+	// The REST API (app/api): bearer API keys, no session, no CSRF check.
+	s.mountAPI(e, s.apiRateLimit)
 
 	// Sign-in.
 	e.GET("/", s.home)

@@ -542,8 +542,8 @@ func TestCrossSiteEveryUnsafeRoute(t *testing.T) {
 	unsafe := map[string]bool{"POST": true, "PUT": true, "PATCH": true, "DELETE": true, "PROPFIND": true, "REPORT": true}
 	var targets []string
 	for _, r := range e.srv.Web.Routes() {
-		if !unsafe[r.Method] || strings.Contains(r.Path, "*") {
-			continue
+		if !unsafe[r.Method] || strings.Contains(r.Path, "*") || strings.HasPrefix(r.Path, "/api/") {
+			continue // the API takes bearer keys, never cookies: nothing to forge (app/api tests)
 		}
 		p := strings.NewReplacer(":workspace", e.f.Reporting.ID, ":link", link.ID, ":token", token).Replace(r.Path)
 		targets = append(targets, r.Method+" "+p)

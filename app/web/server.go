@@ -46,6 +46,9 @@ type Options struct {
 	// RequestTimeout is every handler's deadline; zero means
 	// DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// APIRateLimit is each API key's requests per minute; zero means
+	// DefaultAPIRateLimit.
+	APIRateLimit int
 }
 
 // Server serves the application.
@@ -69,6 +72,7 @@ type Server struct {
 
 	metricsToken   string
 	requestTimeout time.Duration
+	apiRateLimit   int
 	routeTable     map[string]bool // route patterns, for metrics labels
 	draining       atomic.Bool
 	// loginFailures remembers which addresses failed for which email
@@ -97,6 +101,7 @@ func New(o Options) *Server {
 
 		metricsToken:   o.MetricsToken,
 		requestTimeout: o.RequestTimeout,
+		apiRateLimit:   o.APIRateLimit,
 	}
 	if s.requestTimeout <= 0 {
 		s.requestTimeout = DefaultRequestTimeout

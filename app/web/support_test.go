@@ -629,8 +629,8 @@ func TestSupportCannotChangeAnything(t *testing.T) {
 	safe := map[string]bool{http.MethodGet: true, http.MethodHead: true, http.MethodOptions: true}
 	walked := 0
 	for _, r := range e.srv.Web.Routes() {
-		if safe[r.Method] || ownSession[r.Method+" "+r.Path] {
-			continue
+		if safe[r.Method] || ownSession[r.Method+" "+r.Path] || strings.HasPrefix(r.Path, "/api/") {
+			continue // the API takes no session, only keys (app/api tests)
 		}
 		for _, target := range expandRoute(t, r.Path, e, links) {
 			t.Run(r.Method+" "+target, func(t *testing.T) {

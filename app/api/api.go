@@ -1,0 +1,203 @@
+// Package api is the REST API under /api/v1 (issue 9): workspace API keys
+// as bearer tokens, links, connected accounts and their access tokens, as
+// JSON, with RFC 9457 problems. It is declared with huma, so the OpenAPI
+// document it serves is made from the same declarations as the handlers
+// and cannot drift from them. Handlers parse, call one domain function and
+// shape its answer; the rules are in app/access.
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humaecho"
+	"github.com/labstack/echo/v4"
+
+	"github.com/accessrequests/accessrequests/app/access"
+)
+
+// Prefix is where the API is mounted.
+const Prefix = "/api/v1"
+
+// Options configure the API.
+type Options struct {
+	Service *access.Service
+	// Refresher refreshes connected accounts' tokens at their providers.
+	Refresher access.Refresher
+	Log       *slog.Logger
+	// Allow spends one request of a key's rate limit, and says how long to
+	// wait when none is left; nil means no limit.
+	Allow func(keyID string) (bool, time.Duration)
+}
+
+// API is the mounted API.
+type API struct {
+	svc     *access.Service
+	refresh access.Refresher
+	log     *slog.Logger
+	allow   func(keyID string) (bool, time.Duration)
+	huma    huma.API
+	spec31  []byte
+	spec30  []byte
+	// declared lists operation IDs in the order routes() declares them.
+	declared []string
+}
+
+// Config is the huma configuration of the API: its OpenAPI description,
+// without huma's own documentation routes (Mount serves them) and without
+// the $schema links huma adds to bodies.
+func Config() huma.Config {
+	c := huma.DefaultConfig("Accounts access requests API", "1.0.0")
+	c.CreateHooks = nil
+	c.OpenAPIPath, c.DocsPath, c.SchemasPath = "", "", ""
+	c.Info.Description = "Create single-use access links, read the accounts connected through them, and get their access tokens. " +
+		"Authenticate with a workspace API key: Authorization: Bearer ar_..."
+	c.Servers = []*huma.Server{{URL: Prefix}}
+	c.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
+		"apiKey": {Type: "http", Scheme: "bearer", Description: "A workspace API key (ar_...), made under Settings → API keys or with app api-key create."},
+	}
+	c.Security = []map[string][]string{{"apiKey": {}}}
+	return c
+}
+
+// Mount registers the API's routes on e under Prefix.
+func Mount(e *echo.Echo, o Options) *API {
+	a := &API{svc: o.Service, refresh: o.Refresher, log: o.Log, allow: o.Allow}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	g := e.Group(Prefix)
+	a.huma = humaecho.NewWithGroup(e, g, Config())
+	a.huma.UseMiddleware(a.authenticate, a.idempotent)
+	a.routes()
+	a.spec31, a.spec30 = mustSpecs(a.huma.OpenAPI())
+
+	g.GET("/openapi.json", a.serveSpec(a.spec31))
+	g.GET("/openapi-3.0.json", a.serveSpec(a.spec30))
+	g.GET("/docs", a.docs)
+	g.Any("/*", a.unknownRoute)
+	return a
+}
+
+// routes declares every operation, read top to bottom. A resource is one
+// file of handlers and one block here.
+func (a *API) routes() {
+	register(a, huma.Operation{OperationID: "listSources", Method: http.MethodGet, Path: "/sources", Tags: []string{"Sources"},
+		Summary: "List the usable sources", Description: "The sources links can be made for (configured on this server), with the scopes each asks for."}, a.listSources)
+
+	register(a, huma.Operation{OperationID: "createLink", Method: http.MethodPost, Path: "/links", Tags: []string{"Links"}, DefaultStatus: http.StatusCreated,
+		Summary: "Create a link", Description: "Generates a single-use link for one source, valid 7 days. Send its url to the account's owner."}, a.createLink)
+	register(a, huma.Operation{OperationID: "listLinks", Method: http.MethodGet, Path: "/links", Tags: []string{"Links"},
+		Summary: "List links", Description: "The workspace's links, newest first (deleted ones are not listed)."}, a.listLinks)
+	register(a, huma.Operation{OperationID: "getLink", Method: http.MethodGet, Path: "/links/{id}", Tags: []string{"Links"},
+		Summary: "Get a link", Description: "One link; url is present while it is active."}, a.getLink)
+	register(a, huma.Operation{OperationID: "deleteLink", Method: http.MethodDelete, Path: "/links/{id}", Tags: []string{"Links"}, DefaultStatus: http.StatusNoContent,
+		Summary: "Delete a link", Description: "The link stops working at once; an account already connected through it stays connected."}, a.deleteLink)
+	register(a, huma.Operation{OperationID: "listLinkEvents", Method: http.MethodGet, Path: "/links/{id}/events", Tags: []string{"Links"},
+		Summary: "A link's history", Description: "What happened to the link, newest first."}, a.listLinkEvents)
+
+	register(a, huma.Operation{OperationID: "listAccounts", Method: http.MethodGet, Path: "/accounts", Tags: []string{"Accounts"},
+		Summary: "List connected accounts", Description: "The workspace's connected accounts, newest first."}, a.listAccounts)
+	register(a, huma.Operation{OperationID: "getAccount", Method: http.MethodGet, Path: "/accounts/{id}", Tags: []string{"Accounts"},
+		Summary: "Get a connected account"}, a.getAccount)
+	register(a, huma.Operation{OperationID: "getAccountToken", Method: http.MethodPost, Path: "/accounts/{id}/token", Tags: []string{"Accounts"},
+		Summary: "Get an access token",
+		Description: "A valid access token of the account, for calling its provider's API. A token close to expiry is refreshed first " +
+			"(one refresh at a time per account); when the provider refuses the refresh, the answer is a needs_reconnect problem and the account's status becomes needs_reconnect."}, a.accountToken)
+}
+
+// register adds an operation whose errors become problems.
+func register[I, O any](a *API, op huma.Operation, h func(context.Context, *I) (*O, error)) {
+	a.declared = append(a.declared, op.OperationID)
+	// Every operation may answer these; the problems section of the
+	// reference says when.
+	op.Errors = []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden, http.StatusUnprocessableEntity,
+		http.StatusTooManyRequests, http.StatusInternalServerError, http.StatusServiceUnavailable}
+	if strings.Contains(op.Path, "{id}") {
+		op.Errors = append(op.Errors, http.StatusNotFound)
+	}
+	if op.Method == http.MethodPost {
+		op.Errors = append(op.Errors, http.StatusConflict)
+	}
+	huma.Register(a.huma, op, func(ctx context.Context, in *I) (*O, error) {
+		out, err := h(ctx, in)
+		if err != nil {
+			return nil, a.problem(ctx, err)
+		}
+		return out, nil
+	})
+}
+
+// Specs are the API's OpenAPI documents, 3.1 and 3.0, without a server:
+// the routes alone make them.
+func Specs() (v31, v30 []byte) {
+	a := Mount(echo.New(), Options{})
+	return a.spec31, a.spec30
+}
+
+func mustSpecs(o *huma.OpenAPI) ([]byte, []byte) {
+	v31, err := json.MarshalIndent(o, "", "  ")
+	if err != nil {
+		panic(err)
+	}
+	v30, err := o.Downgrade()
+	if err != nil {
+		panic(err)
+	}
+	var pretty any
+	if err := json.Unmarshal(v30, &pretty); err != nil {
+		panic(err)
+	}
+	if v30, err = json.MarshalIndent(pretty, "", "  "); err != nil {
+		panic(err)
+	}
+	return append(v31, '\n'), append(v30, '\n')
+}
+
+// serveSpec is GET /api/v1/openapi.json and /api/v1/openapi-3.0.json:
+// public, like any API reference.
+func (a *API) serveSpec(b []byte) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set("Cache-Control", "no-cache")
+		return c.Blob(http.StatusOK, "application/json", b)
+	}
+}
+
+// unknownRoute answers any other path under /api/v1 with a problem.
+func (a *API) unknownRoute(c echo.Context) error {
+	return writeProblem(c, newProblem(access.ENOTFOUND, "There is no such route in this API. See "+Prefix+"/docs."))
+}
+
+// WriteHTTPError answers an error the web layer met before the API's
+// handlers (a body over the limit, a method the route lacks, a timeout) as
+// a problem, for a request under Prefix.
+func WriteHTTPError(c echo.Context, status int, detail string) {
+	p := newProblem(codeOfStatus(status), detail)
+	p.Status = status
+	if h := c.Response().Header().Get("Retry-After"); h != "" {
+		p.headers = http.Header{"Retry-After": {h}}
+	}
+	_ = writeProblem(c, p)
+}
+
+// IsAPIPath reports whether the request's route is the API's.
+func IsAPIPath(c echo.Context) bool {
+	return strings.HasPrefix(c.Path(), Prefix+"/") || c.Path() == Prefix
+}
+
+// writeProblem writes p outside huma (routes huma does not serve).
+func writeProblem(c echo.Context, p *Problem) error {
+	for k, v := range p.headers {
+		c.Response().Header()[k] = v
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	return c.Blob(p.Status, "application/problem+json", b)
+}

@@ -1,0 +1,109 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/accessrequests/accessrequests/app/api"
+	"github.com/accessrequests/accessrequests/app/api/client"
+	"github.com/accessrequests/accessrequests/app/internal/testutil"
+)
+
+// apiEnv is the application and the sandbox on real listeners (a flow
+// environment), with API keys: one of the Client reporting workspace, one
+// of it that is revoked, and one of the Internal workspace.
+type apiEnv struct {
+	*testutil.FlowEnv
+	ctx                   context.Context
+	valid, revoked, other string
+	validID               string
+}
+
+func newAPIEnv(t testing.TB, opt testutil.FlowOptions) *apiEnv {
+	t.Helper()
+	e := &apiEnv{FlowEnv: testutil.NewFlowEnv(t, opt), ctx: context.Background()}
+	k, raw, err := e.Svc.CreateAPIKeyForWorkspace(e.ctx, e.F.Reporting.ID, "CRM sync")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.valid, e.validID = raw, k.ID
+	rk, raw, err := e.Svc.CreateAPIKeyForWorkspace(e.ctx, e.F.Reporting.ID, "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Svc.RevokeAPIKeyByID(e.ctx, rk.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.revoked = raw
+	if _, e.other, err = e.Svc.CreateAPIKeyForWorkspace(e.ctx, e.F.Internal.ID, "Internal tool"); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// client is the generated client with key as its bearer ("" sends none).
+func (e *apiEnv) client(t testing.TB, key string) *client.ClientWithResponses {
+	t.Helper()
+	c, err := client.NewClientWithResponses(e.AppURL+api.Prefix, client.WithRequestEditorFn(func(_ context.Context, r *http.Request) error {
+		if key != "" {
+			r.Header.Set("Authorization", "Bearer "+key)
+		}
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// problem decodes a problem document and checks its media type and shape.
+func problem(t *testing.T, res *http.Response, body []byte) client.Problem {
+	t.Helper()
+	if ct := res.Header.Get("Content-Type"); ct != "application/problem+json" {
+		t.Errorf("Content-Type %q, want application/problem+json", ct)
+	}
+	var p client.Problem
+	if err := json.Unmarshal(body, &p); err != nil {
+		t.Fatalf("not a problem document: %v\n%s", err, body)
+	}
+	if p.Status != int64(res.StatusCode) || p.Type != api.ProblemTypeBase+p.Code || p.Title == "" {
+		t.Errorf("problem %+v does not match its status %d and code", p, res.StatusCode)
+	}
+	return p
+}
+
+// connect completes a link's URL in the sandbox as account, through the
+// consent page, and returns the account's ID read through the API.
+func (e *apiEnv) connect(t testing.TB, url, account string) {
+	t.Helper()
+	token := strings.TrimPrefix(url, e.AppURL+"/connect/")
+	if token == url {
+		t.Fatalf("link URL %q is not on the app", url)
+	}
+	if p := e.NewInvitee("owner-"+account).Connect(t, token, account); p.Status != http.StatusOK || !p.Has("connect-success") {
+		t.Fatalf("connecting in the sandbox: %d\n%s", p.Status, p.Excerpt())
+	}
+}
+
+// userinfo asks the sandbox whom an access token belongs to.
+func (e *apiEnv) userinfo(t *testing.T, accessToken string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.Sandbox.Issuer+"/userinfo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	res, err := e.Connect.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var claims struct {
+		Sub string `json:"sub"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&claims)
+	return res.StatusCode, claims.Sub
+}
