@@ -2,6 +2,12 @@
 // (go-i18n, CLDR plurals), the choice of language from a cookie or
 // Accept-Language (golang.org/x/text/language matching), the scope texts of
 // the built-in sources in every language, and dates and durations in words.
+//
+// To add a language: its tag in Supported and its own name in names,
+// messages/active.<tag>.yaml with every key of the English file (plural
+// messages with each CLDR form the language has), and scopes/<tag>.yaml
+// with every built-in scope. TestCatalogsComplete and
+// TestScopeCatalogsComplete list what is missing.
 package locale
 
 import (
