@@ -23,6 +23,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"strings"
@@ -43,6 +44,7 @@ import (
 )
 
 func main() {
+	runtimeDefaults(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
@@ -365,6 +367,15 @@ func serveMetrics(cfg *config.Config, handler *web.Server, log *slog.Logger, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", handler.MetricsHandler())
+	// Profiles for operators, on this listener only: the public handler
+	// (Echo) never routes to them, nor to http.DefaultServeMux, where
+	// importing net/http/pprof also puts them. A CPU profile must be shorter
+	// than the write timeout (?seconds= below 30).
+	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 	srv := &http.Server{Addr: cfg.MetricsAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 	if ln == nil {
 		var err error

@@ -92,6 +92,21 @@ func TestMetricsListener(t *testing.T) {
 	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), `http_requests_total{method="GET",route="/readyz",status="200"}`) {
 		t.Fatalf("operators' /metrics: %d\n%.500s", res.StatusCode, body)
 	}
+	// The Go runtime and the process, for operators.
+	for _, series := range []string{"go_goroutines ", "go_gc_duration_seconds", "go_memstats_heap_alloc_bytes ", "go_sched_gomaxprocs_threads ", "process_resident_memory_bytes "} {
+		if !strings.Contains(string(body), "\n"+series) {
+			t.Errorf("operators' /metrics has no %s", series)
+		}
+	}
+	// Profiles on the operators' listener only, never on the public port.
+	for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap", "/debug/pprof/goroutine?debug=1", "/debug/pprof/cmdline"} {
+		if got := getStatus(base + path); got != http.StatusNotFound {
+			t.Errorf("%s on the public port: %d, want 404", path, got)
+		}
+		if got := getStatus("http://" + metricsAddr + path); got != http.StatusOK {
+			t.Errorf("%s on the operators' listener: %d, want 200", path, got)
+		}
+	}
 }
 
 // postLogin signs in the demo admin and returns the status, the

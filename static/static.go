@@ -13,7 +13,7 @@ import (
 	"sync"
 )
 
-//go:embed app.css htmx.min.js js/app.js logos/*.svg
+//go:embed app.css htmx.min.js js/app.js js/localtime.js logos/*.svg
 var FS embed.FS
 
 var (

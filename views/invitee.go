@@ -1,28 +1,32 @@
 package views
 
 import (
-	"strconv"
+	"strings"
 
 	"github.com/a-h/templ"
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/views/locale"
 )
 
 // The invitee's pages other than consent. Handlers pass what happened,
 // typed (a link's status, a flow's outcome); every sentence the invitee
-// reads is chosen here.
+// reads is chosen here, in the request's language (views/locale).
 
 // TooManyRequestsPage is the page of a client over the public routes' rate.
 func TooManyRequestsPage() templ.Component {
-	return inviteeMessagePage(inviteeMessage{Kind: "error", Title: "Too many requests", Body: "Please wait a minute and try again."})
+	return withLocale(func(l *locale.Locale) templ.Component {
+		return inviteeMessagePage(inviteeMessage{Kind: "error", Title: l.T("TooManyTitle"), Body: l.T("TooManyBody")})
+	})
 }
 
 // SourceUnavailablePage is the page of a link whose source cannot be
 // connected at the moment (not configured, or gone from the catalog).
 func SourceUnavailablePage() templ.Component {
-	return inviteeMessagePage(inviteeMessage{Kind: "error", Title: "This source is not available right now",
-		Body: "The workspace's server cannot connect this source at the moment. Please let the person who sent the link know."})
+	return withLocale(func(l *locale.Locale) templ.Component {
+		return inviteeMessagePage(inviteeMessage{Kind: "error", Title: l.T("SourceUnavailableTitle"), Body: l.T("SourceUnavailableBody")})
+	})
 }
 
 // LinkUnavailablePage is the page of a link that cannot be used: st is
@@ -30,28 +34,27 @@ func SourceUnavailablePage() templ.Component {
 // deleted (the two look the same). l, when the link is known, names its
 // creator and the account connected through it.
 func LinkUnavailablePage(st access.Status, l *access.PublicLink, src *sources.Source) templ.Component {
-	return inviteeMessagePage(linkUnavailable(st, l, src))
+	return withLocale(func(loc *locale.Locale) templ.Component {
+		return inviteeMessagePage(linkUnavailable(loc, st, l, src))
+	})
 }
 
-func linkUnavailable(st access.Status, l *access.PublicLink, src *sources.Source) inviteeMessage {
+func linkUnavailable(loc *locale.Locale, st access.Status, l *access.PublicLink, src *sources.Source) inviteeMessage {
 	switch st {
 	case access.StatusUsed:
-		m := inviteeMessage{Kind: "used", Title: "This account has already been connected", Source: src,
-			Body: "This link was single use and it has been used. There is nothing more to do; you can close this window."}
+		m := inviteeMessage{Kind: "used", Title: loc.T("UsedTitle"), Source: src, Body: loc.T("UsedBody")}
 		if l != nil {
 			m.Account = l.AccountLabel
 		}
 		return m
 	case access.StatusExpired:
-		who := "the person who sent it"
+		m := inviteeMessage{Kind: "expired", Title: loc.T("ExpiredTitle"), Source: src, Body: loc.N("ExpiredBody", lifetimeDays())}
 		if l != nil {
-			who = requesterName(l)
+			m.Body = loc.N("ExpiredBodyBy", lifetimeDays(), "Requester", requesterName(l))
 		}
-		return inviteeMessage{Kind: "expired", Title: "This link has expired", Source: src,
-			Body: "Links work for " + lifetimeDays() + ". Ask " + who + " for a new link."}
+		return m
 	}
-	return inviteeMessage{Kind: "unknown", Title: "This link is not available",
-		Body: "The link may be mistyped, or it may have been withdrawn. Ask the person who sent it for a new one."}
+	return inviteeMessage{Kind: "unknown", Title: loc.T("UnknownTitle"), Body: loc.T("UnknownBody")}
 }
 
 // requesterName is who asks for access: the person who made the link (or
@@ -63,19 +66,15 @@ func requesterName(l *access.PublicLink) string {
 	return l.OrganizationName
 }
 
-// lifetimeDays is access.LinkLifetime in words ("7 days").
-func lifetimeDays() string {
-	days := int(access.LinkLifetime.Hours() / 24)
-	if days == 1 {
-		return "1 day"
-	}
-	return strconv.Itoa(days) + " days"
-}
+// lifetimeDays is access.LinkLifetime in whole days.
+func lifetimeDays() int { return int(access.LinkLifetime.Hours() / 24) }
 
 // DeclinedPage thanks an invitee who declined the request of l.
 func DeclinedPage(l *access.PublicLink, src *sources.Source) templ.Component {
-	return inviteeMessagePage(inviteeMessage{Kind: "declined", Title: "Thanks for letting us know", Source: src,
-		Body: "Nothing was connected. " + requesterName(l) + " will see that you declined. If you change your mind, the same link works until it expires."})
+	return withLocale(func(loc *locale.Locale) templ.Component {
+		return inviteeMessagePage(inviteeMessage{Kind: "declined", Title: loc.T("DeclinedTitle"), Source: src,
+			Body: loc.T("DeclinedBody", "Requester", requesterName(l))})
+	})
 }
 
 // FlowView is the invitee's page after a provider's callback.
@@ -92,64 +91,84 @@ type FlowView struct {
 
 // FlowPage renders a flow's outcome.
 func FlowPage(v FlowView) templ.Component {
-	return inviteeMessagePage(v.message())
+	return withLocale(func(l *locale.Locale) templ.Component {
+		return inviteeMessagePage(v.message(l))
+	})
 }
 
-func (v FlowView) message() inviteeMessage {
+func (v FlowView) message(l *locale.Locale) inviteeMessage {
 	out, src := v.Outcome, v.Source
 	switch out.Kind {
 	case access.FlowConnected:
-		name := "The account"
+		m := inviteeMessage{Kind: "success", Title: l.T("ConnectedTitle"), Source: src, Account: out.Account, Body: l.T("ConnectedBody")}
 		if src != nil {
-			name = "Your " + src.Name + " account"
+			m.Body = l.T("ConnectedBodySource", "Source", src.Name)
 		}
-		return inviteeMessage{Kind: "success", Title: "Connected", Source: src, Account: out.Account,
-			Body: name + " is now connected. Thank you!"}
+		return m
 	case access.FlowRefused:
-		return linkUnavailable(out.LinkStatus, out.Link, src)
+		return linkUnavailable(l, out.LinkStatus, out.Link, src)
 	case access.FlowPending:
-		return inviteeMessage{Kind: "pending", Source: src, Title: "Almost done", RetryURL: v.CallbackURL,
-			Body: "This sign-in is still being completed in another tab or request. Reload this page in a moment to see the result."}
+		return inviteeMessage{Kind: "pending", Source: src, Title: l.T("PendingTitle"), RetryURL: v.CallbackURL, Body: l.T("PendingBody")}
 	case access.FlowAbandoned:
-		m := inviteeMessage{Kind: "abandoned", Source: src, Title: "This sign-in did not finish", RetryURL: v.ConsentURL,
-			Body: "Nothing was connected, and your link still works: go back to the request and start again."}
+		m := inviteeMessage{Kind: "abandoned", Source: src, Title: l.T("AbandonedTitle"), RetryURL: v.ConsentURL, Body: l.T("AbandonedBody")}
 		if v.ConsentURL == "" {
-			m.Body = "Nothing was connected, and your link still works: open it again from the message you received and start again."
+			m.Body = l.T("AbandonedBodyNoLink")
 		}
 		return m
 	}
-	return v.failed()
+	return v.failed(l)
+}
+
+// stateReasons are the sentences of a callback that is not this browser's
+// flow, by the reason code app/oauth gives.
+var stateReasons = map[string]string{
+	"missing_state":   "StateMissing",
+	"state_mismatch":  "StateMismatch",
+	"flow_expired":    "StateExpired",
+	"issuer_mismatch": "StateIssuer",
+	"shop_mismatch":   "StateShop",
+	"invalid_hmac":    "StateSignature",
+}
+
+// missingScopes are the scope names a scopes_missing failure lists. The
+// flow keeps only app/oauth's English sentence, "Some permissions were not
+// granted: a, b", so the names are read from its end; the sentence the
+// invitee reads is the catalog's.
+func missingScopes(e *access.Error) string {
+	if i := strings.LastIndex(e.Message, ": "); i >= 0 {
+		return e.Message[i+2:]
+	}
+	return e.Message
 }
 
 // failed is the page of a failed step, with "Try again": the link stays
 // usable.
-func (v FlowView) failed() inviteeMessage {
+func (v FlowView) failed(l *locale.Locale) inviteeMessage {
 	e := v.Outcome.Err
 	m := inviteeMessage{Kind: "error", Source: v.Source, RetryURL: v.ConsentURL, ErrorCode: e.Reason}
 	switch e.Code {
 	case access.EFLOWSTATE:
-		m.Title = "This sign-in could not be completed"
-		m.Body = e.Message + " Nothing was connected. Open the link you were sent and start again."
+		reason, ok := stateReasons[e.Reason]
+		if !ok {
+			reason = "StateMismatch"
+		}
+		m.Title = l.T("StateTitle")
+		m.Body = l.T("StateBody", "Reason", l.T(reason))
 	case access.EPROVIDER:
 		if e.Reason == "access_denied" {
-			m.Title = "Access was not granted"
-			m.Body = "You cancelled or denied the request at the provider. Nothing was connected. You can try again with the same link."
+			m.Title, m.Body = l.T("DeniedTitle"), l.T("DeniedBody")
 		} else {
-			m.Title = "The provider reported a problem"
-			m.Body = "Nothing was connected. You can try again with the same link."
+			m.Title, m.Body = l.T("ProviderTitle"), l.T("ProviderBody")
 		}
 		// Shown as reported: it came back through the browser, not from
 		// the provider to us.
 		m.Reported = e.Message
 	case access.ENOTSTORED:
-		m.Title = "We could not finish connecting"
-		m.Body = "Nothing was connected and your link still works: please try again in a moment."
+		m.Title, m.Body = l.T("NotStoredTitle"), l.T("NotStoredBody")
 	case access.ESCOPES:
-		m.Title = "Some permissions are missing"
-		m.Body = e.Message + ". The workspace needs them to read your data; please try again and keep every box ticked."
+		m.Title, m.Body = l.T("ScopesMissingTitle"), l.T("ScopesMissingBody", "Missing", missingScopes(e))
 	default:
-		m.Title = "We could not finish connecting"
-		m.Body = "The provider did not answer as expected. Nothing was connected and your link still works: please try again in a moment."
+		m.Title, m.Body = l.T("NotStoredTitle"), l.T("FailedBody")
 	}
 	return m
 }

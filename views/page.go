@@ -11,6 +11,8 @@ import (
 	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/models"
 	"github.com/accessrequests/accessrequests/static"
+	"github.com/accessrequests/accessrequests/views/locale"
+	"golang.org/x/text/language"
 )
 
 // Page is the per-request data every page needs.
@@ -84,37 +86,12 @@ func DateTime(t time.Time) string { return t.UTC().Format("Jan 2, 2006, 15:04 UT
 // ISO formats a time for <time datetime>.
 func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// Relative describes t relative to now the way people say it: "in 7
-// days", "3 hours ago". Each unit is rounded to the nearest whole one, so
-// a link made a minute ago expires "in 7 days", not "in 6 days"; hours are
-// used up to 48, minutes up to 60.
-func Relative(t, now time.Time) string {
-	d := t.Sub(now)
-	future := d > 0
-	d = d.Abs()
-	if d < time.Minute {
-		if future {
-			return "in less than a minute"
-		}
-		return "just now"
-	}
-	var s string
-	if n := roundTo(d, time.Minute); n < 60 {
-		s = plural(n, "minute")
-	} else if n := roundTo(d, time.Hour); n < 48 {
-		s = plural(n, "hour")
-	} else {
-		s = plural(roundTo(d, 24*time.Hour), "day")
-	}
-	if future {
-		return "in " + s
-	}
-	return s + " ago"
-}
+// Relative describes t relative to now the way people say it, in English
+// (the admin side): "in 7 days", "3 hours ago"; see locale.Relative for the
+// rounding.
+func Relative(t, now time.Time) string { return locale.Get(language.English).Relative(t, now) }
 
-// roundTo is d in whole units, halves rounded up.
-func roundTo(d, unit time.Duration) int { return int(d.Round(unit) / unit) }
-
+// plural is "1 permission", "3 permissions": English, for the admin side.
 func plural(n int, unit string) string {
 	if n == 1 {
 		return "1 " + unit

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/accessrequests/accessrequests/models"
 )
@@ -105,23 +104,7 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 		Count:       1,
 	}
 	if collapses[typ] {
-		var key string
-		if key, err = s.collapseKey(tx, &ev); err != nil {
-			return err
-		}
-		ev.ClientKey, ev.LastAt = &key, &now
-		err = tx.Clauses(clause.OnConflict{
-			Columns:     []clause.Column{{Name: "link_id"}, {Name: "client_key"}},
-			TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "client_key IS NOT NULL"}}},
-			DoUpdates: clause.Set{
-				{Column: clause.Column{Name: "count"}, Value: gorm.Expr("link_events.count + 1")},
-				{Column: clause.Column{Name: "last_at"}, Value: now},
-				// The same values for a client's own event; the latest
-				// client's on the "other clients" event.
-				{Column: clause.Column{Name: "ip"}, Value: ev.IP},
-				{Column: clause.Column{Name: "user_agent"}, Value: ev.UserAgent},
-			},
-		}).Create(&ev).Error
+		err = s.collapseEvent(tx, &ev, now)
 	} else {
 		err = tx.Create(&ev).Error
 	}
@@ -142,26 +125,41 @@ func (s *Service) maxClients() int64 {
 	return MaxClientsPerLink
 }
 
-// collapseKey is the key ev is counted under: its client's, or the
-// type's "other clients" key once the link has MaxClientsPerLink
-// collapsible events and this client has none yet. The check reads at most
-// MaxClientsPerLink entries of link_events_client_key; concurrent new
-// clients may pass the bound by a few.
-func (s *Service) collapseKey(tx *gorm.DB, ev *models.LinkEvent) (string, error) {
-	key := clientKey(ev)
-	var probe struct {
-		Known   bool
-		Clients int64
+// collapseEvent writes a collapsible event, counted under its client's key,
+// in one statement: the INSERT ... SELECT makes a row only if this client
+// has an event already (ON CONFLICT then adds to its count) or the link has
+// fewer than MaxClientsPerLink collapsible events (reading at most that
+// many entries of link_events_client_key). A new client past the bound
+// makes no row, and a second statement counts the view on the type's
+// "other clients" event instead: that rare case costs one more statement,
+// the common one none. Concurrent new clients may pass the bound by a few.
+func (s *Service) collapseEvent(tx *gorm.DB, ev *models.LinkEvent, now time.Time) error {
+	key, bound := clientKey(ev), s.maxClients()
+	res := tx.Exec(collapseEventSQL+collapseEventBound+collapseEventUpsert,
+		ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent, ev.Detail, ev.CreatedAt, now, key,
+		ev.LinkID, key, ev.LinkID, bound, bound)
+	if res.Error != nil || res.RowsAffected > 0 {
+		return res.Error
 	}
-	err := tx.Raw(`SELECT EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) AS known,
-		(SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) AS clients`,
-		ev.LinkID, key, ev.LinkID, s.maxClients()).Scan(&probe).Error
-	if err != nil || probe.Known || probe.Clients < s.maxClients() {
-		return key, err
-	}
-	ev.Detail = `{"other_clients":"true"}`
-	return "other:" + ev.Type, nil
+	return tx.Exec(collapseEventSQL+" WHERE TRUE"+collapseEventUpsert,
+		ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent, `{"other_clients":"true"}`, ev.CreatedAt, now, "other:"+ev.Type).Error
 }
+
+// The statement of collapseEvent, in three parts: the row, the bound (left
+// out for the "other clients" event), the upsert.
+const (
+	collapseEventSQL = `INSERT INTO link_events
+	(id, link_id, workspace_id, type, actor_id, actor, ip, user_agent, detail, created_at, count, last_at, client_key)
+	SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?`
+	collapseEventBound = `
+	WHERE EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?)
+	OR (SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) < ?`
+	// SQLite reads ON CONFLICT after a SELECT as the upsert's only after a
+	// WHERE; the "other clients" row has a WHERE TRUE of its own.
+	collapseEventUpsert = `
+	ON CONFLICT (link_id, client_key) WHERE client_key IS NOT NULL
+	DO UPDATE SET count = link_events.count + 1, last_at = excluded.last_at, ip = excluded.ip, user_agent = excluded.user_agent`
+)
 
 // truncate cleans text from a provider and cuts it to n bytes on a rune
 // boundary (see CleanText).

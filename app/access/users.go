@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -22,8 +23,13 @@ var PasswordCost = bcrypt.DefaultCost
 const MinPasswordLength = 10
 
 // dummyHash is compared against when an email is unknown, so that a wrong
-// email costs as much time as a wrong password.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password"), bcrypt.DefaultCost)
+// email costs as much time as a wrong password. It is hashed at the first
+// sign-in, at the cost of real hashes, not at package init: commands that
+// never sign anyone in (migrate, reseal, a start-up) do not pay for it.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a real password"), PasswordCost)
+	return h
+})
 
 // NormalizeEmail lowercases and trims an email address.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
@@ -46,13 +52,13 @@ func (s *Service) Authenticate(ctx context.Context, email, password string) (*mo
 		// No stored email has NUL, control characters or invalid UTF-8
 		// (which PostgreSQL would refuse in a query): an unknown email,
 		// with the same work as any other.
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, bad
 	}
 	var u models.User
 	err := s.db.WithContext(ctx).Where("email = ?", email).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, bad
 	}
 	if err != nil {

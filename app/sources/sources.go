@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
 )
 
 //go:embed catalog.yaml
@@ -26,6 +27,50 @@ type Scope struct {
 	// Optional scopes may be refused by the account owner without failing
 	// the connection.
 	Optional bool `yaml:"optional"`
+	// Translations are the title and description in other languages, keyed
+	// by BCP 47 tag ("de", "pt-BR"); a missing one falls back to English.
+	Translations map[string]ScopeTranslation `yaml:"translations"`
+}
+
+// ScopeTranslation is a scope's words in one language.
+type ScopeTranslation struct {
+	Title       string `yaml:"title"`
+	Description string `yaml:"description"`
+}
+
+// normalizeTranslations keys the translations by canonical BCP 47 tags
+// ("pt-br" becomes "pt-BR") and reports keys that are not language tags
+// and translations without a title.
+func (sc *Scope) normalizeTranslations() []string {
+	if len(sc.Translations) == 0 {
+		return nil
+	}
+	var problems []string
+	out := make(map[string]ScopeTranslation, len(sc.Translations))
+	for k, tr := range sc.Translations {
+		t, err := language.Parse(k)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("scope %q: translation %q is not a language tag", sc.Name, k))
+			continue
+		}
+		if tr.Title == "" {
+			problems = append(problems, fmt.Sprintf("scope %q: translation %q needs a title", sc.Name, k))
+		}
+		out[t.String()] = tr
+	}
+	sc.Translations = out
+	return problems
+}
+
+// Translation is the scope's words in language t: an exact tag first
+// ("pt-BR"), then the base language ("pt" for "pt-BR").
+func (sc Scope) Translation(t language.Tag) (ScopeTranslation, bool) {
+	if tr, ok := sc.Translations[t.String()]; ok {
+		return tr, true
+	}
+	base, _ := t.Base()
+	tr, ok := sc.Translations[base.String()]
+	return tr, ok
 }
 
 // Identity says how to name the connected account.
@@ -62,6 +107,9 @@ type Source struct {
 	Scopes         []Scope           `yaml:"scopes"`
 	Identity       Identity          `yaml:"identity"`
 	Sandbox        bool              `yaml:"sandbox"`
+	// FromFile marks a source defined or overridden by SOURCES_FILE: the
+	// built-in translations of its scopes do not apply to it.
+	FromFile bool `yaml:"-"`
 
 	// TokenAuth is how the client authenticates at the token endpoint, for
 	// the code exchange and every refresh: TokenAuthBasic or TokenAuthPost.
@@ -196,6 +244,7 @@ func Load(opt Options) (*Catalog, error) {
 				return nil, fmt.Errorf("SOURCES_FILE %s: source %q is listed twice", opt.File, s.Key)
 			}
 			seen[s.Key] = true
+			s.FromFile = true
 			replaced := false
 			for i := range entries {
 				if entries[i].Key == s.Key {
@@ -281,6 +330,7 @@ func (s *Source) validate(production bool) error {
 		if sc.Name == "" || sc.Title == "" {
 			problems = append(problems, fmt.Sprintf("scope %d needs a name and a title", i+1))
 		}
+		problems = append(problems, s.Scopes[i].normalizeTranslations()...)
 		switch sc.Access {
 		case "":
 			s.Scopes[i].Access = "read"

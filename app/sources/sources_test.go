@@ -1,6 +1,7 @@
 package sources_test
 
 import (
+	"golang.org/x/text/language"
 	"os"
 	"path/filepath"
 	"sort"
@@ -203,6 +204,9 @@ sources:
       - name: crm.read
         title: Read contacts and deals
         description: Lets the workspace read your contacts. Nothing is changed.
+        translations:
+          de: {title: Kontakte und Deals lesen, description: Der Arbeitsbereich kann Ihre Kontakte lesen.}
+          pt-br: {title: Ler contatos e negócios}
       - name: crm.write
         title: Change deals
         description: Lets the workspace update deal stages.
@@ -256,6 +260,22 @@ func TestSourcesFile(t *testing.T) {
 		}
 	})
 
+	t.Run("Translations", func(t *testing.T) {
+		sc := c.Get("acme_crm").Scopes[0]
+		if tr, ok := sc.Translation(language.MustParse("de-AT")); !ok || tr.Title != "Kontakte und Deals lesen" {
+			t.Errorf("de-AT: %+v %v, want the de translation", tr, ok)
+		}
+		if tr, ok := sc.Translation(language.BrazilianPortuguese); !ok || tr.Title != "Ler contatos e negócios" {
+			t.Errorf("pt-BR (written pt-br): %+v %v", tr, ok)
+		}
+		if _, ok := sc.Translation(language.French); ok {
+			t.Error("fr has no translation")
+		}
+		if !c.Get("acme_crm").FromFile || !c.Get("xero").FromFile || c.Get("hubspot").FromFile {
+			t.Error("FromFile marks the file's sources, and only them")
+		}
+	})
+
 	t.Run("Overrides", func(t *testing.T) {
 		x := c.Get("xero")
 		if x.Name != "Xero (EU)" || x.AuthURL != "https://login.xero.example/authorize" || len(x.Scopes) != 1 {
@@ -301,6 +321,8 @@ func TestSourcesFileInvalid(t *testing.T) {
 		{"ErrBadAccess", "access: write", "access: admin", []string{`"crm.write"`, "read or write"}},
 		{"ErrUnknownField", "pkce: false", "pkce: false\n    client_secret: leaked", []string{"client_secret"}},
 		{"ErrNoScopes", "", "", []string{`"acme_crm"`, "at least one scope"}},
+		{"ErrTranslationTag", "pt-br: {", "not a tag!: {", []string{`"crm.read"`, "not a language tag"}},
+		{"ErrTranslationTitle", "pt-br: {title: Ler contatos e negócios}", "pt-br: {description: Só a descrição.}", []string{`"crm.read"`, "needs a title"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			body := strings.Replace(acmeYAML, tc.from, tc.to, 1)

@@ -112,7 +112,7 @@ func (s *Server) consent(c echo.Context) error {
 		s.eventNotStored(c.Request().Context(), access.EventOpened, err) // the invitee still sees the page (a full disk, say)
 	}
 	allowFormsTo(c, src)
-	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: oauth.NeedsShop(src)}))
+	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: oauth.NeedsShop(src), Now: s.svc.Clock()}))
 }
 
 // startFlow is POST /connect/{token}/start: a fresh state, PKCE verifier
@@ -128,7 +128,7 @@ func (s *Server) startFlow(c echo.Context) error {
 		if err != nil {
 			allowFormsTo(c, src)
 			return render(c, http.StatusUnprocessableEntity, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"),
-				NeedsShop: true, Shop: c.FormValue("shop"), ShopInvalid: true}))
+				NeedsShop: true, Shop: c.FormValue("shop"), ShopInvalid: true, Now: s.svc.Clock()}))
 		}
 	}
 	f := &flowState{Flow: *oauth.Begin(l.ID, src, shop, s.svc.Clock()), Token: c.Param("token")}

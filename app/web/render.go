@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
+	"sync"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -12,25 +14,49 @@ import (
 	"github.com/accessrequests/accessrequests/views"
 )
 
+// Render buffers come from a pool, already grown to a page's size: a fresh
+// buffer per page grew by doubling and was most of the bytes a list page
+// allocated. Buffers that grew past maxPooledBuffer (an unusually big page)
+// are left to the garbage collector so one such page does not pin memory.
+const (
+	initialBuffer   = 32 << 10
+	maxPooledBuffer = 1 << 20
+)
+
+var buffers = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, initialBuffer)) }}
+
+// send renders into a pooled buffer with fn and writes it with status, so a
+// render error never sends half a page.
+func send(c echo.Context, status int, fn func(*bytes.Buffer) error) error {
+	buf := buffers.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBuffer {
+			buffers.Put(buf)
+		}
+	}()
+	if err := fn(buf); err != nil {
+		return err
+	}
+	// With its length known, the page goes out in one piece instead of
+	// chunked in 2 KB parts.
+	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
 // render writes a component after rendering it into a buffer, so a render
 // error never sends half a page.
 func render(c echo.Context, status int, comp templ.Component) error {
-	var buf bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &buf); err != nil {
-		return err
-	}
-	return c.HTMLBlob(status, buf.Bytes())
+	return send(c, status, func(buf *bytes.Buffer) error { return comp.Render(c.Request().Context(), buf) })
 }
 
 // renderFragment writes only the templ.Fragments named ids of a page, in
 // page order, so an htmx partial comes from the same component as the full
 // page: no second template, no hx-select.
 func renderFragment(c echo.Context, status int, page templ.Component, ids ...any) error {
-	var buf bytes.Buffer
-	if err := templ.RenderFragments(c.Request().Context(), &buf, page, ids...); err != nil {
-		return err
-	}
-	return c.HTMLBlob(status, buf.Bytes())
+	return send(c, status, func(buf *bytes.Buffer) error {
+		return templ.RenderFragments(c.Request().Context(), buf, page, ids...)
+	})
 }
 
 // isHTMX reports whether the request came from htmx (and not a boosted

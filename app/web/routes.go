@@ -48,11 +48,12 @@ func (s *Server) routes() {
 		e.GET("/dev/mailbox/:mail/html", s.mailboxHTML, s.requireUser)
 	}
 
-	// The invitee (invitee.go): public, rate limited; never cached and no
-	// referrer, like every response (securityHeaders). (Middleware is
+	// The invitee (invitee.go): public, rate limited, in the invitee's
+	// language (language.go); never cached and no referrer, like every
+	// response (securityHeaders). (Middleware is
 	// attached per route: an Echo group with middleware also claims every
 	// unknown path under its prefix.)
-	public := []echo.MiddlewareFunc{s.limitPublic}
+	public := []echo.MiddlewareFunc{s.inviteeLanguage, s.limitPublic}
 	e.GET("/connect/:token", s.consent, public...)
 	e.POST("/connect/:token/start", s.startFlow, public...)
 	e.POST("/connect/:token/decline", s.declineLink, public...)

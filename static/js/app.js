@@ -61,12 +61,14 @@
     arm();
   }
 
-  // Copy buttons: data-copy holds the text; the label says "Copied" for two
-  // seconds and data-copied styles the button.
+  // Copy buttons: data-copy holds the text, or data-copy-from names the
+  // input that does (the links table, which sends each URL once); the label
+  // says "Copied" for two seconds and data-copied styles the button.
   document.addEventListener("click", function (e) {
-    var btn = e.target.closest("[data-copy]");
+    var btn = e.target.closest("[data-copy], [data-copy-from]");
     if (btn) {
-      var text = btn.getAttribute("data-copy");
+      var from = document.getElementById(btn.getAttribute("data-copy-from") || "");
+      var text = btn.hasAttribute("data-copy") ? btn.getAttribute("data-copy") : (from ? from.value : "");
       var label = btn.querySelector("[data-copy-label]") || btn;
       var done = function () {
         if (!btn.hasAttribute("data-copied")) btn.setAttribute("data-label", label.textContent);

@@ -259,6 +259,17 @@ func (s *shooter) both(name string) func() error {
 	}
 }
 
+// inLanguage opens the consent page of link in lang, as its language
+// switcher does (the choice is kept in a cookie).
+func (s *shooter) inLanguage(link, lang string) func() error {
+	return func() error {
+		// Loaded twice: the first load can still see the phone-sized
+		// viewport of the shot before.
+		ready := chromedp.WaitVisible(css(`html[lang="` + lang + `"] [data-testid="consent"]`))
+		return s.do("consent page in "+lang, chromedp.Navigate(link+"?lang="+lang), ready, chromedp.Reload(), ready)
+	}
+}
+
 // later moves the app's clock on, so the link's history has distinct,
 // ordered times.
 func later(w *world, d time.Duration) func() error {
@@ -286,6 +297,14 @@ func (s *shooter) inviteeTour(w *world) error {
 			return s.do("consent page", chromedp.Navigate(link), chromedp.WaitVisible(css(`[data-testid="consent"]`)))
 		},
 		s.both("consent"),
+
+		// The same page in German and in Brazilian Portuguese (the
+		// language switcher's links), then back to English for the rest.
+		s.inLanguage(link, "de"),
+		s.both("consent-de"),
+		s.inLanguage(link, "pt-BR"),
+		s.both("consent-pt-BR"),
+		s.inLanguage(link, "en"),
 
 		// Start: the sandbox provider's own login/consent page.
 		later(w, time.Minute),

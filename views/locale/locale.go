@@ -1,0 +1,212 @@
+// Package locale holds the invitee's languages: the message catalogs
+// (go-i18n, CLDR plurals), the choice of language from a cookie or
+// Accept-Language (golang.org/x/text/language matching), the scope texts of
+// the built-in sources in every language, and dates and durations in words.
+//
+// To add a language: its tag in Supported and its own name in names,
+// messages/active.<tag>.yaml with every key of the English file (plural
+// messages with each CLDR form the language has), and scopes/<tag>.yaml
+// with every built-in scope. TestCatalogsComplete and
+// TestScopeCatalogsComplete list what is missing.
+package locale
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"net/http"
+	"strings"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"go.yaml.in/yaml/v3"
+	"golang.org/x/text/language"
+)
+
+//go:embed messages/*.yaml scopes/*.yaml
+var files embed.FS
+
+// Supported are the languages of the invitee's pages, English first (the
+// default and the fallback).
+var Supported = []language.Tag{
+	language.English,
+	language.German,
+	language.French,
+	language.Spanish,
+	language.BrazilianPortuguese,
+	language.Dutch,
+}
+
+// names are the languages in their own words, for the switcher.
+var names = map[language.Tag]string{
+	language.English:             "English",
+	language.German:              "Deutsch",
+	language.French:              "Français",
+	language.Spanish:             "Español",
+	language.BrazilianPortuguese: "Português (Brasil)",
+	language.Dutch:               "Nederlands",
+}
+
+// CookieName is the cookie that keeps a visitor's choice of language.
+const CookieName = "lang"
+
+var (
+	bundle   = i18n.NewBundle(language.English)
+	matcher  = language.NewMatcher(Supported)
+	locales  = map[language.Tag]*Locale{}
+	scopeTxt = map[language.Tag]map[string]map[string]ScopeText{}
+)
+
+func init() {
+	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
+	msgs, _ := fs.Glob(files, "messages/*.yaml")
+	for _, name := range msgs {
+		if _, err := bundle.LoadMessageFileFS(files, name); err != nil {
+			panic("locale: " + name + ": " + err.Error())
+		}
+	}
+	for _, t := range Supported {
+		locales[t] = &Locale{Tag: t, loc: i18n.NewLocalizer(bundle, t.String())}
+		raw, err := files.ReadFile("scopes/" + t.String() + ".yaml")
+		if err != nil {
+			continue // English: the catalog's own words
+		}
+		m := map[string]map[string]ScopeText{}
+		if err := yaml.Unmarshal(raw, &m); err != nil {
+			panic("locale: scopes/" + t.String() + ".yaml: " + err.Error())
+		}
+		scopeTxt[t] = m
+	}
+}
+
+// Locale is one language of the invitee's pages.
+type Locale struct {
+	Tag language.Tag
+	loc *i18n.Localizer
+}
+
+// Get is the Locale of a supported tag; anything else gets English.
+func Get(t language.Tag) *Locale {
+	if l, ok := locales[t]; ok {
+		return l
+	}
+	return locales[language.English]
+}
+
+// Parse is the supported language a cookie or query value names exactly
+// ("de", "pt-BR"), or false.
+func Parse(s string) (language.Tag, bool) {
+	for _, t := range Supported {
+		if strings.EqualFold(s, t.String()) {
+			return t, true
+		}
+	}
+	return language.Und, false
+}
+
+// Match picks the page's language: the cookie's choice when it names a
+// supported language, else the best match of Accept-Language (pt → pt-BR,
+// de-AT → de, nl-BE → nl), else English.
+func Match(cookie, acceptLanguage string) language.Tag {
+	if t, ok := Parse(cookie); ok {
+		return t
+	}
+	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
+	if err != nil || len(prefs) == 0 {
+		return language.English
+	}
+	_, i, conf := matcher.Match(prefs...)
+	if conf == language.No {
+		return language.English
+	}
+	return Supported[i]
+}
+
+// FromRequest is the language of a request: its lang cookie, else its
+// Accept-Language.
+func FromRequest(r *http.Request) language.Tag {
+	v := ""
+	if c, err := r.Cookie(CookieName); err == nil {
+		v = c.Value
+	}
+	return Match(v, r.Header.Get("Accept-Language"))
+}
+
+// Lang is the page's lang attribute ("de", "pt-BR").
+func (l *Locale) Lang() string { return l.Tag.String() }
+
+// T is the message id in this language, its {{.Name}} placeholders filled
+// from data (pairs of name and value). A message missing here falls back to
+// English (TestCatalogsComplete keeps that from happening), and an unknown
+// id is shown as itself so that a mistake is visible, never a blank.
+func (l *Locale) T(id string, data ...any) string {
+	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(data)})
+	if err != nil && s == "" {
+		return id
+	}
+	return s
+}
+
+// N is the plural message id for count n, in this language's CLDR plural
+// form; {{.Count}} is n.
+func (l *Locale) N(id string, n int, data ...any) string {
+	td := pairs(data)
+	td["Count"] = n
+	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: td})
+	if err != nil && s == "" {
+		return id
+	}
+	return s
+}
+
+func pairs(data []any) map[string]any {
+	m := make(map[string]any, len(data)/2+1)
+	for i := 0; i+1 < len(data); i += 2 {
+		if k, ok := data[i].(string); ok {
+			m[k] = data[i+1]
+		}
+	}
+	return m
+}
+
+// Choice is one entry of the language switcher.
+type Choice struct {
+	Lang, Name string
+	Current    bool
+}
+
+// Choices are the supported languages, this one marked current.
+func (l *Locale) Choices() []Choice {
+	out := make([]Choice, len(Supported))
+	for i, t := range Supported {
+		out[i] = Choice{Lang: t.String(), Name: names[t], Current: t == l.Tag}
+	}
+	return out
+}
+
+type ctxKey struct{}
+
+// With returns ctx carrying the request's language. switchable shows the
+// language switcher: the page is safe to load again with ?lang=.
+func With(ctx context.Context, t language.Tag, switchable bool) context.Context {
+	return context.WithValue(ctx, ctxKey{}, &reqLocale{Locale: Get(t), switchable: switchable})
+}
+
+type reqLocale struct {
+	*Locale
+	switchable bool
+}
+
+// From is the language of a request's context; English when none was set
+// (the admin side and tests).
+func From(ctx context.Context) *Locale {
+	if r, ok := ctx.Value(ctxKey{}).(*reqLocale); ok {
+		return r.Locale
+	}
+	return locales[language.English]
+}
+
+// Switchable reports whether the page shows the language switcher.
+func Switchable(ctx context.Context) bool {
+	r, ok := ctx.Value(ctxKey{}).(*reqLocale)
+	return ok && r.switchable
+}
