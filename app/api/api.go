@@ -109,6 +109,15 @@ func (a *API) routes() {
 		Summary: "Get an access token",
 		Description: "A valid access token of the account, for calling its provider's API. A token close to expiry is refreshed first " +
 			"(one refresh at a time per account); when the provider refuses the refresh, the answer is a needs_reconnect problem and the account's status becomes needs_reconnect."}, a.accountToken)
+
+	register(a, huma.Operation{OperationID: "createWebhook", Method: http.MethodPost, Path: "/webhooks", Tags: []string{"Webhooks"}, DefaultStatus: http.StatusCreated,
+		Summary: "Add a webhook endpoint", Description: "Events of the workspace are POSTed to url, signed per the Standard Webhooks specification with the secret in this answer, which is never shown again."}, a.createWebhook)
+	register(a, huma.Operation{OperationID: "listWebhooks", Method: http.MethodGet, Path: "/webhooks", Tags: []string{"Webhooks"},
+		Summary: "List webhook endpoints", Description: "The workspace's webhook endpoints, oldest first, without their secrets."}, a.listWebhooks)
+	register(a, huma.Operation{OperationID: "getWebhook", Method: http.MethodGet, Path: "/webhooks/{id}", Tags: []string{"Webhooks"},
+		Summary: "Get a webhook endpoint"}, a.getWebhook)
+	register(a, huma.Operation{OperationID: "deleteWebhook", Method: http.MethodDelete, Path: "/webhooks/{id}", Tags: []string{"Webhooks"}, DefaultStatus: http.StatusNoContent,
+		Summary: "Delete a webhook endpoint", Description: "No more events are sent to it, including those still pending."}, a.deleteWebhook)
 }
 
 // register adds an operation whose errors become problems.

@@ -61,6 +61,14 @@ func TestRoutesByKey(t *testing.T) {
 		t.Fatalf("accounts: %d %s", accs.StatusCode(), accs.Body)
 	}
 	acc := accs.JSON200.Data[0]
+	mkHook := func(events ...client.CreateWebhookInputBodyEvents) client.CreatedWebhook {
+		r := must(admin.CreateWebhookWithResponse(e.ctx, nil, client.CreateWebhookJSONRequestBody{Url: "http://127.0.0.1:9/hooks", Events: &events}))
+		if r.JSON201 == nil {
+			t.Fatalf("create webhook: %d %s", r.StatusCode(), r.Body)
+		}
+		return *r.JSON201
+	}
+	hook, doomedHook := mkHook(client.CreateWebhookInputBodyEventsLinkUsed), mkHook()
 
 	type route struct {
 		name string
@@ -202,6 +210,64 @@ func TestRoutesByKey(t *testing.T) {
 					t.Errorf("the token at the sandbox's user-info: %d %q", status, sub)
 				}
 			}},
+		{name: "POST /webhooks", want: 201, foreign: 201,
+			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.CreateWebhookWithResponse(e.ctx, nil, client.CreateWebhookJSONRequestBody{Url: "https://example.com/hooks", Description: ptr("CRM"),
+					Events: &[]client.CreateWebhookInputBodyEvents{client.CreateWebhookInputBodyEventsLinkUsed, client.CreateWebhookInputBodyEventsLinkCreated}}))
+				return r.HTTPResponse, r.Body
+			},
+			check: func(t *testing.T, body []byte) {
+				h := decode[client.CreatedWebhook](t, body)
+				if !strings.HasPrefix(h.Secret, "whsec_") || h.Id == "" || h.Url != "https://example.com/hooks" || h.Description != "CRM" ||
+					len(h.Events) != 2 || h.Events[0] != "link.created" || h.Events[1] != "link.used" || h.CreatedAt.Location() != time.UTC {
+					t.Errorf("created webhook %s", body)
+				}
+				if g := must(admin.GetWebhookWithResponse(e.ctx, h.Id)); g.StatusCode() != 200 || strings.Contains(string(g.Body), h.Secret[6:]) {
+					t.Errorf("the new endpoint read back: %d %s", g.StatusCode(), g.Body)
+				}
+			}},
+		{name: "GET /webhooks", want: 200, foreign: 200,
+			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.ListWebhooksWithResponse(e.ctx))
+				return r.HTTPResponse, r.Body
+			},
+			check: func(t *testing.T, body []byte) {
+				l := decode[client.WebhookList](t, body)
+				byID := map[string]client.Webhook{}
+				for _, h := range l.Data {
+					byID[h.Id] = h
+				}
+				if len(l.Data) != 3 || len(byID[hook.Id].Events) != 1 || byID[doomedHook.Id].Id == "" || len(byID[doomedHook.Id].Events) != 0 ||
+					l.NextCursor != "" || strings.Contains(string(body), "secret") {
+					t.Errorf("webhooks %s: want %s, %s and the one just made, no secret", body, hook.Id, doomedHook.Id)
+				}
+			},
+			checkOther: func(t *testing.T, body []byte) {
+				if l := decode[client.WebhookList](t, body); len(l.Data) != 1 || l.Data[0].Id == hook.Id {
+					t.Errorf("another workspace's key lists %s (its own endpoint only)", body)
+				}
+			}},
+		{name: "GET /webhooks/{id}", want: 200, foreign: 404,
+			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.GetWebhookWithResponse(e.ctx, hook.Id))
+				return r.HTTPResponse, r.Body
+			},
+			check: func(t *testing.T, body []byte) {
+				h := decode[client.Webhook](t, body)
+				if h.Id != hook.Id || h.Url != "http://127.0.0.1:9/hooks" || len(h.Events) != 1 || h.Events[0] != "link.used" || strings.Contains(string(body), "secret") {
+					t.Errorf("webhook %s", body)
+				}
+			}},
+		{name: "DELETE /webhooks/{id}", want: 204, foreign: 404,
+			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.DeleteWebhookWithResponse(e.ctx, doomedHook.Id))
+				return r.HTTPResponse, r.Body
+			},
+			check: func(t *testing.T, _ []byte) {
+				if r := must(admin.GetWebhookWithResponse(e.ctx, doomedHook.Id)); r.StatusCode() != 404 {
+					t.Errorf("the deleted endpoint answers %d, want 404", r.StatusCode())
+				}
+			}},
 	}
 
 	keys := []struct{ name, key string }{{"NoKey", ""}, {"RevokedKey", e.revoked}, {"OtherWorkspaceKey", e.other}, {"ValidKey", e.valid}}
@@ -244,6 +310,9 @@ func TestRoutesByKey(t *testing.T) {
 		l := must(admin.GetLinkWithResponse(e.ctx, link.Id))
 		if l.JSON200 == nil || l.JSON200.Status != client.LinkStatusActive {
 			t.Errorf("the link after another workspace's key tried it: %d %s", l.StatusCode(), l.Body)
+		}
+		if h := must(admin.GetWebhookWithResponse(e.ctx, hook.Id)); h.StatusCode() != 200 {
+			t.Errorf("the endpoint after another workspace's key tried it: %d %s", h.StatusCode(), h.Body)
 		}
 	})
 }

@@ -93,11 +93,17 @@ func New(gdb *gorm.DB, o Options) (*Engine, error) {
 		o.AddWorkers(workers)
 	}
 	cfg := &river.Config{
-		Logger:        o.Log.With("component", "jobs"),
-		Workers:       workers,
-		MaxAttempts:   len(e.schedule) + 1,
-		JobTimeout:    time.Minute,
-		FetchCooldown: 50 * time.Millisecond,
+		Logger:      o.Log.With("component", "jobs"),
+		Workers:     workers,
+		MaxAttempts: len(e.schedule) + 1,
+		JobTimeout:  time.Minute,
+		// A job left running by a process that died (SIGKILL, a lost
+		// machine) is picked up again this long after it started, not
+		// after River's default hour: an event is late, never lost for an
+		// hour. Longer than any job may run (JobTimeout), so a live job is
+		// not taken from its worker.
+		RescueStuckJobsAfter: 90 * time.Second,
+		FetchCooldown:        50 * time.Millisecond,
 	}
 	if o.PollInterval > 0 {
 		cfg.FetchPollInterval = o.PollInterval

@@ -14,7 +14,8 @@ import (
 
 // report prints what happened and the checks; it returns whether every
 // check passed.
-func report(ctx context.Context, dbURL, logDir string, rec *recorder, windows []window, total time.Duration, workerErrs []string) (bool, error) {
+func report(ctx context.Context, dbURL, logDir string, r *run, rc *receiver, windows []window, total time.Duration, workerErrs []string) (bool, error) {
+	rec := r.rec
 	conn, err := pgx.Connect(ctx, dbURL)
 	if err != nil {
 		return false, err
@@ -146,11 +147,15 @@ func report(ctx context.Context, dbURL, logDir string, rec *recorder, windows []
 	check(changed > 0 && survived == changed, "sessions that survived a replica change: %d of %d", survived, changed)
 	check(success > 0 && multiReplica > 0, "flows connected: %d; flows whose steps landed on different replicas: %d of %d", success, multiReplica, flows)
 	check(len(workerErrs) == 0, "unexpected answers: %d", len(workerErrs))
+	check(r.tokens.Load() > 0, "API access tokens handed out: %d (rate limited: %d)", r.tokens.Load(), r.rateLimited.Load())
+	if err := hookChecks(ctx, conn, rc, 100*time.Second, check); err != nil {
+		return false, err
+	}
 	leaks, err := secretsInLogs(logDir, rec.secrets)
 	if err != nil {
 		return false, err
 	}
-	check(len(rec.secrets) > 0 && len(leaks) == 0, "link tokens and OAuth codes in the replicas' and HAProxy's logs: %d of %d %v", len(leaks), len(rec.secrets), leaks)
+	check(len(rec.secrets) > 0 && len(leaks) == 0, "link tokens, OAuth codes, access tokens, the API key and the webhook secret in the replicas' and HAProxy's logs: %d of %d %v", len(leaks), len(rec.secrets), leaks)
 	return ok, nil
 }
 

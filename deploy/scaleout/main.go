@@ -141,6 +141,16 @@ func scaleOut(ctx context.Context, o *options) (bool, error) {
 	step("3 replicas on %v behind HAProxy at %s; logs in %s", ports[1:], base, o.dir)
 
 	r := &run{base: base, password: password, start: time.Now(), links: make(chan *link, 8), rec: newRecorder()}
+	rc, err := startReceiver()
+	if err != nil {
+		return false, err
+	}
+	defer rc.srv.Close()
+	if err := setupAPI(ctx, r, o.app, append(env, "DATA_DIR="+o.dir), rc); err != nil {
+		return false, err
+	}
+	step("API key made with app api-key create; webhook endpoint added through the API for %v, to %s", hookEvents, rc.url)
+	r.start = time.Now()
 	tctx, stopTraffic := context.WithCancel(ctx)
 	var workers sync.WaitGroup
 	var workerErrs []string
@@ -172,7 +182,7 @@ func scaleOut(ctx context.Context, o *options) (bool, error) {
 		fmt.Printf("%6.1fs  %s\n", since().Seconds(), fmt.Sprintf(format, args...))
 	}
 
-	mark("traffic starts: %d admins, %d invitee workers", kinds[0].workers, kinds[1].workers)
+	mark("traffic starts: %d admins, %d invitee workers, %d API worker", kinds[0].workers, kinds[1].workers, kinds[2].workers)
 	victim := replicas[1]
 	at(o.killAt)
 	killed := since()
@@ -217,5 +227,5 @@ func scaleOut(ctx context.Context, o *options) (bool, error) {
 		{"kill", killed, killed + 6*time.Second},
 		{"rolling", rollStart, rollEnd},
 	}
-	return report(ctx, o.dbURL, o.dir, r.rec, windows, total, workerErrs)
+	return report(ctx, o.dbURL, o.dir, r, rc, windows, total, workerErrs)
 }

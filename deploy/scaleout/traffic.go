@@ -32,6 +32,7 @@ type kind struct {
 var kinds = []kind{
 	{"admin", 3, adminLoop},
 	{"invitee", 6, inviteeLoop},
+	{"api", 1, apiLoop},
 }
 
 // run is what the workers share: the base URL, the links admins hand to
@@ -43,6 +44,11 @@ type run struct {
 	links    chan *link
 	rec      *recorder
 	nextAddr atomic.Uint32
+	// apiKey is the run's API key; tokens and rateLimited count its
+	// access tokens handed out and its 429s.
+	apiKey      string
+	tokens      atomic.Int64
+	rateLimited atomic.Int64
 }
 
 type worker struct {
@@ -52,6 +58,8 @@ type worker struct {
 	// servedBy is every replica that answered this worker's current
 	// session or flow.
 	servedBy map[string]bool
+	// header is sent with each request (the API key's Authorization).
+	header http.Header
 }
 
 // newClient is a browser of its own: a cookie jar, no redirects followed,
@@ -91,6 +99,9 @@ func (w *worker) do(ctx context.Context, method, target string, form url.Values)
 	req, err := http.NewRequestWithContext(ctx, method, target, body)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range w.header {
+		req.Header[k] = v
 	}
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
