@@ -324,6 +324,9 @@ func (w *world) sample(ctx context.Context) error {
 	if err := w.sampleKeys(ctx, now, member); err != nil {
 		return err
 	}
+	if err := w.sampleWebhooks(ctx, now, member); err != nil {
+		return err
+	}
 	w.clock.Set(now)
 	return nil
 }

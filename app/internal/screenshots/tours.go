@@ -134,6 +134,22 @@ func (s *shooter) tour(w *world) error {
 		},
 		func() error { return s.shot("api-key-revoke.png", false) },
 
+		// Webhooks: the endpoints, then one endpoint with its delivery log.
+		func() error {
+			return s.do("webhooks",
+				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/settings/webhooks"),
+				chromedp.WaitVisible(css(`[data-testid="endpoints-table"]`)),
+			)
+		},
+		func() error { return s.shot("webhooks.png", false) },
+		func() error {
+			return s.do("webhook log",
+				chromedp.Click(css(`[data-testid="endpoint-row"] a`)),
+				chromedp.WaitVisible(css(`[data-testid="delivery-log"]`)),
+			)
+		},
+		func() error { return s.shot("webhook-log.png", false) },
+
 		// The workspace switcher, then the empty states of the second workspace.
 		func() error {
 			return s.do("switcher",
