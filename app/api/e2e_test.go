@@ -55,7 +55,7 @@ func TestEndToEnd(t *testing.T) {
 	if first.JSON200 == nil {
 		t.Fatalf("token: %d %s", first.StatusCode(), first.Body)
 	}
-	if status, sub := e.userinfo(t, first.JSON200.AccessToken); status != 200 || sub != "sandbox-user-2" {
+	if status, sub := e.SandboxUserinfo(t, first.JSON200.AccessToken); status != 200 || sub != "sandbox-user-2" {
 		t.Fatalf("user-info with the API's token: %d %q, %v after connecting (tokens live %v)", status, sub, time.Since(connected), ttl)
 	}
 	issued := e.Sandbox.Tap.Issued()
@@ -69,7 +69,7 @@ func TestEndToEnd(t *testing.T) {
 
 	t.Run("ExpiredTokenRefreshedOnceFor20Callers", func(t *testing.T) {
 		time.Sleep(time.Until(issuedAt.Add(ttl + 100*time.Millisecond)))
-		if status, _ := e.userinfo(t, first.JSON200.AccessToken); status != http.StatusUnauthorized {
+		if status, _ := e.SandboxUserinfo(t, first.JSON200.AccessToken); status != http.StatusUnauthorized {
 			t.Fatalf("user-info with the expired token: %d, want 401", status)
 		}
 		e.Clock.Set(first.JSON200.ExpiresAt.Add(time.Second))
@@ -100,7 +100,7 @@ func TestEndToEnd(t *testing.T) {
 		// the burst outlived the token, the next call refreshes again, and
 		// that token is tried at once.
 		for try, tok, start := 1, tok.AccessToken, burst; ; try++ {
-			status, sub := e.userinfo(t, tok)
+			status, sub := e.SandboxUserinfo(t, tok)
 			if status == 200 && sub == "sandbox-user-2" {
 				break
 			}

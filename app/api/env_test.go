@@ -87,23 +87,3 @@ func (e *apiEnv) connect(t testing.TB, url, account string) {
 		t.Fatalf("connecting in the sandbox: %d\n%s", p.Status, p.Excerpt())
 	}
 }
-
-// userinfo asks the sandbox whom an access token belongs to.
-func (e *apiEnv) userinfo(t *testing.T, accessToken string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.Sandbox.Issuer+"/userinfo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	res, err := e.Connect.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var claims struct {
-		Sub string `json:"sub"`
-	}
-	_ = json.NewDecoder(res.Body).Decode(&claims)
-	return res.StatusCode, claims.Sub
-}

@@ -206,7 +206,7 @@ func TestRoutesByKey(t *testing.T) {
 				if tok.AccessToken == "" || tok.TokenType != client.Bearer || tok.ExpiresAt == nil || len(tok.Scopes) == 0 {
 					t.Errorf("token answer %s", body)
 				}
-				if status, sub := e.userinfo(t, tok.AccessToken); status != 200 || sub != "sandbox-user-1" {
+				if status, sub := e.SandboxUserinfo(t, tok.AccessToken); status != 200 || sub != "sandbox-user-1" {
 					t.Errorf("the token at the sandbox's user-info: %d %q", status, sub)
 				}
 			}},

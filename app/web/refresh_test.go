@@ -8,7 +8,6 @@ package web_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,27 +21,6 @@ import (
 	"github.com/accessrequests/accessrequests/app/web"
 	"github.com/accessrequests/accessrequests/models"
 )
-
-// sandboxUserinfo asks the sandbox who the access token belongs to; it
-// returns the status and the sub claim.
-func sandboxUserinfo(t *testing.T, e *testutil.FlowEnv, accessToken string) (int, string) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, e.Sandbox.Issuer+"/userinfo", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+accessToken)
-	res, err := e.Connect.HTTP.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	var claims struct {
-		Sub string `json:"sub"`
-	}
-	_ = json.NewDecoder(res.Body).Decode(&claims)
-	return res.StatusCode, claims.Sub
-}
 
 func TestRefreshAgainstTheSandbox(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
@@ -113,7 +91,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 		if after.RefreshLeaseUntil != nil || after.Status != access.AccountConnected {
 			t.Errorf("lease %v, status %q after the refresh", after.RefreshLeaseUntil, after.Status)
 		}
-		if status, sub := sandboxUserinfo(t, e, tok); status != http.StatusOK || sub != "sandbox-user-1" {
+		if status, sub := e.SandboxUserinfo(t, tok); status != http.StatusOK || sub != "sandbox-user-1" {
 			t.Errorf("the new access token at /userinfo: %d, sub %q", status, sub)
 		}
 		return tok, last
@@ -161,7 +139,7 @@ func TestRefreshAgainstTheSandbox(t *testing.T) {
 				t.Fatalf("call %d: %v (same token as the others: %v)", i, errs[i], toks[i] == toks[0])
 			}
 		}
-		if status, _ := sandboxUserinfo(t, e, toks[0]); status != http.StatusOK {
+		if status, _ := e.SandboxUserinfo(t, toks[0]); status != http.StatusOK {
 			t.Errorf("the new access token at /userinfo: %d", status)
 		}
 	})

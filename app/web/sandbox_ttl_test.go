@@ -23,11 +23,11 @@ func TestFlowEnvSandboxTokenTTL(t *testing.T) {
 	if code, refresh := e.Sandbox.Tap.Grants("authorization_code"), e.Sandbox.Tap.Grants("refresh_token"); code != 1 || refresh != 0 {
 		t.Errorf("token requests: %d code, %d refresh; want 1, 0", code, refresh)
 	}
-	if status, sub := sandboxUserinfo(t, e, issued[0].AccessToken); time.Since(connected) < time.Second && (status != http.StatusOK || sub != "sandbox-user-1") {
+	if status, sub := e.SandboxUserinfo(t, issued[0].AccessToken); time.Since(connected) < time.Second && (status != http.StatusOK || sub != "sandbox-user-1") {
 		t.Errorf("userinfo with a fresh token = %d %q", status, sub)
 	}
 	time.Sleep(time.Until(connected.Add(1100 * time.Millisecond)))
-	if status, _ := sandboxUserinfo(t, e, issued[0].AccessToken); status != http.StatusUnauthorized {
+	if status, _ := e.SandboxUserinfo(t, issued[0].AccessToken); status != http.StatusUnauthorized {
 		t.Errorf("userinfo after SandboxTokenTTL = %d, want 401", status)
 	}
 }

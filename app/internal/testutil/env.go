@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -418,4 +419,25 @@ func (e *FlowEnv) Get(tb testing.TB, c *http.Client, path string) *Page {
 		tb.Fatal(err)
 	}
 	return send(tb, c, req)
+}
+
+// SandboxUserinfo asks the sandbox whom an access token belongs to; it
+// returns the status and the sub claim.
+func (e *FlowEnv) SandboxUserinfo(t testing.TB, accessToken string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, e.Sandbox.Issuer+"/userinfo", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+accessToken)
+	res, err := e.Connect.HTTP.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var claims struct {
+		Sub string `json:"sub"`
+	}
+	_ = json.NewDecoder(res.Body).Decode(&claims)
+	return res.StatusCode, claims.Sub
 }
