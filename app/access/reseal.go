@@ -95,20 +95,10 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 	var accounts []models.ConnectedAccount
 	err = s.db.WithContext(ctx).Select("id, access_token_sealed, refresh_token_sealed").FindInBatches(&accounts, 500, func(tx *gorm.DB, _ int) error {
 		for _, a := range accounts {
-			updates := map[string]any{}
-			for col, sealed := range map[string]string{"access_token_sealed": a.AccessTokenSealed, "refresh_token_sealed": a.RefreshTokenSealed} {
-				if sealed == "" || !s.keys.NeedsReseal(sealed) {
-					continue
-				}
-				field := "access_token"
-				if col == "refresh_token_sealed" {
-					field = "refresh_token"
-				}
-				v, err := s.reseal(sealed, accountAD(a.ID, field))
-				if err != nil {
-					return fmt.Errorf("account %s %s: %w", a.ID, field, err)
-				}
-				updates[col] = v
+			updates, err := s.resealColumns(map[string]string{"access_token_sealed": a.AccessTokenSealed, "refresh_token_sealed": a.RefreshTokenSealed},
+				func(field string) string { return accountAD(a.ID, field) })
+			if err != nil {
+				return fmt.Errorf("account %s %w", a.ID, err)
 			}
 			if len(updates) == 0 {
 				continue
@@ -137,4 +127,24 @@ func (s *Service) reseal(sealed, associated string) (string, error) {
 		return "", err
 	}
 	return s.keys.Seal(plain, associated)
+}
+
+// resealColumns re-seals those of one row's sealed values (column → value)
+// that an older key sealed. ad gives the associated data of a field (the
+// column without "_sealed"). It returns the new values by column, none when
+// all are current.
+func (s *Service) resealColumns(cols map[string]string, ad func(field string) string) (map[string]any, error) {
+	updates := map[string]any{}
+	for col, sealed := range cols {
+		if sealed == "" || !s.keys.NeedsReseal(sealed) {
+			continue
+		}
+		field := strings.TrimSuffix(col, "_sealed")
+		v, err := s.reseal(sealed, ad(field))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", field, err)
+		}
+		updates[col] = v
+	}
+	return updates, nil
 }

@@ -43,6 +43,10 @@ func TestReseal(t *testing.T) {
 	if _, err := svc.ClaimLink(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at-1", RefreshToken: "rt-1"}); err != nil {
 		t.Fatal(err)
 	}
+	ep, hookSecret, err := svc.CreateWebhookEndpoint(ctx, m, actor, access.NewWebhookEndpoint{URL: "https://hooks.example.com/in"})
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	rotated, _ := secret.NewKeyring(newKeyBytes, oldKey)
 	svc.SetKeys(rotated)
@@ -50,8 +54,8 @@ func TestReseal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n != 4+2 { // four link tokens, one access and one refresh token
-		t.Fatalf("re-sealed %d values, want 6", n)
+	if n != 4+2+1 { // four link tokens, one access and one refresh token, one webhook secret
+		t.Fatalf("re-sealed %d values, want 7", n)
 	}
 	if n, err := svc.Reseal(ctx); err != nil || n != 0 {
 		t.Fatalf("second run re-sealed %d (%v), want 0", n, err)
@@ -85,6 +89,13 @@ func TestReseal(t *testing.T) {
 		}
 		if v, err := only.Open(acc.RefreshTokenSealed, "connected_accounts/"+acc.ID+"/refresh_token"); err != nil || v != "rt-1" {
 			t.Errorf("refresh token = %q, %v", v, err)
+		}
+		var hook models.WebhookEndpoint
+		if err := gdb.Where("id = ?", ep.ID).Take(&hook).Error; err != nil {
+			t.Fatal(err)
+		}
+		if v, err := only.Open(hook.SecretSealed, "webhook_endpoints/"+ep.ID+"/secret"); err != nil || v != hookSecret {
+			t.Errorf("webhook secret = %q, %v", v, err)
 		}
 	})
 	t.Run("ErrOldKeyAloneRefused", func(t *testing.T) {

@@ -246,16 +246,11 @@ func (s *Service) resealWebhookSecrets(ctx context.Context) (int, error) {
 	}
 	changed := 0
 	for _, e := range rows {
-		updates := map[string]any{}
-		for col, sealed := range map[string]string{"secret_sealed": e.SecretSealed, "previous_secret_sealed": e.PreviousSecretSealed} {
-			if sealed == "" || !s.keys.NeedsReseal(sealed) {
-				continue
-			}
-			v, err := s.reseal(sealed, endpointAD(e.ID))
-			if err != nil {
-				return changed, fmt.Errorf("webhook endpoint %s: %w", e.ID, err)
-			}
-			updates[col] = v
+		// Both secrets are sealed with the same associated data.
+		updates, err := s.resealColumns(map[string]string{"secret_sealed": e.SecretSealed, "previous_secret_sealed": e.PreviousSecretSealed},
+			func(string) string { return endpointAD(e.ID) })
+		if err != nil {
+			return changed, fmt.Errorf("webhook endpoint %s %w", e.ID, err)
 		}
 		if len(updates) == 0 {
 			continue
