@@ -82,6 +82,17 @@ func TestRoutesByKey(t *testing.T) {
 		foreign    int
 		checkOther func(t *testing.T, body []byte)
 	}
+	// deleteRoute is a DELETE of one of this workspace's items (404 for
+	// another workspace's key); after it, the admin's GET of the item
+	// (status) answers 404.
+	deleteRoute := func(name, what string, del call, status func() int) route {
+		return route{name: name, call: del, want: 204, foreign: 404,
+			check: func(t *testing.T, _ []byte) {
+				if got := status(); got != 404 {
+					t.Errorf("the deleted %s answers %d, want 404", what, got)
+				}
+			}}
+	}
 	routes := []route{
 		{name: "GET /sources", want: 200, foreign: 200,
 			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
@@ -154,16 +165,12 @@ func TestRoutesByKey(t *testing.T) {
 					t.Errorf("events %s: want created by \"API key CRM sync\" and connected", body)
 				}
 			}},
-		{name: "DELETE /links/{id}", want: 204, foreign: 404,
-			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+		deleteRoute("DELETE /links/{id}", "link",
+			func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
 				r := must(c.DeleteLinkWithResponse(e.ctx, doomed.Id))
 				return r.HTTPResponse, r.Body
 			},
-			check: func(t *testing.T, _ []byte) {
-				if r := must(admin.GetLinkWithResponse(e.ctx, doomed.Id)); r.StatusCode() != 404 {
-					t.Errorf("the deleted link answers %d, want 404", r.StatusCode())
-				}
-			}},
+			func() int { return must(admin.GetLinkWithResponse(e.ctx, doomed.Id)).StatusCode() }),
 		{name: "GET /accounts", want: 200, foreign: 200,
 			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
 				r := must(c.ListAccountsWithResponse(e.ctx, nil))
@@ -258,16 +265,12 @@ func TestRoutesByKey(t *testing.T) {
 					t.Errorf("webhook %s", body)
 				}
 			}},
-		{name: "DELETE /webhooks/{id}", want: 204, foreign: 404,
-			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+		deleteRoute("DELETE /webhooks/{id}", "endpoint",
+			func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
 				r := must(c.DeleteWebhookWithResponse(e.ctx, doomedHook.Id))
 				return r.HTTPResponse, r.Body
 			},
-			check: func(t *testing.T, _ []byte) {
-				if r := must(admin.GetWebhookWithResponse(e.ctx, doomedHook.Id)); r.StatusCode() != 404 {
-					t.Errorf("the deleted endpoint answers %d, want 404", r.StatusCode())
-				}
-			}},
+			func() int { return must(admin.GetWebhookWithResponse(e.ctx, doomedHook.Id)).StatusCode() }),
 	}
 
 	keys := []struct{ name, key string }{{"NoKey", ""}, {"RevokedKey", e.revoked}, {"OtherWorkspaceKey", e.other}, {"ValidKey", e.valid}}
