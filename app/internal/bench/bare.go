@@ -208,6 +208,20 @@ func fail(w http.ResponseWriter, r *http.Request, err error) {
 	http.Error(w, "internal error", http.StatusInternalServerError)
 }
 
+// finish closes rs after a scan that ended with err and fails the request
+// with that error or the rows' own; it reports whether the request goes on.
+func finish(w http.ResponseWriter, r *http.Request, rs rows, err error) bool {
+	rs.Close()
+	if err == nil {
+		err = rs.Err()
+	}
+	if err != nil {
+		fail(w, r, err)
+		return false
+	}
+	return true
+}
+
 // The consent page's statements (app/access: OpenLink, RecordEvent).
 const (
 	sqlPublicLink = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
@@ -340,12 +354,7 @@ func (b *bare) consent(w http.ResponseWriter, r *http.Request) {
 		found = true
 		err = rs.Scan(l.dest(rs.columns())...)
 	}
-	rs.Close()
-	if err == nil {
-		err = rs.Err()
-	}
-	if err != nil {
-		fail(w, r, err)
+	if !finish(w, r, rs, err) {
 		return
 	}
 	now := time.Now().UTC()

@@ -98,12 +98,7 @@ func (b *bare) list(w http.ResponseWriter, r *http.Request) {
 		page = append(page, html.EscapeString(o+" / "+n)...)
 		page = append(page, "</a>"...)
 	}
-	rs.Close()
-	if err == nil {
-		err = rs.Err()
-	}
-	if err != nil {
-		fail(w, r, err)
+	if !finish(w, r, rs, err) {
 		return
 	}
 	page = append(page, "</nav><table>"...)
@@ -163,12 +158,7 @@ func (b *bare) list(w http.ResponseWriter, r *http.Request) {
 		page = append(page, url...)
 		page = append(page, `"></td></tr>`...)
 	}
-	rs.Close()
-	if err == nil {
-		err = rs.Err()
-	}
-	if err != nil {
-		fail(w, r, err)
+	if !finish(w, r, rs, err) {
 		return
 	}
 	page = append(page, "</table></body></html>"...)
