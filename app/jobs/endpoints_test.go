@@ -12,14 +12,14 @@ import (
 func TestRotationSignsWithBoth(t *testing.T) {
 	e := newEnv(t)
 	ep, oldSecret := e.endpoint(e.recv.URL)
-	newSecret, err := e.svc.RotateWebhookSecret(e.ctx, e.m, ep.ID)
+	newSecret, err := e.Svc.RotateWebhookSecret(e.Ctx, e.M, ep.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if newSecret == oldSecret || len(newSecret) < 40 || newSecret[:6] != "whsec_" {
 		t.Fatalf("rotated secret %q", newSecret)
 	}
-	start(t, e.engine, e.svc)
+	start(t, e.Engine, e.Svc)
 	e.link()
 	got := e.recv.waitFor(t, "the first webhook", func(r []received) bool { return len(r) >= 1 })
 	for _, s := range []string{oldSecret, newSecret} {
@@ -27,7 +27,7 @@ func TestRotationSignsWithBoth(t *testing.T) {
 			t.Errorf("during the overlap: %v", err)
 		}
 	}
-	e.clock.Advance(access.WebhookSecretOverlap + time.Second)
+	e.Clock.Advance(access.WebhookSecretOverlap + time.Second)
 	e.link()
 	got = e.recv.waitFor(t, "the second webhook", func(r []received) bool { return len(r) >= 2 })
 	if err := verify(newSecret, got[1].Header, got[1].Body, time.Now()); err != nil {
@@ -46,46 +46,46 @@ func TestFailingFiveDaysDisables(t *testing.T) {
 	ep, _ := e.endpoint(e.recv.URL)
 	fail := access.WebhookAttempt{EndpointID: ep.ID, MessageID: "msg_x", Attempt: 1, StatusCode: 500, Error: "status 500"}
 	// The log row needs its message.
-	if _, err := e.svc.SendTestWebhook(e.ctx, e.m, e.admin, ep.ID); err != nil {
+	if _, err := e.Svc.SendTestWebhook(e.Ctx, e.M, e.Admin, ep.ID); err != nil {
 		t.Fatal(err)
 	}
 	var msg string
-	if err := e.gdb.Raw("SELECT id FROM webhook_messages").Scan(&msg).Error; err != nil {
+	if err := e.DB.Raw("SELECT id FROM webhook_messages").Scan(&msg).Error; err != nil {
 		t.Fatal(err)
 	}
 	fail.MessageID = msg
-	if disabled, err := e.svc.RecordWebhookAttempt(e.ctx, fail); err != nil || disabled {
+	if disabled, err := e.Svc.RecordWebhookAttempt(e.Ctx, fail); err != nil || disabled {
 		t.Fatalf("first failure: disabled=%v err=%v", disabled, err)
 	}
-	e.clock.Advance(access.WebhookDisableAfter - time.Minute)
-	if disabled, err := e.svc.RecordWebhookAttempt(e.ctx, fail); err != nil || disabled {
+	e.Clock.Advance(access.WebhookDisableAfter - time.Minute)
+	if disabled, err := e.Svc.RecordWebhookAttempt(e.Ctx, fail); err != nil || disabled {
 		t.Fatalf("failing for less than 5 days: disabled=%v err=%v", disabled, err)
 	}
-	e.clock.Advance(2 * time.Minute)
-	if disabled, err := e.svc.RecordWebhookAttempt(e.ctx, fail); err != nil || !disabled {
+	e.Clock.Advance(2 * time.Minute)
+	if disabled, err := e.Svc.RecordWebhookAttempt(e.Ctx, fail); err != nil || !disabled {
 		t.Fatalf("failing for 5 days: disabled=%v err=%v", disabled, err)
 	}
-	got, err := e.svc.GetWebhookEndpoint(e.ctx, e.m, ep.ID)
+	got, err := e.Svc.GetWebhookEndpoint(e.Ctx, e.M, ep.ID)
 	if err != nil || got.DisabledAt == nil {
 		t.Fatalf("endpoint after 5 days failing: %+v, %v", got, err)
 	}
 	var events int64
-	e.gdb.Raw("SELECT count(*) FROM river_job WHERE kind = 'event'").Scan(&events) // no link event yet
+	e.DB.Raw("SELECT count(*) FROM river_job WHERE kind = 'event'").Scan(&events) // no link event yet
 	if events != 1 {
 		t.Errorf("%d endpoint-disabled events, want 1", events)
 	}
 	// Disabled: nothing goes to it (not even the test event queued
 	// before), and a new test event is refused.
-	start(t, e.engine, e.svc)
+	start(t, e.Engine, e.Svc)
 	e.link()
-	if _, err := e.svc.SendTestWebhook(e.ctx, e.m, e.admin, ep.ID); access.ErrorCode(err) != access.ECONFLICT {
+	if _, err := e.Svc.SendTestWebhook(e.Ctx, e.M, e.Admin, ep.ID); access.ErrorCode(err) != access.ECONFLICT {
 		t.Errorf("test event to a disabled endpoint: %v", err)
 	}
 	time.Sleep(500 * time.Millisecond)
 	if n := len(e.recv.all()); n != 0 {
 		t.Errorf("a disabled endpoint got %d webhooks", n)
 	}
-	if err := e.svc.EnableWebhookEndpoint(e.ctx, e.m, ep.ID); err != nil {
+	if err := e.Svc.EnableWebhookEndpoint(e.Ctx, e.M, ep.ID); err != nil {
 		t.Fatal(err)
 	}
 	e.link()
@@ -98,8 +98,8 @@ func TestResendAndTestEvent(t *testing.T) {
 	e := newEnv(t)
 	ep, secret := e.endpoint(e.recv.URL)
 	other, _ := e.endpoint(e.recv.URL + "/other")
-	start(t, e.engine, e.svc)
-	id, err := e.svc.SendTestWebhook(e.ctx, e.m, e.admin, ep.ID)
+	start(t, e.Engine, e.Svc)
+	id, err := e.Svc.SendTestWebhook(e.Ctx, e.M, e.Admin, ep.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestResendAndTestEvent(t *testing.T) {
 	if err := verify(secret, got[0].Header, got[0].Body, time.Now()); err != nil {
 		t.Error(err)
 	}
-	if err := e.svc.ResendWebhook(e.ctx, e.m, ep.ID, id); err != nil {
+	if err := e.Svc.ResendWebhook(e.Ctx, e.M, ep.ID, id); err != nil {
 		t.Fatal(err)
 	}
 	got = e.recv.waitFor(t, "the resent message", func(r []received) bool { return len(r) >= 2 })
@@ -121,20 +121,20 @@ func TestResendAndTestEvent(t *testing.T) {
 	if len(log) != 2 || log[0].EventType != access.HookTest || !log[0].OK {
 		t.Errorf("delivery log %+v", log)
 	}
-	if lines, _ := e.svc.WebhookDeliveries(e.ctx, e.m, other.ID, 0); len(lines) != 0 {
+	if lines, _ := e.Svc.WebhookDeliveries(e.Ctx, e.M, other.ID, 0); len(lines) != 0 {
 		t.Errorf("the other endpoint's log has %d lines", len(lines))
 	}
 	// Another workspace's admin cannot resend it.
-	m2 := e.member(e.f.OtherAdmin.ID, e.f.Internal.ID)
-	if err := e.svc.ResendWebhook(e.ctx, m2, ep.ID, id); access.ErrorCode(err) != access.ENOTFOUND {
+	m2 := e.member(e.F.OtherAdmin.ID, e.F.Internal.ID)
+	if err := e.Svc.ResendWebhook(e.Ctx, m2, ep.ID, id); access.ErrorCode(err) != access.ENOTFOUND {
 		t.Errorf("resend from another workspace: %v", err)
 	}
 }
 
 func (e *env) member(userID, workspaceID string) *access.Membership {
-	m, err := e.svc.Membership(e.ctx, userID, workspaceID)
+	m, err := e.Svc.Membership(e.Ctx, userID, workspaceID)
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return m
 }
@@ -143,19 +143,19 @@ func (e *env) member(userID, workspaceID string) *access.Membership {
 func TestWebhookLogPruned(t *testing.T) {
 	e := newEnv(t)
 	ep, _ := e.endpoint(e.recv.URL)
-	start(t, e.engine, e.svc)
-	if _, err := e.svc.SendTestWebhook(e.ctx, e.m, e.admin, ep.ID); err != nil {
+	start(t, e.Engine, e.Svc)
+	if _, err := e.Svc.SendTestWebhook(e.Ctx, e.M, e.Admin, ep.ID); err != nil {
 		t.Fatal(err)
 	}
 	waitLog(t, e, ep.ID, 1)
-	if n, err := e.svc.PruneWebhookLog(e.ctx, 100); err != nil || n != 0 {
+	if n, err := e.Svc.PruneWebhookLog(e.Ctx, 100); err != nil || n != 0 {
 		t.Fatalf("pruned %d (%v) before the retention", n, err)
 	}
-	e.clock.Advance(access.WebhookLogRetention + time.Hour)
-	if n, err := e.svc.PruneWebhookLog(e.ctx, 100); err != nil || n != 1 {
+	e.Clock.Advance(access.WebhookLogRetention + time.Hour)
+	if n, err := e.Svc.PruneWebhookLog(e.Ctx, 100); err != nil || n != 1 {
 		t.Fatalf("pruned %d (%v), want 1", n, err)
 	}
-	if lines, _ := e.svc.WebhookDeliveries(e.ctx, e.m, ep.ID, 0); len(lines) != 0 {
+	if lines, _ := e.Svc.WebhookDeliveries(e.Ctx, e.M, ep.ID, 0); len(lines) != 0 {
 		t.Errorf("%d log lines left", len(lines))
 	}
 }

@@ -173,56 +173,43 @@ func verify(secret string, h http.Header, body []byte, now time.Time) error {
 // env is a database with the fixture, a service whose events go to an
 // engine, and a receiver.
 type env struct {
-	t      *testing.T
-	ctx    context.Context
-	gdb    *gorm.DB
-	clock  *testutil.Clock
-	engine *jobs.Engine
-	svc    *access.Service
-	f      *testutil.Fixture
-	m      *access.Membership
-	admin  access.Actor
-	recv   *receiver
+	*testutil.JobsEnv
+	recv *receiver
 }
 
 func newEnv(t *testing.T, opts ...func(*jobs.Options)) *env {
 	t.Helper()
-	gdb := testutil.OpenDB(t)
-	e := &env{t: t, ctx: context.Background(), gdb: gdb, clock: testutil.NewClock(time.Now().UTC())}
-	e.engine = newEngine(t, gdb, opts...)
-	e.svc = testutil.NewService(t, gdb, e.clock, access.WithOutbox(e.engine))
-	e.f = testutil.Seed(t, e.svc)
-	e.m = testutil.Member(t, e.svc, e.f.Admin.ID, e.f.Reporting.ID)
-	e.admin = access.Actor{UserID: e.f.Admin.ID, Name: e.f.Admin.Name}
+	e := &env{JobsEnv: testutil.NewJobsEnv(t, func(gdb *gorm.DB) *jobs.Engine { return newEngine(t, gdb, opts...) })}
+	e.Seed()
 	e.recv = newReceiver(t)
 	return e
 }
 
 // endpoint adds an endpoint for url and returns it with its secret.
 func (e *env) endpoint(url string, events ...string) (*access.WebhookEndpoint, string) {
-	e.t.Helper()
-	ep, secret, err := e.svc.CreateWebhookEndpoint(e.ctx, e.m, e.admin, access.NewWebhookEndpoint{URL: url, Description: "test", Events: events})
+	e.T.Helper()
+	ep, secret, err := e.Svc.CreateWebhookEndpoint(e.Ctx, e.M, e.Admin, access.NewWebhookEndpoint{URL: url, Description: "test", Events: events})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return ep, secret
 }
 
 func (e *env) link() *access.Link {
-	e.t.Helper()
-	l, err := e.svc.GenerateLink(e.ctx, e.m, e.admin, "google_ads")
+	e.T.Helper()
+	l, err := e.Svc.GenerateLink(e.Ctx, e.M, e.Admin, "google_ads")
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return l
 }
 
 // countJobs counts River jobs of kind.
 func (e *env) countJobs(kind string) int64 {
-	e.t.Helper()
+	e.T.Helper()
 	var n int64
-	if err := e.gdb.Raw("SELECT count(*) FROM river_job WHERE kind = ?", kind).Scan(&n).Error; err != nil {
-		e.t.Fatal(err)
+	if err := e.DB.Raw("SELECT count(*) FROM river_job WHERE kind = ?", kind).Scan(&n).Error; err != nil {
+		e.T.Fatal(err)
 	}
 	return n
 }

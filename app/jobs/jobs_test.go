@@ -23,8 +23,8 @@ import (
 func TestEachEventOneWebhook(t *testing.T) {
 	e := newEnv(t)
 	_, secret := e.endpoint(e.recv.URL + "/hook")
-	start(t, e.engine, e.svc)
-	ctx := e.ctx
+	start(t, e.Engine, e.Svc)
+	ctx := e.Ctx
 	invitee := access.Actor{IP: "198.51.100.7", UserAgent: "phone"}
 
 	// Link 1: created, opened twice (one link.opened), declined, failed,
@@ -32,41 +32,41 @@ func TestEachEventOneWebhook(t *testing.T) {
 	l1 := e.link()
 	token := path.Base(l1.URL)
 	for range 2 {
-		pl, err := e.svc.OpenLink(ctx, token)
+		pl, err := e.Svc.OpenLink(ctx, token)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.svc.RecordEvent(ctx, &pl.AccessLink, invitee, access.EventOpened, nil); err != nil {
+		if err := e.Svc.RecordEvent(ctx, &pl.AccessLink, invitee, access.EventOpened, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := e.svc.RecordEvent(ctx, &l1.AccessLink, invitee, access.EventDeclined, map[string]any{"reason": "wrong account"}); err != nil {
+	if err := e.Svc.RecordEvent(ctx, &l1.AccessLink, invitee, access.EventDeclined, map[string]any{"reason": "wrong account"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.RecordEvent(ctx, &l1.AccessLink, invitee, access.EventProviderError, map[string]any{"kind": "provider", "error": "server_error"}); err != nil {
+	if err := e.Svc.RecordEvent(ctx, &l1.AccessLink, invitee, access.EventProviderError, map[string]any{"kind": "provider", "error": "server_error"}); err != nil {
 		t.Fatal(err)
 	}
-	acc, err := e.svc.ClaimLink(ctx, l1.ID, invitee, access.Identity{
+	acc, err := e.Svc.ClaimLink(ctx, l1.ID, invitee, access.Identity{
 		SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads", Email: "ads@client.example",
-		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: "secret-access-token", Expiry: e.clock.Now().Add(time.Hour),
+		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: "secret-access-token", Expiry: e.Clock.Now().Add(time.Hour),
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// Link 2: created, deleted.
 	l2 := e.link()
-	if err := e.svc.DeleteLink(ctx, e.m, e.admin, l2.ID); err != nil {
+	if err := e.Svc.DeleteLink(ctx, e.M, e.Admin, l2.ID); err != nil {
 		t.Fatal(err)
 	}
 	// The account's token expires without a refresh token: it needs
 	// reconnecting.
-	e.clock.Advance(2 * time.Hour)
-	if _, err := e.svc.AccessToken(ctx, e.f.Reporting.ID, acc.ID, nil); !errors.Is(err, access.ErrReauthorizationRequired) {
+	e.Clock.Advance(2 * time.Hour)
+	if _, err := e.Svc.AccessToken(ctx, e.F.Reporting.ID, acc.ID, nil); !errors.Is(err, access.ErrReauthorizationRequired) {
 		t.Fatalf("AccessToken = %v, want ErrReauthorizationRequired", err)
 	}
 	// Link 3: created, expires unused (found by the periodic sweep).
 	l3 := e.link()
-	e.clock.Advance(access.LinkLifetime + time.Minute)
+	e.Clock.Advance(access.LinkLifetime + time.Minute)
 
 	want := map[string]int{
 		access.HookLinkCreated: 3, access.HookLinkOpened: 1, access.HookLinkDeclined: 1, access.HookLinkFailed: 1,
@@ -139,8 +139,8 @@ func TestRollbackSendsNothing(t *testing.T) {
 	e := newEnv(t)
 	e.endpoint(e.recv.URL)
 	errRollback := errors.New("roll back")
-	err := e.gdb.Transaction(func(tx *gorm.DB) error {
-		if _, err := e.svc.WithDB(tx).GenerateLink(e.ctx, e.m, e.admin, "google_ads"); err != nil {
+	err := e.DB.Transaction(func(tx *gorm.DB) error {
+		if _, err := e.Svc.WithDB(tx).GenerateLink(e.Ctx, e.M, e.Admin, "google_ads"); err != nil {
 			return err
 		}
 		return errRollback
@@ -151,7 +151,7 @@ func TestRollbackSendsNothing(t *testing.T) {
 	if n := e.countJobs(jobs.KindEvent); n != 0 {
 		t.Fatalf("%d event jobs after a rollback, want 0", n)
 	}
-	start(t, e.engine, e.svc)
+	start(t, e.Engine, e.Svc)
 	l := e.link() // committed: the control
 	got := e.recv.waitFor(t, "the committed event", func(r []received) bool { return len(r) >= 1 })
 	time.Sleep(300 * time.Millisecond)
@@ -167,15 +167,15 @@ func TestReceiverDownThenUpAcrossRestart(t *testing.T) {
 	e := newEnv(t, func(o *jobs.Options) { o.RetrySchedule = []time.Duration{time.Second, time.Second} })
 	ep, secret := e.endpoint(e.recv.URL)
 	e.recv.status.Store(503)
-	stop := start(t, e.engine, e.svc)
+	stop := start(t, e.Engine, e.Svc)
 	e.link()
 	first := e.recv.waitFor(t, "the first attempt", func(r []received) bool { return len(r) >= 1 })
 	stop() // the process goes away between attempts
 	id := first[0].Header.Get("webhook-id")
 
 	e.recv.status.Store(200)
-	engine2 := newEngine(t, e.gdb, func(o *jobs.Options) { o.RetrySchedule = []time.Duration{time.Second, time.Second} })
-	start(t, engine2, e.svc)
+	engine2 := newEngine(t, e.DB, func(o *jobs.Options) { o.RetrySchedule = []time.Duration{time.Second, time.Second} })
+	start(t, engine2, e.Svc)
 	got := e.recv.waitFor(t, "the retry", func(r []received) bool { return len(r) >= 2 })
 	if got[1].Header.Get("webhook-id") != id {
 		t.Errorf("retry webhook-id %q, want the original %q", got[1].Header.Get("webhook-id"), id)
@@ -197,7 +197,7 @@ func waitLog(t *testing.T, e *env, endpointID string, n int) []access.WebhookDel
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		lines, err := e.svc.WebhookDeliveries(e.ctx, e.m, endpointID, 100)
+		lines, err := e.Svc.WebhookDeliveries(e.Ctx, e.M, endpointID, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -218,9 +218,9 @@ func waitLog(t *testing.T, e *env, endpointID string, n int) []access.WebhookDel
 func TestTwoProcessesEachEventOnce(t *testing.T) {
 	e := newEnv(t)
 	e.endpoint(e.recv.URL)
-	other := newEngine(t, testutil.Reopen(t, e.gdb))
-	start(t, e.engine, e.svc)
-	start(t, other, e.svc)
+	other := newEngine(t, testutil.Reopen(t, e.DB))
+	start(t, e.Engine, e.Svc)
+	start(t, other, e.Svc)
 	const n = 40
 	links := map[string]bool{}
 	for range n {
@@ -252,11 +252,11 @@ func TestQueueMetrics(t *testing.T) {
 	e.endpoint(e.recv.URL)
 	e.recv.status.Store(500)
 	e.link()
-	c := jobs.NewCollector(e.gdb)
+	c := jobs.NewCollector(e.DB)
 	if got := gauge(t, c, jobs.KindEvent, "queued"); got != 1 {
 		t.Errorf("queued events = %v, want 1", got)
 	}
-	start(t, e.engine, e.svc)
+	start(t, e.Engine, e.Svc)
 	e.recv.waitFor(t, "two attempts", func(r []received) bool { return len(r) >= 2 })
 	deadline := time.Now().Add(10 * time.Second)
 	for gauge(t, c, jobs.KindDelivery, "discarded") != 1 {

@@ -172,17 +172,9 @@ func (s *smtpServer) config(t testing.TB) *config.SMTP {
 // env is a database with the fixture, the job engine with the mailer
 // sending to a real SMTP server, and a log that tests search for secrets.
 type env struct {
-	t      *testing.T
-	ctx    context.Context
-	gdb    *gorm.DB
-	clock  *testutil.Clock
-	engine *jobs.Engine
-	svc    *access.Service
+	*testutil.JobsEnv
 	mailer *appmail.Mailer
 	smtp   *smtpServer
-	f      *testutil.Fixture
-	m      *access.Membership
-	admin  access.Actor
 	log    *syncBuffer
 }
 
@@ -208,51 +200,49 @@ const baseURL = "http://access.test.example"
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	gdb := testutil.OpenDB(t)
-	e := &env{t: t, ctx: context.Background(), gdb: gdb, clock: testutil.NewClock(time.Now().UTC()), log: &syncBuffer{}}
+	e := &env{log: &syncBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.smtp = newSMTPServer(t)
 	e.mailer = &appmail.Mailer{Transport: appmail.NewSMTP(e.smtp.config(t), appmail.SMTPOptions{Timeout: 5 * time.Second}),
 		From: "Access requests <access@test.example>", BaseURL: baseURL, Log: log}
-	eng, err := jobs.New(gdb, jobs.Options{
-		Log: log, Work: true, Sender: webhooks.NewSender(webhooks.Options{UserAgent: "test"}),
-		Subscribers: []jobs.Subscriber{e.mailer.Subscribe}, AddWorkers: e.mailer.Register,
-		RetrySchedule: []time.Duration{200 * time.Millisecond, 300 * time.Millisecond},
-		PollInterval:  20 * time.Millisecond, SweepInterval: 100 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.engine = eng
-	e.svc = testutil.NewService(t, gdb, e.clock, access.WithOutbox(eng), access.WithMail(true), access.WithBaseURL(baseURL))
-	e.mailer.Service = e.svc
-	e.f = testutil.Seed(t, e.svc)
-	e.m = testutil.Member(t, e.svc, e.f.Admin.ID, e.f.Reporting.ID)
-	e.admin = access.Actor{UserID: e.f.Admin.ID, Name: e.f.Admin.Name}
+	e.JobsEnv = testutil.NewJobsEnv(t, func(gdb *gorm.DB) *jobs.Engine {
+		eng, err := jobs.New(gdb, jobs.Options{
+			Log: log, Work: true, Sender: webhooks.NewSender(webhooks.Options{UserAgent: "test"}),
+			Subscribers: []jobs.Subscriber{e.mailer.Subscribe}, AddWorkers: e.mailer.Register,
+			RetrySchedule: []time.Duration{200 * time.Millisecond, 300 * time.Millisecond},
+			PollInterval:  20 * time.Millisecond, SweepInterval: 100 * time.Millisecond,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return eng
+	}, access.WithMail(true), access.WithBaseURL(baseURL))
+	e.mailer.Service = e.Svc
+	e.Seed()
 	return e
 }
 
 // start runs the workers until the test ends.
 func (e *env) start() {
-	e.t.Helper()
+	e.T.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := e.engine.Start(ctx, e.svc); err != nil {
-		e.t.Fatal(err)
+	if err := e.Engine.Start(ctx, e.Svc); err != nil {
+		e.T.Fatal(err)
 	}
-	e.t.Cleanup(func() {
+	e.T.Cleanup(func() {
 		sctx, scancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer scancel()
-		_ = e.engine.Stop(sctx)
+		_ = e.Engine.Stop(sctx)
 		cancel()
 	})
 }
 
 // link generates a Google Ads link, sent to recipient if not empty.
 func (e *env) link(recipient, note string) *access.Link {
-	e.t.Helper()
-	l, err := e.svc.GenerateLink(e.ctx, e.m, e.admin, "google_ads", access.LinkMail{Recipient: recipient, Note: note})
+	e.T.Helper()
+	l, err := e.Svc.GenerateLink(e.Ctx, e.M, e.Admin, "google_ads", access.LinkMail{Recipient: recipient, Note: note})
 	if err != nil {
-		e.t.Fatal(err)
+		e.T.Fatal(err)
 	}
 	return l
 }

@@ -24,7 +24,7 @@ import (
 func TestEachMailOnce(t *testing.T) {
 	e := newEnv(t)
 	e.start()
-	ctx := e.ctx
+	ctx := e.Ctx
 	invitee := access.Actor{IP: "198.51.100.7", UserAgent: "phone"}
 
 	l := e.link("client@customer.example", "Hi Carla,\nthis is for the monthly report.")
@@ -37,8 +37,8 @@ func TestEachMailOnce(t *testing.T) {
 	if m.To[0] != "client@customer.example" || h.Get("To") != "<client@customer.example>" {
 		t.Errorf("To = %v / %q", m.To, h.Get("To"))
 	}
-	if !strings.Contains(h.Get("Reply-To"), e.f.Admin.Email) {
-		t.Errorf("Reply-To = %q, want the requester %s", h.Get("Reply-To"), e.f.Admin.Email)
+	if !strings.Contains(h.Get("Reply-To"), e.F.Admin.Email) {
+		t.Errorf("Reply-To = %q, want the requester %s", h.Get("Reply-To"), e.F.Admin.Email)
 	}
 	if s := h.Get("Subject"); s != "Adam Admin asks you to connect Google Ads to Client reporting" {
 		t.Errorf("Subject = %q", s)
@@ -60,15 +60,15 @@ func TestEachMailOnce(t *testing.T) {
 	}
 
 	// Declined, failed, used: one notification each, to the creator.
-	if err := e.svc.RecordEvent(ctx, &l.AccessLink, invitee, access.EventDeclined, map[string]any{"reason": "Wrong account, sorry"}); err != nil {
+	if err := e.Svc.RecordEvent(ctx, &l.AccessLink, invitee, access.EventDeclined, map[string]any{"reason": "Wrong account, sorry"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.RecordEvent(ctx, &l.AccessLink, invitee, access.EventProviderError, map[string]any{"kind": "scopes", "error": "scopes_missing"}); err != nil {
+	if err := e.Svc.RecordEvent(ctx, &l.AccessLink, invitee, access.EventProviderError, map[string]any{"kind": "scopes", "error": "scopes_missing"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.svc.ClaimLink(ctx, l.ID, invitee, access.Identity{
+	if _, err := e.Svc.ClaimLink(ctx, l.ID, invitee, access.Identity{
 		SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads", Email: "ads@client.example",
-		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: "secret-access-token", Expiry: e.clock.Now().Add(time.Hour),
+		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: "secret-access-token", Expiry: e.Clock.Now().Add(time.Hour),
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -76,17 +76,17 @@ func TestEachMailOnce(t *testing.T) {
 	// Expires tomorrow: a second link, a day and a bit before its expiry;
 	// the sweep runs every 100 ms, so several times, and reminds once.
 	l2 := e.link("", "")
-	e.clock.Advance(access.LinkLifetime - 20*time.Hour)
+	e.Clock.Advance(access.LinkLifetime - 20*time.Hour)
 	got = e.smtp.waitFor(t, 5)
 	time.Sleep(500 * time.Millisecond)
 	got = e.smtp.all()
 
 	want := map[string]string{
 		"Adam Admin asks you to connect Google Ads to Client reporting": "client@customer.example",
-		"Your Google Ads link was declined":                             e.f.Admin.Email,
-		"A Google Ads connection failed":                                e.f.Admin.Email,
-		"Google Ads connected: Client Ads (ads@client.example)":         e.f.Admin.Email,
-		"Your Google Ads link expires tomorrow":                         e.f.Admin.Email,
+		"Your Google Ads link was declined":                             e.F.Admin.Email,
+		"A Google Ads connection failed":                                e.F.Admin.Email,
+		"Google Ads connected: Client Ads (ads@client.example)":         e.F.Admin.Email,
+		"Your Google Ads link expires tomorrow":                         e.F.Admin.Email,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %d mails, want %d: %q", len(got), len(want), subjects(got))
@@ -104,7 +104,7 @@ func TestEachMailOnce(t *testing.T) {
 		if s == "A Google Ads connection failed" && !strings.Contains(d.Body, "What to do: Some permissions") {
 			t.Error("the failed mail lacks what to do")
 		}
-		if s == "Your Google Ads link expires tomorrow" && !strings.Contains(d.Body, baseURL+"/w/"+e.f.Reporting.ID+"/sources/access-requests/"+l2.ID) {
+		if s == "Your Google Ads link expires tomorrow" && !strings.Contains(d.Body, baseURL+"/w/"+e.F.Reporting.ID+"/sources/access-requests/"+l2.ID) {
 			t.Error("the reminder does not link to the link's page")
 		}
 		if s != "Adam Admin asks you to connect Google Ads to Client reporting" && !strings.Contains(d.Body, baseURL+"/account/notifications") {
@@ -120,7 +120,7 @@ func TestEachMailOnce(t *testing.T) {
 		}
 	}
 	// The history says the link was emailed.
-	hist, err := e.svc.Events(ctx, l.ID)
+	hist, err := e.Svc.Events(ctx, l.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestRetryAfterSMTPFailure(t *testing.T) {
 		t.Fatalf("got %d mails, want 1", len(got))
 	}
 	var attempts int
-	if err := e.gdb.Raw("SELECT attempts FROM mail_messages").Scan(&attempts).Error; err != nil {
+	if err := e.DB.Raw("SELECT attempts FROM mail_messages").Scan(&attempts).Error; err != nil {
 		t.Fatal(err)
 	}
 	if attempts != 2 {
@@ -174,7 +174,7 @@ func TestFanOutAgainQueuesNothing(t *testing.T) {
 	ev := access.OutEvent{ID: access.NewMessageID(), Type: access.HookLinkCreated, WorkspaceID: l.WorkspaceID, LinkID: l.ID}
 	var ids [][]string
 	for range 2 {
-		q, err := e.svc.QueueMails(e.gdb, ev)
+		q, err := e.Svc.QueueMails(e.DB, ev)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -183,16 +183,16 @@ func TestFanOutAgainQueuesNothing(t *testing.T) {
 	if len(ids[0]) != 1 || len(ids[1]) != 0 {
 		t.Fatalf("queued %d then %d mails, want 1 then 0", len(ids[0]), len(ids[1]))
 	}
-	if _, err := e.svc.PrepareMail(e.ctx, ids[0][0]); err != nil {
+	if _, err := e.Svc.PrepareMail(e.Ctx, ids[0][0]); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []bool{true, false} {
-		marked, err := e.svc.MarkMailSent(e.ctx, ids[0][0], access.TransportSMTP)
+		marked, err := e.Svc.MarkMailSent(e.Ctx, ids[0][0], access.TransportSMTP)
 		if err != nil || marked != want {
 			t.Fatalf("MarkMailSent #%d = %v, %v; want %v", i+1, marked, err, want)
 		}
 	}
-	if _, err := e.svc.PrepareMail(e.ctx, ids[0][0]); err != access.ErrMailDone {
+	if _, err := e.Svc.PrepareMail(e.Ctx, ids[0][0]); err != access.ErrMailDone {
 		t.Fatalf("PrepareMail after sending = %v, want ErrMailDone", err)
 	}
 }
@@ -201,32 +201,32 @@ func TestFanOutAgainQueuesNothing(t *testing.T) {
 // others are; a link made by an API key notifies nobody.
 func TestPreferencesAndAPIKeys(t *testing.T) {
 	e := newEnv(t)
-	if err := e.svc.SetNotifications(e.ctx, e.f.Admin.ID, []string{access.MailUsed, access.MailFailed, access.MailExpiring}); err != nil {
+	if err := e.Svc.SetNotifications(e.Ctx, e.F.Admin.ID, []string{access.MailUsed, access.MailFailed, access.MailExpiring}); err != nil {
 		t.Fatal(err)
 	}
-	on, err := e.svc.NotificationsOn(e.ctx, e.f.Admin.ID)
+	on, err := e.Svc.NotificationsOn(e.Ctx, e.F.Admin.ID)
 	if err != nil || strings.Join(on, ",") != "used,failed,expiring" {
 		t.Fatalf("NotificationsOn = %v, %v", on, err)
 	}
 	e.start()
 	invitee := access.Actor{IP: "198.51.100.7"}
 	l := e.link("", "")
-	if err := e.svc.RecordEvent(e.ctx, &l.AccessLink, invitee, access.EventDeclined, map[string]any{"reason": "no"}); err != nil {
+	if err := e.Svc.RecordEvent(e.Ctx, &l.AccessLink, invitee, access.EventDeclined, map[string]any{"reason": "no"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.RecordEvent(e.ctx, &l.AccessLink, invitee, access.EventProviderError, map[string]any{"kind": "token", "error": "server_error"}); err != nil {
+	if err := e.Svc.RecordEvent(e.Ctx, &l.AccessLink, invitee, access.EventProviderError, map[string]any{"kind": "token", "error": "server_error"}); err != nil {
 		t.Fatal(err)
 	}
 	// Through an API key: no person to notify.
-	key, _, err := e.svc.CreateAPIKey(e.ctx, e.m, e.admin, "CI")
+	key, _, err := e.Svc.CreateAPIKey(e.Ctx, e.M, e.Admin, "CI")
 	if err != nil {
 		t.Fatal(err)
 	}
-	kl, err := e.svc.GenerateLink(e.ctx, e.m, access.Actor{APIKeyID: key.ID, APIKeyName: key.Name}, "google_ads")
+	kl, err := e.Svc.GenerateLink(e.Ctx, e.M, access.Actor{APIKeyID: key.ID, APIKeyName: key.Name}, "google_ads")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.RecordEvent(e.ctx, &kl.AccessLink, invitee, access.EventDeclined, map[string]any{"reason": "no"}); err != nil {
+	if err := e.Svc.RecordEvent(e.Ctx, &kl.AccessLink, invitee, access.EventDeclined, map[string]any{"reason": "no"}); err != nil {
 		t.Fatal(err)
 	}
 	got := e.smtp.waitFor(t, 1)
@@ -278,7 +278,7 @@ func TestEndpointDisabledMail(t *testing.T) {
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	defer recv.Close()
-	ep, _, err := e.svc.CreateWebhookEndpoint(e.ctx, e.m, e.admin, access.NewWebhookEndpoint{URL: recv.URL + "/hook", Description: "CRM"})
+	ep, _, err := e.Svc.CreateWebhookEndpoint(e.Ctx, e.M, e.Admin, access.NewWebhookEndpoint{URL: recv.URL + "/hook", Description: "CRM"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,12 +289,12 @@ func TestEndpointDisabledMail(t *testing.T) {
 			t.Fatal("no delivery attempt")
 		}
 	}
-	e.clock.Advance(access.WebhookDisableAfter + time.Hour) // the retry finds it failing for 5 days
+	e.Clock.Advance(access.WebhookDisableAfter + time.Hour) // the retry finds it failing for 5 days
 	got := e.smtp.waitFor(t, 1)
-	if len(got) != 1 || got[0].To[0] != e.f.Admin.Email || got[0].Msg.Header.Get("Subject") != "A webhook endpoint of Client reporting was disabled" {
+	if len(got) != 1 || got[0].To[0] != e.F.Admin.Email || got[0].Msg.Header.Get("Subject") != "A webhook endpoint of Client reporting was disabled" {
 		t.Fatalf("got %q to %v", subjects(got), got[0].To)
 	}
-	for _, want := range []string{recv.URL + "/hook", baseURL + "/w/" + e.f.Reporting.ID + "/settings/webhooks/" + ep.ID, "enable the endpoint again"} {
+	for _, want := range []string{recv.URL + "/hook", baseURL + "/w/" + e.F.Reporting.ID + "/settings/webhooks/" + ep.ID, "enable the endpoint again"} {
 		if !strings.Contains(got[0].Body, want) {
 			t.Errorf("the mail lacks %q", want)
 		}
