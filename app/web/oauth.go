@@ -112,3 +112,11 @@ func Refresher(client *oauth.Client, cat *sources.Catalog) access.Refresher {
 		return &access.Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresIn: tok.ExpiresIn}, nil
 	}
 }
+
+// Revoker revokes connected accounts' tokens at their providers with
+// client, for access.Service.DisconnectAccount.
+func Revoker(client *oauth.Client, cat *sources.Catalog) access.Revoker {
+	return func(ctx context.Context, req access.RevokeRequest) error {
+		return client.RevokeAccount(ctx, cat, req.SourceKey, req.Extra, req.Token, req.TokenTypeHint)
+	}
+}
