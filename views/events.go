@@ -35,6 +35,7 @@ var eventKinds = map[string]struct{ icon, title string }{
 	access.EventConnected:      {"connect", "Account connected"},
 	access.EventClaimRefused:   {"refuse", "Connection refused"},
 	access.EventDeleted:        {"delete", "Link deleted"},
+	access.EventDisconnected:   {"delete", "Account disconnected"},
 	access.EventSupportViewed:  {"support", "Viewed by support"},
 	access.EventEmailed:        {"mail", "Link emailed"},
 	access.EventEmailRequested: {"mail", "Email sent again"},
@@ -156,6 +157,12 @@ func EventSummary(e *access.Event) string {
 		return "Asked to email the link again to " + f["to"] + "."
 	case access.EventDeleted:
 		return "Accounts connected through the link stay connected."
+	case access.EventDisconnected:
+		out := "Disconnected " + f["account"] + "; its tokens were deleted."
+		if f["revoke_error"] != "" {
+			out += " The provider did not confirm the revocation: " + f["revoke_error"]
+		}
+		return out
 	case access.EventSupportViewed:
 		if f["view"] == access.SupportViewExport {
 			return "Downloaded the history as JSON from the support console."

@@ -41,6 +41,8 @@ func TestEventPresentation(t *testing.T) {
 		{access.EventClaimRefused, map[string]string{"reason": "deleted"}, false, "Connection refused", "The link had been deleted.", "refuse"},
 		{access.EventClaimRefused, map[string]string{"reason": "not_found"}, false, "Connection refused", "The link had been deleted.", "refuse"},
 		{access.EventDeleted, nil, true, "Link deleted", "Accounts connected through the link stay connected.", "delete"},
+		{access.EventDisconnected, map[string]string{"account": "Jane"}, true, "Account disconnected", "Disconnected Jane; its tokens were deleted.", "delete"},
+		{access.EventDisconnected, map[string]string{"account": "Jane", "revoke_error": "answered 503"}, true, "Account disconnected", "Disconnected Jane; its tokens were deleted. The provider did not confirm the revocation: answered 503", "delete"},
 		{access.EventSupportViewed, map[string]string{"view": "page"}, true, "Viewed by support", "Opened the link in the support console.", "support"},
 		{access.EventSupportViewed, map[string]string{"view": "export"}, true, "History exported by support", "Downloaded the history as JSON from the support console.", "support"},
 		{"renamed_later", nil, false, "Renamed later", "", "dot"},

@@ -69,7 +69,8 @@ func (s *Service) DisconnectAccount(ctx context.Context, m *Membership, actor Ac
 			}
 			if err == nil {
 				link = &l
-				detail = map[string]any{"account_id": a.ID, "account": a.DisplayName}
+				label := (&AccountSummary{DisplayName: a.DisplayName, Email: a.Email, ExternalID: a.ExternalID}).Label()
+				detail = map[string]any{"account_id": a.ID, "account": label}
 				if err := s.recordEvent(tx, &l, actor, EventDisconnected, detail); err != nil {
 					return err
 				}
@@ -102,6 +103,9 @@ func (s *Service) revokeTokens(ctx context.Context, a *models.ConnectedAccount, 
 		first = err
 	} else if rt != "" {
 		first = revoke(ctx, RevokeRequest{AccountID: a.ID, SourceKey: a.SourceKey, Extra: a.Extra, Token: rt, TokenTypeHint: "refresh_token"})
+	}
+	if a.AccessTokenSealed == "" {
+		return first
 	}
 	at, err := s.openAccessToken(a)
 	if err == nil && at != "" {

@@ -81,6 +81,11 @@ func (s *Server) routes() {
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
 	e.POST(links+"/:link/resend", s.resendLink, manager...)
 
+	// Disconnecting a connected account (disconnect.go).
+	const disconnect = "/w/:workspace/sources/accounts/:account/disconnect"
+	e.GET(disconnect, s.confirmDisconnect, manager...)
+	e.POST(disconnect, s.disconnect, manager...)
+
 	// API keys (apikeys.go): the page explains itself like the links page;
 	// the rest needs the manager gate.
 	const apiKeys = "/w/:workspace/settings/api-keys"
