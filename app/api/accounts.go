@@ -113,3 +113,8 @@ func (a *API) accountToken(ctx context.Context, in *tokenInput) (*tokenOutput, e
 	}
 	return &tokenOutput{Body: Token{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresAt: t.ExpiresAt, Scopes: strings.Fields(t.Scopes)}}, nil
 }
+
+// disconnectAccount is DELETE /api/v1/accounts/{id}: 204.
+func (a *API) disconnectAccount(ctx context.Context, in *idInput) (*struct{}, error) {
+	return nil, a.svc.DisconnectAccount(ctx, principal(ctx).Membership, actor(ctx), in.ID, a.revoke)
+}

@@ -29,7 +29,9 @@ type Options struct {
 	Service *access.Service
 	// Refresher refreshes connected accounts' tokens at their providers.
 	Refresher access.Refresher
-	Log       *slog.Logger
+	// Revoker revokes a disconnected account's tokens at its provider.
+	Revoker access.Revoker
+	Log     *slog.Logger
 	// Allow spends one request of a key's rate limit, and says how long to
 	// wait when none is left; nil means no limit.
 	Allow func(keyID string) (bool, time.Duration)
@@ -39,6 +41,7 @@ type Options struct {
 type API struct {
 	svc     *access.Service
 	refresh access.Refresher
+	revoke  access.Revoker
 	log     *slog.Logger
 	allow   func(keyID string) (bool, time.Duration)
 	huma    huma.API
@@ -67,7 +70,7 @@ func Config() huma.Config {
 
 // Mount registers the API's routes on e under Prefix.
 func Mount(e *echo.Echo, o Options) *API {
-	a := &API{svc: o.Service, refresh: o.Refresher, log: o.Log, allow: o.Allow}
+	a := &API{svc: o.Service, refresh: o.Refresher, revoke: o.Revoker, log: o.Log, allow: o.Allow}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -109,6 +112,10 @@ func (a *API) routes() {
 		Summary: "Get an access token",
 		Description: "A valid access token of the account, for calling its provider's API. A token close to expiry is refreshed first " +
 			"(one refresh at a time per account); when the provider refuses the refresh, the answer is a needs_reconnect problem and the account's status becomes needs_reconnect."}, a.accountToken)
+	register(a, huma.Operation{OperationID: "disconnectAccount", Method: http.MethodDelete, Path: "/accounts/{id}", Tags: []string{"Accounts"}, DefaultStatus: http.StatusNoContent,
+		Summary: "Disconnect an account",
+		Description: "The account's tokens are deleted and the provider is asked to revoke them (best effort); the links it came through keep their history, " +
+			"and account.disconnected is sent to webhooks. Its owner can connect it again through a new link."}, a.disconnectAccount)
 
 	register(a, huma.Operation{OperationID: "createWebhook", Method: http.MethodPost, Path: "/webhooks", Tags: []string{"Webhooks"}, DefaultStatus: http.StatusCreated,
 		Summary: "Add a webhook endpoint", Description: "Events of the workspace are POSTed to url, signed per the Standard Webhooks specification with the secret in this answer, which is never shown again."}, a.createWebhook)

@@ -217,6 +217,12 @@ func TestRoutesByKey(t *testing.T) {
 					t.Errorf("the token at the sandbox's user-info: %d %q", status, sub)
 				}
 			}},
+		deleteRoute("DELETE /accounts/{id}", "account",
+			func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.DisconnectAccountWithResponse(e.ctx, acc.Id))
+				return r.HTTPResponse, r.Body
+			},
+			func() int { return must(admin.GetAccountWithResponse(e.ctx, acc.Id)).StatusCode() }),
 		{name: "POST /webhooks", want: 201, foreign: 201,
 			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
 				r := must(c.CreateWebhookWithResponse(e.ctx, nil, client.CreateWebhookJSONRequestBody{Url: "https://example.com/hooks", Description: ptr("CRM"),

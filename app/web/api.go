@@ -20,7 +20,7 @@ func (s *Server) mountAPI(e *echo.Echo, perMinute int) {
 		perMinute = DefaultAPIRateLimit
 	}
 	lim := newLimiter(perMinute, time.Minute)
-	api.Mount(e, api.Options{Service: s.svc, Refresher: Refresher(s.oauth, s.svc.Sources()), Log: s.log, Allow: lim.allow})
+	api.Mount(e, api.Options{Service: s.svc, Refresher: Refresher(s.oauth, s.svc.Sources()), Revoker: Revoker(s.oauth, s.svc.Sources()), Log: s.log, Allow: lim.allow})
 }
 
 // browserOnly runs mw on every route but the API's: API clients carry a
