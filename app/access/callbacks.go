@@ -203,25 +203,8 @@ func (s *Service) RecordedCallback(ctx context.Context, state string) (*Callback
 	return rec, err
 }
 
-// transaction runs fn in a transaction. When the attempt lost its
-// database connection before committing (a restart, a failover, a killed
-// session), nothing was committed and fn runs again on a fresh connection,
-// at most twice more; fn must start from scratch each time. A COMMIT whose
-// answer was lost is not retried (it may have committed) unless the
-// server's answer proves it did not (db.NotRun).
+// transaction runs fn in a transaction, again on a fresh connection when
+// the attempt lost its connection before committing (db.Transaction).
 func (s *Service) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	for attempt := 0; ; attempt++ {
-		committing := false
-		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-			if err := fn(tx); err != nil {
-				return err
-			}
-			committing = true
-			return nil
-		})
-		retry := (!committing && db.LostConnection(err)) || (committing && db.NotRun(err))
-		if err == nil || !retry || attempt == 2 || ctx.Err() != nil {
-			return err
-		}
-	}
+	return db.Transaction(ctx, s.db, fn)
 }

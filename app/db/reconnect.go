@@ -26,6 +26,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/gorm"
 )
 
 // openPostgres opens a pool on databaseURL whose connections report a
@@ -154,4 +155,27 @@ func LostConnection(err error) bool {
 	}
 	var ne *net.OpError
 	return errors.As(err, &ne) || errors.Is(err, pgconn.ErrConnClosed)
+}
+
+// Transaction runs fn in a transaction of gdb. When the attempt lost its
+// database connection before committing (a restart, a failover, a killed
+// session), nothing was committed and fn runs again on a fresh connection,
+// at most twice more; fn must start from scratch each time. A COMMIT whose
+// answer was lost is not retried (it may have committed) unless the
+// server's answer proves it did not (NotRun).
+func Transaction(ctx context.Context, gdb *gorm.DB, fn func(tx *gorm.DB) error) error {
+	for attempt := 0; ; attempt++ {
+		committing := false
+		err := gdb.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			if err := fn(tx); err != nil {
+				return err
+			}
+			committing = true
+			return nil
+		})
+		retry := (!committing && LostConnection(err)) || (committing && NotRun(err))
+		if err == nil || !retry || attempt == 2 || ctx.Err() != nil {
+			return err
+		}
+	}
 }

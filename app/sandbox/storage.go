@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/accessrequests/accessrequests/app/db"
 	appsecret "github.com/accessrequests/accessrequests/app/secret"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -126,9 +127,13 @@ func splitScopes(s string) []string {
 	return strings.Fields(s)
 }
 
-// sweep deletes everything that has expired, of every issuer.
+// sweep deletes everything that has expired, of every issuer, in one
+// transaction that runs again if it lost its connection.
 func (s *storage) sweep(ctx context.Context, now time.Time) error {
-	db := s.db.WithContext(ctx)
+	return db.Transaction(ctx, s.db, func(db *gorm.DB) error { return s.sweepOn(db, now) })
+}
+
+func (s *storage) sweepOn(db *gorm.DB, now time.Time) error {
 	return errors.Join(
 		db.Where("expires_at <= ?", now).Delete(&authRequestRow{}).Error,
 		db.Where("forget_at <= ?", now).Delete(&codeRow{}).Error,
@@ -140,7 +145,7 @@ func (s *storage) sweep(ctx context.Context, now time.Time) error {
 // revokeGrant invalidates every token issued from one authorization, and
 // refuses new ones for it for as long as a code for it could be alive.
 func (s *storage) revokeGrant(ctx context.Context, grantID string, now time.Time) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		err := tx.Where("issuer = ? AND grant_id = ? AND kind IN ?", s.issuer, grantID, []string{kindAccess, kindRefresh}).
 			Delete(&tokenRow{}).Error
 		if err != nil {
@@ -307,7 +312,7 @@ func (s *storage) SaveAuthCode(ctx context.Context, id, code string) error {
 	if err := s.sweep(ctx, now); err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return db.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		res := tx.Model(&authRequestRow{}).
 			Where("id = ? AND issuer = ? AND expires_at > ? AND code_issued = ? AND done = ?", id, s.issuer, now, false, true).
 			Updates(map[string]any{"code_issued": true, "expires_at": now.Add(codeTTL)})

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
@@ -129,7 +130,7 @@ func (s *storage) CreateAccessAndRefreshTokens(ctx context.Context, request op.T
 
 	var at *tokenRow
 	token := rand.Text()
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err = db.Transaction(ctx, s.db, func(tx *gorm.DB) error {
 		if current != "" {
 			res := tx.Model(&tokenRow{}).
 				Where("id = ? AND issuer = ? AND kind = ? AND grant_id = ?", hashKey(current), s.issuer, kindRefresh, grantID).
