@@ -50,7 +50,8 @@ func (s *Service) DisconnectAccount(ctx context.Context, m *Membership, actor Ac
 		link   *models.AccessLink
 		detail map[string]any
 	)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(ctx, func(tx *gorm.DB) error {
+		link, detail = nil, nil
 		err := tx.Where("id = ? AND workspace_id = ?", accountID, m.Workspace.ID).Take(&a).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return accountNotFound()
