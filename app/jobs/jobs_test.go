@@ -64,6 +64,10 @@ func TestEachEventOneWebhook(t *testing.T) {
 	if _, err := e.Svc.AccessToken(ctx, e.F.Reporting.ID, acc.ID, nil); !errors.Is(err, access.ErrReauthorizationRequired) {
 		t.Fatalf("AccessToken = %v, want ErrReauthorizationRequired", err)
 	}
+	// Then an admin disconnects it.
+	if err := e.Svc.DisconnectAccount(ctx, e.M, e.Admin, acc.ID, nil); err != nil {
+		t.Fatal(err)
+	}
 	// Link 3: created, expires unused (found by the periodic sweep).
 	l3 := e.link()
 	e.Clock.Advance(access.LinkLifetime + time.Minute)
@@ -71,6 +75,7 @@ func TestEachEventOneWebhook(t *testing.T) {
 	want := map[string]int{
 		access.HookLinkCreated: 3, access.HookLinkOpened: 1, access.HookLinkDeclined: 1, access.HookLinkFailed: 1,
 		access.HookLinkUsed: 1, access.HookLinkDeleted: 1, access.HookLinkExpired: 1, access.HookAccountNeedsReconnect: 1,
+		access.HookAccountDisconnected: 1,
 	}
 	total := 0
 	for _, n := range want {
