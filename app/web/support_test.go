@@ -620,6 +620,15 @@ func TestSupportCannotChangeAnything(t *testing.T) {
 		key, _ := e.makeKey(t, k.who, k.ws, "Key of "+k.who)
 		e.vars["key:"+k.ws] = key.ID
 	}
+	// A connected account in each workspace, named {account}.
+	for _, ws := range []string{e.f.Reporting.ID, e.f.Internal.ID} {
+		a := models.ConnectedAccount{ID: access.NewID(), WorkspaceID: ws, SourceKey: "google_ads", ExternalID: "ext-" + ws,
+			DisplayName: "Ads of " + ws, Extra: "{}", Status: "connected", CreatedAt: testNow, UpdatedAt: testNow}
+		if err := testutil.DBOf(e.svc).Create(&a).Error; err != nil {
+			t.Fatal(err)
+		}
+		e.vars["account:"+ws] = a.ID
+	}
 	support := e.client(t, "support")
 	before := snapshot(t, e)
 
@@ -689,6 +698,11 @@ func expandRoute(t *testing.T, path string, e *env, links map[string]*access.Lin
 			key = k
 		}
 		p = strings.ReplaceAll(p, ":key", key)
+		account := e.vars["account:"+e.f.Reporting.ID]
+		if a, ok := e.vars["account:"+ws]; ok {
+			account = a
+		}
+		p = strings.ReplaceAll(p, ":account", account)
 		p = strings.ReplaceAll(p, ":token", secret.RandomToken(32))
 		p = strings.NewReplacer(":endpoint", access.NewID(), ":message", access.NewMessageID(), ":action", "test", ":mail", access.NewID()).Replace(p)
 		if strings.Contains(p, ":") {
