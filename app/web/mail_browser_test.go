@@ -35,14 +35,14 @@ func TestBrowserMailbox(t *testing.T) {
 	links := srv.LinksURL(f.Reporting.ID)
 
 	browserStep(t, "SendByEmail", func(t *testing.T) {
-		browserDo(t, tab, "fill the generate form", browserSignIn(srv.URL, f.Admin.Email,
-			chromedp.EmulateViewport(1280, 900),
+		browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Admin.Email, chromedp.EmulateViewport(1280, 900))...)
+		browserDo(t, tab, "fill the generate form",
 			chromedp.Navigate(links+"/new"),
 			chromedp.WaitVisible(browserCSS(`[data-testid="send-by-email"]`)),
 			chromedp.Click(browserCSS(`[data-testid="source-google_ads"]`)),
 			chromedp.SendKeys(browserCSS(`[data-testid="recipient-email"]`), "carla@client.example"),
 			chromedp.SendKeys(browserCSS(`[data-testid="link-note"]`), "Hi Carla, this is for the monthly ads report. Thanks!"),
-		)...)
+		)
 		shot(t, "generate-dialog-email.png", true)
 		browserDo(t, tab, "generate", chromedp.Click(browserCSS(`[data-testid="generate-submit"]`)),
 			chromedp.WaitVisible(browserCSS(`[data-testid="generated-emailed"]`)))
