@@ -8,9 +8,11 @@ ALTER TABLE access_links ADD COLUMN label TEXT NOT NULL DEFAULT '';
 -- A renewed link (expired, declined or failed) points at the fresh link
 -- that replaced it (renewed_to_id, set once by a conditional update, so
 -- one renewal wins), and the fresh link at the one it renews
--- (renewed_from_id). Both stay in history.
-ALTER TABLE access_links ADD COLUMN renewed_from_id TEXT REFERENCES access_links (id) ON DELETE SET NULL;
-ALTER TABLE access_links ADD COLUMN renewed_to_id TEXT REFERENCES access_links (id) ON DELETE SET NULL;
+-- (renewed_from_id). Both stay in history. No foreign key: SQLite's DROP
+-- COLUMN (the Down) refuses one, and both dialects keep the same schema;
+-- links are only ever soft-deleted, and leave with their workspace together.
+ALTER TABLE access_links ADD COLUMN renewed_from_id TEXT;
+ALTER TABLE access_links ADD COLUMN renewed_to_id TEXT;
 -- How long a new link lives when its creator does not choose, in days
 -- (1 to 30); the organization's owner sets it.
 ALTER TABLE organizations ADD COLUMN default_link_days INTEGER NOT NULL DEFAULT 7;

@@ -8,9 +8,9 @@ ALTER TABLE access_links ADD COLUMN label TEXT NOT NULL DEFAULT '';
 -- A renewed link (expired, declined or failed) points at the fresh link
 -- that replaced it (renewed_to_id, set once by a conditional update, so
 -- one renewal wins), and the fresh link at the one it renews
--- (renewed_from_id). Both stay in history.
--- (No REFERENCES on SQLite: its DROP COLUMN refuses a foreign-key column,
--- which the Down needs; links leave only with their workspace, together.)
+-- (renewed_from_id). Both stay in history. No foreign key: SQLite's DROP
+-- COLUMN (the Down) refuses one, and both dialects keep the same schema;
+-- links are only ever soft-deleted, and leave with their workspace together.
 ALTER TABLE access_links ADD COLUMN renewed_from_id TEXT;
 ALTER TABLE access_links ADD COLUMN renewed_to_id TEXT;
 -- How long a new link lives when its creator does not choose, in days
