@@ -145,6 +145,9 @@ func TestWriteLinksCSV(t *testing.T) {
 	admin := e.member(e.f.Admin, e.f.Reporting)
 	evil := e.generate(e.f.Admin, e.f.Reporting, "sandbox")
 	e.setRecipient(evil.ID, "=HYPERLINK(\"http://x\")@x.example")
+	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", evil.ID).Update("label", "-2+3 Acme").Error; err != nil {
+		t.Fatal(err)
+	}
 	e.clock.Advance(time.Minute)
 	other := e.generate(e.f.Owner, e.f.Reporting, "google_ads")
 	e.generate(e.f.OtherAdmin, e.f.Internal, "sandbox")
@@ -171,19 +174,19 @@ func TestWriteLinksCSV(t *testing.T) {
 
 	t.Run("OK", func(t *testing.T) {
 		rows := read(t, access.ListFilter{})
-		if len(rows) != 3 || strings.Join(rows[0], ",") != "id,source,status,created_at,expires_at,used_at,created_by,recipient,connected_account" {
+		if len(rows) != 3 || strings.Join(rows[0], ",") != "id,label,source,status,created_at,expires_at,used_at,created_by,recipient,connected_account" {
 			t.Fatalf("rows = %q", rows)
 		}
 		if rows[1][0] != other.ID || rows[2][0] != evil.ID {
 			t.Fatalf("order = %s, %s; want newest first", rows[1][0], rows[2][0])
 		}
-		if rows[1][6] != "'+cmd|' /C calc'!A0 <owner@test.example>" {
+		if rows[1][7] != "'+cmd|' /C calc'!A0 <owner@test.example>" {
 			t.Fatalf("creator cell = %q, want an apostrophe first", rows[1][6])
 		}
-		if rows[2][7] != "'=HYPERLINK(\"http://x\")@x.example" {
+		if rows[2][8] != "'=HYPERLINK(\"http://x\")@x.example" || rows[2][1] != "'-2+3 Acme" {
 			t.Fatalf("recipient cell = %q, want an apostrophe first", rows[2][7])
 		}
-		if rows[2][2] != "active" || rows[2][3] != domainStart.Format(time.RFC3339) {
+		if rows[2][3] != "active" || rows[2][4] != domainStart.Format(time.RFC3339) {
 			t.Fatalf("row = %q", rows[2])
 		}
 	})

@@ -18,7 +18,7 @@ import (
 const csvBatch = 500
 
 // csvHeader are the export's columns.
-var csvHeader = []string{"id", "source", "status", "created_at", "expires_at", "used_at", "created_by", "recipient", "connected_account"}
+var csvHeader = []string{"id", "label", "source", "status", "created_at", "expires_at", "used_at", "created_by", "recipient", "connected_account"}
 
 // exportSelect is listSelect's links and creators with the account each
 // link connected, without the webhook state the page shows.
@@ -65,9 +65,9 @@ func (s *Service) WriteLinksCSV(ctx context.Context, m *Membership, f ListFilter
 				return err
 			}
 			l.Status = StatusOf(&l.AccessLink, now)
-			row[0], row[1], row[2] = l.ID, l.SourceKey, string(l.Status)
-			row[3], row[4], row[5] = csvTime(&l.CreatedAt), csvTime(&l.ExpiresAt), csvTime(l.UsedAt)
-			row[6], row[7], row[8] = csvCreator(&l), l.RecipientEmail, csvAccount(accName, accEmail, accID)
+			row[0], row[1], row[2], row[3] = l.ID, l.Label, l.SourceKey, string(l.Status)
+			row[4], row[5], row[6] = csvTime(&l.CreatedAt), csvTime(&l.ExpiresAt), csvTime(l.UsedAt)
+			row[7], row[8], row[9] = csvCreator(&l), l.RecipientEmail, csvAccount(accName, accEmail, accID)
 			for i := range row {
 				row[i] = csvSafe(row[i])
 			}

@@ -69,7 +69,7 @@ func likeContains(s string) string {
 
 // searchFields are the text columns of the list's statement (access_links
 // AS l, its creator u, its API key k) that a search term is looked for in.
-var searchFields = []string{"l.recipient_email", "u.name", "u.email", "k.name"}
+var searchFields = []string{"l.label", "l.recipient_email", "u.name", "u.email", "k.name"}
 
 // searchCond is the condition on the list's statement that keeps the links
 // matching every word of q: each word is in the label, the recipient's

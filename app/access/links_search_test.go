@@ -50,6 +50,9 @@ func TestListLinksSearch(t *testing.T) {
 	e.setRecipient(axb.ID, "axb@x.example")
 	elsewhere := e.generate(e.f.OtherAdmin, e.f.Internal, "sandbox")
 	e.setRecipient(elsewhere.ID, "ceo@bakery.example")
+	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id IN ?", []string{axb.ID, elsewhere.ID}).Update("label", "Acme Bakery – Q3").Error; err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		name, q string
@@ -60,7 +63,10 @@ func TestListLinksSearch(t *testing.T) {
 		{"SourceKey", "sandbox", []*access.Link{sandboxByOwner, plain, axb}},
 		{"CreatorName", "olivia", []*access.Link{sandboxByOwner, adsByOwner}},
 		{"CreatorEmail", "ADMIN@test", []*access.Link{adsByAdmin, plain, axb}},
-		{"Recipient", "bakery", []*access.Link{adsByAdmin}},
+		{"Recipient", "ceo@", []*access.Link{adsByAdmin}},
+		{"Label", "acme", []*access.Link{axb}},
+		{"LabelOrRecipient", "bakery", []*access.Link{adsByAdmin, axb}},
+		{"LabelPhrase", "acme q3", []*access.Link{axb}},
 		{"EveryWord", "olivia sandbox", []*access.Link{sandboxByOwner}},
 		{"PercentIsPlain", "100%", []*access.Link{sandboxByOwner}},
 		{"UnderscoreIsPlain", "a_b", []*access.Link{plain}},

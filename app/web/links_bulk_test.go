@@ -214,7 +214,7 @@ func TestLinksCSVExport(t *testing.T) {
 				}
 			}
 		}
-		if rows[1][0] != evil.ID || rows[1][7] != "'=1+2@x.example" || rows[1][6] != "'@SUM(A1) <admin@test.example>" {
+		if rows[1][0] != evil.ID || rows[1][8] != "'=1+2@x.example" || rows[1][7] != "'@SUM(A1) <admin@test.example>" {
 			t.Errorf("newest row = %q", rows[1])
 		}
 	})
@@ -233,7 +233,7 @@ func TestLinksCSVExport(t *testing.T) {
 			t.Fatalf("%d rows, want %d", len(rows)-1, want)
 		}
 		for i := 2; i < len(rows); i++ {
-			if rows[i][4] < rows[i-1][4] || rows[i][1] != "sandbox" || rows[i][2] != "active" {
+			if rows[i][5] < rows[i-1][5] || rows[i][2] != "sandbox" || rows[i][3] != "active" {
 				t.Fatalf("row %d = %q after %q", i, rows[i], rows[i-1])
 			}
 		}
