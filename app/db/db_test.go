@@ -330,6 +330,8 @@ var expectedSchema = map[string][]string{
 		"created_at timestamp notnull",
 		"updated_at timestamp notnull",
 		"refresh_lease_until timestamp null",
+		"local_name text notnull default",
+		"refreshed_at timestamp null",
 	},
 	"link_events": {
 		"id text notnull",
@@ -525,6 +527,8 @@ var expectedIndexes = []string{
 	"api_keys.api_keys_key_hash_key unique (key_hash)",
 	"api_keys.api_keys_workspace_idx plain (workspace_id,created_at,id)",
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
+	"connected_accounts.connected_accounts_source_idx plain (workspace_id,source_key,created_at,id)",
+	"connected_accounts.connected_accounts_workspace_idx plain (workspace_id,created_at,id)",
 	"link_events.link_events_client_key unique partial (link_id,client_key)",
 	"link_events.link_events_link_idx plain (link_id,created_at,id)",
 	"mail_messages.mail_messages_dedupe_key unique (dedupe_key)",
