@@ -107,7 +107,7 @@ func TestAccountDetailAndRename(t *testing.T) {
 			contains: []string{"See and change your Google Ads accounts", "Know who you are", "Read &amp; write", "111-222-3333",
 				"Google Ads", "customer_id", "123-456", "ads@client.example", "an access link by Adam Admin", refreshed.Format(time.RFC3339)}},
 		{name: "Admin/Details", as: "admin", url: "{page}", status: http.StatusOK,
-			testids: []string{"rename-form", "account-disconnect", "account-link-history"},
+			testids:  []string{"rename-form", "account-disconnect", "account-link-history"},
 			contains: []string{`href="/w/{reporting}/sources/access-requests/{link}"`, `action="/w/{reporting}/sources/accounts/{acc}/rename"`}},
 		{name: "ForeignDetails", as: "admin", url: "/w/{reporting}/sources/accounts/{foreign}", status: http.StatusNotFound},
 		{name: "MalformedDetails", as: "admin", url: "/w/{reporting}/sources/accounts/not-an-id", status: http.StatusNotFound},
