@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -74,19 +75,93 @@ func (s *Service) LinkURL(token string) string {
 //
 // With a LinkMail the link is also emailed to its recipient (validated,
 // with the requester's note, cleaned and capped), once the link exists.
+// GenerateLinkWith also takes a label and an expiry.
 func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, sourceKey string, send ...LinkMail) (*Link, error) {
+	nl := NewLink{Source: sourceKey}
+	for _, x := range send {
+		nl.Mail = x
+	}
+	return s.GenerateLinkWith(ctx, m, actor, nl)
+}
+
+// NewLink is what a generated link is made of.
+type NewLink struct {
+	Source string
+	// Label names the link ("Acme Bakery"): at most MaxLabelLen
+	// characters, cleaned like other free text; "" for none.
+	Label string
+	// ExpiresIn is how long the link lives: whole hours from
+	// MinLinkLifetime to MaxLinkLifetime, or zero for the organization's
+	// default (LinkLifetime unless its owner changed it).
+	ExpiresIn time.Duration
+	// Mail sends the link to a recipient (none when Recipient is "").
+	Mail LinkMail
+}
+
+// MaxLabelLen is the longest label of a link, in characters.
+const MaxLabelLen = 80
+
+// CleanLabel cleans a link's label like other free text and refuses one
+// longer than MaxLabelLen characters.
+func CleanLabel(label string) (string, error) {
+	// Cleaning never lengthens text, so a cap of 4 bytes a character
+	// keeps every label that can pass, and what it cuts is refused below.
+	clean := CleanText(label, 4*MaxLabelLen+4)
+	if utf8.RuneCountInString(clean) > MaxLabelLen {
+		return "", &Error{Code: EINVALID, Message: "The label is too long: at most 80 characters.",
+			Fields: map[string]string{"label": "At most 80 characters."}}
+	}
+	return clean, nil
+}
+
+// LinkLifetimeOf is how long m's new links live by default: the
+// organization's DefaultLinkDays, or LinkLifetime when it has none.
+func LinkLifetimeOf(m *Membership) time.Duration {
+	if d := m.Organization.DefaultLinkDays; d > 0 {
+		return time.Duration(d) * 24 * time.Hour
+	}
+	return LinkLifetime
+}
+
+// CheckLinkLifetime refuses a lifetime that is not whole hours from
+// MinLinkLifetime to MaxLinkLifetime.
+func CheckLinkLifetime(d time.Duration) error {
+	if d < MinLinkLifetime || d > MaxLinkLifetime || d%time.Hour != 0 {
+		return &Error{Code: EINVALID, Message: "A link lives from 1 hour to 30 days (720 hours), in whole hours.",
+			Fields: map[string]string{"expires_in": "From 1 hour to 30 days."}}
+	}
+	return nil
+}
+
+// GenerateLinkWith creates a single-use link as nl describes in the
+// member's workspace and records the event (with its label and lifetime).
+// It returns the link with its URL.
+func (s *Service) GenerateLinkWith(ctx context.Context, m *Membership, actor Actor, nl NewLink) (*Link, error) {
+	return s.generate(ctx, m, actor, nl, nil)
+}
+
+// generate makes the link of GenerateLinkWith; with from, the link renews
+// from in the same transaction (Renew).
+func (s *Service) generate(ctx context.Context, m *Membership, actor Actor, nl NewLink, from func(tx *gorm.DB, l *models.AccessLink) error) (*Link, error) {
 	if err := m.CanManageLinks(); err != nil {
 		return nil, err
 	}
-	var lm LinkMail
-	for _, x := range send {
-		lm = x
-	}
-	lm, err := lm.clean(s.mailOn)
+	lm, err := nl.Mail.clean(s.mailOn)
 	if err != nil {
 		return nil, err
 	}
-	sourceKey = strings.TrimSpace(sourceKey)
+	label, err := CleanLabel(nl.Label)
+	if err != nil {
+		return nil, err
+	}
+	lifetime := nl.ExpiresIn
+	if lifetime == 0 {
+		lifetime = LinkLifetimeOf(m)
+	}
+	if err := CheckLinkLifetime(lifetime); err != nil {
+		return nil, err
+	}
+	sourceKey := strings.TrimSpace(nl.Source)
 	src := s.sources.Get(sourceKey)
 	if sourceKey == "" {
 		return nil, &Error{Code: EINVALID, Message: "Choose a source for the link.", Fields: map[string]string{"source": "Choose a source."}}
@@ -108,9 +183,10 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 		CreatedBy:      optional(actor.UserID),
 		CreatedByKeyID: optional(actor.APIKeyID),
 		CreatedAt:      now,
-		ExpiresAt:      now.Add(LinkLifetime),
+		ExpiresAt:      now.Add(lifetime),
 		RecipientEmail: lm.Recipient,
 		Note:           lm.Note,
+		Label:          label,
 	}
 	sealed, err := s.keys.Seal(token, tokenAD(l.ID))
 	if err != nil {
@@ -118,10 +194,22 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 	}
 	l.TokenSealed = sealed
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
+		if from != nil {
+			if err := from(tx, &l); err != nil {
+				return err
+			}
+		}
 		if err := tx.Create(&l).Error; err != nil {
 			return err
 		}
-		return s.recordEvent(tx, &l, actor, EventCreated, map[string]any{"source": src.Key})
+		detail := map[string]any{"source": src.Key, "expires_in_hours": int(lifetime / time.Hour)}
+		if label != "" {
+			detail["label"] = label
+		}
+		if l.RenewedFromID != nil {
+			detail["renewed_from"] = *l.RenewedFromID
+		}
+		return s.recordEvent(tx, &l, actor, EventCreated, detail)
 	})
 	if err != nil {
 		return nil, err
@@ -172,10 +260,10 @@ func encodeCursor(t time.Time, id string) string {
 func statusCond(st Status, now time.Time) (string, []any) {
 	switch st {
 	case StatusActive:
-		// Every link lives LinkLifetime from its creation, so active links
-		// are the recent ones: the created_at bound lets the indexes skip
-		// older links instead of filtering them.
-		return "l.deleted_at IS NULL AND l.used_at IS NULL AND l.expires_at > ? AND l.created_at > ?", []any{now, now.Add(-LinkLifetime)}
+		// No link lives longer than MaxLinkLifetime from its creation, so
+		// active links are the recent ones: the created_at bound lets the
+		// indexes skip older links instead of filtering them.
+		return "l.deleted_at IS NULL AND l.used_at IS NULL AND l.expires_at > ? AND l.created_at > ?", []any{now, now.Add(-MaxLinkLifetime)}
 	case StatusUsed:
 		return "l.deleted_at IS NULL AND l.used_at IS NOT NULL", nil
 	case StatusExpired:
@@ -237,7 +325,8 @@ func decodeCursor(c string) (time.Time, string, error) {
 // order: every field of models.AccessLink (TestLinkColumns checks).
 const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
 	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at`
+	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
+	l.label, l.renewed_from_id, l.renewed_to_id`
 
 // scanLink reads a row that starts with hotLinkColumns into l, and the
 // columns after them into extra. Scanning by hand into the fields costs a
@@ -245,7 +334,8 @@ const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.toke
 func scanLink(rows *sql.Rows, l *models.AccessLink, extra ...any) error {
 	return rows.Scan(append([]any{&l.ID, &l.WorkspaceID, &l.SourceKey, &l.TokenHash, &l.TokenSealed, &l.CreatedBy,
 		&l.CreatedByKeyID, &l.CreatedAt, &l.ExpiresAt, &l.UsedAt, &l.DeletedAt, &l.DeletedBy, &l.ConnectedAccountID,
-		&l.LastOutcome, &l.LastOutcomeDetail, &l.LastOutcomeAt, &l.RecipientEmail, &l.Note, &l.ReminderSentAt}, extra...)...)
+		&l.LastOutcome, &l.LastOutcomeDetail, &l.LastOutcomeAt, &l.RecipientEmail, &l.Note, &l.ReminderSentAt,
+		&l.Label, &l.RenewedFromID, &l.RenewedToID}, extra...)...)
 }
 
 // eachRow runs the written-out query q and calls scan for each row. It
