@@ -13,5 +13,7 @@ module.exports = {
     "./views/invitee.go",
     "./views/public*.templ",
     "./views/consent*.templ",
+    // orgMark (the organization's logo on the consent page) lives here.
+    "./views/branding.templ",
   ],
 };
