@@ -37,7 +37,7 @@ const (
 // WebhookEventTypes are the event types an endpoint can subscribe to.
 var WebhookEventTypes = []string{
 	HookLinkCreated, HookLinkOpened, HookLinkDeclined, HookLinkFailed, HookLinkUsed,
-	HookLinkExpired, HookLinkDeleted, HookAccountNeedsReconnect, HookAccountDisconnected,
+	HookLinkExpired, HookLinkDeleted, HookAccountNeedsReconnect, HookAccountReconnected, HookAccountDisconnected,
 }
 
 // OutEvent is one event for the world outside. ID is the Standard Webhooks
@@ -193,7 +193,8 @@ func linkAccount(tx *gorm.DB, linkID string) (map[string]any, error) {
 	return accountData(&a), nil
 }
 
-// announceAccount emits an account event (needs_reconnect, disconnected)
+// announceAccount emits an account event (needs_reconnect, reconnected,
+// disconnected)
 // for the account accountID, read on tx.
 func (s *Service) announceAccount(tx *gorm.DB, hook, accountID string) error {
 	if s.hooks.outbox == nil {

@@ -24,6 +24,8 @@ type Link struct {
 	// RecipientEmail and Note: the link was sent by email.
 	RecipientEmail string `json:"recipient_email,omitempty" doc:"Who the link was emailed to."`
 	Note           string `json:"note,omitempty" doc:"The note sent with the link's email."`
+	// ReconnectAccountID: a reconnect link (POST /accounts/{id}/reconnect-link).
+	ReconnectAccountID *string `json:"reconnect_account_id,omitempty" doc:"A reconnect link: the account it renews access to. Its owner must sign in as that account; its tokens and scopes are then replaced in place."`
 }
 
 // Creator is who made a link: a person, or an API key.
@@ -43,7 +45,8 @@ type Outcome struct {
 
 func linkOut(l *access.Link) Link {
 	out := Link{ID: l.ID, Source: l.SourceKey, Status: string(l.Status), ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
-		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note}
+		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note,
+		ReconnectAccountID: l.ReconnectAccountID}
 	if l.Status == access.StatusActive {
 		out.URL = l.URL
 	}

@@ -85,6 +85,8 @@ func (s *Server) routes() {
 	const disconnect = "/w/:workspace/sources/accounts/:account/disconnect"
 	e.GET(disconnect, s.confirmDisconnect, manager...)
 	e.POST(disconnect, s.disconnect, manager...)
+	// A reconnect link for a connected account (reconnect.go).
+	e.POST("/w/:workspace/sources/accounts/:account/reconnect-link", s.reconnectLink, manager...)
 
 	// API keys (apikeys.go): the page explains itself like the links page;
 	// the rest needs the manager gate.
