@@ -182,9 +182,6 @@ func openWith(ctx context.Context, cfg *config.Config, log *slog.Logger, work bo
 	if err != nil {
 		return nil, err
 	}
-	if err := migrate(ctx, cfg, log); err != nil {
-		return nil, err
-	}
 	// SQLite cannot interrupt a statement waiting for another process's
 	// write lock, so its busy timeout must not outlast the request either.
 	timeout := cfg.StatementTimeout
@@ -194,6 +191,13 @@ func openWith(ctx context.Context, cfg *config.Config, log *slog.Logger, work bo
 	gdb, err := db.Open(cfg.DatabaseURL, cfg.SQLitePath(), db.StatementTimeout(timeout))
 	if err != nil {
 		return nil, err
+	}
+	// A current database skips the migration connection and its lock.
+	if !db.Current(ctx, gdb) {
+		if err := migrate(ctx, cfg, log); err != nil {
+			db.SQL(gdb).Close()
+			return nil, err
+		}
 	}
 	if telemetry.Enabled() {
 		if err := gdb.Use(telemetry.GormPlugin()); err != nil {

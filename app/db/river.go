@@ -25,7 +25,6 @@ import (
 // meanwhile, so processes starting together apply them once; on SQLite a
 // process that lost the race finds the work done when it tries again.
 func migrateRiver(ctx context.Context, gdb *gorm.DB, log *slog.Logger) error {
-	sqlDB := SQL(gdb)
 	var lastErr error
 	for try := 0; try < 3; try++ {
 		if try > 0 {
@@ -36,7 +35,7 @@ func migrateRiver(ctx context.Context, gdb *gorm.DB, log *slog.Logger) error {
 		if Dialect(gdb) == Postgres {
 			versions, err = riverUpLocked(ctx, gdb)
 		} else {
-			versions, err = riverUp(ctx, riversqlite.New(sqlDB))
+			versions, err = riverUp(ctx, gdb)
 		}
 		if err == nil {
 			for _, v := range versions {
@@ -69,23 +68,20 @@ func riverUpLocked(ctx context.Context, gdb *gorm.DB) ([]int, error) {
 		return nil, err
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", id)
-	return riverUp(ctx, riverdatabasesql.New(sqlDB))
+	return riverUp(ctx, gdb)
 }
 
-type riverDriver interface {
-	*riverdatabasesql.Driver | *riversqlite.Driver
-}
-
-func riverUp[D riverDriver](ctx context.Context, driver D) ([]int, error) {
-	var m *rivermigrate.Migrator[*sql.Tx]
-	var err error
+// riverMigrator is River's migrator for gdb's database.
+func riverMigrator(gdb *gorm.DB) (*rivermigrate.Migrator[*sql.Tx], error) {
 	cfg := &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)}
-	switch d := any(driver).(type) {
-	case *riverdatabasesql.Driver:
-		m, err = rivermigrate.New(d, cfg)
-	case *riversqlite.Driver:
-		m, err = rivermigrate.New(d, cfg)
+	if Dialect(gdb) == Postgres {
+		return rivermigrate.New(riverdatabasesql.New(SQL(gdb)), cfg)
 	}
+	return rivermigrate.New(riversqlite.New(SQL(gdb)), cfg)
+}
+
+func riverUp(ctx context.Context, gdb *gorm.DB) ([]int, error) {
+	m, err := riverMigrator(gdb)
 	if err != nil {
 		return nil, err
 	}

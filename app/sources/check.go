@@ -51,6 +51,7 @@ func (s *Source) checkURLs(production bool) []string {
 		{"auth_url", s.AuthURL}, {"token_url", s.TokenURL}, {"issuer", s.Issuer},
 		{"jwks_url", s.JWKSURL}, {"identity.userinfo_url", s.Identity.UserinfoURL},
 		{"revoke_url", s.RevokeURL}, {"permissions_url", s.PermissionsURL},
+		{"revoke_help_url", s.RevokeHelpURL},
 		{"identity.introspect_url", s.Identity.IntrospectURL},
 	} {
 		if f.raw == "" {

@@ -10,7 +10,9 @@ import (
 // The token request and identity fields of the source format (issue 15,
 // item 1): token_auth, token_params, revoke_url, api_version,
 // issuer_aliases, permissions_url, identity.introspect_url and
-// identity.graphql, read from SOURCES_FILE like every other field.
+// identity.graphql, read from SOURCES_FILE like every other field; and the
+// consent page's trust fields (issue 12, item 4): revoke_help_url and
+// access_days.
 const clientFieldsYAML = `
 sources:
   - key: acme_api
@@ -21,6 +23,8 @@ sources:
     token_auth: post
     token_params: {expiring: "1"}
     revoke_url: https://login.acme.example/{api_version}/revoke
+    revoke_help_url: https://help.acme.example/revoke-an-app
+    access_days: 90
     permissions_url: https://api.acme.example/{api_version}/me/permissions
     issuer: https://login.acme.example
     issuer_aliases: [login.acme.example]
@@ -50,7 +54,8 @@ func TestSourceClientFields(t *testing.T) {
 		}
 		s := c.Get("acme_api")
 		if s.TokenAuth != sources.TokenAuthPost || s.TokenParams["expiring"] != "1" ||
-			s.IssuerAliases[0] != "login.acme.example" || s.Identity.GraphQL != "{ me { id } }" {
+			s.IssuerAliases[0] != "login.acme.example" || s.Identity.GraphQL != "{ me { id } }" ||
+			s.RevokeHelpURL != "https://help.acme.example/revoke-an-app" || s.AccessDays != 90 {
 			t.Errorf("source %+v", s)
 		}
 		// {api_version} is filled in every URL, so the version lives in one place.
@@ -74,6 +79,8 @@ func TestSourceClientFields(t *testing.T) {
 		{"ErrTokenParamsReserved", `token_params: {expiring: "1"}`, `token_params: {client_secret: x}`, []string{`"acme_api"`, `token_params: "client_secret"`}},
 		{"ErrTokenParamsGrantType", `token_params: {expiring: "1"}`, `token_params: {Grant_Type: password}`, []string{`token_params: "Grant_Type"`}},
 		{"ErrRevokeHTTP", "revoke_url: https://login.acme.example/{api_version}/revoke", "revoke_url: http://login.acme.example/revoke", []string{"revoke_url must be an https URL"}},
+		{"ErrRevokeHelpHTTP", "revoke_help_url: https://help.acme.example/revoke-an-app", "revoke_help_url: http://help.acme.example/revoke-an-app", []string{"revoke_help_url must be an https URL"}},
+		{"ErrAccessDaysNegative", "access_days: 90", "access_days: -1", []string{"access_days must not be negative"}},
 		{"ErrPermissionsRelative", "permissions_url: https://api.acme.example/{api_version}/me/permissions", "permissions_url: /me/permissions", []string{"permissions_url must be an https URL"}},
 		{"ErrIntrospectHTTP", "introspect_url: https://login.acme.example/introspect", "introspect_url: http://login.acme.example/introspect", []string{`"acme_hub"`, "identity.introspect_url must be an https URL"}},
 		{"ErrNoAPIVersion", `api_version: "2026-10"`, "", []string{"api_version is required: a URL uses {api_version}"}},

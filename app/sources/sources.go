@@ -32,6 +32,12 @@ type Scope struct {
 	Translations map[string]ScopeTranslation `yaml:"translations"`
 }
 
+// KeepsAccess reports whether the scope asks to keep access while the
+// account owner is away (OpenID Connect's offline_access: a refresh
+// token) rather than for data: the consent page does not badge it "Read
+// only".
+func (sc Scope) KeepsAccess() bool { return sc.Name == "offline_access" }
+
 // ScopeTranslation is a scope's words in one language.
 type ScopeTranslation struct {
 	Title       string `yaml:"title"`
@@ -120,6 +126,13 @@ type Source struct {
 	TokenParams map[string]string `yaml:"token_params"`
 	// RevokeURL is the provider's token revocation endpoint (disconnect).
 	RevokeURL string `yaml:"revoke_url"`
+	// RevokeHelpURL is the provider's own page that tells the account
+	// owner how to revoke an app's access; the consent page links to it.
+	RevokeHelpURL string `yaml:"revoke_help_url"`
+	// AccessDays is the provider's limit on how long access lasts, in days,
+	// even when nobody revokes it (Facebook's long-lived tokens: about 60);
+	// 0 means access lasts until it is revoked.
+	AccessDays int `yaml:"access_days"`
 	// IssuerAliases are other spellings of Issuer the provider puts in ID
 	// tokens and callbacks (Google: accounts.google.com).
 	IssuerAliases []string `yaml:"issuer_aliases"`
@@ -323,6 +336,9 @@ func (s *Source) validate(production bool) error {
 	}
 	problems = append(problems, s.checkURLs(production)...)
 	problems = append(problems, s.checkAuthParams()...)
+	if s.AccessDays < 0 {
+		problems = append(problems, "access_days must not be negative")
+	}
 	if len(s.Scopes) == 0 {
 		problems = append(problems, "at least one scope is required")
 	}
