@@ -35,6 +35,9 @@ type Organization struct {
 	Name      string
 	Plan      string
 	CreatedAt time.Time
+	// DefaultLinkDays is how long a new link lives, in days, when its
+	// creator does not choose (the owner sets it; 7 unless changed).
+	DefaultLinkDays int
 }
 
 // User signs in with an email and password. Support staff have IsSupport.
@@ -104,6 +107,13 @@ type AccessLink struct {
 	RecipientEmail string
 	Note           string
 	ReminderSentAt *time.Time
+	// Label names the link for its admins and its invitee ("Acme
+	// Bakery"); "" for none.
+	Label string
+	// RenewedFromID is the link this one renewed; RenewedToID the fresh
+	// link that renewed this one (nil when none).
+	RenewedFromID *string
+	RenewedToID   *string
 	// ReconnectAccountID pins a reconnect link to one connected account
 	// of its workspace: its callback must sign in as that account, whose
 	// tokens it then replaces in place. Nil for every other link.

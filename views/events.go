@@ -100,8 +100,8 @@ func EventSummary(e *access.Event) string {
 	switch e.Type {
 	case access.EventCreated:
 		if src := eventSource(e); src != "" {
-			if a := f["account"]; a != "" && f["reconnect_account_id"] != "" {
-				return "Source: " + src + " · Reconnect link for " + a
+			if f["reconnect_account_id"] != "" {
+				return "Source: " + src + " · Reconnect link for " + f["label"]
 			}
 			return "Source: " + src
 		}

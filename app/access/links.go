@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -74,19 +75,93 @@ func (s *Service) LinkURL(token string) string {
 //
 // With a LinkMail the link is also emailed to its recipient (validated,
 // with the requester's note, cleaned and capped), once the link exists.
+// GenerateLinkWith also takes a label and an expiry.
 func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, sourceKey string, send ...LinkMail) (*Link, error) {
+	nl := NewLink{Source: sourceKey}
+	for _, x := range send {
+		nl.Mail = x
+	}
+	return s.GenerateLinkWith(ctx, m, actor, nl)
+}
+
+// NewLink is what a generated link is made of.
+type NewLink struct {
+	Source string
+	// Label names the link ("Acme Bakery"): at most MaxLabelLen
+	// characters, cleaned like other free text; "" for none.
+	Label string
+	// ExpiresIn is how long the link lives: whole hours from
+	// MinLinkLifetime to MaxLinkLifetime, or zero for the organization's
+	// default (LinkLifetime unless its owner changed it).
+	ExpiresIn time.Duration
+	// Mail sends the link to a recipient (none when Recipient is "").
+	Mail LinkMail
+}
+
+// MaxLabelLen is the longest label of a link, in characters.
+const MaxLabelLen = 80
+
+// CleanLabel cleans a link's label like other free text and refuses one
+// longer than MaxLabelLen characters.
+func CleanLabel(label string) (string, error) {
+	// Cleaning never lengthens text, so a cap of 4 bytes a character
+	// keeps every label that can pass, and what it cuts is refused below.
+	clean := CleanText(label, 4*MaxLabelLen+4)
+	if utf8.RuneCountInString(clean) > MaxLabelLen {
+		return "", &Error{Code: EINVALID, Message: "The label is too long: at most 80 characters.",
+			Fields: map[string]string{"label": "At most 80 characters."}}
+	}
+	return clean, nil
+}
+
+// LinkLifetimeOf is how long m's new links live by default: the
+// organization's DefaultLinkDays, or LinkLifetime when it has none.
+func LinkLifetimeOf(m *Membership) time.Duration {
+	if d := m.Organization.DefaultLinkDays; d > 0 {
+		return time.Duration(d) * 24 * time.Hour
+	}
+	return LinkLifetime
+}
+
+// CheckLinkLifetime refuses a lifetime that is not whole hours from
+// MinLinkLifetime to MaxLinkLifetime.
+func CheckLinkLifetime(d time.Duration) error {
+	if d < MinLinkLifetime || d > MaxLinkLifetime || d%time.Hour != 0 {
+		return &Error{Code: EINVALID, Message: "A link lives from 1 hour to 30 days (720 hours), in whole hours.",
+			Fields: map[string]string{"expires_in": "From 1 hour to 30 days."}}
+	}
+	return nil
+}
+
+// GenerateLinkWith creates a single-use link as nl describes in the
+// member's workspace and records the event (with its label and lifetime).
+// It returns the link with its URL.
+func (s *Service) GenerateLinkWith(ctx context.Context, m *Membership, actor Actor, nl NewLink) (*Link, error) {
+	return s.generate(ctx, m, actor, nl, nil)
+}
+
+// generate makes the link of GenerateLinkWith; with from, the link renews
+// from in the same transaction (Renew).
+func (s *Service) generate(ctx context.Context, m *Membership, actor Actor, nl NewLink, from func(tx *gorm.DB, l *models.AccessLink) error) (*Link, error) {
 	if err := m.CanManageLinks(); err != nil {
 		return nil, err
 	}
-	var lm LinkMail
-	for _, x := range send {
-		lm = x
-	}
-	lm, err := lm.clean(s.mailOn)
+	lm, err := nl.Mail.clean(s.mailOn)
 	if err != nil {
 		return nil, err
 	}
-	sourceKey = strings.TrimSpace(sourceKey)
+	label, err := CleanLabel(nl.Label)
+	if err != nil {
+		return nil, err
+	}
+	lifetime := nl.ExpiresIn
+	if lifetime == 0 {
+		lifetime = LinkLifetimeOf(m)
+	}
+	if err := CheckLinkLifetime(lifetime); err != nil {
+		return nil, err
+	}
+	sourceKey := strings.TrimSpace(nl.Source)
 	src := s.sources.Get(sourceKey)
 	if sourceKey == "" {
 		return nil, &Error{Code: EINVALID, Message: "Choose a source for the link.", Fields: map[string]string{"source": "Choose a source."}}
@@ -108,9 +183,10 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 		CreatedBy:      optional(actor.UserID),
 		CreatedByKeyID: optional(actor.APIKeyID),
 		CreatedAt:      now,
-		ExpiresAt:      now.Add(LinkLifetime),
+		ExpiresAt:      now.Add(lifetime),
 		RecipientEmail: lm.Recipient,
 		Note:           lm.Note,
+		Label:          label,
 	}
 	sealed, err := s.keys.Seal(token, tokenAD(l.ID))
 	if err != nil {
@@ -118,10 +194,25 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 	}
 	l.TokenSealed = sealed
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
+		if from != nil {
+			if err := from(tx, &l); err != nil {
+				return err
+			}
+		}
 		if err := tx.Create(&l).Error; err != nil {
 			return err
 		}
-		return s.recordEvent(tx, &l, actor, EventCreated, map[string]any{"source": src.Key})
+		detail := map[string]any{"source": src.Key, "expires_in_hours": int(lifetime / time.Hour)}
+		if label != "" {
+			detail["label"] = label
+		}
+		if l.RenewedFromID != nil {
+			detail["renewed_from"] = *l.RenewedFromID
+		}
+		if l.ReconnectAccountID != nil {
+			detail["reconnect_account_id"] = *l.ReconnectAccountID
+		}
+		return s.recordEvent(tx, &l, actor, EventCreated, detail)
 	})
 	if err != nil {
 		return nil, err
@@ -137,7 +228,11 @@ const linkWithCreator = "l.*, u.name AS creator_name, u.email AS creator_email, 
 type ListFilter struct {
 	Status Status // empty for all statuses except deleted
 	Source string // a source key; empty for every source
-	Cursor string // from the previous page's NextCursor
+	// Q is the search box (ParseSearch): every word in the label, source,
+	// creator or recipient.
+	Q      string
+	Sort   Sort   // SortCreated when empty
+	Cursor string // from the previous page's NextCursor, made with the same Sort
 	Limit  int    // default and maximum 50
 }
 
@@ -172,10 +267,10 @@ func encodeCursor(t time.Time, id string) string {
 func statusCond(st Status, now time.Time) (string, []any) {
 	switch st {
 	case StatusActive:
-		// Every link lives LinkLifetime from its creation, so active links
-		// are the recent ones: the created_at bound lets the indexes skip
-		// older links instead of filtering them.
-		return "l.deleted_at IS NULL AND l.used_at IS NULL AND l.expires_at > ? AND l.created_at > ?", []any{now, now.Add(-LinkLifetime)}
+		// No link lives longer than MaxLinkLifetime from its creation, so
+		// active links are the recent ones: the created_at bound lets the
+		// indexes skip older links instead of filtering them.
+		return "l.deleted_at IS NULL AND l.used_at IS NULL AND l.expires_at > ? AND l.created_at > ?", []any{now, now.Add(-MaxLinkLifetime)}
 	case StatusUsed:
 		return "l.deleted_at IS NULL AND l.used_at IS NOT NULL", nil
 	case StatusExpired:
@@ -238,7 +333,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
 	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
 	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.reconnect_account_id`
+	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id`
 
 // scanLink reads a row that starts with hotLinkColumns into l, and the
 // columns after them into extra. Scanning by hand into the fields costs a
@@ -247,7 +342,7 @@ func scanLink(rows *sql.Rows, l *models.AccessLink, extra ...any) error {
 	return rows.Scan(append([]any{&l.ID, &l.WorkspaceID, &l.SourceKey, &l.TokenHash, &l.TokenSealed, &l.CreatedBy,
 		&l.CreatedByKeyID, &l.CreatedAt, &l.ExpiresAt, &l.UsedAt, &l.DeletedAt, &l.DeletedBy, &l.ConnectedAccountID,
 		&l.LastOutcome, &l.LastOutcomeDetail, &l.LastOutcomeAt, &l.RecipientEmail, &l.Note, &l.ReminderSentAt,
-		&l.ReconnectAccountID}, extra...)...)
+		&l.Label, &l.RenewedFromID, &l.RenewedToID, &l.ReconnectAccountID}, extra...)...)
 }
 
 // eachRow runs the written-out query q and calls scan for each row. It
@@ -280,31 +375,15 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 		f.Limit = PageSize
 	}
 	now := s.now()
-	// The hottest read of the admin pages, so its SQL is written out and
-	// sent as is (Raw): no statement to build per request.
-	q := listSelect + " WHERE l.workspace_id = ? AND l.deleted_at IS NULL"
-	args := []any{workspaceID}
-	if cond, a := statusCond(f.Status, now); cond != "" {
-		q += " AND " + cond
-		args = append(args, a...)
-	}
-	if f.Source != "" {
-		q += " AND l.source_key = ?"
-		args = append(args, f.Source)
-	}
-	if f.Cursor != "" {
-		t, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		q += " AND " + cursorCond
-		args = append(args, t, t, t, id)
+	q, args, err := s.listQuery(listSelect, workspaceID, f, now)
+	if err != nil {
+		return nil, err
 	}
 	// A literal LIMIT, as before: PostgreSQL's cached plans stay
 	// index-driven.
-	q += " ORDER BY l.created_at DESC, l.id DESC LIMIT " + strconv.Itoa(f.Limit+1)
+	q += " LIMIT " + strconv.Itoa(f.Limit+1)
 	rows := make([]Link, 0, f.Limit+1)
-	err := s.eachRow(ctx, q, args, func(r *sql.Rows) error {
+	err = s.eachRow(ctx, q, args, func(r *sql.Rows) error {
 		rows = append(rows, Link{})
 		l := &rows[len(rows)-1]
 		return scanLink(r, &l.AccessLink, &l.CreatorName, &l.CreatorEmail, &l.CreatorKeyName, &l.WebhookState)
@@ -315,14 +394,55 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 	page := &LinkPage{}
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
-		last := rows[len(rows)-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+		page.NextCursor = encodeListCursor(f.Sort, &rows[len(rows)-1])
 	}
 	for i := range rows {
 		s.decorate(&rows[i], now)
 	}
 	page.Links = rows
 	return page, nil
+}
+
+// listQuery is the admin list's statement for f, selecting sel, without
+// its LIMIT: the
+// workspace's links that are not deleted, filtered and in f's order from
+// f's cursor. The hottest read of the admin pages, so its SQL is written
+// out and sent as is (Raw): no statement to build per request.
+func (s *Service) listQuery(sel, workspaceID string, f ListFilter, now time.Time) (string, []any, error) {
+	search, err := ParseSearch(f.Q)
+	if err != nil {
+		return "", nil, err
+	}
+	if f.Sort == "" {
+		f.Sort = SortCreated
+	}
+	if _, err := ParseSort(string(f.Sort)); err != nil {
+		return "", nil, err
+	}
+	q := sel + " WHERE l.workspace_id = ? AND l.deleted_at IS NULL"
+	args := []any{workspaceID}
+	if cond, a := statusCond(f.Status, now); cond != "" {
+		q += " AND " + cond
+		args = append(args, a...)
+	}
+	if f.Source != "" {
+		q += " AND l.source_key = ?"
+		args = append(args, f.Source)
+	}
+	if search != "" {
+		cond, a := s.searchCond(search)
+		q += " AND " + cond
+		args = append(args, a...)
+	}
+	if f.Cursor != "" {
+		cond, a, err := listCursorCond(f.Sort, f.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		q += " AND " + cond
+		args = append(args, a...)
+	}
+	return q + orderBy(f.Sort), args, nil
 }
 
 func (s *Service) decorate(l *Link, now time.Time) {

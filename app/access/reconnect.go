@@ -8,7 +8,6 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -79,37 +78,18 @@ func (s *Service) GenerateReconnectLink(ctx context.Context, m *Membership, acto
 	if err != nil {
 		return nil, err
 	}
-	src := s.sources.Get(a.SourceKey)
-	if src == nil || !src.Configured() {
+	if src := s.sources.Get(a.SourceKey); src == nil || !src.Configured() {
 		return nil, Errorf(EINVALID, "This account's source is not available on this server, so no link can be made for it.")
 	}
-	token := secret.RandomToken(32) // 256 bits
-	now := s.now()
-	l := models.AccessLink{
-		ID:                 NewID(),
-		WorkspaceID:        m.Workspace.ID,
-		SourceKey:          src.Key,
-		TokenHash:          secret.HashToken(token),
-		CreatedBy:          optional(actor.UserID),
-		CreatedByKeyID:     optional(actor.APIKeyID),
-		CreatedAt:          now,
-		ExpiresAt:          now.Add(LinkLifetime),
-		ReconnectAccountID: &a.ID,
+	// The account's name labels the link, so the list tells it apart.
+	label := []rune(accountLabel(&a))
+	if len(label) > MaxLabelLen {
+		label = append(label[:MaxLabelLen-1], '…')
 	}
-	if l.TokenSealed, err = s.keys.Seal(token, tokenAD(l.ID)); err != nil {
-		return nil, err
-	}
-	label := accountLabel(&a)
-	err = s.transaction(ctx, func(tx *gorm.DB) error {
-		if err := tx.Create(&l).Error; err != nil {
-			return err
-		}
-		return s.recordEvent(tx, &l, actor, EventCreated, map[string]any{"source": src.Key, "reconnect_account_id": a.ID, "account": label})
+	return s.generate(ctx, m, actor, NewLink{Source: a.SourceKey, Label: string(label)}, func(_ *gorm.DB, l *models.AccessLink) error {
+		l.ReconnectAccountID = &a.ID
+		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &Link{AccessLink: l, Status: StatusActive, URL: s.LinkURL(token), CreatorName: actor.Name, CreatorKeyName: actor.APIKeyName}, nil
 }
 
 // accountLabel names a stored account as AccountSummary.Label does.

@@ -19,8 +19,20 @@ import (
 	"github.com/accessrequests/accessrequests/models"
 )
 
-// LinkLifetime is how long a generated link stays usable.
+// LinkLifetime is how long a generated link stays usable when neither its
+// creator nor the organization chose otherwise.
 const LinkLifetime = 7 * 24 * time.Hour
+
+// defaultLinkDays is LinkLifetime in days, a new organization's default.
+const defaultLinkDays = int(LinkLifetime / (24 * time.Hour))
+
+// Bounds of a link's lifetime, chosen per link (whole hours) or as an
+// organization's default (whole days). MaxLinkLifetime also bounds the
+// created_at of active links in the list's SQL (statusCond).
+const (
+	MinLinkLifetime = time.Hour
+	MaxLinkLifetime = 30 * 24 * time.Hour
+)
 
 // Service implements the domain on one database. Its dependencies are
 // set once, by New and its options, and never reached from outside.
@@ -194,15 +206,16 @@ func (s *Service) loadMembership(ctx context.Context, userID, workspaceID string
 	}
 	var row struct {
 		models.Workspace
-		OrgName       string
-		OrgPlan       string
-		OrgCreatedAt  time.Time
-		WorkspaceRole *string
-		OrgRole       *string
+		OrgName            string
+		OrgPlan            string
+		OrgCreatedAt       time.Time
+		OrgDefaultLinkDays int
+		WorkspaceRole      *string
+		OrgRole            *string
 	}
 	err := s.db.WithContext(ctx).Table("workspaces AS w").
 		Select(`w.id, w.organization_id, w.name, w.created_at,
-			o.name AS org_name, o.plan AS org_plan, o.created_at AS org_created_at,
+			o.name AS org_name, o.plan AS org_plan, o.created_at AS org_created_at, o.default_link_days AS org_default_link_days,
 			wm.role AS workspace_role, om.role AS org_role`).
 		Joins("JOIN organizations o ON o.id = w.organization_id").
 		Joins("LEFT JOIN workspace_members wm ON wm.workspace_id = w.id AND wm.user_id = ?", userID).
@@ -217,7 +230,7 @@ func (s *Service) loadMembership(ctx context.Context, userID, workspaceID string
 	}
 	m := &Membership{
 		Workspace:    row.Workspace,
-		Organization: models.Organization{ID: row.OrganizationID, Name: row.OrgName, Plan: row.OrgPlan, CreatedAt: row.OrgCreatedAt},
+		Organization: models.Organization{ID: row.OrganizationID, Name: row.OrgName, Plan: row.OrgPlan, CreatedAt: row.OrgCreatedAt, DefaultLinkDays: row.OrgDefaultLinkDays},
 	}
 	if row.WorkspaceRole != nil {
 		m.WorkspaceRole = *row.WorkspaceRole

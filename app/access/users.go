@@ -195,7 +195,7 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*models.User, erro
 			if plan == "" {
 				plan = models.PlanPro
 			}
-			org = models.Organization{ID: NewID(), Name: n.Organization, Plan: plan, CreatedAt: now}
+			org = models.Organization{ID: NewID(), Name: n.Organization, Plan: plan, CreatedAt: now, DefaultLinkDays: defaultLinkDays}
 			err = tx.Create(&org).Error
 		}
 		if err != nil {

@@ -262,6 +262,7 @@ var expectedSchema = map[string][]string{
 		"name text notnull",
 		"plan text notnull",
 		"created_at timestamp notnull",
+		"default_link_days integer notnull default",
 	},
 	"users": {
 		"id text notnull",
@@ -312,6 +313,9 @@ var expectedSchema = map[string][]string{
 		"recipient_email text notnull default",
 		"note text notnull default",
 		"reminder_sent_at timestamp null",
+		"label text notnull default",
+		"renewed_from_id text null",
+		"renewed_to_id text null",
 	},
 	"connected_accounts": {
 		"id text notnull",

@@ -75,6 +75,12 @@ func (s *Server) routes() {
 	e.GET(links, s.listLinks, member...)
 	e.POST(links, s.generateLink, manager...)
 	e.GET(links+"/new", s.newLinkForm, manager...)
+	// Several links at once (links_bulk.go) and the CSV of the list.
+	e.GET(links+"/delete-selected", s.confirmDeleteSelected, manager...)
+	e.POST(links+"/delete-selected", s.deleteSelected, manager...)
+	e.GET(links+"/delete-expired", s.confirmDeleteExpired, manager...)
+	e.POST(links+"/delete-expired", s.deleteExpired, manager...)
+	e.GET(links+"/export.csv", s.exportLinks, manager...)
 	e.GET(links+"/:link", s.showLink, manager...)
 	e.DELETE(links+"/:link", s.deleteLink, manager...)
 	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
