@@ -269,7 +269,7 @@ func TestReference(t *testing.T) {
 		t.Error("the reference page loads something from another site")
 	}
 	ops := testutil.ByTestID(doc, "api-operation")
-	for _, id := range []string{"listSources", "createLink", "listLinks", "getLink", "deleteLink", "listLinkEvents", "listAccounts", "getAccount", "getAccountToken",
+	for _, id := range []string{"listSources", "createLink", "listLinks", "getLink", "deleteLink", "listLinkEvents", "listAccounts", "getAccount", "renameAccount", "getAccountToken",
 		"disconnectAccount", "createReconnectLink", "createWebhook", "listWebhooks", "getWebhook", "deleteWebhook"} {
 		if !strings.Contains(page, `id="op-`+id+`"`) {
 			t.Errorf("operation %s missing from the reference", id)
