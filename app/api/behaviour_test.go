@@ -275,8 +275,8 @@ func TestReference(t *testing.T) {
 			t.Errorf("operation %s missing from the reference", id)
 		}
 	}
-	if len(ops) != 15 {
-		t.Errorf("%d operations on the page, want 15", len(ops))
+	if len(ops) != 16 {
+		t.Errorf("%d operations on the page, want 16", len(ops))
 	}
 	for _, code := range []string{"unauthorized", "not_found", "needs_reconnect", "idempotency_key_reused", "rate_limited"} {
 		if !strings.Contains(page, `id="problem-`+code+`"`) {
