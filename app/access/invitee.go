@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"gorm.io/gorm"
 
@@ -29,7 +30,13 @@ type PublicLink struct {
 	WorkspaceName    string
 	OrganizationName string
 	CreatorName      string
-	AccountLabel     string // for used links: what was connected
+	// CreatorDomain is the domain of the creator's email address ("" when
+	// the link names no person): the invitee sees where the request comes
+	// from, not the address itself.
+	CreatorDomain string
+	AccountLabel  string // for used links: what was connected
+	// Brand is the organization's branding (zero when it has none).
+	Brand PublicBranding
 }
 
 // unknownLink is the one answer for unknown and deleted tokens, so the
@@ -51,14 +58,19 @@ func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, erro
 // publicLinkSQL reads a link with the names the invitee's pages show,
 // followed by the condition that finds it. A link made through the API
 // names the person who made its key, if any; the page then names the
-// organization alone. The consent page's lookup is its hottest
-// read, so the SQL is written out and sent as is (Raw).
+// organization alone. The organization's branding comes in the same
+// statement (a LEFT JOIN on its primary key; never the logo's bytes), so
+// the consent page still sends one lookup. The consent page's lookup is
+// its hottest read, so the SQL is written out and sent as is (Raw).
 const publicLinkSQL = `SELECT ` + hotLinkColumns + `, w.name AS workspace_name, o.name AS organization_name,
-	COALESCE(u.name, '') AS creator_name,
-	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label
+	COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email,
+	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label,
+	COALESCE(b.accent_color, ''), COALESCE(b.logo_hash, ''), COALESCE(b.logo_type, ''),
+	COALESCE(b.logo_width, 0), COALESCE(b.logo_height, 0), COALESCE(b.privacy_url, ''), COALESCE(b.support_url, '')
 	FROM access_links AS l
 	JOIN workspaces w ON w.id = l.workspace_id
 	JOIN organizations o ON o.id = w.organization_id
+	LEFT JOIN organization_brandings b ON b.organization_id = o.id
 	LEFT JOIN api_keys k ON k.id = l.created_by_key_id
 	LEFT JOIN users u ON u.id = COALESCE(l.created_by, k.created_by)
 	LEFT JOIN connected_accounts a ON a.id = l.connected_account_id
@@ -71,10 +83,13 @@ var (
 
 func (s *Service) publicLink(ctx context.Context, q string, arg any) (*PublicLink, error) {
 	var l PublicLink
+	var email string
 	found := false
+	b := &l.Brand
 	err := s.eachRow(ctx, q, []any{arg}, func(r *sql.Rows) error {
 		found = true
-		return scanLink(r, &l.AccessLink, &l.WorkspaceName, &l.OrganizationName, &l.CreatorName, &l.AccountLabel)
+		return scanLink(r, &l.AccessLink, &l.WorkspaceName, &l.OrganizationName, &l.CreatorName, &email, &l.AccountLabel,
+			&b.AccentColor, &b.LogoHash, &b.LogoType, &b.LogoWidth, &b.LogoHeight, &b.PrivacyURL, &b.SupportURL)
 	})
 	if err != nil {
 		return nil, err
@@ -87,6 +102,9 @@ func (s *Service) publicLink(ctx context.Context, q string, arg any) (*PublicLin
 		return nil, unknownLink()
 	}
 	l.ExpiresAt = l.ExpiresAt.UTC()
+	if i := strings.LastIndexByte(email, '@'); i >= 0 && l.CreatorName != "" {
+		l.CreatorDomain = email[i+1:]
+	}
 	return &l, nil
 }
 

@@ -225,7 +225,11 @@ const linkWithCreator = "l.*, u.name AS creator_name, u.email AS creator_email, 
 type ListFilter struct {
 	Status Status // empty for all statuses except deleted
 	Source string // a source key; empty for every source
-	Cursor string // from the previous page's NextCursor
+	// Q is the search box (ParseSearch): every word in the label, source,
+	// creator or recipient.
+	Q      string
+	Sort   Sort   // SortCreated when empty
+	Cursor string // from the previous page's NextCursor, made with the same Sort
 	Limit  int    // default and maximum 50
 }
 
@@ -368,31 +372,15 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 		f.Limit = PageSize
 	}
 	now := s.now()
-	// The hottest read of the admin pages, so its SQL is written out and
-	// sent as is (Raw): no statement to build per request.
-	q := listSelect + " WHERE l.workspace_id = ? AND l.deleted_at IS NULL"
-	args := []any{workspaceID}
-	if cond, a := statusCond(f.Status, now); cond != "" {
-		q += " AND " + cond
-		args = append(args, a...)
-	}
-	if f.Source != "" {
-		q += " AND l.source_key = ?"
-		args = append(args, f.Source)
-	}
-	if f.Cursor != "" {
-		t, id, err := decodeCursor(f.Cursor)
-		if err != nil {
-			return nil, err
-		}
-		q += " AND " + cursorCond
-		args = append(args, t, t, t, id)
+	q, args, err := s.listQuery(listSelect, workspaceID, f, now)
+	if err != nil {
+		return nil, err
 	}
 	// A literal LIMIT, as before: PostgreSQL's cached plans stay
 	// index-driven.
-	q += " ORDER BY l.created_at DESC, l.id DESC LIMIT " + strconv.Itoa(f.Limit+1)
+	q += " LIMIT " + strconv.Itoa(f.Limit+1)
 	rows := make([]Link, 0, f.Limit+1)
-	err := s.eachRow(ctx, q, args, func(r *sql.Rows) error {
+	err = s.eachRow(ctx, q, args, func(r *sql.Rows) error {
 		rows = append(rows, Link{})
 		l := &rows[len(rows)-1]
 		return scanLink(r, &l.AccessLink, &l.CreatorName, &l.CreatorEmail, &l.CreatorKeyName, &l.WebhookState)
@@ -403,14 +391,55 @@ func (s *Service) ListLinks(ctx context.Context, workspaceID string, f ListFilte
 	page := &LinkPage{}
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
-		last := rows[len(rows)-1]
-		page.NextCursor = encodeCursor(last.CreatedAt, last.ID)
+		page.NextCursor = encodeListCursor(f.Sort, &rows[len(rows)-1])
 	}
 	for i := range rows {
 		s.decorate(&rows[i], now)
 	}
 	page.Links = rows
 	return page, nil
+}
+
+// listQuery is the admin list's statement for f, selecting sel, without
+// its LIMIT: the
+// workspace's links that are not deleted, filtered and in f's order from
+// f's cursor. The hottest read of the admin pages, so its SQL is written
+// out and sent as is (Raw): no statement to build per request.
+func (s *Service) listQuery(sel, workspaceID string, f ListFilter, now time.Time) (string, []any, error) {
+	search, err := ParseSearch(f.Q)
+	if err != nil {
+		return "", nil, err
+	}
+	if f.Sort == "" {
+		f.Sort = SortCreated
+	}
+	if _, err := ParseSort(string(f.Sort)); err != nil {
+		return "", nil, err
+	}
+	q := sel + " WHERE l.workspace_id = ? AND l.deleted_at IS NULL"
+	args := []any{workspaceID}
+	if cond, a := statusCond(f.Status, now); cond != "" {
+		q += " AND " + cond
+		args = append(args, a...)
+	}
+	if f.Source != "" {
+		q += " AND l.source_key = ?"
+		args = append(args, f.Source)
+	}
+	if search != "" {
+		cond, a := s.searchCond(search)
+		q += " AND " + cond
+		args = append(args, a...)
+	}
+	if f.Cursor != "" {
+		cond, a, err := listCursorCond(f.Sort, f.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		q += " AND " + cond
+		args = append(args, a...)
+	}
+	return q + orderBy(f.Sort), args, nil
 }
 
 func (s *Service) decorate(l *Link, now time.Time) {

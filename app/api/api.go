@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -45,8 +46,9 @@ type API struct {
 	log     *slog.Logger
 	allow   func(keyID string) (bool, time.Duration)
 	huma    huma.API
-	spec31  []byte
-	spec30  []byte
+	// specs renders the OpenAPI documents, 3.1 and 3.0, once, when first
+	// asked: rendering them is most of a start's work otherwise.
+	specs func() (v31, v30 []byte)
 	// declared lists operation IDs in the order routes() declares them.
 	declared []string
 }
@@ -78,10 +80,11 @@ func Mount(e *echo.Echo, o Options) *API {
 	a.huma = humaecho.NewWithGroup(e, g, Config())
 	a.huma.UseMiddleware(a.authenticate, a.idempotent)
 	a.routes()
-	a.spec31, a.spec30 = mustSpecs(a.huma.OpenAPI())
+	doc := a.huma.OpenAPI()
+	a.specs = sync.OnceValues(func() ([]byte, []byte) { return mustSpecs(doc) })
 
-	g.GET("/openapi.json", a.serveSpec(a.spec31))
-	g.GET("/openapi-3.0.json", a.serveSpec(a.spec30))
+	g.GET("/openapi.json", a.serveSpec(func() []byte { v31, _ := a.specs(); return v31 }))
+	g.GET("/openapi-3.0.json", a.serveSpec(func() []byte { _, v30 := a.specs(); return v30 }))
 	g.GET("/docs", a.docs)
 	g.Any("/*", a.unknownRoute)
 	return a
@@ -152,8 +155,7 @@ func register[I, O any](a *API, op huma.Operation, h func(context.Context, *I) (
 // Specs are the API's OpenAPI documents, 3.1 and 3.0, without a server:
 // the routes alone make them.
 func Specs() (v31, v30 []byte) {
-	a := Mount(echo.New(), Options{})
-	return a.spec31, a.spec30
+	return Mount(echo.New(), Options{}).specs()
 }
 
 func mustSpecs(o *huma.OpenAPI) ([]byte, []byte) {
@@ -177,10 +179,10 @@ func mustSpecs(o *huma.OpenAPI) ([]byte, []byte) {
 
 // serveSpec is GET /api/v1/openapi.json and /api/v1/openapi-3.0.json:
 // public, like any API reference.
-func (a *API) serveSpec(b []byte) echo.HandlerFunc {
+func (a *API) serveSpec(doc func() []byte) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-cache")
-		return c.Blob(http.StatusOK, "application/json", b)
+		return c.Blob(http.StatusOK, "application/json", doc())
 	}
 }
 

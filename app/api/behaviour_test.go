@@ -152,6 +152,26 @@ func TestListsAndInput(t *testing.T) {
 			t.Errorf("pages %v, want %v", got, want)
 		}
 	})
+	t.Run("SearchAndSortByExpiry", func(t *testing.T) {
+		var got []string
+		params := &client.ListLinksParams{Q: ptr("SANDBOX"), Sort: ptr(client.Expires), Limit: ptr(int64(2))}
+		for pages := 0; ; pages++ {
+			r := must(c.ListLinksWithResponse(e.ctx, params))
+			if r.JSON200 == nil || pages > 3 {
+				t.Fatalf("page %d: %d %s", pages, r.StatusCode(), r.Body)
+			}
+			got = append(got, testutil.Map(r.JSON200.Data, linkID)...)
+			if r.JSON200.NextCursor == "" {
+				break
+			}
+			params.Cursor = ptr(r.JSON200.NextCursor)
+		}
+		// Every link lives 7 days: soonest expiry is oldest first.
+		want := []string{made[0], made[1], made[2], made[3], made[4]}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("pages %v, want %v", got, want)
+		}
+	})
 	t.Run("StatusFilter", func(t *testing.T) {
 		r := must(c.ListLinksWithResponse(e.ctx, &client.ListLinksParams{Status: ptr(client.ListLinksParamsStatusUsed)}))
 		if r.JSON200 == nil || len(r.JSON200.Data) != 0 {
@@ -167,6 +187,10 @@ func TestListsAndInput(t *testing.T) {
 		{"ErrLimitTooLarge", "/accounts?limit=51", "invalid", 422},
 		{"ErrLimitNotNumber", "/links?limit=ten", "invalid", 422},
 		{"ErrStatus", "/links?status=deleted", "invalid", 422},
+		{"ErrSort", "/links?sort=name", "invalid", 422},
+		{"ErrSearchTooLong", "/links?q=" + strings.Repeat("a", 101), "invalid", 422},
+		{"ErrSearchNotText", "/links?q=a%00b", "bad_request", 400},
+		{"ErrCursorOfOtherSort", "/links?sort=expires&cursor=MTc3MjM1OTIwMDAwMDAwMHwwMDAwMDAwMC0wMDAwLTQwMDAtODAwMC0wMDAwMDAwMDAwMDA", "bad_request", 400},
 		{"ErrUnknownRoute", "/nothing/here", "not_found", 404},
 		{"ErrMalformedID", "/links/not-an-id", "not_found", 404},
 	} {

@@ -111,6 +111,8 @@ type PageParams struct {
 type listLinksInput struct {
 	Status string `query:"status" enum:"active,used,expired" doc:"Only links with this status."`
 	Source string `query:"source" maxLength:"64" doc:"Only links for this source."`
+	Q      string `query:"q" maxLength:"400" doc:"Search: every word (at most 100 characters, 8 words) must appear in the link's label, source (key or name), creator (name, email or API key name) or recipient email; case is ignored (ASCII letters only on SQLite); % and _ are plain characters." example:"acme"`
+	Sort   string `query:"sort" enum:"created,expires" default:"created" doc:"created: newest first; expires: soonest expiry first. A cursor belongs to its order."`
 	PageParams
 }
 
@@ -127,7 +129,7 @@ type linkListOutput struct {
 // listLinks is GET /api/v1/links.
 func (a *API) listLinks(ctx context.Context, in *listLinksInput) (*linkListOutput, error) {
 	page, err := a.svc.ListLinks(ctx, workspaceID(ctx), access.ListFilter{
-		Status: access.Status(in.Status), Source: in.Source, Cursor: in.Cursor, Limit: in.Limit})
+		Status: access.Status(in.Status), Source: in.Source, Q: in.Q, Sort: access.Sort(in.Sort), Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return nil, err
 	}

@@ -502,6 +502,28 @@ var expectedSchema = map[string][]string{
 		"attempts integer notnull default",
 		"last_error text notnull default",
 	},
+	"organization_brandings": {
+		"organization_id text notnull",
+		"accent_color text notnull default",
+		"privacy_url text notnull default",
+		"support_url text notnull default",
+		"logo_hash text notnull default",
+		"logo_type text notnull default",
+		"logo_width integer notnull default",
+		"logo_height integer notnull default",
+		"logo bytes null",
+		"updated_at timestamp notnull",
+		"updated_by text null",
+	},
+	"branding_changes": {
+		"id text notnull",
+		"organization_id text notnull",
+		"user_id text null",
+		"actor_name text notnull default",
+		"kind text notnull",
+		"detail text notnull default",
+		"created_at timestamp notnull",
+	},
 }
 
 // gooseTable is the migration library's version table; its column types
@@ -528,6 +550,7 @@ var expectedIndexes = []string{
 	"api_key_events.api_key_events_once_key unique (api_key_id,kind,ip)",
 	"api_keys.api_keys_key_hash_key unique (key_hash)",
 	"api_keys.api_keys_workspace_idx plain (workspace_id,created_at,id)",
+	"branding_changes.branding_changes_org_idx plain (organization_id,created_at)",
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
 	"link_events.link_events_client_key unique partial (link_id,client_key)",
 	"link_events.link_events_link_idx plain (link_id,created_at,id)",
@@ -535,6 +558,7 @@ var expectedIndexes = []string{
 	"mail_messages.mail_messages_link_idx plain partial (link_id,created_at)",
 	"mail_messages.mail_messages_sent_idx plain (transport,sent_at)",
 	"oauth_callbacks.oauth_callbacks_created_idx plain (created_at)",
+	"organization_brandings.organization_brandings_logo_idx plain partial (logo_hash)",
 	"organization_members.organization_members_user_idx plain (user_id)",
 	"organizations.organizations_name_idx plain (lower(name))",
 	"sandbox_auth_requests.sandbox_auth_requests_expires_idx plain (expires_at)",
@@ -570,11 +594,15 @@ var expectedForeignKeys = []string{
 	"api_keys.created_by -> users.id on delete NO ACTION",
 	"api_keys.revoked_by -> users.id on delete NO ACTION",
 	"api_keys.workspace_id -> workspaces.id on delete CASCADE",
+	"branding_changes.organization_id -> organizations.id on delete CASCADE",
+	"branding_changes.user_id -> users.id on delete SET NULL",
 	"connected_accounts.link_id -> access_links.id on delete NO ACTION",
 	"connected_accounts.workspace_id -> workspaces.id on delete CASCADE",
 	"link_events.link_id -> access_links.id on delete CASCADE",
 	"mail_messages.link_id -> access_links.id on delete CASCADE",
 	"mail_messages.workspace_id -> workspaces.id on delete CASCADE",
+	"organization_brandings.organization_id -> organizations.id on delete CASCADE",
+	"organization_brandings.updated_by -> users.id on delete SET NULL",
 	"organization_members.organization_id -> organizations.id on delete CASCADE",
 	"organization_members.user_id -> users.id on delete CASCADE",
 	"sessions.user_id -> users.id on delete CASCADE",
@@ -604,6 +632,8 @@ func normalizeType(t string) string {
 		return "boolean"
 	case "integer":
 		return "integer"
+	case "blob", "bytea":
+		return "bytes"
 	}
 	return "?" + t
 }
@@ -821,6 +851,8 @@ func TestSchemaParity(t *testing.T) {
 			"webhook_messages":       "id",
 			"webhook_deliveries":     "id",
 			"mail_messages":          "id",
+			"organization_brandings": "organization_id",
+			"branding_changes":       "id",
 		}
 		for table, cols := range want {
 			var pk []string

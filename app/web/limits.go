@@ -10,14 +10,15 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// maxBodyBytes is the body limit of every route. The largest form (a
-// 500-character decline reason, every byte percent-encoded) fits; no route
-// takes a file, so nothing needs more.
+// maxBodyBytes is the body limit of every route but the logo upload
+// (logoBodyBytes, branding.go). The largest form (a 500-character decline
+// reason, every byte percent-encoded) fits.
 const maxBodyBytes = 8 << 10
 
 // limitBody bounds every request body and parses urlencoded forms here,
 // before any handler or throttle: a form over the limit answers 413 and a
-// multipart body 415, since no route takes files. Whatever happens further
+// multipart body 415, except on the one route that takes a file (the
+// logo upload), whose handler reads its form in memory. Whatever happens further
 // in, the temporary files of a multipart form parsed on the request as the
 // handler last saw it are removed: net/http cleans up only the request it
 // created, and middleware here replaces it (r.WithContext).
@@ -29,10 +30,14 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 		}()
 		r := c.Request()
-		if r.ContentLength > maxBodyBytes {
+		limit, upload := int64(maxBodyBytes), c.Path() == brandingLogoPath && r.Method == http.MethodPost
+		if upload {
+			limit = logoBodyBytes
+		}
+		if r.ContentLength > limit && !upload { // the upload's page says what was too large
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
-		r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, maxBodyBytes)
+		r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, limit)
 		ct := r.Header.Get(echo.HeaderContentType)
 		if ct == "" {
 			return next(c)
@@ -42,6 +47,8 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "The request's content type could not be read. Send the form as the page does.")
 		}
 		switch {
+		case mt == "multipart/form-data" && upload:
+			return next(c)
 		case mt == "multipart/form-data":
 			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Files cannot be uploaded here. Send the form without attachments.")
 		case mt == "application/x-www-form-urlencoded":

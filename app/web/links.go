@@ -30,23 +30,39 @@ func (s *Server) listLinks(c echo.Context) error {
 		return err
 	}
 	v.Status = status
-	v.Links, err = s.svc.ListLinks(c.Request().Context(), m.Workspace.ID, access.ListFilter{Status: status, Cursor: c.QueryParam("cursor")})
+	order, err := access.ParseSort(c.QueryParam("sort"))
 	if err != nil {
 		return err
+	}
+	v.Sort = order
+	code := http.StatusOK
+	v.Q, err = access.ParseSearch(c.QueryParam("q"))
+	if err != nil {
+		// The page with the box and the reason, not an error page: the
+		// search is typed, and is corrected there.
+		code = statusOf[access.ErrorCode(err)]
+		v.Q, v.SearchError = access.CleanText(c.QueryParam("q"), 4*access.MaxSearchLength), access.ErrorMessage(err)
+		v.Links = &access.LinkPage{}
+	} else {
+		v.Links, err = s.svc.ListLinks(c.Request().Context(), m.Workspace.ID, access.ListFilter{
+			Status: status, Q: v.Q, Sort: order, Cursor: c.QueryParam("cursor")})
+		if err != nil {
+			return err
+		}
 	}
 	if isHTMX(c) {
 		switch c.QueryParam("fragment") {
 		case "rows":
 			// "Load more": the rows of this page, cut from the page itself.
-			return renderFragment(c, http.StatusOK, views.LinksPage(p, v), views.RowsFragment)
+			return renderFragment(c, code, views.LinksPage(p, v), views.RowsFragment)
 		case "region":
 			// A status tab, or the refresh after a new link: the tabs and
 			// the table, and the Generate button out of band.
 			v.Region = true
-			return renderFragment(c, http.StatusOK, views.LinksPage(p, v), views.ActionsFragment, views.RegionFragment)
+			return renderFragment(c, code, views.LinksPage(p, v), views.ActionsFragment, views.RegionFragment)
 		}
 	}
-	return render(c, http.StatusOK, views.LinksPage(p, v))
+	return render(c, code, views.LinksPage(p, v))
 }
 
 // newLinkForm is GET /w/{workspace}/sources/access-requests/new: the

@@ -187,7 +187,7 @@ func (s *Server) crossOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) loadSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		switch c.Path() {
-		case "/healthz", "/readyz", "/metrics", "/static/*":
+		case "/healthz", "/readyz", "/metrics", "/static/*", "/branding/logo/:file", "/branding/accent/:file":
 			return next(c) // probes and assets need no user (nor the database)
 		}
 		token := s.sessionToken(c)

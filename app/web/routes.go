@@ -25,6 +25,10 @@ func (s *Server) routes() {
 		e.GET("/metrics", s.metricsWithToken) // else only on the operators' listener
 	}
 	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	// An organization's logo and accent colour (branding.go): public
+	// files named by their content, for the consent page.
+	e.GET("/branding/logo/:file", s.brandingLogo)
+	e.GET("/branding/accent/:file", s.brandingAccent)
 
 	// The REST API (app/api): bearer API keys, no session, no CSRF check.
 	s.mountAPI(e, s.apiRateLimit)
@@ -75,6 +79,12 @@ func (s *Server) routes() {
 	e.GET(links, s.listLinks, member...)
 	e.POST(links, s.generateLink, manager...)
 	e.GET(links+"/new", s.newLinkForm, manager...)
+	// Several links at once (links_bulk.go) and the CSV of the list.
+	e.GET(links+"/delete-selected", s.confirmDeleteSelected, manager...)
+	e.POST(links+"/delete-selected", s.deleteSelected, manager...)
+	e.GET(links+"/delete-expired", s.confirmDeleteExpired, manager...)
+	e.POST(links+"/delete-expired", s.deleteExpired, manager...)
+	e.GET(links+"/export.csv", s.exportLinks, manager...)
 	e.GET(links+"/:link", s.showLink, manager...)
 	e.DELETE(links+"/:link", s.deleteLink, manager...)
 	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
@@ -102,6 +112,13 @@ func (s *Server) routes() {
 	e.POST(hooks+"/:endpoint/rotate", s.rotateWebhook, manager...)
 	e.POST(hooks+"/:endpoint/:action", s.webhookAction, manager...)
 	e.POST(hooks+"/:endpoint/deliveries/:message/resend", s.webhookAction, manager...)
+
+	// Branding (branding.go): organization owners only, checked by the
+	// domain (admins and members get 403 with a page that says why).
+	e.GET(brandingPath, s.brandingPage, member...)
+	e.POST(brandingPath, s.saveBranding, member...)
+	e.POST(brandingLogoPath, s.uploadLogo, member...)
+	e.POST(brandingLogoPath+"/remove", s.removeLogo, member...)
 
 	// Support console (support.go): support staff only, read-only. Anyone
 	// else gets 404 on every method of every path, as for an unknown page;

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"go.yaml.in/yaml/v3"
@@ -49,14 +50,22 @@ var names = map[language.Tag]string{
 // CookieName is the cookie that keeps a visitor's choice of language.
 const CookieName = "lang"
 
-var (
-	bundle   = i18n.NewBundle(language.English)
-	matcher  = language.NewMatcher(Supported)
-	locales  = map[language.Tag]*Locale{}
-	scopeTxt = map[language.Tag]map[string]map[string]ScopeText{}
-)
+var matcher = language.NewMatcher(Supported)
 
-func init() {
+// messages is every language's messages and scope words.
+type messages struct {
+	locales map[language.Tag]*Locale
+	scopes  map[language.Tag]map[string]map[string]ScopeText
+}
+
+// loaded parses the message files once, when a page first needs them, not
+// at package init: no command but serve uses them, and parsing them was
+// the largest part of a start (tests load every language, so a broken file
+// still fails the build, not a request).
+var loaded = sync.OnceValue(load)
+
+func load() *messages {
+	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	msgs, _ := fs.Glob(files, "messages/*.yaml")
 	for _, name := range msgs {
@@ -64,8 +73,9 @@ func init() {
 			panic("locale: " + name + ": " + err.Error())
 		}
 	}
+	c := &messages{locales: map[language.Tag]*Locale{}, scopes: map[language.Tag]map[string]map[string]ScopeText{}}
 	for _, t := range Supported {
-		locales[t] = &Locale{Tag: t, loc: i18n.NewLocalizer(bundle, t.String())}
+		c.locales[t] = &Locale{Tag: t, loc: i18n.NewLocalizer(bundle, t.String())}
 		raw, err := files.ReadFile("scopes/" + t.String() + ".yaml")
 		if err != nil {
 			continue // English: the catalog's own words
@@ -74,8 +84,9 @@ func init() {
 		if err := yaml.Unmarshal(raw, &m); err != nil {
 			panic("locale: scopes/" + t.String() + ".yaml: " + err.Error())
 		}
-		scopeTxt[t] = m
+		c.scopes[t] = m
 	}
+	return c
 }
 
 // Locale is one language of the invitee's pages.
@@ -86,10 +97,11 @@ type Locale struct {
 
 // Get is the Locale of a supported tag; anything else gets English.
 func Get(t language.Tag) *Locale {
-	if l, ok := locales[t]; ok {
+	c := loaded()
+	if l, ok := c.locales[t]; ok {
 		return l
 	}
-	return locales[language.English]
+	return c.locales[language.English]
 }
 
 // Parse is the supported language a cookie or query value names exactly
@@ -202,7 +214,7 @@ func From(ctx context.Context) *Locale {
 	if r, ok := ctx.Value(ctxKey{}).(*reqLocale); ok {
 		return r.Locale
 	}
-	return locales[language.English]
+	return Get(language.English)
 }
 
 // Switchable reports whether the page shows the language switcher.

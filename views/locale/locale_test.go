@@ -135,7 +135,7 @@ func TestScopeCatalogsComplete(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tag := range Supported[1:] {
-		have := scopeTxt[tag]
+		have := loaded().scopes[tag]
 		if have == nil {
 			t.Fatalf("no scopes/%s.yaml", tag)
 		}

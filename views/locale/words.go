@@ -21,7 +21,7 @@ func (l *Locale) Scope(src *sources.Source, sc sources.Scope) (title, descriptio
 		return pick(tr.Title, title), pick(tr.Description, description)
 	}
 	if src != nil && !src.FromFile {
-		if t, ok := scopeTxt[l.Tag][src.Key][sc.Name]; ok {
+		if t, ok := loaded().scopes[l.Tag][src.Key][sc.Name]; ok {
 			return pick(t.Title, title), pick(t.Description, description)
 		}
 	}

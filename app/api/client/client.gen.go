@@ -266,6 +266,24 @@ func (e ListLinksParamsStatus) Valid() bool {
 	}
 }
 
+// Defines values for ListLinksParamsSort.
+const (
+	Created ListLinksParamsSort = "created"
+	Expires ListLinksParamsSort = "expires"
+)
+
+// Valid indicates whether the value is a known member of the ListLinksParamsSort enum.
+func (e ListLinksParamsSort) Valid() bool {
+	switch e {
+	case Created:
+		return true
+	case Expires:
+		return true
+	default:
+		return false
+	}
+}
+
 // Account defines model for Account.
 type Account struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -633,6 +651,12 @@ type ListLinksParams struct {
 	// Source Only links for this source.
 	Source *string `form:"source,omitempty" json:"source,omitempty"`
 
+	// Q Search: every word (at most 100 characters, 8 words) must appear in the link's label, source (key or name), creator (name, email or API key name) or recipient email; case is ignored (ASCII letters only on SQLite); % and _ are plain characters.
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Sort created: newest first; expires: soonest expiry first. A cursor belongs to its order.
+	Sort *ListLinksParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
 	// Cursor next_cursor of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
@@ -642,6 +666,9 @@ type ListLinksParams struct {
 
 // ListLinksParamsStatus defines parameters for ListLinks.
 type ListLinksParamsStatus string
+
+// ListLinksParamsSort defines parameters for ListLinks.
+type ListLinksParamsSort string
 
 // CreateLinkParams defines parameters for CreateLink.
 type CreateLinkParams struct {
@@ -1360,6 +1387,30 @@ func NewListLinksRequest(server string, params *ListLinksParams) (*http.Request,
 		if params.Source != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
