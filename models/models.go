@@ -153,6 +153,12 @@ type ConnectedAccount struct {
 	// RefreshLeaseUntil is set while one process refreshes the account's
 	// tokens (until the lease's end); nil when no refresh is under way.
 	RefreshLeaseUntil *time.Time
+	// LocalName is the name an admin gave the account in its workspace
+	// (empty: none); unlike DisplayName, the provider's, a reconnection
+	// keeps it.
+	LocalName string
+	// RefreshedAt is when the tokens were last refreshed (nil: never).
+	RefreshedAt *time.Time
 }
 
 // LinkEvent is one step in a link's history.

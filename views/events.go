@@ -36,6 +36,7 @@ var eventKinds = map[string]struct{ icon, title string }{
 	access.EventClaimRefused:   {"refuse", "Connection refused"},
 	access.EventDeleted:        {"delete", "Link deleted"},
 	access.EventDisconnected:   {"delete", "Account disconnected"},
+	access.EventRenamed:        {"add", "Account renamed"},
 	access.EventSupportViewed:  {"support", "Viewed by support"},
 	access.EventEmailed:        {"mail", "Link emailed"},
 	access.EventEmailRequested: {"mail", "Email sent again"},
@@ -163,6 +164,14 @@ func EventSummary(e *access.Event) string {
 			out += " The provider did not confirm the revocation: " + f["revoke_error"]
 		}
 		return out
+	case access.EventRenamed:
+		switch {
+		case f["to"] == "":
+			return "Renamed " + f["from"] + " back to its name at the provider, " + f["account"] + "."
+		case f["from"] == "":
+			return "Named " + f["account"] + " \u201c" + f["to"] + "\u201d in this workspace."
+		}
+		return "Renamed " + f["from"] + " to \u201c" + f["to"] + "\u201d."
 	case access.EventSupportViewed:
 		if f["view"] == access.SupportViewExport {
 			return "Downloaded the history as JSON from the support console."

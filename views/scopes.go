@@ -43,3 +43,29 @@ func grantedScopes(c *sources.Catalog, key, scopes string) []grantedScope {
 
 // identityScopes only name the person who authorized; they go last.
 var identityScopes = map[string]bool{"openid": true, "email": true, "profile": true, "offline_access": true}
+
+// scopeDetail is one granted scope on an account's page: its title and
+// description in plain words, whether it reads or writes, and its name at
+// the provider.
+type scopeDetail struct{ Name, Title, Description, Access string }
+
+// scopeDetails are an account's scopes as its page lists them: in plain
+// words from the catalog where it knows them (else the bare name), identity
+// scopes last.
+func scopeDetails(c *sources.Catalog, key, scopes string) []scopeDetail {
+	known := map[string]sources.Scope{}
+	if s := c.Get(key); s != nil {
+		for _, sc := range s.Scopes {
+			known[sc.Name] = sc
+		}
+	}
+	var out []scopeDetail
+	for _, g := range grantedScopes(c, key, scopes) {
+		d := scopeDetail{Name: g.Name, Title: g.Title}
+		if sc, ok := known[g.Name]; ok {
+			d.Description, d.Access = sc.Description, sc.Access
+		}
+		out = append(out, d)
+	}
+	return out
+}

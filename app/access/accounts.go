@@ -11,9 +11,12 @@ import (
 // AccountSummary is a connected account as pages show it: identity and
 // scopes, never tokens.
 type AccountSummary struct {
-	ID          string
-	SourceKey   string
-	ExternalID  string
+	ID         string
+	SourceKey  string
+	ExternalID string
+	// LocalName is the workspace's own name for the account (RenameAccount);
+	// DisplayName is the provider's.
+	LocalName   string
 	DisplayName string
 	Email       string
 	Scopes      string
@@ -24,20 +27,31 @@ type AccountSummary struct {
 	CreatorName string // who generated the link it came through
 }
 
-// Label names the account: display name, email, or external ID.
+// Label names the account: its name (the workspace's, else the
+// provider's) with its email, or the email, or the external ID.
 func (a *AccountSummary) Label() string {
+	name := a.Name()
 	switch {
-	case a.DisplayName != "" && a.Email != "":
-		return a.DisplayName + " (" + a.Email + ")"
-	case a.DisplayName != "":
-		return a.DisplayName
+	case name != "" && a.Email != "":
+		return name + " (" + a.Email + ")"
+	case name != "":
+		return name
 	case a.Email != "":
 		return a.Email
 	}
 	return a.ExternalID
 }
 
-const accountColumns = `a.id, a.source_key, a.external_id, a.display_name, a.email, a.scopes,
+// Name is the account's name: the one the workspace gave it, else the
+// provider's ("" when neither is known).
+func (a *AccountSummary) Name() string {
+	if a.LocalName != "" {
+		return a.LocalName
+	}
+	return a.DisplayName
+}
+
+const accountColumns = `a.id, a.source_key, a.external_id, a.local_name, a.display_name, a.email, a.scopes,
 	a.status, a.link_id, a.created_at, a.updated_at, u.name AS creator_name`
 
 // Accounts lists the workspace's connected accounts, newest first.

@@ -3,9 +3,12 @@ package access
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/db"
 )
 
 // Account is a connected account as the API shows it: what pages show,
@@ -16,6 +19,9 @@ type Account struct {
 	// Xero tenants).
 	Extra          string
 	TokenExpiresAt *time.Time
+	// RefreshedAt is when the tokens were last refreshed; nil: never since
+	// the account was connected.
+	RefreshedAt *time.Time
 }
 
 // AccountPage is one page of a workspace's connected accounts.
@@ -24,7 +30,7 @@ type AccountPage struct {
 	NextCursor string // empty on the last page
 }
 
-const apiAccountColumns = accountColumns + ", a.extra, a.token_expires_at"
+const apiAccountColumns = accountColumns + ", a.extra, a.token_expires_at, a.refreshed_at"
 
 func (s *Service) accountQuery(ctx context.Context, workspaceID string) *gorm.DB {
 	return s.db.WithContext(ctx).Table("connected_accounts AS a").
@@ -34,15 +40,46 @@ func (s *Service) accountQuery(ctx context.Context, workspaceID string) *gorm.DB
 		Where("a.workspace_id = ?", workspaceID)
 }
 
-// AccountsPage returns one page of the workspace's connected accounts,
-// newest first, with keyset pagination on (created_at, id) like links.
-func (s *Service) AccountsPage(ctx context.Context, workspaceID, cursor string, limit int) (*AccountPage, error) {
+// AccountFilter selects connected accounts for the accounts page and GET
+// /api/v1/accounts.
+type AccountFilter struct {
+	// Query keeps the accounts whose workspace name, provider name,
+	// external ID or email contains it, in any case (ASCII case only on
+	// SQLite); at most MaxAccountQuery characters.
+	Query  string
+	Source string // a source key; empty for every source
+	Cursor string // from the previous page's NextCursor
+	Limit  int    // default and maximum PageSize
+}
+
+// MaxAccountQuery caps the search text of AccountFilter.Query.
+const MaxAccountQuery = 100
+
+// AccountsPage returns one page of the workspace's connected accounts that
+// match f, newest first, with keyset pagination on (created_at, id) like
+// links: one statement, whatever the page, and a cursor that stays right
+// while accounts come and go. A malformed cursor is a bad request, a query
+// too long or a malformed source invalid.
+func (s *Service) AccountsPage(ctx context.Context, workspaceID string, f AccountFilter) (*AccountPage, error) {
+	limit := f.Limit
 	if limit <= 0 || limit > PageSize {
 		limit = PageSize
 	}
 	q := s.accountQuery(ctx, workspaceID)
-	if cursor != "" {
-		t, id, err := decodeCursor(cursor)
+	if f.Source != "" {
+		if len(f.Source) > 64 {
+			return nil, &Error{Code: EINVALID, Message: "Unknown source.", Fields: map[string]string{"source": "Unknown source."}}
+		}
+		q = q.Where("a.source_key = ?", f.Source)
+	}
+	if text := strings.TrimSpace(CleanText(f.Query, 4*MaxAccountQuery)); text != "" {
+		if len([]rune(text)) > MaxAccountQuery {
+			return nil, &Error{Code: EINVALID, Message: "The search is too long.", Fields: map[string]string{"q": "Search for at most 100 characters."}}
+		}
+		q = s.whereAccountMatches(q, text)
+	}
+	if f.Cursor != "" {
+		t, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return nil, err
 		}
@@ -65,6 +102,24 @@ func (s *Service) AccountsPage(ctx context.Context, workspaceID, cursor string, 
 	return page, nil
 }
 
+// whereAccountMatches keeps the accounts of connected_accounts AS a one of
+// whose names, external ID or email contains text. SQLite's LIKE ignores
+// ASCII case; PostgreSQL's ILIKE any case. The workspace's rows are read in
+// the page's order (connected_accounts_workspace_idx) and the match is a
+// filter on them: a workspace holds thousands of accounts, not millions.
+func (s *Service) whereAccountMatches(q *gorm.DB, text string) *gorm.DB {
+	op := "LIKE"
+	if db.Dialect(s.db) == db.Postgres {
+		op = "ILIKE"
+	}
+	p := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
+	var conds []string
+	for _, col := range []string{"a.local_name", "a.display_name", "a.external_id", "a.email"} {
+		conds = append(conds, col+" "+op+" ? ESCAPE '\\'")
+	}
+	return q.Where("("+strings.Join(conds, " OR ")+")", p, p, p, p)
+}
+
 // Account returns one connected account of the workspace; one of another
 // workspace, or a malformed ID, is not found.
 func (s *Service) Account(ctx context.Context, workspaceID, accountID string) (*Account, error) {
@@ -85,8 +140,10 @@ func (s *Service) Account(ctx context.Context, workspaceID, accountID string) (*
 
 func (a *Account) utc() {
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
-	if a.TokenExpiresAt != nil {
-		t := a.TokenExpiresAt.UTC()
-		a.TokenExpiresAt = &t
+	for _, t := range []**time.Time{&a.TokenExpiresAt, &a.RefreshedAt} {
+		if *t != nil {
+			u := (*t).UTC()
+			*t = &u
+		}
 	}
 }

@@ -31,7 +31,7 @@ func TestAccountsPage(t *testing.T) {
 		var got []string
 		cursor := ""
 		for range 3 {
-			page, err := e.svc.AccountsPage(e.ctx, e.f.Reporting.ID, cursor, 2)
+			page, err := e.svc.AccountsPage(e.ctx, e.f.Reporting.ID, access.AccountFilter{Cursor: cursor, Limit: 2})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +61,7 @@ func TestAccountsPage(t *testing.T) {
 		}
 	})
 	t.Run("ErrBadCursor", func(t *testing.T) {
-		if _, err := e.svc.AccountsPage(e.ctx, e.f.Reporting.ID, "nope", 2); access.ErrorCode(err) != access.EBADREQUEST {
+		if _, err := e.svc.AccountsPage(e.ctx, e.f.Reporting.ID, access.AccountFilter{Cursor: "nope", Limit: 2}); access.ErrorCode(err) != access.EBADREQUEST {
 			t.Errorf("bad cursor: %v", err)
 		}
 	})

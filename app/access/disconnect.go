@@ -70,7 +70,7 @@ func (s *Service) DisconnectAccount(ctx context.Context, m *Membership, actor Ac
 			}
 			if err == nil {
 				link = &l
-				label := (&AccountSummary{DisplayName: a.DisplayName, Email: a.Email, ExternalID: a.ExternalID}).Label()
+				label := (&AccountSummary{LocalName: a.LocalName, DisplayName: a.DisplayName, Email: a.Email, ExternalID: a.ExternalID}).Label()
 				detail = map[string]any{"account_id": a.ID, "account": label}
 				if err := s.recordEvent(tx, &l, actor, EventDisconnected, detail); err != nil {
 					return err

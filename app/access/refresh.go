@@ -239,7 +239,7 @@ func (s *Service) leaseAndRefresh(ctx context.Context, a *models.ConnectedAccoun
 		return "", true, fmt.Errorf("%w: %w", ErrRefreshFailed, rerr)
 	}
 
-	cols := map[string]any{"refresh_lease_until": ownLease, "token_expires_at": nil}
+	cols := map[string]any{"refresh_lease_until": ownLease, "token_expires_at": nil, "refreshed_at": done}
 	if tok.ExpiresIn > 0 {
 		cols["token_expires_at"] = done.Add(tok.ExpiresIn)
 	}

@@ -151,6 +151,9 @@ func TestAccessTokenFreshTokenIsNotRefreshed(t *testing.T) {
 	if n := f.calls.Load(); n != 0 {
 		t.Fatalf("%d refreshes of tokens that do not expire within a minute", n)
 	}
+	if row := e.refreshRow(valid.ID); row.RefreshedAt != nil {
+		t.Errorf("refreshed_at %v without a refresh", row.RefreshedAt)
+	}
 	t.Run("ForeignWorkspaceAndBadIDsAreNotFound", func(t *testing.T) {
 		for _, c := range [][2]string{{e.f.Internal.ID, valid.ID}, {e.f.Reporting.ID, access.NewID()}, {e.f.Reporting.ID, "1"}, {"x", valid.ID}} {
 			_, err := e.svc.AccessToken(e.ctx, c[0], c[1], f.refresh)
@@ -221,6 +224,9 @@ func TestAccessTokenConcurrentCallsRefreshOnce(t *testing.T) {
 		}
 		if row.RefreshLeaseUntil != nil || row.Status != access.AccountConnected {
 			t.Errorf("lease %v, status %q; want no lease, connected", row.RefreshLeaseUntil, row.Status)
+		}
+		if a.RefreshedAt != nil || row.RefreshedAt == nil || !row.RefreshedAt.Equal(now) {
+			t.Errorf("refreshed_at %v before, %v after; want none, then %v (the account page's last refresh)", a.RefreshedAt, row.RefreshedAt, now)
 		}
 	})
 

@@ -18,18 +18,21 @@ const (
 // Account is a connected account. Never its tokens: POST
 // /accounts/{id}/token hands out an access token.
 type Account struct {
-	ID         string   `json:"id"`
-	Source     string   `json:"source" doc:"The key of the account's source."`
-	ExternalID string   `json:"external_id" doc:"The account's ID at the provider."`
-	Name       string   `json:"name" doc:"The account's name at the provider."`
-	Email      string   `json:"email" doc:"The account's email address at the provider."`
-	Scopes     []string `json:"scopes" nullable:"false" doc:"The scopes the owner granted."`
-	Status     string   `json:"status" enum:"connected,needs_reconnect" doc:"needs_reconnect: the provider refused the refresh; send the owner a new link."`
-	LinkID     *string  `json:"link_id,omitempty" doc:"The link the account came through."`
+	ID         string `json:"id"`
+	Source     string `json:"source" doc:"The key of the account's source."`
+	ExternalID string `json:"external_id" doc:"The account's ID at the provider."`
+	// DisplayName is the workspace's own name for the account.
+	DisplayName string   `json:"display_name" doc:"The name the workspace gave the account (PATCH /accounts/{id}); empty when it has none, and name, the provider's, is shown."`
+	Name        string   `json:"name" doc:"The account's name at the provider."`
+	Email       string   `json:"email" doc:"The account's email address at the provider."`
+	Scopes      []string `json:"scopes" nullable:"false" doc:"The scopes the owner granted."`
+	Status      string   `json:"status" enum:"connected,needs_reconnect" doc:"needs_reconnect: the provider refused the refresh; send the owner a new link."`
+	LinkID      *string  `json:"link_id,omitempty" doc:"The link the account came through."`
 	// LinkCreatedBy names who made that link.
 	LinkCreatedBy   string         `json:"link_created_by,omitempty" doc:"Who made the link the account came through."`
 	ProviderDetails map[string]any `json:"provider_details" doc:"What the provider said about the account: QuickBooks realm_id, Shopify shop, Xero tenants."`
 	TokenExpiresAt  *time.Time     `json:"token_expires_at,omitempty" doc:"When the stored access token expires; absent when the provider did not say."`
+	RefreshedAt     *time.Time     `json:"refreshed_at,omitempty" doc:"When the tokens were last refreshed; absent when never since the account was connected."`
 	CreatedAt       time.Time      `json:"created_at"`
 	UpdatedAt       time.Time      `json:"updated_at"`
 }
@@ -43,9 +46,9 @@ func accountStatus(s string) string {
 }
 
 func accountOut(a *access.Account) Account {
-	out := Account{ID: a.ID, Source: a.SourceKey, ExternalID: a.ExternalID, Name: a.DisplayName, Email: a.Email,
+	out := Account{ID: a.ID, Source: a.SourceKey, ExternalID: a.ExternalID, DisplayName: a.LocalName, Name: a.DisplayName, Email: a.Email,
 		Scopes: strings.Fields(a.Scopes), Status: accountStatus(a.Status), LinkID: a.LinkID, LinkCreatedBy: a.CreatorName,
-		ProviderDetails: map[string]any{}, TokenExpiresAt: a.TokenExpiresAt, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
+		ProviderDetails: map[string]any{}, TokenExpiresAt: a.TokenExpiresAt, RefreshedAt: a.RefreshedAt, CreatedAt: a.CreatedAt, UpdatedAt: a.UpdatedAt}
 	if a.Extra != "" {
 		_ = json.Unmarshal([]byte(a.Extra), &out.ProviderDetails)
 	}
@@ -62,9 +65,15 @@ type accountListOutput struct {
 	Body AccountList
 }
 
+type listAccountsInput struct {
+	Q      string `query:"q" maxLength:"100" doc:"Only accounts whose name (the workspace's or the provider's), external ID or email contains this text, in any case."`
+	Source string `query:"source" maxLength:"64" doc:"Only accounts of this source."`
+	PageParams
+}
+
 // listAccounts is GET /api/v1/accounts.
-func (a *API) listAccounts(ctx context.Context, in *PageParams) (*accountListOutput, error) {
-	page, err := a.svc.AccountsPage(ctx, workspaceID(ctx), in.Cursor, in.Limit)
+func (a *API) listAccounts(ctx context.Context, in *listAccountsInput) (*accountListOutput, error) {
+	page, err := a.svc.AccountsPage(ctx, workspaceID(ctx), access.AccountFilter{Query: in.Q, Source: in.Source, Cursor: in.Cursor, Limit: in.Limit})
 	if err != nil {
 		return nil, err
 	}
@@ -82,6 +91,22 @@ type accountOutput struct {
 // getAccount is GET /api/v1/accounts/{id}.
 func (a *API) getAccount(ctx context.Context, in *idInput) (*accountOutput, error) {
 	acc, err := a.svc.Account(ctx, workspaceID(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &accountOutput{Body: accountOut(acc)}, nil
+}
+
+type renameAccountInput struct {
+	ID   string `path:"id" maxLength:"64" doc:"The account's ID."`
+	Body struct {
+		DisplayName string `json:"display_name" maxLength:"80" doc:"The workspace's name for the account, at most 80 characters (control characters are removed, spaces collapsed); empty to show the provider's name again." example:"Acme Bakery: Google Ads"`
+	}
+}
+
+// renameAccount is PATCH /api/v1/accounts/{id}.
+func (a *API) renameAccount(ctx context.Context, in *renameAccountInput) (*accountOutput, error) {
+	acc, err := a.svc.RenameAccount(ctx, principal(ctx).Membership, actor(ctx), in.ID, in.Body.DisplayName)
 	if err != nil {
 		return nil, err
 	}

@@ -108,9 +108,12 @@ func (a *API) routes() {
 		Summary: "A link's history", Description: "What happened to the link, newest first."}, a.listLinkEvents)
 
 	register(a, huma.Operation{OperationID: "listAccounts", Method: http.MethodGet, Path: "/accounts", Tags: []string{"Accounts"},
-		Summary: "List connected accounts", Description: "The workspace's connected accounts, newest first."}, a.listAccounts)
+		Summary: "List connected accounts", Description: "The workspace's connected accounts, newest first; q searches their names, external IDs and emails, source keeps one source."}, a.listAccounts)
 	register(a, huma.Operation{OperationID: "getAccount", Method: http.MethodGet, Path: "/accounts/{id}", Tags: []string{"Accounts"},
 		Summary: "Get a connected account"}, a.getAccount)
+	register(a, huma.Operation{OperationID: "renameAccount", Method: http.MethodPatch, Path: "/accounts/{id}", Tags: []string{"Accounts"},
+		Summary:     "Rename a connected account",
+		Description: "Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change."}, a.renameAccount)
 	register(a, huma.Operation{OperationID: "getAccountToken", Method: http.MethodPost, Path: "/accounts/{id}/token", Tags: []string{"Accounts"},
 		Summary: "Get an access token",
 		Description: "A valid access token of the account, for calling its provider's API. A token close to expiry is refreshed first " +

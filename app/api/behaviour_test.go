@@ -273,14 +273,14 @@ func TestReference(t *testing.T) {
 		t.Error("the reference page loads something from another site")
 	}
 	ops := testutil.ByTestID(doc, "api-operation")
-	for _, id := range []string{"listSources", "createLink", "listLinks", "getLink", "deleteLink", "listLinkEvents", "listAccounts", "getAccount", "getAccountToken",
+	for _, id := range []string{"listSources", "createLink", "listLinks", "getLink", "deleteLink", "listLinkEvents", "listAccounts", "getAccount", "renameAccount", "getAccountToken",
 		"disconnectAccount", "createWebhook", "listWebhooks", "getWebhook", "deleteWebhook"} {
 		if !strings.Contains(page, `id="op-`+id+`"`) {
 			t.Errorf("operation %s missing from the reference", id)
 		}
 	}
-	if len(ops) != 14 {
-		t.Errorf("%d operations on the page, want 14", len(ops))
+	if len(ops) != 15 {
+		t.Errorf("%d operations on the page, want 15", len(ops))
 	}
 	for _, code := range []string{"unauthorized", "not_found", "needs_reconnect", "idempotency_key_reused", "rate_limited"} {
 		if !strings.Contains(page, `id="problem-`+code+`"`) {

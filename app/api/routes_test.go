@@ -203,6 +203,19 @@ func TestRoutesByKey(t *testing.T) {
 					}
 				}
 			}},
+		{name: "PATCH /accounts/{id}", want: 200, foreign: 404,
+			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.RenameAccountWithResponse(e.ctx, acc.Id, client.RenameAccountJSONRequestBody{DisplayName: " Acme\u202e  Ads "}))
+				return r.HTTPResponse, r.Body
+			},
+			check: func(t *testing.T, body []byte) {
+				if a := decode[client.Account](t, body); a.Id != acc.Id || a.DisplayName != "Acme Ads" || a.Name == "" || a.Name == a.DisplayName {
+					t.Errorf("renamed account %s: want display_name \"Acme Ads\" beside the provider's name", body)
+				}
+				if g := must(admin.GetAccountWithResponse(e.ctx, acc.Id)); g.JSON200 == nil || g.JSON200.DisplayName != "Acme Ads" {
+					t.Errorf("read back: %d %s", g.StatusCode(), g.Body)
+				}
+			}},
 		{name: "POST /accounts/{id}/token", want: 200, foreign: 404,
 			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
 				r := must(c.GetAccountTokenWithResponse(e.ctx, acc.Id, nil))

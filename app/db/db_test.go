@@ -334,6 +334,8 @@ var expectedSchema = map[string][]string{
 		"created_at timestamp notnull",
 		"updated_at timestamp notnull",
 		"refresh_lease_until timestamp null",
+		"local_name text notnull default",
+		"refreshed_at timestamp null",
 	},
 	"link_events": {
 		"id text notnull",
@@ -552,6 +554,8 @@ var expectedIndexes = []string{
 	"api_keys.api_keys_workspace_idx plain (workspace_id,created_at,id)",
 	"branding_changes.branding_changes_org_idx plain (organization_id,created_at)",
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
+	"connected_accounts.connected_accounts_source_idx plain (workspace_id,source_key,created_at,id)",
+	"connected_accounts.connected_accounts_workspace_idx plain (workspace_id,created_at,id)",
 	"link_events.link_events_client_key unique partial (link_id,client_key)",
 	"link_events.link_events_link_idx plain (link_id,created_at,id)",
 	"mail_messages.mail_messages_dedupe_key unique (dedupe_key)",

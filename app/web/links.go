@@ -197,17 +197,6 @@ func (s *Server) deleteLink(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/w/"+m.Workspace.ID+"/sources/access-requests")
 }
 
-// accounts is GET /w/{workspace}/sources.
-func (s *Server) accounts(c echo.Context) error {
-	list, err := s.svc.Accounts(c.Request().Context(), currentMember(c).Workspace.ID)
-	if err != nil {
-		return err
-	}
-	return s.renderPage(c, "Connected accounts", "accounts", func(p *views.Page) templ.Component {
-		return views.AccountsPage(p, s.svc.Sources(), list)
-	})
-}
-
 // renderPage renders, with status 200, the page of body for the page data
 // of title and the active navigation item.
 func (s *Server) renderPage(c echo.Context, title, active string, body func(*views.Page) templ.Component) error {

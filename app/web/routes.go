@@ -91,10 +91,13 @@ func (s *Server) routes() {
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
 	e.POST(links+"/:link/resend", s.resendLink, manager...)
 
-	// Disconnecting a connected account (disconnect.go).
-	const disconnect = "/w/:workspace/sources/accounts/:account/disconnect"
-	e.GET(disconnect, s.confirmDisconnect, manager...)
-	e.POST(disconnect, s.disconnect, manager...)
+	// A connected account's page, its renaming (accounts.go) and
+	// disconnecting it (disconnect.go).
+	const account = "/w/:workspace/sources/accounts/:account"
+	e.GET(account, s.showAccount, member...)
+	e.POST(account+"/rename", s.renameAccount, manager...)
+	e.GET(account+"/disconnect", s.confirmDisconnect, manager...)
+	e.POST(account+"/disconnect", s.disconnect, manager...)
 
 	// API keys (apikeys.go): the page explains itself like the links page;
 	// the rest needs the manager gate.

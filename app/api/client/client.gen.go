@@ -288,6 +288,9 @@ func (e ListLinksParamsSort) Valid() bool {
 type Account struct {
 	CreatedAt time.Time `json:"created_at"`
 
+	// DisplayName The name the workspace gave the account (PATCH /accounts/{id}); empty when it has none, and name, the provider's, is shown.
+	DisplayName string `json:"display_name"`
+
 	// Email The account's email address at the provider.
 	Email string `json:"email"`
 
@@ -306,6 +309,9 @@ type Account struct {
 
 	// ProviderDetails What the provider said about the account: QuickBooks realm_id, Shopify shop, Xero tenants.
 	ProviderDetails map[string]interface{} `json:"provider_details"`
+
+	// RefreshedAt When the tokens were last refreshed; absent when never since the account was connected.
+	RefreshedAt *time.Time `json:"refreshed_at,omitempty"`
 
 	// Scopes The scopes the owner granted.
 	Scopes []string `json:"scopes"`
@@ -541,6 +547,14 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// RenameAccountInputBody defines model for RenameAccountInputBody.
+type RenameAccountInputBody struct {
+	// DisplayName The workspace's name for the account, at most 80 characters (control characters are removed, spaces collapsed); empty to show the provider's name again.
+	//
+	// Example: Acme Bakery: Google Ads
+	DisplayName string `json:"display_name"`
+}
+
 // Scope defines model for Scope.
 type Scope struct {
 	Access      ScopeAccess `json:"access"`
@@ -630,6 +644,12 @@ type WebhookList struct {
 
 // ListAccountsParams defines parameters for ListAccounts.
 type ListAccountsParams struct {
+	// Q Only accounts whose name (the workspace's or the provider's), external ID or email contains this text, in any case.
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Source Only accounts of this source.
+	Source *string `form:"source,omitempty" json:"source,omitempty"`
+
 	// Cursor next_cursor of the previous page.
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
@@ -687,6 +707,9 @@ type CreateWebhookParams struct {
 	// IdempotencyKey Makes the POST safe to retry: for 24 hours, the same key with the same body answers the first answer again.
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
+
+// RenameAccountJSONRequestBody defines body for RenameAccount for application/json ContentType.
+type RenameAccountJSONRequestBody = RenameAccountInputBody
 
 // CreateLinkJSONRequestBody defines body for CreateLink for application/json ContentType.
 type CreateLinkJSONRequestBody = CreateLinkInputBody
@@ -770,7 +793,7 @@ type ClientInterface interface {
 
 	// ListAccounts List connected accounts
 	//
-	// The workspace's connected accounts, newest first.
+	// The workspace's connected accounts, newest first; q searches their names, external IDs and emails, source keeps one source.
 	//
 	// Corresponds with GET /accounts (the `ListAccounts` operationId).
 	ListAccounts(ctx context.Context, params *ListAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -786,6 +809,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /accounts/{id} (the `GetAccount` operationId).
 	GetAccount(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenameAccountWithBody Rename a connected account
+	//
+	// Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
+	RenameAccountWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenameAccount Rename a connected account
+	//
+	// Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
+	RenameAccount(ctx context.Context, id string, body RenameAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAccountToken Get an access token
 	//
@@ -887,7 +928,7 @@ type ClientInterface interface {
 
 // ListAccounts List connected accounts
 //
-// The workspace's connected accounts, newest first.
+// The workspace's connected accounts, newest first; q searches their names, external IDs and emails, source keeps one source.
 //
 // Corresponds with GET /accounts (the `ListAccounts` operationId).
 func (c *Client) ListAccounts(ctx context.Context, params *ListAccountsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -924,6 +965,44 @@ func (c *Client) DisconnectAccount(ctx context.Context, id string, reqEditors ..
 // Corresponds with GET /accounts/{id} (the `GetAccount` operationId).
 func (c *Client) GetAccount(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAccountRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenameAccountWithBody Rename a connected account
+//
+// Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
+func (c *Client) RenameAccountWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameAccountRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenameAccount Rename a connected account
+//
+// Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
+func (c *Client) RenameAccount(ctx context.Context, id string, body RenameAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenameAccountRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1189,6 +1268,30 @@ func NewListAccountsRequest(server string, params *ListAccountsParams) (*http.Re
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -1291,6 +1394,53 @@ func NewGetAccountRequest(server string, id string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewRenameAccountRequest calls the generic RenameAccount builder with application/json body
+func NewRenameAccountRequest(server string, id string, body RenameAccountJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRenameAccountRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRenameAccountRequestWithBody constructs an http.Request for the RenameAccount method, with any body, and a specified content type
+func NewRenameAccountRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/accounts/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -1865,7 +2015,7 @@ type ClientWithResponsesInterface interface {
 
 	// ListAccountsWithResponse List connected accounts
 	//
-	// The workspace's connected accounts, newest first.
+	// The workspace's connected accounts, newest first; q searches their names, external IDs and emails, source keeps one source.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1887,6 +2037,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /accounts/{id} (the `GetAccount` operationId).
 	GetAccountWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetAccountResponse, error)
+
+	// RenameAccountWithBodyWithResponse Rename a connected account
+	//
+	// Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
+	RenameAccountWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameAccountResponse, error)
+
+	// RenameAccountWithResponse Rename a connected account
+	//
+	// Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
+	RenameAccountWithResponse(ctx context.Context, id string, body RenameAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameAccountResponse, error)
 
 	// GetAccountTokenWithResponse Get an access token
 	//
@@ -2275,6 +2443,103 @@ func (r GetAccountResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RenameAccountResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Account
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RenameAccountResponse) GetJSON200() *Account {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RenameAccountResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RenameAccountResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RenameAccountResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RenameAccountResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RenameAccountResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RenameAccountResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RenameAccountResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RenameAccountResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RenameAccountResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RenameAccountResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RenameAccountResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RenameAccountResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3322,7 +3587,7 @@ func (r GetWebhookResponse) ContentType() string {
 
 // ListAccountsWithResponse List connected accounts
 //
-// The workspace's connected accounts, newest first.
+// The workspace's connected accounts, newest first; q searches their names, external IDs and emails, source keeps one source.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3361,6 +3626,36 @@ func (c *ClientWithResponses) GetAccountWithResponse(ctx context.Context, id str
 		return nil, err
 	}
 	return ParseGetAccountResponse(rsp)
+}
+
+// RenameAccountWithBodyWithResponse Rename a connected account
+//
+// Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
+func (c *ClientWithResponses) RenameAccountWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RenameAccountResponse, error) {
+	rsp, err := c.RenameAccountWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenameAccountResponse(rsp)
+}
+
+// RenameAccountWithResponse Rename a connected account
+//
+// Sets display_name, the workspace's own name for the account (the provider's stays in name); the history of the link it came through records the change.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
+func (c *ClientWithResponses) RenameAccountWithResponse(ctx context.Context, id string, body RenameAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameAccountResponse, error) {
+	rsp, err := c.RenameAccount(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenameAccountResponse(rsp)
 }
 
 // GetAccountTokenWithResponse Get an access token
@@ -3718,6 +4013,88 @@ func ParseGetAccountResponse(rsp *http.Response) (*GetAccountResponse, error) {
 	}
 
 	response := &GetAccountResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Account
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRenameAccountResponse parses an HTTP response from a RenameAccountWithResponse call
+func ParseRenameAccountResponse(rsp *http.Response) (*RenameAccountResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RenameAccountResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
