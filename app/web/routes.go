@@ -11,6 +11,7 @@ import (
 func (s *Server) routes() {
 	e := s.echo
 	e.Use(s.observe)
+	e.Use(compress)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(s.securityHeaders)
 	e.Use(s.limitBody)
