@@ -20,11 +20,12 @@ func TestBrowserBranding(t *testing.T) {
 	tab, problems := newBrowserTab(t)
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
 	f := e.F
-	logo := filepath.Join(t.TempDir(), "logo.png")
-	if err := os.WriteFile(logo, testutil.PNG(t, 240, 80, navyRGBA), 0o600); err != nil {
+	logo := filepath.Join(t.TempDir(), "logo.svg")
+	if err := os.WriteFile(logo, []byte(testutil.LogoSVG), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	page := e.AppURL + "/w/" + f.Reporting.ID + "/settings/branding"
+	shots := os.Getenv("BRANDING_SCREENSHOTS") // with a directory: branding*.png and consent-branded*.png
 
 	browserStep(t, "OwnerUploadsLogoAndColour", func(t *testing.T) {
 		browserDo(t, tab, "sign in as the owner, open Branding from the menu", browserSignIn(e.AppURL, f.Owner.Email,
@@ -45,6 +46,16 @@ func TestBrowserBranding(t *testing.T) {
 		)
 		if got := browserEval[string](t, tab, `getComputedStyle(document.querySelector('[data-testid="preview-start"]')).backgroundColor`); got != "rgb(15, 76, 129)" {
 			t.Errorf("the preview's Start is %s", got)
+		}
+		if shots != "" {
+			browserDo(t, tab, "privacy and support links, for the pictures",
+				chromedp.SetValue(browserCSS(`#accent-color`), "#0f4c81"),
+				chromedp.SetValue(browserCSS(`#privacy-url`), "https://acme.example/privacy"),
+				chromedp.SetValue(browserCSS(`#support-url`), "https://acme.example/support"),
+				chromedp.Click(browserCSS(`[data-testid="save-branding"]`)),
+				chromedp.WaitVisible(browserCSS(`[data-testid="branding-history"]`)),
+			)
+			browserShot(t, tab, shots, "branding.png", true)
 		}
 	})
 
@@ -73,7 +84,7 @@ func TestBrowserBranding(t *testing.T) {
 			chromedp.Navigate(link.URL),
 			chromedp.WaitVisible(browserCSS(`[data-testid="consent"]`)),
 		)
-		browserWait(t, tab, "the logo loaded", `(() => { const i = document.querySelector('[data-testid="org-logo"]'); return !!i && i.complete && i.naturalWidth === 240 })()`)
+		browserWait(t, tab, "the logo loaded", `(() => { const i = document.querySelector('[data-testid="org-logo"]'); return !!i && i.complete && i.naturalWidth === 120 })()`)
 		if got := browserEval[string](t, tab, `getComputedStyle(document.querySelector('[data-testid="start"]')).backgroundColor`); got != "rgb(15, 76, 129)" {
 			t.Errorf("Start is %s, want the accent rgb(15, 76, 129)", got)
 		}
@@ -82,6 +93,14 @@ func TestBrowserBranding(t *testing.T) {
 		}
 		if got := browserEval[string](t, tab, `document.querySelector('[data-testid="consent-domain"]').textContent`); got != "test.example" {
 			t.Errorf("requester's domain reads %q", got)
+		}
+		if shots != "" {
+			browserShot(t, tab, shots, "consent-branded.png", false)
+			browserDo(t, tab, "phone", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(1), chromedp.EmulateMobile), chromedp.Reload(),
+				chromedp.WaitVisible(browserCSS(`[data-testid="consent"]`)))
+			browserShot(t, tab, shots, "consent-branded-mobile.png", false)
+			browserDo(t, tab, "settings on a phone", chromedp.Navigate(page), chromedp.WaitVisible(browserCSS(`[data-testid="logo-form"]`)))
+			browserShot(t, tab, shots, "branding-mobile.png", true)
 		}
 	})
 	for _, p := range problems.List() {
