@@ -159,6 +159,7 @@ func linkData(l *models.AccessLink) map[string]any {
 		"id":           l.ID,
 		"workspace_id": l.WorkspaceID,
 		"source":       l.SourceKey,
+		"label":        l.Label,
 		"created_by":   l.CreatedBy,
 		"created_at":   l.CreatedAt.UTC(),
 		"expires_at":   l.ExpiresAt.UTC(),

@@ -213,6 +213,10 @@ func TestListsAndInput(t *testing.T) {
 		{"ErrNoSource", `{}`, "invalid"},
 		{"ErrMalformedJSON", `{"source":`, "bad_request"},
 		{"ErrTooLarge", `{"source":"` + strings.Repeat("a", 9000) + `"}`, "too_large"},
+		{"ErrExpiresInZeroHours", `{"source":"sandbox","expires_in_hours":0.5}`, "invalid"},
+		{"ErrExpiresInTooLong", `{"source":"sandbox","expires_in_hours":721}`, "invalid"},
+		{"ErrExpiresInNegative", `{"source":"sandbox","expires_in_hours":-1}`, "invalid"},
+		{"ErrLabelTooLong", `{"source":"sandbox","label":"` + strings.Repeat("é", 81) + `"}`, "invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, e.AppURL+"/api/v1/links", strings.NewReader(tc.body))

@@ -347,6 +347,16 @@ type AccountList struct {
 
 // CreateLinkInputBody defines model for CreateLinkInputBody.
 type CreateLinkInputBody struct {
+	// ExpiresInHours How long the link stays usable, in whole hours (1 to 720, 30 days). Without it, the organization's default (7 days unless changed).
+	//
+	// Example: 336
+	ExpiresInHours *int64 `json:"expires_in_hours,omitempty"`
+
+	// Label A label for the link, for example the client's name (at most 80 characters; control characters are removed). Shown in the list and on the consent page.
+	//
+	// Example: Acme Bakery
+	Label *string `json:"label,omitempty"`
+
 	// Note A short note shown in the email (needs recipient_email); control characters are removed and it is cut at 500 bytes.
 	Note *string `json:"note,omitempty"`
 
@@ -469,7 +479,10 @@ type Link struct {
 	ExpiresAt time.Time `json:"expires_at"`
 
 	// Id The link's ID.
-	Id          string   `json:"id"`
+	Id string `json:"id"`
+
+	// Label The link's label (for example the client's name), shown to the admins and on the consent page.
+	Label       *string  `json:"label,omitempty"`
 	LastOutcome *Outcome `json:"last_outcome,omitempty"`
 
 	// Note The note sent with the link's email.
@@ -480,6 +493,12 @@ type Link struct {
 
 	// ReconnectAccountId A reconnect link: the account it renews access to. Its owner must sign in as that account; its tokens and scopes are then replaced in place.
 	ReconnectAccountId *string `json:"reconnect_account_id,omitempty"`
+
+	// RenewedBy The link that renewed this one.
+	RenewedBy *string `json:"renewed_by,omitempty"`
+
+	// RenewedFrom The link this one renewed.
+	RenewedFrom *string `json:"renewed_from,omitempty"`
 
 	// Source The key of the source the link connects.
 	Source string `json:"source"`
