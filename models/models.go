@@ -114,6 +114,10 @@ type AccessLink struct {
 	// link that renewed this one (nil when none).
 	RenewedFromID *string
 	RenewedToID   *string
+	// ReconnectAccountID pins a reconnect link to one connected account
+	// of its workspace: its callback must sign in as that account, whose
+	// tokens it then replaces in place. Nil for every other link.
+	ReconnectAccountID *string
 }
 
 // MailMessage is one mail: queued when an event fans out, sent once by a

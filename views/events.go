@@ -51,6 +51,7 @@ var failureTitles = map[string]string{
 	"scopes":   "Permissions missing",
 	"state":    "Sign-in could not be verified",
 	"input":    "Invalid input",
+	"account":  "Signed in as another account",
 }
 
 // EventIcon names the kind of icon the timeline shows for the event: add,
@@ -100,6 +101,9 @@ func EventSummary(e *access.Event) string {
 	switch e.Type {
 	case access.EventCreated:
 		if src := eventSource(e); src != "" {
+			if f["reconnect_account_id"] != "" {
+				return "Source: " + src + " · Reconnect link for " + f["label"]
+			}
 			return "Source: " + src
 		}
 	case access.EventOpened:

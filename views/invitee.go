@@ -109,6 +109,10 @@ func (v FlowView) message(l *locale.Locale) inviteeMessage {
 		return linkUnavailable(l, out.LinkStatus, out.Link, src)
 	case access.FlowPending:
 		return inviteeMessage{Kind: "pending", Source: src, Title: l.T("PendingTitle"), RetryURL: v.CallbackURL, Body: l.T("PendingBody")}
+	case access.FlowWrongAccount:
+		// The link still works: "Try again" opens its consent page.
+		return inviteeMessage{Kind: "error", Source: src, RetryURL: v.ConsentURL, ErrorCode: access.ReasonWrongAccount,
+			Title: l.T("WrongAccountTitle"), Body: l.T("WrongAccountBody", "SignedIn", out.SignedInAs, "Account", out.Account)}
 	case access.FlowAbandoned:
 		m := inviteeMessage{Kind: "abandoned", Source: src, Title: l.T("AbandonedTitle"), RetryURL: v.ConsentURL, Body: l.T("AbandonedBody")}
 		if v.ConsentURL == "" {

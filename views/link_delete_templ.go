@@ -33,7 +33,7 @@ func DeletePage(p *Page, c *sources.Catalog, l *access.Link) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		templ_7745c5c3_Err = confirmCard(confirm{
-			TestID: "delete-confirm", Title: "Delete this " + sourceName(c, l.SourceKey) + " link?",
+			TestID: "delete-confirm", Title: "Delete this " + linkName(c, &l.AccessLink) + "?",
 			Text:   "The link stops working at once. Accounts already connected through this link stay connected.",
 			Action: p.LinksURL() + "/" + l.ID + "/delete", Cancel: p.LinksURL(), Button: "Delete link",
 		}, p).Render(ctx, templ_7745c5c3_Buffer)

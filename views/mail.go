@@ -49,6 +49,7 @@ var failureAdvice = map[string]string{
 	"token":    "The provider did not complete the sign-in. This is usually temporary: ask the account owner to open the link and try again in a few minutes.",
 	"identity": "The provider did not tell us which account was connected. Ask the account owner to try again; if it keeps failing, check the source's setup.",
 	"scopes":   "Some permissions the integration needs were not granted. Ask the account owner to try again and approve every permission on the provider's page.",
+	"account":  "The account owner signed in with another account than the one the reconnect link is for. Ask them to open the link again and sign in with that account.",
 	"state":    "The sign-in could not be verified (it was started in another browser or took too long). Ask the account owner to open the link again and finish in one go.",
 }
 

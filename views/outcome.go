@@ -40,6 +40,8 @@ func OutcomeDetail(l *access.Link) string {
 		return "Account not identified"
 	case "scopes":
 		return "Permissions missing"
+	case access.EACCOUNT:
+		return "Signed in as another account"
 	case "state":
 		return "Sign-in not verified"
 	case "input":

@@ -35,6 +35,8 @@ func WebhookEventTitle(typ string) string {
 		return "A link is deleted"
 	case access.HookAccountNeedsReconnect:
 		return "An account needs to be connected again"
+	case access.HookAccountReconnected:
+		return "An account is reconnected through its reconnect link"
 	case access.HookAccountDisconnected:
 		return "An account is disconnected"
 	case access.HookTest:

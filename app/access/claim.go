@@ -53,7 +53,10 @@ type Identity struct {
 // expired, deleted) and a claim_refused event. The same external account
 // connected again into the workspace updates that account, in one statement
 // (upsertAccount), so flows of different links that connect the same
-// account at the same moment all succeed.
+// account at the same moment all succeed. A reconnect link replaces its
+// pinned account's tokens instead (reconnectAccount), or fails without
+// claiming: a *WrongAccountError when id is another account, or the
+// refusal of a deleted link when the pinned account is gone.
 func (s *Service) ClaimLink(ctx context.Context, linkID string, actor Actor, id Identity) (*AccountSummary, error) {
 	return s.claimLink(ctx, linkID, "", actor, id)
 }
@@ -93,7 +96,16 @@ func (s *Service) claimLink(ctx context.Context, linkID, state string, actor Act
 			return s.recordEvent(tx, &l, actor, EventClaimRefused, map[string]any{"reason": string(st)})
 		}
 
-		acc, isNew, err := s.upsertAccount(tx, &l, id, now)
+		var (
+			acc   *models.ConnectedAccount
+			isNew bool
+			err   error
+		)
+		if l.ReconnectAccountID != nil { // a reconnect link: the pinned account, in place
+			acc, err = s.reconnectAccount(tx, &l, id, now)
+		} else {
+			acc, isNew, err = s.upsertAccount(tx, &l, id, now)
+		}
 		if err != nil {
 			return err
 		}
@@ -109,11 +121,19 @@ func (s *Service) claimLink(ctx context.Context, linkID, state string, actor Act
 		if err := s.recordEvent(tx, &l, actor, EventConnected, detail); err != nil {
 			return err
 		}
+		if l.ReconnectAccountID != nil {
+			if err := s.announceAccount(tx, HookAccountReconnected, acc.ID); err != nil {
+				return err
+			}
+		}
 		if state != "" {
 			return s.settleConnected(tx, state, out.Label())
 		}
 		return nil
 	})
+	if errors.Is(err, errPinnedGone) {
+		return nil, errors.Join(unknownLink(), errPinnedGone)
+	}
 	if err != nil {
 		return nil, err
 	}

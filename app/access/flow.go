@@ -43,7 +43,7 @@ type Exchanger interface {
 type FlowOutcomeKind string
 
 // Outcomes of a flow. A reconnect link (one pinned to an existing account)
-// will go through the same sequence and add one kind, for an identity that
+// goes through the same sequence, with one more kind for an identity that
 // is not the account the link is for; the page picks its words by kind.
 const (
 	// FlowConnected: the link was claimed and the account stored.
@@ -60,6 +60,10 @@ const (
 	// finished (its process stopped) and was given up after
 	// ExchangeTimeout; nothing was connected.
 	FlowAbandoned FlowOutcomeKind = "abandoned"
+	// FlowWrongAccount: a reconnect link's invitee signed in as another
+	// account (SignedInAs) than the one the link is for (Account); nothing
+	// was stored and the link stays usable (Err: EACCOUNT).
+	FlowWrongAccount FlowOutcomeKind = "wrong_account"
 )
 
 // FlowOutcome is what a flow's callback came to, for the page the invitee
@@ -67,8 +71,12 @@ const (
 // outcome again, and nothing is recorded or exchanged twice.
 type FlowOutcome struct {
 	Kind FlowOutcomeKind
-	// Account names the connected account (FlowConnected).
+	// Account names the connected account (FlowConnected), or the account
+	// a reconnect link is for (FlowWrongAccount).
 	Account string
+	// SignedInAs names the account the invitee signed in as instead
+	// (FlowWrongAccount).
+	SignedInAs string
 	// Err is why the flow failed or the link was refused.
 	Err *Error
 	// LinkStatus is why a refused link cannot be used: StatusUsed,
@@ -155,9 +163,14 @@ func (s *Service) CompleteFlow(ctx context.Context, ex Exchanger, actor Actor) (
 		return settle.failed(err)
 	}
 	acc, err := s.ClaimLinkForFlow(work, flow.State, link.ID, actor, *id)
+	var wrong *WrongAccountError
 	switch code := ErrorCode(err); {
 	case err == nil:
 		return &FlowOutcome{Kind: FlowConnected, Account: acc.Label()}, nil
+	case errors.As(err, &wrong):
+		return settle.wrongAccount(wrong)
+	case errors.Is(err, errPinnedGone):
+		return settle.refused(err, true) // the transaction rolled back: no claim_refused event yet
 	case errors.Is(err, ErrFlowSettled):
 		rec, err := settle.read()
 		if err != nil || rec == nil {
@@ -211,6 +224,8 @@ func (s *Service) recordedOutcome(ctx context.Context, linkID string, rec *Callb
 		return nil, err
 	case rec.Outcome == CallbackConnected:
 		return &FlowOutcome{Kind: FlowConnected, Account: rec.AccountLabel}, nil
+	case rec.Failure.Kind == EACCOUNT:
+		return s.wrongAccountOutcome(ctx, linkID, rec.Failure.Description), nil
 	case rec.Outcome == CallbackPending:
 		return &FlowOutcome{Kind: FlowPending}, nil
 	case rec.Abandoned():
@@ -315,6 +330,40 @@ func (s *settler) refused(refused error, record bool) (*FlowOutcome, error) {
 	out := s.svc.refusedOutcome(ctx, s.link.ID, refused)
 	out.Unrecorded = r.unrecorded
 	return out, nil
+}
+
+// wrongAccount settles a reconnect link's flow as signed in with the
+// wrong account: the flow's record keeps whom the invitee signed in as,
+// the history and webhooks say it in words, and the link stays usable.
+func (s *settler) wrongAccount(w *WrongAccountError) (*FlowOutcome, error) {
+	r, err := s.settle(CallbackFailure{Kind: EACCOUNT, Code: ReasonWrongAccount, Description: w.SignedInAs}, EventProviderError,
+		func(f CallbackFailure) map[string]any {
+			return map[string]any{"kind": EACCOUNT, "error": ReasonWrongAccount, "description": WrongAccountMessage(w.SignedInAs, w.Account),
+				"signed_in_as": w.SignedInAs, "account": w.Account}
+		})
+	if err != nil {
+		return nil, err
+	}
+	if !r.mine {
+		return s.taken(r.rec)
+	}
+	return &FlowOutcome{Kind: FlowWrongAccount, Err: w.flowError(), SignedInAs: w.SignedInAs, Account: w.Account, Unrecorded: r.unrecorded}, nil
+}
+
+// wrongAccountOutcome is a recorded wrong-account outcome again: whom the
+// invitee signed in as is in the flow's record, the account the link is
+// for is read again (the link as the invitee may see it).
+func (s *Service) wrongAccountOutcome(ctx context.Context, linkID, signedInAs string) *FlowOutcome {
+	out := &FlowOutcome{Kind: FlowWrongAccount, SignedInAs: signedInAs}
+	l, err := s.PublicLinkByID(ctx, linkID)
+	switch {
+	case err == nil:
+		out.Account = l.ReconnectLabel
+	case ErrorCode(err) == EINTERNAL:
+		out.Unread = err
+	}
+	out.Err = (&WrongAccountError{SignedInAs: signedInAs, Account: out.Account}).flowError()
+	return out
 }
 
 // internal settles the flow as failed after an internal error (the

@@ -37,6 +37,9 @@ type PublicLink struct {
 	AccountLabel  string // for used links: what was connected
 	// Brand is the organization's branding (zero when it has none).
 	Brand PublicBranding
+	// ReconnectLabel names the account a reconnect link renews access to
+	// ("" for other links).
+	ReconnectLabel string
 }
 
 // unknownLink is the one answer for unknown and deleted tokens, so the
@@ -66,7 +69,9 @@ const publicLinkSQL = `SELECT ` + hotLinkColumns + `, w.name AS workspace_name, 
 	COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email,
 	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label,
 	COALESCE(b.accent_color, ''), COALESCE(b.logo_hash, ''), COALESCE(b.logo_type, ''),
-	COALESCE(b.logo_width, 0), COALESCE(b.logo_height, 0), COALESCE(b.privacy_url, ''), COALESCE(b.support_url, '')
+	COALESCE(b.logo_width, 0), COALESCE(b.logo_height, 0), COALESCE(b.privacy_url, ''), COALESCE(b.support_url, ''),
+	CASE WHEN r.display_name <> '' AND r.email <> '' THEN r.display_name || ' (' || r.email || ')'
+		ELSE COALESCE(NULLIF(r.display_name, ''), NULLIF(r.email, ''), r.external_id, '') END AS reconnect_label
 	FROM access_links AS l
 	JOIN workspaces w ON w.id = l.workspace_id
 	JOIN organizations o ON o.id = w.organization_id
@@ -74,6 +79,7 @@ const publicLinkSQL = `SELECT ` + hotLinkColumns + `, w.name AS workspace_name, 
 	LEFT JOIN api_keys k ON k.id = l.created_by_key_id
 	LEFT JOIN users u ON u.id = COALESCE(l.created_by, k.created_by)
 	LEFT JOIN connected_accounts a ON a.id = l.connected_account_id
+	LEFT JOIN connected_accounts r ON r.id = l.reconnect_account_id AND r.workspace_id = l.workspace_id
 	WHERE `
 
 var (
@@ -89,7 +95,7 @@ func (s *Service) publicLink(ctx context.Context, q string, arg any) (*PublicLin
 	err := s.eachRow(ctx, q, []any{arg}, func(r *sql.Rows) error {
 		found = true
 		return scanLink(r, &l.AccessLink, &l.WorkspaceName, &l.OrganizationName, &l.CreatorName, &email, &l.AccountLabel,
-			&b.AccentColor, &b.LogoHash, &b.LogoType, &b.LogoWidth, &b.LogoHeight, &b.PrivacyURL, &b.SupportURL)
+			&b.AccentColor, &b.LogoHash, &b.LogoType, &b.LogoWidth, &b.LogoHeight, &b.PrivacyURL, &b.SupportURL, &l.ReconnectLabel)
 	})
 	if err != nil {
 		return nil, err
@@ -98,6 +104,12 @@ func (s *Service) publicLink(ctx context.Context, q string, arg any) (*PublicLin
 		return nil, unknownLink()
 	}
 	l.Status = StatusOf(&l.AccessLink, s.now())
+	// A reconnect link whose account was disconnected since cannot do what
+	// it was made for: it is gone, like a deleted link, until it is used
+	// or expires anyway.
+	if l.Status == StatusActive && l.ReconnectAccountID != nil && l.ReconnectLabel == "" {
+		l.Status = StatusDeleted
+	}
 	if l.Status == StatusDeleted {
 		return nil, unknownLink()
 	}

@@ -37,7 +37,7 @@ const (
 // WebhookEventTypes are the event types an endpoint can subscribe to.
 var WebhookEventTypes = []string{
 	HookLinkCreated, HookLinkOpened, HookLinkDeclined, HookLinkFailed, HookLinkUsed,
-	HookLinkExpired, HookLinkDeleted, HookAccountNeedsReconnect, HookAccountDisconnected,
+	HookLinkExpired, HookLinkDeleted, HookAccountNeedsReconnect, HookAccountReconnected, HookAccountDisconnected,
 }
 
 // OutEvent is one event for the world outside. ID is the Standard Webhooks
@@ -159,6 +159,7 @@ func linkData(l *models.AccessLink) map[string]any {
 		"id":           l.ID,
 		"workspace_id": l.WorkspaceID,
 		"source":       l.SourceKey,
+		"label":        l.Label,
 		"created_by":   l.CreatedBy,
 		"created_at":   l.CreatedAt.UTC(),
 		"expires_at":   l.ExpiresAt.UTC(),
@@ -193,7 +194,8 @@ func linkAccount(tx *gorm.DB, linkID string) (map[string]any, error) {
 	return accountData(&a), nil
 }
 
-// announceAccount emits an account event (needs_reconnect, disconnected)
+// announceAccount emits an account event (needs_reconnect, reconnected,
+// disconnected)
 // for the account accountID, read on tx.
 func (s *Service) announceAccount(tx *gorm.DB, hook, accountID string) error {
 	if s.hooks.outbox == nil {

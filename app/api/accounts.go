@@ -139,6 +139,16 @@ func (a *API) accountToken(ctx context.Context, in *tokenInput) (*tokenOutput, e
 	return &tokenOutput{Body: Token{AccessToken: t.AccessToken, TokenType: "Bearer", ExpiresAt: t.ExpiresAt, Scopes: strings.Fields(t.Scopes)}}, nil
 }
 
+// reconnectLink is POST /api/v1/accounts/{id}/reconnect-link: 201, a link
+// pinned to the account, as POST /links answers.
+func (a *API) reconnectLink(ctx context.Context, in *tokenInput) (*linkOutput, error) {
+	l, err := a.svc.GenerateReconnectLink(ctx, principal(ctx).Membership, actor(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &linkOutput{Body: linkOut(l)}, nil
+}
+
 // disconnectAccount is DELETE /api/v1/accounts/{id}: 204.
 func (a *API) disconnectAccount(ctx context.Context, in *idInput) (*struct{}, error) {
 	return nil, a.svc.DisconnectAccount(ctx, principal(ctx).Membership, actor(ctx), in.ID, a.revoke)

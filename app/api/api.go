@@ -118,6 +118,11 @@ func (a *API) routes() {
 		Summary: "Get an access token",
 		Description: "A valid access token of the account, for calling its provider's API. A token close to expiry is refreshed first " +
 			"(one refresh at a time per account); when the provider refuses the refresh, the answer is a needs_reconnect problem and the account's status becomes needs_reconnect."}, a.accountToken)
+	register(a, huma.Operation{OperationID: "createReconnectLink", Method: http.MethodPost, Path: "/accounts/{id}/reconnect-link", Tags: []string{"Accounts"}, DefaultStatus: http.StatusCreated,
+		Summary: "Create a reconnect link",
+		Description: "A link pinned to the account, valid 7 days, answered like POST /links. Send its url to the account's owner when the account needs_reconnect: " +
+			"they must sign in as this same account (another one is refused and the link stays usable); its tokens and scopes are then replaced in place, " +
+			"its id stays the same, its status becomes connected, and account.reconnected is sent to webhooks (with link.used)."}, a.reconnectLink)
 	register(a, huma.Operation{OperationID: "disconnectAccount", Method: http.MethodDelete, Path: "/accounts/{id}", Tags: []string{"Accounts"}, DefaultStatus: http.StatusNoContent,
 		Summary: "Disconnect an account",
 		Description: "The account's tokens are deleted and the provider is asked to revoke them (best effort); the links it came through keep their history, " +

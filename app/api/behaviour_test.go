@@ -213,6 +213,10 @@ func TestListsAndInput(t *testing.T) {
 		{"ErrNoSource", `{}`, "invalid"},
 		{"ErrMalformedJSON", `{"source":`, "bad_request"},
 		{"ErrTooLarge", `{"source":"` + strings.Repeat("a", 9000) + `"}`, "too_large"},
+		{"ErrExpiresInZeroHours", `{"source":"sandbox","expires_in_hours":0.5}`, "invalid"},
+		{"ErrExpiresInTooLong", `{"source":"sandbox","expires_in_hours":721}`, "invalid"},
+		{"ErrExpiresInNegative", `{"source":"sandbox","expires_in_hours":-1}`, "invalid"},
+		{"ErrLabelTooLong", `{"source":"sandbox","label":"` + strings.Repeat("é", 81) + `"}`, "invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, e.AppURL+"/api/v1/links", strings.NewReader(tc.body))
@@ -270,13 +274,13 @@ func TestReference(t *testing.T) {
 	}
 	ops := testutil.ByTestID(doc, "api-operation")
 	for _, id := range []string{"listSources", "createLink", "listLinks", "getLink", "deleteLink", "listLinkEvents", "listAccounts", "getAccount", "renameAccount", "getAccountToken",
-		"disconnectAccount", "createWebhook", "listWebhooks", "getWebhook", "deleteWebhook"} {
+		"disconnectAccount", "createReconnectLink", "createWebhook", "listWebhooks", "getWebhook", "deleteWebhook"} {
 		if !strings.Contains(page, `id="op-`+id+`"`) {
 			t.Errorf("operation %s missing from the reference", id)
 		}
 	}
-	if len(ops) != 15 {
-		t.Errorf("%d operations on the page, want 15", len(ops))
+	if len(ops) != 16 {
+		t.Errorf("%d operations on the page, want 16", len(ops))
 	}
 	for _, code := range []string{"unauthorized", "not_found", "needs_reconnect", "idempotency_key_reused", "rate_limited"} {
 		if !strings.Contains(page, `id="problem-`+code+`"`) {

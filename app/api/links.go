@@ -12,6 +12,7 @@ type Link struct {
 	ID        string    `json:"id" doc:"The link's ID."`
 	URL       string    `json:"url,omitempty" doc:"The link to send to the account's owner; present while the link is active. A secret: whoever holds it can connect an account."`
 	Source    string    `json:"source" doc:"The key of the source the link connects."`
+	Label     string    `json:"label,omitempty" doc:"The link's label (for example the client's name), shown to the admins and on the consent page."`
 	Status    string    `json:"status" enum:"active,used,expired" doc:"active until used or expired; expired the instant expires_at passes."`
 	ExpiresAt time.Time `json:"expires_at" doc:"When the link stops working (RFC 3339, UTC)."`
 	CreatedAt time.Time `json:"created_at"`
@@ -24,6 +25,11 @@ type Link struct {
 	// RecipientEmail and Note: the link was sent by email.
 	RecipientEmail string `json:"recipient_email,omitempty" doc:"Who the link was emailed to."`
 	Note           string `json:"note,omitempty" doc:"The note sent with the link's email."`
+	// RenewedFrom and RenewedBy link a renewed link and its renewal.
+	RenewedFrom *string `json:"renewed_from,omitempty" doc:"The link this one renewed."`
+	RenewedBy   *string `json:"renewed_by,omitempty" doc:"The link that renewed this one."`
+	// ReconnectAccountID: a reconnect link (POST /accounts/{id}/reconnect-link).
+	ReconnectAccountID *string `json:"reconnect_account_id,omitempty" doc:"A reconnect link: the account it renews access to. Its owner must sign in as that account; its tokens and scopes are then replaced in place."`
 }
 
 // Creator is who made a link: a person, or an API key.
@@ -42,8 +48,9 @@ type Outcome struct {
 }
 
 func linkOut(l *access.Link) Link {
-	out := Link{ID: l.ID, Source: l.SourceKey, Status: string(l.Status), ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
-		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note}
+	out := Link{ID: l.ID, Source: l.SourceKey, Label: l.Label, Status: string(l.Status), ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
+		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note,
+		RenewedFrom: l.RenewedFromID, RenewedBy: l.RenewedToID, ReconnectAccountID: l.ReconnectAccountID}
 	if l.Status == access.StatusActive {
 		out.URL = l.URL
 	}
@@ -77,6 +84,8 @@ type createLinkInput struct {
 		Source         string `json:"source" minLength:"1" maxLength:"64" doc:"The key of a usable source (GET /sources)." example:"sandbox"`
 		RecipientEmail string `json:"recipient_email,omitempty" maxLength:"254" doc:"Also email the link to this address (one bare address). The mail names the workspace and lists what will be asked; as the link is made by a key, replies go nowhere." example:"client@example.com"`
 		Note           string `json:"note,omitempty" maxLength:"500" doc:"A short note shown in the email (needs recipient_email); control characters are removed and it is cut at 500 bytes."`
+		Label          string `json:"label,omitempty" maxLength:"80" doc:"A label for the link, for example the client's name (at most 80 characters; control characters are removed). Shown in the list and on the consent page." example:"Acme Bakery"`
+		ExpiresInHours int    `json:"expires_in_hours,omitempty" minimum:"1" maximum:"720" doc:"How long the link stays usable, in whole hours (1 to 720, 30 days). Without it, the organization's default (7 days unless changed)." example:"336"`
 	}
 }
 
@@ -86,8 +95,9 @@ type linkOutput struct {
 
 // createLink is POST /api/v1/links.
 func (a *API) createLink(ctx context.Context, in *createLinkInput) (*linkOutput, error) {
-	l, err := a.svc.GenerateLink(ctx, principal(ctx).Membership, actor(ctx), in.Body.Source,
-		access.LinkMail{Recipient: in.Body.RecipientEmail, Note: in.Body.Note})
+	l, err := a.svc.GenerateLinkWith(ctx, principal(ctx).Membership, actor(ctx), access.NewLink{
+		Source: in.Body.Source, Label: in.Body.Label, ExpiresIn: time.Duration(in.Body.ExpiresInHours) * time.Hour,
+		Mail: access.LinkMail{Recipient: in.Body.RecipientEmail, Note: in.Body.Note}})
 	if err != nil {
 		return nil, err
 	}

@@ -203,6 +203,17 @@ func TestRoutesByKey(t *testing.T) {
 					}
 				}
 			}},
+		{name: "POST /accounts/{id}/reconnect-link", want: 201, foreign: 404,
+			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.CreateReconnectLinkWithResponse(e.ctx, acc.Id, nil))
+				return r.HTTPResponse, r.Body
+			},
+			check: func(t *testing.T, body []byte) {
+				l := decode[client.Link](t, body)
+				if l.Url == nil || l.Status != client.LinkStatusActive || l.Source != "sandbox" || l.ReconnectAccountId == nil || *l.ReconnectAccountId != acc.Id {
+					t.Errorf("reconnect link %s, want an active sandbox link pinned to %s", body, acc.Id)
+				}
+			}},
 		{name: "PATCH /accounts/{id}", want: 200, foreign: 404,
 			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
 				r := must(c.RenameAccountWithResponse(e.ctx, acc.Id, client.RenameAccountJSONRequestBody{DisplayName: " Acme\u202e  Ads "}))

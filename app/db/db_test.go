@@ -316,6 +316,7 @@ var expectedSchema = map[string][]string{
 		"label text notnull default",
 		"renewed_from_id text null",
 		"renewed_to_id text null",
+		"reconnect_account_id text null",
 	},
 	"connected_accounts": {
 		"id text notnull",

@@ -64,6 +64,18 @@ func TestEachEventOneWebhook(t *testing.T) {
 	if _, err := e.Svc.AccessToken(ctx, e.F.Reporting.ID, acc.ID, nil); !errors.Is(err, access.ErrReauthorizationRequired) {
 		t.Fatalf("AccessToken = %v, want ErrReauthorizationRequired", err)
 	}
+	// Link 4: a reconnect link for it, used by its owner: the same account
+	// gets new tokens (link.used and account.reconnected).
+	l4, err := e.Svc.GenerateReconnectLink(ctx, e.M, e.Admin, acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Svc.ClaimLink(ctx, l4.ID, invitee, access.Identity{
+		SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads", Email: "ads@client.example",
+		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: "secret-access-token-2", Expiry: e.Clock.Now().Add(time.Hour),
+	}); err != nil {
+		t.Fatal(err)
+	}
 	// Then an admin disconnects it.
 	if err := e.Svc.DisconnectAccount(ctx, e.M, e.Admin, acc.ID, nil); err != nil {
 		t.Fatal(err)
@@ -73,9 +85,9 @@ func TestEachEventOneWebhook(t *testing.T) {
 	e.Clock.Advance(access.LinkLifetime + time.Minute)
 
 	want := map[string]int{
-		access.HookLinkCreated: 3, access.HookLinkOpened: 1, access.HookLinkDeclined: 1, access.HookLinkFailed: 1,
-		access.HookLinkUsed: 1, access.HookLinkDeleted: 1, access.HookLinkExpired: 1, access.HookAccountNeedsReconnect: 1,
-		access.HookAccountDisconnected: 1,
+		access.HookLinkCreated: 4, access.HookLinkOpened: 1, access.HookLinkDeclined: 1, access.HookLinkFailed: 1,
+		access.HookLinkUsed: 2, access.HookLinkDeleted: 1, access.HookLinkExpired: 1, access.HookAccountNeedsReconnect: 1,
+		access.HookAccountReconnected: 1, access.HookAccountDisconnected: 1,
 	}
 	total := 0
 	for _, n := range want {
@@ -104,7 +116,7 @@ func TestEachEventOneWebhook(t *testing.T) {
 		if err := json.Unmarshal(r.Body, &p); err != nil || p.Type == "" || p.Timestamp.IsZero() || p.Data == nil {
 			t.Errorf("payload %s: not {type, timestamp, data}: %v", r.Body, err)
 		}
-		if strings.Contains(string(r.Body), "secret-access-token") || strings.Contains(string(r.Body), token) {
+		if strings.Contains(string(r.Body), "secret-access-token") || strings.Contains(string(r.Body), token) || strings.Contains(string(r.Body), path.Base(l4.URL)) {
 			t.Errorf("%s payload carries a token: %s", r.Type, r.Body)
 		}
 		switch p.Type {
@@ -120,6 +132,11 @@ func TestEachEventOneWebhook(t *testing.T) {
 			a, _ := p.Data["account"].(map[string]any)
 			if a["external_id"] != "acct-1" || a["email"] != "ads@client.example" {
 				t.Errorf("used data = %v", p.Data)
+			}
+		case access.HookAccountReconnected:
+			a, _ := p.Data["account"].(map[string]any)
+			if a["id"] != acc.ID || a["status"] != "connected" {
+				t.Errorf("reconnected data = %v, want account %s, connected", p.Data, acc.ID)
 			}
 		case access.HookLinkExpired:
 			l, _ := p.Data["link"].(map[string]any)

@@ -47,7 +47,7 @@ func linkStatusCode(st access.Status) int {
 func flowStatusCode(c echo.Context, out *access.FlowOutcome) int {
 	status := http.StatusOK
 	switch out.Kind {
-	case access.FlowPending:
+	case access.FlowPending, access.FlowWrongAccount:
 		status = http.StatusConflict
 	case access.FlowRefused:
 		status = linkStatusCode(out.LinkStatus)

@@ -189,7 +189,8 @@ func (s *Server) callback(c echo.Context) error {
 
 // keepFlow updates the browser's flow after an outcome, and logs what the
 // outcome could not record. A connected flow is kept as done, so a reload
-// shows the same page; a failed or refused one is spent, and "Try again"
+// shows the same page; a failed or refused one (or one signed in as the
+// wrong account) is spent, and "Try again"
 // starts a new one; one that never matched this browser's flow, or is
 // still pending or abandoned, stays as it is.
 func (s *Server) keepFlow(c echo.Context, f *flowState, out *access.FlowOutcome) {
@@ -207,7 +208,8 @@ func (s *Server) keepFlow(c echo.Context, f *flowState, out *access.FlowOutcome)
 		if err := s.setFlow(c, f); err != nil {
 			s.log.ErrorContext(c.Request().Context(), "callback: the flow cookie could not be updated", "err", err)
 		}
-	case out.Kind == access.FlowRefused, out.Kind == access.FlowFailed && out.Err.Code != access.EFLOWSTATE:
+	case out.Kind == access.FlowRefused, out.Kind == access.FlowWrongAccount,
+		out.Kind == access.FlowFailed && out.Err.Code != access.EFLOWSTATE:
 		s.clearFlow(c)
 	}
 }

@@ -2,6 +2,9 @@ package web
 
 import (
 	"net/http"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -87,19 +90,46 @@ func (s *Server) generateLink(c echo.Context) error {
 	m := currentMember(c)
 	source := c.FormValue("source")
 	send := access.LinkMail{Recipient: c.FormValue("recipient_email"), Note: c.FormValue("note")}
-	l, err := s.svc.GenerateLink(c.Request().Context(), m, actor(c), source, send)
+	label, days := c.FormValue("label"), c.FormValue("expires_in_days")
+	expiresIn, err := parseExpiresInDays(days)
+	if err == nil {
+		var l *access.Link
+		l, err = s.svc.GenerateLinkWith(c.Request().Context(), m, actor(c), access.NewLink{Source: source, Label: label, ExpiresIn: expiresIn, Mail: send})
+		if err == nil {
+			return s.linkGenerated(c, l)
+		}
+	}
 	if access.ErrorCode(err) == access.EINVALID {
 		p, perr := s.page(c, "Generate an access link", "links")
 		if perr != nil {
 			return perr
 		}
 		f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: source, Error: access.ErrorMessage(err),
-			MailOn: s.svc.MailOn(), Recipient: send.Recipient, Note: send.Note, Fields: fieldsOf(err)}
+			MailOn: s.svc.MailOn(), Recipient: send.Recipient, Note: send.Note, Fields: fieldsOf(err),
+			Label: label, ExpiresInDays: days}
 		return s.renderGenerateForm(c, http.StatusUnprocessableEntity, p, f)
 	}
-	if err != nil {
-		return err
+	return err
+}
+
+// parseExpiresInDays reads the generate form's expires_in_days: a whole
+// number of days from 1 to 30, or "" for the organization's default.
+func parseExpiresInDays(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, nil
 	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > int(access.MaxLinkLifetime/(24*time.Hour)) {
+		return 0, &access.Error{Code: access.EINVALID, Message: "Choose how long the link stays usable: 1 to 30 days.",
+			Fields: map[string]string{"expires_in_days": "From 1 to 30 days."}}
+	}
+	return time.Duration(n) * 24 * time.Hour, nil
+}
+
+// linkGenerated answers a generated link: the dialog that shows it (htmx),
+// or its page.
+func (s *Server) linkGenerated(c echo.Context, l *access.Link) error {
 	p, err := s.page(c, "Access link ready", "links")
 	if err != nil {
 		return err

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"bytes"
 	"encoding/json"
 	"net/http"
@@ -90,8 +92,17 @@ func (s *Server) basePage(c echo.Context, title, active string) *views.Page {
 		Now:        s.svc.Clock(),
 		Production: s.production,
 
-		LinkLifetime: access.LinkLifetime,
+		LinkLifetime: linkLifetime(currentMember(c)),
 	}
+}
+
+// linkLifetime is how long the member's new links live by default (the
+// organization's choice), LinkLifetime without a workspace.
+func linkLifetime(m *access.Membership) time.Duration {
+	if m == nil {
+		return access.LinkLifetime
+	}
+	return access.LinkLifetimeOf(m)
 }
 
 // redirect answers a form post: 303 for browsers, HX-Redirect for htmx.

@@ -99,6 +99,8 @@ func (s *Server) routes() {
 	e.POST(account+"/rename", s.renameAccount, manager...)
 	e.GET(account+"/disconnect", s.confirmDisconnect, manager...)
 	e.POST(account+"/disconnect", s.disconnect, manager...)
+	// A reconnect link for a connected account (reconnect.go).
+	e.POST(account+"/reconnect-link", s.reconnectLink, manager...)
 
 	// API keys (apikeys.go): the page explains itself like the links page;
 	// the rest needs the manager gate.

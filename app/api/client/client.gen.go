@@ -39,6 +39,7 @@ func (e AccountStatus) Valid() bool {
 const (
 	CreateWebhookInputBodyEventsAccountDisconnected   CreateWebhookInputBodyEvents = "account.disconnected"
 	CreateWebhookInputBodyEventsAccountNeedsReconnect CreateWebhookInputBodyEvents = "account.needs_reconnect"
+	CreateWebhookInputBodyEventsAccountReconnected    CreateWebhookInputBodyEvents = "account.reconnected"
 	CreateWebhookInputBodyEventsLinkCreated           CreateWebhookInputBodyEvents = "link.created"
 	CreateWebhookInputBodyEventsLinkDeclined          CreateWebhookInputBodyEvents = "link.declined"
 	CreateWebhookInputBodyEventsLinkDeleted           CreateWebhookInputBodyEvents = "link.deleted"
@@ -54,6 +55,8 @@ func (e CreateWebhookInputBodyEvents) Valid() bool {
 	case CreateWebhookInputBodyEventsAccountDisconnected:
 		return true
 	case CreateWebhookInputBodyEventsAccountNeedsReconnect:
+		return true
+	case CreateWebhookInputBodyEventsAccountReconnected:
 		return true
 	case CreateWebhookInputBodyEventsLinkCreated:
 		return true
@@ -78,6 +81,7 @@ func (e CreateWebhookInputBodyEvents) Valid() bool {
 const (
 	CreatedWebhookEventsAccountDisconnected   CreatedWebhookEvents = "account.disconnected"
 	CreatedWebhookEventsAccountNeedsReconnect CreatedWebhookEvents = "account.needs_reconnect"
+	CreatedWebhookEventsAccountReconnected    CreatedWebhookEvents = "account.reconnected"
 	CreatedWebhookEventsLinkCreated           CreatedWebhookEvents = "link.created"
 	CreatedWebhookEventsLinkDeclined          CreatedWebhookEvents = "link.declined"
 	CreatedWebhookEventsLinkDeleted           CreatedWebhookEvents = "link.deleted"
@@ -93,6 +97,8 @@ func (e CreatedWebhookEvents) Valid() bool {
 	case CreatedWebhookEventsAccountDisconnected:
 		return true
 	case CreatedWebhookEventsAccountNeedsReconnect:
+		return true
+	case CreatedWebhookEventsAccountReconnected:
 		return true
 	case CreatedWebhookEventsLinkCreated:
 		return true
@@ -210,6 +216,7 @@ func (e TokenTokenType) Valid() bool {
 const (
 	WebhookEventsAccountDisconnected   WebhookEvents = "account.disconnected"
 	WebhookEventsAccountNeedsReconnect WebhookEvents = "account.needs_reconnect"
+	WebhookEventsAccountReconnected    WebhookEvents = "account.reconnected"
 	WebhookEventsLinkCreated           WebhookEvents = "link.created"
 	WebhookEventsLinkDeclined          WebhookEvents = "link.declined"
 	WebhookEventsLinkDeleted           WebhookEvents = "link.deleted"
@@ -225,6 +232,8 @@ func (e WebhookEvents) Valid() bool {
 	case WebhookEventsAccountDisconnected:
 		return true
 	case WebhookEventsAccountNeedsReconnect:
+		return true
+	case WebhookEventsAccountReconnected:
 		return true
 	case WebhookEventsLinkCreated:
 		return true
@@ -338,6 +347,16 @@ type AccountList struct {
 
 // CreateLinkInputBody defines model for CreateLinkInputBody.
 type CreateLinkInputBody struct {
+	// ExpiresInHours How long the link stays usable, in whole hours (1 to 720, 30 days). Without it, the organization's default (7 days unless changed).
+	//
+	// Example: 336
+	ExpiresInHours *int64 `json:"expires_in_hours,omitempty"`
+
+	// Label A label for the link, for example the client's name (at most 80 characters; control characters are removed). Shown in the list and on the consent page.
+	//
+	// Example: Acme Bakery
+	Label *string `json:"label,omitempty"`
+
 	// Note A short note shown in the email (needs recipient_email); control characters are removed and it is cut at 500 bytes.
 	Note *string `json:"note,omitempty"`
 
@@ -460,7 +479,10 @@ type Link struct {
 	ExpiresAt time.Time `json:"expires_at"`
 
 	// Id The link's ID.
-	Id          string   `json:"id"`
+	Id string `json:"id"`
+
+	// Label The link's label (for example the client's name), shown to the admins and on the consent page.
+	Label       *string  `json:"label,omitempty"`
 	LastOutcome *Outcome `json:"last_outcome,omitempty"`
 
 	// Note The note sent with the link's email.
@@ -468,6 +490,15 @@ type Link struct {
 
 	// RecipientEmail Who the link was emailed to.
 	RecipientEmail *string `json:"recipient_email,omitempty"`
+
+	// ReconnectAccountId A reconnect link: the account it renews access to. Its owner must sign in as that account; its tokens and scopes are then replaced in place.
+	ReconnectAccountId *string `json:"reconnect_account_id,omitempty"`
+
+	// RenewedBy The link that renewed this one.
+	RenewedBy *string `json:"renewed_by,omitempty"`
+
+	// RenewedFrom The link this one renewed.
+	RenewedFrom *string `json:"renewed_from,omitempty"`
 
 	// Source The key of the source the link connects.
 	Source string `json:"source"`
@@ -636,6 +667,12 @@ type ListAccountsParams struct {
 
 	// Limit Items per page.
 	Limit *int64 `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// CreateReconnectLinkParams defines parameters for CreateReconnectLink.
+type CreateReconnectLinkParams struct {
+	// IdempotencyKey Makes the POST safe to retry: for 24 hours, the same key with the same body answers the first answer again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
 // GetAccountTokenParams defines parameters for GetAccountToken.
@@ -808,6 +845,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
 	RenameAccount(ctx context.Context, id string, body RenameAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateReconnectLink Create a reconnect link
+	//
+	// A link pinned to the account, valid 7 days, answered like POST /links. Send its url to the account's owner when the account needs_reconnect: they must sign in as this same account (another one is refused and the link stays usable); its tokens and scopes are then replaced in place, its id stays the same, its status becomes connected, and account.reconnected is sent to webhooks (with link.used).
+	//
+	// Corresponds with POST /accounts/{id}/reconnect-link (the `CreateReconnectLink` operationId).
+	CreateReconnectLink(ctx context.Context, id string, params *CreateReconnectLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetAccountToken Get an access token
 	//
@@ -984,6 +1028,23 @@ func (c *Client) RenameAccountWithBody(ctx context.Context, id string, contentTy
 // Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
 func (c *Client) RenameAccount(ctx context.Context, id string, body RenameAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRenameAccountRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateReconnectLink Create a reconnect link
+//
+// A link pinned to the account, valid 7 days, answered like POST /links. Send its url to the account's owner when the account needs_reconnect: they must sign in as this same account (another one is refused and the link stays usable); its tokens and scopes are then replaced in place, its id stays the same, its status becomes connected, and account.reconnected is sent to webhooks (with link.used).
+//
+// Corresponds with POST /accounts/{id}/reconnect-link (the `CreateReconnectLink` operationId).
+func (c *Client) CreateReconnectLink(ctx context.Context, id string, params *CreateReconnectLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateReconnectLinkRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1422,6 +1483,55 @@ func NewRenameAccountRequestWithBody(server string, id string, contentType strin
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateReconnectLinkRequest constructs an http.Request for the CreateReconnectLink method
+func NewCreateReconnectLinkRequest(server string, id string, params *CreateReconnectLinkParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/accounts/%s/reconnect-link", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -2037,6 +2147,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PATCH /accounts/{id} (the `RenameAccount` operationId).
 	RenameAccountWithResponse(ctx context.Context, id string, body RenameAccountJSONRequestBody, reqEditors ...RequestEditorFn) (*RenameAccountResponse, error)
 
+	// CreateReconnectLinkWithResponse Create a reconnect link
+	//
+	// A link pinned to the account, valid 7 days, answered like POST /links. Send its url to the account's owner when the account needs_reconnect: they must sign in as this same account (another one is refused and the link stays usable); its tokens and scopes are then replaced in place, its id stays the same, its status becomes connected, and account.reconnected is sent to webhooks (with link.used).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /accounts/{id}/reconnect-link (the `CreateReconnectLink` operationId).
+	CreateReconnectLinkWithResponse(ctx context.Context, id string, params *CreateReconnectLinkParams, reqEditors ...RequestEditorFn) (*CreateReconnectLinkResponse, error)
+
 	// GetAccountTokenWithResponse Get an access token
 	//
 	// A valid access token of the account, for calling its provider's API. A token close to expiry is refreshed first (one refresh at a time per account); when the provider refuses the refresh, the answer is a needs_reconnect problem and the account's status becomes needs_reconnect.
@@ -2521,6 +2640,110 @@ func (r RenameAccountResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RenameAccountResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateReconnectLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Link
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateReconnectLinkResponse) GetJSON201() *Link {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r CreateReconnectLinkResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateReconnectLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateReconnectLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateReconnectLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateReconnectLinkResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3639,6 +3862,21 @@ func (c *ClientWithResponses) RenameAccountWithResponse(ctx context.Context, id 
 	return ParseRenameAccountResponse(rsp)
 }
 
+// CreateReconnectLinkWithResponse Create a reconnect link
+//
+// A link pinned to the account, valid 7 days, answered like POST /links. Send its url to the account's owner when the account needs_reconnect: they must sign in as this same account (another one is refused and the link stays usable); its tokens and scopes are then replaced in place, its id stays the same, its status becomes connected, and account.reconnected is sent to webhooks (with link.used).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /accounts/{id}/reconnect-link (the `CreateReconnectLink` operationId).
+func (c *ClientWithResponses) CreateReconnectLinkWithResponse(ctx context.Context, id string, params *CreateReconnectLinkParams, reqEditors ...RequestEditorFn) (*CreateReconnectLinkResponse, error) {
+	rsp, err := c.CreateReconnectLink(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateReconnectLinkResponse(rsp)
+}
+
 // GetAccountTokenWithResponse Get an access token
 //
 // A valid access token of the account, for calling its provider's API. A token close to expiry is refreshed first (one refresh at a time per account); when the provider refuses the refresh, the answer is a needs_reconnect problem and the account's status becomes needs_reconnect.
@@ -4115,6 +4353,95 @@ func ParseRenameAccountResponse(rsp *http.Response) (*RenameAccountResponse, err
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateReconnectLinkResponse parses an HTTP response from a CreateReconnectLinkWithResponse call
+func ParseCreateReconnectLinkResponse(rsp *http.Response) (*CreateReconnectLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateReconnectLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Link
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem

@@ -1,0 +1,14 @@
+package views
+
+import "github.com/accessrequests/accessrequests/app/access"
+
+// ReconnectLinkURL is where a reconnect link for an account is made (POST).
+func ReconnectLinkURL(p *Page, a *access.AccountSummary) string {
+	return "/w/" + p.Member.Workspace.ID + "/sources/accounts/" + a.ID + "/reconnect-link"
+}
+
+// ReconnectLinkMessage is the flash over a new reconnect link.
+func ReconnectLinkMessage(a *access.AccountSummary) string {
+	return "Reconnect link for " + a.Label() + " created. Send it to the account's owner: it renews this account's access, " +
+		"and works only when they sign in as this account."
+}
