@@ -2,6 +2,7 @@ package views
 
 import (
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 
@@ -50,7 +51,7 @@ func linkUnavailable(loc *locale.Locale, st access.Status, l *access.PublicLink,
 	case access.StatusExpired:
 		m := inviteeMessage{Kind: "expired", Title: loc.T("ExpiredTitle"), Source: src, Body: loc.N("ExpiredBody", lifetimeDays())}
 		if l != nil {
-			m.Body = loc.N("ExpiredBodyBy", lifetimeDays(), "Requester", requesterName(l))
+			m.Body = expiredBody(loc, l)
 		}
 		return m
 	}
@@ -64,6 +65,16 @@ func requesterName(l *access.PublicLink) string {
 		return l.CreatorName
 	}
 	return l.OrganizationName
+}
+
+// expiredBody says how long this link worked, its own lifetime (1 hour to
+// 30 days, in days when it is whole days), and whom to ask for a new one.
+func expiredBody(loc *locale.Locale, l *access.PublicLink) string {
+	hours := int(l.ExpiresAt.Sub(l.CreatedAt).Round(time.Hour) / time.Hour)
+	if hours >= 24 && hours%24 == 0 {
+		return loc.N("ExpiredBodyBy", hours/24, "Requester", requesterName(l))
+	}
+	return loc.N("ExpiredBodyByHours", max(hours, 1), "Requester", requesterName(l))
 }
 
 // lifetimeDays is access.LinkLifetime in whole days.

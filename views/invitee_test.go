@@ -4,8 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/models"
 )
 
 // TestFlowPage: each outcome of a flow has its page, and the words come
@@ -42,5 +44,31 @@ func TestFlowPage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestExpiredSaysTheLinksOwnLifetime: links no longer all live 7 days, so
+// the expired page says how long this one worked, in days or in hours.
+func TestExpiredSaysTheLinksOwnLifetime(t *testing.T) {
+	created := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		life time.Duration
+		want string
+	}{
+		{14 * 24 * time.Hour, "This link worked for 14 days. Ask Ana for a new link."},
+		{24 * time.Hour, "This link worked for 1 day."},
+		{5 * time.Hour, "This link worked for 5 hours."},
+		{time.Hour, "This link worked for 1 hour."},
+		{36 * time.Hour, "This link worked for 36 hours."},
+	} {
+		l := &access.PublicLink{AccessLink: models.AccessLink{CreatedAt: created, ExpiresAt: created.Add(tc.life)}, CreatorName: "Ana"}
+		var b strings.Builder
+		v := FlowView{Outcome: &access.FlowOutcome{Kind: access.FlowRefused, LinkStatus: access.StatusExpired, Link: l}, ConsentURL: "/connect/tk"}
+		if err := FlowPage(v).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("lifetime %s: page lacks %q", tc.life, tc.want)
+		}
 	}
 }
