@@ -35,6 +35,7 @@ var eventKinds = map[string]struct{ icon, title string }{
 	access.EventConnected:      {"connect", "Account connected"},
 	access.EventClaimRefused:   {"refuse", "Connection refused"},
 	access.EventDeleted:        {"delete", "Link deleted"},
+	access.EventRenewed:        {"add", "Renewed with a new link"},
 	access.EventDisconnected:   {"delete", "Account disconnected"},
 	access.EventRenamed:        {"add", "Account renamed"},
 	access.EventSupportViewed:  {"support", "Viewed by support"},
@@ -162,6 +163,8 @@ func EventSummary(e *access.Event) string {
 		return "Asked to email the link again to " + f["to"] + "."
 	case access.EventDeleted:
 		return "Accounts connected through the link stay connected."
+	case access.EventRenewed:
+		return "A new link with the same source, label and recipient replaced this one."
 	case access.EventDisconnected:
 		out := "Disconnected " + f["account"] + "; its tokens were deleted."
 		if f["revoke_error"] != "" {

@@ -165,6 +165,18 @@ func (s *Server) showLink(c echo.Context) error {
 	return render(c, http.StatusOK, views.LinkDetailPage(p, v))
 }
 
+// renewLink is POST /w/{workspace}/sources/access-requests/{link}/renew:
+// "Send a new link" for an expired, declined or failed link. It opens the
+// new link, ready to copy.
+func (s *Server) renewLink(c echo.Context) error {
+	m := currentMember(c)
+	l, err := s.svc.Renew(c.Request().Context(), m, actor(c), c.Param("link"))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/w/"+m.Workspace.ID+"/sources/access-requests/"+l.ID+"?created=1")
+}
+
 // confirmDeleteLink is GET /w/{workspace}/sources/access-requests/{link}/delete,
 // the confirmation page for browsers without JavaScript.
 func (s *Server) confirmDeleteLink(c echo.Context) error {

@@ -446,6 +446,8 @@ func TestGates(t *testing.T) {
 		refused("Member/NewLinkForm", "member", "GET", "{links}/new", "{reason_member}"),
 		refused("FreeOwner/NewLinkForm", "free", "GET", "{mainlinks}/new", "{reason_free}"),
 		refused("Member/ConfirmDelete", "member", "GET", "{links}/{link}/delete", "{reason_member}"),
+		refused("Member/Renew", "member", "POST", "{links}/{link}/renew", "{reason_member}"),
+		refused("FreeOwner/Renew", "free", "POST", "{mainlinks}/{freelink}/renew", "{reason_free}"),
 		{
 			name: "Member/Generate/HTMX", as: "member", method: "POST", url: "{links}", form: url.Values{"source": {"google_ads"}},
 			header: []string{"HX-Request", "true"}, status: http.StatusForbidden,
@@ -552,6 +554,7 @@ func TestCrossWorkspace(t *testing.T) {
 		notFound("ForeignLinkInOwnWorkspace/ConfirmDelete", "admin", "GET", "{links}/{foreign}/delete"),
 		notFound("ForeignLinkInOwnWorkspace/Delete", "admin", "DELETE", "{links}/{foreign}"),
 		notFound("ForeignLinkInOwnWorkspace/DeleteWithoutJS", "admin", "POST", "{links}/{foreign}/delete"),
+		notFound("ForeignLinkInOwnWorkspace/Renew", "admin", "POST", "{links}/{foreign}/renew"),
 		notFound("OtherAdmin/OwnLinkOfReporting", "other", "GET", "{internallinks}/{own}"),
 		notFound("OtherAdmin/DeleteReportingLink", "other", "DELETE", "{internallinks}/{own}"),
 		notFound("OtherOrganization/Workspace", "free", "GET", "/w/{reporting}/sources"),
@@ -693,5 +696,34 @@ func TestDelete(t *testing.T) {
 			name: "Remaining", as: "admin", url: "{links}", status: http.StatusOK,
 			contains: []string{"link-{keep}"}, check: wantRows("active"),
 		},
+	})
+}
+
+// TestRenewLink: an expired link's page offers "Send a new link", which
+// opens the new link ready to copy; the two pages link to each other.
+func TestRenewLink(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	active := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
+	expired := e.generate(t, "admin", e.f.Reporting.ID, "google_ads")
+	e.set(t, expired.ID, map[string]any{"created_at": testNow.Add(-3*24*time.Hour - time.Hour), "expires_at": testNow.Add(-time.Hour)})
+	e.vars["active"], e.vars["expired"] = active.ID, expired.ID
+	e.run(t, []scenario{
+		{name: "ActiveHasNoRenew", as: "admin", url: "{links}/{active}", status: http.StatusOK, noTestid: []string{"link-renew"}},
+		{name: "ActiveRefused", as: "admin", method: "POST", url: "{links}/{active}/renew", status: http.StatusUnprocessableEntity,
+			contains: []string{"Only an expired, declined or failed link can be renewed."}},
+		{name: "ExpiredOffersRenew", as: "admin", url: "{links}/{expired}", status: http.StatusOK, testids: []string{"link-renew"}, contains: []string{"Send a new link"}},
+		{name: "Renew", as: "admin", method: "POST", url: "{links}/{expired}/renew", status: http.StatusSeeOther,
+			check: func(t *testing.T, e *env, res *http.Response, body string) {
+				old := e.row(t, expired.ID)
+				if old.RenewedToID == nil || !strings.HasSuffix(res.Header.Get("Location"), "/"+*old.RenewedToID+"?created=1") {
+					t.Fatalf("Location %q, renewed_to_id %v: want the new link's page", res.Header.Get("Location"), old.RenewedToID)
+				}
+				e.vars["new"] = *old.RenewedToID
+			}},
+		{name: "NewLinkReady", as: "admin", url: "{links}/{new}?created=1", status: http.StatusOK, testids: []string{"generated", "link-renewed-from"}},
+		{name: "OldLinksToNew", as: "admin", url: "{links}/{expired}", status: http.StatusOK, testids: []string{"link-renewed-to"}, noTestid: []string{"link-renew"},
+			contains: []string{"Renewed with a new link"}},
+		{name: "Again", as: "admin", method: "POST", url: "{links}/{expired}/renew", status: http.StatusConflict, contains: []string{"This link was already renewed."}},
 	})
 }

@@ -91,6 +91,7 @@ func (s *Server) routes() {
 	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
 	e.POST(links+"/:link/resend", s.resendLink, manager...)
+	e.POST(links+"/:link/renew", s.renewLink, manager...)
 
 	// A connected account's page, its renaming (accounts.go) and
 	// disconnecting it (disconnect.go).

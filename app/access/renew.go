@@ -1,0 +1,69 @@
+package access
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// EventRenewed is recorded on a link that a new one replaced (Renew); the
+// new link's created event names the old one (renewed_from).
+const EventRenewed = "renewed"
+
+// Renewable reports whether "Send a new link" is offered for l: it expired,
+// or its invitee declined or the connection failed, and it was not
+// renewed already. Used and deleted links are not renewed.
+func Renewable(l *Link) bool {
+	if l.RenewedToID != nil || l.Status == StatusUsed || l.Status == StatusDeleted {
+		return false
+	}
+	return l.Status == StatusExpired || l.LastOutcome == OutcomeDeclined || l.LastOutcome == OutcomeFailed
+}
+
+// Renew creates a fresh link in place of linkID: the same source, label,
+// recipient (mailed again when mail is on), lifetime and pinned account.
+// The old link stays in the history, linked to the new one both ways; a
+// link is renewed once (a second, concurrent or later, is a conflict).
+func (s *Service) Renew(ctx context.Context, m *Membership, actor Actor, linkID string) (*Link, error) {
+	if err := m.CanManageLinks(); err != nil {
+		return nil, err
+	}
+	old, err := s.GetLink(ctx, m.Workspace.ID, linkID)
+	if err != nil {
+		return nil, err
+	}
+	if !Renewable(old) {
+		if old.RenewedToID != nil {
+			return nil, Errorf(ECONFLICT, "This link was already renewed.")
+		}
+		return nil, Errorf(EINVALID, "Only an expired, declined or failed link can be renewed.")
+	}
+	nl := NewLink{Source: old.SourceKey, Label: old.Label, ExpiresIn: old.ExpiresAt.Sub(old.CreatedAt).Round(time.Hour)}
+	if CheckLinkLifetime(nl.ExpiresIn) != nil {
+		nl.ExpiresIn = 0 // the organization's default
+	}
+	if s.mailOn && old.RecipientEmail != "" {
+		nl.Mail = LinkMail{Recipient: old.RecipientEmail, Note: old.Note}
+	}
+	return s.generate(ctx, m, actor, nl, func(tx *gorm.DB, l *models.AccessLink) error {
+		res := tx.Model(&models.AccessLink{}).
+			Where("id = ? AND workspace_id = ? AND renewed_to_id IS NULL AND deleted_at IS NULL AND used_at IS NULL", old.ID, m.Workspace.ID).
+			Update("renewed_to_id", l.ID)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return Errorf(ECONFLICT, "This link was already renewed.")
+		}
+		from := old.ID
+		l.RenewedFromID = &from
+		l.ReconnectAccountID = old.ReconnectAccountID
+		if l.RecipientEmail == "" {
+			l.RecipientEmail = old.RecipientEmail // kept on the link even when mail is off
+		}
+		return s.recordEvent(tx, &old.AccessLink, actor, EventRenewed, map[string]any{"renewed_to": l.ID})
+	})
+}

@@ -1,0 +1,125 @@
+package access_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/models"
+)
+
+// TestRenew: "Send a new link" makes a fresh link like the old one, links
+// the two both ways and in both histories, and happens once.
+func TestRenew(t *testing.T) {
+	e := newDomainEnv(t)
+	m := e.member(e.f.Admin, e.f.Reporting)
+	old, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(e.f.Admin), access.NewLink{Source: "google_ads", Label: "Acme Bakery", ExpiresIn: 3 * 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", old.ID).Update("recipient_email", "owner@bakery.test").Error; err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("ErrActive", func(t *testing.T) {
+		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), old.ID); access.ErrorCode(err) != access.EINVALID {
+			t.Fatalf("renewing an active link: %v, want invalid", err)
+		}
+	})
+
+	e.clock.Advance(3*24*time.Hour + time.Minute) // expired
+
+	t.Run("ErrOtherWorkspace", func(t *testing.T) {
+		if _, err := e.svc.Renew(e.ctx, e.member(e.f.OtherAdmin, e.f.Internal), e.actor(e.f.OtherAdmin), old.ID); access.ErrorCode(err) != access.ENOTFOUND {
+			t.Fatalf("renewing another workspace's link: %v, want not found", err)
+		}
+	})
+	t.Run("ErrMember", func(t *testing.T) {
+		if _, err := e.svc.Renew(e.ctx, e.member(e.f.Member, e.f.Reporting), e.actor(e.f.Member), old.ID); access.ErrorCode(err) != access.EFORBIDDEN {
+			t.Fatalf("a member renewing: %v, want forbidden", err)
+		}
+	})
+
+	var renewed *access.Link
+	t.Run("OK", func(t *testing.T) {
+		renewed, err = e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), old.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := e.row(renewed.ID)
+		if n.SourceKey != "google_ads" || n.Label != "Acme Bakery" || n.RecipientEmail != "owner@bakery.test" {
+			t.Errorf("new link %s/%q/%q, want the old one's source, label and recipient", n.SourceKey, n.Label, n.RecipientEmail)
+		}
+		if got := n.ExpiresAt.Sub(n.CreatedAt); got != 3*24*time.Hour {
+			t.Errorf("new lifetime %v, want the old one's 3 days", got)
+		}
+		if access.StatusOf(&n, e.clock.Now()) != access.StatusActive || renewed.URL == "" {
+			t.Errorf("the new link is not active with a URL")
+		}
+		if n.RenewedFromID == nil || *n.RenewedFromID != old.ID {
+			t.Errorf("renewed_from_id = %v, want %s", n.RenewedFromID, old.ID)
+		}
+		if o := e.row(old.ID); o.RenewedToID == nil || *o.RenewedToID != renewed.ID || o.DeletedAt != nil {
+			t.Errorf("old link renewed_to_id = %v deleted %v, want %s and kept", o.RenewedToID, o.DeletedAt, renewed.ID)
+		}
+		if ev := e.events(old.ID); len(ev) == 0 || ev[len(ev)-1].Type != access.EventRenewed || ev[len(ev)-1].Fields["renewed_to"] != renewed.ID {
+			t.Errorf("old link's latest event %+v, want renewed to %s", ev, renewed.ID)
+		}
+		if ev := e.events(renewed.ID); len(ev) == 0 || ev[0].Fields["renewed_from"] != old.ID {
+			t.Errorf("new link's created event %+v, want renewed_from %s", ev, old.ID)
+		}
+	})
+
+	t.Run("ErrTwice", func(t *testing.T) {
+		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), old.ID); access.ErrorCode(err) != access.ECONFLICT {
+			t.Fatalf("renewing again: %v, want conflict", err)
+		}
+	})
+
+	t.Run("ErrUsed", func(t *testing.T) {
+		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
+		e.setUsed(l.ID, e.clock.Now())
+		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID); access.ErrorCode(err) != access.EINVALID {
+			t.Fatalf("renewing a used link: %v, want invalid", err)
+		}
+	})
+
+	t.Run("Declined", func(t *testing.T) {
+		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
+		if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", l.ID).Update("last_outcome", access.OutcomeDeclined).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID); err != nil {
+			t.Fatalf("renewing a declined link: %v", err)
+		}
+	})
+
+	// Two admins press "Send a new link" at once: one new link.
+	t.Run("Concurrent", func(t *testing.T) {
+		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
+		e.clock.Advance(8 * 24 * time.Hour)
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID)
+			}()
+		}
+		wg.Wait()
+		ok := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case access.ErrorCode(err) != access.ECONFLICT:
+				t.Errorf("a losing renewal: %v, want conflict", err)
+			}
+		}
+		if ok != 1 || e.count(&models.AccessLink{}, "renewed_from_id = ?", l.ID) != 1 {
+			t.Fatalf("%d renewals succeeded, %d links renew it; want 1 and 1", ok, e.count(&models.AccessLink{}, "renewed_from_id = ?", l.ID))
+		}
+	})
+}
