@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -82,55 +81,6 @@ func (s *Service) GenerateLink(ctx context.Context, m *Membership, actor Actor, 
 		nl.Mail = x
 	}
 	return s.GenerateLinkWith(ctx, m, actor, nl)
-}
-
-// NewLink is what a generated link is made of.
-type NewLink struct {
-	Source string
-	// Label names the link ("Acme Bakery"): at most MaxLabelLen
-	// characters, cleaned like other free text; "" for none.
-	Label string
-	// ExpiresIn is how long the link lives: whole hours from
-	// MinLinkLifetime to MaxLinkLifetime, or zero for the organization's
-	// default (LinkLifetime unless its owner changed it).
-	ExpiresIn time.Duration
-	// Mail sends the link to a recipient (none when Recipient is "").
-	Mail LinkMail
-}
-
-// MaxLabelLen is the longest label of a link, in characters.
-const MaxLabelLen = 80
-
-// CleanLabel cleans a link's label like other free text and refuses one
-// longer than MaxLabelLen characters.
-func CleanLabel(label string) (string, error) {
-	// Cleaning never lengthens text, so a cap of 4 bytes a character
-	// keeps every label that can pass, and what it cuts is refused below.
-	clean := CleanText(label, 4*MaxLabelLen+4)
-	if utf8.RuneCountInString(clean) > MaxLabelLen {
-		return "", &Error{Code: EINVALID, Message: "The label is too long: at most 80 characters.",
-			Fields: map[string]string{"label": "At most 80 characters."}}
-	}
-	return clean, nil
-}
-
-// LinkLifetimeOf is how long m's new links live by default: the
-// organization's DefaultLinkDays, or LinkLifetime when it has none.
-func LinkLifetimeOf(m *Membership) time.Duration {
-	if d := m.Organization.DefaultLinkDays; d > 0 {
-		return time.Duration(d) * 24 * time.Hour
-	}
-	return LinkLifetime
-}
-
-// CheckLinkLifetime refuses a lifetime that is not whole hours from
-// MinLinkLifetime to MaxLinkLifetime.
-func CheckLinkLifetime(d time.Duration) error {
-	if d < MinLinkLifetime || d > MaxLinkLifetime || d%time.Hour != 0 {
-		return &Error{Code: EINVALID, Message: "A link lives from 1 hour to 30 days (720 hours), in whole hours.",
-			Fields: map[string]string{"expires_in": "From 1 hour to 30 days."}}
-	}
-	return nil
 }
 
 // GenerateLinkWith creates a single-use link as nl describes in the

@@ -1,0 +1,58 @@
+package access
+
+import (
+	"time"
+	"unicode/utf8"
+)
+
+// What a new link is made of, and the checks on its label and lifetime
+// (issue 11): GenerateLinkWith and Renew use them.
+
+// NewLink is what a generated link is made of.
+type NewLink struct {
+	Source string
+	// Label names the link ("Acme Bakery"): at most MaxLabelLen
+	// characters, cleaned like other free text; "" for none.
+	Label string
+	// ExpiresIn is how long the link lives: whole hours from
+	// MinLinkLifetime to MaxLinkLifetime, or zero for the organization's
+	// default (LinkLifetime unless its owner changed it).
+	ExpiresIn time.Duration
+	// Mail sends the link to a recipient (none when Recipient is "").
+	Mail LinkMail
+}
+
+// MaxLabelLen is the longest label of a link, in characters.
+const MaxLabelLen = 80
+
+// CleanLabel cleans a link's label like other free text and refuses one
+// longer than MaxLabelLen characters.
+func CleanLabel(label string) (string, error) {
+	// Cleaning never lengthens text, so a cap of 4 bytes a character
+	// keeps every label that can pass, and what it cuts is refused below.
+	clean := CleanText(label, 4*MaxLabelLen+4)
+	if utf8.RuneCountInString(clean) > MaxLabelLen {
+		return "", &Error{Code: EINVALID, Message: "The label is too long: at most 80 characters.",
+			Fields: map[string]string{"label": "At most 80 characters."}}
+	}
+	return clean, nil
+}
+
+// LinkLifetimeOf is how long m's new links live by default: the
+// organization's DefaultLinkDays, or LinkLifetime when it has none.
+func LinkLifetimeOf(m *Membership) time.Duration {
+	if d := m.Organization.DefaultLinkDays; d > 0 {
+		return time.Duration(d) * 24 * time.Hour
+	}
+	return LinkLifetime
+}
+
+// CheckLinkLifetime refuses a lifetime that is not whole hours from
+// MinLinkLifetime to MaxLinkLifetime.
+func CheckLinkLifetime(d time.Duration) error {
+	if d < MinLinkLifetime || d > MaxLinkLifetime || d%time.Hour != 0 {
+		return &Error{Code: EINVALID, Message: "A link lives from 1 hour to 30 days (720 hours), in whole hours.",
+			Fields: map[string]string{"expires_in": "From 1 hour to 30 days."}}
+	}
+	return nil
+}
