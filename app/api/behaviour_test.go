@@ -134,38 +134,14 @@ func TestListsAndInput(t *testing.T) {
 	}
 
 	t.Run("KeysetPagesNewestFirst", func(t *testing.T) {
-		var got []string
-		params := &client.ListLinksParams{Source: ptr("sandbox"), Limit: ptr(int64(2))}
-		for pages := 0; ; pages++ {
-			r := must(c.ListLinksWithResponse(e.ctx, params))
-			if r.JSON200 == nil || pages > 3 {
-				t.Fatalf("page %d: %d %s", pages, r.StatusCode(), r.Body)
-			}
-			got = append(got, testutil.Map(r.JSON200.Data, linkID)...)
-			if r.JSON200.NextCursor == "" {
-				break
-			}
-			params.Cursor = ptr(r.JSON200.NextCursor)
-		}
+		got := allLinkPages(t, e, c, &client.ListLinksParams{Source: ptr("sandbox"), Limit: ptr(int64(2))})
 		want := []string{made[4], made[3], made[2], made[1], made[0]}
 		if strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("pages %v, want %v", got, want)
 		}
 	})
 	t.Run("SearchAndSortByExpiry", func(t *testing.T) {
-		var got []string
-		params := &client.ListLinksParams{Q: ptr("SANDBOX"), Sort: ptr(client.Expires), Limit: ptr(int64(2))}
-		for pages := 0; ; pages++ {
-			r := must(c.ListLinksWithResponse(e.ctx, params))
-			if r.JSON200 == nil || pages > 3 {
-				t.Fatalf("page %d: %d %s", pages, r.StatusCode(), r.Body)
-			}
-			got = append(got, testutil.Map(r.JSON200.Data, linkID)...)
-			if r.JSON200.NextCursor == "" {
-				break
-			}
-			params.Cursor = ptr(r.JSON200.NextCursor)
-		}
+		got := allLinkPages(t, e, c, &client.ListLinksParams{Q: ptr("SANDBOX"), Sort: ptr(client.Expires), Limit: ptr(int64(2))})
 		// Every link lives 7 days: soonest expiry is oldest first.
 		want := []string{made[0], made[1], made[2], made[3], made[4]}
 		if strings.Join(got, ",") != strings.Join(want, ",") {
@@ -304,5 +280,23 @@ func TestPlanGate(t *testing.T) {
 	r := must(c.ListLinksWithResponse(e.ctx, nil))
 	if r.StatusCode() != 403 || problem(t, r.HTTPResponse, r.Body).Code != "forbidden" {
 		t.Errorf("on the Free plan: %d %s, want 403 forbidden", r.StatusCode(), r.Body)
+	}
+}
+
+// allLinkPages follows listLinks' cursors from params to the last page (at
+// most four pages) and returns the links' IDs in the order served.
+func allLinkPages(t *testing.T, e *apiEnv, c *client.ClientWithResponses, params *client.ListLinksParams) []string {
+	t.Helper()
+	var got []string
+	for pages := 0; ; pages++ {
+		r := must(c.ListLinksWithResponse(e.ctx, params))
+		if r.JSON200 == nil || pages > 3 {
+			t.Fatalf("page %d: %d %s", pages, r.StatusCode(), r.Body)
+		}
+		got = append(got, testutil.Map(r.JSON200.Data, linkID)...)
+		if r.JSON200.NextCursor == "" {
+			return got
+		}
+		params.Cursor = ptr(r.JSON200.NextCursor)
 	}
 }

@@ -15,30 +15,17 @@ func TestDisconnectRevokesAtSandbox(t *testing.T) {
 	t.Parallel()
 	e := newAPIEnv(t, testutil.FlowOptions{})
 	c := e.client(t, e.valid)
-	l := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox"}))
-	if l.JSON201 == nil || l.JSON201.Url == nil {
-		t.Fatalf("create link: %d %s", l.StatusCode(), l.Body)
-	}
-	e.connect(t, *l.JSON201.Url, "sandbox-user-1")
-	accs := must(c.ListAccountsWithResponse(e.ctx, nil))
-	if accs.JSON200 == nil || len(accs.JSON200.Data) != 1 {
-		t.Fatalf("accounts: %d %s", accs.StatusCode(), accs.Body)
-	}
-	id := accs.JSON200.Data[0].Id
-	tok := must(c.GetAccountTokenWithResponse(e.ctx, id, nil))
-	if tok.JSON200 == nil {
-		t.Fatalf("token: %d %s", tok.StatusCode(), tok.Body)
-	}
-	if status, _ := e.SandboxUserinfo(t, tok.JSON200.AccessToken); status != 200 {
+	linkID, id, token := e.connectedAccount(t, c)
+	if status, _ := e.SandboxUserinfo(t, token); status != 200 {
 		t.Fatalf("before: user-info %d", status)
 	}
 	if r := must(c.DisconnectAccountWithResponse(e.ctx, id)); r.StatusCode() != 204 {
 		t.Fatalf("disconnect: %d %s", r.StatusCode(), r.Body)
 	}
-	if status, _ := e.SandboxUserinfo(t, tok.JSON200.AccessToken); status == 200 {
+	if status, _ := e.SandboxUserinfo(t, token); status == 200 {
 		t.Errorf("the access token still works at the sandbox after the disconnection")
 	}
-	ev := must(c.ListLinkEventsWithResponse(e.ctx, l.JSON201.Id, nil))
+	ev := must(c.ListLinkEventsWithResponse(e.ctx, linkID, nil))
 	if ev.JSON200 == nil {
 		t.Fatalf("history %d %s", ev.StatusCode(), ev.Body)
 	}

@@ -87,3 +87,25 @@ func (e *apiEnv) connect(t testing.TB, url, account string) {
 		t.Fatalf("connecting in the sandbox: %d\n%s", p.Status, p.Excerpt())
 	}
 }
+
+// connectedAccount creates a sandbox link through the API, connects it as
+// sandbox-user-1 and returns the link's ID, the account's ID and the access
+// token the API hands out for the account.
+func (e *apiEnv) connectedAccount(t testing.TB, c *client.ClientWithResponses) (linkID, accountID, accessToken string) {
+	t.Helper()
+	l := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox"}))
+	if l.JSON201 == nil || l.JSON201.Url == nil {
+		t.Fatalf("create link: %d %s", l.StatusCode(), l.Body)
+	}
+	e.connect(t, *l.JSON201.Url, "sandbox-user-1")
+	accs := must(c.ListAccountsWithResponse(e.ctx, nil))
+	if accs.JSON200 == nil || len(accs.JSON200.Data) != 1 {
+		t.Fatalf("accounts: %d %s", accs.StatusCode(), accs.Body)
+	}
+	id := accs.JSON200.Data[0].Id
+	tok := must(c.GetAccountTokenWithResponse(e.ctx, id, nil))
+	if tok.JSON200 == nil {
+		t.Fatalf("token: %d %s", tok.StatusCode(), tok.Body)
+	}
+	return l.JSON201.Id, id, tok.JSON200.AccessToken
+}

@@ -19,20 +19,7 @@ func TestReconnectLinkAtSandbox(t *testing.T) {
 	t.Parallel()
 	e := newAPIEnv(t, testutil.FlowOptions{})
 	c := e.client(t, e.valid)
-	l := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox"}))
-	if l.JSON201 == nil || l.JSON201.Url == nil {
-		t.Fatalf("create link: %d %s", l.StatusCode(), l.Body)
-	}
-	e.connect(t, *l.JSON201.Url, "sandbox-user-1")
-	accs := must(c.ListAccountsWithResponse(e.ctx, nil))
-	if accs.JSON200 == nil || len(accs.JSON200.Data) != 1 {
-		t.Fatalf("accounts: %d %s", accs.StatusCode(), accs.Body)
-	}
-	id := accs.JSON200.Data[0].Id
-	old := must(c.GetAccountTokenWithResponse(e.ctx, id, nil))
-	if old.JSON200 == nil {
-		t.Fatalf("token: %d %s", old.StatusCode(), old.Body)
-	}
+	_, id, oldToken := e.connectedAccount(t, c)
 	if err := e.DB.Exec("UPDATE connected_accounts SET status = 'reauthorization_required' WHERE id = ?", id).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +51,7 @@ func TestReconnectLinkAtSandbox(t *testing.T) {
 			t.Fatalf("accounts after reconnecting: %s", all.Body)
 		}
 		tok := must(c.GetAccountTokenWithResponse(e.ctx, id, nil))
-		if tok.JSON200 == nil || tok.JSON200.AccessToken == old.JSON200.AccessToken {
+		if tok.JSON200 == nil || tok.JSON200.AccessToken == oldToken {
 			t.Fatalf("token after reconnecting: %d %s, want a new one", tok.StatusCode(), tok.Body)
 		}
 		if status, sub := e.SandboxUserinfo(t, tok.JSON200.AccessToken); status != 200 || sub != "sandbox-user-1" {
