@@ -208,7 +208,8 @@ func BenchmarkLinksSearch(b *testing.B) {
 }
 
 // explainSearch logs the plan of a searched list query q (PostgreSQL:
-// EXPLAIN ANALYZE with its values; SQLite: EXPLAIN QUERY PLAN) and fails
+// EXPLAIN ANALYZE with its values, and the generic plan a cached prepared
+// statement may switch to; SQLite: EXPLAIN QUERY PLAN) and fails
 // if it reads all of access_links rather than the workspace's links.
 func explainSearch(b *testing.B, gdb *gorm.DB, name string, q capturedSQL) {
 	b.Helper()
@@ -216,7 +217,8 @@ func explainSearch(b *testing.B, gdb *gorm.DB, name string, q capturedSQL) {
 	var plan string
 	if db.Dialect(gdb) == db.Postgres {
 		args := append([]any{pgx.QueryExecModeSimpleProtocol}, q.vars...)
-		plan = testutil.PlanLines(b, sqlDB, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, args...)
+		plan = "-- EXPLAIN (ANALYZE, BUFFERS), custom plan\n" + testutil.PlanLines(b, sqlDB, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql, args...) +
+			"\n-- generic plan (plan_cache_mode = force_generic_plan)\n" + testutil.GenericPlan(b, sqlDB, q.sql, q.vars)
 	} else {
 		plan = testutil.PlanLines(b, sqlDB, "EXPLAIN QUERY PLAN "+q.sql, q.vars...)
 	}
