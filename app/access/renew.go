@@ -23,10 +23,28 @@ func Renewable(l *Link) bool {
 	return l.Status == StatusExpired || l.LastOutcome == OutcomeDeclined || l.LastOutcome == OutcomeFailed
 }
 
+// checkRenewable says why l cannot be renewed, nil if it can. A link that
+// is not renewable conflicts with its state (the API's 409); a deleted one
+// is not found, as everywhere a deleted link is asked for by ID.
+func checkRenewable(l *Link) error {
+	switch {
+	case Renewable(l):
+		return nil
+	case l.Status == StatusDeleted:
+		return Errorf(ENOTFOUND, "Link not found.")
+	case l.RenewedToID != nil:
+		return Errorf(ECONFLICT, "This link was already renewed.")
+	case l.Status == StatusUsed:
+		return Errorf(ECONFLICT, "This link was used to connect an account. Only an expired, declined or failed link can be renewed.")
+	}
+	return Errorf(ECONFLICT, "This link is still active. Only an expired, declined or failed link can be renewed.")
+}
+
 // Renew creates a fresh link in place of linkID: the same source, label,
 // recipient (mailed again when mail is on), lifetime and pinned account.
 // The old link stays in the history, linked to the new one both ways; a
-// link is renewed once (a second, concurrent or later, is a conflict).
+// link is renewed once (a second, concurrent or later, is a conflict), and
+// only when Renewable (otherwise a conflict too; a deleted link is not found).
 func (s *Service) Renew(ctx context.Context, m *Membership, actor Actor, linkID string) (*Link, error) {
 	if err := m.CanManageLinks(); err != nil {
 		return nil, err
@@ -35,11 +53,8 @@ func (s *Service) Renew(ctx context.Context, m *Membership, actor Actor, linkID 
 	if err != nil {
 		return nil, err
 	}
-	if !Renewable(old) {
-		if old.RenewedToID != nil {
-			return nil, Errorf(ECONFLICT, "This link was already renewed.")
-		}
-		return nil, Errorf(EINVALID, "Only an expired, declined or failed link can be renewed.")
+	if err := checkRenewable(old); err != nil {
+		return nil, err
 	}
 	nl := NewLink{Source: old.SourceKey, Label: old.Label, ExpiresIn: old.ExpiresAt.Sub(old.CreatedAt).Round(time.Hour)}
 	if CheckLinkLifetime(nl.ExpiresIn) != nil {

@@ -1,6 +1,7 @@
 package access_test
 
 import (
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,8 +24,8 @@ func TestRenew(t *testing.T) {
 	}
 
 	t.Run("ErrActive", func(t *testing.T) {
-		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), old.ID); access.ErrorCode(err) != access.EINVALID {
-			t.Fatalf("renewing an active link: %v, want invalid", err)
+		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), old.ID); access.ErrorCode(err) != access.ECONFLICT || !strings.Contains(access.ErrorMessage(err), "still active") {
+			t.Fatalf("renewing an active link: %v, want a conflict that says it is still active", err)
 		}
 	})
 
@@ -80,8 +81,18 @@ func TestRenew(t *testing.T) {
 	t.Run("ErrUsed", func(t *testing.T) {
 		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 		e.setUsed(l.ID, e.clock.Now())
-		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID); access.ErrorCode(err) != access.EINVALID {
-			t.Fatalf("renewing a used link: %v, want invalid", err)
+		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID); access.ErrorCode(err) != access.ECONFLICT || !strings.Contains(access.ErrorMessage(err), "was used") {
+			t.Fatalf("renewing a used link: %v, want a conflict that says it was used", err)
+		}
+	})
+
+	t.Run("ErrDeleted", func(t *testing.T) {
+		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
+		if err := e.svc.DeleteLink(e.ctx, m, e.actor(e.f.Admin), l.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID); access.ErrorCode(err) != access.ENOTFOUND {
+			t.Fatalf("renewing a deleted link: %v, want not found", err)
 		}
 	})
 

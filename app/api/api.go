@@ -104,6 +104,10 @@ func (a *API) routes() {
 		Summary: "Get a link", Description: "One link; url is present while it is active."}, a.getLink)
 	register(a, huma.Operation{OperationID: "deleteLink", Method: http.MethodDelete, Path: "/links/{id}", Tags: []string{"Links"}, DefaultStatus: http.StatusNoContent,
 		Summary: "Delete a link", Description: "The link stops working at once; an account already connected through it stays connected."}, a.deleteLink)
+	register(a, huma.Operation{OperationID: "renewLink", Method: http.MethodPost, Path: "/links/{id}/renew", Tags: []string{"Links"}, DefaultStatus: http.StatusCreated,
+		Summary: "Renew a link",
+		Description: "For an expired, declined or failed link: a fresh link with the same source, label, recipient (emailed again when mail is on), lifetime and pinned account, " +
+			"answered like POST /links, with renewed_from; the old link gets renewed_by. A link is renewed once; an active, used or already renewed link answers 409."}, a.renewLink)
 	register(a, huma.Operation{OperationID: "listLinkEvents", Method: http.MethodGet, Path: "/links/{id}/events", Tags: []string{"Links"},
 		Summary: "A link's history", Description: "What happened to the link, newest first."}, a.listLinkEvents)
 

@@ -173,6 +173,16 @@ func (a *API) deleteLink(ctx context.Context, in *idInput) (*struct{}, error) {
 	return nil, a.svc.DeleteLink(ctx, principal(ctx).Membership, actor(ctx), in.ID)
 }
 
+// renewLink is POST /api/v1/links/{id}/renew: 201, a fresh link in place
+// of an expired, declined or failed one, as POST /links answers.
+func (a *API) renewLink(ctx context.Context, in *tokenInput) (*linkOutput, error) {
+	l, err := a.svc.Renew(ctx, principal(ctx).Membership, actor(ctx), in.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &linkOutput{Body: linkOut(l)}, nil
+}
+
 // Event is one step of a link's history.
 type Event struct {
 	ID        string            `json:"id"`

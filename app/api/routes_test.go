@@ -54,7 +54,12 @@ func TestRoutesByKey(t *testing.T) {
 		}
 		return *r.JSON201
 	}
-	via, link, doomed := mk(), mk(), mk()
+	via, link, doomed, stale := mk(), mk(), mk(), mk()
+	// stale expired: created 8 days ago.
+	if err := e.DB.Exec("UPDATE access_links SET created_at = ?, expires_at = ? WHERE id = ?",
+		stale.CreatedAt.Add(-8*24*time.Hour), stale.CreatedAt.Add(-24*time.Hour), stale.Id).Error; err != nil {
+		t.Fatal(err)
+	}
 	e.connect(t, *via.Url, "sandbox-user-1")
 	accs := must(admin.ListAccountsWithResponse(e.ctx, nil))
 	if accs.JSON200 == nil || len(accs.JSON200.Data) != 1 {
@@ -163,6 +168,17 @@ func TestRoutesByKey(t *testing.T) {
 				types := testutil.Map(evs, func(ev client.Event) string { return ev.Type })
 				if len(evs) < 2 || evs[len(evs)-1].Type != "created" || evs[len(evs)-1].Actor != "API key CRM sync" || !slices.Contains(types, "connected") {
 					t.Errorf("events %s: want created by \"API key CRM sync\" and connected", body)
+				}
+			}},
+		{name: "POST /links/{id}/renew", want: 201, foreign: 404,
+			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.RenewLinkWithResponse(e.ctx, stale.Id, nil))
+				return r.HTTPResponse, r.Body
+			},
+			check: func(t *testing.T, body []byte) {
+				l := decode[client.Link](t, body)
+				if l.Status != client.LinkStatusActive || l.Url == nil || l.Id == stale.Id || l.RenewedFrom == nil || *l.RenewedFrom != stale.Id {
+					t.Errorf("renewed link %s, want an active link renewed from %s", body, stale.Id)
 				}
 			}},
 		deleteRoute("DELETE /links/{id}", "link",

@@ -710,7 +710,7 @@ func TestRenewLink(t *testing.T) {
 	e.vars["active"], e.vars["expired"] = active.ID, expired.ID
 	e.run(t, []scenario{
 		{name: "ActiveHasNoRenew", as: "admin", url: "{links}/{active}", status: http.StatusOK, noTestid: []string{"link-renew"}},
-		{name: "ActiveRefused", as: "admin", method: "POST", url: "{links}/{active}/renew", status: http.StatusUnprocessableEntity,
+		{name: "ActiveRefused", as: "admin", method: "POST", url: "{links}/{active}/renew", status: http.StatusConflict,
 			contains: []string{"Only an expired, declined or failed link can be renewed."}},
 		{name: "ExpiredOffersRenew", as: "admin", url: "{links}/{expired}", status: http.StatusOK, testids: []string{"link-renew"}, contains: []string{"Send a new link"}},
 		{name: "Renew", as: "admin", method: "POST", url: "{links}/{expired}/renew", status: http.StatusSeeOther,

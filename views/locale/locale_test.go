@@ -234,3 +234,39 @@ func TestDateTime(t *testing.T) {
 		}
 	}
 }
+
+// TestSimpleMessages: a message T fills itself reads exactly as go-i18n
+// renders it, in every language, with strings and numbers for its
+// placeholders; plural messages are left to go-i18n, most others are
+// simple, and a placeholder missing from the data is left to go-i18n too.
+func TestSimpleMessages(t *testing.T) {
+	for _, tag := range Supported {
+		l := Get(tag)
+		if len(l.simple) < 80 {
+			t.Errorf("%s: %d simple messages: the map is not filled", tag, len(l.simple))
+		}
+		for id, sm := range l.simple {
+			for _, value := range []any{"«x»", 42} {
+				var data []any
+				td := map[string]any{}
+				for _, name := range sm.names {
+					data = append(data, name, value)
+					td[name] = value
+				}
+				want, used, err := l.loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id, TemplateData: td})
+				if got := l.T(id, data...); err != nil || used != tag || got != want {
+					t.Errorf("%s %s: T %q, go-i18n %q (%s, %v)", tag, id, got, want, used, err)
+				}
+			}
+		}
+		if _, ok := l.simple["RelInDays"]; ok {
+			t.Errorf("%s: the plural RelInDays is a simple message", tag)
+		}
+		if sm, ok := l.simple["LinkExpires"]; !ok || len(sm.names) != 2 {
+			t.Errorf("%s: LinkExpires: %+v, want a simple message with two placeholders", tag, sm)
+		}
+		if got := l.T("LinkExpires", "In", "x"); strings.Contains(got, "{{") || got == "LinkExpires" {
+			t.Errorf("%s: LinkExpires without Date = %q, want go-i18n's rendering", tag, got)
+		}
+	}
+}

@@ -720,6 +720,12 @@ type ListLinkEventsParams struct {
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
+// RenewLinkParams defines parameters for RenewLink.
+type RenewLinkParams struct {
+	// IdempotencyKey Makes the POST safe to retry: for 24 hours, the same key with the same body answers the first answer again.
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // CreateWebhookParams defines parameters for CreateWebhook.
 type CreateWebhookParams struct {
 	// IdempotencyKey Makes the POST safe to retry: for 24 hours, the same key with the same body answers the first answer again.
@@ -905,6 +911,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /links/{id}/events (the `ListLinkEvents` operationId).
 	ListLinkEvents(ctx context.Context, id string, params *ListLinkEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RenewLink Renew a link
+	//
+	// For an expired, declined or failed link: a fresh link with the same source, label, recipient (emailed again when mail is on), lifetime and pinned account, answered like POST /links, with renewed_from; the old link gets renewed_by. A link is renewed once; an active, used or already renewed link answers 409.
+	//
+	// Corresponds with POST /links/{id}/renew (the `RenewLink` operationId).
+	RenewLink(ctx context.Context, id string, params *RenewLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListSources List the usable sources
 	//
@@ -1168,6 +1181,23 @@ func (c *Client) GetLink(ctx context.Context, id string, reqEditors ...RequestEd
 // Corresponds with GET /links/{id}/events (the `ListLinkEvents` operationId).
 func (c *Client) ListLinkEvents(ctx context.Context, id string, params *ListLinkEventsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListLinkEventsRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RenewLink Renew a link
+//
+// For an expired, declined or failed link: a fresh link with the same source, label, recipient (emailed again when mail is on), lifetime and pinned account, answered like POST /links, with renewed_from; the old link gets renewed_by. A link is renewed once; an active, used or already renewed link answers 409.
+//
+// Corresponds with POST /links/{id}/renew (the `RenewLink` operationId).
+func (c *Client) RenewLink(ctx context.Context, id string, params *RenewLinkParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRenewLinkRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1883,6 +1913,55 @@ func NewListLinkEventsRequest(server string, id string, params *ListLinkEventsPa
 	return req, nil
 }
 
+// NewRenewLinkRequest constructs an http.Request for the RenewLink method
+func NewRenewLinkRequest(server string, id string, params *RenewLinkParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/links/%s/renew", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListSourcesRequest constructs an http.Request for the ListSources method
 func NewListSourcesRequest(server string) (*http.Request, error) {
 	var err error
@@ -2218,6 +2297,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /links/{id}/events (the `ListLinkEvents` operationId).
 	ListLinkEventsWithResponse(ctx context.Context, id string, params *ListLinkEventsParams, reqEditors ...RequestEditorFn) (*ListLinkEventsResponse, error)
+
+	// RenewLinkWithResponse Renew a link
+	//
+	// For an expired, declined or failed link: a fresh link with the same source, label, recipient (emailed again when mail is on), lifetime and pinned account, answered like POST /links, with renewed_from; the old link gets renewed_by. A link is renewed once; an active, used or already renewed link answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /links/{id}/renew (the `RenewLink` operationId).
+	RenewLinkWithResponse(ctx context.Context, id string, params *RenewLinkParams, reqEditors ...RequestEditorFn) (*RenewLinkResponse, error)
 
 	// ListSourcesWithResponse List the usable sources
 	//
@@ -3325,6 +3413,110 @@ func (r ListLinkEventsResponse) ContentType() string {
 	return ""
 }
 
+type RenewLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Link
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RenewLinkResponse) GetJSON201() *Link {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON409() *Problem {
+	return r.ApplicationproblemJSON409
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RenewLinkResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RenewLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RenewLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RenewLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RenewLinkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListSourcesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -3980,6 +4172,21 @@ func (c *ClientWithResponses) ListLinkEventsWithResponse(ctx context.Context, id
 		return nil, err
 	}
 	return ParseListLinkEventsResponse(rsp)
+}
+
+// RenewLinkWithResponse Renew a link
+//
+// For an expired, declined or failed link: a fresh link with the same source, label, recipient (emailed again when mail is on), lifetime and pinned account, answered like POST /links, with renewed_from; the old link gets renewed_by. A link is renewed once; an active, used or already renewed link answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /links/{id}/renew (the `RenewLink` operationId).
+func (c *ClientWithResponses) RenewLinkWithResponse(ctx context.Context, id string, params *RenewLinkParams, reqEditors ...RequestEditorFn) (*RenewLinkResponse, error) {
+	rsp, err := c.RenewLink(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRenewLinkResponse(rsp)
 }
 
 // ListSourcesWithResponse List the usable sources
@@ -4930,6 +5137,95 @@ func ParseListLinkEventsResponse(rsp *http.Response) (*ListLinkEventsResponse, e
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRenewLinkResponse parses an HTTP response from a RenewLinkWithResponse call
+func ParseRenewLinkResponse(rsp *http.Response) (*RenewLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RenewLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Link
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
 		var dest Problem
