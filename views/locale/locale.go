@@ -169,6 +169,7 @@ type Locale struct {
 	Tag    language.Tag
 	loc    *i18n.Localizer
 	simple map[string]simpleMessage // see simpleMessages
+	counts sync.Map                 // countKey → string, see N
 }
 
 // Get is the Locale of a supported tag; anything else gets English.
@@ -242,6 +243,32 @@ func (l *Locale) T(id string, data ...any) string {
 // N is the plural message id for count n, in this language's CLDR plural
 // form; {{.Count}} is n.
 func (l *Locale) N(id string, n int, data ...any) string {
+	cacheable := len(data) == 0 && n >= 0 && n < maxCachedCount
+	if cacheable {
+		if s, ok := l.counts.Load(countKey{id, n}); ok {
+			return s.(string)
+		}
+	}
+	s := l.localizeCount(id, n, data)
+	if cacheable {
+		l.counts.Store(countKey{id, n}, s)
+	}
+	return s
+}
+
+// maxCachedCount bounds the counts whose words N keeps: a relative time
+// or a number of scopes is small, and the cache must stay small too.
+const maxCachedCount = 1000
+
+// countKey is a plural message for one count, without other data: its
+// words never change, so N asks go-i18n (CLDR rules, a text/template) once
+// (a list page says "in 3 days" fifty times).
+type countKey struct {
+	id string
+	n  int
+}
+
+func (l *Locale) localizeCount(id string, n int, data []any) string {
 	td := pairs(data)
 	td["Count"] = n
 	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: td})

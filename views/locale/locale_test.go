@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -267,6 +268,31 @@ func TestSimpleMessages(t *testing.T) {
 		}
 		if got := l.T("LinkExpires", "In", "x"); strings.Contains(got, "{{") || got == "LinkExpires" {
 			t.Errorf("%s: LinkExpires without Date = %q, want go-i18n's rendering", tag, got)
+		}
+	}
+}
+
+// TestCountsCached: N answers a count it has seen from its cache with the
+// words go-i18n gives, in every language and plural form, and a count out
+// of the cache's bounds the same way.
+func TestCountsCached(t *testing.T) {
+	for _, tag := range Supported {
+		l := Get(tag)
+		for _, id := range []string{"RelInDays", "RelHoursAgo", "RelInMinutes"} {
+			for _, n := range []int{0, 1, 2, 3, 5, 11, 21, 22, 101, maxCachedCount - 1, maxCachedCount, 1000000} {
+				want := l.localizeCount(id, n, nil)
+				for range 2 {
+					if got := l.N(id, n); got != want || !strings.Contains(got, strconv.Itoa(n)) {
+						t.Errorf("%s %s %d: N %q, go-i18n %q", tag, id, n, got, want)
+					}
+				}
+			}
+		}
+		if _, cached := l.counts.Load(countKey{"RelInDays", maxCachedCount}); cached {
+			t.Errorf("%s: a count out of bounds was cached", tag)
+		}
+		if _, cached := l.counts.Load(countKey{"RelInDays", 3}); !cached {
+			t.Errorf("%s: a count in bounds was not cached", tag)
 		}
 	}
 }
