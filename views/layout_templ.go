@@ -168,8 +168,8 @@ func noJSMarker() templ.Component {
 	})
 }
 
-// Bare is a page without the app shell: sign-in, errors for signed-out
-// visitors.
+// Bare is a page without the app shell: sign-in. (Errors for signed-out
+// visitors have their own, lighter page: PublicErrorPage.)
 func Bare(title string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

@@ -450,6 +450,19 @@ func TestSecurityHeaders(t *testing.T) {
 			},
 		}
 	}
+	// The error page of a visitor who is not signed in is built like the
+	// invitee's pages (issue 12): headers as any page's, and no script.
+	scriptless := func(s scenario) scenario {
+		s.check = func(t *testing.T, e *env, res *http.Response, body string) {
+			if !isHTML(res) {
+				t.Fatalf("Content-Type = %q, want HTML", res.Header.Get("Content-Type"))
+			}
+			if n := len(testutil.FindAll(testutil.ParseHTML(t, body), func(n *html.Node) bool { return n.Data == "script" })); n != 0 {
+				t.Errorf("page has %d <script> elements, want none", n)
+			}
+		}
+		return s
+	}
 	e.run(t, []scenario{
 		page("Login", "", "/login", http.StatusOK),
 		page("ConnectedAccounts", "admin", "/w/{reporting}/sources", http.StatusOK),
@@ -459,7 +472,7 @@ func TestSecurityHeaders(t *testing.T) {
 		page("GatePage", "member", "{links}", http.StatusOK),
 		page("Forbidden", "member", "{links}/new", http.StatusForbidden),
 		page("NotFound", "admin", "/no/such/page", http.StatusNotFound),
-		page("NotFoundSignedOut", "", "/no/such/page", http.StatusNotFound),
+		scriptless(page("NotFoundSignedOut", "", "/no/such/page", http.StatusNotFound)),
 		{
 			name: "Redirect", url: "/w/{reporting}/sources", status: http.StatusSeeOther,
 			headers: map[string]string{"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "frame-ancestors 'none'"},
