@@ -163,6 +163,8 @@ type linkSet struct {
 	n           int
 	newest      time.Time     // created_at of the newest link
 	span        time.Duration // the oldest link is created span before newest
+	// label, when set, labels the i-th link of the set.
+	label func(i int) string
 }
 
 // insertLinks bulk-inserts links with realistic fields: random IDs, unique
@@ -197,6 +199,9 @@ func insertLinks(tb testing.TB, svc *access.Service, rng *rand.Rand, sets ...lin
 				CreatedBy:   &creator,
 				CreatedAt:   created,
 				ExpiresAt:   created.Add(access.LinkLifetime),
+			}
+			if set.label != nil {
+				l.Label = set.label(i)
 			}
 			// A moment within the link's life, never after now.
 			later := func() *time.Time {
