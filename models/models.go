@@ -118,6 +118,9 @@ type AccessLink struct {
 	// of its workspace: its callback must sign in as that account, whose
 	// tokens it then replaces in place. Nil for every other link.
 	ReconnectAccountID *string
+	// FirstOpenedAt is when the link's consent page was first viewed with
+	// webhooks on (link.opened is sent once, by whoever sets it).
+	FirstOpenedAt *time.Time
 }
 
 // MailMessage is one mail: queued when an event fans out, sent once by a

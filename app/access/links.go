@@ -283,7 +283,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
 	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
 	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id`
+	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at`
 
 // scanLink reads a row that starts with hotLinkColumns into l, and the
 // columns after them into extra. Scanning by hand into the fields costs a
@@ -292,7 +292,7 @@ func scanLink(rows *sql.Rows, l *models.AccessLink, extra ...any) error {
 	return rows.Scan(append([]any{&l.ID, &l.WorkspaceID, &l.SourceKey, &l.TokenHash, &l.TokenSealed, &l.CreatedBy,
 		&l.CreatedByKeyID, &l.CreatedAt, &l.ExpiresAt, &l.UsedAt, &l.DeletedAt, &l.DeletedBy, &l.ConnectedAccountID,
 		&l.LastOutcome, &l.LastOutcomeDetail, &l.LastOutcomeAt, &l.RecipientEmail, &l.Note, &l.ReminderSentAt,
-		&l.Label, &l.RenewedFromID, &l.RenewedToID, &l.ReconnectAccountID}, extra...)...)
+		&l.Label, &l.RenewedFromID, &l.RenewedToID, &l.ReconnectAccountID, &l.FirstOpenedAt}, extra...)...)
 }
 
 // eachRow runs the written-out query q and calls scan for each row. It

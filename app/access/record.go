@@ -58,7 +58,7 @@ const (
 // concurrent views never make duplicates. Declines and provider errors
 // also set the link's last outcome; a connection clears it.
 func (s *Service) recordEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ string, detail map[string]any) error {
-	if _, inTx := tx.Statement.ConnPool.(gorm.TxCommitter); (needsTransaction(typ) || s.announces(typ)) && !inTx {
+	if _, inTx := tx.Statement.ConnPool.(gorm.TxCommitter); (needsTransaction(typ) || s.announcesFor(l, typ)) && !inTx {
 		return tx.Transaction(func(tx *gorm.DB) error { return s.writeEvent(tx, l, actor, typ, detail) })
 	}
 	return s.writeEvent(tx, l, actor, typ, detail)

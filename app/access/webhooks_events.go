@@ -99,8 +99,19 @@ func (s *Service) announces(typ string) bool {
 // stands for, if any. A view is announced once per link: the first one
 // sets first_opened_at with a conditional update, so concurrent first
 // views on any number of processes announce it once.
+// announcesFor is announces for one link: a view of a link whose first view
+// is known to be announced already (FirstOpenedAt read with it) announces
+// nothing, so the consent page's hottest write needs no transaction and no
+// second statement.
+func (s *Service) announcesFor(l *models.AccessLink, typ string) bool {
+	if typ == EventOpened && l.FirstOpenedAt != nil {
+		return false
+	}
+	return s.announces(typ)
+}
+
 func (s *Service) announce(tx *gorm.DB, l *models.AccessLink, typ string, detail map[string]any, now time.Time) error {
-	if !s.announces(typ) {
+	if !s.announcesFor(l, typ) {
 		return nil
 	}
 	data := map[string]any{"link": linkData(l)}

@@ -37,6 +37,7 @@ type statementCounter struct {
 	n    atomic.Int64
 	mu   sync.Mutex
 	list capturedSQL
+	sent []string // every statement's SQL, in order
 }
 
 type capturedSQL struct {
@@ -56,6 +57,9 @@ func countStatements(tb testing.TB, gdb *gorm.DB) *statementCounter {
 		}
 		c.n.Add(1)
 		q := tx.Statement.SQL.String()
+		c.mu.Lock()
+		c.sent = append(c.sent, q)
+		c.mu.Unlock()
 		if strings.Contains(q, "access_links AS l") && strings.Contains(q, "LIMIT") {
 			c.mu.Lock()
 			c.list = capturedSQL{sql: q, vars: append([]any(nil), tx.Statement.Vars...)}
@@ -71,6 +75,17 @@ func (c *statementCounter) during(fn func()) int64 {
 	before := c.n.Load()
 	fn()
 	return c.n.Load() - before
+}
+
+// sentDuring returns the SQL of the statements sent while fn ran, in order.
+func (c *statementCounter) sentDuring(fn func()) []string {
+	c.mu.Lock()
+	before := len(c.sent)
+	c.mu.Unlock()
+	fn()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]string(nil), c.sent[before:]...)
 }
 
 // lastList returns the last admin-list query seen.
@@ -148,6 +163,8 @@ type linkSet struct {
 	n           int
 	newest      time.Time     // created_at of the newest link
 	span        time.Duration // the oldest link is created span before newest
+	// label, when set, labels the i-th link of the set.
+	label func(i int) string
 }
 
 // insertLinks bulk-inserts links with realistic fields: random IDs, unique
@@ -182,6 +199,9 @@ func insertLinks(tb testing.TB, svc *access.Service, rng *rand.Rand, sets ...lin
 				CreatedBy:   &creator,
 				CreatedAt:   created,
 				ExpiresAt:   created.Add(access.LinkLifetime),
+			}
+			if set.label != nil {
+				l.Label = set.label(i)
 			}
 			// A moment within the link's life, never after now.
 			later := func() *time.Time {

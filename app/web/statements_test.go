@@ -3,11 +3,14 @@ package web_test
 import (
 	"context"
 	"math/rand/v2"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/internal/bench/baresql"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
@@ -49,6 +52,32 @@ func TestHotPagesStatements(t *testing.T) {
 			t.Errorf("consent page, %s: %d SQL statements, want 2", view.name, n)
 		}
 	}
+	// The bare program of the benchmark harness sends these statements
+	// word for word (app/internal/bench/baresql).
+	page0, err := svc.ListLinks(ctx, f.Reporting.ID, access.ListFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []struct {
+		name string
+		get  func()
+		want []string
+	}{
+		{"consent page", func() { get(t, anon, consent, "User-Agent", "Browser A") }, []string{baresql.PublicLink, baresql.CollapseEvent}},
+		{"links list", func() { get(t, admin, srv.LinksURL(f.Reporting.ID)) }, []string{baresql.Session, baresql.Membership, baresql.Workspaces, baresql.ListFirst}},
+		{"links list after a cursor", func() { get(t, admin, srv.LinksURL(f.Reporting.ID)+"?cursor="+page0.NextCursor) },
+			[]string{baresql.Session, baresql.Membership, baresql.Workspaces, baresql.ListAfter}},
+	} {
+		got := counter.sentDuring(v.get)
+		for i := range got {
+			// On PostgreSQL GORM binds the LIMIT of Take as a parameter
+			// (always 1); the bare program writes the 1.
+			got[i] = placeholders.ReplaceAllString(boundLimit.ReplaceAllString(got[i], "LIMIT 1"), "?")
+		}
+		if !slices.Equal(got, v.want) {
+			t.Errorf("%s: the app sent\n%s\nbut app/internal/bench/baresql has\n%s", v.name, strings.Join(got, "\n--\n"), strings.Join(v.want, "\n--\n"))
+		}
+	}
 	var views int64
 	if err := testutil.DBOf(svc).Raw("SELECT count(*) FROM link_events WHERE link_id = ? AND type = 'opened'", l.ID).Scan(&views).Error; err != nil {
 		t.Fatal(err)
@@ -72,3 +101,10 @@ func TestHotPagesStatements(t *testing.T) {
 		}
 	}
 }
+
+// placeholders are PostgreSQL's bind parameters, $1, $2, ...; boundLimit
+// is one as a LIMIT at the end of a statement.
+var (
+	placeholders = regexp.MustCompile(`\$[0-9]+`)
+	boundLimit   = regexp.MustCompile(`LIMIT \$[0-9]+$`)
+)

@@ -13,8 +13,11 @@ package locale
 import (
 	"context"
 	"embed"
+	"fmt"
 	"io/fs"
 	"net/http"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -68,14 +71,17 @@ func load() *messages {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("yaml", yaml.Unmarshal)
 	msgs, _ := fs.Glob(files, "messages/*.yaml")
+	simple := map[language.Tag]map[string]simpleMessage{}
 	for _, name := range msgs {
-		if _, err := bundle.LoadMessageFileFS(files, name); err != nil {
+		f, err := bundle.LoadMessageFileFS(files, name)
+		if err != nil {
 			panic("locale: " + name + ": " + err.Error())
 		}
+		simple[f.Tag] = simpleMessages(f.Messages)
 	}
 	c := &messages{locales: map[language.Tag]*Locale{}, scopes: map[language.Tag]map[string]map[string]ScopeText{}}
 	for _, t := range Supported {
-		c.locales[t] = &Locale{Tag: t, loc: i18n.NewLocalizer(bundle, t.String())}
+		c.locales[t] = &Locale{Tag: t, loc: i18n.NewLocalizer(bundle, t.String()), simple: simple[t]}
 		raw, err := files.ReadFile("scopes/" + t.String() + ".yaml")
 		if err != nil {
 			continue // English: the catalog's own words
@@ -89,10 +95,81 @@ func load() *messages {
 	return c
 }
 
+// simpleMessage is a message without plural forms whose only template
+// actions are placeholders, {{.Name}}: text[0], the value of names[0],
+// text[1], ..., text[len(names)].
+type simpleMessage struct {
+	text, names []string
+}
+
+// placeholder is the one template action a simple message may hold.
+var placeholder = regexp.MustCompile(`\{\{\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}`)
+
+// simpleMessages are the messages of one file that T can fill itself: no
+// plural forms and no template action but {{.Name}}. go-i18n runs a
+// text/template for every message on every call, which was the largest
+// part of rendering a consent page; TestSimpleMessages checks that the two
+// read the same.
+func simpleMessages(msgs []*i18n.Message) map[string]simpleMessage {
+	out := make(map[string]simpleMessage, len(msgs))
+	for _, m := range msgs {
+		if m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" || m.Other == "" ||
+			(m.LeftDelim != "" && m.LeftDelim != "{{") || (m.RightDelim != "" && m.RightDelim != "}}") {
+			continue
+		}
+		var sm simpleMessage
+		rest := 0
+		for _, loc := range placeholder.FindAllStringSubmatchIndex(m.Other, -1) {
+			sm.text = append(sm.text, m.Other[rest:loc[0]])
+			sm.names = append(sm.names, m.Other[loc[2]:loc[3]])
+			rest = loc[1]
+		}
+		sm.text = append(sm.text, m.Other[rest:])
+		if !slices.ContainsFunc(sm.text, func(t string) bool { return strings.Contains(t, "{{") || strings.Contains(t, "}}") }) {
+			out[m.ID] = sm
+		}
+	}
+	return out
+}
+
+// fill is the message with data's values (pairs of name and value), or
+// false when data lacks one of its names.
+func (sm simpleMessage) fill(data []any) (string, bool) {
+	if len(sm.names) == 0 {
+		return sm.text[0], true
+	}
+	var b strings.Builder
+	b.WriteString(sm.text[0])
+	for i, name := range sm.names {
+		v, ok := lookup(data, name)
+		if !ok {
+			return "", false
+		}
+		if s, isString := v.(string); isString {
+			b.WriteString(s)
+		} else {
+			fmt.Fprint(&b, v)
+		}
+		b.WriteString(sm.text[i+1])
+	}
+	return b.String(), true
+}
+
+func lookup(data []any, name string) (any, bool) {
+	for i := 0; i+1 < len(data); i += 2 {
+		if k, ok := data[i].(string); ok && k == name {
+			return data[i+1], true
+		}
+	}
+	return nil, false
+}
+
 // Locale is one language of the invitee's pages.
 type Locale struct {
-	Tag language.Tag
-	loc *i18n.Localizer
+	Tag    language.Tag
+	loc    *i18n.Localizer
+	simple map[string]simpleMessage // see simpleMessages
+	counts sync.Map                 // countKey → string, see N
 }
 
 // Get is the Locale of a supported tag; anything else gets English.
@@ -151,6 +228,11 @@ func (l *Locale) Lang() string { return l.Tag.String() }
 // English (TestCatalogsComplete keeps that from happening), and an unknown
 // id is shown as itself so that a mistake is visible, never a blank.
 func (l *Locale) T(id string, data ...any) string {
+	if sm, ok := l.simple[id]; ok {
+		if s, ok := sm.fill(data); ok {
+			return s
+		}
+	}
 	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: pairs(data)})
 	if err != nil && s == "" {
 		return id
@@ -161,6 +243,32 @@ func (l *Locale) T(id string, data ...any) string {
 // N is the plural message id for count n, in this language's CLDR plural
 // form; {{.Count}} is n.
 func (l *Locale) N(id string, n int, data ...any) string {
+	cacheable := len(data) == 0 && n >= 0 && n < maxCachedCount
+	if cacheable {
+		if s, ok := l.counts.Load(countKey{id, n}); ok {
+			return s.(string)
+		}
+	}
+	s := l.localizeCount(id, n, data)
+	if cacheable {
+		l.counts.Store(countKey{id, n}, s)
+	}
+	return s
+}
+
+// maxCachedCount bounds the counts whose words N keeps: a relative time
+// or a number of scopes is small, and the cache must stay small too.
+const maxCachedCount = 1000
+
+// countKey is a plural message for one count, without other data: its
+// words never change, so N asks go-i18n (CLDR rules, a text/template) once
+// (a list page says "in 3 days" fifty times).
+type countKey struct {
+	id string
+	n  int
+}
+
+func (l *Locale) localizeCount(id string, n int, data []any) string {
 	td := pairs(data)
 	td["Count"] = n
 	s, err := l.loc.Localize(&i18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: td})

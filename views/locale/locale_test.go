@@ -4,6 +4,7 @@ import (
 	"io/fs"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -231,6 +232,67 @@ func TestDateTime(t *testing.T) {
 	for tag, w := range want {
 		if got := Get(tag).DateTime(at); got != w {
 			t.Errorf("%s: %q, want %q", tag, got, w)
+		}
+	}
+}
+
+// TestSimpleMessages: a message T fills itself reads exactly as go-i18n
+// renders it, in every language, with strings and numbers for its
+// placeholders; plural messages are left to go-i18n, most others are
+// simple, and a placeholder missing from the data is left to go-i18n too.
+func TestSimpleMessages(t *testing.T) {
+	for _, tag := range Supported {
+		l := Get(tag)
+		if len(l.simple) < 80 {
+			t.Errorf("%s: %d simple messages: the map is not filled", tag, len(l.simple))
+		}
+		for id, sm := range l.simple {
+			for _, value := range []any{"«x»", 42} {
+				var data []any
+				td := map[string]any{}
+				for _, name := range sm.names {
+					data = append(data, name, value)
+					td[name] = value
+				}
+				want, used, err := l.loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id, TemplateData: td})
+				if got := l.T(id, data...); err != nil || used != tag || got != want {
+					t.Errorf("%s %s: T %q, go-i18n %q (%s, %v)", tag, id, got, want, used, err)
+				}
+			}
+		}
+		if _, ok := l.simple["RelInDays"]; ok {
+			t.Errorf("%s: the plural RelInDays is a simple message", tag)
+		}
+		if sm, ok := l.simple["LinkExpires"]; !ok || len(sm.names) != 2 {
+			t.Errorf("%s: LinkExpires: %+v, want a simple message with two placeholders", tag, sm)
+		}
+		if got := l.T("LinkExpires", "In", "x"); strings.Contains(got, "{{") || got == "LinkExpires" {
+			t.Errorf("%s: LinkExpires without Date = %q, want go-i18n's rendering", tag, got)
+		}
+	}
+}
+
+// TestCountsCached: N answers a count it has seen from its cache with the
+// words go-i18n gives, in every language and plural form, and a count out
+// of the cache's bounds the same way.
+func TestCountsCached(t *testing.T) {
+	for _, tag := range Supported {
+		l := Get(tag)
+		for _, id := range []string{"RelInDays", "RelHoursAgo", "RelInMinutes"} {
+			for _, n := range []int{0, 1, 2, 3, 5, 11, 21, 22, 101, maxCachedCount - 1, maxCachedCount, 1000000} {
+				want := l.localizeCount(id, n, nil)
+				for range 2 {
+					if got := l.N(id, n); got != want || !strings.Contains(got, strconv.Itoa(n)) {
+						t.Errorf("%s %s %d: N %q, go-i18n %q", tag, id, n, got, want)
+					}
+				}
+			}
+		}
+		if _, cached := l.counts.Load(countKey{"RelInDays", maxCachedCount}); cached {
+			t.Errorf("%s: a count out of bounds was cached", tag)
+		}
+		if _, cached := l.counts.Load(countKey{"RelInDays", 3}); !cached {
+			t.Errorf("%s: a count in bounds was not cached", tag)
 		}
 	}
 }

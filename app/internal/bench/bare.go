@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/accessrequests/accessrequests/app/internal/bench/baresql"
 	"github.com/accessrequests/accessrequests/app/secret"
 )
 
@@ -222,43 +223,18 @@ func finish(w http.ResponseWriter, r *http.Request, rs rows, err error) bool {
 	return true
 }
 
-// The consent page's statements (app/access: OpenLink, RecordEvent).
-const (
-	sqlPublicLink = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, w.name AS workspace_name, o.name AS organization_name,
-	COALESCE(u.name, '') AS creator_name,
-	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label
-	FROM access_links AS l
-	JOIN workspaces w ON w.id = l.workspace_id
-	JOIN organizations o ON o.id = w.organization_id
-	LEFT JOIN api_keys k ON k.id = l.created_by_key_id
-	LEFT JOIN users u ON u.id = COALESCE(l.created_by, k.created_by)
-	LEFT JOIN connected_accounts a ON a.id = l.connected_account_id
-	WHERE l.token_hash = ? LIMIT 1`
-	sqlCollapseProbe = `SELECT EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?) AS known,
-		(SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) AS clients`
-	// Before issue 14 (-before): the probe above, then this upsert.
-	sqlOpenedUpsert = `INSERT INTO "link_events" ("id","link_id","workspace_id","type","actor_id","actor","ip","user_agent","detail","created_at","count","last_at","client_key") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT ("link_id","client_key") WHERE client_key IS NOT NULL DO UPDATE SET "count"=link_events.count + 1,"last_at"=?,"ip"=?,"user_agent"=?`
-	// Since issue 14: one statement, the collapse check inside
-	// (app/access/record.go, for a client under the bound).
-	sqlCollapseEvent = `INSERT INTO link_events
-	(id, link_id, workspace_id, type, actor_id, actor, ip, user_agent, detail, created_at, count, last_at, client_key)
-	SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?
-	WHERE EXISTS (SELECT 1 FROM link_events WHERE link_id = ? AND client_key = ?)
-	OR (SELECT count(*) FROM (SELECT 1 FROM link_events WHERE link_id = ? AND client_key IS NOT NULL LIMIT ?) AS c) < ?
-	ON CONFLICT (link_id, client_key) WHERE client_key IS NOT NULL
-	DO UPDATE SET count = link_events.count + 1, last_at = excluded.last_at, ip = excluded.ip, user_agent = excluded.user_agent`
-)
-
 // link is the access_links row and the names joined to it.
 type link struct {
-	id, workspaceID, sourceKey, tokenHash, tokenSealed       string
-	createdAt, expiresAt                                     time.Time
-	usedAt, deletedAt, lastOutcomeAt                         *time.Time
-	createdBy, createdByKeyID, deletedBy, connectedAccountID *string
-	lastOutcome, lastOutcomeDetail                           string
-	names                                                    [4]string // workspace, organization, creator, account (consent); creator name, email, key name (list)
+	id, workspaceID, sourceKey, tokenHash, tokenSealed              string
+	createdAt, expiresAt                                            time.Time
+	usedAt, deletedAt, lastOutcomeAt, reminderSentAt, firstOpenedAt *time.Time
+	createdBy, createdByKeyID, deletedBy, connectedAccountID        *string
+	renewedFromID, renewedToID, reconnectAccountID                  *string
+	lastOutcome, lastOutcomeDetail, recipientEmail, note, label     string
+	// names are the columns after the link's own: workspace, organization,
+	// creator, creator's email, account, branding, reconnect label
+	// (consent); creator name, email, key name, webhook state (list).
+	names [16]string
 }
 
 // dest maps the result's columns (l.* first, in the table's order) to the
@@ -300,6 +276,22 @@ func (l *link) dest(cols []string) []any {
 			out[i] = &l.lastOutcomeDetail
 		case "last_outcome_at":
 			out[i] = &l.lastOutcomeAt
+		case "recipient_email":
+			out[i] = &l.recipientEmail
+		case "note":
+			out[i] = &l.note
+		case "reminder_sent_at":
+			out[i] = &l.reminderSentAt
+		case "label":
+			out[i] = &l.label
+		case "renewed_from_id":
+			out[i] = &l.renewedFromID
+		case "renewed_to_id":
+			out[i] = &l.renewedToID
+		case "reconnect_account_id":
+			out[i] = &l.reconnectAccountID
+		case "first_opened_at":
+			out[i] = &l.firstOpenedAt
 		default:
 			out[i] = new(sql.NullString)
 			if extra < len(l.names) {
@@ -322,6 +314,10 @@ func (n *nullString) Scan(v any) error {
 		*n.s = v
 	case []byte:
 		*n.s = string(v)
+	case int64:
+		*n.s = strconv.FormatInt(v, 10)
+	case int32:
+		*n.s = strconv.FormatInt(int64(v), 10)
 	default:
 		return errors.New("nullString: unexpected type")
 	}
@@ -343,7 +339,7 @@ func (b *bare) consent(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	rs, err := b.db.query(ctx, sqlPublicLink, secret.HashToken(token))
+	rs, err := b.db.query(ctx, baresql.PublicLink, secret.HashToken(token))
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -375,7 +371,7 @@ func (b *bare) consent(w http.ResponseWriter, r *http.Request) {
 	}
 	key := hex.EncodeToString(h.Sum(nil))
 	if b.probe {
-		rs, err := b.db.query(ctx, sqlCollapseProbe, l.id, key, l.id, 500)
+		rs, err := b.db.query(ctx, baresql.CollapseProbe, l.id, key, l.id, 500)
 		if err != nil {
 			fail(w, r, err)
 			return
@@ -392,10 +388,10 @@ func (b *bare) consent(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if b.probe {
-		err = b.db.exec(ctx, sqlOpenedUpsert, newID(), l.id, l.workspaceID, "opened", nil, "invitee", ip, ua, "{}", now, 1, now, key, now, ip, ua)
+		err = b.db.exec(ctx, baresql.OpenedUpsert, newID(), l.id, l.workspaceID, "opened", nil, "invitee", ip, ua, "{}", now, 1, now, key, now, ip, ua)
 	} else {
 		const bound = 500
-		err = b.db.exec(ctx, sqlCollapseEvent, newID(), l.id, l.workspaceID, "opened", nil, "invitee", ip, ua, "{}", now, now, key,
+		err = b.db.exec(ctx, baresql.CollapseEvent, newID(), l.id, l.workspaceID, "opened", nil, "invitee", ip, ua, "{}", now, now, key,
 			l.id, key, l.id, bound, bound)
 	}
 	if err != nil && ctx.Err() == nil {

@@ -10,25 +10,8 @@ import (
 
 	"github.com/gorilla/securecookie"
 
+	"github.com/accessrequests/accessrequests/app/internal/bench/baresql"
 	"github.com/accessrequests/accessrequests/app/secret"
-)
-
-// The links list's statements (app/access: Session, Membership,
-// Workspaces, ListLinks), first page and a cursor page.
-const (
-	sqlSession = `SELECT u.id, u.email, u.name, u.password_hash, u.is_support, u.created_at,
-			s.created_at AS session_created_at, s.last_seen_at, s.expires_at, s.flash FROM sessions AS s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ? LIMIT 1`
-	sqlMembership = `SELECT w.id, w.organization_id, w.name, w.created_at,
-			o.name AS org_name, o.plan AS org_plan, o.created_at AS org_created_at,
-			wm.role AS workspace_role, om.role AS org_role FROM workspaces AS w JOIN organizations o ON o.id = w.organization_id LEFT JOIN workspace_members wm ON wm.workspace_id = w.id AND wm.user_id = ? LEFT JOIN organization_members om ON om.organization_id = w.organization_id AND om.user_id = ? WHERE w.id = ? LIMIT 1`
-	sqlWorkspaces = `SELECT w.id, w.name, o.name AS organization_name FROM workspaces AS w JOIN organizations o ON o.id = w.organization_id WHERE EXISTS (SELECT 1 FROM workspace_members wm WHERE wm.workspace_id = w.id AND wm.user_id = ?)
-			OR EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = w.organization_id AND om.user_id = ? AND om.role = ?) ORDER BY o.name, w.name`
-	sqlListFirst = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id WHERE l.workspace_id = ? AND l.deleted_at IS NULL ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
-	sqlListAfter = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id WHERE l.workspace_id = ? AND l.deleted_at IS NULL AND l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?)) ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
 )
 
 func (b *bare) sessionID(r *http.Request) string {
@@ -57,7 +40,7 @@ func (b *bare) list(w http.ResponseWriter, r *http.Request) {
 		support                          bool
 		created, sessCreated, seen, exp  time.Time
 	)
-	if err := b.one(r, sqlSession, []any{secret.HashToken(sid)}, &userID, &email, &name, &hash, &support, &created, &sessCreated, &seen, &exp, &flash); err != nil {
+	if err := b.one(r, baresql.Session, []any{secret.HashToken(sid)}, &userID, &email, &name, &hash, &support, &created, &sessCreated, &seen, &exp, &flash); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -69,9 +52,10 @@ func (b *bare) list(w http.ResponseWriter, r *http.Request) {
 	var (
 		wsID, orgID, wsName, orgName, plan string
 		wsCreated, orgCreated              time.Time
+		defaultDays                        int64
 		wsRole, orgRole                    *string
 	)
-	if err := b.one(r, sqlMembership, []any{userID, userID, r.PathValue("workspace")}, &wsID, &orgID, &wsName, &wsCreated, &orgName, &plan, &orgCreated, &wsRole, &orgRole); err != nil {
+	if err := b.one(r, baresql.Membership, []any{userID, userID, r.PathValue("workspace")}, &wsID, &orgID, &wsName, &wsCreated, &orgName, &plan, &orgCreated, &defaultDays, &wsRole, &orgRole); err != nil {
 		fail(w, r, err)
 		return
 	}
@@ -82,7 +66,7 @@ func (b *bare) list(w http.ResponseWriter, r *http.Request) {
 	p := b.buf()
 	page := append(*p, "<!doctype html><html><head><title>Accounts access requests</title></head><body><nav>"...)
 	// 3. The workspaces of the menu.
-	rs, err := b.db.query(ctx, sqlWorkspaces, userID, userID, "owner")
+	rs, err := b.db.query(ctx, baresql.Workspaces, userID, userID, "owner")
 	if err != nil {
 		fail(w, r, err)
 		return
@@ -103,14 +87,14 @@ func (b *bare) list(w http.ResponseWriter, r *http.Request) {
 	}
 	page = append(page, "</nav><table>"...)
 	// 4. The page of links.
-	q, args := sqlListFirst, []any{wsID}
+	q, args := baresql.ListFirst, []any{wsID}
 	if c := r.URL.Query().Get("cursor"); c != "" {
 		t, id, ok := decodeCursor(c)
 		if !ok {
 			http.Error(w, "bad cursor", http.StatusBadRequest)
 			return
 		}
-		q, args = sqlListAfter, []any{wsID, t, t, t, id}
+		q, args = baresql.ListAfter, []any{wsID, t, t, t, id}
 	}
 	rs, err = b.db.query(ctx, q, args...)
 	if err != nil {

@@ -56,7 +56,7 @@ func main() {
 	out := flag.String("out", "docs/screenshots", "directory for the PNG files")
 	verbose := flag.Bool("v", false, "print the server log")
 	flag.Parse()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	if err := run(ctx, *out, *verbose); err != nil {
 		fmt.Fprintln(os.Stderr, "screenshots:", err)
@@ -146,6 +146,9 @@ func run(ctx context.Context, out string, verbose bool) error {
 	}
 	cancelInvitee()
 	if err := s.tour(w); err != nil {
+		return err
+	}
+	if err := s.agencyTour(ctx, w, problems); err != nil {
 		return err
 	}
 	var bad []string
