@@ -38,6 +38,7 @@ var eventKinds = map[string]struct{ icon, title string }{
 	access.EventRenewed:        {"add", "Renewed with a new link"},
 	access.EventDisconnected:   {"delete", "Account disconnected"},
 	access.EventRenamed:        {"add", "Account renamed"},
+	access.EventRelabeled:      {"add", "Label changed"},
 	access.EventSupportViewed:  {"support", "Viewed by support"},
 	access.EventEmailed:        {"mail", "Link emailed"},
 	access.EventEmailRequested: {"mail", "Email sent again"},
@@ -179,6 +180,14 @@ func EventSummary(e *access.Event) string {
 			return "Named " + f["account"] + " \u201c" + f["to"] + "\u201d in this workspace."
 		}
 		return "Renamed " + f["from"] + " to \u201c" + f["to"] + "\u201d."
+	case access.EventRelabeled:
+		switch {
+		case f["from"] == "":
+			return "Labelled \u201c" + f["to"] + "\u201d."
+		case f["to"] == "":
+			return "Removed the label \u201c" + f["from"] + "\u201d."
+		}
+		return "Relabelled \u201c" + f["from"] + "\u201d to \u201c" + f["to"] + "\u201d."
 	case access.EventSupportViewed:
 		if f["view"] == access.SupportViewExport {
 			return "Downloaded the history as JSON from the support console."

@@ -102,6 +102,9 @@ func (a *API) routes() {
 		Summary: "List links", Description: "The workspace's links, newest first (deleted ones are not listed)."}, a.listLinks)
 	register(a, huma.Operation{OperationID: "getLink", Method: http.MethodGet, Path: "/links/{id}", Tags: []string{"Links"},
 		Summary: "Get a link", Description: "One link; url is present while it is active."}, a.getLink)
+	register(a, huma.Operation{OperationID: "relabelLink", Method: http.MethodPatch, Path: "/links/{id}", Tags: []string{"Links"},
+		Summary:     "Change a link's label",
+		Description: "Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled)."}, a.relabelLink)
 	register(a, huma.Operation{OperationID: "deleteLink", Method: http.MethodDelete, Path: "/links/{id}", Tags: []string{"Links"}, DefaultStatus: http.StatusNoContent,
 		Summary: "Delete a link", Description: "The link stops working at once; an account already connected through it stays connected."}, a.deleteLink)
 	register(a, huma.Operation{OperationID: "renewLink", Method: http.MethodPost, Path: "/links/{id}/renew", Tags: []string{"Links"}, DefaultStatus: http.StatusCreated,

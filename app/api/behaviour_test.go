@@ -249,14 +249,14 @@ func TestReference(t *testing.T) {
 		t.Error("the reference page loads something from another site")
 	}
 	ops := testutil.ByTestID(doc, "api-operation")
-	for _, id := range []string{"listSources", "createLink", "listLinks", "getLink", "deleteLink", "renewLink", "listLinkEvents", "listAccounts", "getAccount", "renameAccount", "getAccountToken",
+	for _, id := range []string{"listSources", "createLink", "listLinks", "getLink", "relabelLink", "deleteLink", "renewLink", "listLinkEvents", "listAccounts", "getAccount", "renameAccount", "getAccountToken",
 		"disconnectAccount", "createReconnectLink", "createWebhook", "listWebhooks", "getWebhook", "deleteWebhook"} {
 		if !strings.Contains(page, `id="op-`+id+`"`) {
 			t.Errorf("operation %s missing from the reference", id)
 		}
 	}
-	if len(ops) != 17 {
-		t.Errorf("%d operations on the page, want 17", len(ops))
+	if len(ops) != 18 {
+		t.Errorf("%d operations on the page, want 18", len(ops))
 	}
 	for _, code := range []string{"unauthorized", "not_found", "needs_reconnect", "idempotency_key_reused", "rate_limited"} {
 		if !strings.Contains(page, `id="problem-`+code+`"`) {

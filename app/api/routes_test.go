@@ -170,6 +170,19 @@ func TestRoutesByKey(t *testing.T) {
 					t.Errorf("events %s: want created by \"API key CRM sync\" and connected", body)
 				}
 			}},
+		{name: "PATCH /links/{id}", want: 200, foreign: 404,
+			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
+				r := must(c.RelabelLinkWithResponse(e.ctx, link.Id, client.RelabelLinkJSONRequestBody{Label: " Acme\u202e  Bakery "}))
+				return r.HTTPResponse, r.Body
+			},
+			check: func(t *testing.T, body []byte) {
+				if l := decode[client.Link](t, body); l.Id != link.Id || l.Label == nil || *l.Label != "Acme Bakery" || l.Url == nil || l.Status != client.LinkStatusActive {
+					t.Errorf("relabelled link %s: want label \"Acme Bakery\" on the active link with its url", body)
+				}
+				if g := must(admin.GetLinkWithResponse(e.ctx, link.Id)); g.JSON200 == nil || g.JSON200.Label == nil || *g.JSON200.Label != "Acme Bakery" {
+					t.Errorf("read back: %d %s", g.StatusCode(), g.Body)
+				}
+			}},
 		{name: "POST /links/{id}/renew", want: 201, foreign: 404,
 			call: func(t *testing.T, c *client.ClientWithResponses) (*http.Response, []byte) {
 				r := must(c.RenewLinkWithResponse(e.ctx, stale.Id, nil))

@@ -143,26 +143,65 @@ func (s *Server) linkGenerated(c echo.Context, l *access.Link) error {
 
 // showLink is GET /w/{workspace}/sources/access-requests/{link}.
 func (s *Server) showLink(c echo.Context) error {
-	m := currentMember(c)
-	l, err := s.svc.GetLink(c.Request().Context(), m.Workspace.ID, c.Param("link"))
+	v, err := s.linkDetail(c, c.QueryParam("cursor"))
 	if err != nil {
 		return err
 	}
-	history, err := s.svc.EventsPage(c.Request().Context(), l.ID, c.QueryParam("cursor"))
+	v.Created = c.QueryParam("created") == "1" && v.Link.Status == access.StatusActive
+	return s.renderLinkDetail(c, http.StatusOK, v)
+}
+
+// linkDetail reads what a link's page shows: the link of the route, a page
+// of its history from cursor, the account it connected.
+func (s *Server) linkDetail(c echo.Context, cursor string) (*views.LinkDetailView, error) {
+	ctx := c.Request().Context()
+	l, err := s.svc.GetLink(ctx, currentMember(c).Workspace.ID, c.Param("link"))
 	if err != nil {
-		return err
+		return nil, err
 	}
-	account, err := s.svc.LinkAccount(c.Request().Context(), l)
+	history, err := s.svc.EventsPage(ctx, l.ID, cursor)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	account, err := s.svc.LinkAccount(ctx, l)
+	if err != nil {
+		return nil, err
+	}
+	return &views.LinkDetailView{Link: l, Catalog: s.svc.Sources(), History: history, Account: account, Label: l.Label}, nil
+}
+
+// renderLinkDetail writes a link's page.
+func (s *Server) renderLinkDetail(c echo.Context, status int, v *views.LinkDetailView) error {
 	p, err := s.page(c, "Access link", "links")
 	if err != nil {
 		return err
 	}
-	v := &views.LinkDetailView{Link: l, Catalog: s.svc.Sources(), History: history, Account: account,
-		Created: c.QueryParam("created") == "1" && l.Status == access.StatusActive}
-	return render(c, http.StatusOK, views.LinkDetailPage(p, v))
+	return render(c, status, views.LinkDetailPage(p, v))
+}
+
+// relabelLink is POST /w/{workspace}/sources/access-requests/{link}/label:
+// "Save label" on the link's page. A refused label (too long) shows the
+// page again with the reason, 422.
+func (s *Server) relabelLink(c echo.Context) error {
+	m := currentMember(c)
+	label := c.FormValue("label")
+	l, err := s.svc.RelabelLink(c.Request().Context(), m, actor(c), c.Param("link"), label)
+	if access.ErrorCode(err) == access.EINVALID {
+		v, gerr := s.linkDetail(c, "")
+		if gerr != nil {
+			return gerr
+		}
+		// Shown back cleaned (no control or bidi characters), to be cut.
+		v.Label, v.LabelError = access.CleanText(label, 4*access.MaxLabelLen+4), fieldOr(err, "label")
+		return s.renderLinkDetail(c, http.StatusUnprocessableEntity, v)
+	}
+	if err != nil {
+		return err
+	}
+	if err := s.flash(c, views.RelabeledMessage(l)); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/w/"+m.Workspace.ID+"/sources/access-requests/"+l.ID)
 }
 
 // renewLink is POST /w/{workspace}/sources/access-requests/{link}/renew:

@@ -92,6 +92,7 @@ func (s *Server) routes() {
 	e.POST(links+"/:link/delete", s.deleteLink, manager...)
 	e.POST(links+"/:link/resend", s.resendLink, manager...)
 	e.POST(links+"/:link/renew", s.renewLink, manager...)
+	e.POST(links+"/:link/label", s.relabelLink, manager...)
 
 	// A connected account's page, its renaming (accounts.go) and
 	// disconnecting it (disconnect.go).

@@ -559,6 +559,14 @@ type Problem struct {
 	Type string `json:"type"`
 }
 
+// RelabelLinkInputBody defines model for RelabelLinkInputBody.
+type RelabelLinkInputBody struct {
+	// Label The link's new label, at most 80 characters once control characters are removed and spaces collapsed (more: 422); empty removes it.
+	//
+	// Example: Acme Bakery
+	Label string `json:"label"`
+}
+
 // RenameAccountInputBody defines model for RenameAccountInputBody.
 type RenameAccountInputBody struct {
 	// DisplayName The workspace's name for the account, at most 80 characters (control characters are removed, spaces collapsed); empty to show the provider's name again.
@@ -738,6 +746,9 @@ type RenameAccountJSONRequestBody = RenameAccountInputBody
 // CreateLinkJSONRequestBody defines body for CreateLink for application/json ContentType.
 type CreateLinkJSONRequestBody = CreateLinkInputBody
 
+// RelabelLinkJSONRequestBody defines body for RelabelLink for application/json ContentType.
+type RelabelLinkJSONRequestBody = RelabelLinkInputBody
+
 // CreateWebhookJSONRequestBody defines body for CreateWebhook for application/json ContentType.
 type CreateWebhookJSONRequestBody = CreateWebhookInputBody
 
@@ -904,6 +915,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /links/{id} (the `GetLink` operationId).
 	GetLink(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RelabelLinkWithBody Change a link's label
+	//
+	// Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /links/{id} (the `RelabelLink` operationId).
+	RelabelLinkWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RelabelLink Change a link's label
+	//
+	// Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /links/{id} (the `RelabelLink` operationId).
+	RelabelLink(ctx context.Context, id string, body RelabelLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListLinkEvents A link's history
 	//
@@ -1164,6 +1193,44 @@ func (c *Client) DeleteLink(ctx context.Context, id string, reqEditors ...Reques
 // Corresponds with GET /links/{id} (the `GetLink` operationId).
 func (c *Client) GetLink(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetLinkRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RelabelLinkWithBody Change a link's label
+//
+// Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /links/{id} (the `RelabelLink` operationId).
+func (c *Client) RelabelLinkWithBody(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRelabelLinkRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RelabelLink Change a link's label
+//
+// Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /links/{id} (the `RelabelLink` operationId).
+func (c *Client) RelabelLink(ctx context.Context, id string, body RelabelLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRelabelLinkRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1852,6 +1919,53 @@ func NewGetLinkRequest(server string, id string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewRelabelLinkRequest calls the generic RelabelLink builder with application/json body
+func NewRelabelLinkRequest(server string, id string, body RelabelLinkJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRelabelLinkRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRelabelLinkRequestWithBody constructs an http.Request for the RelabelLink method, with any body, and a specified content type
+func NewRelabelLinkRequestWithBody(server string, id string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/links/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListLinkEventsRequest constructs an http.Request for the ListLinkEvents method
 func NewListLinkEventsRequest(server string, id string, params *ListLinkEventsParams) (*http.Request, error) {
 	var err error
@@ -2288,6 +2402,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /links/{id} (the `GetLink` operationId).
 	GetLinkWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*GetLinkResponse, error)
+
+	// RelabelLinkWithBodyWithResponse Change a link's label
+	//
+	// Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /links/{id} (the `RelabelLink` operationId).
+	RelabelLinkWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelabelLinkResponse, error)
+
+	// RelabelLinkWithResponse Change a link's label
+	//
+	// Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /links/{id} (the `RelabelLink` operationId).
+	RelabelLinkWithResponse(ctx context.Context, id string, body RelabelLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*RelabelLinkResponse, error)
 
 	// ListLinkEventsWithResponse A link's history
 	//
@@ -3316,6 +3448,103 @@ func (r GetLinkResponse) ContentType() string {
 	return ""
 }
 
+type RelabelLinkResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Link
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *Problem
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *Problem
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *Problem
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *Problem
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *Problem
+	// ApplicationproblemJSON429 the response for an HTTP 429 `application/problem+json` response
+	ApplicationproblemJSON429 *Problem
+	// ApplicationproblemJSON500 the response for an HTTP 500 `application/problem+json` response
+	ApplicationproblemJSON500 *Problem
+	// ApplicationproblemJSON503 the response for an HTTP 503 `application/problem+json` response
+	ApplicationproblemJSON503 *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RelabelLinkResponse) GetJSON200() *Link {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RelabelLinkResponse) GetApplicationproblemJSON400() *Problem {
+	return r.ApplicationproblemJSON400
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RelabelLinkResponse) GetApplicationproblemJSON401() *Problem {
+	return r.ApplicationproblemJSON401
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RelabelLinkResponse) GetApplicationproblemJSON403() *Problem {
+	return r.ApplicationproblemJSON403
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RelabelLinkResponse) GetApplicationproblemJSON404() *Problem {
+	return r.ApplicationproblemJSON404
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RelabelLinkResponse) GetApplicationproblemJSON422() *Problem {
+	return r.ApplicationproblemJSON422
+}
+
+// GetApplicationproblemJSON429 returns the response for an HTTP 429 `application/problem+json` response
+func (r RelabelLinkResponse) GetApplicationproblemJSON429() *Problem {
+	return r.ApplicationproblemJSON429
+}
+
+// GetApplicationproblemJSON500 returns the response for an HTTP 500 `application/problem+json` response
+func (r RelabelLinkResponse) GetApplicationproblemJSON500() *Problem {
+	return r.ApplicationproblemJSON500
+}
+
+// GetApplicationproblemJSON503 returns the response for an HTTP 503 `application/problem+json` response
+func (r RelabelLinkResponse) GetApplicationproblemJSON503() *Problem {
+	return r.ApplicationproblemJSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RelabelLinkResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RelabelLinkResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RelabelLinkResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RelabelLinkResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListLinkEventsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4157,6 +4386,36 @@ func (c *ClientWithResponses) GetLinkWithResponse(ctx context.Context, id string
 		return nil, err
 	}
 	return ParseGetLinkResponse(rsp)
+}
+
+// RelabelLinkWithBodyWithResponse Change a link's label
+//
+// Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /links/{id} (the `RelabelLink` operationId).
+func (c *ClientWithResponses) RelabelLinkWithBodyWithResponse(ctx context.Context, id string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RelabelLinkResponse, error) {
+	rsp, err := c.RelabelLinkWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRelabelLinkResponse(rsp)
+}
+
+// RelabelLinkWithResponse Change a link's label
+//
+// Sets label, whatever the link's status (a deleted link is not found); the link's history records the old and the new label and who changed it (relabeled).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /links/{id} (the `RelabelLink` operationId).
+func (c *ClientWithResponses) RelabelLinkWithResponse(ctx context.Context, id string, body RelabelLinkJSONRequestBody, reqEditors ...RequestEditorFn) (*RelabelLinkResponse, error) {
+	rsp, err := c.RelabelLink(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRelabelLinkResponse(rsp)
 }
 
 // ListLinkEventsWithResponse A link's history
@@ -5016,6 +5275,88 @@ func ParseGetLinkResponse(rsp *http.Response) (*GetLinkResponse, error) {
 	}
 
 	response := &GetLinkResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Link
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRelabelLinkResponse parses an HTTP response from a RelabelLinkWithResponse call
+func ParseRelabelLinkResponse(rsp *http.Response) (*RelabelLinkResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RelabelLinkResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
