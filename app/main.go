@@ -246,11 +246,21 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 		return err
 	}
 	defer o.close()
-	stopJobs, err := startJobs(ctx, o, log)
-	if err != nil {
-		return err
-	}
-	defer stopJobs()
+	// The job workers start beside the web layer, not before it: River's
+	// start (its leader election, queues, listeners) was a third of a start.
+	// Requests may queue jobs before the workers run; a failure to start
+	// them ends serve like a listener's.
+	errc := make(chan error, 3)
+	jobsStarted := make(chan func(), 1)
+	go func() {
+		stop, err := startJobs(ctx, o, log)
+		if err != nil {
+			errc <- fmt.Errorf("start job workers: %w", err)
+			stop = func() {}
+		}
+		jobsStarted <- stop
+	}()
+	defer func() { (<-jobsStarted)() }()
 	svc := o.svc
 	logUnconfiguredSources(log, svc.Sources())
 	if cfg.GeneratedKey {
@@ -316,7 +326,6 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 	}
 	// The operators' listener first, so that once the public port answers
 	// both are up.
-	errc := make(chan error, 2)
 	metricsSrv, err := serveMetrics(cfg, handler, log, errc, lns.metrics)
 	if err != nil {
 		return err
