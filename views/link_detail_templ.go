@@ -649,7 +649,7 @@ func labelForm(p *Page, v *LinkDetailView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<p id=\"link-label-hint\" class=\"mt-1.5 text-xs text-slate-500\">Up to 80 characters, shown in the list and on the consent page. Leave it empty to remove it.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 60, "<p id=\"link-label-hint\" class=\"mt-1.5 text-xs text-slate-500\">Up to 80 characters, shown in the list, on the consent page and in the link's mails. Leave it empty to remove it.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

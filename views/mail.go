@@ -64,10 +64,10 @@ func MailContentOf(m *access.Mail, c *sources.Catalog, baseURL string) MailConte
 	switch m.Kind {
 	case access.MailLink:
 		mc := MailContent{
-			Subject:   m.Requester + " asks you to connect " + name + " to " + m.Workspace,
+			Subject:   m.Requester + " asks you to connect " + name + " to " + m.Workspace + forLabel(m),
 			Preheader: "One click to review the access requested; nothing is shared until you approve.",
-			Heading:   "Connect your " + name + " account",
-			Lead: []string{requesterLine(m) + " asks you to connect your " + name + " account to the workspace " + m.Workspace + ".",
+			Heading:   "Connect your " + name + " account" + forLabel(m),
+			Lead: []string{requesterLine(m) + " asks you to connect your " + name + " account to the workspace " + m.Workspace + forLabel(m) + ".",
 				"You do not need an account of your own. Open the link, review the access below, and approve it at " + name + "."},
 			ListTitle: "What will be asked",
 			Button:    "Review and connect " + name,
@@ -88,14 +88,14 @@ func MailContentOf(m *access.Mail, c *sources.Catalog, baseURL string) MailConte
 	case access.MailUsed:
 		notice.Subject = name + " connected: " + mailAccount(m.Facts)
 		notice.Heading = "Your " + name + " link was used"
-		notice.Lead = []string{mailAccount(m.Facts) + " connected their " + name + " account to " + m.Workspace + ". The account is ready for your integrations."}
+		notice.Lead = []string{mailAccount(m.Facts) + " connected their " + name + " account to " + m.Workspace + forLabel(m) + ". The account is ready for your integrations."}
 		if id := m.Facts["account_external_id"]; id != "" {
 			notice.Lead = append(notice.Lead, "Account ID at "+name+": "+id+".")
 		}
 	case access.MailDeclined:
-		notice.Subject = "Your " + name + " link was declined"
+		notice.Subject = "Your " + name + " link" + forLabel(m) + " was declined"
 		notice.Heading = notice.Subject
-		notice.Lead = []string{"The person you sent the " + name + " link to declined to connect their account to " + m.Workspace + "."}
+		notice.Lead = []string{"The person you sent the " + name + " link" + forLabel(m) + " to declined to connect their account to " + m.Workspace + "."}
 		if r := m.Facts["reason"]; r != "" {
 			notice.Quote, notice.QuoteBy = r, "their reason"
 		} else {
@@ -103,7 +103,7 @@ func MailContentOf(m *access.Mail, c *sources.Catalog, baseURL string) MailConte
 		}
 		notice.After = []string{"The link still works until " + Date(m.ExpiresAt) + ", in case they change their mind."}
 	case access.MailFailed:
-		notice.Subject = "A " + name + " connection failed"
+		notice.Subject = "A " + name + " connection" + forLabel(m) + " failed"
 		notice.Heading = notice.Subject
 		what := "The sign-in at " + name + " did not complete"
 		if code := m.Facts["error_code"]; code != "" {
@@ -126,13 +126,22 @@ func MailContentOf(m *access.Mail, c *sources.Catalog, baseURL string) MailConte
 		notice.Button, notice.ButtonURL = "Open the endpoint", strings.TrimRight(baseURL, "/")+"/w/"+m.WorkspaceID+"/settings/webhooks/"+m.Facts["endpoint_id"]
 		notice.Footer, notice.FooterURL = "You get this mail because you manage webhooks in "+m.Workspace+".", ""
 	case access.MailExpiring:
-		notice.Subject = "Your " + name + " link expires tomorrow"
+		notice.Subject = "Your " + name + " link" + forLabel(m) + " expires tomorrow"
 		notice.Heading = notice.Subject
-		notice.Lead = []string{"The " + name + " link you created in " + m.Workspace + " has not been used yet. It expires on " + Date(m.ExpiresAt) + "."}
+		notice.Lead = []string{"The " + name + " link" + forLabel(m) + " you created in " + m.Workspace + " has not been used yet. It expires on " + Date(m.ExpiresAt) + "."}
 		notice.After = []string{"Send the link again to remind the account owner, or generate a new one later."}
 	}
 	notice.Preheader = strings.Join(notice.Lead, " ")
 	return notice
+}
+
+// forLabel names the link's label, as the consent page does ("for Acme
+// Bakery"), after what the link is for; "" without a label.
+func forLabel(m *access.Mail) string {
+	if m.Label == "" {
+		return ""
+	}
+	return " for " + m.Label
 }
 
 // requesterLine names the requester with their address.

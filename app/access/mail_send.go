@@ -26,8 +26,11 @@ type Mail struct {
 	Requester      string
 	RequesterEmail string
 	SourceKey      string
-	ExpiresAt      time.Time
-	Note           string
+	// Label is the link's label as it is when the mail is rendered ("" for
+	// none).
+	Label     string
+	ExpiresAt time.Time
+	Note      string
 	// LinkURL is the link itself, for the recipient's mail only.
 	LinkURL string
 	// LinkPageURL is the link's page in the app, for notifications.
@@ -64,7 +67,7 @@ func (s *Service) loadMail(ctx context.Context, where string, args ...any) (*Mai
 	if l.CreatorKeyName != "" {
 		m.Requester, m.RequesterEmail = apiKeyActor+l.CreatorKeyName, ""
 	}
-	m.SourceKey, m.ExpiresAt, m.Note, m.LinkStatus = l.SourceKey, l.ExpiresAt, l.Note, l.Status
+	m.SourceKey, m.Label, m.ExpiresAt, m.Note, m.LinkStatus = l.SourceKey, l.Label, l.ExpiresAt, l.Note, l.Status
 	m.LinkPageURL = strings.TrimRight(s.baseURL, "/") + "/w/" + l.WorkspaceID + "/sources/access-requests/" + l.ID
 	if m.Kind == MailLink && l.Status == StatusActive {
 		m.LinkURL = l.URL
