@@ -105,7 +105,7 @@ func (s *Service) OrganizationBranding(ctx context.Context, m *Membership) (*Bra
 	default:
 		b.PublicBranding = publicBranding(&row)
 	}
-	if err := s.db.WithContext(ctx).Where("organization_id = ?", m.Organization.ID).
+	if err := s.db.WithContext(ctx).Where("organization_id = ? AND kind IN ?", m.Organization.ID, brandingKinds).
 		Order("created_at DESC, id DESC").Limit(10).Find(&b.Changes).Error; err != nil {
 		return nil, err
 	}

@@ -128,6 +128,11 @@ func (s *Server) routes() {
 	e.POST(brandingLogoPath, s.uploadLogo, member...)
 	e.POST(brandingLogoPath+"/remove", s.removeLogo, member...)
 
+	// The organization's default link lifetime (link_defaults.go): owners
+	// only, checked by the domain like branding.
+	e.GET(linkDefaultsPath, s.linkDefaultsPage, member...)
+	e.POST(linkDefaultsPath, s.saveLinkDefaults, member...)
+
 	// Support console (support.go): support staff only, read-only. Anyone
 	// else gets 404 on every method of every path, as for an unknown page;
 	// support staff get 405 on every method but GET. Each read of a link,
