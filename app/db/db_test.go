@@ -548,6 +548,7 @@ var expectedIndexes = []string{
 	"access_links.access_links_source_idx plain (source_key,created_at,id)",
 	"access_links.access_links_token_hash_key unique (token_hash)",
 	"access_links.access_links_workspace_deleted_idx plain partial (workspace_id,created_at,id)",
+	"access_links.access_links_workspace_expiry_idx plain partial (workspace_id,expires_at,id)",
 	"access_links.access_links_workspace_list_idx plain partial (workspace_id,created_at,id)",
 	"api_idempotency.api_idempotency_created_idx plain (created_at)",
 	"api_key_events.api_key_events_once_key unique (api_key_id,kind,ip)",

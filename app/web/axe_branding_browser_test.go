@@ -3,7 +3,11 @@ package web_test
 // Accessibility of the branding settings page (issue 12): axe-core reports
 // no WCAG 2.2 AA violation on it as an owner first sees it, with a logo
 // uploaded, with a refused logo, and with a colour refused for its
-// contrast, on a desktop and on a phone.
+// contrast, on a desktop and on a phone. Then the consent page's states
+// that TestBrowserInviteeAccessibility does not reach: branded (logo,
+// accent colour, privacy and support links) in every language, a
+// reconnect link, and the page of a reconnect link signed in to with
+// another account.
 
 import (
 	"os"
@@ -14,7 +18,9 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
+	"github.com/accessrequests/accessrequests/views/locale"
 )
 
 func TestBrowserBrandingAccessibility(t *testing.T) {
@@ -75,9 +81,53 @@ func TestBrowserBrandingAccessibility(t *testing.T) {
 		chromedp.Navigate(page), chromedp.WaitVisible(browserCSS(`[data-testid="current-logo"]`)))
 	axeCheck(t, tab, axe, "branding on a phone")
 
+	// The branded consent page (the colour saved above, not the refused
+	// one), on the phone, in every language.
+	for _, tag := range locale.Supported {
+		lang := tag.String()
+		link := e.GenerateLink(t, testutil.SandboxKey)
+		browserDo(t, tab, lang+": branded consent page", chromedp.Navigate(link.URL+"?lang="+lang),
+			chromedp.WaitVisible(browserCSS(`html[lang="`+lang+`"] [data-testid="org-logo"]`)),
+			chromedp.WaitVisible(browserCSS(`[data-testid="brand-links"]`)))
+		browserWait(t, tab, "the accent colour applies", `getComputedStyle(document.querySelector('[data-testid="start"]')).backgroundColor === "rgb(15, 76, 129)"`)
+		axeCheck(t, tab, axe, lang+" branded consent")
+	}
+
+	// A reconnect link for sandbox-user-1's account; then signed in to as
+	// sandbox-user-2.
+	if p := e.NewInvitee("first").Connect(t, e.GenerateLink(t, testutil.SandboxKey).Token, "sandbox-user-1"); !p.Has("connect-success") {
+		t.Fatalf("connect: %d\n%s", p.Status, p.Excerpt())
+	}
+	accounts := e.Accounts(t)
+	if len(accounts) != 1 {
+		t.Fatalf("%d accounts, want 1", len(accounts))
+	}
+	admin := testutil.Member(t, e.Svc, f.Admin.ID, f.Reporting.ID)
+	rl, err := e.Svc.GenerateReconnectLink(t.Context(), admin, access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, accounts[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	browserDo(t, tab, "the reconnect link", chromedp.Navigate(rl.URL+"?lang=en"),
+		chromedp.WaitVisible(browserCSS(`[data-testid="consent-reconnect"]`)))
+	axeCheck(t, tab, axe, "reconnect consent")
+	browserDo(t, tab, "sign in as another account",
+		chromedp.Click(browserCSS(`[data-testid="start"]`)),
+		chromedp.WaitVisible(browserCSS(`form.consent input[name="account"]`)),
+		chromedp.Click(browserCSS(`[data-testid="account-sandbox-user-2"]`)),
+		chromedp.Click(browserCSS(`button[name="action"][value="allow"]`)),
+		chromedp.WaitVisible(browserCSS(`[data-testid="error-code"]`)))
+	if code := browserEval[string](t, tab, `document.querySelector('[data-testid="error-code"]').textContent`); code != access.ReasonWrongAccount {
+		t.Fatalf("the page says %q, want %s", code, access.ReasonWrongAccount)
+	}
+	axeCheck(t, tab, axe, "wrong account")
+
 	for _, p := range problems.List() {
-		if strings.Contains(p, "status of 422") || strings.Contains(p, "status of 415") || strings.Contains(p, "status of 400") {
-			continue // the refused logo and colour, above
+		if strings.Contains(p, "status of 422") || strings.Contains(p, "status of 415") || strings.Contains(p, "status of 400") ||
+			strings.Contains(p, "status of 409") {
+			continue // the refused logo and colour, and the wrong account, above
+		}
+		if strings.Contains(p, e.Sandbox.Issuer+"/") {
+			continue // the sandbox provider's own page (its favicon), not the app's
 		}
 		t.Errorf("the pages reported: %s", p)
 	}

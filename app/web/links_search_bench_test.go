@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -163,13 +162,6 @@ func BenchmarkLinksSearch(b *testing.B) {
 		sets = append(sets, linkSet{workspaceID: w.ID, creators: []string{f.OtherAdmin.ID, f.Owner.ID}, n: 1_000, newest: benchNow, span: span, label: clientLabel})
 	}
 	insertLinks(b, svc, rng, sets...)
-	// BENCH_EXPIRY_INDEX=1 adds the index proposed in docs/benchmarks.md
-	// for the expiry order, to measure it against the schema as it is.
-	if os.Getenv("BENCH_EXPIRY_INDEX") != "" {
-		if err := testutil.DBOf(svc).Exec("CREATE INDEX bench_links_workspace_expiry_idx ON access_links (workspace_id, expires_at, id) WHERE deleted_at IS NULL").Error; err != nil {
-			b.Fatal(err)
-		}
-	}
 	if testutil.Dialect() == db.Postgres {
 		if err := testutil.DBOf(svc).Exec("ANALYZE access_links, users, api_keys").Error; err != nil {
 			b.Fatal(err)
