@@ -168,18 +168,5 @@ func BenchmarkAccountsPage(b *testing.B) {
 	variants := append(accountVariants(accountsCursor(b, svc, f.Reporting.ID, 18)), // 900 in
 		pageVariant{name: "q=agency (1 in 20)", query: "?q=agency"},
 		pageVariant{name: "q=no match", query: "?q=zebra"})
-	b.Run(testutil.Dialect(), func(b *testing.B) {
-		for _, v := range variants {
-			b.Run(v.name, func(b *testing.B) {
-				b.ReportAllocs()
-				before := counter.n.Load()
-				b.ResetTimer()
-				for range b.N {
-					get(b, admin, page+v.query, v.header...)
-				}
-				b.StopTimer()
-				b.ReportMetric(float64(counter.n.Load()-before)/float64(b.N), "sql/op")
-			})
-		}
-	})
+	runPageVariants(b, counter, admin, page, variants)
 }

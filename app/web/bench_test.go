@@ -251,18 +251,7 @@ func countRows(body string) int { return strings.Count(body, `data-testid="link-
 // returns the cursor that follows the first pages*PageSize links.
 func cursorAfter(tb testing.TB, svc *access.Service, workspaceID string, pages int) string {
 	tb.Helper()
-	var cursor string
-	for range pages {
-		p, err := svc.ListLinks(context.Background(), workspaceID, access.ListFilter{Cursor: cursor})
-		if err != nil {
-			tb.Fatal(err)
-		}
-		if p.NextCursor == "" {
-			tb.Fatalf("the list ended before %d pages", pages)
-		}
-		cursor = p.NextCursor
-	}
-	return cursor
+	return searchCursor(tb, svc, workspaceID, "", 0, pages)
 }
 
 // pageVariant is one way of asking for the links page.
@@ -411,20 +400,7 @@ func BenchmarkLinksPage(b *testing.B) {
 		explainList(b, testutil.DBOf(svc), v.name, counter.lastList(b))
 	}
 
-	b.Run(testutil.Dialect(), func(b *testing.B) {
-		for _, v := range variants {
-			b.Run(v.name, func(b *testing.B) {
-				b.ReportAllocs()
-				before := counter.n.Load()
-				b.ResetTimer()
-				for range b.N {
-					get(b, admin, list+v.query, v.header...)
-				}
-				b.StopTimer()
-				b.ReportMetric(float64(counter.n.Load()-before)/float64(b.N), "sql/op")
-			})
-		}
-	})
+	runPageVariants(b, counter, admin, list, variants)
 }
 
 // explainList logs the plan of the list query q and fails if it does not
@@ -471,3 +447,23 @@ func explainList(b *testing.B, gdb *gorm.DB, name string, q capturedSQL) {
 // bigScan finds, in a PostgreSQL plan, the rows a node read from the list
 // index and the rows a filter dropped after reading them.
 var bigScan = regexp.MustCompile(`(Bitmap Index Scan on access_links_workspace_list_idx) .*actual time=\S+ rows=(\d+)|(Rows Removed by Filter): (\d+)`)
+
+// runPageVariants times GET base+query of each variant as client, one
+// sub-benchmark per variant under the database's name, with its
+// allocations and its SQL statements per request (sql/op).
+func runPageVariants(b *testing.B, counter *statementCounter, client *http.Client, base string, variants []pageVariant) {
+	b.Run(testutil.Dialect(), func(b *testing.B) {
+		for _, v := range variants {
+			b.Run(v.name, func(b *testing.B) {
+				b.ReportAllocs()
+				before := counter.n.Load()
+				b.ResetTimer()
+				for range b.N {
+					get(b, client, base+v.query, v.header...)
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(counter.n.Load()-before)/float64(b.N), "sql/op")
+			})
+		}
+	})
+}

@@ -192,20 +192,7 @@ func BenchmarkLinksSearch(b *testing.B) {
 		explainSearch(b, testutil.DBOf(svc), v.name, counter.lastList(b))
 	}
 
-	b.Run(testutil.Dialect(), func(b *testing.B) {
-		for _, v := range variants {
-			b.Run(v.name, func(b *testing.B) {
-				b.ReportAllocs()
-				before := counter.n.Load()
-				b.ResetTimer()
-				for range b.N {
-					get(b, admin, list+v.query, v.header...)
-				}
-				b.StopTimer()
-				b.ReportMetric(float64(counter.n.Load()-before)/float64(b.N), "sql/op")
-			})
-		}
-	})
+	runPageVariants(b, counter, admin, list, variants)
 }
 
 // explainSearch logs the plan of a searched list query q (PostgreSQL:
