@@ -11,6 +11,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
 )
@@ -381,7 +382,8 @@ func (s *Service) listQuery(sel, workspaceID string, f ListFilter, now time.Time
 	}
 	if search != "" {
 		cond, a := s.searchCond(search)
-		q += " AND " + cond
+		// Planned with its patterns at each call (db.PlanEachCall).
+		q = db.PlanEachCall(q) + " AND " + cond
 		args = append(args, a...)
 	}
 	if f.Cursor != "" {

@@ -81,7 +81,7 @@ func (c *retryConn) ExecContext(ctx context.Context, query string, args []driver
 }
 
 func (c *retryConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	rows, err := c.Conn.QueryContext(ctx, query, args)
+	rows, err := c.Conn.QueryContext(ctx, query, withPlanMode(query, args))
 	if err != nil && c.replayable(query, err) {
 		return nil, driver.ErrBadConn
 	}
