@@ -16,7 +16,7 @@ import (
 
 // DisconnectedMessage is the flash after an account is disconnected.
 func DisconnectedMessage(a *access.AccountSummary) string {
-	return accountName(a) + " disconnected. Its tokens were deleted; its links keep their history."
+	return adminText("DisconnectedFlash", "Account", accountName(a))
 }
 
 // DisconnectURL is where an account's disconnection is confirmed (GET)
@@ -45,10 +45,9 @@ func DisconnectPage(p *Page, c *sources.Catalog, a *access.AccountSummary) templ
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		templ_7745c5c3_Err = confirmCard(confirm{
-			TestID: "disconnect-confirm", Title: "Disconnect " + a.Label() + "?",
-			Text: "This " + sourceName(c, a.SourceKey) + " account's tokens are deleted and the provider is asked to revoke them. " +
-				"Integrations lose access at once; its owner can connect it again through a new access link.",
-			Action: DisconnectURL(p, a), Cancel: "/w/" + p.Member.Workspace.ID + "/sources", Button: "Disconnect",
+			TestID: "disconnect-confirm", Title: tr(ctx, "DisconnectTitle", "Account", a.Label()),
+			Text:   tr(ctx, "DisconnectText", "Source", sourceName(c, a.SourceKey)),
+			Action: DisconnectURL(p, a), Cancel: "/w/" + p.Member.Workspace.ID + "/sources", Button: tr(ctx, "DisconnectButton"),
 		}, p).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

@@ -8,6 +8,12 @@
 // messages with each CLDR form the language has), and scopes/<tag>.yaml
 // with every built-in scope. TestCatalogsComplete and
 // TestScopeCatalogsComplete list what is missing.
+//
+// The admin side is English only for now, but its words go through the same
+// bundle: messages/admin.en.yaml, one file whose tag (en) go-i18n reads
+// from its name, with keys of its own (no invitee key repeats there). A
+// language added to the admin side later gets admin.<tag>.yaml; until then
+// a page asking for an admin key in another language gets the English.
 package locale
 
 import (
@@ -15,6 +21,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -77,7 +84,10 @@ func load() *messages {
 		if err != nil {
 			panic("locale: " + name + ": " + err.Error())
 		}
-		simple[f.Tag] = simpleMessages(f.Messages)
+		if simple[f.Tag] == nil {
+			simple[f.Tag] = map[string]simpleMessage{}
+		}
+		maps.Copy(simple[f.Tag], simpleMessages(f.Messages)) // active.en and admin.en share a tag
 	}
 	c := &messages{locales: map[language.Tag]*Locale{}, scopes: map[language.Tag]map[string]map[string]ScopeText{}}
 	for _, t := range Supported {

@@ -83,7 +83,7 @@ func catalog(t *testing.T, name string) map[string]bool {
 // every message renders without falling back to English.
 func TestCatalogsComplete(t *testing.T) {
 	en := catalog(t, "messages/active.en.yaml")
-	names, _ := fs.Glob(files, "messages/*.yaml")
+	names, _ := fs.Glob(files, "messages/active.*.yaml")
 	if len(names) != len(Supported) {
 		t.Fatalf("%d catalogs for %d languages", len(names), len(Supported))
 	}
@@ -124,6 +124,48 @@ func TestCatalogsComplete(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAdminCatalogEnglishOnly: the admin side's words are one English file
+// by design (issue 12: the admin side may stay English), in the same bundle
+// as the invitee's, so none of its keys may repeat an invitee key (one
+// would silently replace the other). views.TestAdminKeysUsed checks that
+// every admin key a view asks for is here and every key here is used.
+func TestAdminCatalogEnglishOnly(t *testing.T) {
+	names, _ := fs.Glob(files, "messages/admin.*.yaml")
+	if len(names) != 1 || names[0] != "messages/admin.en.yaml" {
+		t.Fatalf("admin catalogs %v, want only messages/admin.en.yaml", names)
+	}
+	all, _ := fs.Glob(files, "messages/*.yaml")
+	if len(all) != len(Supported)+1 {
+		t.Errorf("message files %v: only active.<tag>.yaml and admin.en.yaml belong there", all)
+	}
+	invitee := catalog(t, "messages/active.en.yaml")
+	admin := catalog(t, "messages/admin.en.yaml")
+	if len(admin) == 0 {
+		t.Fatal("admin.en.yaml is empty")
+	}
+	en := Get(language.English)
+	for id, isPlural := range admin {
+		if _, dup := invitee[id]; dup {
+			t.Errorf("%s is both an invitee and an admin key", id)
+		}
+		counts := []any{nil}
+		if isPlural {
+			counts = []any{0, 1, 2, 1000000}
+		}
+		for _, n := range counts {
+			s, used, err := en.loc.LocalizeWithTag(&i18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: map[string]any{"Count": n}})
+			if err != nil || used != language.English || s == "" {
+				t.Errorf("admin %s (count %v): %q in %s, %v", id, n, s, used, err)
+			}
+		}
+	}
+	// The invitee's English is still filled without go-i18n after the
+	// admin file joined its tag.
+	if _, ok := en.simple["Brand"]; !ok {
+		t.Error("active.en.yaml's simple messages were replaced by admin.en.yaml's")
 	}
 }
 
