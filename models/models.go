@@ -121,6 +121,9 @@ type AccessLink struct {
 	// FirstOpenedAt is when the link's consent page was first viewed with
 	// webhooks on (link.opened is sent once, by whoever sets it).
 	FirstOpenedAt *time.Time
+	// Language is the language of the link's invitation mail ("de",
+	// "pt-BR", ...; access.MailLanguages), "" for English.
+	Language string
 }
 
 // MailMessage is one mail: queued when an event fans out, sent once by a

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -20,6 +21,32 @@ type NewLink struct {
 	ExpiresIn time.Duration
 	// Mail sends the link to a recipient (none when Recipient is "").
 	Mail LinkMail
+	// Language is the language of the link's invitation mail: "" or "en"
+	// for English, else one of MailLanguages (CleanLanguage).
+	Language string
+}
+
+// MailLanguages are the languages besides English that a link's
+// invitation mail can be written in: the invitee's languages
+// (views/locale.Supported; TestMailLanguages in views checks the two
+// agree). English is "" (also accepted as "en").
+var MailLanguages = []string{"de", "fr", "es", "pt-BR", "nl"}
+
+// CleanLanguage is the stored form of a mail language: "" for English ("",
+// "en"), else the MailLanguages entry it names, whatever its case ("pt-br"
+// is "pt-BR"). Anything else is refused.
+func CleanLanguage(lang string) (string, error) {
+	lang = strings.TrimSpace(lang)
+	if lang == "" || strings.EqualFold(lang, "en") {
+		return "", nil
+	}
+	for _, l := range MailLanguages {
+		if strings.EqualFold(lang, l) {
+			return l, nil
+		}
+	}
+	return "", &Error{Code: EINVALID, Message: "Choose the mail's language: en, " + strings.Join(MailLanguages, ", ") + ".",
+		Fields: map[string]string{"language": "Not a language mails are written in."}}
 }
 
 // MaxLabelLen is the longest label of a link, in characters.

@@ -105,6 +105,10 @@ func (s *Service) generate(ctx context.Context, m *Membership, actor Actor, nl N
 	if err != nil {
 		return nil, err
 	}
+	lang, err := CleanLanguage(nl.Language)
+	if err != nil {
+		return nil, err
+	}
 	lifetime := nl.ExpiresIn
 	if lifetime == 0 {
 		lifetime = LinkLifetimeOf(m)
@@ -138,6 +142,7 @@ func (s *Service) generate(ctx context.Context, m *Membership, actor Actor, nl N
 		RecipientEmail: lm.Recipient,
 		Note:           lm.Note,
 		Label:          label,
+		Language:       lang,
 	}
 	sealed, err := s.keys.Seal(token, tokenAD(l.ID))
 	if err != nil {
@@ -156,6 +161,9 @@ func (s *Service) generate(ctx context.Context, m *Membership, actor Actor, nl N
 		detail := map[string]any{"source": src.Key, "expires_in_hours": int(lifetime / time.Hour)}
 		if label != "" {
 			detail["label"] = label
+		}
+		if lang != "" {
+			detail["language"] = lang
 		}
 		if l.RenewedFromID != nil {
 			detail["renewed_from"] = *l.RenewedFromID
@@ -284,7 +292,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
 	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
 	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at`
+	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, l.language`
 
 // scanLink reads a row that starts with hotLinkColumns into l, and the
 // columns after them into extra. Scanning by hand into the fields costs a
@@ -293,7 +301,7 @@ func scanLink(rows *sql.Rows, l *models.AccessLink, extra ...any) error {
 	return rows.Scan(append([]any{&l.ID, &l.WorkspaceID, &l.SourceKey, &l.TokenHash, &l.TokenSealed, &l.CreatedBy,
 		&l.CreatedByKeyID, &l.CreatedAt, &l.ExpiresAt, &l.UsedAt, &l.DeletedAt, &l.DeletedBy, &l.ConnectedAccountID,
 		&l.LastOutcome, &l.LastOutcomeDetail, &l.LastOutcomeAt, &l.RecipientEmail, &l.Note, &l.ReminderSentAt,
-		&l.Label, &l.RenewedFromID, &l.RenewedToID, &l.ReconnectAccountID, &l.FirstOpenedAt}, extra...)...)
+		&l.Label, &l.RenewedFromID, &l.RenewedToID, &l.ReconnectAccountID, &l.FirstOpenedAt, &l.Language}, extra...)...)
 }
 
 // eachRow runs the written-out query q and calls scan for each row. It

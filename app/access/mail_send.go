@@ -25,12 +25,20 @@ type Mail struct {
 	// <name>"); RequesterEmail is where replies go ("" for a key).
 	Requester      string
 	RequesterEmail string
-	SourceKey      string
+	// RequesterKey is the API key's name when a key made the link ("" for
+	// a person): the link's mail names it in its own language.
+	RequesterKey string
+	SourceKey    string
 	// Label is the link's label as it is when the mail is rendered ("" for
 	// none).
-	Label     string
-	ExpiresAt time.Time
-	Note      string
+	Label string
+	// Language is the link's mail language ("" for English; MailLanguages):
+	// the link's own mail is written in it, notifications stay English.
+	Language string
+	// LinkCreatedAt and ExpiresAt: the link's lifetime.
+	LinkCreatedAt time.Time
+	ExpiresAt     time.Time
+	Note          string
 	// LinkURL is the link itself, for the recipient's mail only.
 	LinkURL string
 	// LinkPageURL is the link's page in the app, for notifications.
@@ -65,9 +73,10 @@ func (s *Service) loadMail(ctx context.Context, where string, args ...any) (*Mai
 	}
 	m.Requester, m.RequesterEmail = l.CreatorName, l.CreatorEmail
 	if l.CreatorKeyName != "" {
-		m.Requester, m.RequesterEmail = apiKeyActor+l.CreatorKeyName, ""
+		m.Requester, m.RequesterEmail, m.RequesterKey = apiKeyActor+l.CreatorKeyName, "", l.CreatorKeyName
 	}
 	m.SourceKey, m.Label, m.ExpiresAt, m.Note, m.LinkStatus = l.SourceKey, l.Label, l.ExpiresAt, l.Note, l.Status
+	m.Language, m.LinkCreatedAt = l.Language, l.CreatedAt
 	m.LinkPageURL = strings.TrimRight(s.baseURL, "/") + "/w/" + l.WorkspaceID + "/sources/access-requests/" + l.ID
 	if m.Kind == MailLink && l.Status == StatusActive {
 		m.LinkURL = l.URL

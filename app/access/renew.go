@@ -41,7 +41,8 @@ func checkRenewable(l *Link) error {
 }
 
 // Renew creates a fresh link in place of linkID: the same source, label,
-// recipient (mailed again when mail is on), lifetime and pinned account.
+// recipient (mailed again when mail is on, in the same language), lifetime
+// and pinned account.
 // The old link stays in the history, linked to the new one both ways; a
 // link is renewed once (a second, concurrent or later, is a conflict), and
 // only when Renewable (otherwise a conflict too; a deleted link is not found).
@@ -56,7 +57,7 @@ func (s *Service) Renew(ctx context.Context, m *Membership, actor Actor, linkID 
 	if err := checkRenewable(old); err != nil {
 		return nil, err
 	}
-	nl := NewLink{Source: old.SourceKey, Label: old.Label, ExpiresIn: old.ExpiresAt.Sub(old.CreatedAt).Round(time.Hour)}
+	nl := NewLink{Source: old.SourceKey, Label: old.Label, Language: old.Language, ExpiresIn: old.ExpiresAt.Sub(old.CreatedAt).Round(time.Hour)}
 	if CheckLinkLifetime(nl.ExpiresIn) != nil {
 		nl.ExpiresIn = 0 // the organization's default
 	}

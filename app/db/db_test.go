@@ -317,6 +317,7 @@ var expectedSchema = map[string][]string{
 		"renewed_from_id text null",
 		"renewed_to_id text null",
 		"reconnect_account_id text null",
+		"language text notnull default",
 	},
 	"connected_accounts": {
 		"id text notnull",

@@ -231,6 +231,7 @@ type link struct {
 	createdBy, createdByKeyID, deletedBy, connectedAccountID        *string
 	renewedFromID, renewedToID, reconnectAccountID                  *string
 	lastOutcome, lastOutcomeDetail, recipientEmail, note, label     string
+	language                                                        string
 	// names are the columns after the link's own: workspace, organization,
 	// creator, creator's email, account, branding, reconnect label
 	// (consent); creator name, email, key name, webhook state (list).
@@ -292,6 +293,8 @@ func (l *link) dest(cols []string) []any {
 			out[i] = &l.reconnectAccountID
 		case "first_opened_at":
 			out[i] = &l.firstOpenedAt
+		case "language":
+			out[i] = &l.language
 		default:
 			out[i] = new(sql.NullString)
 			if extra < len(l.names) {

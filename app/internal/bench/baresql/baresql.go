@@ -11,7 +11,7 @@ package baresql
 const PublicLink = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
 	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
 	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, w.name AS workspace_name, o.name AS organization_name,
+	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, l.language, w.name AS workspace_name, o.name AS organization_name,
 	COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email,
 	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label,
 	COALESCE(b.accent_color, ''), COALESCE(b.logo_hash, ''), COALESCE(b.logo_type, ''),
@@ -54,14 +54,14 @@ const Workspaces = `SELECT w.id, w.name, o.name AS organization_name FROM worksp
 const ListFirst = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
 	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
 	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
+	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, l.language, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
 	FROM webhook_deliveries d WHERE d.link_id = l.id ORDER BY d.created_at DESC, d.id DESC LIMIT 1), '') AS webhook_state FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id WHERE l.workspace_id = ? AND l.deleted_at IS NULL ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
 
 // ListAfter is a page of the links list after a cursor (app/access: ListLinks).
 const ListAfter = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
 	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
 	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
+	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, l.language, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
 	FROM webhook_deliveries d WHERE d.link_id = l.id ORDER BY d.created_at DESC, d.id DESC LIMIT 1), '') AS webhook_state FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id WHERE l.workspace_id = ? AND l.deleted_at IS NULL AND l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?)) ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
 
 // OpenedUpsert and CollapseProbe are the two statements the consent page
