@@ -369,7 +369,7 @@ func AccountDetailPage(p *Page, v *AccountDetailView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = msg("AccountConnected").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = msg("AccountConnectedAt").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
