@@ -85,7 +85,7 @@ func pageHeader(title, lead string) templ.Component {
 			}
 			return nil
 		})
-		templ_7745c5c3_Err = sectionHeader("Sources", title, lead).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = sectionHeader(tr(ctx, "SectionSources"), title, lead).Render(templ.WithChildren(ctx, templ_7745c5c3_Var2), templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -20,27 +20,27 @@ func (p *Page) EndpointURL(id, rest string) string { return p.WebhooksURL() + "/
 func WebhookEventTitle(typ string) string {
 	switch typ {
 	case access.HookLinkCreated:
-		return "A link is generated"
+		return adminText("WebhooksEventLinkCreated")
 	case access.HookLinkOpened:
-		return "A link is opened for the first time"
+		return adminText("WebhooksEventLinkOpened")
 	case access.HookLinkDeclined:
-		return "The account owner declines"
+		return adminText("WebhooksEventLinkDeclined")
 	case access.HookLinkFailed:
-		return "An authorization fails"
+		return adminText("WebhooksEventLinkFailed")
 	case access.HookLinkUsed:
-		return "An account is connected through a link"
+		return adminText("WebhooksEventLinkUsed")
 	case access.HookLinkExpired:
-		return "A link expires unused"
+		return adminText("WebhooksEventLinkExpired")
 	case access.HookLinkDeleted:
-		return "A link is deleted"
+		return adminText("WebhooksEventLinkDeleted")
 	case access.HookAccountNeedsReconnect:
-		return "An account needs to be connected again"
+		return adminText("WebhooksEventAccountNeedsReconnect")
 	case access.HookAccountReconnected:
-		return "An account is reconnected through its reconnect link"
+		return adminText("WebhooksEventAccountReconnected")
 	case access.HookAccountDisconnected:
-		return "An account is disconnected"
+		return adminText("WebhooksEventAccountDisconnected")
 	case access.HookTest:
-		return "Test event"
+		return adminText("WebhooksEventTest")
 	}
 	return typ
 }
@@ -85,7 +85,7 @@ type SecretView struct {
 // endpointEvents lists the endpoint's event types in words.
 func endpointEvents(e access.WebhookEndpoint) string {
 	if len(e.Events) == 0 {
-		return "Every event"
+		return adminText("WebhooksEveryEvent")
 	}
 	return strings.Join(e.Events, ", ")
 }
@@ -94,13 +94,13 @@ func endpointEvents(e access.WebhookEndpoint) string {
 func endpointState(p *Page, e access.WebhookEndpoint) (string, string) {
 	switch {
 	case e.DisabledAt != nil:
-		return "Disabled", "badge badge-red"
+		return adminText("WebhooksStateDisabled"), "badge badge-red"
 	case e.FailingSince != nil:
-		return "Failing since " + Relative(*e.FailingSince, p.Now), "badge badge-amber"
+		return adminText("WebhooksStateFailing", "Since", Relative(*e.FailingSince, p.Now)), "badge badge-amber"
 	case e.LastSuccessAt != nil:
-		return "Delivering", "badge badge-green"
+		return adminText("WebhooksStateDelivering"), "badge badge-green"
 	}
-	return "No deliveries yet", "badge badge-gray"
+	return adminText("WebhooksStateNone"), "badge badge-gray"
 }
 
 // deliveryStatus is a log line's outcome: the status code, or why no
@@ -109,5 +109,5 @@ func deliveryStatus(l access.WebhookDeliveryLine) string {
 	if l.StatusCode > 0 {
 		return fmt.Sprint(l.StatusCode)
 	}
-	return "No answer"
+	return adminText("WebhooksNoAnswer")
 }
