@@ -13,7 +13,10 @@ import (
 
 // MailContent is one mail's words.
 type MailContent struct {
-	Subject string
+	// Lang is the mail's language ("en", "de", "pt-BR"); Brand the
+	// product's name in it, above the heading.
+	Lang, Brand string
+	Subject     string
 	// Preheader is the line mail apps show after the subject.
 	Preheader string
 	Heading   string
@@ -56,35 +59,13 @@ var failureAdvice = map[string]string{
 // MailContentOf is what mail m says. baseURL is the app's address (the
 // preferences page); every link in a mail starts with it.
 func MailContentOf(m *access.Mail, c *sources.Catalog, baseURL string) MailContent {
-	src := c.Get(m.SourceKey)
 	name := sourceName(c, m.SourceKey)
 	prefs := strings.TrimRight(baseURL, "/") + "/account/notifications"
-	notice := MailContent{Button: "View the link", ButtonURL: m.LinkPageURL,
+	notice := MailContent{Lang: "en", Brand: "Access requests", Button: "View the link", ButtonURL: m.LinkPageURL,
 		Footer: "You get this mail because you created this link in " + m.Workspace + ". Choose which mails you get:", FooterURL: prefs}
 	switch m.Kind {
 	case access.MailLink:
-		mc := MailContent{
-			Subject:   m.Requester + " asks you to connect " + name + " to " + m.Workspace + forLabel(m),
-			Preheader: "One click to review the access requested; nothing is shared until you approve.",
-			Heading:   "Connect your " + name + " account" + forLabel(m),
-			Lead: []string{requesterLine(m) + " asks you to connect your " + name + " account to the workspace " + m.Workspace + forLabel(m) + ".",
-				"You do not need an account of your own. Open the link, review the access below, and approve it at " + name + "."},
-			ListTitle: "What will be asked",
-			Button:    "Review and connect " + name,
-			ButtonURL: m.LinkURL,
-			After: []string{"The link works once and expires on " + Date(m.ExpiresAt) + ". If the button does not work, copy this address into your browser: " + m.LinkURL,
-				"Not expecting this? You can ignore this mail, or decline on the page; nothing is connected unless you approve."},
-			Footer: "Replies to this mail go to " + replyName(m) + ".",
-		}
-		if m.Note != "" {
-			mc.Quote, mc.QuoteBy = m.Note, m.Requester
-		}
-		if src != nil {
-			for _, s := range src.Scopes {
-				mc.List = append(mc.List, MailItem{Title: s.Title, Description: s.Description})
-			}
-		}
-		return mc
+		return linkMailContent(m, c)
 	case access.MailUsed:
 		notice.Subject = name + " connected: " + mailAccount(m.Facts)
 		notice.Heading = "Your " + name + " link was used"
@@ -142,22 +123,6 @@ func forLabel(m *access.Mail) string {
 		return ""
 	}
 	return " for " + m.Label
-}
-
-// requesterLine names the requester with their address.
-func requesterLine(m *access.Mail) string {
-	if m.RequesterEmail == "" {
-		return m.Requester + " (" + m.Workspace + ")"
-	}
-	return m.Requester + " (" + m.RequesterEmail + ")"
-}
-
-// replyName is where replies to the link's mail go.
-func replyName(m *access.Mail) string {
-	if m.RequesterEmail == "" {
-		return "nobody: this mail was sent by an integration"
-	}
-	return m.Requester + " (" + m.RequesterEmail + ")"
 }
 
 // mailAccount names the connected account of a notification.
