@@ -36,9 +36,10 @@ func (p *Page) IsOwner() bool {
 // accentLabel describes the saved accent colour and its contrast.
 func accentLabel(b *access.PublicBranding) string {
 	if b.AccentColor == "" {
-		return "The product's own colour (white on " + defaultAccent + ": " + access.FormatRatio(access.ContrastWithWhite(defaultAccent)) + ")."
+		return adminText("BrandingAccentDefault", "Color", defaultAccent, "Ratio", access.FormatRatio(access.ContrastWithWhite(defaultAccent)))
 	}
-	return fmt.Sprintf("White text on %s: %s, meets WCAG AA (at least %.1f:1).", b.AccentColor, access.FormatRatio(access.ContrastWithWhite(b.AccentColor)), access.MinAccentContrast)
+	return adminText("BrandingAccentSaved", "Color", b.AccentColor, "Ratio", access.FormatRatio(access.ContrastWithWhite(b.AccentColor)),
+		"Min", fmt.Sprintf("%.1f", access.MinAccentContrast))
 }
 
 // defaultAccent is brand-600 of tailwind.config.js, the Start button's
@@ -49,15 +50,15 @@ const defaultAccent = "#4f46e5"
 func brandingChange(c models.BrandingChange) string {
 	who := c.ActorName
 	if who == "" {
-		who = "Someone"
+		who = adminText("BrandingSomeone")
 	}
 	switch c.Kind {
 	case access.BrandingLogo:
-		return who + " uploaded a logo (" + c.Detail + ")"
+		return adminText("BrandingChangeLogo", "Who", who, "Detail", c.Detail)
 	case access.BrandingLogoRemoved:
-		return who + " removed the logo"
+		return adminText("BrandingChangeLogoRemoved", "Who", who)
 	}
-	return who + " saved the colour and links (" + c.Detail + ")"
+	return adminText("BrandingChangeSettings", "Who", who, "Detail", c.Detail)
 }
 
 // logoKind is a logo's type in words.
