@@ -88,7 +88,7 @@ func (s *shooter) agencyTour(ctx context.Context, w *world, problems *browser.Pr
 				chromedp.WaitVisible(css(`[data-testid="generated"]`)),
 			)
 		},
-		s.both("link-renewed"),
+		s.tallBoth("link-renewed"),
 
 		// An account's details, then its disconnect confirmation.
 		func() error {
