@@ -36,8 +36,8 @@ func invitation(lang string, lifetime time.Duration) *access.Mail {
 		Workspace:   "Client reporting", Requester: "Adam Admin", RequesterEmail: "adam@agency.example",
 		SourceKey: "google_ads", Label: "Acme Bäckerei", Language: lang,
 		LinkCreatedAt: created, ExpiresAt: created.Add(lifetime),
-		Note:          "Hallo Carla, für den Monatsbericht.",
-		LinkURL:       "https://access.example/connect/abcDEF_123-xyz",
+		Note:    "Hallo Carla, für den Monatsbericht.",
+		LinkURL: "https://access.example/connect/abcDEF_123-xyz",
 	}
 }
 

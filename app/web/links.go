@@ -90,11 +90,11 @@ func (s *Server) generateLink(c echo.Context) error {
 	m := currentMember(c)
 	source := c.FormValue("source")
 	send := access.LinkMail{Recipient: c.FormValue("recipient_email"), Note: c.FormValue("note")}
-	label, days := c.FormValue("label"), c.FormValue("expires_in_days")
+	label, days, lang := c.FormValue("label"), c.FormValue("expires_in_days"), c.FormValue("language")
 	expiresIn, err := parseExpiresInDays(days)
 	if err == nil {
 		var l *access.Link
-		l, err = s.svc.GenerateLinkWith(c.Request().Context(), m, actor(c), access.NewLink{Source: source, Label: label, ExpiresIn: expiresIn, Mail: send})
+		l, err = s.svc.GenerateLinkWith(c.Request().Context(), m, actor(c), access.NewLink{Source: source, Label: label, ExpiresIn: expiresIn, Mail: send, Language: lang})
 		if err == nil {
 			return s.linkGenerated(c, l)
 		}
@@ -106,7 +106,7 @@ func (s *Server) generateLink(c echo.Context) error {
 		}
 		f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: source, Error: access.ErrorMessage(err),
 			MailOn: s.svc.MailOn(), Recipient: send.Recipient, Note: send.Note, Fields: fieldsOf(err),
-			Label: label, ExpiresInDays: days}
+			Label: label, ExpiresInDays: days, Language: lang}
 		return s.renderGenerateForm(c, http.StatusUnprocessableEntity, p, f)
 	}
 	return err

@@ -313,6 +313,17 @@ func (l *Locale) Choices() []Choice {
 	return out
 }
 
+// Languages are the supported languages in their own names, English
+// first, none current: the generate dialog's choice of a link's mail
+// language.
+func Languages() []Choice {
+	out := make([]Choice, len(Supported))
+	for i, t := range Supported {
+		out[i] = Choice{Lang: t.String(), Name: names[t]}
+	}
+	return out
+}
+
 type ctxKey struct{}
 
 // With returns ctx carrying the request's language. switchable shows the
