@@ -598,7 +598,7 @@ func labelForm(p *Page, v *LinkDetailView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "\" class=\"card p-5\" data-testid=\"label-form\" novalidate><label for=\"link-label-input\" class=\"label\">Edit label</label><div class=\"flex flex-col gap-3 sm:flex-row lg:flex-col xl:flex-row\"><input id=\"link-label-input\" name=\"label\" type=\"text\" value=\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "\" class=\"card p-5\" data-testid=\"label-form\" novalidate><label for=\"link-label-input\" class=\"label\">Edit label</label><div class=\"flex flex-col items-start gap-3 sm:flex-row sm:items-stretch lg:flex-col lg:items-start\"><input id=\"link-label-input\" name=\"label\" type=\"text\" value=\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -611,7 +611,7 @@ func labelForm(p *Page, v *LinkDetailView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "\" maxlength=\"80\" autocomplete=\"off\" placeholder=\"For example, the client's name\" class=\"input min-w-0 flex-1\" data-testid=\"label-input\"")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 54, "\" maxlength=\"80\" autocomplete=\"off\" placeholder=\"For example, the client's name\" class=\"input w-full min-w-0 flex-1 lg:flex-none\" data-testid=\"label-input\"")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -25,6 +25,8 @@ type Link struct {
 	// RecipientEmail and Note: the link was sent by email.
 	RecipientEmail string `json:"recipient_email,omitempty" doc:"Who the link was emailed to."`
 	Note           string `json:"note,omitempty" doc:"The note sent with the link's email."`
+	// Language is the language of the link's email.
+	Language string `json:"language" enum:"en,de,fr,es,pt-BR,nl" doc:"The language the link's email is written in (en when none was chosen)."`
 	// RenewedFrom and RenewedBy link a renewed link and its renewal.
 	RenewedFrom *string `json:"renewed_from,omitempty" doc:"The link this one renewed."`
 	RenewedBy   *string `json:"renewed_by,omitempty" doc:"The link that renewed this one."`
@@ -49,8 +51,11 @@ type Outcome struct {
 
 func linkOut(l *access.Link) Link {
 	out := Link{ID: l.ID, Source: l.SourceKey, Label: l.Label, Status: string(l.Status), ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
-		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note,
+		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note, Language: l.Language,
 		RenewedFrom: l.RenewedFromID, RenewedBy: l.RenewedToID, ReconnectAccountID: l.ReconnectAccountID}
+	if out.Language == "" {
+		out.Language = "en"
+	}
 	if l.Status == access.StatusActive {
 		out.URL = l.URL
 	}
@@ -84,6 +89,7 @@ type createLinkInput struct {
 		Source         string `json:"source" minLength:"1" maxLength:"64" doc:"The key of a usable source (GET /sources)." example:"sandbox"`
 		RecipientEmail string `json:"recipient_email,omitempty" maxLength:"254" doc:"Also email the link to this address (one bare address). The mail names the workspace and lists what will be asked; as the link is made by a key, replies go nowhere." example:"client@example.com"`
 		Note           string `json:"note,omitempty" maxLength:"500" doc:"A short note shown in the email (needs recipient_email); control characters are removed and it is cut at 500 bytes."`
+		Language       string `json:"language,omitempty" enum:"en,de,fr,es,pt-BR,nl" doc:"The language of the email (subject and text; the note is sent as written): English when left out. Kept when the link is renewed. The consent page itself follows the reader's browser." example:"de"`
 		Label          string `json:"label,omitempty" maxLength:"80" doc:"A label for the link, for example the client's name (at most 80 characters; control characters are removed). Shown in the list and on the consent page." example:"Acme Bakery"`
 		ExpiresInHours int    `json:"expires_in_hours,omitempty" minimum:"1" maximum:"720" doc:"How long the link stays usable, in whole hours (1 to 720, 30 days). Without it, the organization's default (7 days unless changed)." example:"336"`
 	}
@@ -97,7 +103,7 @@ type linkOutput struct {
 func (a *API) createLink(ctx context.Context, in *createLinkInput) (*linkOutput, error) {
 	l, err := a.svc.GenerateLinkWith(ctx, principal(ctx).Membership, actor(ctx), access.NewLink{
 		Source: in.Body.Source, Label: in.Body.Label, ExpiresIn: time.Duration(in.Body.ExpiresInHours) * time.Hour,
-		Mail: access.LinkMail{Recipient: in.Body.RecipientEmail, Note: in.Body.Note}})
+		Mail: access.LinkMail{Recipient: in.Body.RecipientEmail, Note: in.Body.Note}, Language: in.Body.Language})
 	if err != nil {
 		return nil, err
 	}

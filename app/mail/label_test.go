@@ -9,7 +9,7 @@ import (
 
 // TestLinkMailNamesLabel: the mail of a labelled link names the label as
 // the consent page does ("for Acme Bakery"), in its subject, heading and
-// both parts (the mails are written in English only); the label is read
+// both parts (English here: the link has no language); the label is read
 // when the mail is rendered, so a label changed before it leaves is the
 // one sent. The notifications to the creator name it too.
 func TestLinkMailNamesLabel(t *testing.T) {

@@ -35,6 +35,36 @@ func (e AccountStatus) Valid() bool {
 	}
 }
 
+// Defines values for CreateLinkInputBodyLanguage.
+const (
+	CreateLinkInputBodyLanguageDe   CreateLinkInputBodyLanguage = "de"
+	CreateLinkInputBodyLanguageEn   CreateLinkInputBodyLanguage = "en"
+	CreateLinkInputBodyLanguageEs   CreateLinkInputBodyLanguage = "es"
+	CreateLinkInputBodyLanguageFr   CreateLinkInputBodyLanguage = "fr"
+	CreateLinkInputBodyLanguageNl   CreateLinkInputBodyLanguage = "nl"
+	CreateLinkInputBodyLanguagePtBR CreateLinkInputBodyLanguage = "pt-BR"
+)
+
+// Valid indicates whether the value is a known member of the CreateLinkInputBodyLanguage enum.
+func (e CreateLinkInputBodyLanguage) Valid() bool {
+	switch e {
+	case CreateLinkInputBodyLanguageDe:
+		return true
+	case CreateLinkInputBodyLanguageEn:
+		return true
+	case CreateLinkInputBodyLanguageEs:
+		return true
+	case CreateLinkInputBodyLanguageFr:
+		return true
+	case CreateLinkInputBodyLanguageNl:
+		return true
+	case CreateLinkInputBodyLanguagePtBR:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CreateWebhookInputBodyEvents.
 const (
 	CreateWebhookInputBodyEventsAccountDisconnected   CreateWebhookInputBodyEvents = "account.disconnected"
@@ -131,6 +161,36 @@ func (e CreatorType) Valid() bool {
 	case ApiKey:
 		return true
 	case User:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for LinkLanguage.
+const (
+	LinkLanguageDe   LinkLanguage = "de"
+	LinkLanguageEn   LinkLanguage = "en"
+	LinkLanguageEs   LinkLanguage = "es"
+	LinkLanguageFr   LinkLanguage = "fr"
+	LinkLanguageNl   LinkLanguage = "nl"
+	LinkLanguagePtBR LinkLanguage = "pt-BR"
+)
+
+// Valid indicates whether the value is a known member of the LinkLanguage enum.
+func (e LinkLanguage) Valid() bool {
+	switch e {
+	case LinkLanguageDe:
+		return true
+	case LinkLanguageEn:
+		return true
+	case LinkLanguageEs:
+		return true
+	case LinkLanguageFr:
+		return true
+	case LinkLanguageNl:
+		return true
+	case LinkLanguagePtBR:
 		return true
 	default:
 		return false
@@ -357,6 +417,11 @@ type CreateLinkInputBody struct {
 	// Example: Acme Bakery
 	Label *string `json:"label,omitempty"`
 
+	// Language The language of the email (subject and text; the note is sent as written): English when left out. Kept when the link is renewed. The consent page itself follows the reader's browser.
+	//
+	// Example: de
+	Language *CreateLinkInputBodyLanguage `json:"language,omitempty"`
+
 	// Note A short note shown in the email (needs recipient_email); control characters are removed and it is cut at 500 bytes.
 	Note *string `json:"note,omitempty"`
 
@@ -370,6 +435,11 @@ type CreateLinkInputBody struct {
 	// Example: sandbox
 	Source string `json:"source"`
 }
+
+// CreateLinkInputBodyLanguage The language of the email (subject and text; the note is sent as written): English when left out. Kept when the link is renewed. The consent page itself follows the reader's browser.
+//
+// Example: de
+type CreateLinkInputBodyLanguage string
 
 // CreateWebhookInputBody defines model for CreateWebhookInputBody.
 type CreateWebhookInputBody struct {
@@ -482,8 +552,11 @@ type Link struct {
 	Id string `json:"id"`
 
 	// Label The link's label (for example the client's name), shown to the admins and on the consent page.
-	Label       *string  `json:"label,omitempty"`
-	LastOutcome *Outcome `json:"last_outcome,omitempty"`
+	Label *string `json:"label,omitempty"`
+
+	// Language The language the link's email is written in (en when none was chosen).
+	Language    LinkLanguage `json:"language"`
+	LastOutcome *Outcome     `json:"last_outcome,omitempty"`
 
 	// Note The note sent with the link's email.
 	Note *string `json:"note,omitempty"`
@@ -512,6 +585,9 @@ type Link struct {
 	// UsedAt When an account was connected through the link.
 	UsedAt *time.Time `json:"used_at,omitempty"`
 }
+
+// LinkLanguage The language the link's email is written in (en when none was chosen).
+type LinkLanguage string
 
 // LinkStatus active until used or expired; expired the instant expires_at passes.
 type LinkStatus string

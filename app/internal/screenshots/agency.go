@@ -15,8 +15,8 @@ import (
 // agencyTour pictures what issue 11 added for agencies, after the other
 // tours (so their pictures do not change): the generate dialog with a label
 // and the expiry choice, an expired link's page with "Send a new link" and
-// the renewed link's page, an account's details and its disconnect
-// confirmation; then, as the invitee in a browser context of their own, a
+// the renewed link's page (with its label form), an account's details and
+// its disconnect confirmation, the owner's link defaults; then, as the invitee in a browser context of their own, a
 // reconnect link's consent page, which names the account, and the page of
 // a sign-in as another account. Each at desktop size and 390 px wide.
 func (s *shooter) agencyTour(ctx context.Context, w *world, problems *browser.Problems) error {
@@ -88,7 +88,7 @@ func (s *shooter) agencyTour(ctx context.Context, w *world, problems *browser.Pr
 				chromedp.WaitVisible(css(`[data-testid="generated"]`)),
 			)
 		},
-		s.both("link-renewed"),
+		s.tallBoth("link-renewed"),
 
 		// An account's details, then its disconnect confirmation.
 		func() error {
@@ -102,6 +102,17 @@ func (s *shooter) agencyTour(ctx context.Context, w *world, problems *browser.Pr
 			)
 		},
 		s.both("disconnect-confirm"),
+		s.signOut,
+
+		// The organization's owner sets how long new links live.
+		func() error { return s.signIn("olivia@acme-agency.example") },
+		func() error {
+			return s.do("link defaults",
+				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/settings/link-defaults"),
+				chromedp.WaitVisible(css(`[data-testid="link-defaults-form"]`)),
+			)
+		},
+		s.both("link-defaults"),
 		s.signOut,
 	}
 	for _, step := range admin {
