@@ -31,7 +31,7 @@ func messageIDs(t *testing.T, name string) map[string]bool {
 
 // keyUse is a message id written literally where a view asks for it:
 // msg("Key", adminText("Key", tr(ctx, "Key", trn(ctx, "Key", sentence("Key".
-var keyUse = regexp.MustCompile(`\b(?:msg\(|sentence\(|adminText\(|tr\(ctx,\s*|trn\(ctx,\s*)"([A-Za-z0-9]+)"`)
+var keyUse = regexp.MustCompile(`\b(?:msg\(|sentence\(|adminText\(|adminCount\(|tr\(ctx,\s*|trn\(ctx,\s*)"([A-Za-z0-9]+)"`)
 
 // TestAdminKeysUsed: every message id the views ask for is in a catalog
 // (the admin side's admin.en.yaml or the invitee's active.en.yaml), and

@@ -46,6 +46,12 @@ func adminText(id string, data ...any) string {
 	return locale.Get(language.English).T(id, data...)
 }
 
+// adminCount is an admin plural message id for count n where no request
+// is at hand.
+func adminCount(id string, n int) string {
+	return locale.Get(language.English).N(id, n)
+}
+
 // trn is the plural message id for count n in the request's language,
 // {{.Count}} being n.
 func trn(ctx context.Context, id string, n int, data ...any) string {

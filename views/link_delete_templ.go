@@ -33,9 +33,9 @@ func DeletePage(p *Page, c *sources.Catalog, l *access.Link) templ.Component {
 		ctx = templ.InitializeContext(ctx)
 		ctx = templ.ClearChildren(ctx)
 		templ_7745c5c3_Err = confirmCard(confirm{
-			TestID: "delete-confirm", Title: "Delete this " + linkName(c, &l.AccessLink) + "?",
-			Text:   "The link stops working at once. Accounts already connected through this link stay connected.",
-			Action: p.LinksURL() + "/" + l.ID + "/delete", Cancel: p.LinksURL(), Button: "Delete link",
+			TestID: "delete-confirm", Title: tr(ctx, "DeleteLinkTitle", "Link", linkName(c, &l.AccessLink)),
+			Text:   tr(ctx, "DeleteLinkText"),
+			Action: p.LinksURL() + "/" + l.ID + "/delete", Cancel: p.LinksURL(), Button: tr(ctx, "DeleteLinkButton"),
 		}, p).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err

@@ -91,14 +91,6 @@ func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // rounding.
 func Relative(t, now time.Time) string { return locale.Get(language.English).Relative(t, now) }
 
-// plural is "1 permission", "3 permissions": English, for the admin side.
-func plural(n int, unit string) string {
-	if n == 1 {
-		return "1 " + unit
-	}
-	return fmt.Sprintf("%d %ss", n, unit)
-}
-
 // statusBadges is the badge text and style of each status.
 var statusBadges = map[access.Status]struct{ label, class string }{
 	access.StatusActive:  {"Active", "badge badge-dot badge-green"},
