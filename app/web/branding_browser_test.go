@@ -41,8 +41,11 @@ func TestBrowserBranding(t *testing.T) {
 		)
 		browserDo(t, tab, "save a dark blue",
 			chromedp.SetValue(browserCSS(`#accent-color`), "#0f4c81"),
+			chromedp.Evaluate[chromedp.Void](`document.body.dataset.beforeSave = "1"`),
 			chromedp.Click(browserCSS(`[data-testid="save-branding"]`)),
-			chromedp.WaitVisible(browserCSS(`[data-testid="accent-contrast"]`)),
+			// The page before the save has the contrast note too: wait
+			// for it on the page the save loads (the old one is marked).
+			chromedp.WaitVisible(browserCSS(`body:not([data-before-save]) [data-testid="accent-contrast"]`)),
 		)
 		if got := browserEval[string](t, tab, `getComputedStyle(document.querySelector('[data-testid="preview-start"]')).backgroundColor`); got != "rgb(15, 76, 129)" {
 			t.Errorf("the preview's Start is %s", got)
