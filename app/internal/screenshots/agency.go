@@ -113,6 +113,10 @@ func (s *shooter) agencyTour(ctx context.Context, w *world, problems *browser.Pr
 			)
 		},
 		s.both("link-defaults"),
+		// Loaded again at desktop size, where the sidebar's sign-out is.
+		func() error {
+			return s.do("link defaults at desktop size", chromedp.Reload(), chromedp.WaitVisible(css(`[data-testid="logout"]`)))
+		},
 		s.signOut,
 	}
 	for _, step := range admin {
