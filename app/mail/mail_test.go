@@ -284,9 +284,19 @@ func TestEndpointDisabledMail(t *testing.T) {
 	}
 	e.start()
 	e.link("", "")
-	for deadline := time.Now().Add(20 * time.Second); calls.Load() < 1; time.Sleep(10 * time.Millisecond) {
+	// The first failure recorded (failing_since set after the attempt's
+	// answer), before the clock moves: else, on a busy machine, it is
+	// recorded at the later time and the endpoint has not failed for long.
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		var failing int64
+		if err := e.DB.Raw("SELECT count(*) FROM webhook_endpoints WHERE id = ? AND failing_since IS NOT NULL", ep.ID).Scan(&failing).Error; err != nil {
+			t.Fatal(err)
+		}
+		if calls.Load() >= 1 && failing == 1 {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("no delivery attempt")
+			t.Fatalf("no failed delivery recorded (%d attempts)", calls.Load())
 		}
 	}
 	// Five days later the next failure disables it: a retry of the first
