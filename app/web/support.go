@@ -52,20 +52,20 @@ func supportQuery(f views.SupportForm) (access.SupportQuery, map[string]string) 
 	fields := map[string]string{}
 	st, err := access.ParseSupportStatus(f.Status)
 	if err != nil {
-		fields["status"] = "Unknown status."
+		fields["status"] = views.SupportFieldStatus()
 	}
 	q.Status = st
 	if f.From != "" {
 		t, err := time.Parse(dateLayout, f.From)
 		if err != nil {
-			fields["from"] = "Use a date such as 2026-03-01."
+			fields["from"] = views.SupportFieldFrom()
 		}
 		q.From = t
 	}
 	if f.To != "" {
 		t, err := time.Parse(dateLayout, f.To)
 		if err != nil {
-			fields["to"] = "Use a date such as 2026-03-31."
+			fields["to"] = views.SupportFieldTo()
 		} else {
 			q.To = t.Add(24 * time.Hour) // the whole day
 		}
@@ -91,7 +91,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 	}
 	v := &views.SupportSearchView{Form: form, Catalog: s.svc.Sources()}
 	if c.QueryParam("notfound") == "token" && form.Q == "" {
-		v.Notice = "No link matches the link or token you pasted" + filtersNote(form) + ". Check that the whole link was copied; it is compared by its hash."
+		v.Notice = views.SupportNoticeTokenNotFound(form)
 		v.Results = &access.SupportPage{}
 		return render(c, http.StatusOK, views.SupportSearchPage(p, v))
 	}
@@ -100,13 +100,13 @@ func (s *Server) supportSearch(c echo.Context) error {
 	}
 	q, fields := supportQuery(form)
 	if len(fields) > 0 {
-		v.Error, v.Fields = "Please check the highlighted filters.", fields
+		v.Error, v.Fields = views.SupportFiltersInvalid(), fields
 		return render(c, http.StatusUnprocessableEntity, views.SupportSearchPage(p, v))
 	}
 	q.Cursor = c.QueryParam("cursor")
 	res, err := s.svc.SearchLinks(ctx, q)
 	if code := access.ErrorCode(err); code == access.EINVALID || code == access.EBADREQUEST {
-		v.Error = access.ErrorMessage(err)
+		v.Error = views.ErrorText(err)
 		// Shown back in the form as text, whatever bytes came in.
 		v.Form.Q, v.Form.Source = access.CleanText(form.Q, 500), access.CleanText(form.Source, 64)
 		var de *access.Error
@@ -133,7 +133,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, views.SupportURL+"?"+to.Encode())
 	}
 	if res.Kind == access.QueryLinkID && c.QueryParam("found") == "token" {
-		v.Notice = "This is the link you pasted. Its token is not shown or kept; the search uses the link ID instead."
+		v.Notice = views.SupportNoticePasted()
 	}
 	v.Results = res
 	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
@@ -141,14 +141,6 @@ func (s *Server) supportSearch(c echo.Context) error {
 		return renderFragment(c, http.StatusOK, views.SupportSearchPage(p, v), views.SupportRowsFragment)
 	}
 	return render(c, http.StatusOK, views.SupportSearchPage(p, v))
-}
-
-// filtersNote says that other filters narrowed a token search.
-func filtersNote(f views.SupportForm) string {
-	if f.Source != "" || f.Status != "" || f.From != "" || f.To != "" {
-		return " with these filters"
-	}
-	return ""
 }
 
 // supportLink is GET /support/links/{link}: any link, deleted ones too,
@@ -188,7 +180,7 @@ func (s *Server) supportLink(c echo.Context) error {
 func (s *Server) supportExport(c echo.Context) error {
 	ctx := c.Request().Context()
 	if site := c.Request().Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return echo.NewHTTPError(http.StatusForbidden, "Download the history from the link's page in the support console.")
+		return echo.NewHTTPError(http.StatusForbidden, views.SupportExportCrossSite())
 	}
 	l, err := s.svc.SupportLink(ctx, c.Param("link"))
 	if err != nil {
