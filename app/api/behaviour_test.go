@@ -24,9 +24,7 @@ func ptr[T any](v T) *T { return &v }
 // concurrent duplicates make one link, the others answering the first
 // answer or 409.
 func TestIdempotencyKey(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	body := client.CreateLinkJSONRequestBody{Source: "sandbox"}
 	count := func(t *testing.T) int {
 		t.Helper()
@@ -120,9 +118,7 @@ func TestRateLimit(t *testing.T) {
 // TestListsAndInput: keyset pages, filters, and bad input answered with
 // the right problem, never a 500.
 func TestListsAndInput(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	var made []string
 	for range 5 {
 		r := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox"}))
@@ -268,9 +264,7 @@ func TestReference(t *testing.T) {
 // TestPlanGate: a key of an organization whose plan no longer includes
 // links is refused with the forbidden problem, on every request.
 func TestPlanGate(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	if r := must(c.ListLinksWithResponse(e.ctx, nil)); r.StatusCode() != 200 {
 		t.Fatalf("before: %d", r.StatusCode())
 	}

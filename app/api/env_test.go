@@ -44,6 +44,16 @@ func newAPIEnv(t testing.TB, opt testutil.FlowOptions) *apiEnv {
 	return e
 }
 
+// parallelAPIClient runs t in parallel with the other tests that call it
+// and returns newAPIEnv with the default options and the client most tests
+// call with: the one that sends the valid key.
+func parallelAPIClient(t *testing.T) (*apiEnv, *client.ClientWithResponses) {
+	t.Helper()
+	t.Parallel()
+	e := newAPIEnv(t, testutil.FlowOptions{})
+	return e, e.client(t, e.valid)
+}
+
 // client is the generated client with key as its bearer ("" sends none).
 func (e *apiEnv) client(t testing.TB, key string) *client.ClientWithResponses {
 	t.Helper()

@@ -735,8 +735,7 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := testutil.NewService(t, testutil.OpenDB(t), testutil.NewClock(testNow), access.WithSources(cat))
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, testutil.NewClock(testNow), access.WithSources(cat))
 	l, err := svc.GenerateLink(context.Background(), testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID), access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "shopify")
 	if err != nil {
 		t.Fatal(err)

@@ -104,6 +104,14 @@ func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock, opts ...access.Option
 	return svc
 }
 
+// NewSeeded builds a service as NewService does, on a database of its own
+// (OpenDB), and seeds the fixture in it.
+func NewSeeded(tb testing.TB, clock *Clock, opts ...access.Option) (*access.Service, *Fixture) {
+	tb.Helper()
+	svc := NewService(tb, OpenDB(tb), clock, opts...)
+	return svc, Seed(tb, svc)
+}
+
 // services remembers the database and the keys of each service NewService
 // built: the service keeps them unexported, tests outside package access
 // read them here.
