@@ -167,14 +167,7 @@ func TestListsAndInput(t *testing.T) {
 		{"ErrMalformedID", "/links/not-an-id", "not_found", 404},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodGet, e.AppURL+"/api/v1"+tc.path, nil)
-			req.Header.Set("Authorization", "Bearer "+e.valid)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			res, body := e.raw(t, http.MethodGet, tc.path, "")
 			if res.StatusCode != tc.status || problem(t, res, body).Code != tc.code {
 				t.Errorf("%d %s, want %d %s", res.StatusCode, body, tc.status, tc.code)
 			}
@@ -191,15 +184,7 @@ func TestListsAndInput(t *testing.T) {
 		{"ErrLabelTooLong", `{"source":"sandbox","label":"` + strings.Repeat("é", 81) + `"}`, "invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, e.AppURL+"/api/v1/links", strings.NewReader(tc.body))
-			req.Header.Set("Authorization", "Bearer "+e.valid)
-			req.Header.Set("Content-Type", "application/json")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			res, body := e.raw(t, http.MethodPost, "/links", tc.body)
 			if res.StatusCode >= 500 || problem(t, res, body).Code != tc.code {
 				t.Errorf("%d %s, want a %s problem", res.StatusCode, body, tc.code)
 			}
