@@ -79,14 +79,8 @@ func sendForged(t *testing.T, c *http.Client, req *http.Request) *http.Response 
 // doForged sends a request with a forged Host with client c.
 func doForged(t *testing.T, c *http.Client, method, target string, form url.Values, header ...string) (*http.Response, string) {
 	t.Helper()
-	req := testutil.NewRequest(t, method, target, form)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res := sendForged(t, c, req)
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	res := sendForged(t, c, testutil.NewRequest(t, method, target, form, header...))
+	return res, testutil.ReadBody(res)
 }
 
 // TestLinkURLIgnoresHostHeader (SECURITY 5): an admin whose requests carry
