@@ -316,7 +316,7 @@ func MailHTML(mc MailContent) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = msg("NotificationsMailSettings").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = msg("NotifyFooterLink").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
