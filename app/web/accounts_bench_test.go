@@ -86,38 +86,25 @@ func accountsCursor(tb testing.TB, svc *access.Service, workspaceID string, page
 // the htmx "Load more" rows (no menu), with 10 accounts and with 1,000; each variant shows
 // more rows with more accounts, so the comparison covers different counts.
 func TestAccountsPageStatements(t *testing.T) {
-	clock := testutil.NewClock(benchNow)
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := seedFast(t, svc)
+	svc, f := newBenchService(t)
 	rng := rand.New(rand.NewPCG(5, 6))
 	insertAccounts(t, svc, rng, f.Internal.ID, 200) // another workspace's, left out
-	counter := countStatements(t, testutil.DBOf(svc))
-	srv := testutil.NewServer(t, svc)
-	admin := srv.Login(t, f.Admin.Email)
+	srv := serveCounted(t, svc, f)
 	page := srv.URL + "/w/" + f.Reporting.ID + "/sources"
-
-	type result struct{ statements, rows int64 }
-	measure := func(t *testing.T, cursor string) []result {
-		t.Helper()
-		var out []result
-		for _, v := range accountVariants(cursor) {
-			var body string
-			n := counter.during(func() { body = get(t, admin, page+v.query, v.header...) })
-			out = append(out, result{statements: n, rows: int64(countAccountRows(body))})
-		}
-		return out
+	measure := func(cursor string) []variantCost {
+		return srv.measureVariants(t, page, accountVariants(cursor), countAccountRows)
 	}
 	insertAccounts(t, svc, rng, f.Reporting.ID, 10)
 	small, err := svc.AccountsPage(context.Background(), f.Reporting.ID, access.AccountFilter{Limit: 5})
 	if err != nil || small.NextCursor == "" {
 		t.Fatalf("no cursor after five of ten accounts: %v", err)
 	}
-	few := measure(t, small.NextCursor)
+	few := measure(small.NextCursor)
 	if err := testutil.DBOf(svc).Where("workspace_id = ?", f.Reporting.ID).Delete(&models.ConnectedAccount{}).Error; err != nil {
 		t.Fatal(err)
 	}
 	insertAccounts(t, svc, rng, f.Reporting.ID, 1000)
-	many := measure(t, accountsCursor(t, svc, f.Reporting.ID, 10))
+	many := measure(accountsCursor(t, svc, f.Reporting.ID, 10))
 
 	for i, v := range accountVariants("") {
 		if many[i].rows != access.PageSize || few[i].rows >= many[i].rows {
@@ -138,35 +125,17 @@ func TestAccountsPageStatements(t *testing.T) {
 // the database, and reports sql/op.
 func BenchmarkAccountsPage(b *testing.B) {
 	start := time.Now()
-	clock := testutil.NewClock(benchNow)
-	svc := testutil.NewService(b, testutil.OpenDB(b), clock)
-	f := seedFast(b, svc)
+	svc, f := newBenchService(b)
 	rng := rand.New(rand.NewPCG(7, 8))
 	insertAccounts(b, svc, rng, f.Reporting.ID, 1000)
-	org := models.Organization{ID: access.NewID(), Name: "Bench Other", Plan: models.PlanPro, CreatedAt: benchNow}
-	if err := testutil.DBOf(svc).Create(&org).Error; err != nil {
-		b.Fatal(err)
+	for _, id := range otherWorkspaces(b, svc, 9) {
+		insertAccounts(b, svc, rng, id, 1000)
 	}
-	for i := range 9 {
-		w := models.Workspace{ID: access.NewID(), OrganizationID: org.ID, Name: fmt.Sprintf("Workspace %d", i), CreatedAt: benchNow}
-		if err := testutil.DBOf(svc).Create(&w).Error; err != nil {
-			b.Fatal(err)
-		}
-		insertAccounts(b, svc, rng, w.ID, 1000)
-	}
-	if testutil.Dialect() == db.Postgres {
-		if err := testutil.DBOf(svc).Exec("ANALYZE connected_accounts").Error; err != nil {
-			b.Fatal(err)
-		}
-	}
-	counter := countStatements(b, testutil.DBOf(svc))
-	srv := testutil.NewServer(b, svc)
-	admin := srv.Login(b, f.Admin.Email)
+	srv := serveAtScale(b, svc, f, "connected_accounts", "10,000 accounts", start)
 	page := srv.URL + "/w/" + f.Reporting.ID + "/sources"
-	b.Logf("%s: 10,000 accounts inserted and server ready in %v", testutil.Dialect(), time.Since(start).Round(time.Millisecond))
 
 	variants := append(accountVariants(accountsCursor(b, svc, f.Reporting.ID, 18)), // 900 in
 		pageVariant{name: "q=agency (1 in 20)", query: "?q=agency"},
 		pageVariant{name: "q=no match", query: "?q=zebra"})
-	runPageVariants(b, counter, admin, page, variants)
+	srv.runPageVariants(b, page, variants)
 }

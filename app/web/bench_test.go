@@ -156,6 +156,123 @@ func seedFast(tb testing.TB, svc *access.Service) *fastFixture {
 	return f
 }
 
+// newBenchService opens a database behind a service whose clock stands at
+// benchNow, with the fast fixture.
+func newBenchService(tb testing.TB) (*access.Service, *fastFixture) {
+	tb.Helper()
+	svc := testutil.NewService(tb, testutil.OpenDB(tb), testutil.NewClock(benchNow))
+	return svc, seedFast(tb, svc)
+}
+
+// countedServer is the app served over HTTP with every SQL statement
+// counted, and the workspace admin signed in.
+type countedServer struct {
+	*testutil.Server
+	counter *statementCounter
+	admin   *http.Client
+}
+
+// serveCounted registers the statement counter, then starts the server
+// (registering rebuilds GORM's callback chains, so it must come first) and
+// signs f's workspace admin in.
+func serveCounted(tb testing.TB, svc *access.Service, f *fastFixture) *countedServer {
+	tb.Helper()
+	counter := countStatements(tb, testutil.DBOf(svc))
+	srv := testutil.NewServer(tb, svc)
+	return &countedServer{Server: srv, counter: counter, admin: srv.Login(tb, f.Admin.Email)}
+}
+
+// variantCost is what one request of a pageVariant cost: the SQL
+// statements it sent and the rows its page showed.
+type variantCost struct{ statements, rows int64 }
+
+// measureVariants fetches base+query of each variant once as the admin and
+// returns what each cost; rows counts the rows of a page.
+func (s *countedServer) measureVariants(t *testing.T, base string, variants []pageVariant, rows func(body string) int) []variantCost {
+	t.Helper()
+	var out []variantCost
+	for _, v := range variants {
+		var body string
+		n := s.counter.during(func() { body = get(t, s.admin, base+v.query, v.header...) })
+		if n == 0 {
+			t.Fatalf("%s: no SQL statement counted; the counter is broken", v.name)
+		}
+		out = append(out, variantCost{statements: n, rows: int64(rows(body))})
+	}
+	return out
+}
+
+// otherWorkspaces creates an organization "Bench Other" with n workspaces,
+// whose rows the pages of the fixture's workspace must leave out, and
+// returns their IDs.
+func otherWorkspaces(tb testing.TB, svc *access.Service, n int) []string {
+	tb.Helper()
+	org := models.Organization{ID: access.NewID(), Name: "Bench Other", Plan: models.PlanPro, CreatedAt: benchNow}
+	if err := testutil.DBOf(svc).Create(&org).Error; err != nil {
+		tb.Fatal(err)
+	}
+	ids := make([]string, n)
+	for i := range n {
+		w := models.Workspace{ID: access.NewID(), OrganizationID: org.ID, Name: fmt.Sprintf("Workspace %d", i), CreatedAt: benchNow}
+		if err := testutil.DBOf(svc).Create(&w).Error; err != nil {
+			tb.Fatal(err)
+		}
+		ids[i] = w.ID
+	}
+	return ids
+}
+
+// otherLinkSets creates 90 workspaces of another organization and
+// describes 1,000 links in each over span, labelled by label when it is
+// set: 90,000 links that the fixture's pages leave out.
+func otherLinkSets(tb testing.TB, svc *access.Service, f *fastFixture, span time.Duration, label func(int) string) []linkSet {
+	tb.Helper()
+	var sets []linkSet
+	for _, id := range otherWorkspaces(tb, svc, 90) {
+		sets = append(sets, linkSet{workspaceID: id, creators: []string{f.OtherAdmin.ID, f.Owner.ID}, n: 1_000, newest: benchNow, span: span, label: label})
+	}
+	return sets
+}
+
+// serveAtScale follows a bulk insert of what into tables, begun at start:
+// it analyzes the tables, serves the app with statements counted (see
+// serveCounted) and logs how long that took.
+func serveAtScale(b *testing.B, svc *access.Service, f *fastFixture, tables, what string, start time.Time) *countedServer {
+	b.Helper()
+	analyze(b, svc, tables)
+	srv := serveCounted(b, svc, f)
+	b.Logf("%s: %s inserted and server ready in %v", testutil.Dialect(), what, time.Since(start).Round(time.Millisecond))
+	return srv
+}
+
+// analyze does on PostgreSQL what autovacuum would have done by now on a
+// live database after a bulk insert: it gathers the tables' statistics.
+func analyze(tb testing.TB, svc *access.Service, tables string) {
+	tb.Helper()
+	if testutil.Dialect() != db.Postgres {
+		return
+	}
+	if err := testutil.DBOf(svc).Exec("ANALYZE " + tables).Error; err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// sandboxConsent generates a sandbox link in the Reporting workspace as its
+// admin and returns it with the path of its consent page.
+func sandboxConsent(tb testing.TB, svc *access.Service, f *fastFixture) (*access.Link, string) {
+	tb.Helper()
+	ctx := context.Background()
+	m, err := svc.Membership(ctx, f.Admin.ID, f.Reporting.ID)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	l, err := svc.GenerateLink(ctx, m, access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "sandbox")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return l, l.URL[strings.Index(l.URL, "/connect/"):]
+}
+
 // linkSet describes links to bulk-insert into one workspace.
 type linkSet struct {
 	workspaceID string
@@ -265,15 +382,11 @@ type pageVariant struct {
 // sends more SQL statements with 2,000 links than with 10: no per-row
 // queries, whatever the filter or page.
 func TestLinksPageStatementsConstant(t *testing.T) {
-	clock := testutil.NewClock(benchNow)
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := seedFast(t, svc)
+	svc, f := newBenchService(t)
 	rng := rand.New(rand.NewPCG(1, 2))
 	// Links of another workspace, which the list must leave out.
 	insertLinks(t, svc, rng, linkSet{workspaceID: f.Internal.ID, creators: []string{f.OtherAdmin.ID}, n: 300, newest: benchNow, span: 90 * 24 * time.Hour})
-	counter := countStatements(t, testutil.DBOf(svc))
-	srv := testutil.NewServer(t, svc)
-	admin := srv.Login(t, f.Admin.Email)
+	srv := serveCounted(t, svc, f)
 	list := srv.LinksURL(f.Reporting.ID)
 
 	// variants are the ways of asking for the page; cursor points inside
@@ -289,20 +402,7 @@ func TestLinksPageStatementsConstant(t *testing.T) {
 	}
 	// measure fetches each variant once and returns, for each, the
 	// statements it sent and the link rows it showed.
-	type result struct{ statements, rows int64 }
-	measure := func(t *testing.T, cursor string) []result {
-		t.Helper()
-		var out []result
-		for _, v := range variants(cursor) {
-			var body string
-			n := counter.during(func() { body = get(t, admin, list+v.query, v.header...) })
-			if n == 0 {
-				t.Fatalf("%s: no SQL statement counted; the counter is broken", v.name)
-			}
-			out = append(out, result{statements: n, rows: int64(countRows(body))})
-		}
-		return out
-	}
+	measure := func(cursor string) []variantCost { return srv.measureVariants(t, list, variants(cursor), countRows) }
 
 	// Ten links over the last ten days: the cursor is taken after five.
 	creators := []string{f.Admin.ID, f.Owner.ID}
@@ -314,7 +414,7 @@ func TestLinksPageStatementsConstant(t *testing.T) {
 	if small.NextCursor == "" {
 		t.Fatal("no cursor after five of ten links")
 	}
-	few := measure(t, small.NextCursor)
+	few := measure(small.NextCursor)
 
 	// 1,990 more: 120 in the last six days (so that active links fill a
 	// page too), the rest over two years; the cursor is taken 20 pages
@@ -322,7 +422,7 @@ func TestLinksPageStatementsConstant(t *testing.T) {
 	insertLinks(t, svc, rng,
 		linkSet{workspaceID: f.Reporting.ID, creators: creators, n: 120, newest: benchNow.Add(-time.Hour), span: 6 * 24 * time.Hour},
 		linkSet{workspaceID: f.Reporting.ID, creators: creators, n: 1870, newest: benchNow.Add(-7 * 24 * time.Hour), span: 700 * 24 * time.Hour})
-	many := measure(t, cursorAfter(t, svc, f.Reporting.ID, 20))
+	many := measure(cursorAfter(t, svc, f.Reporting.ID, 20))
 
 	for i, v := range variants("") {
 		// Each variant must show more rows with more links, or the
@@ -345,41 +445,19 @@ func TestLinksPageStatementsConstant(t *testing.T) {
 // of the list query, failing if the plan does not use the list index.
 func BenchmarkLinksPage(b *testing.B) {
 	start := time.Now()
-	clock := testutil.NewClock(benchNow)
-	svc := testutil.NewService(b, testutil.OpenDB(b), clock)
-	f := seedFast(b, svc)
+	svc, f := newBenchService(b)
 	rng := rand.New(rand.NewPCG(1, 2))
 	span := 2 * 365 * 24 * time.Hour
 
 	// 90 other workspaces of another organization hold 90,000 links.
-	org := models.Organization{ID: access.NewID(), Name: "Bench Other", Plan: models.PlanPro, CreatedAt: benchNow}
-	if err := testutil.DBOf(svc).Create(&org).Error; err != nil {
-		b.Fatal(err)
-	}
 	sets := []linkSet{{workspaceID: f.Reporting.ID, creators: []string{f.Admin.ID, f.Owner.ID}, n: 10_000, newest: benchNow, span: span}}
-	for i := range 90 {
-		w := models.Workspace{ID: access.NewID(), OrganizationID: org.ID, Name: fmt.Sprintf("Workspace %d", i), CreatedAt: benchNow}
-		if err := testutil.DBOf(svc).Create(&w).Error; err != nil {
-			b.Fatal(err)
-		}
-		sets = append(sets, linkSet{workspaceID: w.ID, creators: []string{f.OtherAdmin.ID, f.Owner.ID}, n: 1_000, newest: benchNow, span: span})
-	}
-	insertLinks(b, svc, rng, sets...)
+	insertLinks(b, svc, rng, append(sets, otherLinkSets(b, svc, f, span, nil)...)...)
 	var total int64
 	if err := testutil.DBOf(svc).Model(&models.AccessLink{}).Count(&total).Error; err != nil || total != 100_000 {
 		b.Fatalf("access_links holds %d rows (err %v), want 100,000", total, err)
 	}
-	if testutil.Dialect() == db.Postgres {
-		// What autovacuum would have done by now on a live database.
-		if err := testutil.DBOf(svc).Exec("ANALYZE access_links, users").Error; err != nil {
-			b.Fatal(err)
-		}
-	}
-	counter := countStatements(b, testutil.DBOf(svc))
-	srv := testutil.NewServer(b, svc)
-	admin := srv.Login(b, f.Admin.Email)
+	srv := serveAtScale(b, svc, f, "access_links, users", "100,000 links", start)
 	list := srv.LinksURL(f.Reporting.ID)
-	b.Logf("%s: 100,000 links inserted and server ready in %v", testutil.Dialect(), time.Since(start).Round(time.Millisecond))
 
 	// Later pages at three depths: 50, 5,000 and 9,000 links in (the
 	// workspace lists about 9,500; the rest are deleted).
@@ -390,17 +468,24 @@ func BenchmarkLinksPage(b *testing.B) {
 		{name: "cursor_9000", query: "?cursor=" + cursorAfter(b, svc, f.Reporting.ID, 180)},
 		{name: "active", query: "?status=active"},
 	}
+	srv.explainThenRun(b, list, variants, explainList, func(pageVariant) bool { return false })
+}
+
+// explainThenRun fetches each variant once as the admin, to check that it
+// shows link rows (unless mayBeEmpty says it need not) and to log and check
+// the plan of its list query with explain, then times the variants.
+func (s *countedServer) explainThenRun(b *testing.B, base string, variants []pageVariant,
+	explain func(b *testing.B, gdb *gorm.DB, name string, q capturedSQL), mayBeEmpty func(pageVariant) bool) {
+	b.Helper()
 	for _, v := range variants {
-		// One request to check the page and capture its list query.
-		n := countRows(get(b, admin, list+v.query))
-		if n == 0 {
+		n := countRows(get(b, s.admin, base+v.query))
+		if n == 0 && !mayBeEmpty(v) {
 			b.Fatalf("%s: no link rows", v.name)
 		}
 		b.Logf("%s: %d rows", v.name, n)
-		explainList(b, testutil.DBOf(svc), v.name, counter.lastList(b))
+		explain(b, testutil.DBOf(s.Svc), v.name, s.counter.lastList(b))
 	}
-
-	runPageVariants(b, counter, admin, list, variants)
+	s.runPageVariants(b, base, variants)
 }
 
 // explainList logs the plan of the list query q and fails if it does not
@@ -448,21 +533,21 @@ func explainList(b *testing.B, gdb *gorm.DB, name string, q capturedSQL) {
 // index and the rows a filter dropped after reading them.
 var bigScan = regexp.MustCompile(`(Bitmap Index Scan on access_links_workspace_list_idx) .*actual time=\S+ rows=(\d+)|(Rows Removed by Filter): (\d+)`)
 
-// runPageVariants times GET base+query of each variant as client, one
+// runPageVariants times GET base+query of each variant as the admin, one
 // sub-benchmark per variant under the database's name, with its
 // allocations and its SQL statements per request (sql/op).
-func runPageVariants(b *testing.B, counter *statementCounter, client *http.Client, base string, variants []pageVariant) {
+func (s *countedServer) runPageVariants(b *testing.B, base string, variants []pageVariant) {
 	b.Run(testutil.Dialect(), func(b *testing.B) {
 		for _, v := range variants {
 			b.Run(v.name, func(b *testing.B) {
 				b.ReportAllocs()
-				before := counter.n.Load()
+				before := s.counter.n.Load()
 				b.ResetTimer()
 				for range b.N {
-					get(b, client, base+v.query, v.header...)
+					get(b, s.admin, base+v.query, v.header...)
 				}
 				b.StopTimer()
-				b.ReportMetric(float64(counter.n.Load()-before)/float64(b.N), "sql/op")
+				b.ReportMetric(float64(s.counter.n.Load()-before)/float64(b.N), "sql/op")
 			})
 		}
 	})

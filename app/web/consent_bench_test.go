@@ -1,13 +1,11 @@
 package web_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 
-	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
@@ -22,21 +20,12 @@ import (
 // (the tag lifts the public per-address limit, as for the harness; without
 // it the run stops at the 61st view.)
 func BenchmarkConsentPage(b *testing.B) {
-	ctx := context.Background()
-	svc := testutil.NewService(b, testutil.OpenDB(b), testutil.NewClock(benchNow))
-	f := seedFast(b, svc)
-	m, err := svc.Membership(ctx, f.Admin.ID, f.Reporting.ID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	l, err := svc.GenerateLink(ctx, m, access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "sandbox")
-	if err != nil {
-		b.Fatal(err)
-	}
+	svc, f := newBenchService(b)
+	_, path := sandboxConsent(b, svc, f)
 	counter := countStatements(b, testutil.DBOf(svc))
 	srv := testutil.NewServer(b, svc)
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
-	consent := srv.URL + l.URL[strings.Index(l.URL, "/connect/"):]
+	consent := srv.URL + path
 	if body := get(b, client, consent); !strings.Contains(body, `data-testid="consent`) {
 		b.Fatalf("not the consent page:\n%.300s", body)
 	}

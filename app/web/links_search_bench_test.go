@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"strings"
@@ -16,7 +15,6 @@ import (
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
-	"github.com/accessrequests/accessrequests/models"
 )
 
 // The links list searched by a label prefix at agency scale (issue 11,
@@ -80,39 +78,26 @@ func searchCursor(tb testing.TB, svc *access.Service, workspaceID, q string, lim
 // the htmx rows, whatever the search matches. BenchmarkLinksSearch runs the
 // same searches at 10,000 links.
 func TestLinksSearchStatementsConstant(t *testing.T) {
-	clock := testutil.NewClock(benchNow)
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := seedFast(t, svc)
+	svc, f := newBenchService(t)
 	rng := rand.New(rand.NewPCG(11, 12))
 	// Another workspace's links, labelled alike: the search leaves them out.
 	insertLinks(t, svc, rng, linkSet{workspaceID: f.Internal.ID, creators: []string{f.OtherAdmin.ID}, n: 200, newest: benchNow, span: 90 * 24 * time.Hour, label: clientLabel})
-	counter := countStatements(t, testutil.DBOf(svc))
-	srv := testutil.NewServer(t, svc)
-	admin := srv.Login(t, f.Admin.Email)
+	srv := serveCounted(t, svc, f)
 	list := srv.LinksURL(f.Reporting.ID)
-
-	type result struct{ statements, rows int64 }
-	measure := func(t *testing.T, cursor string) []result {
-		t.Helper()
-		var out []result
-		for _, v := range searchVariants(cursor) {
-			var body string
-			n := counter.during(func() { body = get(t, admin, list+v.query, v.header...) })
-			out = append(out, result{statements: n, rows: int64(countRows(body))})
-		}
-		return out
+	measure := func(cursor string) []variantCost {
+		return srv.measureVariants(t, list, searchVariants(cursor), countRows)
 	}
 	creators := []string{f.Admin.ID, f.Owner.ID}
 	// Ten links over the last ten days: the four newest are Acme's.
 	insertLinks(t, svc, rng, linkSet{workspaceID: f.Reporting.ID, creators: creators, n: 10, newest: benchNow, span: 10 * 24 * time.Hour, label: clientLabel})
-	few := measure(t, searchCursor(t, svc, f.Reporting.ID, "acme", 2, 1))
+	few := measure(searchCursor(t, svc, f.Reporting.ID, "acme", 2, 1))
 
 	// 990 more: 120 in the last six days, the rest over two years; the
 	// cursor is taken one page (50 Acme links) in.
 	insertLinks(t, svc, rng,
 		linkSet{workspaceID: f.Reporting.ID, creators: creators, n: 120, newest: benchNow.Add(-time.Hour), span: 6 * 24 * time.Hour, label: clientLabel},
 		linkSet{workspaceID: f.Reporting.ID, creators: creators, n: 870, newest: benchNow.Add(-7 * 24 * time.Hour), span: 700 * 24 * time.Hour, label: clientLabel})
-	many := measure(t, searchCursor(t, svc, f.Reporting.ID, "acme", access.PageSize, 1))
+	many := measure(searchCursor(t, svc, f.Reporting.ID, "acme", access.PageSize, 1))
 
 	for i, v := range searchVariants("") {
 		// More rows with more links, or the comparison proves nothing.
@@ -139,39 +124,18 @@ func TestLinksSearchStatementsConstant(t *testing.T) {
 // reports sql/op.
 func BenchmarkLinksSearch(b *testing.B) {
 	start := time.Now()
-	clock := testutil.NewClock(benchNow)
-	svc := testutil.NewService(b, testutil.OpenDB(b), clock)
-	f := seedFast(b, svc)
+	svc, f := newBenchService(b)
 	rng := rand.New(rand.NewPCG(13, 14))
 	span := 2 * 365 * 24 * time.Hour
-	org := models.Organization{ID: access.NewID(), Name: "Bench Other", Plan: models.PlanPro, CreatedAt: benchNow}
-	if err := testutil.DBOf(svc).Create(&org).Error; err != nil {
-		b.Fatal(err)
-	}
 	sets := []linkSet{
 		// The last week's links, so that ?status=active has some, then two
 		// years of them.
 		{workspaceID: f.Reporting.ID, creators: []string{f.Admin.ID, f.Owner.ID}, n: 400, newest: benchNow, span: 7 * 24 * time.Hour, label: clientLabel},
 		{workspaceID: f.Reporting.ID, creators: []string{f.Admin.ID, f.Owner.ID}, n: 9_600, newest: benchNow.Add(-7 * 24 * time.Hour), span: span, label: clientLabel},
 	}
-	for i := range 90 {
-		w := models.Workspace{ID: access.NewID(), OrganizationID: org.ID, Name: fmt.Sprintf("Workspace %d", i), CreatedAt: benchNow}
-		if err := testutil.DBOf(svc).Create(&w).Error; err != nil {
-			b.Fatal(err)
-		}
-		sets = append(sets, linkSet{workspaceID: w.ID, creators: []string{f.OtherAdmin.ID, f.Owner.ID}, n: 1_000, newest: benchNow, span: span, label: clientLabel})
-	}
-	insertLinks(b, svc, rng, sets...)
-	if testutil.Dialect() == db.Postgres {
-		if err := testutil.DBOf(svc).Exec("ANALYZE access_links, users, api_keys").Error; err != nil {
-			b.Fatal(err)
-		}
-	}
-	counter := countStatements(b, testutil.DBOf(svc))
-	srv := testutil.NewServer(b, svc)
-	admin := srv.Login(b, f.Admin.Email)
+	insertLinks(b, svc, rng, append(sets, otherLinkSets(b, svc, f, span, clientLabel)...)...)
+	srv := serveAtScale(b, svc, f, "access_links, users, api_keys", "100,000 labelled links", start)
 	list := srv.LinksURL(f.Reporting.ID)
-	b.Logf("%s: 100,000 labelled links inserted and server ready in %v", testutil.Dialect(), time.Since(start).Round(time.Millisecond))
 
 	variants := []pageVariant{
 		{name: "q=acme (4 of 40 clients)", query: "?q=acme"},
@@ -183,16 +147,7 @@ func BenchmarkLinksSearch(b *testing.B) {
 		{name: "q=acme bakery (two words)", query: "?q=" + url.QueryEscape("acme bakery")},
 		{name: "q=zebra (no match)", query: "?q=zebra"},
 	}
-	for _, v := range variants {
-		n := countRows(get(b, admin, list+v.query))
-		if n == 0 && !strings.Contains(v.name, "no match") {
-			b.Fatalf("%s: no link rows", v.name)
-		}
-		b.Logf("%s: %d rows", v.name, n)
-		explainSearch(b, testutil.DBOf(svc), v.name, counter.lastList(b))
-	}
-
-	runPageVariants(b, counter, admin, list, variants)
+	srv.explainThenRun(b, list, variants, explainSearch, func(v pageVariant) bool { return strings.Contains(v.name, "no match") })
 }
 
 // explainSearch logs the plan of a searched list query q (PostgreSQL:

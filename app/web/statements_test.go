@@ -22,23 +22,12 @@ import (
 // page of links), on the first page and a later one.
 func TestHotPagesStatements(t *testing.T) {
 	ctx := context.Background()
-	clock := testutil.NewClock(benchNow)
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := seedFast(t, svc)
+	svc, f := newBenchService(t)
 	insertLinks(t, svc, rand.New(rand.NewPCG(3, 4)), linkSet{workspaceID: f.Reporting.ID, creators: []string{f.Admin.ID}, n: 120, newest: benchNow, span: 5 * 24 * time.Hour})
-	m, err := svc.Membership(ctx, f.Admin.ID, f.Reporting.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := svc.GenerateLink(ctx, m, access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "sandbox")
-	if err != nil {
-		t.Fatal(err)
-	}
-	counter := countStatements(t, testutil.DBOf(svc))
-	srv := testutil.NewServer(t, svc)
-	admin := srv.Login(t, f.Admin.Email)
-	anon := srv.Client()
-	consent := srv.URL + l.URL[strings.Index(l.URL, "/connect/"):]
+	l, path := sandboxConsent(t, svc, f)
+	srv := serveCounted(t, svc, f)
+	counter, admin, anon := srv.counter, srv.admin, srv.Client()
+	consent := srv.URL + path
 
 	for _, view := range []struct{ name, agent string }{
 		{"first view", "Browser A"}, {"repeated view", "Browser A"}, {"another client", "Browser B"},
