@@ -9,6 +9,5 @@ func ReconnectLinkURL(p *Page, a *access.AccountSummary) string {
 
 // ReconnectLinkMessage is the flash over a new reconnect link.
 func ReconnectLinkMessage(a *access.AccountSummary) string {
-	return "Reconnect link for " + a.Label() + " created. Send it to the account's owner: it renews this account's access, " +
-		"and works only when they sign in as this account."
+	return adminText("ReconnectLinkCreated", "Account", a.Label())
 }

@@ -8,60 +8,110 @@ import (
 
 // The words of a link's history. The domain stores and returns typed
 // events (type, actor, count, detail fields); every sentence a person
-// reads about them is written here, for the timeline and for the support
-// console's JSON export (EventWords).
+// reads about them is written here, from the admin catalog's Event* keys
+// (admin.en.yaml), for the timeline and for the support console's JSON
+// export (EventWords). They have no request at hand (the export, the
+// tests of app/access), so they read the admin side's English through
+// adminText.
 
 // EventActor is who acted, as pages show it: the user's name, or "Invitee"
 // for the person who opened the link without signing in.
 func EventActor(e *access.Event) string {
 	if e.ByInvitee() {
-		return "Invitee"
+		return adminText("EventActorInvitee")
 	}
 	if e.Actor == "" {
-		return "Unknown user"
+		return adminText("EventActorUnknown")
 	}
 	return e.Actor
 }
 
-// eventKinds holds, for each event type this version knows, the kind of
-// icon the timeline shows and the title when the event's fields do not
-// refine it.
-var eventKinds = map[string]struct{ icon, title string }{
-	access.EventCreated:        {"add", "Link created"},
-	access.EventOpened:         {"view", "Consent page opened"},
-	access.EventStarted:        {"start", "Authorization started"},
-	access.EventProviderError:  {"error", "Authorization failed"},
-	access.EventDeclined:       {"decline", "Declined"},
-	access.EventConnected:      {"connect", "Account connected"},
-	access.EventClaimRefused:   {"refuse", "Connection refused"},
-	access.EventDeleted:        {"delete", "Link deleted"},
-	access.EventRenewed:        {"add", "Renewed with a new link"},
-	access.EventDisconnected:   {"delete", "Account disconnected"},
-	access.EventRenamed:        {"add", "Account renamed"},
-	access.EventRelabeled:      {"add", "Label changed"},
-	access.EventSupportViewed:  {"support", "Viewed by support"},
-	access.EventEmailed:        {"mail", "Link emailed"},
-	access.EventEmailRequested: {"mail", "Email sent again"},
+// eventIcons holds, for each event type this version knows, the kind of
+// icon the timeline shows.
+var eventIcons = map[string]string{
+	access.EventCreated:        "add",
+	access.EventOpened:         "view",
+	access.EventStarted:        "start",
+	access.EventProviderError:  "error",
+	access.EventDeclined:       "decline",
+	access.EventConnected:      "connect",
+	access.EventClaimRefused:   "refuse",
+	access.EventDeleted:        "delete",
+	access.EventRenewed:        "add",
+	access.EventDisconnected:   "delete",
+	access.EventRenamed:        "add",
+	access.EventRelabeled:      "add",
+	access.EventSupportViewed:  "support",
+	access.EventEmailed:        "mail",
+	access.EventEmailRequested: "mail",
 }
 
-// failureTitles is the title of a provider_error event by the kind of
+// eventKindTitle is the title of an event type this version knows, when
+// the event's fields do not refine it.
+func eventKindTitle(typ string) (string, bool) {
+	switch typ {
+	case access.EventCreated:
+		return adminText("EventTitleCreated"), true
+	case access.EventOpened:
+		return adminText("EventTitleOpened"), true
+	case access.EventStarted:
+		return adminText("EventTitleStarted"), true
+	case access.EventProviderError:
+		return adminText("EventTitleProviderError"), true
+	case access.EventDeclined:
+		return adminText("EventTitleDeclined"), true
+	case access.EventConnected:
+		return adminText("EventTitleConnected"), true
+	case access.EventClaimRefused:
+		return adminText("EventTitleClaimRefused"), true
+	case access.EventDeleted:
+		return adminText("EventTitleDeleted"), true
+	case access.EventRenewed:
+		return adminText("EventTitleRenewed"), true
+	case access.EventDisconnected:
+		return adminText("EventTitleDisconnected"), true
+	case access.EventRenamed:
+		return adminText("EventTitleRenamed"), true
+	case access.EventRelabeled:
+		return adminText("EventTitleRelabeled"), true
+	case access.EventSupportViewed:
+		return adminText("EventTitleSupportViewed"), true
+	case access.EventEmailed:
+		return adminText("EventTitleEmailed"), true
+	case access.EventEmailRequested:
+		return adminText("EventTitleEmailRequested"), true
+	}
+	return "", false
+}
+
+// failureTitle is the title of a provider_error event by the kind of
 // failure the domain recorded.
-var failureTitles = map[string]string{
-	"provider": "The provider reported an error",
-	"token":    "Token exchange failed",
-	"identity": "Account identity could not be read",
-	"scopes":   "Permissions missing",
-	"state":    "Sign-in could not be verified",
-	"input":    "Invalid input",
-	"account":  "Signed in as another account",
+func failureTitle(kind string) (string, bool) {
+	switch kind {
+	case "provider":
+		return adminText("EventTitleFailedProvider"), true
+	case "token":
+		return adminText("EventTitleFailedToken"), true
+	case "identity":
+		return adminText("EventTitleFailedIdentity"), true
+	case "scopes":
+		return adminText("EventTitleFailedScopes"), true
+	case "state":
+		return adminText("EventTitleFailedState"), true
+	case "input":
+		return adminText("EventTitleFailedInput"), true
+	case "account":
+		return adminText("EventTitleFailedAccount"), true
+	}
+	return "", false
 }
 
 // EventIcon names the kind of icon the timeline shows for the event: add,
 // view, start, error, decline, connect, refuse, delete, support, or dot for
 // an event type this version does not know.
 func EventIcon(e *access.Event) string {
-	if k, ok := eventKinds[e.Type]; ok {
-		return k.icon
+	if icon, ok := eventIcons[e.Type]; ok {
+		return icon
 	}
 	return "dot"
 }
@@ -71,29 +121,34 @@ func EventTitle(e *access.Event) string {
 	switch e.Type {
 	case access.EventProviderError:
 		if e.Fields["error"] == "access_denied" {
-			return "Access denied at the provider"
+			return adminText("EventTitleAccessDenied")
 		}
-		if t, ok := failureTitles[e.Fields["kind"]]; ok {
+		if t, ok := failureTitle(e.Fields["kind"]); ok {
 			return t
 		}
 	case access.EventConnected:
 		if e.Fields["reconnected"] == "true" {
-			return "Account reconnected"
+			return adminText("EventTitleReconnected")
 		}
 	case access.EventSupportViewed:
 		if e.Fields["view"] == access.SupportViewExport {
-			return "History exported by support"
+			return adminText("EventTitleSupportExported")
 		}
 	}
-	if k, ok := eventKinds[e.Type]; ok {
-		return k.title
+	if t, ok := eventKindTitle(e.Type); ok {
+		return t
 	}
+	// A type a later version records: its own name, readable.
 	t := strings.ReplaceAll(e.Type, "_", " ")
 	if t == "" {
-		return "Event"
+		return adminText("EventTitleUnknown")
 	}
 	return strings.ToUpper(t[:1]) + t[1:]
 }
+
+// summaryParts joins the facts of a summary line, each a whole message
+// ("Source: Shopify", "Shop: acme.myshopify.com"): a list, not a sentence.
+func summaryParts(parts []string) string { return strings.Join(parts, " · ") }
 
 // EventSummary renders the event's detail as one line, or "" when there is
 // nothing to add to the title. It never holds a token or a code: events
@@ -104,95 +159,94 @@ func EventSummary(e *access.Event) string {
 	case access.EventCreated:
 		if src := eventSource(e); src != "" {
 			if f["reconnect_account_id"] != "" {
-				return "Source: " + src + " · Reconnect link for " + f["label"]
+				return adminText("EventSummarySourceReconnect", "Source", src, "Label", f["label"])
 			}
-			return "Source: " + src
+			return adminText("EventSummarySource", "Source", src)
 		}
 	case access.EventOpened:
 		if e.OtherClients() {
-			return otherClients
+			return adminText("EventSummaryOtherClients")
 		}
-		return "The consent page was viewed."
+		return adminText("EventSummaryOpened")
 	case access.EventStarted:
 		parts := []string{}
 		if src := eventSource(e); src != "" {
-			parts = append(parts, "Source: "+src)
+			parts = append(parts, adminText("EventSummarySource", "Source", src))
 		}
 		if shop := f["shop"]; shop != "" {
-			parts = append(parts, "Shop: "+shop)
+			parts = append(parts, adminText("EventSummaryShop", "Shop", shop))
 		}
-		return strings.Join(parts, " · ")
+		return summaryParts(parts)
 	case access.EventProviderError:
 		return providerErrorSummary(f)
 	case access.EventDeclined:
 		if e.OtherClients() {
-			return otherClients
+			return adminText("EventSummaryOtherClients")
 		}
 		if r := f["reason"]; r != "" {
-			return "Reason: " + r
+			return adminText("EventSummaryReason", "Reason", r)
 		}
-		return "No reason given."
+		return adminText("EventSummaryNoReason")
 	case access.EventConnected:
 		parts := []string{}
 		if a := f["account"]; a != "" {
-			parts = append(parts, "Account: "+a)
+			parts = append(parts, adminText("EventSummaryAccount", "Account", a))
 		}
 		if id := f["external_id"]; id != "" && !strings.Contains(f["account"], id) {
-			parts = append(parts, "ID: "+id)
+			parts = append(parts, adminText("EventSummaryExternalID", "ID", id))
 		}
 		if sc := strings.TrimSpace(f["scopes"]); sc != "" {
-			parts = append(parts, "Scopes: "+strings.Join(strings.Fields(sc), ", "))
+			parts = append(parts, adminText("EventSummaryScopes", "Scopes", strings.Join(strings.Fields(sc), ", ")))
 		} else {
-			parts = append(parts, "No scopes granted")
+			parts = append(parts, adminText("EventSummaryNoScopes"))
 		}
-		return strings.Join(parts, " · ")
+		return summaryParts(parts)
 	case access.EventClaimRefused:
 		switch f["reason"] {
 		case string(access.StatusUsed), access.ECONFLICT: // the callback stores the error code
-			return "The link had already been used."
+			return adminText("EventSummaryRefusedUsed")
 		case string(access.StatusExpired): // the same word as EEXPIRED
-			return "The link had expired."
+			return adminText("EventSummaryRefusedExpired")
 		case string(access.StatusDeleted), access.ENOTFOUND:
-			return "The link had been deleted."
+			return adminText("EventSummaryRefusedDeleted")
 		case "":
 			return ""
 		}
-		return "Reason: " + f["reason"]
+		return adminText("EventSummaryReason", "Reason", f["reason"])
 	case access.EventEmailed:
-		return "Emailed to " + f["to"] + "."
+		return adminText("EventSummaryEmailed", "Email", f["to"])
 	case access.EventEmailRequested:
-		return "Asked to email the link again to " + f["to"] + "."
+		return adminText("EventSummaryEmailRequested", "Email", f["to"])
 	case access.EventDeleted:
-		return "Accounts connected through the link stay connected."
+		return adminText("EventSummaryDeleted")
 	case access.EventRenewed:
-		return "A new link with the same source, label and recipient replaced this one."
+		return adminText("EventSummaryRenewed")
 	case access.EventDisconnected:
-		out := "Disconnected " + f["account"] + "; its tokens were deleted."
 		if f["revoke_error"] != "" {
-			out += " The provider did not confirm the revocation: " + f["revoke_error"]
+			return adminText("EventSummaryDisconnectedNotRevoked", "Account", f["account"], "Error", f["revoke_error"])
 		}
-		return out
+		return adminText("EventSummaryDisconnected", "Account", f["account"])
 	case access.EventRenamed:
 		switch {
 		case f["to"] == "":
-			return "Renamed " + f["from"] + " back to its name at the provider, " + f["account"] + "."
+			return adminText("EventSummaryRenamedBack", "From", f["from"], "Account", f["account"])
 		case f["from"] == "":
-			return "Named " + f["account"] + " \u201c" + f["to"] + "\u201d in this workspace."
+			return adminText("EventSummaryNamed", "Account", f["account"], "To", f["to"])
 		}
-		return "Renamed " + f["from"] + " to \u201c" + f["to"] + "\u201d."
+		return adminText("EventSummaryRenamed", "From", f["from"], "To", f["to"])
 	case access.EventRelabeled:
 		switch {
 		case f["from"] == "":
-			return "Labelled \u201c" + f["to"] + "\u201d."
+			return adminText("EventSummaryLabelled", "To", f["to"])
 		case f["to"] == "":
-			return "Removed the label \u201c" + f["from"] + "\u201d."
+			return adminText("EventSummaryLabelRemoved", "From", f["from"])
 		}
-		return "Relabelled \u201c" + f["from"] + "\u201d to \u201c" + f["to"] + "\u201d."
+		return adminText("EventSummaryRelabelled", "From", f["from"], "To", f["to"])
 	case access.EventSupportViewed:
 		if f["view"] == access.SupportViewExport {
-			return "Downloaded the history as JSON from the support console."
+			return adminText("EventSummarySupportExported")
 		}
-		return "Opened the link in the support console."
+		return adminText("EventSummarySupportViewed")
 	}
 	return ""
 }
@@ -201,29 +255,21 @@ func EventSummary(e *access.Event) string {
 func providerErrorSummary(f map[string]string) string {
 	parts := []string{}
 	if k := f["kind"]; k != "" {
-		parts = append(parts, "Kind: "+k)
+		parts = append(parts, adminText("EventSummaryKind", "Kind", k))
 	}
 	if code := f["error"]; code != "" {
-		parts = append(parts, "Error: "+code)
+		parts = append(parts, adminText("EventSummaryError", "Code", code))
 	}
-	s := strings.Join(parts, " · ")
 	if d := f["description"]; d != "" {
-		if s != "" {
-			s += " · "
-		}
 		if f["kind"] == "provider" {
 			// It came back through the invitee's browser: a report,
 			// which the app cannot vouch for.
-			d = "As reported through the invitee's browser: “" + d + "”"
+			d = adminText("EventSummaryReported", "Description", d)
 		}
-		s += d
+		parts = append(parts, d)
 	}
-	return s
+	return summaryParts(parts)
 }
-
-// otherClients is the summary of the event that counts the views or
-// declines of a link's clients beyond access.MaxClientsPerLink.
-const otherClients = "From further browsers and addresses, counted together; the address and browser shown are the latest."
 
 // eventSource is the event's source by catalog name, or by key when the
 // catalog does not know it.
@@ -242,18 +288,18 @@ func eventSource(e *access.Event) string {
 func EventSentence(e *access.Event) (what, who string) {
 	who = EventActor(e)
 	if e.ByInvitee() {
-		who = "the invitee"
+		who = adminText("EventActorTheInvitee")
 	}
 	switch e.Type {
 	case access.EventProviderError, access.EventClaimRefused:
 		return EventTitle(e), ""
 	case access.EventEmailed:
-		return "Emailed to " + e.Fields["to"], ""
+		return adminText("EventSentenceEmailed", "Email", e.Fields["to"]), ""
 	case access.EventSupportViewed:
 		if e.Fields["view"] == access.SupportViewExport {
-			return "History downloaded from the support console", who
+			return adminText("EventSentenceSupportExported"), who
 		}
-		return "Viewed in the support console", who
+		return adminText("EventSentenceSupportViewed"), who
 	}
 	return EventTitle(e), who
 }
@@ -268,7 +314,7 @@ func EventWords(e *access.Event) access.EventWords {
 // link made through the API, as its history does.
 func Creator(l *access.Link) string {
 	if l.CreatorKeyName != "" {
-		return "API key " + l.CreatorKeyName
+		return adminText("EventCreatorAPIKey", "Name", l.CreatorKeyName)
 	}
 	return l.CreatorName
 }

@@ -47,9 +47,9 @@ func adminText(id string, data ...any) string {
 }
 
 // adminCount is an admin plural message id for count n where no request
-// is at hand.
-func adminCount(id string, n int) string {
-	return locale.Get(language.English).N(id, n)
+// is at hand, {{.Count}} being n.
+func adminCount(id string, n int, data ...any) string {
+	return locale.Get(language.English).N(id, n, data...)
 }
 
 // trn is the plural message id for count n in the request's language,

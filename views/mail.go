@@ -46,96 +46,116 @@ var NotificationTitles = map[string]MailItem{
 }
 
 // failureAdvice is what to do after a failed connection, by the kind of
-// failure the domain recorded.
-var failureAdvice = map[string]string{
-	"provider": "The provider refused the sign-in. Ask the account owner to try again, and to make sure they sign in with an account that can grant this access.",
-	"token":    "The provider did not complete the sign-in. This is usually temporary: ask the account owner to open the link and try again in a few minutes.",
-	"identity": "The provider did not tell us which account was connected. Ask the account owner to try again; if it keeps failing, check the source's setup.",
-	"scopes":   "Some permissions the integration needs were not granted. Ask the account owner to try again and approve every permission on the provider's page.",
-	"account":  "The account owner signed in with another account than the one the reconnect link is for. Ask them to open the link again and sign in with that account.",
-	"state":    "The sign-in could not be verified (it was started in another browser or took too long). Ask the account owner to open the link again and finish in one go.",
+// failure the domain recorded, or the provider's own error code.
+func failureAdvice(failure, code string) string {
+	if code == "access_denied" {
+		return adminText("NotifyFailedAdviceDenied")
+	}
+	switch failure {
+	case "provider":
+		return adminText("NotifyFailedAdviceProvider")
+	case "token":
+		return adminText("NotifyFailedAdviceToken")
+	case "identity":
+		return adminText("NotifyFailedAdviceIdentity")
+	case "scopes":
+		return adminText("NotifyFailedAdviceScopes")
+	case "account":
+		return adminText("NotifyFailedAdviceAccount")
+	case "state":
+		return adminText("NotifyFailedAdviceState")
+	}
+	return adminText("NotifyFailedAdviceOther")
 }
 
 // MailContentOf is what mail m says. baseURL is the app's address (the
-// preferences page); every link in a mail starts with it.
+// preferences page); every link in a mail starts with it. The invitation
+// is in the link's language (mail_link.go); the notifications to the
+// link's creator are the admin side's words (Notify* in admin.en.yaml),
+// each with and without the link's label: whole sentences, never one with
+// a label glued on.
 func MailContentOf(m *access.Mail, c *sources.Catalog, baseURL string) MailContent {
 	name := sourceName(c, m.SourceKey)
 	prefs := strings.TrimRight(baseURL, "/") + "/account/notifications"
-	notice := MailContent{Lang: "en", Brand: "Access requests", Button: "View the link", ButtonURL: m.LinkPageURL,
-		Footer: "You get this mail because you created this link in " + m.Workspace + ". Choose which mails you get:", FooterURL: prefs}
+	notice := MailContent{Lang: "en", Brand: adminText("Brand"), Button: adminText("NotifyButton"), ButtonURL: m.LinkPageURL,
+		Footer: adminText("NotifyFooter", "Workspace", m.Workspace), FooterURL: prefs}
+	labelled := m.Label != ""
 	switch m.Kind {
 	case access.MailLink:
 		return linkMailContent(m, c)
 	case access.MailUsed:
-		notice.Subject = name + " connected: " + mailAccount(m.Facts)
-		notice.Heading = "Your " + name + " link was used"
-		notice.Lead = []string{mailAccount(m.Facts) + " connected their " + name + " account to " + m.Workspace + forLabel(m) + ". The account is ready for your integrations."}
+		account := mailAccount(m.Facts)
+		notice.Subject = adminText("NotifyUsedSubject", "Source", name, "Account", account)
+		notice.Heading = adminText("NotifyUsedHeading", "Source", name)
+		if labelled {
+			notice.Lead = []string{adminText("NotifyUsedLeadLabel", "Account", account, "Source", name, "Workspace", m.Workspace, "Label", m.Label)}
+		} else {
+			notice.Lead = []string{adminText("NotifyUsedLead", "Account", account, "Source", name, "Workspace", m.Workspace)}
+		}
 		if id := m.Facts["account_external_id"]; id != "" {
-			notice.Lead = append(notice.Lead, "Account ID at "+name+": "+id+".")
+			notice.Lead = append(notice.Lead, adminText("NotifyUsedAccountID", "Source", name, "ID", id))
 		}
 	case access.MailDeclined:
-		notice.Subject = "Your " + name + " link" + forLabel(m) + " was declined"
-		notice.Heading = notice.Subject
-		notice.Lead = []string{"The person you sent the " + name + " link" + forLabel(m) + " to declined to connect their account to " + m.Workspace + "."}
-		if r := m.Facts["reason"]; r != "" {
-			notice.Quote, notice.QuoteBy = r, "their reason"
+		if labelled {
+			notice.Subject = adminText("NotifyDeclinedSubjectLabel", "Source", name, "Label", m.Label)
+			notice.Lead = []string{adminText("NotifyDeclinedLeadLabel", "Source", name, "Label", m.Label, "Workspace", m.Workspace)}
 		} else {
-			notice.Lead = append(notice.Lead, "They gave no reason.")
+			notice.Subject = adminText("NotifyDeclinedSubject", "Source", name)
+			notice.Lead = []string{adminText("NotifyDeclinedLead", "Source", name, "Workspace", m.Workspace)}
 		}
-		notice.After = []string{"The link still works until " + Date(m.ExpiresAt) + ", in case they change their mind."}
+		notice.Heading = notice.Subject
+		if r := m.Facts["reason"]; r != "" {
+			notice.Quote, notice.QuoteBy = r, adminText("NotifyDeclinedReasonBy")
+		} else {
+			notice.Lead = append(notice.Lead, adminText("NotifyDeclinedNoReason"))
+		}
+		notice.After = []string{adminText("NotifyDeclinedAfter", "Date", Date(m.ExpiresAt))}
 	case access.MailFailed:
-		notice.Subject = "A " + name + " connection" + forLabel(m) + " failed"
+		if labelled {
+			notice.Subject = adminText("NotifyFailedSubjectLabel", "Source", name, "Label", m.Label)
+		} else {
+			notice.Subject = adminText("NotifyFailedSubject", "Source", name)
+		}
 		notice.Heading = notice.Subject
-		what := "The sign-in at " + name + " did not complete"
 		if code := m.Facts["error_code"]; code != "" {
-			what += " (" + code + ")"
+			notice.Lead = []string{adminText("NotifyFailedLeadCode", "Source", name, "Code", code, "Date", Date(m.ExpiresAt))}
+		} else {
+			notice.Lead = []string{adminText("NotifyFailedLead", "Source", name, "Date", Date(m.ExpiresAt))}
 		}
-		notice.Lead = []string{what + ". Nothing was connected, and the link still works until " + Date(m.ExpiresAt) + "."}
-		advice, ok := failureAdvice[m.Facts["failure"]]
-		if m.Facts["error_code"] == "access_denied" {
-			advice, ok = "The account owner denied access on the provider's page. If that was a mistake, ask them to open the link again.", true
-		}
-		if !ok {
-			advice = "Ask the account owner to open the link and try again. If it keeps failing, the link's page has the details."
-		}
-		notice.After = []string{"What to do: " + advice}
+		notice.After = []string{failureAdvice(m.Facts["failure"], m.Facts["error_code"])}
 	case access.MailEndpointDisabled:
-		notice.Subject = "A webhook endpoint of " + m.Workspace + " was disabled"
-		notice.Heading = "Webhook endpoint disabled"
-		notice.Lead = []string{"Deliveries to " + m.Facts["endpoint_url"] + " have failed for 5 days, so the endpoint was disabled and receives no events."}
-		notice.After = []string{"What to do: fix the receiver, then enable the endpoint again on its page; Resend in its delivery log sends what it missed."}
-		notice.Button, notice.ButtonURL = "Open the endpoint", strings.TrimRight(baseURL, "/")+"/w/"+m.WorkspaceID+"/settings/webhooks/"+m.Facts["endpoint_id"]
-		notice.Footer, notice.FooterURL = "You get this mail because you manage webhooks in "+m.Workspace+".", ""
+		notice.Subject = adminText("NotifyEndpointSubject", "Workspace", m.Workspace)
+		notice.Heading = adminText("NotifyEndpointHeading")
+		notice.Lead = []string{adminText("NotifyEndpointLead", "URL", m.Facts["endpoint_url"])}
+		notice.After = []string{adminText("NotifyEndpointAfter")}
+		notice.Button, notice.ButtonURL = adminText("NotifyEndpointButton"), strings.TrimRight(baseURL, "/")+"/w/"+m.WorkspaceID+"/settings/webhooks/"+m.Facts["endpoint_id"]
+		notice.Footer, notice.FooterURL = adminText("NotifyEndpointFooter", "Workspace", m.Workspace), ""
 	case access.MailExpiring:
-		notice.Subject = "Your " + name + " link" + forLabel(m) + " expires tomorrow"
+		if labelled {
+			notice.Subject = adminText("NotifyExpiringSubjectLabel", "Source", name, "Label", m.Label)
+			notice.Lead = []string{adminText("NotifyExpiringLeadLabel", "Source", name, "Label", m.Label, "Workspace", m.Workspace, "Date", Date(m.ExpiresAt))}
+		} else {
+			notice.Subject = adminText("NotifyExpiringSubject", "Source", name)
+			notice.Lead = []string{adminText("NotifyExpiringLead", "Source", name, "Workspace", m.Workspace, "Date", Date(m.ExpiresAt))}
+		}
 		notice.Heading = notice.Subject
-		notice.Lead = []string{"The " + name + " link" + forLabel(m) + " you created in " + m.Workspace + " has not been used yet. It expires on " + Date(m.ExpiresAt) + "."}
-		notice.After = []string{"Send the link again to remind the account owner, or generate a new one later."}
+		notice.After = []string{adminText("NotifyExpiringAfter")}
 	}
 	notice.Preheader = strings.Join(notice.Lead, " ")
 	return notice
-}
-
-// forLabel names the link's label, as the consent page does ("for Acme
-// Bakery"), after what the link is for; "" without a label.
-func forLabel(m *access.Mail) string {
-	if m.Label == "" {
-		return ""
-	}
-	return " for " + m.Label
 }
 
 // mailAccount names the connected account of a notification.
 func mailAccount(f map[string]string) string {
 	switch n, e := f["account_name"], f["account_email"]; {
 	case n != "" && e != "" && n != e:
-		return n + " (" + e + ")"
+		return adminText("NotifyAccountWithEmail", "Name", n, "Email", e)
 	case n != "":
 		return n
 	case e != "":
 		return e
 	}
-	return "An account"
+	return adminText("NotifyAnAccount")
 }
 
 // MailText is the plain-text part of a mail: the same content as MailHTML.
@@ -177,4 +197,4 @@ func MailText(mc MailContent) string {
 }
 
 // ResentMessage is the toast after "Resend".
-func ResentMessage(to string) string { return "The link was emailed again to " + to + "." }
+func ResentMessage(to string) string { return adminText("NotifyResent", "Email", to) }

@@ -49,8 +49,8 @@ func TimelineItems(h *access.EventPage, l *access.Link, now time.Time, lifetime 
 	if l != nil {
 		if at, ok := access.ExpiredOn(&l.AccessLink, now); ok && onPage(h, at) {
 			out = append(out, TimelineItem{
-				Type: TypeExpired, Icon: TypeExpired, Title: "Expired on " + DateTime(at),
-				Summary: "The link was not used within " + Days(lifetime) + " and stopped working.", At: at, Count: 1,
+				Type: TypeExpired, Icon: TypeExpired, Title: adminText("TimelineExpired", "Date", DateTime(at)),
+				Summary: adminText("TimelineExpiredSummary", "Days", Days(lifetime)), At: at, Count: 1,
 			})
 		}
 	}
@@ -77,15 +77,15 @@ func onPage(h *access.EventPage, at time.Time) bool {
 func Times(n int) string {
 	switch n {
 	case 1:
-		return "once"
+		return adminText("TimelineOnce")
 	case 2:
-		return "twice"
+		return adminText("TimelineTwice")
 	}
 	s := strconv.Itoa(n)
 	for i := len(s) - 3; i > 0; i -= 3 {
 		s = s[:i] + "," + s[i:]
 	}
-	return s + " times"
+	return adminCount("TimelineTimes", n, "Number", s)
 }
 
 // timelineTone is the colour of an entry's icon.
@@ -152,7 +152,7 @@ func ShortUA(ua string) string {
 	}
 	switch {
 	case browser != "" && system != "":
-		return browser + " on " + system
+		return adminText("TimelineAgent", "Browser", browser, "System", system)
 	case browser != "":
 		return browser
 	}
@@ -162,7 +162,7 @@ func ShortUA(ua string) string {
 		first = first[:40] + "…"
 	}
 	if system != "" {
-		return first + " on " + system
+		return adminText("TimelineAgent", "Browser", first, "System", system)
 	}
 	return first
 }
