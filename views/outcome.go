@@ -14,9 +14,9 @@ func OutcomeLabel(l *access.Link) string {
 	}
 	switch l.LastOutcome {
 	case access.OutcomeDeclined:
-		return "Declined"
+		return adminText("LinksOutcomeDeclined")
 	case access.OutcomeFailed:
-		return "Failed"
+		return adminText("LinksOutcomeFailed")
 	}
 	return ""
 }
@@ -31,23 +31,23 @@ func OutcomeDetail(l *access.Link) string {
 	}
 	switch l.LastOutcomeDetail {
 	case "access_denied":
-		return "Access denied"
+		return adminText("LinksFailAccessDenied")
 	case "provider":
-		return "Provider error"
+		return adminText("LinksFailProvider")
 	case "token":
-		return "Token exchange failed"
+		return adminText("LinksFailToken")
 	case "identity":
-		return "Account not identified"
+		return adminText("LinksFailIdentity")
 	case "scopes":
-		return "Permissions missing"
+		return adminText("LinksFailScopes")
 	case access.EACCOUNT:
-		return "Signed in as another account"
+		return adminText("LinksFailAccount")
 	case "state":
-		return "Sign-in not verified"
+		return adminText("LinksFailState")
 	case "input":
-		return "Invalid input"
+		return adminText("LinksFailInput")
 	case "":
-		return "Authorization failed"
+		return adminText("LinksFailUnknown")
 	}
 	return l.LastOutcomeDetail
 }

@@ -3,7 +3,6 @@
 package views
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -42,11 +41,7 @@ func (p *Page) Lifetime() time.Duration {
 // Days writes a whole number of days in words: "1 day", "7 days". A
 // lifetime that is not whole days is rounded up.
 func Days(d time.Duration) string {
-	n := int((d + 24*time.Hour - 1) / (24 * time.Hour))
-	if n == 1 {
-		return "1 day"
-	}
-	return fmt.Sprintf("%d days", n)
+	return adminCount("CommonDays", int((d+24*time.Hour-1)/(24*time.Hour)))
 }
 
 // WorkspaceURL returns a path inside the current workspace.
@@ -91,26 +86,33 @@ func ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // rounding.
 func Relative(t, now time.Time) string { return locale.Get(language.English).Relative(t, now) }
 
-// statusBadges is the badge text and style of each status.
-var statusBadges = map[access.Status]struct{ label, class string }{
-	access.StatusActive:  {"Active", "badge badge-dot badge-green"},
-	access.StatusUsed:    {"Used", "badge badge-dot badge-blue"},
-	access.StatusExpired: {"Expired", "badge badge-dot badge-amber"},
-	access.StatusDeleted: {"Deleted", "badge badge-dot badge-gray"},
+// statusBadges is the badge style of each status.
+var statusBadges = map[access.Status]string{
+	access.StatusActive:  "badge badge-dot badge-green",
+	access.StatusUsed:    "badge badge-dot badge-blue",
+	access.StatusExpired: "badge badge-dot badge-amber",
+	access.StatusDeleted: "badge badge-dot badge-gray",
 }
 
 // StatusLabel is the badge text of a status.
 func StatusLabel(s access.Status) string {
-	if b, ok := statusBadges[s]; ok {
-		return b.label
+	switch s {
+	case access.StatusActive:
+		return adminText("StatusActive")
+	case access.StatusUsed:
+		return adminText("StatusUsed")
+	case access.StatusExpired:
+		return adminText("StatusExpired")
+	case access.StatusDeleted:
+		return adminText("StatusDeleted")
 	}
 	return string(s)
 }
 
 // StatusClass is the badge style of a status.
 func StatusClass(s access.Status) string {
-	if b, ok := statusBadges[s]; ok {
-		return b.class
+	if class, ok := statusBadges[s]; ok {
+		return class
 	}
 	return "badge badge-dot badge-gray"
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/accessrequests/accessrequests/models"
 )
 
 // What a new link is made of, and the checks on its label and lifetime
@@ -31,6 +33,15 @@ type NewLink struct {
 // (views/locale.Supported; TestMailLanguages in views checks the two
 // agree). English is "" (also accepted as "en").
 var MailLanguages = []string{"de", "fr", "es", "pt-BR", "nl"}
+
+// MailLanguage is the language of the link's email as the API, events and
+// pages give it: en when none was chosen.
+func MailLanguage(l *models.AccessLink) string {
+	if l.Language == "" {
+		return "en"
+	}
+	return l.Language
+}
 
 // CleanLanguage is the stored form of a mail language: "" for English ("",
 // "en"), else the MailLanguages entry it names, whatever its case ("pt-br"

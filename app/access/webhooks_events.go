@@ -174,6 +174,7 @@ func linkData(l *models.AccessLink) map[string]any {
 		"created_by":   l.CreatedBy,
 		"created_at":   l.CreatedAt.UTC(),
 		"expires_at":   l.ExpiresAt.UTC(),
+		"language":     MailLanguage(l),
 	}
 }
 

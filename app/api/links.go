@@ -51,11 +51,8 @@ type Outcome struct {
 
 func linkOut(l *access.Link) Link {
 	out := Link{ID: l.ID, Source: l.SourceKey, Label: l.Label, Status: string(l.Status), ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
-		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note, Language: l.Language,
+		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note, Language: access.MailLanguage(&l.AccessLink),
 		RenewedFrom: l.RenewedFromID, RenewedBy: l.RenewedToID, ReconnectAccountID: l.ReconnectAccountID}
-	if out.Language == "" {
-		out.Language = "en"
-	}
 	if l.Status == access.StatusActive {
 		out.URL = l.URL
 	}

@@ -119,6 +119,9 @@ func TestEachEventOneWebhook(t *testing.T) {
 		if strings.Contains(string(r.Body), "secret-access-token") || strings.Contains(string(r.Body), token) || strings.Contains(string(r.Body), path.Base(l4.URL)) {
 			t.Errorf("%s payload carries a token: %s", r.Type, r.Body)
 		}
+		if l, ok := p.Data["link"].(map[string]any); ok && l["language"] != "en" {
+			t.Errorf("%s: link language %v, want en (no mail language chosen)", p.Type, l["language"])
+		}
 		switch p.Type {
 		case access.HookLinkDeclined:
 			if p.Data["reason"] != "wrong account" {
@@ -317,4 +320,24 @@ func gauge(t *testing.T, c prometheus.Collector, kind, state string) float64 {
 	}
 	t.Fatalf("no app_jobs{kind=%q,state=%q}", kind, state)
 	return 0
+}
+
+// TestLinkWebhookLanguage: a link's events carry the language its email
+// is written in, as the API gives it.
+func TestLinkWebhookLanguage(t *testing.T) {
+	e := newEnv(t)
+	e.endpoint(e.recv.URL+"/hook", access.HookLinkCreated)
+	start(t, e.Engine, e.Svc)
+	if _, err := e.Svc.GenerateLinkWith(e.Ctx, e.M, e.Admin, access.NewLink{Source: "google_ads", Language: "pt-BR"}); err != nil {
+		t.Fatal(err)
+	}
+	got := e.recv.waitFor(t, "link.created", func(r []received) bool { return len(r) >= 1 })
+	var p struct {
+		Data struct {
+			Link struct{ Language string }
+		}
+	}
+	if err := json.Unmarshal(got[0].Body, &p); err != nil || p.Data.Link.Language != "pt-BR" {
+		t.Fatalf("link.created = %s (%v), want the link's language pt-BR", got[0].Body, err)
+	}
 }

@@ -17,8 +17,7 @@ import (
 
 func TestBrowserAPIKeys(t *testing.T) {
 	tab, problems := newBrowserTab(t)
-	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
 	srv := testutil.NewServer(t, svc)
 	ctx := context.Background()
 

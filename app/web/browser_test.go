@@ -106,8 +106,7 @@ func browserSignIn(base, email string, then ...chromedp.Action[chromedp.Void]) [
 func TestBrowserLinksFlow(t *testing.T) {
 	tab, problems := newBrowserTab(t)
 
-	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
 	srv := testutil.NewServer(t, svc)
 	ctx := context.Background()
 

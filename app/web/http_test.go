@@ -45,8 +45,7 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	clock := testutil.NewClock(testNow)
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, clock)
 	e := &env{
 		srv:     testutil.NewServer(t, svc),
 		svc:     svc,

@@ -52,8 +52,7 @@ func holdDeletes(t *testing.T, h http.Handler) (*httptest.Server, *heldDeletes) 
 func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 	tab, problems := newBrowserTab(t)
 
-	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
 	app := testutil.NewServer(t, svc)
 	srv, deletes := holdDeletes(t, app.Web)
 	ctx := context.Background()
@@ -187,8 +186,7 @@ func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 // not on <body>, although the button that opened it is gone.
 func TestBrowserFirstLink(t *testing.T) {
 	tab, problems := newBrowserTab(t)
-	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
 	srv := testutil.NewServer(t, svc)
 
 	browserDo(t, tab, "sign in and open the empty list", browserSignIn(srv.URL, f.Admin.Email,

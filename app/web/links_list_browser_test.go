@@ -27,8 +27,7 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 	tab, problems := newBrowserTab(t)
 
 	clock := testutil.NewClock(time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Second))
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, clock)
 	ctx := context.Background()
 	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
 	owner := testutil.Member(t, svc, f.Owner.ID, f.Reporting.ID)

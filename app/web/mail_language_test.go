@@ -13,7 +13,7 @@ import (
 // TestGenerateMailLanguage: the generate dialog offers the mail's
 // language next to the recipient (the six languages in their own names,
 // English chosen); the choice is kept on the link and the mail is written
-// in it; an unknown language is refused (422, the field named, the form's
+// in it, and the link's page names it; an unknown language is refused (422, the field named, the form's
 // values kept), and a refused form keeps the language chosen.
 func TestGenerateMailLanguage(t *testing.T) {
 	svc, f := mailService(t, nil)
@@ -58,6 +58,10 @@ func TestGenerateMailLanguage(t *testing.T) {
 		l, err := svc.GetLink(context.Background(), f.Reporting.ID, linkID)
 		if err != nil || l.Language != "de" {
 			t.Fatalf("link %s: language %q, %v", linkID, l.Language, err)
+		}
+		_, page := testutil.Do(t, admin, "GET", links+"/"+linkID, nil)
+		if !strings.Contains(page, "Email language") || !strings.Contains(page, `data-testid="link-mail-language">Deutsch</dd>`) {
+			t.Errorf("the link's page does not name its mail language")
 		}
 		mails := waitMailbox(t, svc, 1)
 		_, body := testutil.Do(t, admin, "GET", srv.URL+"/dev/mailbox/"+mails[0].ID, nil)
