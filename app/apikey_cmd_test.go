@@ -17,8 +17,7 @@ import (
 // on stdout and logs only to stderr; `app api-key revoke` ends it; wrong
 // command lines exit 2 with the usage, refusals exit 1 with the reason.
 func TestAPIKeyCommands(t *testing.T) {
-	dir := t.TempDir()
-	getenv := onlyDataDir(dir)
+	getenv := onlyDataDir(t.TempDir())
 	ctx := context.Background()
 	cmd := func(t *testing.T, args ...string) (stdout, stderr string, err error) {
 		t.Helper()

@@ -22,8 +22,7 @@ import (
 // another process made (its own pool on the same database), and stops on
 // the signal.
 func TestWorkerCommand(t *testing.T) {
-	dir := t.TempDir()
-	getenv := onlyDataDir(dir)
+	getenv := onlyDataDir(t.TempDir())
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,6 @@ import (
 func (e *domainEnv) insertAccounts(ws models.Workspace, rows []models.ConnectedAccount) []string {
 	e.t.Helper()
 	at := domainStart
-	out := make([]string, len(rows))
 	for i := range rows {
 		if i%4 != 3 {
 			at = domainStart.Add(-time.Duration(i) * time.Second)
@@ -32,18 +31,7 @@ func (e *domainEnv) insertAccounts(ws models.Workspace, rows []models.ConnectedA
 	if err := e.svc.DB().CreateInBatches(rows, 100).Error; err != nil {
 		e.t.Fatal(err)
 	}
-	// Newest first: by time, then ID descending.
-	sorted := slices.Clone(rows)
-	slices.SortFunc(sorted, func(a, b models.ConnectedAccount) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
-	for i, r := range sorted {
-		out[i] = r.ID
-	}
-	return out
+	return newestFirst(rows, func(r models.ConnectedAccount) (time.Time, string) { return r.CreatedAt, r.ID })
 }
 
 // allPages walks every page of f with limit per page.

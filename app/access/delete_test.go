@@ -13,8 +13,7 @@ import (
 
 func TestDeleteLink(t *testing.T) {
 	t.Parallel()
-	e := newDomainEnv(t)
-	adminM := e.member(e.f.Admin, e.f.Reporting)
+	e, adminM := newAdminEnv(t)
 	l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 	keep := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 

@@ -3,6 +3,9 @@ package access_test
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +35,14 @@ func newDomainEnv(t *testing.T) *domainEnv {
 	return &domainEnv{t: t, ctx: context.Background(), clock: clock, svc: svc, f: testutil.Seed(t, svc)}
 }
 
+// newAdminEnv is newDomainEnv with the membership most tests act with:
+// the Client reporting workspace's admin's.
+func newAdminEnv(t *testing.T) (*domainEnv, *access.Membership) {
+	t.Helper()
+	e := newDomainEnv(t)
+	return e, e.member(e.f.Admin, e.f.Reporting)
+}
+
 // actor is u acting from a fixed address and browser.
 func (e *domainEnv) actor(u models.User) access.Actor {
 	return access.Actor{UserID: u.ID, Name: u.Name, IP: "203.0.113.7", UserAgent: "TestBrowser/1.0"}
@@ -48,6 +59,17 @@ func (e *domainEnv) generate(u models.User, ws models.Workspace, source string) 
 	l, err := e.svc.GenerateLink(e.ctx, e.member(u, ws), e.actor(u), source)
 	if err != nil {
 		e.t.Fatalf("generate as %s: %v", u.Email, err)
+	}
+	return l
+}
+
+// generateWith makes the link nl as u with the membership m, failing t if
+// it cannot.
+func (e *domainEnv) generateWith(t *testing.T, m *access.Membership, u models.User, nl access.NewLink) *access.Link {
+	t.Helper()
+	l, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(u), nl)
+	if err != nil {
+		t.Fatalf("generate %+v as %s: %v", nl, u.Email, err)
 	}
 	return l
 }
@@ -89,6 +111,22 @@ func rowByID[T any](e *domainEnv, id string) T {
 	return row
 }
 
+// newestFirst lists the IDs of rows in the order of the app's lists:
+// newest first by creation time, then by ID descending. key gives a row's
+// creation time and ID.
+func newestFirst[T any](rows []T, key func(T) (time.Time, string)) []string {
+	sorted := slices.Clone(rows)
+	slices.SortFunc(sorted, func(a, b T) int {
+		at, aid := key(a)
+		bt, bid := key(b)
+		if c := bt.Compare(at); c != 0 {
+			return c
+		}
+		return strings.Compare(bid, aid)
+	})
+	return testutil.Map(sorted, func(r T) string { _, id := key(r); return id })
+}
+
 // ids lists the IDs of a page's links in order.
 func ids(links []access.Link) []string {
 	return testutil.Map(links, func(l access.Link) string { return l.ID })
@@ -110,6 +148,33 @@ func (e *domainEnv) count(model any, where string, args ...any) int64 {
 		e.t.Fatal(err)
 	}
 	return n
+}
+
+// race runs do n times at once (i is the run's number) and returns how
+// many runs succeeded; any error but the conflict a losing run gets fails
+// t, naming what the runs were.
+func race(t *testing.T, n int, what string, do func(i int) error) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = do(i)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case access.ErrorCode(err) != access.ECONFLICT:
+			t.Errorf("a losing %s: %v, want conflict", what, err)
+		}
+	}
+	return ok
 }
 
 // assertCode fails unless err is a domain error with code.

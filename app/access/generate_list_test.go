@@ -145,8 +145,7 @@ func TestGenerateLinkStored(t *testing.T) {
 
 func TestGenerateLinkInvalid(t *testing.T) {
 	t.Parallel()
-	e := newDomainEnv(t)
-	m := e.member(e.f.Admin, e.f.Reporting)
+	e, m := newAdminEnv(t)
 	for _, tc := range []struct{ name, source, field string }{
 		{"ErrNoSource", "  ", "Choose a source"},
 		{"ErrUnknownSource", "nope", "Unknown source"},
@@ -370,8 +369,7 @@ func TestParseStatusFilter(t *testing.T) {
 // created_at.
 func TestListLinksPagination(t *testing.T) {
 	t.Parallel()
-	e := newDomainEnv(t)
-	m := e.member(e.f.Admin, e.f.Reporting)
+	e, m := newAdminEnv(t)
 	var made []string
 	for i := 0; i < 120; i++ {
 		// Links 0-59 share one instant; links 60-119 come in threes.

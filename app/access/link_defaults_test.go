@@ -54,14 +54,11 @@ func TestDefaultLinkDays(t *testing.T) {
 			if got := access.LinkLifetimeOf(m); got != 14*24*time.Hour {
 				t.Errorf("%s: default lifetime %v, want 14 days", ws.Name, got)
 			}
-			l, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(u), access.NewLink{Source: "google_ads"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			l := e.generateWith(t, m, u, access.NewLink{Source: "google_ads"})
 			if got := l.ExpiresAt.Sub(l.CreatedAt); got != 14*24*time.Hour {
 				t.Errorf("%s: a new link lives %v, want 14 days", ws.Name, got)
 			}
-			l, err = e.svc.GenerateLinkWith(e.ctx, m, e.actor(u), access.NewLink{Source: "google_ads", ExpiresIn: 3 * 24 * time.Hour})
+			l, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(u), access.NewLink{Source: "google_ads", ExpiresIn: 3 * 24 * time.Hour})
 			if err != nil || l.ExpiresAt.Sub(l.CreatedAt) != 3*24*time.Hour {
 				t.Errorf("%s: a link asked for 3 days: %v", ws.Name, err)
 			}

@@ -12,14 +12,10 @@ import (
 // A link's label: cleaned like other free text, at most 80 characters,
 // stored and listed.
 func TestLinkLabel(t *testing.T) {
-	e := newDomainEnv(t)
-	m := e.member(e.f.Admin, e.f.Reporting)
+	e, m := newAdminEnv(t)
 
 	t.Run("OK", func(t *testing.T) {
-		l, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(e.f.Admin), access.NewLink{Source: "google_ads", Label: "  Acme\u202e \n Bakery\x00 "})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := e.generateWith(t, m, e.f.Admin, access.NewLink{Source: "google_ads", Label: "  Acme\u202e \n Bakery\x00 "})
 		if l.Label != "Acme Bakery" || e.row(l.ID).Label != "Acme Bakery" {
 			t.Fatalf("label = %q, stored %q, want %q", l.Label, e.row(l.ID).Label, "Acme Bakery")
 		}
@@ -53,8 +49,7 @@ func TestLinkLabel(t *testing.T) {
 // A link's expiry: chosen per link in whole hours from 1 hour to 30 days,
 // the organization's default otherwise, and exact at both bounds.
 func TestLinkExpiryBounds(t *testing.T) {
-	e := newDomainEnv(t)
-	m := e.member(e.f.Admin, e.f.Reporting)
+	e, m := newAdminEnv(t)
 	gen := func(d time.Duration) (*access.Link, error) {
 		return e.svc.GenerateLinkWith(e.ctx, m, e.actor(e.f.Admin), access.NewLink{Source: "google_ads", ExpiresIn: d})
 	}
@@ -82,10 +77,7 @@ func TestLinkExpiryBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := e.member(e.f.Admin, e.f.Reporting)
-		l, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(e.f.Admin), access.NewLink{Source: "google_ads"})
-		if err != nil {
-			t.Fatal(err)
-		}
+		l := e.generateWith(t, m, e.f.Admin, access.NewLink{Source: "google_ads"})
 		if got := l.ExpiresAt.Sub(l.CreatedAt); got != 14*24*time.Hour {
 			t.Fatalf("lifetime = %v, want the organization's 14 days", got)
 		}
@@ -94,12 +86,8 @@ func TestLinkExpiryBounds(t *testing.T) {
 	// A 30-day link is active in the list until its last instant, though
 	// it is older than the 7 days every link used to live.
 	t.Run("ActiveListToTheEnd", func(t *testing.T) {
-		e := newDomainEnv(t)
-		m := e.member(e.f.Admin, e.f.Reporting)
-		long, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(e.f.Admin), access.NewLink{Source: "google_ads", ExpiresIn: 720 * time.Hour})
-		if err != nil {
-			t.Fatal(err)
-		}
+		e, m := newAdminEnv(t)
+		long := e.generateWith(t, m, e.f.Admin, access.NewLink{Source: "google_ads", ExpiresIn: 720 * time.Hour})
 		active := func() bool {
 			page, err := e.svc.ListLinks(e.ctx, e.f.Reporting.ID, access.ListFilter{Status: access.StatusActive})
 			if err != nil {

@@ -19,8 +19,7 @@ func (e *domainEnv) deletedEvents(linkID string) int64 {
 
 func TestDeleteLinks(t *testing.T) {
 	t.Parallel()
-	e := newDomainEnv(t)
-	admin := e.member(e.f.Admin, e.f.Reporting)
+	e, admin := newAdminEnv(t)
 	a := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 	b := e.generate(e.f.Owner, e.f.Reporting, "sandbox")
 	c := e.generate(e.f.Admin, e.f.Reporting, "sandbox")
@@ -107,8 +106,7 @@ func TestDeleteLinks(t *testing.T) {
 
 func TestDeleteExpired(t *testing.T) {
 	t.Parallel()
-	e := newDomainEnv(t)
-	admin := e.member(e.f.Admin, e.f.Reporting)
+	e, admin := newAdminEnv(t)
 	old1 := e.generate(e.f.Admin, e.f.Reporting, "sandbox")
 	old2 := e.generate(e.f.Owner, e.f.Reporting, "google_ads")
 	usedOld := e.generate(e.f.Admin, e.f.Reporting, "sandbox")
@@ -141,8 +139,7 @@ func TestDeleteExpired(t *testing.T) {
 // no cell can start a formula.
 func TestWriteLinksCSV(t *testing.T) {
 	t.Parallel()
-	e := newDomainEnv(t)
-	admin := e.member(e.f.Admin, e.f.Reporting)
+	e, admin := newAdminEnv(t)
 	evil := e.generate(e.f.Admin, e.f.Reporting, "sandbox")
 	e.setRecipient(evil.ID, "=HYPERLINK(\"http://x\")@x.example")
 	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", evil.ID).Update("label", "-2+3 Acme").Error; err != nil {

@@ -13,8 +13,7 @@ import (
 func TestGenerateLink(t *testing.T) {
 	ctx := context.Background()
 	clock := testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, clock)
 
 	t.Run("OK", func(t *testing.T) {
 		m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)

@@ -2,7 +2,6 @@ package access_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -13,12 +12,8 @@ import (
 // when it was made; the history records the old and the new label and who
 // changed it, and nothing else; an unchanged label records nothing.
 func TestRelabelLink(t *testing.T) {
-	e := newDomainEnv(t)
-	m := e.member(e.f.Admin, e.f.Reporting)
-	l, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(e.f.Admin), access.NewLink{Source: "google_ads", Label: "Acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, m := newAdminEnv(t)
+	l := e.generateWith(t, m, e.f.Admin, access.NewLink{Source: "google_ads", Label: "Acme"})
 	relabeled := func(id string) []access.Event {
 		var out []access.Event
 		for _, ev := range e.events(id) {
@@ -120,25 +115,10 @@ func TestRelabelLink(t *testing.T) {
 	// event, and the events chain (each names the label it replaced).
 	t.Run("Concurrent", func(t *testing.T) {
 		c := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
-		var wg sync.WaitGroup
-		errs := make([]error, 4)
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = e.svc.RelabelLink(e.ctx, m, e.actor(e.f.Admin), c.ID, "Client "+string(rune('A'+i)))
-			}()
-		}
-		wg.Wait()
-		ok := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				ok++
-			case access.ErrorCode(err) != access.ECONFLICT:
-				t.Errorf("a losing relabel: %v, want conflict", err)
-			}
-		}
+		ok := race(t, 4, "relabel", func(i int) error {
+			_, err := e.svc.RelabelLink(e.ctx, m, e.actor(e.f.Admin), c.ID, "Client "+string(rune('A'+i)))
+			return err
+		})
 		evs := relabeled(c.ID)
 		if ok == 0 || len(evs) != ok {
 			t.Fatalf("%d relabels succeeded, %d events", ok, len(evs))

@@ -2,7 +2,6 @@ package access_test
 
 import (
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -13,12 +12,8 @@ import (
 // TestRenew: "Send a new link" makes a fresh link like the old one, links
 // the two both ways and in both histories, and happens once.
 func TestRenew(t *testing.T) {
-	e := newDomainEnv(t)
-	m := e.member(e.f.Admin, e.f.Reporting)
-	old, err := e.svc.GenerateLinkWith(e.ctx, m, e.actor(e.f.Admin), access.NewLink{Source: "google_ads", Label: "Acme Bakery", ExpiresIn: 3 * 24 * time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, m := newAdminEnv(t)
+	old := e.generateWith(t, m, e.f.Admin, access.NewLink{Source: "google_ads", Label: "Acme Bakery", ExpiresIn: 3 * 24 * time.Hour})
 	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", old.ID).Update("recipient_email", "owner@bakery.test").Error; err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +38,7 @@ func TestRenew(t *testing.T) {
 	})
 
 	var renewed *access.Link
+	var err error
 	t.Run("OK", func(t *testing.T) {
 		renewed, err = e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), old.ID)
 		if err != nil {
@@ -110,25 +106,10 @@ func TestRenew(t *testing.T) {
 	t.Run("Concurrent", func(t *testing.T) {
 		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 		e.clock.Advance(8 * 24 * time.Hour)
-		var wg sync.WaitGroup
-		errs := make([]error, 4)
-		for i := range errs {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				_, errs[i] = e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID)
-			}()
-		}
-		wg.Wait()
-		ok := 0
-		for _, err := range errs {
-			switch {
-			case err == nil:
-				ok++
-			case access.ErrorCode(err) != access.ECONFLICT:
-				t.Errorf("a losing renewal: %v, want conflict", err)
-			}
-		}
+		ok := race(t, 4, "renewal", func(int) error {
+			_, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID)
+			return err
+		})
 		if ok != 1 || e.count(&models.AccessLink{}, "renewed_from_id = ?", l.ID) != 1 {
 			t.Fatalf("%d renewals succeeded, %d links renew it; want 1 and 1", ok, e.count(&models.AccessLink{}, "renewed_from_id = ?", l.ID))
 		}

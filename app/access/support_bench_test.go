@@ -30,8 +30,7 @@ import (
 func BenchmarkSupportSearch(b *testing.B) {
 	start := time.Now()
 	clock := testutil.NewClock(supportBenchNow)
-	svc := testutil.NewService(b, testutil.OpenDB(b), clock)
-	f := testutil.Seed(b, svc)
+	svc, f := testutil.NewSeeded(b, clock)
 	ctx := context.Background()
 	bulkSupportData(b, svc.DB())
 	// One link made the real way, so that a real token can be pasted.

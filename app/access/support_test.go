@@ -277,16 +277,7 @@ func TestSearchLinksPagination(t *testing.T) {
 	if err := e.svc.DB().CreateInBatches(&rows, 50).Error; err != nil {
 		t.Fatal(err)
 	}
-	want := make([]string, len(rows))
-	slices.SortFunc(rows, func(a, b models.AccessLink) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(b.ID, a.ID)
-	})
-	for i, r := range rows {
-		want[i] = r.ID
-	}
+	want := newestFirst(rows, func(l models.AccessLink) (time.Time, string) { return l.CreatedAt, l.ID })
 	for _, q := range []access.SupportQuery{{}, {Q: "client"}, {Q: "admin@test.example"}, {Source: "sandbox"}} {
 		t.Run(fmt.Sprintf("%+v", q), func(t *testing.T) {
 			var got []string

@@ -15,9 +15,8 @@ import (
 // addresses; other workspaces' endpoints answer not found.
 func TestWebhookEndpoints(t *testing.T) {
 	ctx := context.Background()
-	gdb := testutil.OpenDB(t)
-	svc := testutil.NewService(t, gdb, nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
+	gdb := testutil.DBOf(svc)
 	admin := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
 	actor := access.Actor{UserID: f.Admin.ID}
 	in := access.NewWebhookEndpoint{URL: "https://hooks.example.com/in", Description: "CRM", Events: []string{access.HookLinkUsed, access.HookLinkCreated}}

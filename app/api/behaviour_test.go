@@ -24,9 +24,7 @@ func ptr[T any](v T) *T { return &v }
 // concurrent duplicates make one link, the others answering the first
 // answer or 409.
 func TestIdempotencyKey(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	body := client.CreateLinkJSONRequestBody{Source: "sandbox"}
 	count := func(t *testing.T) int {
 		t.Helper()
@@ -120,9 +118,7 @@ func TestRateLimit(t *testing.T) {
 // TestListsAndInput: keyset pages, filters, and bad input answered with
 // the right problem, never a 500.
 func TestListsAndInput(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	var made []string
 	for range 5 {
 		r := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox"}))
@@ -171,14 +167,7 @@ func TestListsAndInput(t *testing.T) {
 		{"ErrMalformedID", "/links/not-an-id", "not_found", 404},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodGet, e.AppURL+"/api/v1"+tc.path, nil)
-			req.Header.Set("Authorization", "Bearer "+e.valid)
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			res, body := e.raw(t, http.MethodGet, tc.path, "")
 			if res.StatusCode != tc.status || problem(t, res, body).Code != tc.code {
 				t.Errorf("%d %s, want %d %s", res.StatusCode, body, tc.status, tc.code)
 			}
@@ -195,15 +184,7 @@ func TestListsAndInput(t *testing.T) {
 		{"ErrLabelTooLong", `{"source":"sandbox","label":"` + strings.Repeat("é", 81) + `"}`, "invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			req, _ := http.NewRequest(http.MethodPost, e.AppURL+"/api/v1/links", strings.NewReader(tc.body))
-			req.Header.Set("Authorization", "Bearer "+e.valid)
-			req.Header.Set("Content-Type", "application/json")
-			res, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, _ := io.ReadAll(res.Body)
-			res.Body.Close()
+			res, body := e.raw(t, http.MethodPost, "/links", tc.body)
 			if res.StatusCode >= 500 || problem(t, res, body).Code != tc.code {
 				t.Errorf("%d %s, want a %s problem", res.StatusCode, body, tc.code)
 			}
@@ -268,9 +249,7 @@ func TestReference(t *testing.T) {
 // TestPlanGate: a key of an organization whose plan no longer includes
 // links is refused with the forbidden problem, on every request.
 func TestPlanGate(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	if r := must(c.ListLinksWithResponse(e.ctx, nil)); r.StatusCode() != 200 {
 		t.Fatalf("before: %d", r.StatusCode())
 	}

@@ -5,16 +5,13 @@ import (
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/api/client"
-	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // TestDisconnectRevokesAtSandbox: DELETE /accounts/{id} asks the sandbox's
 // revocation endpoint (RFC 7009) to revoke the account's tokens: the access
 // token handed out before no longer works at the sandbox's user-info.
 func TestDisconnectRevokesAtSandbox(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	linkID, id, token := e.connectedAccount(t, c)
 	if status, _ := e.SandboxUserinfo(t, token); status != 200 {
 		t.Fatalf("before: user-info %d", status)

@@ -3,10 +3,12 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/api"
 	"github.com/accessrequests/accessrequests/app/api/client"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
@@ -44,6 +46,17 @@ func newAPIEnv(t testing.TB, opt testutil.FlowOptions) *apiEnv {
 	return e
 }
 
+// parallelAPIClient runs t in parallel with the other tests that call it
+// and returns newAPIEnv with the default options (opts for the service)
+// and the client most tests
+// call with: the one that sends the valid key.
+func parallelAPIClient(t *testing.T, opts ...access.Option) (*apiEnv, *client.ClientWithResponses) {
+	t.Helper()
+	t.Parallel()
+	e := newAPIEnv(t, testutil.FlowOptions{ServiceOptions: opts})
+	return e, e.client(t, e.valid)
+}
+
 // client is the generated client with key as its bearer ("" sends none).
 func (e *apiEnv) client(t testing.TB, key string) *client.ClientWithResponses {
 	t.Helper()
@@ -57,6 +70,26 @@ func (e *apiEnv) client(t testing.TB, key string) *client.ClientWithResponses {
 		t.Fatal(err)
 	}
 	return c
+}
+
+// raw sends method path (below the API's prefix) with the valid key and,
+// when body is not "", that JSON body, without the generated client, so
+// that tests can send what it would refuse to; it returns the answer and
+// its body.
+func (e *apiEnv) raw(t *testing.T, method, path, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, e.AppURL+api.Prefix+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+e.valid)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	return res, b
 }
 
 // problem decodes a problem document and checks its media type and shape.

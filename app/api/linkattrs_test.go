@@ -6,16 +6,13 @@ import (
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/api/client"
-	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // TestCreateLinkLabelAndExpiry: POST /links takes label and
 // expires_in_hours; the link's representation shows the label and the
 // expiry; without expires_in_hours the link lives the default 7 days.
 func TestCreateLinkLabelAndExpiry(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	label, hours := "Acme Bakery", int64(36)
 	r := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox", Label: &label, ExpiresInHours: &hours}))
 	if r.StatusCode() != http.StatusCreated || r.JSON201.Label == nil || *r.JSON201.Label != label {

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/api/client"
-	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // TestCreateLinkLanguage: POST /links takes the email's language; the
@@ -17,9 +15,7 @@ import (
 // keeps it; an unknown language is a 422 problem that names the field and
 // the languages there are.
 func TestCreateLinkLanguage(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{ServiceOptions: []access.Option{access.WithMail(true)}})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t, access.WithMail(true))
 	to, pt := "client@customer.example", client.CreateLinkInputBodyLanguagePtBR
 	r := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox", RecipientEmail: &to, Language: &pt}))
 	if r.StatusCode() != http.StatusCreated || r.JSON201.Language != client.LinkLanguagePtBR {
@@ -43,15 +39,7 @@ func TestCreateLinkLanguage(t *testing.T) {
 	}
 
 	for _, lang := range []string{`"klingon"`, `"pt-PT"`, `"DE"`, `""`, `7`} {
-		req, _ := http.NewRequest(http.MethodPost, e.AppURL+"/api/v1/links", strings.NewReader(`{"source":"sandbox","recipient_email":"a@b.example","language":`+lang+`}`))
-		req.Header.Set("Authorization", "Bearer "+e.valid)
-		req.Header.Set("Content-Type", "application/json")
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
+		res, body := e.raw(t, http.MethodPost, "/links", `{"source":"sandbox","recipient_email":"a@b.example","language":`+lang+`}`)
 		if res.StatusCode != http.StatusUnprocessableEntity || problem(t, res, body).Code != "invalid" ||
 			!strings.Contains(string(body), "body.language") || (lang != "7" && !strings.Contains(string(body), "pt-BR")) {
 			t.Errorf("language %s: %d %s, want a 422 problem naming body.language and the languages", lang, res.StatusCode, body)

@@ -7,16 +7,13 @@ import (
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/api/client"
-	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // TestCreateLinkByEmail: POST /links takes recipient_email and note (the
 // same names as the generate dialog), validated by the domain; the link's
 // representation shows them.
 func TestCreateLinkByEmail(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{ServiceOptions: []access.Option{access.WithMail(true)}})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t, access.WithMail(true))
 	to, note := "client@customer.example", "For the monthly report"
 	r := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox", RecipientEmail: &to, Note: &note}))
 	if r.StatusCode() != http.StatusCreated || r.JSON201.RecipientEmail == nil || *r.JSON201.RecipientEmail != to || r.JSON201.Note == nil || *r.JSON201.Note != note {

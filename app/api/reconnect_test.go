@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/api/client"
-	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // TestReconnectLinkAtSandbox: POST /accounts/{id}/reconnect-link answers
@@ -16,9 +15,7 @@ import (
 // ID, a new token that works at the sandbox, the old one no longer handed
 // out, and needs_reconnect cleared.
 func TestReconnectLinkAtSandbox(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	_, id, oldToken := e.connectedAccount(t, c)
 	if err := e.DB.Exec("UPDATE connected_accounts SET status = 'reauthorization_required' WHERE id = ?", id).Error; err != nil {
 		t.Fatal(err)

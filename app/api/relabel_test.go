@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/api/client"
-	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // TestRelabelLinkAPI: PATCH /links/{id} with label changes it as the form
@@ -14,9 +13,7 @@ import (
 // so and names the field; "" removes it; the history names the key and
 // the old and new labels; a deleted link is not found.
 func TestRelabelLinkAPI(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	label := "Acme"
 	r := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox", Label: &label}))
 	if r.JSON201 == nil {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/api/client"
-	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // TestRenewLinkAPI: POST /links/{id}/renew answers 201 with a fresh link
@@ -16,9 +15,7 @@ import (
 // already answer 409 with a problem that says why; another workspace's
 // key gets 404.
 func TestRenewLinkAPI(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	label, hours := "Acme Bakery", int64(48)
 	mk := func() client.Link {
 		r := must(c.CreateLinkWithResponse(e.ctx, nil, client.CreateLinkJSONRequestBody{Source: "sandbox", Label: &label, ExpiresInHours: &hours}))

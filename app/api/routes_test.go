@@ -41,9 +41,7 @@ func accountID(a client.Account) string { return a.Id }
 // a key of another workspace and a valid key, checking the status, the
 // body's fields and the problem type of each answer.
 func TestRoutesByKey(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	admin := e.client(t, e.valid)
+	e, admin := parallelAPIClient(t)
 
 	// The workspace's data: a link, a link to delete, and an account
 	// connected through a link made with the API.

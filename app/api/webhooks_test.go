@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/api/client"
-	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
 // TestWebhookInput: a bad URL or an unknown event type is a 422 invalid
@@ -14,9 +13,7 @@ import (
 // replays the first answer, with the same secret, stored sealed, and
 // creates one endpoint.
 func TestWebhookInput(t *testing.T) {
-	t.Parallel()
-	e := newAPIEnv(t, testutil.FlowOptions{})
-	c := e.client(t, e.valid)
+	e, c := parallelAPIClient(t)
 	for _, tc := range []struct{ name, body, location string }{
 		{"ErrNoURL", `{"url":""}`, "body.url"},
 		{"ErrNotAURL", `{"url":"not a url"}`, "body.url"},

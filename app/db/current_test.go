@@ -25,17 +25,25 @@ func TestCurrent(t *testing.T) {
 		t.Fatal("Current = false right after Migrate")
 	}
 
-	t.Run("AppMigrationMissing", func(t *testing.T) {
+	// forgetLast deletes the row of the last migration recorded in table
+	// and fails unless Current then says false.
+	forgetLast := func(t *testing.T, table, column, whose string) int64 {
+		t.Helper()
 		var last int64
-		if err := gdb.Raw("SELECT MAX(version_id) FROM goose_db_version").Scan(&last).Error; err != nil {
+		if err := gdb.Raw("SELECT MAX(" + column + ") FROM " + table).Scan(&last).Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := gdb.Exec("DELETE FROM goose_db_version WHERE version_id = ?", last).Error; err != nil {
+		if err := gdb.Exec("DELETE FROM "+table+" WHERE "+column+" = ?", last).Error; err != nil {
 			t.Fatal(err)
 		}
 		if db.Current(ctx, gdb) {
-			t.Fatalf("Current = true with migration %d not recorded", last)
+			t.Fatalf("Current = true with %smigration %d not recorded", whose, last)
 		}
+		return last
+	}
+
+	t.Run("AppMigrationMissing", func(t *testing.T) {
+		last := forgetLast(t, "goose_db_version", "version_id", "")
 		if err := gdb.Exec("INSERT INTO goose_db_version (version_id, is_applied) VALUES (?, ?)", last, true).Error; err != nil {
 			t.Fatal(err)
 		}
@@ -45,15 +53,6 @@ func TestCurrent(t *testing.T) {
 	})
 
 	t.Run("JobMigrationMissing", func(t *testing.T) {
-		var last int64
-		if err := gdb.Raw("SELECT MAX(version) FROM river_migration").Scan(&last).Error; err != nil {
-			t.Fatal(err)
-		}
-		if err := gdb.Exec("DELETE FROM river_migration WHERE version = ?", last).Error; err != nil {
-			t.Fatal(err)
-		}
-		if db.Current(ctx, gdb) {
-			t.Fatalf("Current = true with River's migration %d not recorded", last)
-		}
+		forgetLast(t, "river_migration", "version", "River's ")
 	})
 }

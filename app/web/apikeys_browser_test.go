@@ -17,20 +17,15 @@ import (
 
 func TestBrowserAPIKeys(t *testing.T) {
 	tab, problems := newBrowserTab(t)
-	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
 	srv := testutil.NewServer(t, svc)
 	ctx := context.Background()
 
 	browserAllowClipboard(t, tab, srv.URL)
 
 	browserStep(t, "OpenFromTheMenu", func(t *testing.T) {
-		browserDo(t, tab, "sign in and open API keys", browserSignIn(srv.URL, f.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
-			chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources"),
-			chromedp.Click(browserCSS(`nav[aria-label="Main"] a[href$="/settings/api-keys"]`)),
-			chromedp.WaitVisible(browserCSS(`[data-testid="api-keys-empty"]`)),
-		)...)
+		browserDo(t, tab, "sign in and open API keys",
+			browserOpenFromMenu(srv.URL, f.Admin.Email, f.Reporting.ID, "/settings/api-keys", "api-keys-empty")...)
 	})
 
 	var shown string

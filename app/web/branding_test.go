@@ -7,7 +7,6 @@ package web_test
 import (
 	"bytes"
 	"image/color"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -35,13 +34,7 @@ func (e *env) uploadLogo(t *testing.T, who string, data []byte, filename string)
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	res, err := e.client(t, who).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	return testutil.Send(t, e.client(t, who), req)
 }
 
 func TestBrandingPage(t *testing.T) {

@@ -26,8 +26,7 @@ func TestClientAddress(t *testing.T) {
 		{"ForwardedForFromTrustedProxy", []*net.IPNet{loopback}, "203.0.113.9"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-			f := testutil.Seed(t, svc)
+			svc, f := testutil.NewSeeded(t, nil)
 			srv := testutil.NewServer(t, svc, func(o *web.Options) { o.TrustedProxies = tt.trusted })
 			c := srv.Login(t, f.Admin.Email)
 			res, _ := testutil.Do(t, c, http.MethodPost, srv.LinksURL(f.Reporting.ID), url.Values{"source": {"google_ads"}},

@@ -39,8 +39,7 @@ func FuzzRequestText(f *testing.F) {
 	}
 
 	clock := testutil.NewClock(testNow)
-	svc := testutil.NewService(f, testutil.OpenDB(f), clock)
-	fx := testutil.Seed(f, svc)
+	svc, fx := testutil.NewSeeded(f, clock)
 	// Each request comes from its own address (X-Forwarded-For from a
 	// trusted proxy), so the rate limits of the public routes do not hide
 	// the handlers behind 429s.

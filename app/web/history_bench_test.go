@@ -22,8 +22,7 @@ import (
 // in the report of item 3, not asserted: the machine's speed varies.
 func BenchmarkHistory100k(b *testing.B) {
 	clock := testutil.NewClock(testNow)
-	svc := testutil.NewService(b, testutil.OpenDB(b), clock)
-	f := testutil.Seed(b, svc)
+	svc, f := testutil.NewSeeded(b, clock)
 	srv := testutil.NewServer(b, svc)
 	m := testutil.Member(b, svc, f.Admin.ID, f.Reporting.ID)
 	l, err := svc.GenerateLink(context.Background(), m, access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "google_ads")

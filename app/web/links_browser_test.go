@@ -52,8 +52,7 @@ func holdDeletes(t *testing.T, h http.Handler) (*httptest.Server, *heldDeletes) 
 func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 	tab, problems := newBrowserTab(t)
 
-	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
 	app := testutil.NewServer(t, svc)
 	srv, deletes := holdDeletes(t, app.Web)
 	ctx := context.Background()
@@ -73,8 +72,7 @@ func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 
 	const rows = `document.querySelectorAll('#links-body [data-testid="link-row"]')`
 	browserStep(t, "SignIn", func(t *testing.T) {
-		browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+		browserDo(t, tab, "sign in", browserSignedIn(srv.URL, f.Admin.Email,
 			chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources/access-requests"),
 			chromedp.WaitVisible(browserCSS(`[data-testid="links-table"]`)),
 		)...)
@@ -187,12 +185,10 @@ func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 // not on <body>, although the button that opened it is gone.
 func TestBrowserFirstLink(t *testing.T) {
 	tab, problems := newBrowserTab(t)
-	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
 	srv := testutil.NewServer(t, svc)
 
-	browserDo(t, tab, "sign in and open the empty list", browserSignIn(srv.URL, f.Admin.Email,
-		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+	browserDo(t, tab, "sign in and open the empty list", browserSignedIn(srv.URL, f.Admin.Email,
 		chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources/access-requests"),
 		chromedp.WaitVisible(browserCSS(`[data-testid="links-empty"]`)),
 	)...)

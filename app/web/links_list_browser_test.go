@@ -27,8 +27,7 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 	tab, problems := newBrowserTab(t)
 
 	clock := testutil.NewClock(time.Now().UTC().Add(-3 * time.Hour).Truncate(time.Second))
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, clock)
 	ctx := context.Background()
 	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
 	owner := testutil.Member(t, svc, f.Owner.ID, f.Reporting.ID)
@@ -76,8 +75,7 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 	}
 
 	browserStep(t, "SignIn", func(t *testing.T) {
-		browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+		browserDo(t, tab, "sign in", browserSignedIn(srv.URL, f.Admin.Email,
 			chromedp.EmulateViewport(1280, 900),
 			chromedp.Navigate(list),
 			chromedp.WaitVisible(browserCSS(`[data-testid="links-search"]`)),

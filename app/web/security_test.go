@@ -79,14 +79,8 @@ func sendForged(t *testing.T, c *http.Client, req *http.Request) *http.Response 
 // doForged sends a request with a forged Host with client c.
 func doForged(t *testing.T, c *http.Client, method, target string, form url.Values, header ...string) (*http.Response, string) {
 	t.Helper()
-	req := testutil.NewRequest(t, method, target, form)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res := sendForged(t, c, req)
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	res := sendForged(t, c, testutil.NewRequest(t, method, target, form, header...))
+	return res, testutil.ReadBody(res)
 }
 
 // TestLinkURLIgnoresHostHeader (SECURITY 5): an admin whose requests carry
@@ -735,8 +729,7 @@ func TestShopifyChecksBeforeAnyRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := testutil.NewService(t, testutil.OpenDB(t), testutil.NewClock(testNow), access.WithSources(cat))
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, testutil.NewClock(testNow), access.WithSources(cat))
 	l, err := svc.GenerateLink(context.Background(), testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID), access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}, "shopify")
 	if err != nil {
 		t.Fatal(err)

@@ -336,8 +336,7 @@ func TestSessionExpiredReturnsToPage(t *testing.T) {
 // request's X-Forwarded-For is its client address.
 func lockoutServer(t *testing.T) (*testutil.Server, *testutil.Fixture) {
 	t.Helper()
-	svc := testutil.NewService(t, testutil.OpenDB(t), nil)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, nil)
 	return testutil.NewServer(t, svc, testutil.BehindLocalProxy), f
 }
 

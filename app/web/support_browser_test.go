@@ -23,8 +23,7 @@ import (
 func TestBrowserSupportConsole(t *testing.T) {
 	tab, problems := newBrowserTab(t)
 	clock := testutil.NewClock(testNow)
-	svc := testutil.NewService(t, testutil.OpenDB(t), clock)
-	f := testutil.Seed(t, svc)
+	svc, f := testutil.NewSeeded(t, clock)
 	ctx := context.Background()
 	// 55 older links, so that a search fills a page and offers Load more.
 	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)

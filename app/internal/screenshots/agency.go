@@ -71,58 +71,44 @@ func (s *shooter) agencyTour(ctx context.Context, w *world, problems *browser.Pr
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
 		func() error { return s.signIn("adam@acme-agency.example") },
 		fillDialog,
-		func() error { return s.shot("generate-label-expiry.png", false) },
+		s.snap("generate-label-expiry.png", false),
 		func() error { return s.viewport(mobileWidth, mobileHeight, true) },
 		fillDialog,
-		func() error { return s.shot("generate-label-expiry-mobile.png", false) },
+		s.snap("generate-label-expiry-mobile.png", false),
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
 
 		// An expired link offers "Send a new link"; the new link's page.
-		func() error {
-			return s.do("expired link", chromedp.Navigate(links+"/"+expired.ID), chromedp.WaitVisible(css(`[data-testid="link-renew"]`)))
-		},
+		s.step("expired link", chromedp.Navigate(links+"/"+expired.ID), chromedp.WaitVisible(css(`[data-testid="link-renew"]`))),
 		s.both("link-expired-renew"),
-		func() error {
-			return s.do("send a new link",
-				chromedp.Click(css(`[data-testid="link-renew"]`)),
-				chromedp.WaitVisible(css(`[data-testid="generated"]`)),
-			)
-		},
+		s.step("send a new link",
+			chromedp.Click(css(`[data-testid="link-renew"]`)),
+			chromedp.WaitVisible(css(`[data-testid="generated"]`)),
+		),
 		s.tallBoth("link-renewed"),
 
 		// An account's details, then its disconnect confirmation.
-		func() error {
-			return s.do("account details", chromedp.Navigate(account), chromedp.WaitVisible(css(`[data-testid="account-scopes"]`)))
-		},
+		s.step("account details", chromedp.Navigate(account), chromedp.WaitVisible(css(`[data-testid="account-scopes"]`))),
 		s.tallBoth("account-detail"),
-		func() error {
-			return s.do("disconnect",
-				chromedp.Click(css(`[data-testid="account-disconnect"]`)),
-				chromedp.WaitVisible(css(`[data-testid="disconnect-confirm"]`)),
-			)
-		},
+		s.step("disconnect",
+			chromedp.Click(css(`[data-testid="account-disconnect"]`)),
+			chromedp.WaitVisible(css(`[data-testid="disconnect-confirm"]`)),
+		),
 		s.both("disconnect-confirm"),
 		s.signOut,
 
 		// The organization's owner sets how long new links live.
 		func() error { return s.signIn("olivia@acme-agency.example") },
-		func() error {
-			return s.do("link defaults",
-				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/settings/link-defaults"),
-				chromedp.WaitVisible(css(`[data-testid="link-defaults-form"]`)),
-			)
-		},
+		s.step("link defaults",
+			chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/settings/link-defaults"),
+			chromedp.WaitVisible(css(`[data-testid="link-defaults-form"]`)),
+		),
 		s.both("link-defaults"),
 		// Loaded again at desktop size, where the sidebar's sign-out is.
-		func() error {
-			return s.do("link defaults at desktop size", chromedp.Reload(), chromedp.WaitVisible(css(`[data-testid="logout"]`)))
-		},
+		s.step("link defaults at desktop size", chromedp.Reload(), chromedp.WaitVisible(css(`[data-testid="logout"]`))),
 		s.signOut,
 	}
-	for _, step := range admin {
-		if err := step(); err != nil {
-			return err
-		}
+	if err := runSteps(admin); err != nil {
+		return err
 	}
 
 	inviteeTab, cancel := chromedp.NewContext(s.ctx, chromedp.WithNewBrowserContext(), chromedp.WithListener(problems.Listener))
@@ -145,34 +131,23 @@ func (s *shooter) agencyTour(ctx context.Context, w *world, problems *browser.Pr
 	}
 	invitee := []func() error{
 		func() error { return inv.viewport(desktopWidth, desktopHeight, false) },
-		func() error {
-			return inv.do("reconnect consent", chromedp.Navigate(reconnect.URL), chromedp.WaitVisible(css(`[data-testid="consent-reconnect"]`)))
-		},
+		inv.step("reconnect consent", chromedp.Navigate(reconnect.URL), chromedp.WaitVisible(css(`[data-testid="consent-reconnect"]`))),
 		inv.both("consent-reconnect"),
 		// Loaded again at desktop size, so that nothing moves under the
 		// click on Start.
-		func() error {
-			return inv.do("reconnect consent again", chromedp.Navigate(reconnect.URL), chromedp.WaitVisible(css(`[data-testid="consent-reconnect"]`)))
-		},
+		inv.step("reconnect consent again", chromedp.Navigate(reconnect.URL), chromedp.WaitVisible(css(`[data-testid="consent-reconnect"]`))),
 		later(w, time.Minute),
 		wrongAccount,
-		func() error { return inv.shot("connect-wrong-account.png", true) },
+		inv.snap("connect-wrong-account.png", true),
 		// The page answers a callback whose flow is spent: at phone size
 		// the invitee goes through it again.
 		func() error { return inv.viewport(mobileWidth, mobileHeight, true) },
-		func() error {
-			return inv.do("try again", chromedp.Click(css(`[data-testid="retry"]`)), chromedp.WaitVisible(css(`[data-testid="consent-reconnect"]`)))
-		},
+		inv.step("try again", chromedp.Click(css(`[data-testid="retry"]`)), chromedp.WaitVisible(css(`[data-testid="consent-reconnect"]`))),
 		later(w, time.Minute),
 		wrongAccount,
-		func() error { return inv.shot("connect-wrong-account-mobile.png", true) },
+		inv.snap("connect-wrong-account-mobile.png", true),
 	}
-	for _, step := range invitee {
-		if err := step(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return runSteps(invitee)
 }
 
 // tallBoth is both for a page taller than the desktop window: the window
@@ -192,15 +167,6 @@ func (s *shooter) tallBoth(name string) func() error {
 		if err := s.shot(name+".png", false); err != nil {
 			return err
 		}
-		if err := s.viewport(mobileWidth, mobileHeight, true); err != nil {
-			return err
-		}
-		if err := s.do("reload at phone size", chromedp.Reload()); err != nil {
-			return err
-		}
-		if err := s.shot(name+"-mobile.png", true); err != nil {
-			return err
-		}
-		return s.viewport(desktopWidth, desktopHeight, false)
+		return s.atPhoneSize(name)
 	}
 }

@@ -68,6 +68,26 @@ func (s *shooter) do(what string, actions ...chromedp.Action[chromedp.Void]) err
 	return nil
 }
 
+// step is a step of a tour that does actions (see do).
+func (s *shooter) step(what string, actions ...chromedp.Action[chromedp.Void]) func() error {
+	return func() error { return s.do(what, actions...) }
+}
+
+// snap is a step of a tour that saves a picture (see shot).
+func (s *shooter) snap(name string, full bool) func() error {
+	return func() error { return s.shot(name, full) }
+}
+
+// runSteps runs a tour's steps in order and stops at the first that fails.
+func runSteps(steps []func() error) error {
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // viewport sets the window size; mobile also turns on the mobile meta
 // viewport and touch.
 func (s *shooter) viewport(width, height int64, mobile bool) error {

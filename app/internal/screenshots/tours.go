@@ -12,21 +12,17 @@ import (
 func (s *shooter) tour(w *world) error {
 	steps := []func() error{
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
-		func() error {
-			return s.do("login page", chromedp.Navigate(s.base+"/login"), chromedp.WaitVisible(css(`[data-testid="login-form"]`)))
-		},
-		func() error { return s.shot("login.png", false) },
+		s.step("login page", chromedp.Navigate(s.base+"/login"), chromedp.WaitVisible(css(`[data-testid="login-form"]`))),
+		s.snap("login.png", false),
 
 		// An admin of a Pro workspace.
 		func() error { return s.signIn("adam@acme-agency.example") },
-		func() error { return s.shot("accounts.png", false) },
-		func() error {
-			return s.do("open the user menu",
-				chromedp.Click(css(`[data-testid="user-menu"] summary`)),
-				chromedp.WaitVisible(css(`[data-testid="logout-everywhere"]`)),
-			)
-		},
-		func() error { return s.shot("user-menu.png", false) },
+		s.snap("accounts.png", false),
+		s.step("open the user menu",
+			chromedp.Click(css(`[data-testid="user-menu"] summary`)),
+			chromedp.WaitVisible(css(`[data-testid="logout-everywhere"]`)),
+		),
+		s.snap("user-menu.png", false),
 		func() error {
 			s.expect(422, s.base+"/account/password") // the form sent empty, to show its errors
 			return s.do("change password page",
@@ -36,200 +32,158 @@ func (s *shooter) tour(w *world) error {
 				chromedp.WaitVisible(css(`[data-testid="password-form"] [role="alert"], [data-testid^="password-"][data-testid$="-error"]`)),
 			)
 		},
-		func() error { return s.shot("change-password.png", false) },
-		func() error {
-			return s.do("back to the workspace",
-				chromedp.Navigate(s.base+"/"),
-				chromedp.WaitVisible(css(`nav[aria-label="Main"] a[href$="/sources/access-requests"]`)),
-			)
-		},
+		s.snap("change-password.png", false),
+		s.step("back to the workspace",
+			chromedp.Navigate(s.base+"/"),
+			chromedp.WaitVisible(css(`nav[aria-label="Main"] a[href$="/sources/access-requests"]`)),
+		),
 		s.openLinks,
-		func() error {
-			return s.do("rows", chromedp.WaitVisible(css(`[data-testid="links-table"]`)))
-		},
-		func() error { return s.shot("links.png", false) },
+		s.step("rows", chromedp.WaitVisible(css(`[data-testid="links-table"]`))),
+		s.snap("links.png", false),
 
 		// The generate dialog, search, then a generated link.
-		func() error {
-			return s.do("open the dialog",
-				chromedp.Click(css(`[data-testid="generate-button"]`)),
-				chromedp.WaitVisible(css(`#modal[open] [data-testid="generate-form"]`)),
-			)
-		},
-		func() error { return s.shot("generate-dialog.png", false) },
+		s.step("open the dialog",
+			chromedp.Click(css(`[data-testid="generate-button"]`)),
+			chromedp.WaitVisible(css(`#modal[open] [data-testid="generate-form"]`)),
+		),
+		s.snap("generate-dialog.png", false),
 		func() error {
 			return s.do("search", chromedp.SendKeys(css(`[data-source-search]`), "ads"),
 				chromedp.WaitNotVisible(css(`[data-testid="source-sandbox"]`)))
 		},
-		func() error { return s.shot("generate-search.png", false) },
-		func() error {
-			return s.do("generate",
-				chromedp.Click(css(`label:has([data-testid="source-google_ads"])`)),
-				chromedp.Click(css(`[data-testid="generate-submit"]`)),
-				chromedp.WaitVisible(css(`#modal[open] [data-testid="generated"]`)),
-			)
-		},
-		func() error { return s.shot("link-created.png", false) },
-		func() error {
-			return s.do("copy in the dialog",
-				chromedp.Click(css(`#modal [data-testid="copy-link"]`)),
-				browser.WaitTrue(`document.querySelector('#modal [data-testid="copy-link"]').textContent.includes("Copied")`),
-			)
-		},
-		func() error { return s.shot("link-copied.png", false) },
-		func() error {
-			return s.do("close the dialog",
-				chromedp.Click(css(`#modal [data-close-modal].btn`)),
-				chromedp.WaitNotVisible(css(`#modal`)),
-			)
-		},
+		s.snap("generate-search.png", false),
+		s.step("generate",
+			chromedp.Click(css(`label:has([data-testid="source-google_ads"])`)),
+			chromedp.Click(css(`[data-testid="generate-submit"]`)),
+			chromedp.WaitVisible(css(`#modal[open] [data-testid="generated"]`)),
+		),
+		s.snap("link-created.png", false),
+		s.step("copy in the dialog",
+			chromedp.Click(css(`#modal [data-testid="copy-link"]`)),
+			browser.WaitTrue(`document.querySelector('#modal [data-testid="copy-link"]').textContent.includes("Copied")`),
+		),
+		s.snap("link-copied.png", false),
+		s.step("close the dialog",
+			chromedp.Click(css(`#modal [data-close-modal].btn`)),
+			chromedp.WaitNotVisible(css(`#modal`)),
+		),
 		// The confirmation and the toast after a delete.
-		func() error {
-			return s.do("delete",
-				chromedp.Click(css(`[data-testid="link-row"]:nth-child(2) [data-testid="delete-link"]`)),
-				chromedp.WaitVisible(css(`#modal[open] [data-testid="confirm"]`)),
-			)
-		},
-		func() error { return s.shot("confirm-delete.png", false) },
-		func() error {
-			return s.do("confirm",
-				chromedp.Click(css(`[data-testid="confirm-delete"]`)),
-				chromedp.WaitVisible(css(`[data-testid="toast"]`)),
-			)
-		},
-		func() error { return s.shot("link-deleted.png", false) },
+		s.step("delete",
+			chromedp.Click(css(`[data-testid="link-row"]:nth-child(2) [data-testid="delete-link"]`)),
+			chromedp.WaitVisible(css(`#modal[open] [data-testid="confirm"]`)),
+		),
+		s.snap("confirm-delete.png", false),
+		s.step("confirm",
+			chromedp.Click(css(`[data-testid="confirm-delete"]`)),
+			chromedp.WaitVisible(css(`[data-testid="toast"]`)),
+		),
+		s.snap("link-deleted.png", false),
 
 		// One link and its history.
-		func() error {
-			return s.do("detail",
-				chromedp.Click(css(`[data-testid="link-row"]:first-child [data-testid="link-source"]`)),
-				chromedp.WaitVisible(css(`[data-testid="timeline"]`)),
-			)
-		},
-		func() error { return s.shot("link-detail.png", false) },
+		s.step("detail",
+			chromedp.Click(css(`[data-testid="link-row"]:first-child [data-testid="link-source"]`)),
+			chromedp.WaitVisible(css(`[data-testid="timeline"]`)),
+		),
+		s.snap("link-detail.png", false),
 
 		// API keys: the list with one key's history open, a new key shown
 		// once, and the revoke confirmation.
-		func() error {
-			return s.do("api keys",
-				chromedp.Click(css(`nav[aria-label="Main"] a[href$="/settings/api-keys"]`)),
-				chromedp.WaitVisible(css(`[data-testid="api-keys-table"]`)),
-				chromedp.Click(css(`[data-testid="api-key-row"]:first-child [data-testid="api-key-history"] summary`)),
-			)
-		},
+		s.step("api keys",
+			chromedp.Click(css(`nav[aria-label="Main"] a[href$="/settings/api-keys"]`)),
+			chromedp.WaitVisible(css(`[data-testid="api-keys-table"]`)),
+			chromedp.Click(css(`[data-testid="api-key-row"]:first-child [data-testid="api-key-history"] summary`)),
+		),
 		s.both("api-keys"),
-		func() error {
-			return s.do("create a key",
-				chromedp.SendKeys(css(`#api-key-name`), "Client dashboard"),
-				chromedp.Click(css(`[data-testid="create-api-key"]`)),
-				chromedp.WaitVisible(css(`[data-testid="api-key-secret"]`)),
-			)
-		},
-		func() error { return s.shot("api-key-created.png", false) },
-		func() error {
-			return s.do("revoke",
-				chromedp.Click(css(`[data-testid="api-key-row"]:first-child [data-testid="revoke-api-key"]`)),
-				chromedp.WaitVisible(css(`[data-testid="revoke-confirm"]`)),
-			)
-		},
-		func() error { return s.shot("api-key-revoke.png", false) },
+		s.step("create a key",
+			chromedp.SendKeys(css(`#api-key-name`), "Client dashboard"),
+			chromedp.Click(css(`[data-testid="create-api-key"]`)),
+			chromedp.WaitVisible(css(`[data-testid="api-key-secret"]`)),
+		),
+		s.snap("api-key-created.png", false),
+		s.step("revoke",
+			chromedp.Click(css(`[data-testid="api-key-row"]:first-child [data-testid="revoke-api-key"]`)),
+			chromedp.WaitVisible(css(`[data-testid="revoke-confirm"]`)),
+		),
+		s.snap("api-key-revoke.png", false),
 
 		// Webhooks: the endpoints, then one endpoint with its delivery log.
-		func() error {
-			return s.do("webhooks",
-				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/settings/webhooks"),
-				chromedp.WaitVisible(css(`[data-testid="endpoints-table"]`)),
-			)
-		},
-		func() error { return s.shot("webhooks.png", false) },
-		func() error {
-			return s.do("webhook log",
-				chromedp.Click(css(`[data-testid="endpoint-row"] a`)),
-				chromedp.WaitVisible(css(`[data-testid="delivery-log"]`)),
-			)
-		},
-		func() error { return s.shot("webhook-log.png", false) },
+		s.step("webhooks",
+			chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/settings/webhooks"),
+			chromedp.WaitVisible(css(`[data-testid="endpoints-table"]`)),
+		),
+		s.snap("webhooks.png", false),
+		s.step("webhook log",
+			chromedp.Click(css(`[data-testid="endpoint-row"] a`)),
+			chromedp.WaitVisible(css(`[data-testid="delivery-log"]`)),
+		),
+		s.snap("webhook-log.png", false),
 
 		// The workspace switcher, then the empty states of the second workspace.
-		func() error {
-			return s.do("switcher",
-				chromedp.Click(css(`[data-testid="workspace-switcher"] summary`)),
-				chromedp.WaitVisible(css(`[data-testid="workspace-switcher"] ul`)),
-			)
-		},
-		func() error { return s.shot("workspace-switcher.png", false) },
-		func() error {
-			return s.do("switch",
-				chromedp.Click(css(`[data-testid="workspace-switcher"] a[href="/w/`+w.internal.ID+`/sources"]`)),
-				chromedp.WaitVisible(css(`[data-testid="accounts-empty"]`)),
-			)
-		},
-		func() error { return s.shot("accounts-empty.png", false) },
+		s.step("switcher",
+			chromedp.Click(css(`[data-testid="workspace-switcher"] summary`)),
+			chromedp.WaitVisible(css(`[data-testid="workspace-switcher"] ul`)),
+		),
+		s.snap("workspace-switcher.png", false),
+		s.step("switch",
+			chromedp.Click(css(`[data-testid="workspace-switcher"] a[href="/w/`+w.internal.ID+`/sources"]`)),
+			chromedp.WaitVisible(css(`[data-testid="accounts-empty"]`)),
+		),
+		s.snap("accounts-empty.png", false),
 		s.openLinks,
-		func() error { return s.do("empty", chromedp.WaitVisible(css(`[data-testid="links-empty"]`))) },
-		func() error { return s.shot("links-empty.png", false) },
+		s.step("empty", chromedp.WaitVisible(css(`[data-testid="links-empty"]`))),
+		s.snap("links-empty.png", false),
 
 		// Phone.
 		func() error { return s.viewport(mobileWidth, mobileHeight, true) },
-		func() error {
-			return s.do("mobile links",
-				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
-				chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
-			)
-		},
-		func() error { return s.shot("links-mobile.png", true) },
-		func() error {
-			return s.do("mobile accounts",
-				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources"),
-				chromedp.WaitVisible(css(`[data-testid="accounts-table"]`)),
-			)
-		},
-		func() error { return s.shot("accounts-mobile.png", true) },
-		func() error {
-			return s.do("back to the links",
-				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
-				chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
-			)
-		},
-		func() error {
-			return s.do("mobile dialog",
-				chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`),
-				chromedp.Click(css(`[data-testid="generate-button"]`)),
-				chromedp.WaitVisible(css(`#modal[open] [data-testid="generate-form"]`)),
-			)
-		},
-		func() error { return s.shot("generate-dialog-mobile.png", false) },
+		s.step("mobile links",
+			chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
+			chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
+		),
+		s.snap("links-mobile.png", true),
+		s.step("mobile accounts",
+			chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources"),
+			chromedp.WaitVisible(css(`[data-testid="accounts-table"]`)),
+		),
+		s.snap("accounts-mobile.png", true),
+		s.step("back to the links",
+			chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
+			chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
+		),
+		s.step("mobile dialog",
+			chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`),
+			chromedp.Click(css(`[data-testid="generate-button"]`)),
+			chromedp.WaitVisible(css(`#modal[open] [data-testid="generate-form"]`)),
+		),
+		s.snap("generate-dialog-mobile.png", false),
 		s.closeDialog,
 		s.signOut,
-		func() error { return s.shot("login-mobile.png", false) },
+		s.snap("login-mobile.png", false),
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
 
 		// The organization's owner reads that more sources can be enabled.
 		func() error { return s.signIn("olivia@acme-agency.example") },
-		func() error {
-			return s.do("owner's dialog",
-				chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
-				chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
-				chromedp.Click(css(`[data-testid="generate-button"]`)),
-				chromedp.WaitVisible(css(`#modal[open] [data-testid="more-sources"]`)),
-			)
-		},
-		func() error { return s.shot("generate-dialog-owner.png", false) },
+		s.step("owner's dialog",
+			chromedp.Navigate(s.base+"/w/"+w.reporting.ID+"/sources/access-requests"),
+			chromedp.WaitVisible(css(`[data-testid="links-table"]`)),
+			chromedp.Click(css(`[data-testid="generate-button"]`)),
+			chromedp.WaitVisible(css(`#modal[open] [data-testid="more-sources"]`)),
+		),
+		s.snap("generate-dialog-owner.png", false),
 		s.closeDialog,
 		s.signOut,
 
 		// An editor: the role gate.
 		func() error { return s.signIn("mia@acme-agency.example") },
 		s.openLinks,
-		func() error { return s.do("gate", chromedp.WaitVisible(css(`[data-testid="gate"]`))) },
-		func() error { return s.shot("links-member.png", false) },
+		s.step("gate", chromedp.WaitVisible(css(`[data-testid="gate"]`))),
+		s.snap("links-member.png", false),
 		s.signOut,
 
 		// The Free plan: the plan gate.
 		func() error { return s.signIn("fred@soloshop.example") },
 		s.openLinks,
-		func() error { return s.do("gate", chromedp.WaitVisible(css(`[data-testid="gate"]`))) },
-		func() error { return s.shot("links-free.png", false) },
+		s.step("gate", chromedp.WaitVisible(css(`[data-testid="gate"]`))),
+		s.snap("links-free.png", false),
 
 		// A page that does not exist, inside the app shell.
 		func() error {
@@ -240,15 +194,10 @@ func (s *shooter) tour(w *world) error {
 				chromedp.WaitVisible(css(`[data-testid="error"]`)),
 			)
 		},
-		func() error { return s.shot("error-404.png", false) },
+		s.snap("error-404.png", false),
 		s.signOut,
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return runSteps(steps)
 }
 
 // both saves the whole page at desktop size as name.png, then on a phone
@@ -262,17 +211,19 @@ func (s *shooter) both(name string) func() error {
 		if err := s.shot(name+".png", true); err != nil {
 			return err
 		}
-		if err := s.viewport(mobileWidth, mobileHeight, true); err != nil {
-			return err
-		}
-		if err := s.do("reload at phone size", chromedp.Reload()); err != nil {
-			return err
-		}
-		if err := s.shot(name+"-mobile.png", true); err != nil {
-			return err
-		}
-		return s.viewport(desktopWidth, desktopHeight, false)
+		return s.atPhoneSize(name)
 	}
+}
+
+// atPhoneSize is the end of both and tallBoth: the page loaded again on a
+// phone, saved whole as name-mobile.png, then desktop size again.
+func (s *shooter) atPhoneSize(name string) error {
+	return runSteps([]func() error{
+		func() error { return s.viewport(mobileWidth, mobileHeight, true) },
+		s.step("reload at phone size", chromedp.Reload()),
+		s.snap(name+"-mobile.png", true),
+		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
+	})
 }
 
 // inLanguage opens the consent page of link in lang, as its language
@@ -309,9 +260,7 @@ func (s *shooter) inviteeTour(w *world) error {
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
 
 		// The consent page of an active sandbox link.
-		func() error {
-			return s.do("consent page", chromedp.Navigate(link), chromedp.WaitVisible(css(`[data-testid="consent"]`)))
-		},
+		s.step("consent page", chromedp.Navigate(link), chromedp.WaitVisible(css(`[data-testid="consent"]`))),
 		s.both("consent"),
 
 		// The same page in German and in Brazilian Portuguese (the
@@ -324,36 +273,30 @@ func (s *shooter) inviteeTour(w *world) error {
 
 		// Start: the sandbox provider's own login/consent page.
 		later(w, time.Minute),
-		func() error { return s.do("start", start, atSandbox) },
+		s.step("start", start, atSandbox),
 		s.both("sandbox-consent"),
 
 		// Deny: nothing is connected, the link still works.
 		later(w, time.Minute),
-		func() error {
-			return s.do("deny",
-				chromedp.Click(css(`button[name="action"][value="deny"]`)),
-				chromedp.WaitVisible(css(`[data-testid="connect-error"] [data-testid="retry"]`)),
-			)
-		},
-		func() error { return s.shot("connect-denied.png", true) },
+		s.step("deny",
+			chromedp.Click(css(`button[name="action"][value="deny"]`)),
+			chromedp.WaitVisible(css(`[data-testid="connect-error"] [data-testid="retry"]`)),
+		),
+		s.snap("connect-denied.png", true),
 
 		// Try again, pick an account, Allow: connected.
 		later(w, time.Minute),
-		func() error {
-			return s.do("try again",
-				chromedp.Click(css(`[data-testid="retry"]`)),
-				chromedp.WaitVisible(css(`[data-testid="consent"]`)),
-				start, atSandbox,
-			)
-		},
+		s.step("try again",
+			chromedp.Click(css(`[data-testid="retry"]`)),
+			chromedp.WaitVisible(css(`[data-testid="consent"]`)),
+			start, atSandbox,
+		),
 		later(w, time.Minute),
-		func() error {
-			return s.do("allow",
-				chromedp.Click(css(`[data-testid="account-sandbox-user-2"]`)),
-				chromedp.Click(css(`button[name="action"][value="allow"]`)),
-				chromedp.WaitVisible(css(`[data-testid="connect-success"]`)),
-			)
-		},
+		s.step("allow",
+			chromedp.Click(css(`[data-testid="account-sandbox-user-2"]`)),
+			chromedp.Click(css(`button[name="action"][value="allow"]`)),
+			chromedp.WaitVisible(css(`[data-testid="connect-success"]`)),
+		),
 		s.both("connect-success"),
 
 		// The same link again: it was single use.
@@ -372,18 +315,16 @@ func (s *shooter) inviteeTour(w *world) error {
 		s.both("connect-expired"),
 
 		// Decline, with a reason.
-		func() error {
-			return s.do("decline",
-				chromedp.Navigate(w.links["decline"]),
-				chromedp.WaitVisible(css(`[data-testid="consent"]`)),
-				chromedp.Click(css(`[data-testid="decline-toggle"]`)),
-				chromedp.WaitVisible(css(`[data-testid="decline-form"] textarea`)),
-				chromedp.SendKeys(css(`[data-testid="decline-form"] textarea`), "Our ads are managed by another agency until June."),
-				chromedp.Click(css(`[data-testid="decline"]`)),
-				chromedp.WaitVisible(css(`[data-testid="connect-declined"]`)),
-			)
-		},
-		func() error { return s.shot("connect-declined.png", true) },
+		s.step("decline",
+			chromedp.Navigate(w.links["decline"]),
+			chromedp.WaitVisible(css(`[data-testid="consent"]`)),
+			chromedp.Click(css(`[data-testid="decline-toggle"]`)),
+			chromedp.WaitVisible(css(`[data-testid="decline-form"] textarea`)),
+			chromedp.SendKeys(css(`[data-testid="decline-form"] textarea`), "Our ads are managed by another agency until June."),
+			chromedp.Click(css(`[data-testid="decline"]`)),
+			chromedp.WaitVisible(css(`[data-testid="connect-declined"]`)),
+		),
+		s.snap("connect-declined.png", true),
 
 		// Shopify asks for the store's address and checks it.
 		func() error {
@@ -396,12 +337,7 @@ func (s *shooter) inviteeTour(w *world) error {
 				chromedp.WaitVisible(css(`[data-testid="shop-error"]`)),
 			)
 		},
-		func() error { return s.shot("consent-shopify-error.png", true) },
+		s.snap("consent-shopify-error.png", true),
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			return err
-		}
-	}
-	return nil
+	return runSteps(steps)
 }

@@ -104,6 +104,14 @@ func NewService(tb testing.TB, gdb *gorm.DB, clock *Clock, opts ...access.Option
 	return svc
 }
 
+// NewSeeded builds a service as NewService does, on a database of its own
+// (OpenDB), and seeds the fixture in it.
+func NewSeeded(tb testing.TB, clock *Clock, opts ...access.Option) (*access.Service, *Fixture) {
+	tb.Helper()
+	svc := NewService(tb, OpenDB(tb), clock, opts...)
+	return svc, Seed(tb, svc)
+}
+
 // services remembers the database and the keys of each service NewService
 // built: the service keeps them unexported, tests outside package access
 // read them here.
@@ -268,7 +276,8 @@ func signIn(tb testing.TB, c *http.Client, appURL, email string) *http.Client {
 }
 
 // NewRequest builds a request with an optional url-encoded form body.
-func NewRequest(tb testing.TB, method, target string, form url.Values) *http.Request {
+// header is name, value, name, value, ...
+func NewRequest(tb testing.TB, method, target string, form url.Values, header ...string) *http.Request {
 	tb.Helper()
 	var body io.Reader
 	if form != nil {
@@ -281,6 +290,9 @@ func NewRequest(tb testing.TB, method, target string, form url.Values) *http.Req
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	return req
 }
 
@@ -288,17 +300,25 @@ func NewRequest(tb testing.TB, method, target string, form url.Values) *http.Req
 // the body.
 func Do(tb testing.TB, c *http.Client, method, target string, form url.Values, header ...string) (*http.Response, string) {
 	tb.Helper()
-	req := NewRequest(tb, method, target, form)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
+	return Send(tb, c, NewRequest(tb, method, target, form, header...))
+}
+
+// Send sends req with c and returns the answer with its body, read and
+// closed.
+func Send(tb testing.TB, c *http.Client, req *http.Request) (*http.Response, string) {
+	tb.Helper()
 	res, err := c.Do(req)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return res, ReadBody(res)
+}
+
+// ReadBody reads and closes the body of res.
+func ReadBody(res *http.Response) string {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return res, string(b)
+	return string(b)
 }
 
 // LinksURL is the access requests page of a workspace on s.
