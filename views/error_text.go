@@ -2,7 +2,6 @@ package views
 
 import (
 	"errors"
-	"net/http"
 	"strconv"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -68,57 +67,3 @@ func ErrorText(err error) string {
 	}
 	return de.Message
 }
-
-// ErrorTitle is the heading of the error page of a status.
-func ErrorTitle(status int) string {
-	switch status {
-	case http.StatusNotFound:
-		return adminText("ErrorTitleNotFound")
-	case http.StatusForbidden, http.StatusMethodNotAllowed:
-		return adminText("ErrorTitleForbidden")
-	case http.StatusUnprocessableEntity:
-		return adminText("ErrorTitleInvalid")
-	case http.StatusBadRequest:
-		return adminText("ErrorTitleBadRequest")
-	case http.StatusConflict:
-		return adminText("ErrorTitleConflict")
-	case http.StatusGone:
-		return adminText("ErrorTitleGone")
-	case http.StatusUnauthorized:
-		return adminText("ErrorTitleUnauthorized")
-	case http.StatusRequestEntityTooLarge:
-		return adminText("ErrorTitleTooLarge")
-	case http.StatusUnsupportedMediaType:
-		return adminText("ErrorTitleUnsupported")
-	case http.StatusTooManyRequests:
-		return adminText("ErrorTitleTooMany")
-	case http.StatusServiceUnavailable:
-		return adminText("ErrorTitleUnavailable")
-	case http.StatusInternalServerError:
-		return adminText("ErrorTitleInternal")
-	}
-	return http.StatusText(status)
-}
-
-// ErrorPageText is the sentence of an error page the web layer answers by
-// itself, by status: no such page, no such action, too large a request,
-// the database out of reach, anything else (its details never reach a
-// page).
-func ErrorPageText(status int) string {
-	switch status {
-	case http.StatusNotFound:
-		return adminText("ErrorPageNotFound")
-	case http.StatusMethodNotAllowed:
-		return adminText("ErrorPageNotAllowed")
-	case http.StatusRequestEntityTooLarge:
-		return adminText("ErrorPageTooLarge")
-	case http.StatusServiceUnavailable:
-		return adminText("ErrorPageUnavailable")
-	case http.StatusInternalServerError:
-		return adminText("ErrorInternal")
-	}
-	return http.StatusText(status)
-}
-
-// ErrorBusyText is the sentence of a request that ran out of time.
-func ErrorBusyText() string { return adminText("ErrorPageBusy") }

@@ -46,13 +46,7 @@ func TestEachEventOneWebhook(t *testing.T) {
 	if err := e.Svc.RecordEvent(ctx, &l1.AccessLink, invitee, access.EventProviderError, map[string]any{"kind": "provider", "error": "server_error"}); err != nil {
 		t.Fatal(err)
 	}
-	acc, err := e.Svc.ClaimLink(ctx, l1.ID, invitee, access.Identity{
-		SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads", Email: "ads@client.example",
-		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: "secret-access-token", Expiry: e.Clock.Now().Add(time.Hour),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	acc := e.ClaimAsClientAds(l1.ID, invitee, "secret-access-token")
 	// Link 2: created, deleted.
 	l2 := e.link()
 	if err := e.Svc.DeleteLink(ctx, e.M, e.Admin, l2.ID); err != nil {
@@ -70,12 +64,7 @@ func TestEachEventOneWebhook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Svc.ClaimLink(ctx, l4.ID, invitee, access.Identity{
-		SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads", Email: "ads@client.example",
-		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: "secret-access-token-2", Expiry: e.Clock.Now().Add(time.Hour),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e.ClaimAsClientAds(l4.ID, invitee, "secret-access-token-2")
 	// Then an admin disconnects it.
 	if err := e.Svc.DisconnectAccount(ctx, e.M, e.Admin, acc.ID, nil); err != nil {
 		t.Fatal(err)

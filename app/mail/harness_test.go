@@ -175,32 +175,14 @@ type env struct {
 	*testutil.JobsEnv
 	mailer *appmail.Mailer
 	smtp   *smtpServer
-	log    *syncBuffer
-}
-
-// syncBuffer is a log destination written by several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
+	log    *testutil.LogBuffer // written by several goroutines
 }
 
 const baseURL = "http://access.test.example"
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{log: &syncBuffer{}}
+	e := &env{log: &testutil.LogBuffer{}}
 	log := slog.New(slog.NewTextHandler(e.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.smtp = newSMTPServer(t)
 	e.mailer = &appmail.Mailer{Transport: appmail.NewSMTP(e.smtp.config(t), appmail.SMTPOptions{Timeout: 5 * time.Second}),

@@ -66,12 +66,7 @@ func TestEachMailOnce(t *testing.T) {
 	if err := e.Svc.RecordEvent(ctx, &l.AccessLink, invitee, access.EventProviderError, map[string]any{"kind": "scopes", "error": "scopes_missing"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Svc.ClaimLink(ctx, l.ID, invitee, access.Identity{
-		SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads", Email: "ads@client.example",
-		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: "secret-access-token", Expiry: e.Clock.Now().Add(time.Hour),
-	}); err != nil {
-		t.Fatal(err)
-	}
+	e.ClaimAsClientAds(l.ID, invitee, "secret-access-token")
 	got = e.smtp.waitFor(t, 4)
 	// Expires tomorrow: a second link, a day and a bit before its expiry;
 	// the sweep runs every 100 ms, so several times, and reminds once.

@@ -24,12 +24,8 @@ func TestBrowserAPIKeys(t *testing.T) {
 	browserAllowClipboard(t, tab, srv.URL)
 
 	browserStep(t, "OpenFromTheMenu", func(t *testing.T) {
-		browserDo(t, tab, "sign in and open API keys", browserSignIn(srv.URL, f.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
-			chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources"),
-			chromedp.Click(browserCSS(`nav[aria-label="Main"] a[href$="/settings/api-keys"]`)),
-			chromedp.WaitVisible(browserCSS(`[data-testid="api-keys-empty"]`)),
-		)...)
+		browserDo(t, tab, "sign in and open API keys",
+			browserOpenFromMenu(srv.URL, f.Admin.Email, f.Reporting.ID, "/settings/api-keys", "api-keys-empty")...)
 	})
 
 	var shown string

@@ -36,21 +36,13 @@ func keysEnv(t *testing.T) (*env, *testutil.LogBuffer) {
 // keyRowOf reads a key as stored.
 func (e *env) keyRowOf(t *testing.T, id string) models.APIKey {
 	t.Helper()
-	var k models.APIKey
-	if err := testutil.DBOf(e.svc).Where("id = ?", id).Take(&k).Error; err != nil {
-		t.Fatalf("read key %s: %v", id, err)
-	}
-	return k
+	return testutil.RowOf[models.APIKey](t, e.svc, id)
 }
 
 // countKeys counts the stored keys of a workspace.
 func (e *env) countKeys(t *testing.T, workspaceID string) int64 {
 	t.Helper()
-	var n int64
-	if err := testutil.DBOf(e.svc).Model(&models.APIKey{}).Where("workspace_id = ?", workspaceID).Count(&n).Error; err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return testutil.CountOf[models.APIKey](t, e.svc, "workspace_id = ?", workspaceID)
 }
 
 // makeKey creates a key through the domain, as who in workspaceID.

@@ -25,8 +25,7 @@ import (
 
 func TestBrowserBrandingAccessibility(t *testing.T) {
 	axe := axeSource(t)
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	f := e.F
 	dir := t.TempDir()
 	logo := filepath.Join(dir, "logo.svg")
@@ -39,8 +38,7 @@ func TestBrowserBrandingAccessibility(t *testing.T) {
 	}
 	page := e.AppURL + "/w/" + f.Reporting.ID + "/settings/branding"
 
-	browserDo(t, tab, "sign in as the owner, open Branding", browserSignIn(e.AppURL, f.Owner.Email,
-		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+	browserDo(t, tab, "sign in as the owner, open Branding", browserSignedIn(e.AppURL, f.Owner.Email,
 		chromedp.Navigate(page),
 		chromedp.WaitVisible(browserCSS(`[data-testid="logo-form"]`)),
 	)...)

@@ -17,8 +17,7 @@ import (
 )
 
 func TestBrowserBranding(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	f := e.F
 	logo := filepath.Join(t.TempDir(), "logo.svg")
 	if err := os.WriteFile(logo, []byte(testutil.LogoSVG), 0o600); err != nil {
@@ -28,12 +27,8 @@ func TestBrowserBranding(t *testing.T) {
 	shots := os.Getenv("BRANDING_SCREENSHOTS") // with a directory: branding*.png and consent-branded*.png
 
 	browserStep(t, "OwnerUploadsLogoAndColour", func(t *testing.T) {
-		browserDo(t, tab, "sign in as the owner, open Branding from the menu", browserSignIn(e.AppURL, f.Owner.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
-			chromedp.Navigate(e.AppURL+"/w/"+f.Reporting.ID+"/sources"),
-			chromedp.Click(browserCSS(`nav[aria-label="Main"] a[href$="/settings/branding"]`)),
-			chromedp.WaitVisible(browserCSS(`[data-testid="logo-form"]`)),
-		)...)
+		browserDo(t, tab, "sign in as the owner, open Branding from the menu",
+			browserOpenFromMenu(e.AppURL, f.Owner.Email, f.Reporting.ID, "/settings/branding", "logo-form")...)
 		browserDo(t, tab, "upload the logo",
 			chromedp.SetUploadFiles(browserCSS(`#logo`), []string{logo}),
 			chromedp.Click(browserCSS(`[data-testid="upload-logo"]`)),

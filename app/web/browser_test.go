@@ -25,6 +25,15 @@ import (
 // quickly with the step's name instead of hanging.
 const browserStepTimeout = 15 * time.Second
 
+// newBrowserFlow is a browser tab (newBrowserTab) and, beside it, the app
+// with a sandbox provider and the fixture (testutil.NewFlowEnv, default
+// options).
+func newBrowserFlow(t *testing.T) (context.Context, *browser.Problems, *testutil.FlowEnv) {
+	t.Helper()
+	tab, problems := newBrowserTab(t)
+	return tab, problems, testutil.NewFlowEnv(t, testutil.FlowOptions{})
+}
+
 // newBrowserTab starts Chromium with a fresh profile and returns a tab
 // that records console errors, exceptions and CSP violations. Without
 // Chromium the test is skipped locally and fails in CI.
@@ -99,6 +108,26 @@ func browserSignIn(base, email string, then ...chromedp.Action[chromedp.Void]) [
 		chromedp.SendKeys(chromedp.ID("password"), testutil.Password),
 		chromedp.Click(browserCSS(`[data-testid="login-form"] button[type="submit"]`)),
 	}, then...)
+}
+
+// browserSignedIn is browserSignIn that waits until the page shows the
+// signed-in user before then: a navigation sooner would cut the login's
+// redirect short.
+func browserSignedIn(base, email string, then ...chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
+	return browserSignIn(base, email, append([]chromedp.Action[chromedp.Void]{
+		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+	}, then...)...)
+}
+
+// browserOpenFromMenu signs email in on base, opens the workspace's
+// sources page and follows the main menu's link whose href ends in page,
+// until the element with the test ID landed shows.
+func browserOpenFromMenu(base, email, workspaceID, page, landed string) []chromedp.Action[chromedp.Void] {
+	return browserSignedIn(base, email,
+		chromedp.Navigate(base+"/w/"+workspaceID+"/sources"),
+		chromedp.Click(browserCSS(`nav[aria-label="Main"] a[href$="`+page+`"]`)),
+		chromedp.WaitVisible(browserCSS(`[data-testid="`+landed+`"]`)),
+	)
 }
 
 // TestBrowserLinksFlow signs in as a workspace admin and manages a link

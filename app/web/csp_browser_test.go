@@ -15,8 +15,7 @@ import (
 // answers the Start form, still lets the invitee reach a provider on
 // another origin and come back connected.
 func TestBrowserConsentFormAction(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	link := e.GenerateLink(t, testutil.SandboxKey)
 	provider, _ := url.Parse(e.Sandbox.Issuer)
 	if app, _ := url.Parse(e.AppURL); app.Host == provider.Host {

@@ -18,8 +18,7 @@ import (
 )
 
 func TestBrowserDisconnect(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	ctx := context.Background()
 	m := testutil.Member(t, e.Svc, e.F.Admin.ID, e.F.Reporting.ID)
 	l, err := e.Svc.GenerateLink(ctx, m, access.Actor{UserID: e.F.Admin.ID, Name: e.F.Admin.Name}, "sandbox")
@@ -49,8 +48,7 @@ func TestBrowserDisconnect(t *testing.T) {
 	accounts := e.AppURL + "/w/" + e.F.Reporting.ID + "/sources"
 
 	browserStep(t, "ConfirmNamesTheAccount", func(t *testing.T) {
-		browserDo(t, tab, "sign in, open the accounts page, Disconnect", browserSignIn(e.AppURL, e.F.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+		browserDo(t, tab, "sign in, open the accounts page, Disconnect", browserSignedIn(e.AppURL, e.F.Admin.Email,
 			chromedp.Navigate(accounts),
 			chromedp.WaitVisible(browserCSS(`[data-testid="account-row"]`)),
 			chromedp.Click(browserCSS(`[data-testid="account-disconnect"]`)),

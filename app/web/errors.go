@@ -80,6 +80,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		return
 	}
 	title := views.ErrorTitle(status)
+	if title == "" {
+		title = http.StatusText(status)
+	}
 	if isHTMX(c) {
 		toast(c, msg, "error")
 		_ = render(c, status, views.ErrorFragment(msg))
@@ -107,8 +110,12 @@ func (s *Server) classify(c echo.Context, err error) (int, string) {
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		switch he.Code {
-		case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusRequestEntityTooLarge:
-			return he.Code, views.ErrorPageText(he.Code)
+		case http.StatusNotFound:
+			return he.Code, views.Text("ErrorNotFound")
+		case http.StatusMethodNotAllowed:
+			return he.Code, views.Text("ErrorMethodNotAllowed")
+		case http.StatusRequestEntityTooLarge:
+			return he.Code, views.Text("ErrorTooLarge")
 		}
 		if he.Code < 500 {
 			if m, ok := he.Message.(string); ok {
@@ -122,15 +129,15 @@ func (s *Server) classify(c echo.Context, err error) (int, string) {
 	if db.TimedOut(err) || errors.Is(c.Request().Context().Err(), context.DeadlineExceeded) {
 		s.log.WarnContext(c.Request().Context(), "request timed out", "route", s.routeLabel(c), "err", err)
 		retryAfter(c, 5*time.Second)
-		return http.StatusServiceUnavailable, views.ErrorBusyText()
+		return http.StatusServiceUnavailable, views.Text("ErrorBusy")
 	}
 	// The database cannot be reached: say so with 503 rather than a wrong
 	// answer. Anything else: log and hide the details.
 	if db.Unavailable(err) {
 		s.log.ErrorContext(c.Request().Context(), "database unavailable", "route", s.routeLabel(c), "err", err)
 		retryAfter(c, 5*time.Second)
-		return http.StatusServiceUnavailable, views.ErrorPageText(http.StatusServiceUnavailable)
+		return http.StatusServiceUnavailable, views.Text("ErrorUnavailable")
 	}
 	s.log.ErrorContext(c.Request().Context(), "internal error", "route", s.routeLabel(c), "err", err)
-	return http.StatusInternalServerError, views.ErrorPageText(http.StatusInternalServerError)
+	return http.StatusInternalServerError, views.Text("ErrorInternal")
 }

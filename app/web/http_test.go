@@ -128,21 +128,13 @@ func (e *env) namedLink(t *testing.T) *access.Link {
 // row reads a link as stored, deleted or not.
 func (e *env) row(t *testing.T, id string) models.AccessLink {
 	t.Helper()
-	var l models.AccessLink
-	if err := testutil.DBOf(e.svc).Where("id = ?", id).Take(&l).Error; err != nil {
-		t.Fatalf("read link %s: %v", id, err)
-	}
-	return l
+	return testutil.RowOf[models.AccessLink](t, e.svc, id)
 }
 
 // countLinks counts the stored links of a workspace, deleted ones included.
 func (e *env) countLinks(t *testing.T, workspaceID string) int64 {
 	t.Helper()
-	var n int64
-	if err := testutil.DBOf(e.svc).Model(&models.AccessLink{}).Where("workspace_id = ?", workspaceID).Count(&n).Error; err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return testutil.CountOf[models.AccessLink](t, e.svc, "workspace_id = ?", workspaceID)
 }
 
 // set updates columns of a stored link, to put it into a status.

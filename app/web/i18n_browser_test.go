@@ -39,8 +39,7 @@ func wantNoProblems(t *testing.T, problems interface{ List() []string }) {
 // page in German, goes through the sandbox and lands on the German success
 // page.
 func TestBrowserGermanConsent(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	link := e.GenerateLink(t, testutil.SandboxKey)
 
 	browserDo(t, tab, "open the consent page in German",
@@ -118,8 +117,7 @@ func browserWaitLang(lang string) chromedp.Action[chromedp.Void] {
 // TestBrowserExpiryInSydney: a browser in Australia/Sydney reads the
 // expiry in Sydney time; the UTC text stays as its title.
 func TestBrowserExpiryInSydney(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	link := e.GenerateLink(t, testutil.SandboxKey)
 	expires := e.Link(t, link.ID).ExpiresAt
 

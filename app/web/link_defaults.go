@@ -28,7 +28,7 @@ func (s *Server) renderLinkDefaults(c echo.Context, status int, problem string) 
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Link defaults", "link-defaults")
+	p, err := s.page(c, views.Text("LinkDefaultsTitle"), "link-defaults")
 	if err != nil {
 		return err
 	}

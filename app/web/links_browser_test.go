@@ -72,8 +72,7 @@ func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 
 	const rows = `document.querySelectorAll('#links-body [data-testid="link-row"]')`
 	browserStep(t, "SignIn", func(t *testing.T) {
-		browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+		browserDo(t, tab, "sign in", browserSignedIn(srv.URL, f.Admin.Email,
 			chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources/access-requests"),
 			chromedp.WaitVisible(browserCSS(`[data-testid="links-table"]`)),
 		)...)
@@ -189,8 +188,7 @@ func TestBrowserFirstLink(t *testing.T) {
 	svc, f := testutil.NewSeeded(t, nil)
 	srv := testutil.NewServer(t, svc)
 
-	browserDo(t, tab, "sign in and open the empty list", browserSignIn(srv.URL, f.Admin.Email,
-		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+	browserDo(t, tab, "sign in and open the empty list", browserSignedIn(srv.URL, f.Admin.Email,
 		chromedp.Navigate(srv.URL+"/w/"+f.Reporting.ID+"/sources/access-requests"),
 		chromedp.WaitVisible(browserCSS(`[data-testid="links-empty"]`)),
 	)...)

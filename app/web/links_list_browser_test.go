@@ -75,8 +75,7 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 	}
 
 	browserStep(t, "SignIn", func(t *testing.T) {
-		browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+		browserDo(t, tab, "sign in", browserSignedIn(srv.URL, f.Admin.Email,
 			chromedp.EmulateViewport(1280, 900),
 			chromedp.Navigate(list),
 			chromedp.WaitVisible(browserCSS(`[data-testid="links-search"]`)),

@@ -72,8 +72,7 @@ next:
 // expiry choice reach the list (the label on the row, the expiry 14 days
 // out) and the database (expires_at = created_at + 14 days).
 func TestBrowserGenerateWithLabelAnd14Days(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	ctx := context.Background()
 	m := testutil.Member(t, e.Svc, e.F.Admin.ID, e.F.Reporting.ID)
 	// An older link, so the list has a row and the header's Generate button.
@@ -86,8 +85,7 @@ func TestBrowserGenerateWithLabelAnd14Days(t *testing.T) {
 
 	var created time.Time
 	browserStep(t, "GenerateFromTheDialog", func(t *testing.T) {
-		browserDo(t, tab, "sign in, open the dialog", browserSignIn(e.AppURL, e.F.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+		browserDo(t, tab, "sign in, open the dialog", browserSignedIn(e.AppURL, e.F.Admin.Email,
 			chromedp.Navigate(list),
 			chromedp.WaitVisible(browserCSS(`[data-testid="links-table"]`)),
 			chromedp.Click(browserCSS(`[data-testid="generate-button"]`)),
@@ -154,8 +152,7 @@ func TestBrowserGenerateWithLabelAnd14Days(t *testing.T) {
 // links to the other; the new link works (its consent page answers 200 and
 // the invitee connects through it).
 func TestBrowserRenewExpiredLink(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	ctx := context.Background()
 	m := testutil.Member(t, e.Svc, e.F.Admin.ID, e.F.Reporting.ID)
 	const label = "Northwind Outdoor – Sandbox"
@@ -172,8 +169,7 @@ func TestBrowserRenewExpiredLink(t *testing.T) {
 
 	var newID, newURL string
 	browserStep(t, "SendANewLink", func(t *testing.T) {
-		browserDo(t, tab, "sign in, open the expired link", browserSignIn(e.AppURL, e.F.Admin.Email,
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+		browserDo(t, tab, "sign in, open the expired link", browserSignedIn(e.AppURL, e.F.Admin.Email,
 			chromedp.Navigate(links+"/"+old.ID),
 			chromedp.WaitVisible(browserCSS(`[data-testid="link-renew"]`)),
 		)...)
@@ -283,8 +279,7 @@ func reconnectSetup(t *testing.T, e *testutil.FlowEnv) (models.ConnectedAccount,
 // account's row and returns the new link's URL from its page.
 func getReconnectLink(t *testing.T, tab context.Context, e *testutil.FlowEnv, acc models.ConnectedAccount) string {
 	t.Helper()
-	browserDo(t, tab, "sign in, open the accounts page", browserSignIn(e.AppURL, e.F.Admin.Email,
-		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
+	browserDo(t, tab, "sign in, open the accounts page", browserSignedIn(e.AppURL, e.F.Admin.Email,
 		chromedp.Navigate(e.AppURL+"/w/"+e.F.Reporting.ID+"/sources"),
 		chromedp.WaitVisible(browserCSS(`[data-testid="account-row"]`)),
 	)...)
@@ -359,8 +354,7 @@ func wantReconnected(t *testing.T, e *testutil.FlowEnv, before models.ConnectedA
 // the sandbox as the same user: the account keeps its ID, gets new tokens
 // and is connected again.
 func TestBrowserReconnectSameAccount(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	acc, oldToken := reconnectSetup(t, e)
 	codes := e.Sandbox.Tap.Grants("authorization_code")
 
@@ -394,8 +388,7 @@ func TestBrowserReconnectSameAccount(t *testing.T) {
 // Y" with 409, nothing changes; "Try again" with the right user on the same
 // link then reconnects the account.
 func TestBrowserReconnectWrongAccountThenRight(t *testing.T) {
-	tab, problems := newBrowserTab(t)
-	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	tab, problems, e := newBrowserFlow(t)
 	acc, oldToken := reconnectSetup(t, e)
 
 	var link string

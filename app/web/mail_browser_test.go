@@ -35,9 +35,7 @@ func TestBrowserMailbox(t *testing.T) {
 	links := srv.LinksURL(f.Reporting.ID)
 
 	browserStep(t, "SendByEmail", func(t *testing.T) {
-		browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Admin.Email, chromedp.EmulateViewport(1280, 900),
-			// signed in before the next navigation, which would cut the login short
-			chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)))...)
+		browserDo(t, tab, "sign in", browserSignedIn(srv.URL, f.Admin.Email, chromedp.EmulateViewport(1280, 900))...)
 		browserDo(t, tab, "fill the generate form",
 			chromedp.Navigate(links+"/new"),
 			chromedp.WaitVisible(browserCSS(`[data-testid="send-by-email"]`)),

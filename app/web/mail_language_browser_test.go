@@ -21,9 +21,7 @@ func TestBrowserGermanMail(t *testing.T) {
 	srv := testutil.NewServer(t, svc)
 	links := srv.LinksURL(f.Reporting.ID)
 
-	browserDo(t, tab, "sign in", browserSignIn(srv.URL, f.Admin.Email, chromedp.EmulateViewport(1280, 900),
-		// signed in before the next navigation, which would cut the login short
-		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)))...)
+	browserDo(t, tab, "sign in", browserSignedIn(srv.URL, f.Admin.Email, chromedp.EmulateViewport(1280, 900))...)
 	browserDo(t, tab, "fill the generate form",
 		chromedp.Navigate(links+"/new"),
 		chromedp.WaitVisible(browserCSS(`[data-testid="mail-language"]`)),

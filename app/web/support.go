@@ -52,20 +52,20 @@ func supportQuery(f views.SupportForm) (access.SupportQuery, map[string]string) 
 	fields := map[string]string{}
 	st, err := access.ParseSupportStatus(f.Status)
 	if err != nil {
-		fields["status"] = views.SupportFieldStatus()
+		fields["status"] = views.Text("SupportUnknownStatus")
 	}
 	q.Status = st
 	if f.From != "" {
 		t, err := time.Parse(dateLayout, f.From)
 		if err != nil {
-			fields["from"] = views.SupportFieldFrom()
+			fields["from"] = views.Text("SupportDateFrom")
 		}
 		q.From = t
 	}
 	if f.To != "" {
 		t, err := time.Parse(dateLayout, f.To)
 		if err != nil {
-			fields["to"] = views.SupportFieldTo()
+			fields["to"] = views.Text("SupportDateTo")
 		} else {
 			q.To = t.Add(24 * time.Hour) // the whole day
 		}
@@ -85,13 +85,16 @@ func (s *Server) supportSearch(c echo.Context) error {
 		From:   strings.TrimSpace(c.QueryParam("from")),
 		To:     strings.TrimSpace(c.QueryParam("to")),
 	}
-	p, err := s.page(c, "Support console", "support")
+	p, err := s.page(c, views.Text("PageTitleSupport"), "support")
 	if err != nil {
 		return err
 	}
 	v := &views.SupportSearchView{Form: form, Catalog: s.svc.Sources()}
 	if c.QueryParam("notfound") == "token" && form.Q == "" {
-		v.Notice = views.SupportNoticeTokenNotFound(form)
+		v.Notice = views.Text("SupportTokenNoMatch")
+		if filtered(form) {
+			v.Notice = views.Text("SupportTokenNoMatchFiltered")
+		}
 		v.Results = &access.SupportPage{}
 		return render(c, http.StatusOK, views.SupportSearchPage(p, v))
 	}
@@ -100,7 +103,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 	}
 	q, fields := supportQuery(form)
 	if len(fields) > 0 {
-		v.Error, v.Fields = views.SupportFiltersInvalid(), fields
+		v.Error, v.Fields = views.Text("SupportCheckFilters"), fields
 		return render(c, http.StatusUnprocessableEntity, views.SupportSearchPage(p, v))
 	}
 	q.Cursor = c.QueryParam("cursor")
@@ -133,7 +136,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, views.SupportURL+"?"+to.Encode())
 	}
 	if res.Kind == access.QueryLinkID && c.QueryParam("found") == "token" {
-		v.Notice = views.SupportNoticePasted()
+		v.Notice = views.Text("SupportTokenFound")
 	}
 	v.Results = res
 	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
@@ -141,6 +144,11 @@ func (s *Server) supportSearch(c echo.Context) error {
 		return renderFragment(c, http.StatusOK, views.SupportSearchPage(p, v), views.SupportRowsFragment)
 	}
 	return render(c, http.StatusOK, views.SupportSearchPage(p, v))
+}
+
+// filtered says that other filters narrowed a token search.
+func filtered(f views.SupportForm) bool {
+	return f.Source != "" || f.Status != "" || f.From != "" || f.To != ""
 }
 
 // supportLink is GET /support/links/{link}: any link, deleted ones too,
@@ -163,7 +171,7 @@ func (s *Server) supportLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Link history", "support")
+	p, err := s.page(c, views.Text("PageTitleLinkHistory"), "support")
 	if err != nil {
 		return err
 	}
@@ -180,7 +188,7 @@ func (s *Server) supportLink(c echo.Context) error {
 func (s *Server) supportExport(c echo.Context) error {
 	ctx := c.Request().Context()
 	if site := c.Request().Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return echo.NewHTTPError(http.StatusForbidden, views.SupportExportCrossSite())
+		return echo.NewHTTPError(http.StatusForbidden, views.Text("SupportDownloadFromPage"))
 	}
 	l, err := s.svc.SupportLink(ctx, c.Param("link"))
 	if err != nil {

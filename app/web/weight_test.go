@@ -172,18 +172,12 @@ func (e inviteeRequest) send(t *testing.T, enc string) wireResponse {
 	return sendRaw(t, e.inv.HTTP, e.req, enc)
 }
 
+// newRequest is testutil.NewRequest; a form is posted from the page's own
+// origin, as a browser posts it.
 func newRequest(t *testing.T, method, target string, form url.Values) *http.Request {
 	t.Helper()
-	var body io.Reader
+	req := testutil.NewRequest(t, method, target, form)
 	if form != nil {
-		body = strings.NewReader(form.Encode())
-	}
-	req, err := http.NewRequest(method, target, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if form != nil {
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Origin", req.URL.Scheme+"://"+req.URL.Host)
 		req.Header.Set("Sec-Fetch-Site", "same-origin")
 	}

@@ -37,6 +37,21 @@ func NewJobsEnv(t *testing.T, engine func(gdb *gorm.DB) *jobs.Engine, opts ...ac
 	return e
 }
 
+// ClaimAsClientAds claims the link linkID as invitee with the Google Ads
+// account "Client Ads" (acct-1) and accessToken, valid for an hour, and
+// returns the account.
+func (e *JobsEnv) ClaimAsClientAds(linkID string, invitee access.Actor, accessToken string) *access.AccountSummary {
+	e.T.Helper()
+	acc, err := e.Svc.ClaimLink(e.Ctx, linkID, invitee, access.Identity{
+		SourceKey: "google_ads", ExternalID: "acct-1", DisplayName: "Client Ads", Email: "ads@client.example",
+		Scopes: []string{"https://www.googleapis.com/auth/adwords"}, AccessToken: accessToken, Expiry: e.Clock.Now().Add(time.Hour),
+	})
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	return acc
+}
+
 // Seed adds the fixture and makes its admin, a member of Reporting, the
 // actor.
 func (e *JobsEnv) Seed() {
