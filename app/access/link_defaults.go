@@ -39,7 +39,8 @@ type LinkDefaults struct {
 // workspace's organization, or a forbidden error that says who can.
 func (m *Membership) CanManageOrganizationSettings() error {
 	if m.Key != nil || m.OrgRole != models.OrgRoleOwner {
-		return Errorf(EFORBIDDEN, "Only owners of %s can change how long its links last by default. Ask an owner of the organization.", m.Organization.Name)
+		return reasonf(EFORBIDDEN, ReasonLinkDefaultsOwnersOnly, map[string]string{"org": m.Organization.Name},
+			"Only owners of %s can change how long its links last by default. Ask an owner of the organization.", m.Organization.Name)
 	}
 	return nil
 }
@@ -93,7 +94,7 @@ func (s *Service) SetDefaultLinkDays(ctx context.Context, m *Membership, actor A
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return Errorf(ECONFLICT, "The default was changed meanwhile; reload and try again.")
+			return reasonf(ECONFLICT, ReasonDefaultChanged, nil, "The default was changed meanwhile; reload and try again.")
 		}
 		return tx.Create(&models.BrandingChange{ID: NewID(), OrganizationID: org.ID, UserID: optional(actor.UserID),
 			ActorName: CleanText(actor.Name, maxActorName), Kind: BrandingLinkDefault,

@@ -54,7 +54,7 @@ func (s *Service) RelabelLink(ctx context.Context, m *Membership, actor Actor, l
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return Errorf(ECONFLICT, "The label was changed meanwhile; reload and try again.")
+			return reasonf(ECONFLICT, ReasonLabelChanged, nil, "The label was changed meanwhile; reload and try again.")
 		}
 		return s.recordEvent(tx, &l, actor, EventRelabeled, map[string]any{"from": l.Label, "to": label})
 	})

@@ -56,7 +56,7 @@ func (s *Service) RenameAccount(ctx context.Context, m *Membership, actor Actor,
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return Errorf(ECONFLICT, "The account was renamed meanwhile; reload and try again.")
+			return reasonf(ECONFLICT, ReasonAccountRenamed, nil, "The account was renamed meanwhile; reload and try again.")
 		}
 		if a.LinkID == nil {
 			return nil
