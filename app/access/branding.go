@@ -83,10 +83,7 @@ type BrandingInput struct {
 // CanManageBranding returns nil when the member owns the workspace's
 // organization, or a forbidden error that says who can.
 func (m *Membership) CanManageBranding() error {
-	if m.Key != nil || m.OrgRole != models.OrgRoleOwner {
-		return Errorf(EFORBIDDEN, "Only owners of %s can change its branding. Ask an owner of the organization to change the logo, colour or links.", m.Organization.Name)
-	}
-	return nil
+	return m.ownerOnly("Only owners of %s can change its branding. Ask an owner of the organization to change the logo, colour or links.")
 }
 
 // OrganizationBranding loads the branding of the member's organization

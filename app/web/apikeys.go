@@ -62,11 +62,7 @@ func (s *Server) renderAPIKeys(c echo.Context, status int, v *views.APIKeysView)
 		}
 		v.List = list
 	}
-	p, err := s.page(c, "API keys", "api-keys")
-	if err != nil {
-		return err
-	}
-	return render(c, status, views.APIKeysPage(p, v))
+	return renderPage(s, c, status, "API keys", "api-keys", views.APIKeysPage, v)
 }
 
 // confirmRevokeAPIKey is GET /w/{workspace}/settings/api-keys/{key}/revoke.

@@ -97,11 +97,7 @@ func (s *Server) confirmDeleteExpired(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Delete expired links", "links")
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.ExpiredDeletePage(p, &views.ExpiredDeleteView{Count: n, Limit: access.ExpiredDeleteLimit}))
+	return renderPage(s, c, http.StatusOK, "Delete expired links", "links", views.ExpiredDeletePage, &views.ExpiredDeleteView{Count: n, Limit: access.ExpiredDeleteLimit})
 }
 
 // deleteExpired is POST /w/{workspace}/sources/access-requests/delete-expired.

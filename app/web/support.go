@@ -171,11 +171,7 @@ func (s *Server) supportLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Link history", "support")
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.SupportLinkPage(p, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources(), History: history}))
+	return renderPage(s, c, http.StatusOK, "Link history", "support", views.SupportLinkPage, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources(), History: history})
 }
 
 // supportExport is GET /support/links/{link}/history.json: the link's facts

@@ -28,11 +28,7 @@ func (s *Server) renderWebhooks(c echo.Context, status int, f views.EndpointForm
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, webhooksTitle, "webhooks")
-	if err != nil {
-		return err
-	}
-	return render(c, status, views.WebhooksPage(p, &views.WebhooksView{Endpoints: eps, Form: f}))
+	return renderPage(s, c, status, webhooksTitle, "webhooks", views.WebhooksPage, &views.WebhooksView{Endpoints: eps, Form: f})
 }
 
 // createWebhook is POST /w/{workspace}/settings/webhooks (url,
@@ -80,11 +76,7 @@ func (s *Server) showWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, webhooksTitle, "webhooks")
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.WebhookEndpointPage(p, &views.EndpointView{Endpoint: *ep, Log: log}))
+	return renderPage(s, c, http.StatusOK, webhooksTitle, "webhooks", views.WebhookEndpointPage, &views.EndpointView{Endpoint: *ep, Log: log})
 }
 
 // rotateWebhook is POST .../{endpoint}/rotate: the new secret, once.
