@@ -30,8 +30,9 @@ func messageIDs(t *testing.T, name string) map[string]bool {
 }
 
 // keyUse is a message id written literally where a view asks for it:
-// msg("Key", adminText("Key", tr(ctx, "Key", trn(ctx, "Key", sentence("Key".
-var keyUse = regexp.MustCompile(`\b(?:msg\(|sentence\(|adminText\(|adminCount\(|tr\(ctx,\s*|trn\(ctx,\s*)"([A-Za-z0-9]+)"`)
+// msg("Key", adminText("Key", tr(ctx, "Key", trn(ctx, "Key", sentence("Key",
+// and a handler's views.Text("Key".
+var keyUse = regexp.MustCompile(`\b(?:msg\(|sentence\(|adminText\(|adminCount\(|Text\(|tr\(ctx,\s*|trn\(ctx,\s*)"([A-Za-z0-9]+)"`)
 
 // TestAdminKeysUsed: every message id the views ask for is in a catalog
 // (the admin side's admin.en.yaml or the invitee's active.en.yaml), and
@@ -42,6 +43,8 @@ func TestAdminKeysUsed(t *testing.T) {
 	invitee := messageIDs(t, "locale/messages/active.en.yaml")
 	files, _ := filepath.Glob("*.templ")
 	gos, _ := filepath.Glob("*.go")
+	handlers, _ := filepath.Glob("../app/web/*.go") // views.Text("Key")
+	gos = append(gos, handlers...)
 	for _, f := range gos {
 		if !strings.HasSuffix(f, "_templ.go") && !strings.HasSuffix(f, "_test.go") {
 			files = append(files, f)

@@ -82,7 +82,7 @@ func (s *Server) passwordForm(c echo.Context) error {
 }
 
 func (s *Server) renderPassword(c echo.Context, status int, f views.PasswordForm) error {
-	return renderPage(s, c, status, "Change password", "", views.PasswordPage, f)
+	return renderPage(s, c, status, views.Text("PasswordTitle"), "", views.PasswordPage, f)
 }
 
 // changePassword is POST /account/password: the current password and the
@@ -97,12 +97,12 @@ func (s *Server) changePassword(c echo.Context) error {
 	if !ok {
 		retryAfter(c, wait)
 		return s.renderPassword(c, http.StatusTooManyRequests, views.PasswordForm{
-			Error: "Too many attempts. Please wait a few minutes and try again."})
+			Error: views.Text("PasswordTooManyTries")})
 	}
 	f := access.PasswordChange{Current: c.FormValue("current"), New: c.FormValue("new"), Confirm: c.FormValue("confirm")}
 	if len(f.Current) > 1024 || len(f.New) > 1024 || len(f.Confirm) > 1024 {
 		return s.renderPassword(c, http.StatusUnprocessableEntity, views.PasswordForm{
-			Error: "Your password was not changed.", Fields: map[string]string{"new": "Use at most 72 bytes."}})
+			Error: views.Text("PasswordNotChanged"), Fields: map[string]string{"new": views.Text("PasswordAtMost72")}})
 	}
 	sess, err := s.svc.ChangePassword(c.Request().Context(), u.ID, f)
 	if de := (*access.Error)(nil); errors.As(err, &de) && de.Code == access.EINVALID {
@@ -120,7 +120,7 @@ func (s *Server) changePassword(c echo.Context) error {
 		return err
 	}
 	s.log.InfoContext(c.Request().Context(), "password changed", "user", u.ID)
-	if err := s.svc.SetSessionFlash(c.Request().Context(), sess.Token, "Your password was changed. Every other session of your account was signed out."); err != nil {
+	if err := s.svc.SetSessionFlash(c.Request().Context(), sess.Token, views.Text("PasswordChanged")); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/account/password")

@@ -27,7 +27,7 @@ func (s *Server) accounts(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Connected accounts", "accounts")
+	p, err := s.page(c, views.Text("AccountsTitle"), "accounts")
 	if err != nil {
 		return err
 	}
@@ -48,7 +48,7 @@ func (s *Server) showAccount(c echo.Context) error {
 }
 
 func (s *Server) renderAccount(c echo.Context, status int, v *views.AccountDetailView) error {
-	return renderPage(s, c, status, "Connected account", "accounts", views.AccountDetailPage, v)
+	return renderPage(s, c, status, views.Text("PageTitleAccount"), "accounts", views.AccountDetailPage, v)
 }
 
 // renameAccount is POST /w/{workspace}/sources/accounts/{account}/rename

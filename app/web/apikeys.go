@@ -14,9 +14,6 @@ import (
 // The API keys page (issue 9). A new key is shown once, in the answer to
 // the form's POST: it is never put in a URL, a flash message or a log.
 
-// revokedKeyMessage is shown after a key is revoked.
-const revokedKeyMessage = "API key revoked. Tools that use it are refused from now on."
-
 // listAPIKeys is GET /w/{workspace}/settings/api-keys. Members who cannot
 // manage keys see why instead of the list.
 func (s *Server) listAPIKeys(c echo.Context) error {
@@ -62,7 +59,7 @@ func (s *Server) renderAPIKeys(c echo.Context, status int, v *views.APIKeysView)
 		}
 		v.List = list
 	}
-	return renderPage(s, c, status, "API keys", "api-keys", views.APIKeysPage, v)
+	return renderPage(s, c, status, views.Text("APIKeysTitle"), "api-keys", views.APIKeysPage, v)
 }
 
 // confirmRevokeAPIKey is GET /w/{workspace}/settings/api-keys/{key}/revoke.
@@ -71,7 +68,7 @@ func (s *Server) confirmRevokeAPIKey(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, "Revoke API key", "api-keys", func(p *views.Page) templ.Component { return views.RevokeAPIKeyPage(p, k) })
+	return s.renderPage(c, views.Text("PageTitleRevokeAPIKey"), "api-keys", func(p *views.Page) templ.Component { return views.RevokeAPIKeyPage(p, k) })
 }
 
 // revokeAPIKey is POST /w/{workspace}/settings/api-keys/{key}/revoke.
@@ -80,7 +77,7 @@ func (s *Server) revokeAPIKey(c echo.Context) error {
 	if err := s.svc.RevokeAPIKey(c.Request().Context(), m, actor(c), c.Param("key")); err != nil {
 		return err
 	}
-	if err := s.flash(c, revokedKeyMessage); err != nil {
+	if err := s.flash(c, views.Text("APIKeysRevokedFlash")); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/w/"+m.Workspace.ID+"/settings/api-keys")

@@ -138,7 +138,7 @@ func (s *Server) login(c echo.Context) error {
 	next := safeNext(c.FormValue("next"))
 	form := views.LoginForm{Email: access.CleanText(email, 254), Next: next, Demo: !s.production}
 	if len(email) > 254 || len(password) > 1024 {
-		form.Error = "That email and password do not match an account."
+		form.Error = views.Text("LoginNoMatch")
 		return render(c, http.StatusUnauthorized, views.Login(form))
 	}
 	ctx := c.Request().Context()
@@ -207,7 +207,7 @@ func (s *Server) login(c echo.Context) error {
 func (s *Server) tooManyLogins(c echo.Context, form views.LoginForm, wait time.Duration) error {
 	retryAfter(c, wait)
 	mins := int(wait.Minutes()) + 1
-	form.Error = "Too many sign-in attempts. Please wait " + strings.TrimSpace(views.Relative(time.Now().Add(time.Duration(mins)*time.Minute), time.Now())) + " and try again."
+	form.Error = views.Text("LoginTooManyTries", "Wait", strings.TrimSpace(views.Relative(time.Now().Add(time.Duration(mins)*time.Minute), time.Now())))
 	return render(c, http.StatusTooManyRequests, views.Login(form))
 }
 
@@ -240,10 +240,9 @@ func (s *Server) logoutEverywhere(c echo.Context) error {
 
 // noWorkspace is GET /no-workspace, for users without any workspace.
 func (s *Server) noWorkspace(c echo.Context) error {
-	p, err := s.page(c, "No workspace yet", "")
+	p, err := s.page(c, views.Text("PageTitleNoWorkspace"), "")
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, views.ErrorPage(p, http.StatusOK, "No workspace yet",
-		"Your account is not a member of any workspace. Ask an admin of your organization to add you."))
+	return render(c, http.StatusOK, views.ErrorPage(p, http.StatusOK, views.Text("PageTitleNoWorkspace"), views.Text("NoWorkspaceText")))
 }

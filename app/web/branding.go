@@ -46,7 +46,7 @@ func (s *Server) renderBranding(c echo.Context, status int, form *views.Branding
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, "Branding", "branding")
+	p, err := s.page(c, views.Text("BrandingTitle"), "branding")
 	if err != nil {
 		return err
 	}
@@ -71,7 +71,7 @@ func (s *Server) saveBranding(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.brandingDone(c, "Branding saved.")
+	return s.brandingDone(c, views.Text("BrandingSaved"))
 }
 
 // uploadLogo is POST /w/{workspace}/settings/branding/logo, a multipart
@@ -88,18 +88,18 @@ func (s *Server) uploadLogo(c echo.Context) error {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		return s.renderBranding(c, http.StatusRequestEntityTooLarge, nil, "The logo is larger than 256 KB. Export a smaller file, or use SVG.")
+		return s.renderBranding(c, http.StatusRequestEntityTooLarge, nil, views.Text("BrandingLogoTooLarge"))
 	case err != nil:
-		return s.renderBranding(c, http.StatusBadRequest, nil, "The upload could not be read. Choose the file again.")
+		return s.renderBranding(c, http.StatusBadRequest, nil, views.Text("BrandingUploadUnreadable"))
 	}
 	f, _, err := r.FormFile("logo")
 	if err != nil {
-		return s.renderBranding(c, http.StatusUnprocessableEntity, nil, "Choose a logo file to upload.")
+		return s.renderBranding(c, http.StatusUnprocessableEntity, nil, views.Text("BrandingChooseLogo"))
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, access.MaxLogoBytes+1))
 	if err != nil {
-		return s.renderBranding(c, http.StatusBadRequest, nil, "The upload could not be read. Choose the file again.")
+		return s.renderBranding(c, http.StatusBadRequest, nil, views.Text("BrandingUploadUnreadable"))
 	}
 	err = s.svc.SetBrandingLogo(r.Context(), m, actor(c), data)
 	var de *access.Error
@@ -109,7 +109,7 @@ func (s *Server) uploadLogo(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.brandingDone(c, "Logo uploaded.")
+	return s.brandingDone(c, views.Text("BrandingLogoUploaded"))
 }
 
 // removeLogo is POST /w/{workspace}/settings/branding/logo/remove.
@@ -117,7 +117,7 @@ func (s *Server) removeLogo(c echo.Context) error {
 	if err := s.svc.RemoveBrandingLogo(c.Request().Context(), currentMember(c), actor(c)); err != nil {
 		return err
 	}
-	return s.brandingDone(c, "Logo removed.")
+	return s.brandingDone(c, views.Text("BrandingLogoRemoved"))
 }
 
 func (s *Server) brandingDone(c echo.Context, msg string) error {

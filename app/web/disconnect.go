@@ -16,7 +16,7 @@ func (s *Server) confirmDisconnect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, "Disconnect account", "accounts", func(p *views.Page) templ.Component {
+	return s.renderPage(c, views.Text("PageTitleDisconnect"), "accounts", func(p *views.Page) templ.Component {
 		return views.DisconnectPage(p, s.svc.Sources(), &a.AccountSummary)
 	})
 }

@@ -62,22 +62,6 @@ func flowStatusCode(c echo.Context, out *access.FlowOutcome) int {
 	return status
 }
 
-var titleOf = map[int]string{
-	http.StatusNotFound:              "Page not found",
-	http.StatusForbidden:             "Not allowed",
-	http.StatusUnprocessableEntity:   "Please check your input",
-	http.StatusBadRequest:            "Bad request",
-	http.StatusConflict:              "Already done",
-	http.StatusGone:                  "No longer available",
-	http.StatusUnauthorized:          "Please sign in",
-	http.StatusMethodNotAllowed:      "Not allowed",
-	http.StatusRequestEntityTooLarge: "Too large",
-	http.StatusUnsupportedMediaType:  "Not accepted",
-	http.StatusTooManyRequests:       "Too many requests",
-	http.StatusServiceUnavailable:    "Temporarily unavailable",
-	http.StatusInternalServerError:   "Something went wrong",
-}
-
 // handleError turns any error into a status code and a friendly page, or
 // an htmx fragment. Unknown errors say "Internal error." and are logged. It
 // does no database work: the database may be why it was called.
@@ -95,7 +79,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 		api.WriteHTTPError(c, status, msg)
 		return
 	}
-	title := titleOf[status]
+	title := views.ErrorTitle(status)
 	if title == "" {
 		title = http.StatusText(status)
 	}
@@ -124,11 +108,11 @@ func (s *Server) classify(c echo.Context, err error) (int, string) {
 	if errors.As(err, &he) {
 		switch he.Code {
 		case http.StatusNotFound:
-			return he.Code, "We could not find that page. It may have moved, or the address may be mistyped."
+			return he.Code, views.Text("ErrorNotFound")
 		case http.StatusMethodNotAllowed:
-			return he.Code, "That action is not available here."
+			return he.Code, views.Text("ErrorMethodNotAllowed")
 		case http.StatusRequestEntityTooLarge:
-			return he.Code, "The request was too large."
+			return he.Code, views.Text("ErrorTooLarge")
 		}
 		if he.Code < 500 {
 			if m, ok := he.Message.(string); ok {
@@ -142,15 +126,15 @@ func (s *Server) classify(c echo.Context, err error) (int, string) {
 	if db.TimedOut(err) || errors.Is(c.Request().Context().Err(), context.DeadlineExceeded) {
 		s.log.WarnContext(c.Request().Context(), "request timed out", "route", s.routeLabel(c), "err", err)
 		retryAfter(c, 5*time.Second)
-		return http.StatusServiceUnavailable, "The service is busy and could not answer in time. Please try again in a moment."
+		return http.StatusServiceUnavailable, views.Text("ErrorBusy")
 	}
 	// The database cannot be reached: say so with 503 rather than a wrong
 	// answer. Anything else: log and hide the details.
 	if db.Unavailable(err) {
 		s.log.ErrorContext(c.Request().Context(), "database unavailable", "route", s.routeLabel(c), "err", err)
 		retryAfter(c, 5*time.Second)
-		return http.StatusServiceUnavailable, "The service is temporarily unavailable. Please try again in a moment."
+		return http.StatusServiceUnavailable, views.Text("ErrorUnavailable")
 	}
 	s.log.ErrorContext(c.Request().Context(), "internal error", "route", s.routeLabel(c), "err", err)
-	return http.StatusInternalServerError, "Internal error."
+	return http.StatusInternalServerError, views.Text("ErrorInternal")
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/accessrequests/accessrequests/views"
 	"github.com/labstack/echo/v4"
 )
 
@@ -44,20 +45,20 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil {
-			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "The request's content type could not be read. Send the form as the page does.")
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, views.Text("ErrorContentType"))
 		}
 		switch {
 		case mt == "multipart/form-data" && upload:
 			return next(c)
 		case mt == "multipart/form-data":
-			return echo.NewHTTPError(http.StatusUnsupportedMediaType, "Files cannot be uploaded here. Send the form without attachments.")
+			return echo.NewHTTPError(http.StatusUnsupportedMediaType, views.Text("ErrorNoUploads"))
 		case mt == "application/x-www-form-urlencoded":
 			if err := r.ParseForm(); err != nil {
 				var tooLarge *http.MaxBytesError
 				if errors.As(err, &tooLarge) {
 					return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 				}
-				return echo.NewHTTPError(http.StatusBadRequest, "The form could not be read. Reload the page and try again.")
+				return echo.NewHTTPError(http.StatusBadRequest, views.Text("ErrorFormUnreadable"))
 			}
 		}
 		return next(c)

@@ -18,7 +18,7 @@ import (
 func (s *Server) listLinks(c echo.Context) error {
 	m := currentMember(c)
 	v := &views.LinksView{Catalog: s.svc.Sources(), Gate: m.CanManageLinks(), Plan: m.Organization.Plan}
-	p, err := s.page(c, "Accounts access requests", "links")
+	p, err := s.page(c, views.Text("LinksTitle"), "links")
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Server) listLinks(c echo.Context) error {
 // newLinkForm is GET /w/{workspace}/sources/access-requests/new: the
 // generate form as a page, or its dialog fragment (htmx).
 func (s *Server) newLinkForm(c echo.Context) error {
-	p, err := s.page(c, "Generate an access link", "links")
+	p, err := s.page(c, views.Text("GenerateTitle"), "links")
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (s *Server) generateLink(c echo.Context) error {
 		}
 	}
 	if access.ErrorCode(err) == access.EINVALID {
-		p, perr := s.page(c, "Generate an access link", "links")
+		p, perr := s.page(c, views.Text("GenerateTitle"), "links")
 		if perr != nil {
 			return perr
 		}
@@ -121,8 +121,8 @@ func parseExpiresInDays(v string) (time.Duration, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > int(access.MaxLinkLifetime/(24*time.Hour)) {
-		return 0, &access.Error{Code: access.EINVALID, Message: "Choose how long the link stays usable: 1 to 30 days.",
-			Fields: map[string]string{"expires_in_days": "From 1 to 30 days."}}
+		return 0, &access.Error{Code: access.EINVALID, Message: views.Text("GenerateDaysInvalid"),
+			Fields: map[string]string{"expires_in_days": views.Text("GenerateDaysField")}}
 	}
 	return time.Duration(n) * 24 * time.Hour, nil
 }
@@ -130,7 +130,7 @@ func parseExpiresInDays(v string) (time.Duration, error) {
 // linkGenerated answers a generated link: the dialog that shows it (htmx),
 // or its page.
 func (s *Server) linkGenerated(c echo.Context, l *access.Link) error {
-	p, err := s.page(c, "Access link ready", "links")
+	p, err := s.page(c, views.Text("PageTitleLinkReady"), "links")
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (s *Server) linkDetail(c echo.Context, cursor string) (*views.LinkDetailVie
 
 // renderLinkDetail writes a link's page.
 func (s *Server) renderLinkDetail(c echo.Context, status int, v *views.LinkDetailView) error {
-	return renderPage(s, c, status, "Access link", "links", views.LinkDetailPage, v)
+	return renderPage(s, c, status, views.Text("PageTitleLink"), "links", views.LinkDetailPage, v)
 }
 
 // relabelLink is POST /w/{workspace}/sources/access-requests/{link}/label:
@@ -219,13 +219,10 @@ func (s *Server) confirmDeleteLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, "Delete link", "links", func(p *views.Page) templ.Component {
+	return s.renderPage(c, views.Text("PageTitleDeleteLink"), "links", func(p *views.Page) templ.Component {
 		return views.DeletePage(p, s.svc.Sources(), l)
 	})
 }
-
-// deleteMessage is shown after every deletion.
-const deleteMessage = "Link deleted. Accounts already connected through this link stay connected."
 
 // deleteLink is DELETE /w/{workspace}/sources/access-requests/{link} (htmx
 // removes the row) and POST .../{link}/delete (redirects back).
@@ -235,10 +232,10 @@ func (s *Server) deleteLink(c echo.Context) error {
 		return err
 	}
 	if isHTMX(c) {
-		toast(c, deleteMessage, "success")
+		toast(c, views.Text("LinkDeletedFlash"), "success")
 		return c.HTML(http.StatusOK, "")
 	}
-	if err := s.flash(c, deleteMessage); err != nil {
+	if err := s.flash(c, views.Text("LinkDeletedFlash")); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, "/w/"+m.Workspace.ID+"/sources/access-requests")

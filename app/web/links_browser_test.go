@@ -131,8 +131,12 @@ func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 		browserDo(t, tab, "click delete and confirm",
 			chromedp.Click(browserCSS(del)),
 			chromedp.WaitVisible(browserCSS(`#modal[open] [data-testid="confirm-delete"]`)),
-			chromedp.Click(browserCSS(`#modal [data-testid="confirm-delete"]`)),
 		)
+		// The dialog's buttons say what they do, in the page's words.
+		if words := browserEval[string](t, tab, `document.querySelector('#modal [data-close-modal]').textContent + "|" + document.querySelector('#modal [data-testid="confirm-delete"]').textContent`); words != "Cancel|Delete link" {
+			t.Errorf("the confirmation's buttons say %q, want Cancel|Delete link", words)
+		}
+		browserDo(t, tab, "confirm", chromedp.Click(browserCSS(`#modal [data-testid="confirm-delete"]`)))
 		select {
 		case <-deletes.held:
 		case <-time.After(browserStepTimeout):

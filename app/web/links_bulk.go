@@ -52,7 +52,7 @@ func (s *Server) confirmDeleteSelected(c echo.Context) error {
 	filters := listFilters(c)
 	ids := formIDs(c)
 	if len(ids) == 0 {
-		if err := s.flash(c, "Select the links to delete first: tick their boxes, then Delete selected."); err != nil {
+		if err := s.flash(c, views.Text("LinksBulkFlashNoneSelected")); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, listURLWith(c, filters))
@@ -62,12 +62,12 @@ func (s *Server) confirmDeleteSelected(c echo.Context) error {
 		return err
 	}
 	if len(links) == 0 {
-		if err := s.flash(c, "The selected links were already deleted."); err != nil {
+		if err := s.flash(c, views.Text("LinksBulkFlashAlreadyDeleted")); err != nil {
 			return err
 		}
 		return c.Redirect(http.StatusSeeOther, listURLWith(c, filters))
 	}
-	p, err := s.page(c, "Delete links", "links")
+	p, err := s.page(c, views.Text("PageTitleDeleteLinks"), "links")
 	if err != nil {
 		return err
 	}
@@ -97,7 +97,7 @@ func (s *Server) confirmDeleteExpired(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return renderPage(s, c, http.StatusOK, "Delete expired links", "links", views.ExpiredDeletePage, &views.ExpiredDeleteView{Count: n, Limit: access.ExpiredDeleteLimit})
+	return renderPage(s, c, http.StatusOK, views.Text("PageTitleDeleteExpired"), "links", views.ExpiredDeletePage, &views.ExpiredDeleteView{Count: n, Limit: access.ExpiredDeleteLimit})
 }
 
 // deleteExpired is POST /w/{workspace}/sources/access-requests/delete-expired.

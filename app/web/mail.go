@@ -43,7 +43,7 @@ func (s *Server) notifications(c echo.Context) error {
 		return err
 	}
 	saved := c.QueryParam("saved") == "1"
-	return s.renderPage(c, "Email notifications", "", func(p *views.Page) templ.Component {
+	return s.renderPage(c, views.Text("NotificationsTitle"), "", func(p *views.Page) templ.Component {
 		return views.NotificationsPage(p, on, saved)
 	})
 }
@@ -66,7 +66,7 @@ func (s *Server) mailbox(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderPage(c, "Development mailbox", "", func(p *views.Page) templ.Component {
+	return s.renderPage(c, views.Text("MailboxTitle"), "", func(p *views.Page) templ.Component {
 		return views.MailboxPage(p, mails)
 	})
 }

@@ -52,20 +52,20 @@ func supportQuery(f views.SupportForm) (access.SupportQuery, map[string]string) 
 	fields := map[string]string{}
 	st, err := access.ParseSupportStatus(f.Status)
 	if err != nil {
-		fields["status"] = "Unknown status."
+		fields["status"] = views.Text("SupportUnknownStatus")
 	}
 	q.Status = st
 	if f.From != "" {
 		t, err := time.Parse(dateLayout, f.From)
 		if err != nil {
-			fields["from"] = "Use a date such as 2026-03-01."
+			fields["from"] = views.Text("SupportDateFrom")
 		}
 		q.From = t
 	}
 	if f.To != "" {
 		t, err := time.Parse(dateLayout, f.To)
 		if err != nil {
-			fields["to"] = "Use a date such as 2026-03-31."
+			fields["to"] = views.Text("SupportDateTo")
 		} else {
 			q.To = t.Add(24 * time.Hour) // the whole day
 		}
@@ -85,13 +85,16 @@ func (s *Server) supportSearch(c echo.Context) error {
 		From:   strings.TrimSpace(c.QueryParam("from")),
 		To:     strings.TrimSpace(c.QueryParam("to")),
 	}
-	p, err := s.page(c, "Support console", "support")
+	p, err := s.page(c, views.Text("PageTitleSupport"), "support")
 	if err != nil {
 		return err
 	}
 	v := &views.SupportSearchView{Form: form, Catalog: s.svc.Sources()}
 	if c.QueryParam("notfound") == "token" && form.Q == "" {
-		v.Notice = "No link matches the link or token you pasted" + filtersNote(form) + ". Check that the whole link was copied; it is compared by its hash."
+		v.Notice = views.Text("SupportTokenNoMatch")
+		if filtered(form) {
+			v.Notice = views.Text("SupportTokenNoMatchFiltered")
+		}
 		v.Results = &access.SupportPage{}
 		return render(c, http.StatusOK, views.SupportSearchPage(p, v))
 	}
@@ -100,7 +103,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 	}
 	q, fields := supportQuery(form)
 	if len(fields) > 0 {
-		v.Error, v.Fields = "Please check the highlighted filters.", fields
+		v.Error, v.Fields = views.Text("SupportCheckFilters"), fields
 		return render(c, http.StatusUnprocessableEntity, views.SupportSearchPage(p, v))
 	}
 	q.Cursor = c.QueryParam("cursor")
@@ -133,7 +136,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 		return c.Redirect(http.StatusSeeOther, views.SupportURL+"?"+to.Encode())
 	}
 	if res.Kind == access.QueryLinkID && c.QueryParam("found") == "token" {
-		v.Notice = "This is the link you pasted. Its token is not shown or kept; the search uses the link ID instead."
+		v.Notice = views.Text("SupportTokenFound")
 	}
 	v.Results = res
 	if isHTMX(c) && c.QueryParam("fragment") == "rows" {
@@ -143,12 +146,9 @@ func (s *Server) supportSearch(c echo.Context) error {
 	return render(c, http.StatusOK, views.SupportSearchPage(p, v))
 }
 
-// filtersNote says that other filters narrowed a token search.
-func filtersNote(f views.SupportForm) string {
-	if f.Source != "" || f.Status != "" || f.From != "" || f.To != "" {
-		return " with these filters"
-	}
-	return ""
+// filtered says that other filters narrowed a token search.
+func filtered(f views.SupportForm) bool {
+	return f.Source != "" || f.Status != "" || f.From != "" || f.To != ""
 }
 
 // supportLink is GET /support/links/{link}: any link, deleted ones too,
@@ -171,7 +171,7 @@ func (s *Server) supportLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return renderPage(s, c, http.StatusOK, "Link history", "support", views.SupportLinkPage, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources(), History: history})
+	return renderPage(s, c, http.StatusOK, views.Text("PageTitleLinkHistory"), "support", views.SupportLinkPage, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources(), History: history})
 }
 
 // supportExport is GET /support/links/{link}/history.json: the link's facts
@@ -184,7 +184,7 @@ func (s *Server) supportLink(c echo.Context) error {
 func (s *Server) supportExport(c echo.Context) error {
 	ctx := c.Request().Context()
 	if site := c.Request().Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
-		return echo.NewHTTPError(http.StatusForbidden, "Download the history from the link's page in the support console.")
+		return echo.NewHTTPError(http.StatusForbidden, views.Text("SupportDownloadFromPage"))
 	}
 	l, err := s.svc.SupportLink(ctx, c.Param("link"))
 	if err != nil {

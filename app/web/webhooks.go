@@ -16,8 +16,6 @@ import (
 // answer to the POST that made it, never stored in the clear nor carried
 // through a redirect.
 
-const webhooksTitle = "Webhooks"
-
 // listWebhooks is GET /w/{workspace}/settings/webhooks.
 func (s *Server) listWebhooks(c echo.Context) error {
 	return s.renderWebhooks(c, http.StatusOK, views.EndpointForm{})
@@ -28,7 +26,7 @@ func (s *Server) renderWebhooks(c echo.Context, status int, f views.EndpointForm
 	if err != nil {
 		return err
 	}
-	return renderPage(s, c, status, webhooksTitle, "webhooks", views.WebhooksPage, &views.WebhooksView{Endpoints: eps, Form: f})
+	return renderPage(s, c, status, views.Text("WebhooksTitle"), "webhooks", views.WebhooksPage, &views.WebhooksView{Endpoints: eps, Form: f})
 }
 
 // createWebhook is POST /w/{workspace}/settings/webhooks (url,
@@ -56,7 +54,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 }
 
 func (s *Server) renderSecret(c echo.Context, status int, v *views.SecretView) error {
-	p, err := s.page(c, "Signing secret", "webhooks")
+	p, err := s.page(c, views.Text("WebhookSecretTitle"), "webhooks")
 	if err != nil {
 		return err
 	}
@@ -76,7 +74,7 @@ func (s *Server) showWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return renderPage(s, c, http.StatusOK, webhooksTitle, "webhooks", views.WebhookEndpointPage, &views.EndpointView{Endpoint: *ep, Log: log})
+	return renderPage(s, c, http.StatusOK, views.Text("WebhooksTitle"), "webhooks", views.WebhookEndpointPage, &views.EndpointView{Endpoint: *ep, Log: log})
 }
 
 // rotateWebhook is POST .../{endpoint}/rotate: the new secret, once.
@@ -107,16 +105,16 @@ func (s *Server) webhookAction(c echo.Context) error {
 	switch action {
 	case "test":
 		_, err = s.svc.SendTestWebhook(ctx, m, actor(c), id)
-		msg = "Test event queued. It appears in the delivery log once sent."
+		msg = views.Text("WebhookTestQueued")
 	case "enable":
 		err = s.svc.EnableWebhookEndpoint(ctx, m, id)
-		msg = "Endpoint enabled."
+		msg = views.Text("WebhookEnabled")
 	case "delete":
 		err = s.svc.DeleteWebhookEndpoint(ctx, m, id)
-		msg, back = "Endpoint deleted.", "/w/"+m.Workspace.ID+"/settings/webhooks"
+		msg, back = views.Text("WebhookDeleted"), "/w/"+m.Workspace.ID+"/settings/webhooks"
 	case "resend":
 		err = s.svc.ResendWebhook(ctx, m, id, c.Param("message"))
-		msg = "Delivery queued again, with its original webhook-id."
+		msg = views.Text("WebhookResent")
 	default:
 		return echo.ErrNotFound
 	}

@@ -6,6 +6,13 @@
   var SVG = "http://www.w3.org/2000/svg";
   var modal = function () { return document.getElementById("modal"); };
 
+  // word is one of the page's words for this script (views.jsWords: the
+  // catalog's, in the page's language).
+  function word(name) {
+    var el = document.getElementById("js-words");
+    return (el && el.getAttribute("data-" + name)) || "";
+  }
+
   // icon builds a 20x20 stroked SVG from path data.
   function icon(className, paths) {
     var svg = document.createElementNS(SVG, "svg");
@@ -43,7 +50,7 @@
     var close = document.createElement("button");
     close.type = "button";
     close.className = "toast-close";
-    close.setAttribute("aria-label", "Dismiss");
+    close.setAttribute("aria-label", word("dismiss"));
     close.appendChild(icon("h-4 w-4", ICON_X));
     el.append(icon("toast-icon", error ? ICON_ERROR : ICON_OK), text, close);
     var timer;
@@ -72,11 +79,11 @@
       var label = btn.querySelector("[data-copy-label]") || btn;
       var done = function () {
         if (!btn.hasAttribute("data-copied")) btn.setAttribute("data-label", label.textContent);
-        label.textContent = "Copied";
+        label.textContent = word("copied");
         btn.setAttribute("data-copied", "true");
         clearTimeout(btn._copyTimer);
         btn._copyTimer = setTimeout(function () {
-          label.textContent = btn.getAttribute("data-label") || "Copy";
+          label.textContent = btn.getAttribute("data-label") || word("copy");
           btn.removeAttribute("data-copied");
         }, 2000);
       };
@@ -100,7 +107,7 @@
     try {
       if (document.execCommand("copy")) { done(); return; }
     } catch (err) { /* the text stays selected */ }
-    toast("Press Ctrl+C (or ⌘C) to copy the selected link.", "info");
+    toast(word("copy-by-hand"), "info");
   }
 
   // Clicking a read-only link field selects all of it.
@@ -229,14 +236,12 @@
     document.body.addEventListener("toast", function (e) { toast(e.detail.message, e.detail.kind); });
   });
   document.addEventListener("htmx:sendError", function () {
-    toast("The server could not be reached. Check your connection and try again.", "error");
+    toast(word("offline"), "error");
   });
   document.addEventListener("htmx:responseError", function (e) {
     var s = e.detail.xhr && e.detail.xhr.status;
     if (s === 401 || s === 422) return; // redirect to sign-in, or a form with its errors
-    toast(s === 403 ? "You are not allowed to do that." :
-      s === 404 ? "That item no longer exists. Reload the page." :
-      "Something went wrong. Please try again.", "error");
+    toast(word(s === 403 ? "forbidden" : s === 404 ? "gone" : "failed"), "error");
   });
 
   // Confirmation in a styled dialog instead of window.confirm. The question
@@ -273,12 +278,12 @@
     var cancel = document.createElement("button");
     cancel.type = "button";
     cancel.className = "btn btn-secondary";
-    cancel.textContent = "Cancel";
+    cancel.textContent = word("cancel");
     cancel.setAttribute("data-close-modal", "");
     var ok = document.createElement("button");
     ok.type = "button";
     ok.className = "btn btn-danger";
-    ok.textContent = "Delete link";
+    ok.textContent = word("confirm-delete");
     ok.setAttribute("data-testid", "confirm-delete");
     ok.addEventListener("click", function () { m.close(); e.detail.issueRequest(true); });
     row.append(cancel, ok);
