@@ -82,7 +82,7 @@ func (s *Server) passwordForm(c echo.Context) error {
 }
 
 func (s *Server) renderPassword(c echo.Context, status int, f views.PasswordForm) error {
-	return renderPage(s, c, status, views.Text("PasswordTitle"), "", views.PasswordPage, f)
+	return renderView(s, c, status, views.Text("PasswordTitle"), "", views.PasswordPage, f)
 }
 
 // changePassword is POST /account/password: the current password and the

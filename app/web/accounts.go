@@ -48,7 +48,7 @@ func (s *Server) showAccount(c echo.Context) error {
 }
 
 func (s *Server) renderAccount(c echo.Context, status int, v *views.AccountDetailView) error {
-	return renderPage(s, c, status, views.Text("PageTitleAccount"), "accounts", views.AccountDetailPage, v)
+	return renderView(s, c, status, views.Text("PageTitleAccount"), "accounts", views.AccountDetailPage, v)
 }
 
 // renameAccount is POST /w/{workspace}/sources/accounts/{account}/rename

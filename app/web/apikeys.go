@@ -59,7 +59,7 @@ func (s *Server) renderAPIKeys(c echo.Context, status int, v *views.APIKeysView)
 		}
 		v.List = list
 	}
-	return renderPage(s, c, status, views.Text("APIKeysTitle"), "api-keys", views.APIKeysPage, v)
+	return renderView(s, c, status, views.Text("APIKeysTitle"), "api-keys", views.APIKeysPage, v)
 }
 
 // confirmRevokeAPIKey is GET /w/{workspace}/settings/api-keys/{key}/revoke.

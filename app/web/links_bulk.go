@@ -97,7 +97,7 @@ func (s *Server) confirmDeleteExpired(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return renderPage(s, c, http.StatusOK, views.Text("PageTitleDeleteExpired"), "links", views.ExpiredDeletePage, &views.ExpiredDeleteView{Count: n, Limit: access.ExpiredDeleteLimit})
+	return renderView(s, c, http.StatusOK, views.Text("PageTitleDeleteExpired"), "links", views.ExpiredDeletePage, &views.ExpiredDeleteView{Count: n, Limit: access.ExpiredDeleteLimit})
 }
 
 // deleteExpired is POST /w/{workspace}/sources/access-requests/delete-expired.

@@ -52,9 +52,10 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return send(c, status, func(buf *bytes.Buffer) error { return comp.Render(c.Request().Context(), buf) })
 }
 
-// renderPage renders the full page that component draws from the page
-// data for title, with active the menu's current item, and v.
-func renderPage[V any](s *Server, c echo.Context, status int, title, active string, component func(*views.Page, V) templ.Component, v V) error {
+// renderView renders, with status, the full page that component draws
+// from the page data for title (active: the menu's current item) and v:
+// Server.renderPage for the views that take one value beside the page.
+func renderView[V any](s *Server, c echo.Context, status int, title, active string, component func(*views.Page, V) templ.Component, v V) error {
 	p, err := s.page(c, title, active)
 	if err != nil {
 		return err
