@@ -42,8 +42,42 @@ type Error struct {
 	Fields map[string]string
 	// Reason is the machine-readable cause within a flow code: the
 	// provider's error code (shown small for support), or the flow's own
-	// (state_mismatch, scopes_missing, not_stored).
+	// (state_mismatch, scopes_missing, not_stored); or, for an error a page
+	// shows, which one it is (the Reason* constants), so that the views
+	// write its sentence (views.ErrorText) while Message stays the API's
+	// detail.
 	Reason string
+	// Params are the values the sentence of a Reason names ("status",
+	// "count"), by name.
+	Params map[string]string
+}
+
+// Reasons of the domain errors whose sentences the pages write themselves
+// (views.ErrorText); none is an API problem code, so the API still answers
+// with the error's Code and Message.
+const (
+	ReasonLinkNotFound      = "link_not_found"
+	ReasonAccountNotFound   = "account_not_found"
+	ReasonMailNotFound      = "mail_not_found"
+	ReasonCursorInvalid     = "cursor_invalid"
+	ReasonNotEmailed        = "not_emailed"
+	ReasonResendInactive    = "resend_inactive" // Params: status
+	ReasonMailOff           = "mail_off"
+	ReasonResendLimit       = "resend_limit" // Params: count
+	ReasonSourceUnavailable = "source_unavailable"
+	ReasonSearchNotText     = "search_not_text"
+	ReasonSearchTooLong     = "search_too_long"
+	ReasonUnknownSource     = "unknown_source"
+	ReasonUnknownStatus     = "unknown_status" // Params: status
+	ReasonDateOutOfRange    = "date_out_of_range"
+	ReasonDateRangeEmpty    = "date_range_empty"
+	ReasonTooManyMatches    = "too_many_matches" // Params: count, prefix
+)
+
+// errLinkNotFound is the error of a link that does not exist, or not in
+// the workspace asked.
+func errLinkNotFound() *Error {
+	return &Error{Code: ENOTFOUND, Reason: ReasonLinkNotFound, Message: "Link not found."}
 }
 
 func (e *Error) Error() string { return e.Code + ": " + e.Message }

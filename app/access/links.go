@@ -266,7 +266,7 @@ var (
 )
 
 func decodeCursor(c string) (time.Time, string, error) {
-	bad := Errorf(EBADREQUEST, "The page cursor is not valid; reload the list.")
+	bad := &Error{Code: EBADREQUEST, Reason: ReasonCursorInvalid, Message: "The page cursor is not valid; reload the list."}
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
 		return time.Time{}, "", bad
@@ -418,7 +418,7 @@ func (s *Service) decorate(l *Link, now time.Time) {
 // of another workspace, or a malformed ID, is not found.
 func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Link, error) {
 	if !ValidID(linkID) {
-		return nil, Errorf(ENOTFOUND, "Link not found.")
+		return nil, errLinkNotFound()
 	}
 	var l Link
 	err := s.db.WithContext(ctx).Table("access_links AS l").
@@ -428,7 +428,7 @@ func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Lin
 		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID).
 		Take(&l).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "Link not found.")
+		return nil, errLinkNotFound()
 	}
 	if err != nil {
 		return nil, err
@@ -445,13 +445,13 @@ func (s *Service) DeleteLink(ctx context.Context, m *Membership, actor Actor, li
 		return err
 	}
 	if !ValidID(linkID) {
-		return Errorf(ENOTFOUND, "Link not found.")
+		return errLinkNotFound()
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var l models.AccessLink
 		err := tx.Where("id = ? AND workspace_id = ?", linkID, m.Workspace.ID).Take(&l).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Errorf(ENOTFOUND, "Link not found.")
+			return errLinkNotFound()
 		}
 		if err != nil {
 			return err

@@ -29,7 +29,7 @@ func bulkIDs(ids []string) ([]string, error) {
 	var out []string
 	for _, id := range ids {
 		if !ValidID(id) {
-			return nil, Errorf(ENOTFOUND, "Link not found.")
+			return nil, errLinkNotFound()
 		}
 		if !seen[id] {
 			seen[id] = true

@@ -146,7 +146,7 @@ func encodeListCursor(o Sort, l *Link) string {
 func listCursorCond(o Sort, c string) (string, []any, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(c)
 	if err != nil {
-		return "", nil, Errorf(EBADREQUEST, "The page cursor is not valid; reload the list.")
+		return "", nil, &Error{Code: EBADREQUEST, Reason: ReasonCursorInvalid, Message: "The page cursor is not valid; reload the list."}
 	}
 	expires := strings.HasPrefix(string(raw), expiresCursorMark)
 	if expires != (o == SortExpires) {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -51,7 +53,7 @@ func (s *Service) loadMail(ctx context.Context, where string, args ...any) (*Mai
 	var m Mail
 	err := s.db.WithContext(ctx).Where(where, args...).Take(&m.MailMessage).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "Mail not found.")
+		return nil, &Error{Code: ENOTFOUND, Reason: ReasonMailNotFound, Message: "Mail not found."}
 	}
 	if err != nil {
 		return nil, err
@@ -148,7 +150,7 @@ func (s *Service) Mailbox(ctx context.Context) ([]models.MailMessage, error) {
 // MailboxMail is one mail of the development mailbox, ready to render.
 func (s *Service) MailboxMail(ctx context.Context, id string) (*Mail, error) {
 	if !ValidID(id) {
-		return nil, Errorf(ENOTFOUND, "Mail not found.")
+		return nil, &Error{Code: ENOTFOUND, Reason: ReasonMailNotFound, Message: "Mail not found."}
 	}
 	m, err := s.loadMail(ctx, "id = ? AND transport = ?", id, TransportMailbox)
 	if err != nil {
@@ -174,11 +176,12 @@ func (s *Service) ResendLinkMail(ctx context.Context, m *Membership, actor Actor
 	}
 	switch {
 	case l.RecipientEmail == "":
-		return Errorf(EINVALID, "This link was not sent by email.")
+		return &Error{Code: EINVALID, Reason: ReasonNotEmailed, Message: "This link was not sent by email."}
 	case l.Status != StatusActive:
-		return Errorf(ECONFLICT, "Only an active link can be sent again; this one is %s.", l.Status)
+		return &Error{Code: ECONFLICT, Reason: ReasonResendInactive, Params: map[string]string{"status": string(l.Status)},
+			Message: fmt.Sprintf("Only an active link can be sent again; this one is %s.", l.Status)}
 	case !s.mailOn:
-		return Errorf(EINVALID, "Email is not set up on this server: copy the link instead.")
+		return &Error{Code: EINVALID, Reason: ReasonMailOff, Message: "Email is not set up on this server: copy the link instead."}
 	}
 	return s.transaction(ctx, func(tx *gorm.DB) error {
 		var n int64
@@ -187,7 +190,8 @@ func (s *Service) ResendLinkMail(ctx context.Context, m *Membership, actor Actor
 			return err
 		}
 		if n >= ResendLimit {
-			return Errorf(ETOOMANY, "This link was sent again %d times in the last hour; try again later.", n)
+			return &Error{Code: ETOOMANY, Reason: ReasonResendLimit, Params: map[string]string{"count": strconv.FormatInt(n, 10)},
+				Message: fmt.Sprintf("This link was sent again %d times in the last hour; try again later.", n)}
 		}
 		if err := s.recordEvent(tx, &l.AccessLink, actor, EventEmailRequested, map[string]any{"to": l.RecipientEmail}); err != nil {
 			return err

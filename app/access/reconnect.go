@@ -79,7 +79,7 @@ func (s *Service) GenerateReconnectLink(ctx context.Context, m *Membership, acto
 		return nil, err
 	}
 	if src := s.sources.Get(a.SourceKey); src == nil || !src.Configured() {
-		return nil, Errorf(EINVALID, "This account's source is not available on this server, so no link can be made for it.")
+		return nil, &Error{Code: EINVALID, Reason: ReasonSourceUnavailable, Message: "This account's source is not available on this server, so no link can be made for it."}
 	}
 	// The account's name labels the link, so the list tells it apart.
 	label := []rune(accountLabel(&a))

@@ -278,7 +278,9 @@ func (s *Service) withoutRefresh(ctx context.Context, a *models.ConnectedAccount
 	return "", ErrReauthorizationRequired
 }
 
-func accountNotFound() error { return Errorf(ENOTFOUND, "Account not found.") }
+func accountNotFound() error {
+	return &Error{Code: ENOTFOUND, Reason: ReasonAccountNotFound, Message: "Account not found."}
+}
 
 // refreshAccount reads an account of the workspace, tokens included.
 func (s *Service) refreshAccount(ctx context.Context, workspaceID, accountID string) (*models.ConnectedAccount, error) {

@@ -28,7 +28,7 @@ func (s *Service) RelabelLink(ctx context.Context, m *Membership, actor Actor, l
 		return nil, err
 	}
 	if !ValidID(linkID) {
-		return nil, Errorf(ENOTFOUND, "Link not found.")
+		return nil, errLinkNotFound()
 	}
 	label, err := CleanLabel(label)
 	if err != nil {
@@ -38,7 +38,7 @@ func (s *Service) RelabelLink(ctx context.Context, m *Membership, actor Actor, l
 		var l models.AccessLink
 		err := tx.Where("id = ? AND workspace_id = ? AND deleted_at IS NULL", linkID, m.Workspace.ID).Take(&l).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Errorf(ENOTFOUND, "Link not found.")
+			return errLinkNotFound()
 		}
 		if err != nil {
 			return err

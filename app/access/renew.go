@@ -31,7 +31,7 @@ func checkRenewable(l *Link) error {
 	case Renewable(l):
 		return nil
 	case l.Status == StatusDeleted:
-		return Errorf(ENOTFOUND, "Link not found.")
+		return errLinkNotFound()
 	case l.RenewedToID != nil:
 		return Errorf(ECONFLICT, "This link was already renewed.")
 	case l.Status == StatusUsed:

@@ -89,7 +89,7 @@ func ParseSupportStatus(v string) (Status, error) {
 	case StatusActive, StatusUsed, StatusExpired, StatusDeleted:
 		return Status(v), nil
 	}
-	return "", Errorf(EINVALID, "Unknown status %q.", v)
+	return "", &Error{Code: EINVALID, Reason: ReasonUnknownStatus, Params: map[string]string{"status": v}, Message: fmt.Sprintf("Unknown status %q.", v)}
 }
 
 // ClassifyQuery reads the free text of a support search: what kind of key
@@ -187,26 +187,26 @@ func (s *Service) supportJoins(tx *gorm.DB) *gorm.DB {
 func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage, error) {
 	for field, v := range map[string]string{"q": q.Q, "source": q.Source} {
 		if !searchable(v) {
-			return nil, &Error{Code: EBADREQUEST, Message: "The search holds characters that cannot be searched (a NUL byte, a control character or bytes that are not UTF-8).",
+			return nil, &Error{Code: EBADREQUEST, Reason: ReasonSearchNotText, Message: "The search holds characters that cannot be searched (a NUL byte, a control character or bytes that are not UTF-8).",
 				Fields: map[string]string{field: "Remove the characters that are not text."}}
 		}
 	}
 	if len(q.Q) > maxSupportQuery {
-		return nil, &Error{Code: EINVALID, Message: "The search text is too long.", Fields: map[string]string{"q": "At most 500 characters."}}
+		return nil, &Error{Code: EINVALID, Reason: ReasonSearchTooLong, Message: "The search text is too long.", Fields: map[string]string{"q": "At most 500 characters."}}
 	}
 	if len(q.Source) > 64 {
-		return nil, &Error{Code: EINVALID, Message: "Unknown source.", Fields: map[string]string{"source": "Unknown source."}}
+		return nil, &Error{Code: EINVALID, Reason: ReasonUnknownSource, Message: "Unknown source.", Fields: map[string]string{"source": "Unknown source."}}
 	}
 	if _, err := ParseSupportStatus(string(q.Status)); err != nil {
 		return nil, err
 	}
 	for field, t := range map[string]time.Time{"from": q.From, "to": q.To} {
 		if !t.IsZero() && (t.Before(minCursorTime) || t.After(maxCursorTime)) {
-			return nil, &Error{Code: EINVALID, Message: "Dates must fall between 1970 and 9999.", Fields: map[string]string{field: "Use a date between 1970 and 9999."}}
+			return nil, &Error{Code: EINVALID, Reason: ReasonDateOutOfRange, Message: "Dates must fall between 1970 and 9999.", Fields: map[string]string{field: "Use a date between 1970 and 9999."}}
 		}
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return nil, &Error{Code: EINVALID, Message: "The date range is empty: the start must come before the end.", Fields: map[string]string{"to": "Must not be before the start."}}
+		return nil, &Error{Code: EINVALID, Reason: ReasonDateRangeEmpty, Message: "The date range is empty: the start must come before the end.", Fields: map[string]string{"to": "Must not be before the start."}}
 	}
 	now := s.now()
 	var cursorAt time.Time
@@ -348,8 +348,9 @@ func (s *Service) workspacesNamed(ctx context.Context, prefix string) ([]string,
 		return nil, err
 	}
 	if len(ids) > maxNameMatches {
-		return nil, &Error{Code: EINVALID, Message: fmt.Sprintf("More than %d workspaces match %q. Type more of the name.", maxNameMatches, prefix),
-			Fields: map[string]string{"q": "Too many matches."}}
+		return nil, &Error{Code: EINVALID, Reason: ReasonTooManyMatches, Params: map[string]string{"count": strconv.Itoa(maxNameMatches), "prefix": prefix},
+			Message: fmt.Sprintf("More than %d workspaces match %q. Type more of the name.", maxNameMatches, prefix),
+			Fields:  map[string]string{"q": "Too many matches."}}
 	}
 	return ids, nil
 }
@@ -367,12 +368,12 @@ func supportDecorate(l *SupportLink, now time.Time) {
 // organization, workspace, creator and connected account.
 func (s *Service) SupportLink(ctx context.Context, linkID string) (*SupportLinkView, error) {
 	if !ValidID(linkID) {
-		return nil, Errorf(ENOTFOUND, "Link not found.")
+		return nil, errLinkNotFound()
 	}
 	var v SupportLinkView
 	err := s.supportBase(ctx).Where("l.id = ?", linkID).Take(&v.SupportLink).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "Link not found.")
+		return nil, errLinkNotFound()
 	}
 	if err != nil {
 		return nil, err

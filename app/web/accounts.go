@@ -82,5 +82,5 @@ func fieldOr(err error, field string) string {
 	if msg := fieldsOf(err)[field]; msg != "" {
 		return msg
 	}
-	return access.ErrorMessage(err)
+	return views.ErrorText(err)
 }

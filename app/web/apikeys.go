@@ -47,7 +47,7 @@ func keyFormError(err error) string {
 	if errors.As(err, &e) && e.Fields["name"] != "" {
 		return e.Fields["name"]
 	}
-	return access.ErrorMessage(err)
+	return views.ErrorText(err)
 }
 
 // renderAPIKeys writes the page; behind the gate it reads no key.

@@ -172,7 +172,7 @@ func (s *Server) login(c echo.Context) error {
 		if !emailOK {
 			return s.tooManyLogins(c, form, wait)
 		}
-		form.Error = access.ErrorMessage(err)
+		form.Error = views.ErrorText(err)
 		return render(c, http.StatusUnauthorized, views.Login(form))
 	}
 	if err != nil {

@@ -66,7 +66,7 @@ func (s *Server) saveBranding(c echo.Context) error {
 	var de *access.Error
 	if errors.As(err, &de) && de.Code == access.EINVALID {
 		return s.renderBranding(c, http.StatusUnprocessableEntity, &views.BrandingForm{AccentColor: in.AccentColor,
-			PrivacyURL: in.PrivacyURL, SupportURL: in.SupportURL, Error: de.Message, Fields: de.Fields}, "")
+			PrivacyURL: in.PrivacyURL, SupportURL: in.SupportURL, Error: views.ErrorText(de), Fields: de.Fields}, "")
 	}
 	if err != nil {
 		return err
@@ -104,7 +104,7 @@ func (s *Server) uploadLogo(c echo.Context) error {
 	err = s.svc.SetBrandingLogo(r.Context(), m, actor(c), data)
 	var de *access.Error
 	if errors.As(err, &de) && de.Code == access.EINVALID {
-		return s.renderBranding(c, http.StatusUnprocessableEntity, nil, de.Message)
+		return s.renderBranding(c, http.StatusUnprocessableEntity, nil, views.ErrorText(de))
 	}
 	if err != nil {
 		return err

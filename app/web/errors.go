@@ -101,7 +101,10 @@ func (s *Server) classify(c echo.Context, err error) (int, string) {
 	var de *access.Error
 	if errors.As(err, &de) {
 		if st, ok := statusOf[de.Code]; ok {
-			return st, de.Message
+			if api.IsAPIPath(c) {
+				return st, de.Message // the API's detail
+			}
+			return st, views.ErrorText(de)
 		}
 	}
 	var he *echo.HTTPError

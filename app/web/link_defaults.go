@@ -40,7 +40,7 @@ func (s *Server) saveLinkDefaults(c echo.Context) error {
 	}
 	err = s.svc.SetDefaultLinkDays(c.Request().Context(), currentMember(c), actor(c), days)
 	if access.ErrorCode(err) == access.EINVALID {
-		return s.renderLinkDefaults(c, http.StatusUnprocessableEntity, access.ErrorMessage(err))
+		return s.renderLinkDefaults(c, http.StatusUnprocessableEntity, views.ErrorText(err))
 	}
 	if err != nil {
 		return err

@@ -41,7 +41,7 @@ func (s *Server) listLinks(c echo.Context) error {
 		// The page with the box and the reason, not an error page: the
 		// search is typed, and is corrected there.
 		code = statusOf[access.ErrorCode(err)]
-		v.Q, v.SearchError = access.CleanText(c.QueryParam("q"), 4*access.MaxSearchLength), access.ErrorMessage(err)
+		v.Q, v.SearchError = access.CleanText(c.QueryParam("q"), 4*access.MaxSearchLength), views.ErrorText(err)
 		v.Links = &access.LinkPage{}
 	} else {
 		v.Links, err = s.svc.ListLinks(c.Request().Context(), m.Workspace.ID, access.ListFilter{
@@ -104,7 +104,7 @@ func (s *Server) generateLink(c echo.Context) error {
 		if perr != nil {
 			return perr
 		}
-		f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: source, Error: access.ErrorMessage(err),
+		f := views.GenerateForm{Catalog: s.svc.Sources(), Selected: source, Error: views.ErrorText(err),
 			MailOn: s.svc.MailOn(), Recipient: send.Recipient, Note: send.Note, Fields: fieldsOf(err),
 			Label: label, ExpiresInDays: days, Language: lang}
 		return s.renderGenerateForm(c, http.StatusUnprocessableEntity, p, f)

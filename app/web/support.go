@@ -109,7 +109,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 	q.Cursor = c.QueryParam("cursor")
 	res, err := s.svc.SearchLinks(ctx, q)
 	if code := access.ErrorCode(err); code == access.EINVALID || code == access.EBADREQUEST {
-		v.Error = access.ErrorMessage(err)
+		v.Error = views.ErrorText(err)
 		// Shown back in the form as text, whatever bytes came in.
 		v.Form.Q, v.Form.Source = access.CleanText(form.Q, 500), access.CleanText(form.Source, 64)
 		var de *access.Error
