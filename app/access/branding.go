@@ -83,11 +83,7 @@ type BrandingInput struct {
 // CanManageBranding returns nil when the member owns the workspace's
 // organization, or a forbidden error that says who can.
 func (m *Membership) CanManageBranding() error {
-	if m.Key != nil || m.OrgRole != models.OrgRoleOwner {
-		return reasonf(EFORBIDDEN, ReasonBrandingOwnersOnly, map[string]string{"org": m.Organization.Name},
-			"Only owners of %s can change its branding. Ask an owner of the organization to change the logo, colour or links.", m.Organization.Name)
-	}
-	return nil
+	return m.ownerOnly(ReasonBrandingOwnersOnly, "Only owners of %s can change its branding. Ask an owner of the organization to change the logo, colour or links.")
 }
 
 // OrganizationBranding loads the branding of the member's organization
@@ -207,12 +203,12 @@ type Logo struct {
 // it). An unknown or removed logo is not found.
 func (s *Service) BrandingLogo(ctx context.Context, hash string) (*Logo, error) {
 	if len(hash) != 64 || strings.Trim(hash, "0123456789abcdef") != "" {
-		return nil, reasonf(ENOTFOUND, ReasonLogoNotFound, nil, "Logo not found.")
+		return nil, Errorf(ENOTFOUND, "Logo not found.")
 	}
 	var row models.OrganizationBranding
 	err := s.db.WithContext(ctx).Select("logo", "logo_type", "logo_hash").Where("logo_hash = ?", hash).Limit(1).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, reasonf(ENOTFOUND, ReasonLogoNotFound, nil, "Logo not found.")
+		return nil, Errorf(ENOTFOUND, "Logo not found.")
 	}
 	if err != nil {
 		return nil, err

@@ -3,6 +3,8 @@ package access
 import (
 	"errors"
 	"fmt"
+
+	"gorm.io/gorm"
 )
 
 // Error codes. The web layer maps each to a status code and a page, once
@@ -120,6 +122,19 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 // Errorf returns a domain error with code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// changedOrConflict is the outcome of an update conditional on the values
+// read before it: its error, or a conflict (reason, msg) when it matched
+// no row because another request changed the row meanwhile.
+func changedOrConflict(res *gorm.DB, reason, msg string) error {
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return &Error{Code: ECONFLICT, Reason: reason, Message: msg}
+	}
+	return nil
 }
 
 // ErrorCode returns the code of a domain error, "" for nil, or EINTERNAL.

@@ -50,11 +50,8 @@ func (s *Service) RelabelLink(ctx context.Context, m *Membership, actor Actor, l
 		// each history entry names what it replaced.
 		res := tx.Model(&models.AccessLink{}).Where("id = ? AND label = ? AND deleted_at IS NULL", l.ID, l.Label).
 			UpdateColumn("label", label)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return reasonf(ECONFLICT, ReasonLabelChanged, nil, "The label was changed meanwhile; reload and try again.")
+		if err := changedOrConflict(res, ReasonLabelChanged, "The label was changed meanwhile; reload and try again."); err != nil {
+			return err
 		}
 		return s.recordEvent(tx, &l, actor, EventRelabeled, map[string]any{"from": l.Label, "to": label})
 	})

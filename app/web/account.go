@@ -82,11 +82,7 @@ func (s *Server) passwordForm(c echo.Context) error {
 }
 
 func (s *Server) renderPassword(c echo.Context, status int, f views.PasswordForm) error {
-	p, err := s.page(c, views.Text("PasswordTitle"), "")
-	if err != nil {
-		return err
-	}
-	return render(c, status, views.PasswordPage(p, f))
+	return renderView(s, c, status, views.Text("PasswordTitle"), "", views.PasswordPage, f)
 }
 
 // changePassword is POST /account/password: the current password and the

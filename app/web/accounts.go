@@ -48,11 +48,7 @@ func (s *Server) showAccount(c echo.Context) error {
 }
 
 func (s *Server) renderAccount(c echo.Context, status int, v *views.AccountDetailView) error {
-	p, err := s.page(c, views.Text("PageTitleAccount"), "accounts")
-	if err != nil {
-		return err
-	}
-	return render(c, status, views.AccountDetailPage(p, v))
+	return renderView(s, c, status, views.Text("PageTitleAccount"), "accounts", views.AccountDetailPage, v)
 }
 
 // renameAccount is POST /w/{workspace}/sources/accounts/{account}/rename

@@ -59,11 +59,7 @@ func (s *Server) renderAPIKeys(c echo.Context, status int, v *views.APIKeysView)
 		}
 		v.List = list
 	}
-	p, err := s.page(c, views.Text("APIKeysTitle"), "api-keys")
-	if err != nil {
-		return err
-	}
-	return render(c, status, views.APIKeysPage(p, v))
+	return renderView(s, c, status, views.Text("APIKeysTitle"), "api-keys", views.APIKeysPage, v)
 }
 
 // confirmRevokeAPIKey is GET /w/{workspace}/settings/api-keys/{key}/revoke.

@@ -33,18 +33,6 @@ func keysEnv(t *testing.T) (*env, *testutil.LogBuffer) {
 	return e, logs
 }
 
-// keyRowOf reads a key as stored.
-func (e *env) keyRowOf(t *testing.T, id string) models.APIKey {
-	t.Helper()
-	return testutil.RowOf[models.APIKey](t, e.svc, id)
-}
-
-// countKeys counts the stored keys of a workspace.
-func (e *env) countKeys(t *testing.T, workspaceID string) int64 {
-	t.Helper()
-	return testutil.CountOf[models.APIKey](t, e.svc, "workspace_id = ?", workspaceID)
-}
-
 // makeKey creates a key through the domain, as who in workspaceID.
 func (e *env) makeKey(t *testing.T, who, workspaceID, name string) (*access.APIKey, string) {
 	t.Helper()
@@ -94,7 +82,7 @@ func TestAPIKeysPage(t *testing.T) {
 				if err != nil || len(keys) != 1 {
 					t.Fatalf("keys = %+v, %v", keys, err)
 				}
-				k := e.keyRowOf(t, keys[0].ID)
+				k := testutil.RowOf[models.APIKey](t, e.svc, keys[0].ID)
 				if k.Name != "CRM sync" || k.KeyHash != secret.HashToken(secretKey) || k.CreatedBy == nil || *k.CreatedBy != e.f.Admin.ID {
 					t.Errorf("stored key = %+v", k)
 				}
@@ -142,7 +130,7 @@ func TestAPIKeysPage(t *testing.T) {
 			name: "Revoke", as: "admin", method: "POST", url: "{keys}/{key}/revoke", status: http.StatusSeeOther,
 			location: "/w/{reporting}/settings/api-keys",
 			check: func(t *testing.T, e *env, _ *http.Response, _ string) {
-				k := e.keyRowOf(t, e.vars["key"])
+				k := testutil.RowOf[models.APIKey](t, e.svc, e.vars["key"])
 				if k.RevokedAt == nil || k.RevokedBy == nil || *k.RevokedBy != e.f.Admin.ID {
 					t.Errorf("revoked key = %+v", k)
 				}
@@ -259,7 +247,7 @@ func TestAPIKeysGates(t *testing.T) {
 	e.run(t, scenarios)
 
 	t.Run("NothingChanged", func(t *testing.T) {
-		if n := e.countKeys(t, e.f.Reporting.ID) + e.countKeys(t, e.f.Main.ID) + e.countKeys(t, e.f.Internal.ID); n != 1 {
+		if n := testutil.CountOf[models.APIKey](t, e.svc, "workspace_id = ?", e.f.Reporting.ID) + testutil.CountOf[models.APIKey](t, e.svc, "workspace_id = ?", e.f.Main.ID) + testutil.CountOf[models.APIKey](t, e.svc, "workspace_id = ?", e.f.Internal.ID); n != 1 {
 			t.Errorf("keys = %d, want only the admin's", n)
 		}
 		if _, err := e.svc.AuthenticateAPIKey(context.Background(), raw, "198.51.100.1", ""); err != nil {

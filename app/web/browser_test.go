@@ -330,6 +330,16 @@ func browserAllowClipboard(t *testing.T, tab context.Context, origin string) {
 	}))
 }
 
+// browserShooter is browserShot into the directory that the environment
+// variable dirVar names (docs/screenshots, say); unset, it saves nothing.
+func browserShooter(tab context.Context, dirVar string) func(t *testing.T, name string, full bool) {
+	dir := os.Getenv(dirVar)
+	return func(t *testing.T, name string, full bool) {
+		t.Helper()
+		browserShot(t, tab, dir, name, full)
+	}
+}
+
 // browserShot saves a screenshot of tab as dir/name (the whole page if
 // full), when dir is set (the *_SCREENSHOTS variables of browser tests).
 func browserShot(t *testing.T, tab context.Context, dir, name string, full bool) {

@@ -28,11 +28,7 @@ func (s *Server) renderLinkDefaults(c echo.Context, status int, problem string) 
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, views.Text("LinkDefaultsTitle"), "link-defaults")
-	if err != nil {
-		return err
-	}
-	return render(c, status, views.LinkDefaultsPage(p, &views.LinkDefaultsView{Defaults: d, Error: problem}))
+	return renderView(s, c, status, views.Text("LinkDefaultsTitle"), "link-defaults", views.LinkDefaultsPage, &views.LinkDefaultsView{Defaults: d, Error: problem})
 }
 
 // saveLinkDefaults is POST /w/{workspace}/settings/link-defaults

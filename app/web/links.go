@@ -172,11 +172,7 @@ func (s *Server) linkDetail(c echo.Context, cursor string) (*views.LinkDetailVie
 
 // renderLinkDetail writes a link's page.
 func (s *Server) renderLinkDetail(c echo.Context, status int, v *views.LinkDetailView) error {
-	p, err := s.page(c, views.Text("PageTitleLink"), "links")
-	if err != nil {
-		return err
-	}
-	return render(c, status, views.LinkDetailPage(p, v))
+	return renderView(s, c, status, views.Text("PageTitleLink"), "links", views.LinkDetailPage, v)
 }
 
 // relabelLink is POST /w/{workspace}/sources/access-requests/{link}/label:

@@ -97,11 +97,7 @@ func (s *Server) confirmDeleteExpired(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, views.Text("PageTitleDeleteExpired"), "links")
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.ExpiredDeletePage(p, &views.ExpiredDeleteView{Count: n, Limit: access.ExpiredDeleteLimit}))
+	return renderView(s, c, http.StatusOK, views.Text("PageTitleDeleteExpired"), "links", views.ExpiredDeletePage, &views.ExpiredDeleteView{Count: n, Limit: access.ExpiredDeleteLimit})
 }
 
 // deleteExpired is POST /w/{workspace}/sources/access-requests/delete-expired.

@@ -10,7 +10,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"sort"
 	"strings"
 	"testing"
@@ -64,7 +63,7 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 	}
 	sort.Strings(made["acme"])
 	srv := testutil.NewServer(t, svc)
-	shots := os.Getenv("LINKS_SCREENSHOTS")
+	shot := browserShooter(tab, "LINKS_SCREENSHOTS")
 	list := srv.URL + "/w/" + f.Reporting.ID + "/sources/access-requests"
 	const rowIDs = `Array.prototype.map.call(document.querySelectorAll('#links-body [data-testid="link-row"]'), function (r) { return r.id; })`
 	rows := func(t *testing.T) []string {
@@ -99,7 +98,7 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 		if first := browserEval[string](t, tab, `document.querySelector('#links-body [data-testid="link-row"]').id`); first != acme[0] {
 			t.Errorf("first row %s, want the Acme link that expires first, %s", first, acme[0])
 		}
-		browserShot(t, tab, shots, "links-filtered.png", false)
+		shot(t, "links-filtered.png", false)
 
 		browserDo(t, tab, "the Active tab keeps the search",
 			chromedp.Click(browserCSS(`[data-testid="filter-Active"]`)),
@@ -142,7 +141,7 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 		if h := browserEval[string](t, tab, `document.querySelector('h1').textContent`); !strings.Contains(h, "Delete 2 links?") {
 			t.Errorf("title %q", h)
 		}
-		browserShot(t, tab, shots, "bulk-delete-confirm.png", false)
+		shot(t, "bulk-delete-confirm.png", false)
 
 		browserDo(t, tab, "confirm",
 			chromedp.Click(browserCSS(`[data-testid="bulk-delete-submit"]`)),

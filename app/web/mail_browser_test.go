@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -27,11 +26,7 @@ func TestBrowserMailbox(t *testing.T) {
 	svc, f := mailService(t, clock)
 	srv := testutil.NewServer(t, svc)
 	ctx := context.Background()
-	shots := os.Getenv("MAIL_SCREENSHOTS")
-	shot := func(t *testing.T, name string, full bool) {
-		t.Helper()
-		browserShot(t, tab, shots, name, full)
-	}
+	shot := browserShooter(tab, "MAIL_SCREENSHOTS")
 	links := srv.LinksURL(f.Reporting.ID)
 
 	browserStep(t, "SendByEmail", func(t *testing.T) {

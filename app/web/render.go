@@ -52,6 +52,17 @@ func render(c echo.Context, status int, comp templ.Component) error {
 	return send(c, status, func(buf *bytes.Buffer) error { return comp.Render(c.Request().Context(), buf) })
 }
 
+// renderView renders, with status, the full page that component draws
+// from the page data for title (active: the menu's current item) and v:
+// Server.renderPage for the views that take one value beside the page.
+func renderView[V any](s *Server, c echo.Context, status int, title, active string, component func(*views.Page, V) templ.Component, v V) error {
+	p, err := s.page(c, title, active)
+	if err != nil {
+		return err
+	}
+	return render(c, status, component(p, v))
+}
+
 // renderFragment writes only the templ.Fragments named ids of a page, in
 // page order, so an htmx partial comes from the same component as the full
 // page: no second template, no hx-select.

@@ -171,11 +171,7 @@ func (s *Server) supportLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, views.Text("PageTitleLinkHistory"), "support")
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.SupportLinkPage(p, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources(), History: history}))
+	return renderView(s, c, http.StatusOK, views.Text("PageTitleLinkHistory"), "support", views.SupportLinkPage, &views.SupportLinkDetail{Link: l, Catalog: s.svc.Sources(), History: history})
 }
 
 // supportExport is GET /support/links/{link}/history.json: the link's facts

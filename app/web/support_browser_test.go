@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -36,11 +35,7 @@ func TestBrowserSupportConsole(t *testing.T) {
 	w := testutil.WalkLinkHistory(t, svc, clock, f)
 	clock.Advance(2 * time.Hour)
 	srv := testutil.NewServer(t, svc)
-	shots := os.Getenv("SUPPORT_SCREENSHOTS")
-	shot := func(t *testing.T, name string, full bool) {
-		t.Helper()
-		browserShot(t, tab, shots, name, full)
-	}
+	shot := browserShooter(tab, "SUPPORT_SCREENSHOTS")
 	rows := `document.querySelectorAll('[data-testid="support-row"]').length`
 
 	browserStep(t, "SignIn", func(t *testing.T) {

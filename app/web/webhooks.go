@@ -26,11 +26,7 @@ func (s *Server) renderWebhooks(c echo.Context, status int, f views.EndpointForm
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, views.Text("WebhooksTitle"), "webhooks")
-	if err != nil {
-		return err
-	}
-	return render(c, status, views.WebhooksPage(p, &views.WebhooksView{Endpoints: eps, Form: f}))
+	return renderView(s, c, status, views.Text("WebhooksTitle"), "webhooks", views.WebhooksPage, &views.WebhooksView{Endpoints: eps, Form: f})
 }
 
 // createWebhook is POST /w/{workspace}/settings/webhooks (url,
@@ -78,11 +74,7 @@ func (s *Server) showWebhook(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := s.page(c, views.Text("WebhooksTitle"), "webhooks")
-	if err != nil {
-		return err
-	}
-	return render(c, http.StatusOK, views.WebhookEndpointPage(p, &views.EndpointView{Endpoint: *ep, Log: log}))
+	return renderView(s, c, http.StatusOK, views.Text("WebhooksTitle"), "webhooks", views.WebhookEndpointPage, &views.EndpointView{Endpoint: *ep, Log: log})
 }
 
 // rotateWebhook is POST .../{endpoint}/rotate: the new secret, once.
