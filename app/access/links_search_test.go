@@ -17,6 +17,15 @@ func (e *domainEnv) setRecipient(id, email string) {
 	}
 }
 
+// generateTo makes a link as u in ws for source, addressed to recipient
+// (stored as the generate dialog stores it).
+func (e *domainEnv) generateTo(u models.User, ws models.Workspace, source, recipient string) *access.Link {
+	e.t.Helper()
+	l := e.generate(u, ws, source)
+	e.setRecipient(l.ID, recipient)
+	return l
+}
+
 func sortedIDs(links []access.Link) string {
 	v := ids(links)
 	sort.Strings(v)
@@ -38,18 +47,12 @@ func sortedOf(links ...*access.Link) string {
 func TestListLinksSearch(t *testing.T) {
 	t.Parallel()
 	e := newDomainEnv(t)
-	adsByAdmin := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
-	e.setRecipient(adsByAdmin.ID, "ceo@bakery.example")
-	sandboxByOwner := e.generate(e.f.Owner, e.f.Reporting, "sandbox")
-	e.setRecipient(sandboxByOwner.ID, "100%off@shop.example")
-	adsByOwner := e.generate(e.f.Owner, e.f.Reporting, "google_ads")
-	e.setRecipient(adsByOwner.ID, "1000off@shop.example")
-	plain := e.generate(e.f.Admin, e.f.Reporting, "sandbox")
-	e.setRecipient(plain.ID, "a_b@x.example")
-	axb := e.generate(e.f.Admin, e.f.Reporting, "sandbox")
-	e.setRecipient(axb.ID, "axb@x.example")
-	elsewhere := e.generate(e.f.OtherAdmin, e.f.Internal, "sandbox")
-	e.setRecipient(elsewhere.ID, "ceo@bakery.example")
+	adsByAdmin := e.generateTo(e.f.Admin, e.f.Reporting, "google_ads", "ceo@bakery.example")
+	sandboxByOwner := e.generateTo(e.f.Owner, e.f.Reporting, "sandbox", "100%off@shop.example")
+	adsByOwner := e.generateTo(e.f.Owner, e.f.Reporting, "google_ads", "1000off@shop.example")
+	plain := e.generateTo(e.f.Admin, e.f.Reporting, "sandbox", "a_b@x.example")
+	axb := e.generateTo(e.f.Admin, e.f.Reporting, "sandbox", "axb@x.example")
+	elsewhere := e.generateTo(e.f.OtherAdmin, e.f.Internal, "sandbox", "ceo@bakery.example")
 	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id IN ?", []string{axb.ID, elsewhere.ID}).Update("label", "Acme Bakery – Q3").Error; err != nil {
 		t.Fatal(err)
 	}

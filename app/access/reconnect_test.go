@@ -59,14 +59,6 @@ func TestReconnectLink(t *testing.T) {
 	t.Parallel()
 	e := newDomainEnv(t)
 	acc := e.needsReconnect("acct-r")
-	complete := func(ex *fakeExchange) *access.FlowOutcome {
-		t.Helper()
-		out, err := e.svc.CompleteFlow(e.ctx, ex, access.Actor{IP: "198.51.100.7"})
-		if err != nil {
-			t.Fatalf("CompleteFlow: %v", err)
-		}
-		return out
-	}
 
 	t.Run("Gates", func(t *testing.T) {
 		_, err := e.svc.GenerateReconnectLink(e.ctx, e.member(e.f.Member, e.f.Reporting), e.actor(e.f.Member), acc.ID)
@@ -94,12 +86,12 @@ func TestReconnectLink(t *testing.T) {
 
 	t.Run("ErrWrongAccount", func(t *testing.T) {
 		ex := &fakeExchange{flow: access.FlowRef{LinkID: l.ID, State: secret.RandomToken(32)}, id: renewed("acct-other", "other")}
-		out := complete(ex)
+		out := e.completeFlow(t, ex)
 		if out.Kind != access.FlowWrongAccount || out.SignedInAs != "Account acct-other" || out.Account != "Account acct-r" ||
 			access.ErrorCode(out.Err) != access.EACCOUNT {
 			t.Fatalf("outcome %+v, want wrong account: signed in as Account acct-other, link for Account acct-r", out)
 		}
-		if again := complete(ex); again.Kind != access.FlowWrongAccount || again.SignedInAs != out.SignedInAs ||
+		if again := e.completeFlow(t, ex); again.Kind != access.FlowWrongAccount || again.SignedInAs != out.SignedInAs ||
 			again.Account != out.Account || ex.exchanges != 1 {
 			t.Errorf("repeated callback: %+v after %d exchanges; want the same outcome, one exchange", again, ex.exchanges)
 		}
@@ -126,7 +118,7 @@ func TestReconnectLink(t *testing.T) {
 
 	t.Run("Reconnected", func(t *testing.T) {
 		ex := &fakeExchange{flow: access.FlowRef{LinkID: l.ID, State: secret.RandomToken(32)}, id: renewed("acct-r", "new")}
-		out := complete(ex)
+		out := e.completeFlow(t, ex)
 		if out.Kind != access.FlowConnected || out.Account != "Account acct-r" {
 			t.Fatalf("outcome %+v, want connected as Account acct-r", out)
 		}
