@@ -64,6 +64,68 @@ func ErrorText(err error) string {
 		if n, err := strconv.Atoi(p["count"]); err == nil {
 			return adminCount("ErrorTooManyMatches", n, "Prefix", strconv.Quote(p["prefix"]))
 		}
+	case access.ReasonAPIKeyNotFound:
+		return adminText("ErrorAPIKeyNotFound")
+	case access.ReasonAPIKeyLimit:
+		if n, err := strconv.Atoi(p["count"]); err == nil {
+			return adminCount("ErrorAPIKeyLimit", n)
+		}
+	case access.ReasonBrandingOwnersOnly:
+		return adminText("ErrorBrandingOwnersOnly", "Org", p["org"])
+	case access.ReasonLogoNotFound:
+		return adminText("ErrorLogoNotFound")
+	case access.ReasonLinkDefaultsOwnersOnly:
+		return adminText("ErrorLinkDefaultsOwnersOnly", "Org", p["org"])
+	case access.ReasonDefaultChanged:
+		return adminText("ErrorDefaultChanged")
+	case access.ReasonUnknownStatusFilter:
+		return adminText("ErrorUnknownStatusFilter", "Status", strconv.Quote(p["status"]))
+	case access.ReasonBulkLinkNotFound:
+		return adminText("ErrorBulkLinkNotFound")
+	case access.ReasonBulkNothingDeleted:
+		return adminText("ErrorBulkNothingDeleted")
+	case access.ReasonCursorSortOrder:
+		return adminText("ErrorCursorSortOrder")
+	case access.ReasonLabelChanged:
+		return adminText("ErrorLabelChanged")
+	case access.ReasonAccountRenamed:
+		return adminText("ErrorAccountRenamed")
+	case access.ReasonAlreadyRenewed:
+		return adminText("ErrorAlreadyRenewed")
+	case access.ReasonRenewUsed:
+		return adminText("ErrorRenewUsed")
+	case access.ReasonRenewActive:
+		return adminText("ErrorRenewActive")
+	case access.ReasonManageLinksAdminsOnly:
+		return adminText("ErrorManageLinksAdminsOnly", "Workspace", p["workspace"])
+	case access.ReasonPlanWithoutLinks:
+		return adminText("ErrorPlanWithoutLinks", "Plan", p["plan"])
+	case access.ReasonWorkspaceNotFound:
+		return adminText("ErrorWorkspaceNotFound")
+	case access.ReasonSessionEnded:
+		return adminText("ErrorSessionEnded")
+	case access.ReasonSignInForHistory:
+		return adminText("ErrorSignInForHistory")
+	case access.ReasonPasswordTooLong:
+		return adminText("ErrorPasswordTooLong")
+	case access.ReasonBadLogin:
+		return adminText("ErrorBadLogin")
+	case access.ReasonUserNotFound:
+		return adminText("ErrorUserNotFound")
+	case access.ReasonEndpointNotFound:
+		return adminText("ErrorEndpointNotFound")
+	case access.ReasonEndpointLimit:
+		if n, err := strconv.Atoi(p["count"]); err == nil {
+			return adminCount("ErrorEndpointLimit", n)
+		}
+	case access.ReasonSecretRotated:
+		return adminText("ErrorSecretRotated")
+	case access.ReasonWebhooksOff:
+		return adminText("ErrorWebhooksOff")
+	case access.ReasonWebhookMessageNotFound:
+		return adminText("ErrorWebhookMessageNotFound")
+	case access.ReasonEndpointDisabled:
+		return adminText("ErrorEndpointDisabled")
 	}
 	return de.Message
 }

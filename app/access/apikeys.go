@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -110,7 +111,7 @@ func (s *Service) createAPIKey(ctx context.Context, workspaceID string, actor Ac
 			return err
 		}
 		if n >= MaxAPIKeys {
-			return Errorf(ECONFLICT, "This workspace already has %d API keys. Revoke one you no longer use first.", MaxAPIKeys)
+			return reasonf(ECONFLICT, ReasonAPIKeyLimit, map[string]string{"count": strconv.Itoa(MaxAPIKeys)}, "This workspace already has %d API keys. Revoke one you no longer use first.", MaxAPIKeys)
 		}
 		if err := tx.Create(&k).Error; err != nil {
 			return err
@@ -149,7 +150,7 @@ func (s *Service) RevokeAPIKeyByID(ctx context.Context, keyID string) error {
 
 func (s *Service) revokeAPIKey(ctx context.Context, workspaceID, keyID string, actor Actor) error {
 	if !ValidID(keyID) {
-		return Errorf(ENOTFOUND, "API key not found.")
+		return reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")
 	}
 	return s.transaction(ctx, func(tx *gorm.DB) error {
 		q := tx.Model(&models.APIKey{}).Where("id = ?", keyID)
@@ -158,7 +159,7 @@ func (s *Service) revokeAPIKey(ctx context.Context, workspaceID, keyID string, a
 		}
 		var k models.APIKey
 		if err := q.Take(&k).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return Errorf(ENOTFOUND, "API key not found.")
+			return reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")
 		} else if err != nil {
 			return err
 		}
@@ -243,7 +244,7 @@ func (s *Service) recordKeyEvent(tx *gorm.DB, keyID, kind string, actor Actor) e
 // APIKeyEvents lists a key's events of the workspace, oldest first.
 func (s *Service) APIKeyEvents(ctx context.Context, workspaceID, keyID string) ([]models.APIKeyEvent, error) {
 	if !ValidID(keyID) {
-		return nil, Errorf(ENOTFOUND, "API key not found.")
+		return nil, reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")
 	}
 	var out []models.APIKeyEvent
 	err := s.db.WithContext(ctx).Table("api_key_events AS e").Select("e.*").

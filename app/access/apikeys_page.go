@@ -23,14 +23,14 @@ type APIKeyEvent struct {
 // another workspace answers not found.
 func (s *Service) GetAPIKey(ctx context.Context, workspaceID, keyID string) (*APIKey, error) {
 	if !ValidID(keyID) {
-		return nil, Errorf(ENOTFOUND, "API key not found.")
+		return nil, reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")
 	}
 	var k APIKey
 	err := s.keysWithCreator(ctx).
 		Where("k.id = ? AND k.workspace_id = ?", keyID, workspaceID).
 		Take(&k).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "API key not found.")
+		return nil, reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")
 	}
 	if err != nil {
 		return nil, err

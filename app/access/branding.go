@@ -83,7 +83,7 @@ type BrandingInput struct {
 // CanManageBranding returns nil when the member owns the workspace's
 // organization, or a forbidden error that says who can.
 func (m *Membership) CanManageBranding() error {
-	return m.ownerOnly("Only owners of %s can change its branding. Ask an owner of the organization to change the logo, colour or links.")
+	return m.ownerOnly(ReasonBrandingOwnersOnly, "Only owners of %s can change its branding. Ask an owner of the organization to change the logo, colour or links.")
 }
 
 // OrganizationBranding loads the branding of the member's organization

@@ -72,7 +72,44 @@ const (
 	ReasonDateOutOfRange    = "date_out_of_range"
 	ReasonDateRangeEmpty    = "date_range_empty"
 	ReasonTooManyMatches    = "too_many_matches" // Params: count, prefix
+
+	ReasonAPIKeyNotFound         = "api_key_not_found"
+	ReasonAPIKeyLimit            = "api_key_limit"        // Params: count
+	ReasonBrandingOwnersOnly     = "branding_owners_only" // Params: org
+	ReasonLogoNotFound           = "logo_not_found"
+	ReasonLinkDefaultsOwnersOnly = "link_defaults_owners_only" // Params: org
+	ReasonDefaultChanged         = "default_changed"
+	ReasonUnknownStatusFilter    = "unknown_status_filter" // Params: status
+	ReasonBulkLinkNotFound       = "bulk_link_not_found"
+	ReasonBulkNothingDeleted     = "bulk_nothing_deleted"
+	ReasonCursorSortOrder        = "cursor_sort_order"
+	ReasonLabelChanged           = "label_changed"
+	ReasonAccountRenamed         = "account_renamed"
+	ReasonAlreadyRenewed         = "already_renewed"
+	ReasonRenewUsed              = "renew_used"
+	ReasonRenewActive            = "renew_active"
+	ReasonManageLinksAdminsOnly  = "manage_links_admins_only" // Params: workspace
+	ReasonPlanWithoutLinks       = "plan_without_links"       // Params: plan
+	ReasonWorkspaceNotFound      = "workspace_not_found"
+	ReasonSessionEnded           = "session_ended"
+	ReasonSignInForHistory       = "sign_in_for_history"
+	ReasonPasswordTooLong        = "password_too_long"
+	ReasonBadLogin               = "bad_login"
+	ReasonUserNotFound           = "user_not_found"
+	ReasonEndpointNotFound       = "endpoint_not_found"
+	ReasonEndpointLimit          = "endpoint_limit" // Params: count
+	ReasonSecretRotated          = "secret_rotated"
+	ReasonWebhooksOff            = "webhooks_off"
+	ReasonWebhookMessageNotFound = "webhook_message_not_found"
+	ReasonEndpointDisabled       = "endpoint_disabled"
 )
+
+// reasonf is a domain error with a Reason, so that pages word it
+// (views.ErrorText), and the Params its sentence names; its Message, the
+// API's detail, is formatted as Errorf's.
+func reasonf(code, reason string, params map[string]string, format string, args ...any) *Error {
+	return &Error{Code: code, Reason: reason, Params: params, Message: fmt.Sprintf(format, args...)}
+}
 
 // errLinkNotFound is the error of a link that does not exist, or not in
 // the workspace asked.
@@ -88,14 +125,14 @@ func Errorf(code, format string, args ...any) *Error {
 }
 
 // changedOrConflict is the outcome of an update conditional on the values
-// read before it: its error, or a conflict that says msg when it matched
+// read before it: its error, or a conflict (reason, msg) when it matched
 // no row because another request changed the row meanwhile.
-func changedOrConflict(res *gorm.DB, msg string) error {
+func changedOrConflict(res *gorm.DB, reason, msg string) error {
 	if res.Error != nil {
 		return res.Error
 	}
 	if res.RowsAffected == 0 {
-		return &Error{Code: ECONFLICT, Message: msg}
+		return &Error{Code: ECONFLICT, Reason: reason, Message: msg}
 	}
 	return nil
 }

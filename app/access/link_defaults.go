@@ -38,15 +38,15 @@ type LinkDefaults struct {
 // CanManageOrganizationSettings returns nil when the member owns the
 // workspace's organization, or a forbidden error that says who can.
 func (m *Membership) CanManageOrganizationSettings() error {
-	return m.ownerOnly("Only owners of %s can change how long its links last by default. Ask an owner of the organization.")
+	return m.ownerOnly(ReasonLinkDefaultsOwnersOnly, "Only owners of %s can change how long its links last by default. Ask an owner of the organization.")
 }
 
 // ownerOnly returns nil when a person (not an API key) who owns the
-// workspace's organization acts, or a forbidden error that says refusal
-// with the organization's name for its %s.
-func (m *Membership) ownerOnly(refusal string) error {
+// workspace's organization acts, or a forbidden error (reason) that says
+// refusal with the organization's name for its %s.
+func (m *Membership) ownerOnly(reason, refusal string) error {
 	if m.Key != nil || m.OrgRole != models.OrgRoleOwner {
-		return Errorf(EFORBIDDEN, refusal, m.Organization.Name)
+		return reasonf(EFORBIDDEN, reason, map[string]string{"org": m.Organization.Name}, refusal, m.Organization.Name)
 	}
 	return nil
 }
@@ -96,7 +96,7 @@ func (s *Service) SetDefaultLinkDays(ctx context.Context, m *Membership, actor A
 		}
 		res := tx.Model(&models.Organization{}).Where("id = ? AND default_link_days = ?", org.ID, org.DefaultLinkDays).
 			UpdateColumn("default_link_days", days)
-		if err := changedOrConflict(res, "The default was changed meanwhile; reload and try again."); err != nil {
+		if err := changedOrConflict(res, ReasonDefaultChanged, "The default was changed meanwhile; reload and try again."); err != nil {
 			return err
 		}
 		return tx.Create(&models.BrandingChange{ID: NewID(), OrganizationID: org.ID, UserID: optional(actor.UserID),

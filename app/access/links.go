@@ -213,7 +213,7 @@ func ParseStatusFilter(v string) (Status, error) {
 	case StatusActive, StatusUsed, StatusExpired:
 		return Status(v), nil
 	}
-	return "", Errorf(EINVALID, "Unknown status filter %q.", v)
+	return "", reasonf(EINVALID, ReasonUnknownStatusFilter, map[string]string{"status": v}, "Unknown status filter %q.", v)
 }
 
 func encodeCursor(t time.Time, id string) string {

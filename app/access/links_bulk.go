@@ -70,7 +70,7 @@ func (s *Service) SelectedLinks(ctx context.Context, m *Membership, ids []string
 		return nil, err
 	}
 	if len(links) != len(ids) {
-		return nil, Errorf(ENOTFOUND, "Link not found: one of the selected links is not in this workspace.")
+		return nil, reasonf(ENOTFOUND, ReasonBulkLinkNotFound, nil, "Link not found: one of the selected links is not in this workspace.")
 	}
 	now := s.now()
 	live := links[:0]
@@ -104,7 +104,7 @@ func (s *Service) DeleteLinks(ctx context.Context, m *Membership, actor Actor, i
 			return err
 		}
 		if len(links) != len(ids) {
-			return Errorf(ENOTFOUND, "Link not found: one of the selected links is not in this workspace. Nothing was deleted.")
+			return reasonf(ENOTFOUND, ReasonBulkNothingDeleted, nil, "Link not found: one of the selected links is not in this workspace. Nothing was deleted.")
 		}
 		n, err := s.deleteEach(tx, links, actor)
 		deleted = n

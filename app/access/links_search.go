@@ -150,7 +150,7 @@ func listCursorCond(o Sort, c string) (string, []any, error) {
 	}
 	expires := strings.HasPrefix(string(raw), expiresCursorMark)
 	if expires != (o == SortExpires) {
-		return "", nil, Errorf(EBADREQUEST, "The page cursor belongs to another sort order; reload the list.")
+		return "", nil, reasonf(EBADREQUEST, ReasonCursorSortOrder, nil, "The page cursor belongs to another sort order; reload the list.")
 	}
 	if expires {
 		c = base64.RawURLEncoding.EncodeToString(raw[len(expiresCursorMark):])

@@ -50,7 +50,7 @@ func (s *Service) RelabelLink(ctx context.Context, m *Membership, actor Actor, l
 		// each history entry names what it replaced.
 		res := tx.Model(&models.AccessLink{}).Where("id = ? AND label = ? AND deleted_at IS NULL", l.ID, l.Label).
 			UpdateColumn("label", label)
-		if err := changedOrConflict(res, "The label was changed meanwhile; reload and try again."); err != nil {
+		if err := changedOrConflict(res, ReasonLabelChanged, "The label was changed meanwhile; reload and try again."); err != nil {
 			return err
 		}
 		return s.recordEvent(tx, &l, actor, EventRelabeled, map[string]any{"from": l.Label, "to": label})

@@ -52,7 +52,7 @@ func (s *Service) RenameAccount(ctx context.Context, m *Membership, actor Actor,
 		// each history entry names what it replaced.
 		res := tx.Model(&models.ConnectedAccount{}).Where("id = ? AND local_name = ?", a.ID, a.LocalName).
 			UpdateColumns(map[string]any{"local_name": name, "updated_at": s.now()})
-		if err := changedOrConflict(res, "The account was renamed meanwhile; reload and try again."); err != nil {
+		if err := changedOrConflict(res, ReasonAccountRenamed, "The account was renamed meanwhile; reload and try again."); err != nil {
 			return err
 		}
 		if a.LinkID == nil {

@@ -33,11 +33,11 @@ func checkRenewable(l *Link) error {
 	case l.Status == StatusDeleted:
 		return errLinkNotFound()
 	case l.RenewedToID != nil:
-		return Errorf(ECONFLICT, "This link was already renewed.")
+		return reasonf(ECONFLICT, ReasonAlreadyRenewed, nil, "This link was already renewed.")
 	case l.Status == StatusUsed:
-		return Errorf(ECONFLICT, "This link was used to connect an account. Only an expired, declined or failed link can be renewed.")
+		return reasonf(ECONFLICT, ReasonRenewUsed, nil, "This link was used to connect an account. Only an expired, declined or failed link can be renewed.")
 	}
-	return Errorf(ECONFLICT, "This link is still active. Only an expired, declined or failed link can be renewed.")
+	return reasonf(ECONFLICT, ReasonRenewActive, nil, "This link is still active. Only an expired, declined or failed link can be renewed.")
 }
 
 // Renew creates a fresh link in place of linkID: the same source, label,
@@ -72,7 +72,7 @@ func (s *Service) Renew(ctx context.Context, m *Membership, actor Actor, linkID 
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return Errorf(ECONFLICT, "This link was already renewed.")
+			return reasonf(ECONFLICT, ReasonAlreadyRenewed, nil, "This link was already renewed.")
 		}
 		from := old.ID
 		l.RenewedFromID = &from

@@ -166,10 +166,12 @@ func (m *Membership) IsManager() bool {
 // ask an admin), then the plan (an owner learns to upgrade).
 func (m *Membership) CanManageLinks() error {
 	if !m.IsManager() {
-		return Errorf(EFORBIDDEN, "Only workspace admins and organization owners can manage access links. Ask an admin of %s for help.", m.Workspace.Name)
+		return reasonf(EFORBIDDEN, ReasonManageLinksAdminsOnly, map[string]string{"workspace": m.Workspace.Name},
+			"Only workspace admins and organization owners can manage access links. Ask an admin of %s for help.", m.Workspace.Name)
 	}
 	if !PlanAllowsLinks(m.Organization.Plan) {
-		return Errorf(EFORBIDDEN, "Accounts access requests are not included in the %s plan. Upgrade to Pro to send access links.", PlanName(m.Organization.Plan))
+		return reasonf(EFORBIDDEN, ReasonPlanWithoutLinks, map[string]string{"plan": PlanName(m.Organization.Plan)},
+			"Accounts access requests are not included in the %s plan. Upgrade to Pro to send access links.", PlanName(m.Organization.Plan))
 	}
 	return nil
 }
@@ -193,7 +195,7 @@ func (s *Service) Membership(ctx context.Context, userID, workspaceID string) (*
 	// Organization owners see every workspace of their organization;
 	// everyone else needs a role in the workspace itself.
 	if m.WorkspaceRole == "" && m.OrgRole != models.OrgRoleOwner {
-		return nil, Errorf(ENOTFOUND, "Workspace not found.")
+		return nil, reasonf(ENOTFOUND, ReasonWorkspaceNotFound, nil, "Workspace not found.")
 	}
 	return m, nil
 }
@@ -202,7 +204,7 @@ func (s *Service) Membership(ctx context.Context, userID, workspaceID string) (*
 // roles in both (none for a userID of ""), whatever they are.
 func (s *Service) loadMembership(ctx context.Context, userID, workspaceID string) (*Membership, error) {
 	if !ValidID(workspaceID) {
-		return nil, Errorf(ENOTFOUND, "Workspace not found.")
+		return nil, reasonf(ENOTFOUND, ReasonWorkspaceNotFound, nil, "Workspace not found.")
 	}
 	var row struct {
 		models.Workspace
@@ -223,7 +225,7 @@ func (s *Service) loadMembership(ctx context.Context, userID, workspaceID string
 		Where("w.id = ?", workspaceID).
 		Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "Workspace not found.")
+		return nil, reasonf(ENOTFOUND, ReasonWorkspaceNotFound, nil, "Workspace not found.")
 	}
 	if err != nil {
 		return nil, err

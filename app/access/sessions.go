@@ -52,7 +52,7 @@ func (s *Service) SessionDurations() (idle, lifetime time.Duration) {
 // errSessionEnded is what every unusable session token gives: unknown,
 // signed out, idle too long or past its lifetime.
 func errSessionEnded() error {
-	return Errorf(EUNAUTHORIZED, "Your session has ended. Please sign in again.")
+	return reasonf(EUNAUTHORIZED, ReasonSessionEnded, nil, "Your session has ended. Please sign in again.")
 }
 
 // StartSession signs userID in: it stores a new session and returns it with

@@ -390,7 +390,7 @@ func (s *Service) SupportLink(ctx context.Context, linkID string) (*SupportLinkV
 // SupportViewExport).
 func (s *Service) RecordSupportView(ctx context.Context, l *SupportLink, actor Actor, view string) error {
 	if actor.UserID == "" {
-		return Errorf(EUNAUTHORIZED, "Sign in to read link histories.")
+		return reasonf(EUNAUTHORIZED, ReasonSignInForHistory, nil, "Sign in to read link histories.")
 	}
 	if view != SupportViewPage && view != SupportViewExport {
 		return Errorf(EINVALID, "Unknown support view %q.", view)

@@ -37,7 +37,7 @@ func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSp
 // HashPassword hashes a password with bcrypt.
 func HashPassword(password string) (string, error) {
 	if len(password) > 72 {
-		return "", Errorf(EINVALID, "Passwords can be at most 72 bytes long.")
+		return "", reasonf(EINVALID, ReasonPasswordTooLong, nil, "Passwords can be at most 72 bytes long.")
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(password), PasswordCost)
 	return string(h), err
@@ -46,7 +46,7 @@ func HashPassword(password string) (string, error) {
 // Authenticate returns the user with email and password. Any mismatch gives
 // the same unauthorized error, whichever of the two was wrong.
 func (s *Service) Authenticate(ctx context.Context, email, password string) (*models.User, error) {
-	bad := Errorf(EUNAUTHORIZED, "That email and password do not match an account.")
+	bad := reasonf(EUNAUTHORIZED, ReasonBadLogin, nil, "That email and password do not match an account.")
 	email = NormalizeEmail(email)
 	if !storableEmail(email) {
 		// No stored email has NUL, control characters or invalid UTF-8
@@ -319,7 +319,7 @@ func (s *Service) setPassword(ctx context.Context, userID, password string, then
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
-			return Errorf(ENOTFOUND, "User not found.")
+			return reasonf(ENOTFOUND, ReasonUserNotFound, nil, "User not found.")
 		}
 		n, err := endUserSessions(tx, userID, "")
 		if err != nil {

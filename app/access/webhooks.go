@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -57,7 +58,9 @@ type NewWebhookEndpoint struct {
 
 func endpointAD(id string) string { return "webhook_endpoints/" + id + "/secret" }
 
-func webhookNotFound() error { return Errorf(ENOTFOUND, "Webhook endpoint not found.") }
+func webhookNotFound() error {
+	return reasonf(ENOTFOUND, ReasonEndpointNotFound, nil, "Webhook endpoint not found.")
+}
 
 // CreateWebhookEndpoint adds an endpoint to the member's workspace and
 // returns it with its signing secret, which is never shown again.
@@ -86,7 +89,7 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Membership, acto
 			return err
 		}
 		if n >= MaxWebhookEndpoints {
-			return Errorf(ECONFLICT, "A workspace can have at most %d webhook endpoints. Delete one first.", MaxWebhookEndpoints)
+			return reasonf(ECONFLICT, ReasonEndpointLimit, map[string]string{"count": strconv.Itoa(MaxWebhookEndpoints)}, "A workspace can have at most %d webhook endpoints. Delete one first.", MaxWebhookEndpoints)
 		}
 		return tx.Create(&e).Error
 	})
@@ -181,7 +184,7 @@ func (s *Service) RotateWebhookSecret(ctx context.Context, m *Membership, id str
 		return "", res.Error
 	}
 	if res.RowsAffected == 0 {
-		return "", Errorf(ECONFLICT, "The secret was rotated meanwhile. Reload the page and try again.")
+		return "", reasonf(ECONFLICT, ReasonSecretRotated, nil, "The secret was rotated meanwhile. Reload the page and try again.")
 	}
 	return secret, nil
 }

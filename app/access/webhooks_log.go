@@ -62,13 +62,13 @@ func (s *Service) ResendWebhook(ctx context.Context, m *Membership, endpointID, 
 		return err
 	}
 	if s.hooks.outbox == nil {
-		return Errorf(ECONFLICT, "Webhooks are not being sent by this server.")
+		return reasonf(ECONFLICT, ReasonWebhooksOff, nil, "Webhooks are not being sent by this server.")
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var msg models.WebhookMessage
 		err := tx.Select("id").Where("id = ? AND workspace_id = ?", messageID, e.WorkspaceID).Take(&msg).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return Errorf(ENOTFOUND, "Webhook message not found.")
+			return reasonf(ENOTFOUND, ReasonWebhookMessageNotFound, nil, "Webhook message not found.")
 		}
 		if err != nil {
 			return err
@@ -85,13 +85,13 @@ func (s *Service) SendTestWebhook(ctx context.Context, m *Membership, actor Acto
 		return "", err
 	}
 	if s.hooks.outbox == nil {
-		return "", Errorf(ECONFLICT, "Webhooks are not being sent by this server.")
+		return "", reasonf(ECONFLICT, ReasonWebhooksOff, nil, "Webhooks are not being sent by this server.")
 	}
 	ev := OutEvent{ID: NewMessageID(), Type: HookTest, WorkspaceID: e.WorkspaceID, Timestamp: s.now(),
 		Data: map[string]any{"endpoint_id": e.ID, "workspace_id": e.WorkspaceID, "sent_by": actor.UserID}}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if e.DisabledAt != nil {
-			return Errorf(ECONFLICT, "This endpoint is disabled. Enable it first.")
+			return reasonf(ECONFLICT, ReasonEndpointDisabled, nil, "This endpoint is disabled. Enable it first.")
 		}
 		if err := s.storeMessage(tx, ev); err != nil {
 			return err
