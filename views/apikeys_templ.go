@@ -243,7 +243,7 @@ func apiKeysGate(p *Page, v *APIKeysView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = msg("APIKeysGatePlanBody", "Plan", access.PlanName(v.Plan)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = msg("APIKeysGatePlanBody", "Plan", PlanName(v.Plan)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -37,12 +37,20 @@ type MailContent struct {
 // MailItem is one line of a mail's list.
 type MailItem struct{ Title, Description string }
 
-// NotificationTitles name each notification on the preferences page.
-var NotificationTitles = map[string]MailItem{
-	access.MailUsed:     {"Link used", "Someone connected an account through a link you created."},
-	access.MailDeclined: {"Link declined", "The person you sent a link to declined, with their reason."},
-	access.MailFailed:   {"Connection failed", "A connection through your link failed, and what to do about it."},
-	access.MailExpiring: {"Expires tomorrow", "A link you created is still unused a day before it expires."},
+// NotificationTitle names a notification on the preferences page, with
+// what it is about.
+func NotificationTitle(kind string) MailItem {
+	switch kind {
+	case access.MailUsed:
+		return MailItem{adminText("NotificationUsedTitle"), adminText("NotificationUsedText")}
+	case access.MailDeclined:
+		return MailItem{adminText("NotificationDeclinedTitle"), adminText("NotificationDeclinedText")}
+	case access.MailFailed:
+		return MailItem{adminText("NotificationFailedTitle"), adminText("NotificationFailedText")}
+	case access.MailExpiring:
+		return MailItem{adminText("NotificationExpiringTitle"), adminText("NotificationExpiringText")}
+	}
+	return MailItem{Title: kind}
 }
 
 // failureAdvice is what to do after a failed connection, by the kind of

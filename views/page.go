@@ -133,3 +133,22 @@ func Initials(name string) string {
 	}
 	return strings.ToUpper(string(out))
 }
+
+// PlanName is a plan's name as the admin pages show it ("Pro").
+func PlanName(plan string) string {
+	switch plan {
+	case models.PlanFree:
+		return adminText("PlanFree")
+	case models.PlanActive:
+		return adminText("PlanActive")
+	case models.PlanPro:
+		return adminText("PlanPro")
+	case models.PlanAgency:
+		return adminText("PlanAgency")
+	case models.PlanEnterprise:
+		return adminText("PlanEnterprise")
+	case "":
+		return adminText("PlanCurrent")
+	}
+	return access.PlanName(plan)
+}

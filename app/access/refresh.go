@@ -193,8 +193,7 @@ func (s *Service) leaseAndRefresh(ctx context.Context, a *models.ConnectedAccoun
 		release()
 		return "", true, ErrReauthorizationRequired
 	case !needsRefresh(cur, now) || (cur.AccessTokenSealed != a.AccessTokenSealed && usable(cur, now)):
-		// Fresh, or refreshed by another caller since this one read it (a
-		// token that lives less than RefreshBefore is never "fresh"): a
+		// Fresh, or refreshed by another caller since this one read it: a
 		// second refresh would only spend the new refresh token.
 		release()
 		token, err := s.openAccessToken(cur)
@@ -296,9 +295,19 @@ func (s *Service) refreshAccount(ctx context.Context, workspaceID, accountID str
 }
 
 // needsRefresh reports whether the access token expires within
-// RefreshBefore. A token without an expiry never does.
+// RefreshBefore, or, for a token a refresh gave a shorter life than twice
+// that, within half of its life: otherwise every call after the refresh
+// of a short-lived token would refresh it again, spending a refresh token
+// each time. A token without an expiry never does.
 func needsRefresh(a *models.ConnectedAccount, now time.Time) bool {
-	return a.TokenExpiresAt != nil && a.TokenExpiresAt.Before(now.Add(RefreshBefore))
+	if a.TokenExpiresAt == nil {
+		return false
+	}
+	before := RefreshBefore
+	if a.RefreshedAt != nil {
+		before = min(before, max(a.TokenExpiresAt.Sub(*a.RefreshedAt)/2, 0))
+	}
+	return a.TokenExpiresAt.Before(now.Add(before))
 }
 
 // usable reports whether the access token has not expired yet.

@@ -162,6 +162,39 @@ func TestAccessTokenFreshTokenIsNotRefreshed(t *testing.T) {
 	})
 }
 
+// TestAccessTokenShortLivedTokenRefreshedAtHalfLife: a provider that
+// issues tokens living less than twice RefreshBefore (30 s here) gets one
+// refresh per half life, not one per call: the calls after a refresh get
+// its token until half of it has passed.
+func TestAccessTokenShortLivedTokenRefreshedAtHalfLife(t *testing.T) {
+	e := newDomainEnv(t)
+	f := &fakeRefresher{answer: func(ctx context.Context, n int, _ access.RefreshRequest) (*access.Tokens, error) {
+		return &access.Tokens{AccessToken: fmt.Sprintf("at-%d", n), RefreshToken: fmt.Sprintf("rt-%d", n), ExpiresIn: 30 * time.Second}, nil
+	}}
+	a := e.refreshAccount("short-lived", "at-0", "rt-0", e.clock.Now().Add(-time.Second))
+	get := func() string {
+		t.Helper()
+		got, err := e.svc.AccessToken(e.ctx, e.f.Reporting.ID, a.ID, f.refresh)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	for i := range 5 {
+		if got := get(); got != "at-1" {
+			t.Fatalf("call %d: %q, want at-1 (one refresh)", i, got)
+		}
+		e.clock.Advance(3 * time.Second) // 12 s in all: before half of the 30
+	}
+	e.clock.Advance(4 * time.Second) // 16 s after the refresh
+	if got := get(); got != "at-2" || f.calls.Load() != 2 {
+		t.Fatalf("past half its life: %q after %d refreshes, want at-2 after 2", got, f.calls.Load())
+	}
+	if sent := f.sentTokens(); strings.Join(sent, ",") != "rt-0,rt-1" {
+		t.Errorf("refresh tokens sent: %v, want each once", sent)
+	}
+}
+
 func TestAccessTokenConcurrentCallsRefreshOnce(t *testing.T) {
 	e := newDomainEnv(t)
 	now := e.clock.Now()

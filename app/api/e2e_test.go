@@ -75,9 +75,9 @@ func TestEndToEnd(t *testing.T) {
 		e.Clock.Set(first.JSON200.ExpiresAt.Add(time.Second))
 		sends, refreshes := e.Sandbox.Tap.Requests(), e.Sandbox.Tap.Grants("refresh_token")
 		const n = 20
-		// The provider takes its time, as real ones do, so every caller is
-		// under way before the refresh ends: a token that lives less than
-		// access.RefreshBefore is refreshed by the next call after it.
+		// The provider takes its time, as real ones do, so most callers are
+		// under way before the refresh ends; those that come after it get
+		// its token, which is fresh until half its life has passed.
 		e.Sandbox.Tap.BeforeNext(func() { time.Sleep(300 * time.Millisecond) })
 		answers := make([]*client.GetAccountTokenResponse, n)
 		burst := time.Now()
