@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/access"
+	"github.com/accessrequests/accessrequests/app/webhooks"
 	"github.com/accessrequests/accessrequests/views"
 )
 
@@ -102,7 +103,11 @@ func TestFieldErrorsEnglish(t *testing.T) {
 	_, hex := access.ParseAccentColor("blue")
 	_, contrast := access.ParseAccentColor("#ffff00")
 	real := []*access.Error{}
-	for _, err := range []error{label, lang, access.CheckLinkLifetime(0), email} {
+	_, sortErr := access.ParseSort("x")
+	_, notText := access.ParseSearch("a\x00b")
+	_, long := access.ParseSearch(strings.Repeat("x", access.MaxSearchLength+1))
+	_, words := access.ParseSearch(strings.Repeat("x ", 20))
+	for _, err := range []error{label, lang, access.CheckLinkLifetime(0), email, sortErr, notText, long, words} {
 		var de *access.Error
 		if !errors.As(err, &de) {
 			t.Fatalf("%v is not a domain error", err)
@@ -141,6 +146,23 @@ func TestFieldErrorsEnglish(t *testing.T) {
 		field("confirm", access.FieldConfirmMismatch, nil, "The two new passwords do not match."),
 		field("name", access.FieldKeyNameMissing, nil, "Give the key a name, such as the tool that will use it."),
 		field("name", access.FieldKeyNameTooLong, map[string]string{"max": "80"}, "At most 80 characters."),
+		field("url", access.FieldWebhookURLTooLong, nil, webhooks.ErrURLTooLong.Error()),
+		field("url", access.FieldWebhookURLNotFull, nil, webhooks.ErrURLNotFull.Error()),
+		field("url", access.FieldWebhookURLUserinfo, nil, webhooks.ErrURLUserinfo.Error()),
+		field("url", access.FieldWebhookURLNotHTTPS, nil, webhooks.ErrURLNotHTTPS.Error()),
+		field("url", access.FieldWebhookURLNotPublic, nil, webhooks.ErrURLNotPublic.Error()),
+		field("source", access.FieldSourceMissing, nil, "Choose a source."),
+		field("source", access.FieldUnknownSource, nil, "Unknown source."),
+		field("q", access.FieldNotText, nil, "Remove the characters that are not text."),
+		field("q", access.FieldAtMostChars, map[string]string{"max": "500"}, "At most 500 characters."),
+		field("q", access.FieldSearchAtMost, map[string]string{"max": "100"}, "Search for at most 100 characters."),
+		field("from", access.FieldDateOutOfRange, nil, "Use a date between 1970 and 9999."),
+		field("to", access.FieldDateBeforeStart, nil, "Must not be before the start."),
+		field("q", access.FieldTooManyMatches, nil, "Too many matches."),
+		field("id", access.FieldSelectLink, nil, "Select at least one link."),
+		field("id", access.FieldAtMostLinks, map[string]string{"max": strconv.Itoa(access.BulkDeleteLimit)}, "At most "+strconv.Itoa(access.BulkDeleteLimit)+" links."),
+		field("default_link_days", access.FieldDefaultDays, nil, "Choose 1, 3, 7, 14 or 30 days."),
+		field("display_name", access.FieldDisplayNameTooLong, map[string]string{"max": "80"}, "Use at most 80 characters."),
 		// A field without a reason (or one the views do not know) shows its text.
 		{Code: access.EINVALID, Fields: map[string]string{"source": "Choose a source."}},
 		field("x", "other", nil, "Other."),

@@ -57,6 +57,16 @@ func fieldText(reason string, p map[string]string) string {
 		return adminText("FieldURLUserinfo")
 	case access.FieldWebhookURLMissing:
 		return adminText("FieldWebhookURLMissing")
+	case access.FieldWebhookURLTooLong:
+		return adminText("FieldWebhookURLTooLong")
+	case access.FieldWebhookURLNotFull:
+		return adminText("FieldWebhookURLNotFull")
+	case access.FieldWebhookURLUserinfo:
+		return adminText("FieldWebhookURLUserinfo")
+	case access.FieldWebhookURLNotHTTPS:
+		return adminText("FieldWebhookURLNotHTTPS")
+	case access.FieldWebhookURLNotPublic:
+		return adminText("FieldWebhookURLNotPublic")
 	case access.FieldUnknownEventType:
 		return adminText("FieldUnknownEventType", "Type", p["type"])
 	case access.FieldCurrentMissing:
@@ -79,6 +89,34 @@ func fieldText(reason string, p map[string]string) string {
 		return adminText("FieldKeyNameMissing")
 	case access.FieldKeyNameTooLong:
 		return adminText("FieldKeyNameTooLong", "Max", p["max"])
+	case access.FieldSourceMissing:
+		return adminText("FieldSourceMissing")
+	case access.FieldUnknownSource:
+		return adminText("FieldUnknownSource")
+	case access.FieldNotText:
+		return adminText("FieldNotText")
+	case access.FieldAtMostChars:
+		return adminText("FieldAtMostChars", "Max", p["max"])
+	case access.FieldAtMostWords:
+		return adminText("FieldAtMostWords", "Max", p["max"])
+	case access.FieldSearchAtMost:
+		return adminText("FieldSearchAtMost", "Max", p["max"])
+	case access.FieldDateOutOfRange:
+		return adminText("FieldDateOutOfRange")
+	case access.FieldDateBeforeStart:
+		return adminText("FieldDateBeforeStart")
+	case access.FieldTooManyMatches:
+		return adminText("FieldTooManyMatches")
+	case access.FieldSortUnknown:
+		return adminText("FieldSortUnknown")
+	case access.FieldSelectLink:
+		return adminText("FieldSelectLink")
+	case access.FieldAtMostLinks:
+		return adminText("FieldAtMostLinks", "Max", p["max"])
+	case access.FieldDefaultDays:
+		return adminText("FieldDefaultDays")
+	case access.FieldDisplayNameTooLong:
+		return adminText("FieldDisplayNameTooLong", "Max", p["max"])
 	}
 	return ""
 }

@@ -68,13 +68,13 @@ func (s *Service) AccountsPage(ctx context.Context, workspaceID string, f Accoun
 	q := s.accountQuery(ctx, workspaceID)
 	if f.Source != "" {
 		if len(f.Source) > 64 {
-			return nil, &Error{Code: EINVALID, Message: "Unknown source.", Fields: map[string]string{"source": "Unknown source."}}
+			return nil, fieldError(EINVALID, "Unknown source.", "source", fieldf(FieldUnknownSource, nil, "Unknown source."))
 		}
 		q = q.Where("a.source_key = ?", f.Source)
 	}
 	if text := strings.TrimSpace(CleanText(f.Query, 4*MaxAccountQuery)); text != "" {
 		if len([]rune(text)) > MaxAccountQuery {
-			return nil, &Error{Code: EINVALID, Message: "The search is too long.", Fields: map[string]string{"q": "Search for at most 100 characters."}}
+			return nil, fieldError(EINVALID, "The search is too long.", "q", fieldf(FieldSearchAtMost, map[string]string{"max": "100"}, "Search for at most 100 characters."))
 		}
 		q = s.whereAccountMatches(q, text)
 	}

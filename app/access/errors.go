@@ -61,31 +61,51 @@ type Error struct {
 // Reasons of per-field messages (Error.FieldReasons) whose sentences the
 // pages write themselves (views.FieldErrors).
 const (
-	FieldLabelTooLong      = "label_too_long" // Params: max
-	FieldLanguageUnknown   = "language_unknown"
-	FieldLifetimeRange     = "lifetime_range"
-	FieldRecipientRequired = "recipient_required" // with a note
-	FieldRecipientMailOff  = "recipient_mail_off"
-	FieldEmailInvalid      = "email_invalid"
-	FieldAccentNotHex      = "accent_not_hex"
-	FieldAccentContrast    = "accent_contrast" // Params: color, ratio, min
-	FieldURLTooLong        = "url_too_long"    // Params: max
-	FieldURLSpaces         = "url_spaces"
-	FieldURLNotFull        = "url_not_full"
-	FieldURLNotHTTPS       = "url_not_https"
-	FieldURLUserinfo       = "url_userinfo"
-	FieldWebhookURLMissing = "webhook_url_missing"
-	FieldUnknownEventType  = "unknown_event_type" // Params: type
-	FieldCurrentMissing    = "current_missing"
-	FieldCurrentWrong      = "current_wrong"
-	FieldNewMissing        = "new_missing"
-	FieldPasswordTooShort  = "password_too_short" // Params: min
-	FieldPasswordTooLong   = "password_too_long"
-	FieldPasswordUnchanged = "password_unchanged"
-	FieldConfirmMissing    = "confirm_missing"
-	FieldConfirmMismatch   = "confirm_mismatch"
-	FieldKeyNameMissing    = "key_name_missing"
-	FieldKeyNameTooLong    = "key_name_too_long" // Params: max
+	FieldLabelTooLong        = "label_too_long" // Params: max
+	FieldLanguageUnknown     = "language_unknown"
+	FieldLifetimeRange       = "lifetime_range"
+	FieldRecipientRequired   = "recipient_required" // with a note
+	FieldRecipientMailOff    = "recipient_mail_off"
+	FieldEmailInvalid        = "email_invalid"
+	FieldAccentNotHex        = "accent_not_hex"
+	FieldAccentContrast      = "accent_contrast" // Params: color, ratio, min
+	FieldURLTooLong          = "url_too_long"    // Params: max
+	FieldURLSpaces           = "url_spaces"
+	FieldURLNotFull          = "url_not_full"
+	FieldURLNotHTTPS         = "url_not_https"
+	FieldURLUserinfo         = "url_userinfo"
+	FieldWebhookURLMissing   = "webhook_url_missing"
+	FieldUnknownEventType    = "unknown_event_type" // Params: type
+	FieldWebhookURLTooLong   = "webhook_url_too_long"
+	FieldWebhookURLNotFull   = "webhook_url_not_full"
+	FieldWebhookURLUserinfo  = "webhook_url_userinfo"
+	FieldWebhookURLNotHTTPS  = "webhook_url_not_https"
+	FieldWebhookURLNotPublic = "webhook_url_not_public"
+	FieldCurrentMissing      = "current_missing"
+	FieldCurrentWrong        = "current_wrong"
+	FieldNewMissing          = "new_missing"
+	FieldPasswordTooShort    = "password_too_short" // Params: min
+	FieldPasswordTooLong     = "password_too_long"
+	FieldPasswordUnchanged   = "password_unchanged"
+	FieldConfirmMissing      = "confirm_missing"
+	FieldConfirmMismatch     = "confirm_mismatch"
+	FieldKeyNameMissing      = "key_name_missing"
+	FieldKeyNameTooLong      = "key_name_too_long" // Params: max
+
+	FieldSourceMissing      = "source_missing"
+	FieldUnknownSource      = "unknown_source"
+	FieldNotText            = "not_text"
+	FieldAtMostChars        = "at_most_chars"  // Params: max
+	FieldAtMostWords        = "at_most_words"  // Params: max
+	FieldSearchAtMost       = "search_at_most" // Params: max
+	FieldDateOutOfRange     = "date_out_of_range"
+	FieldDateBeforeStart    = "date_before_start"
+	FieldTooManyMatches     = "too_many_matches"
+	FieldSortUnknown        = "sort_unknown"
+	FieldSelectLink         = "select_link"
+	FieldAtMostLinks        = "at_most_links" // Params: max
+	FieldDefaultDays        = "default_days"
+	FieldDisplayNameTooLong = "display_name_too_long" // Params: max
 )
 
 // FieldMessage is one field's message with its reason (a Field*
@@ -124,6 +144,25 @@ func fieldsError(code, msg string, fields map[string]error) *Error {
 				e.FieldParams[name] = fm.Params
 			}
 		}
+	}
+	return e
+}
+
+// withField adds field name's message fm to e and returns e.
+func (e *Error) withField(name string, fm *FieldMessage) *Error {
+	if e.Fields == nil {
+		e.Fields = map[string]string{}
+	}
+	e.Fields[name] = fm.Text
+	if e.FieldReasons == nil {
+		e.FieldReasons = map[string]string{}
+	}
+	e.FieldReasons[name] = fm.Reason
+	if fm.Params != nil {
+		if e.FieldParams == nil {
+			e.FieldParams = map[string]map[string]string{}
+		}
+		e.FieldParams[name] = fm.Params
 	}
 	return e
 }

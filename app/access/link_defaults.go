@@ -83,8 +83,8 @@ func (s *Service) SetDefaultLinkDays(ctx context.Context, m *Membership, actor A
 		return err
 	}
 	if !slices.Contains(LinkDayChoices, days) {
-		return &Error{Code: EINVALID, Message: "Choose 1, 3, 7, 14 or 30 days.",
-			Fields: map[string]string{"default_link_days": "Choose 1, 3, 7, 14 or 30 days."}}
+		return fieldError(EINVALID, "Choose 1, 3, 7, 14 or 30 days.",
+			"default_link_days", fieldf(FieldDefaultDays, nil, "Choose 1, 3, 7, 14 or 30 days."))
 	}
 	return s.transaction(ctx, func(tx *gorm.DB) error {
 		var org models.Organization

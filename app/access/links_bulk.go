@@ -37,11 +37,11 @@ func bulkIDs(ids []string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, &Error{Code: EINVALID, Message: "Select at least one link to delete.", Fields: map[string]string{"id": "Select at least one link."}}
+		return nil, fieldError(EINVALID, "Select at least one link to delete.", "id", fieldf(FieldSelectLink, nil, "Select at least one link."))
 	}
 	if len(out) > BulkDeleteLimit {
-		return nil, &Error{Code: EINVALID, Message: "Select at most " + strconv.Itoa(BulkDeleteLimit) + " links at a time (" + strconv.Itoa(len(out)) + " were selected).",
-			Fields: map[string]string{"id": "At most " + strconv.Itoa(BulkDeleteLimit) + " links."}}
+		return nil, fieldError(EINVALID, "Select at most "+strconv.Itoa(BulkDeleteLimit)+" links at a time ("+strconv.Itoa(len(out))+" were selected).",
+			"id", fieldf(FieldAtMostLinks, map[string]string{"max": strconv.Itoa(BulkDeleteLimit)}, "At most %d links.", BulkDeleteLimit))
 	}
 	return out, nil
 }

@@ -31,7 +31,7 @@ func ParseSort(v string) (Sort, error) {
 	case SortExpires:
 		return SortExpires, nil
 	}
-	return "", &Error{Code: EINVALID, Message: "Unknown sort order: choose created or expires.", Fields: map[string]string{"sort": "Choose created or expires."}}
+	return "", fieldError(EINVALID, "Unknown sort order: choose created or expires.", "sort", fieldf(FieldSortUnknown, nil, "Choose created or expires."))
 }
 
 // MaxSearchLength is the longest search of the links list, in characters.
@@ -47,16 +47,16 @@ const maxSearchTerms = 8
 func ParseSearch(q string) (string, error) {
 	q = strings.TrimSpace(q)
 	if !searchable(q) {
-		return "", &Error{Code: EBADREQUEST, Message: "The search holds characters that cannot be searched (a control character or bytes that are not UTF-8).",
-			Fields: map[string]string{"q": "Remove the characters that are not text."}}
+		return "", fieldError(EBADREQUEST, "The search holds characters that cannot be searched (a control character or bytes that are not UTF-8).",
+			"q", fieldf(FieldNotText, nil, "Remove the characters that are not text."))
 	}
 	if n := utf8.RuneCountInString(q); n > MaxSearchLength {
-		return "", &Error{Code: EINVALID, Message: "The search is too long: at most " + strconv.Itoa(MaxSearchLength) + " characters (it has " + strconv.Itoa(n) + ").",
-			Fields: map[string]string{"q": "At most " + strconv.Itoa(MaxSearchLength) + " characters."}}
+		return "", fieldError(EINVALID, "The search is too long: at most "+strconv.Itoa(MaxSearchLength)+" characters (it has "+strconv.Itoa(n)+").",
+			"q", fieldf(FieldAtMostChars, map[string]string{"max": strconv.Itoa(MaxSearchLength)}, "At most %d characters.", MaxSearchLength))
 	}
 	if len(strings.Fields(q)) > maxSearchTerms {
-		return "", &Error{Code: EINVALID, Message: "The search has too many words: at most " + strconv.Itoa(maxSearchTerms) + ".",
-			Fields: map[string]string{"q": "At most " + strconv.Itoa(maxSearchTerms) + " words."}}
+		return "", fieldError(EINVALID, "The search has too many words: at most "+strconv.Itoa(maxSearchTerms)+".",
+			"q", fieldf(FieldAtMostWords, map[string]string{"max": strconv.Itoa(maxSearchTerms)}, "At most %d words.", maxSearchTerms))
 	}
 	return q, nil
 }

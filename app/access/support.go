@@ -187,26 +187,30 @@ func (s *Service) supportJoins(tx *gorm.DB) *gorm.DB {
 func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage, error) {
 	for field, v := range map[string]string{"q": q.Q, "source": q.Source} {
 		if !searchable(v) {
-			return nil, &Error{Code: EBADREQUEST, Reason: ReasonSearchNotText, Message: "The search holds characters that cannot be searched (a NUL byte, a control character or bytes that are not UTF-8).",
-				Fields: map[string]string{field: "Remove the characters that are not text."}}
+			return nil, (&Error{Code: EBADREQUEST, Reason: ReasonSearchNotText, Message: "The search holds characters that cannot be searched (a NUL byte, a control character or bytes that are not UTF-8)."}).
+				withField(field, fieldf(FieldNotText, nil, "Remove the characters that are not text."))
 		}
 	}
 	if len(q.Q) > maxSupportQuery {
-		return nil, &Error{Code: EINVALID, Reason: ReasonSearchTooLong, Message: "The search text is too long.", Fields: map[string]string{"q": "At most 500 characters."}}
+		return nil, (&Error{Code: EINVALID, Reason: ReasonSearchTooLong, Message: "The search text is too long."}).
+			withField("q", fieldf(FieldAtMostChars, map[string]string{"max": "500"}, "At most 500 characters."))
 	}
 	if len(q.Source) > 64 {
-		return nil, &Error{Code: EINVALID, Reason: ReasonUnknownSource, Message: "Unknown source.", Fields: map[string]string{"source": "Unknown source."}}
+		return nil, (&Error{Code: EINVALID, Reason: ReasonUnknownSource, Message: "Unknown source."}).
+			withField("source", fieldf(FieldUnknownSource, nil, "Unknown source."))
 	}
 	if _, err := ParseSupportStatus(string(q.Status)); err != nil {
 		return nil, err
 	}
 	for field, t := range map[string]time.Time{"from": q.From, "to": q.To} {
 		if !t.IsZero() && (t.Before(minCursorTime) || t.After(maxCursorTime)) {
-			return nil, &Error{Code: EINVALID, Reason: ReasonDateOutOfRange, Message: "Dates must fall between 1970 and 9999.", Fields: map[string]string{field: "Use a date between 1970 and 9999."}}
+			return nil, (&Error{Code: EINVALID, Reason: ReasonDateOutOfRange, Message: "Dates must fall between 1970 and 9999."}).
+				withField(field, fieldf(FieldDateOutOfRange, nil, "Use a date between 1970 and 9999."))
 		}
 	}
 	if !q.From.IsZero() && !q.To.IsZero() && !q.From.Before(q.To) {
-		return nil, &Error{Code: EINVALID, Reason: ReasonDateRangeEmpty, Message: "The date range is empty: the start must come before the end.", Fields: map[string]string{"to": "Must not be before the start."}}
+		return nil, (&Error{Code: EINVALID, Reason: ReasonDateRangeEmpty, Message: "The date range is empty: the start must come before the end."}).
+			withField("to", fieldf(FieldDateBeforeStart, nil, "Must not be before the start."))
 	}
 	now := s.now()
 	var cursorAt time.Time
@@ -348,9 +352,9 @@ func (s *Service) workspacesNamed(ctx context.Context, prefix string) ([]string,
 		return nil, err
 	}
 	if len(ids) > maxNameMatches {
-		return nil, &Error{Code: EINVALID, Reason: ReasonTooManyMatches, Params: map[string]string{"count": strconv.Itoa(maxNameMatches), "prefix": prefix},
-			Message: fmt.Sprintf("More than %d workspaces match %q. Type more of the name.", maxNameMatches, prefix),
-			Fields:  map[string]string{"q": "Too many matches."}}
+		return nil, (&Error{Code: EINVALID, Reason: ReasonTooManyMatches, Params: map[string]string{"count": strconv.Itoa(maxNameMatches), "prefix": prefix},
+			Message: fmt.Sprintf("More than %d workspaces match %q. Type more of the name.", maxNameMatches, prefix)}).
+			withField("q", fieldf(FieldTooManyMatches, nil, "Too many matches."))
 	}
 	return ids, nil
 }

@@ -107,7 +107,7 @@ func (s *Service) checkEndpoint(in *NewWebhookEndpoint) ([]string, error) {
 	if in.URL == "" {
 		fields["url"] = fieldf(FieldWebhookURLMissing, nil, "Enter the URL that should receive the events.")
 	} else if err := webhooks.CheckURL(in.URL, s.hooks.production); err != nil {
-		fields["url"] = err
+		fields["url"] = webhookURLProblem(err)
 	}
 	var events []string
 	for _, ev := range in.Events {
@@ -269,4 +269,24 @@ func (s *Service) resealWebhookSecrets(ctx context.Context) (int, error) {
 		changed += int(res.RowsAffected) * len(updates)
 	}
 	return changed, nil
+}
+
+// webhookURLProblem is CheckURL's error as the url field's message, with
+// the reason pages word it by.
+func webhookURLProblem(err error) error {
+	for _, p := range []struct {
+		err    error
+		reason string
+	}{
+		{webhooks.ErrURLTooLong, FieldWebhookURLTooLong},
+		{webhooks.ErrURLNotFull, FieldWebhookURLNotFull},
+		{webhooks.ErrURLUserinfo, FieldWebhookURLUserinfo},
+		{webhooks.ErrURLNotHTTPS, FieldWebhookURLNotHTTPS},
+		{webhooks.ErrURLNotPublic, FieldWebhookURLNotPublic},
+	} {
+		if errors.Is(err, p.err) {
+			return &FieldMessage{Reason: p.reason, Text: err.Error()}
+		}
+	}
+	return err
 }

@@ -147,30 +147,40 @@ func Public(ip netip.Addr) bool {
 	return true
 }
 
+// The problems CheckURL finds with an endpoint URL; their text is what the
+// API says, and the domain names each so that pages word it.
+var (
+	ErrURLTooLong   = errors.New("The URL is too long.")
+	ErrURLNotFull   = errors.New("Enter a full URL starting with https://.")
+	ErrURLUserinfo  = errors.New("The URL must not contain a user name or password.")
+	ErrURLNotHTTPS  = errors.New("The URL must start with https://.")
+	ErrURLNotPublic = errors.New("The URL must point at a public address.")
+)
+
 // CheckURL validates an endpoint URL as entered: absolute http(s) with a
 // host, no credentials; in production https only and no literal address
 // that is not public (names are checked when dialled).
 func CheckURL(raw string, production bool) error {
 	if len(raw) > 2000 {
-		return errors.New("The URL is too long.")
+		return ErrURLTooLong
 	}
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		return errors.New("Enter a full URL starting with https://.")
+		return ErrURLNotFull
 	}
 	if u.User != nil {
-		return errors.New("The URL must not contain a user name or password.")
+		return ErrURLUserinfo
 	}
 	if production && u.Scheme != "https" {
-		return errors.New("The URL must start with https://.")
+		return ErrURLNotHTTPS
 	}
 	if production {
 		host := strings.Trim(u.Hostname(), "[]")
 		if ip, err := netip.ParseAddr(host); err == nil && !Public(ip) {
-			return errors.New("The URL must point at a public address.")
+			return ErrURLNotPublic
 		}
 		if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-			return errors.New("The URL must point at a public address.")
+			return ErrURLNotPublic
 		}
 	}
 	return nil
