@@ -1,8 +1,10 @@
 package views_test
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -70,6 +72,88 @@ func TestErrorTextEnglish(t *testing.T) {
 	} {
 		if got := views.ErrorText(e); got != e.Message {
 			t.Errorf("ErrorText(%s) = %q, want %q", e.Reason, got, e.Message)
+		}
+	}
+}
+
+// fieldErr is a domain error whose field name carries err's message, as
+// the domain sets it (the reason and params of an *access.FieldMessage).
+func fieldErr(name string, err error) *access.Error {
+	e := &access.Error{Code: access.EINVALID, Fields: map[string]string{name: err.Error()}}
+	var fm *access.FieldMessage
+	if errors.As(err, &fm) {
+		e.FieldReasons = map[string]string{name: fm.Reason}
+		e.FieldParams = map[string]map[string]string{name: fm.Params}
+	}
+	return e
+}
+
+// TestFieldErrorsEnglish: the per-field sentences the views word by their
+// reason are the English the domain sends the API (Fields), and a field
+// without a reason shows its own text.
+func TestFieldErrorsEnglish(t *testing.T) {
+	t.Parallel()
+	if views.FieldErrors(fmt.Errorf("x")) != nil || views.FieldErrors(&access.Error{Code: access.EINVALID}) != nil {
+		t.Error("FieldErrors of an error without fields is not nil")
+	}
+	_, label := access.CleanLabel(strings.Repeat("x", access.MaxLabelLen+1))
+	_, lang := access.CleanLanguage("xx")
+	_, email := access.CleanEmail("not an address")
+	_, hex := access.ParseAccentColor("blue")
+	_, contrast := access.ParseAccentColor("#ffff00")
+	real := []*access.Error{}
+	for _, err := range []error{label, lang, access.CheckLinkLifetime(0), email} {
+		var de *access.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("%v is not a domain error", err)
+		}
+		real = append(real, de)
+	}
+	real = append(real, fieldErr("accent_color", hex), fieldErr("accent_color", contrast))
+	for _, e := range real {
+		for name := range e.Fields {
+			if e.FieldReasons[name] == "" {
+				t.Errorf("field %s (%q) has no reason", name, e.Fields[name])
+			}
+		}
+	}
+	field := func(name, reason string, params map[string]string, text string) *access.Error {
+		return &access.Error{Code: access.EINVALID, Fields: map[string]string{name: text},
+			FieldReasons: map[string]string{name: reason}, FieldParams: map[string]map[string]string{name: params}}
+	}
+	made := []*access.Error{
+		field("recipient_email", access.FieldRecipientRequired, nil, "Required with a note."),
+		field("recipient_email", access.FieldRecipientMailOff, nil, "Email is not set up."),
+		field("privacy_url", access.FieldURLTooLong, map[string]string{"max": "500"}, fmt.Sprintf("At most %d characters.", 500)),
+		field("privacy_url", access.FieldURLSpaces, nil, "A web address has no spaces or control characters."),
+		field("privacy_url", access.FieldURLNotFull, nil, "Enter a full web address, such as https://example.com/privacy."),
+		field("support_url", access.FieldURLNotHTTPS, nil, "Use an https:// address, so the invitee's browser can trust it."),
+		field("support_url", access.FieldURLUserinfo, nil, "The address may not hold a user name or password."),
+		field("url", access.FieldWebhookURLMissing, nil, "Enter the URL that should receive the events."),
+		field("events", access.FieldUnknownEventType, map[string]string{"type": "a<b>&\"c"}, "Unknown event type: "+"a<b>&\"c"+"."),
+		field("current", access.FieldCurrentMissing, nil, "Enter your current password."),
+		field("current", access.FieldCurrentWrong, nil, "That is not your current password."),
+		field("new", access.FieldNewMissing, nil, "Enter a new password."),
+		field("new", access.FieldPasswordTooShort, map[string]string{"min": strconv.Itoa(access.MinPasswordLength)}, fmt.Sprintf("Use at least %d characters.", access.MinPasswordLength)),
+		field("new", access.FieldPasswordTooLong, nil, "Use at most 72 bytes."),
+		field("new", access.FieldPasswordUnchanged, nil, "Choose a password different from your current one."),
+		field("confirm", access.FieldConfirmMissing, nil, "Enter the new password again."),
+		field("confirm", access.FieldConfirmMismatch, nil, "The two new passwords do not match."),
+		field("name", access.FieldKeyNameMissing, nil, "Give the key a name, such as the tool that will use it."),
+		field("name", access.FieldKeyNameTooLong, map[string]string{"max": "80"}, "At most 80 characters."),
+		// A field without a reason (or one the views do not know) shows its text.
+		{Code: access.EINVALID, Fields: map[string]string{"source": "Choose a source."}},
+		field("x", "other", nil, "Other."),
+	}
+	for _, e := range append(real, made...) {
+		got := views.FieldErrors(e)
+		for name, want := range e.Fields {
+			if got[name] != want {
+				t.Errorf("FieldErrors(%s)[%s] = %q, want %q", e.FieldReasons[name], name, got[name], want)
+			}
+		}
+		if len(got) != len(e.Fields) {
+			t.Errorf("FieldErrors(%v) = %v, want the fields %v", e, got, e.Fields)
 		}
 	}
 }

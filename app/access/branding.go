@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -120,21 +121,21 @@ func (s *Service) SaveBranding(ctx context.Context, m *Membership, actor Actor, 
 	if err := m.CanManageBranding(); err != nil {
 		return err
 	}
-	fields := map[string]string{}
+	fields := map[string]error{}
 	color, err := ParseAccentColor(in.AccentColor)
 	if err != nil {
-		fields["accent_color"] = err.Error()
+		fields["accent_color"] = err
 	}
 	privacy, err := checkBrandingURL(in.PrivacyURL)
 	if err != nil {
-		fields["privacy_url"] = err.Error()
+		fields["privacy_url"] = err
 	}
 	support, err := checkBrandingURL(in.SupportURL)
 	if err != nil {
-		fields["support_url"] = err.Error()
+		fields["support_url"] = err
 	}
 	if len(fields) > 0 {
-		return &Error{Code: EINVALID, Message: "The branding was not saved. Check the fields below.", Fields: fields}
+		return fieldsError(EINVALID, "The branding was not saved. Check the fields below.", fields)
 	}
 	row := models.OrganizationBranding{OrganizationID: m.Organization.ID, AccentColor: color, PrivacyURL: privacy,
 		SupportURL: support, UpdatedAt: s.now(), UpdatedBy: optional(actor.UserID)}
@@ -229,11 +230,12 @@ func ParseAccentColor(v string) (string, error) {
 		v = string([]byte{v[0], v[0], v[1], v[1], v[2], v[2]})
 	}
 	if len(v) != 6 || strings.Trim(v, "0123456789abcdef") != "" {
-		return "", errors.New("Enter a colour as a hex code, such as #1d4ed8.")
+		return "", fieldf(FieldAccentNotHex, nil, "Enter a colour as a hex code, such as #1d4ed8.")
 	}
 	c := "#" + v
 	if r := ContrastWithWhite(c); r < MinAccentContrast {
-		return "", fmt.Errorf("White text on %s has a contrast of %s, below the %.1f:1 that WCAG AA needs for the Start button. Choose a darker colour.", c, FormatRatio(r), MinAccentContrast)
+		return "", fieldf(FieldAccentContrast, map[string]string{"color": c, "ratio": FormatRatio(r), "min": fmt.Sprintf("%.1f", MinAccentContrast)},
+			"White text on %s has a contrast of %s, below the %.1f:1 that WCAG AA needs for the Start button. Choose a darker colour.", c, FormatRatio(r), MinAccentContrast)
 	}
 	return c, nil
 }
@@ -274,19 +276,19 @@ func checkBrandingURL(v string) (string, error) {
 		return "", nil
 	}
 	if len(v) > maxBrandingURL {
-		return "", fmt.Errorf("At most %d characters.", maxBrandingURL)
+		return "", fieldf(FieldURLTooLong, map[string]string{"max": strconv.Itoa(maxBrandingURL)}, "At most %d characters.", maxBrandingURL)
 	}
 	if strings.IndexFunc(v, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) || isBidiControl(r) }) >= 0 {
-		return "", errors.New("A web address has no spaces or control characters.")
+		return "", fieldf(FieldURLSpaces, nil, "A web address has no spaces or control characters.")
 	}
 	u, err := url.Parse(v)
 	switch {
 	case err != nil || u.Host == "" || u.Hostname() == "":
-		return "", errors.New("Enter a full web address, such as https://example.com/privacy.")
+		return "", fieldf(FieldURLNotFull, nil, "Enter a full web address, such as https://example.com/privacy.")
 	case u.Scheme != "https":
-		return "", errors.New("Use an https:// address, so the invitee's browser can trust it.")
+		return "", fieldf(FieldURLNotHTTPS, nil, "Use an https:// address, so the invitee's browser can trust it.")
 	case u.User != nil:
-		return "", errors.New("The address may not hold a user name or password.")
+		return "", fieldf(FieldURLUserinfo, nil, "The address may not hold a user name or password.")
 	}
 	return u.String(), nil
 }

@@ -50,6 +50,87 @@ type Error struct {
 	// Params are the values the sentence of a Reason names ("status",
 	// "count"), by name.
 	Params map[string]string
+	// FieldReasons says, per field of Fields, which message it is (the
+	// Field* constants), so that pages word it (views.FieldErrors) while
+	// Fields stays the API's detail; a field without one shows its Fields
+	// text. FieldParams are the values each field's sentence names.
+	FieldReasons map[string]string
+	FieldParams  map[string]map[string]string
+}
+
+// Reasons of per-field messages (Error.FieldReasons) whose sentences the
+// pages write themselves (views.FieldErrors).
+const (
+	FieldLabelTooLong      = "label_too_long" // Params: max
+	FieldLanguageUnknown   = "language_unknown"
+	FieldLifetimeRange     = "lifetime_range"
+	FieldRecipientRequired = "recipient_required" // with a note
+	FieldRecipientMailOff  = "recipient_mail_off"
+	FieldEmailInvalid      = "email_invalid"
+	FieldAccentNotHex      = "accent_not_hex"
+	FieldAccentContrast    = "accent_contrast" // Params: color, ratio, min
+	FieldURLTooLong        = "url_too_long"    // Params: max
+	FieldURLSpaces         = "url_spaces"
+	FieldURLNotFull        = "url_not_full"
+	FieldURLNotHTTPS       = "url_not_https"
+	FieldURLUserinfo       = "url_userinfo"
+	FieldWebhookURLMissing = "webhook_url_missing"
+	FieldUnknownEventType  = "unknown_event_type" // Params: type
+	FieldCurrentMissing    = "current_missing"
+	FieldCurrentWrong      = "current_wrong"
+	FieldNewMissing        = "new_missing"
+	FieldPasswordTooShort  = "password_too_short" // Params: min
+	FieldPasswordTooLong   = "password_too_long"
+	FieldPasswordUnchanged = "password_unchanged"
+	FieldConfirmMissing    = "confirm_missing"
+	FieldConfirmMismatch   = "confirm_mismatch"
+	FieldKeyNameMissing    = "key_name_missing"
+	FieldKeyNameTooLong    = "key_name_too_long" // Params: max
+)
+
+// FieldMessage is one field's message with its reason (a Field*
+// constant), so that pages word it; its Error is the English the API
+// sends.
+type FieldMessage struct {
+	Reason string
+	Params map[string]string
+	Text   string
+}
+
+func (f *FieldMessage) Error() string { return f.Text }
+
+// fieldf is a field's message with reason and the params its sentence
+// names; its text is formatted as Errorf's.
+func fieldf(reason string, params map[string]string, format string, args ...any) *FieldMessage {
+	return &FieldMessage{Reason: reason, Params: params, Text: fmt.Sprintf(format, args...)}
+}
+
+// fieldsError is a domain error with per-field messages: each field's
+// error text in Fields and, for a *FieldMessage, its reason and params.
+func fieldsError(code, msg string, fields map[string]error) *Error {
+	e := &Error{Code: code, Message: msg, Fields: make(map[string]string, len(fields))}
+	for name, err := range fields {
+		e.Fields[name] = err.Error()
+		var fm *FieldMessage
+		if errors.As(err, &fm) && fm.Reason != "" {
+			if e.FieldReasons == nil {
+				e.FieldReasons = map[string]string{}
+			}
+			e.FieldReasons[name] = fm.Reason
+			if fm.Params != nil {
+				if e.FieldParams == nil {
+					e.FieldParams = map[string]map[string]string{}
+				}
+				e.FieldParams[name] = fm.Params
+			}
+		}
+	}
+	return e
+}
+
+// fieldError is fieldsError of the one field name.
+func fieldError(code, msg, name string, err error) *Error {
+	return fieldsError(code, msg, map[string]error{name: err})
 }
 
 // Reasons of the domain errors whose sentences the pages write themselves

@@ -56,8 +56,8 @@ func CleanLanguage(lang string) (string, error) {
 			return l, nil
 		}
 	}
-	return "", &Error{Code: EINVALID, Message: "Choose the mail's language: en, " + strings.Join(MailLanguages, ", ") + ".",
-		Fields: map[string]string{"language": "Not a language mails are written in."}}
+	return "", fieldError(EINVALID, "Choose the mail's language: en, "+strings.Join(MailLanguages, ", ")+".",
+		"language", fieldf(FieldLanguageUnknown, nil, "Not a language mails are written in."))
 }
 
 // MaxLabelLen is the longest label of a link, in characters.
@@ -70,8 +70,8 @@ func CleanLabel(label string) (string, error) {
 	// keeps every label that can pass, and what it cuts is refused below.
 	clean := CleanText(label, 4*MaxLabelLen+4)
 	if utf8.RuneCountInString(clean) > MaxLabelLen {
-		return "", &Error{Code: EINVALID, Message: "The label is too long: at most 80 characters.",
-			Fields: map[string]string{"label": "At most 80 characters."}}
+		return "", fieldError(EINVALID, "The label is too long: at most 80 characters.",
+			"label", fieldf(FieldLabelTooLong, map[string]string{"max": "80"}, "At most 80 characters."))
 	}
 	return clean, nil
 }
@@ -89,8 +89,8 @@ func LinkLifetimeOf(m *Membership) time.Duration {
 // MinLinkLifetime to MaxLinkLifetime.
 func CheckLinkLifetime(d time.Duration) error {
 	if d < MinLinkLifetime || d > MaxLinkLifetime || d%time.Hour != 0 {
-		return &Error{Code: EINVALID, Message: "A link lives from 1 hour to 30 days (720 hours), in whole hours.",
-			Fields: map[string]string{"expires_in": "From 1 hour to 30 days."}}
+		return fieldError(EINVALID, "A link lives from 1 hour to 30 days (720 hours), in whole hours.",
+			"expires_in", fieldf(FieldLifetimeRange, nil, "From 1 hour to 30 days."))
 	}
 	return nil
 }

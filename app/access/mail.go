@@ -105,10 +105,10 @@ func (m LinkMail) clean(on bool) (LinkMail, error) {
 	}
 	note := CleanText(m.Note, MaxNoteLen)
 	if to == "" && note != "" {
-		return m, &Error{Code: EINVALID, Message: "Add the recipient's email address to send the note.", Fields: map[string]string{"recipient_email": "Required with a note."}}
+		return m, fieldError(EINVALID, "Add the recipient's email address to send the note.", "recipient_email", fieldf(FieldRecipientRequired, nil, "Required with a note."))
 	}
 	if to != "" && !on {
-		return m, &Error{Code: EINVALID, Message: "Email is not set up on this server: copy the link instead.", Fields: map[string]string{"recipient_email": "Email is not set up."}}
+		return m, fieldError(EINVALID, "Email is not set up on this server: copy the link instead.", "recipient_email", fieldf(FieldRecipientMailOff, nil, "Email is not set up."))
 	}
 	return LinkMail{Recipient: to, Note: note}, nil
 }
@@ -119,7 +119,7 @@ func CleanEmail(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	bad := &Error{Code: EINVALID, Message: "Enter a valid email address, such as name@example.com.", Fields: map[string]string{"recipient_email": "Not a valid email address."}}
+	bad := fieldError(EINVALID, "Enter a valid email address, such as name@example.com.", "recipient_email", fieldf(FieldEmailInvalid, nil, "Not a valid email address."))
 	if len(s) > maxEmailLen || strings.ContainsAny(s, "\r\n\t<>,;\"") {
 		return "", bad
 	}

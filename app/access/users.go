@@ -3,8 +3,8 @@ package access
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -226,13 +226,21 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*models.User, erro
 
 // passwordProblem says what is wrong with a new password, or "".
 func passwordProblem(p string) string {
-	switch {
-	case len(p) < MinPasswordLength:
-		return fmt.Sprintf("Use at least %d characters.", MinPasswordLength)
-	case len(p) > 72:
-		return "Use at most 72 bytes."
+	if m := passwordProblemOf(p); m != nil {
+		return m.Text
 	}
 	return ""
+}
+
+// passwordProblemOf is passwordProblem as a field's message, nil for none.
+func passwordProblemOf(p string) *FieldMessage {
+	switch {
+	case len(p) < MinPasswordLength:
+		return fieldf(FieldPasswordTooShort, map[string]string{"min": strconv.Itoa(MinPasswordLength)}, "Use at least %d characters.", MinPasswordLength)
+	case len(p) > 72:
+		return fieldf(FieldPasswordTooLong, nil, "Use at most 72 bytes.")
+	}
+	return nil
 }
 
 // PasswordChange is the change-password form: the current password and the
@@ -253,30 +261,30 @@ func (s *Service) ChangePassword(ctx context.Context, userID string, f PasswordC
 	if err != nil {
 		return nil, err
 	}
-	fields := map[string]string{}
+	fields := map[string]error{}
 	currentOK := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(f.Current)) == nil
 	switch {
 	case f.Current == "":
-		fields["current"] = "Enter your current password."
+		fields["current"] = fieldf(FieldCurrentMissing, nil, "Enter your current password.")
 	case !currentOK:
-		fields["current"] = "That is not your current password."
+		fields["current"] = fieldf(FieldCurrentWrong, nil, "That is not your current password.")
 	}
-	switch msg := passwordProblem(f.New); {
+	switch msg := passwordProblemOf(f.New); {
 	case f.New == "":
-		fields["new"] = "Enter a new password."
-	case msg != "":
+		fields["new"] = fieldf(FieldNewMissing, nil, "Enter a new password.")
+	case msg != nil:
 		fields["new"] = msg
 	case currentOK && f.New == f.Current:
-		fields["new"] = "Choose a password different from your current one."
+		fields["new"] = fieldf(FieldPasswordUnchanged, nil, "Choose a password different from your current one.")
 	}
 	switch {
 	case f.Confirm == "":
-		fields["confirm"] = "Enter the new password again."
+		fields["confirm"] = fieldf(FieldConfirmMissing, nil, "Enter the new password again.")
 	case f.Confirm != f.New:
-		fields["confirm"] = "The two new passwords do not match."
+		fields["confirm"] = fieldf(FieldConfirmMismatch, nil, "The two new passwords do not match.")
 	}
 	if len(fields) > 0 {
-		return nil, &Error{Code: EINVALID, Message: "Your password was not changed.", Fields: fields}
+		return nil, fieldsError(EINVALID, "Your password was not changed.", fields)
 	}
 	var sess *Session
 	_, err = s.setPassword(ctx, u.ID, f.New, func(tx *gorm.DB) error {

@@ -103,11 +103,11 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Membership, acto
 func (s *Service) checkEndpoint(in *NewWebhookEndpoint) ([]string, error) {
 	in.URL = strings.TrimSpace(in.URL)
 	in.Description = CleanText(strings.TrimSpace(in.Description), maxWebhookDescription)
-	fields := map[string]string{}
+	fields := map[string]error{}
 	if in.URL == "" {
-		fields["url"] = "Enter the URL that should receive the events."
+		fields["url"] = fieldf(FieldWebhookURLMissing, nil, "Enter the URL that should receive the events.")
 	} else if err := webhooks.CheckURL(in.URL, s.hooks.production); err != nil {
-		fields["url"] = err.Error()
+		fields["url"] = err
 	}
 	var events []string
 	for _, ev := range in.Events {
@@ -116,13 +116,14 @@ func (s *Service) checkEndpoint(in *NewWebhookEndpoint) ([]string, error) {
 			continue
 		}
 		if !slices.Contains(WebhookEventTypes, ev) {
-			fields["events"] = "Unknown event type: " + CleanText(ev, 60) + "."
+			t := CleanText(ev, 60)
+			fields["events"] = fieldf(FieldUnknownEventType, map[string]string{"type": t}, "Unknown event type: %s.", t)
 			break
 		}
 		events = append(events, ev)
 	}
 	if len(fields) > 0 {
-		return nil, &Error{Code: EINVALID, Message: "Check the webhook endpoint.", Fields: fields}
+		return nil, fieldsError(EINVALID, "Check the webhook endpoint.", fields)
 	}
 	slices.Sort(events)
 	return events, nil

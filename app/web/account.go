@@ -106,7 +106,7 @@ func (s *Server) changePassword(c echo.Context) error {
 	}
 	sess, err := s.svc.ChangePassword(c.Request().Context(), u.ID, f)
 	if de := (*access.Error)(nil); errors.As(err, &de) && de.Code == access.EINVALID {
-		return s.renderPassword(c, http.StatusUnprocessableEntity, views.PasswordForm{Error: views.ErrorText(de), Fields: de.Fields})
+		return s.renderPassword(c, http.StatusUnprocessableEntity, views.PasswordForm{Error: views.ErrorText(de), Fields: views.FieldErrors(de)})
 	}
 	if err != nil {
 		return err

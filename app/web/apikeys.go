@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -43,9 +42,8 @@ func (s *Server) createAPIKey(c echo.Context) error {
 // keyFormError is the create form's message: the name field's own when
 // there is one.
 func keyFormError(err error) string {
-	var e *access.Error
-	if errors.As(err, &e) && e.Fields["name"] != "" {
-		return e.Fields["name"]
+	if msg := views.FieldErrors(err)["name"]; msg != "" {
+		return msg
 	}
 	return views.ErrorText(err)
 }

@@ -66,7 +66,7 @@ func (s *Server) saveBranding(c echo.Context) error {
 	var de *access.Error
 	if errors.As(err, &de) && de.Code == access.EINVALID {
 		return s.renderBranding(c, http.StatusUnprocessableEntity, &views.BrandingForm{AccentColor: in.AccentColor,
-			PrivacyURL: in.PrivacyURL, SupportURL: in.SupportURL, Error: views.ErrorText(de), Fields: de.Fields}, "")
+			PrivacyURL: in.PrivacyURL, SupportURL: in.SupportURL, Error: views.ErrorText(de), Fields: views.FieldErrors(de)}, "")
 	}
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/a-h/templ"
@@ -101,11 +100,8 @@ func (s *Server) mailboxHTML(c echo.Context) error {
 	return render(c, http.StatusOK, views.MailHTML(views.MailContentOf(m, s.svc.Sources(), s.baseURL.String())))
 }
 
-// fieldsOf is the per-field messages of a domain error, if any.
+// fieldsOf is the per-field messages of a domain error, if any, in the
+// catalog's words (views.FieldErrors).
 func fieldsOf(err error) map[string]string {
-	var de *access.Error
-	if errors.As(err, &de) {
-		return de.Fields
-	}
-	return nil
+	return views.FieldErrors(err)
 }

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"time"
@@ -112,10 +111,7 @@ func (s *Server) supportSearch(c echo.Context) error {
 		v.Error = views.ErrorText(err)
 		// Shown back in the form as text, whatever bytes came in.
 		v.Form.Q, v.Form.Source = access.CleanText(form.Q, 500), access.CleanText(form.Source, 64)
-		var de *access.Error
-		if errors.As(err, &de) {
-			v.Fields = de.Fields
-		}
+		v.Fields = views.FieldErrors(err)
 		return render(c, statusOf[code], views.SupportSearchPage(p, v))
 	}
 	if err != nil {

@@ -48,7 +48,7 @@ func (s *Server) createWebhook(c echo.Context) error {
 		if de.Code == access.ECONFLICT {
 			status = http.StatusConflict
 		}
-		return s.renderWebhooks(c, status, views.EndpointForm{URL: in.URL, Description: in.Description, Events: in.Events, Error: views.ErrorText(de), Fields: de.Fields})
+		return s.renderWebhooks(c, status, views.EndpointForm{URL: in.URL, Description: in.Description, Events: in.Events, Error: views.ErrorText(de), Fields: views.FieldErrors(de)})
 	}
 	return s.renderSecret(c, http.StatusCreated, &views.SecretView{Endpoint: *ep, Secret: secret})
 }
