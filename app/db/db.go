@@ -86,7 +86,12 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 	}
 	// busy_timeout first: the pragmas run in order, and switching to WAL
 	// needs a lock that another process starting at the same time may hold.
-	dsn := "file:" + sqlitePath + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	// Transactions begin IMMEDIATE: with another process on the same file
+	// (serve and worker), a deferred transaction that read before the
+	// other's commit fails at its first write (SQLITE_BUSY_SNAPSHOT, which
+	// no waiting cures); an immediate one takes the write lock first, and
+	// the other process waits its busy timeout.
+	dsn := "file:" + sqlitePath + "?_pragma=busy_timeout(" + strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
 	// Switching to WAL can answer SQLITE_BUSY at once, without the busy
 	// handler, while another process is opening or migrating the same
 	// file: try again for as long as the busy timeout.

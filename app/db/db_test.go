@@ -114,6 +114,53 @@ func TestOpenSQLite(t *testing.T) {
 	}
 }
 
+// TestSQLiteTransactionsAcrossProcesses: two processes on one SQLite file
+// (serve and worker): a transaction that reads, then writes, while the
+// other process writes, still commits. A deferred transaction would fail
+// with SQLITE_BUSY at its first write (its snapshot is older than the
+// other's commit, and waiting cannot help); the pool begins transactions
+// IMMEDIATE, so the other process waits for it instead.
+func TestSQLiteTransactionsAcrossProcesses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "app.db")
+	open := func() *gorm.DB {
+		gdb, err := db.Open("", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.SQL(gdb).Close() })
+		return gdb
+	}
+	a, b := open(), open()
+	if err := a.Exec("CREATE TABLE counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)").Error; err != nil {
+		t.Fatal(err)
+	}
+	other := make(chan error, 1)
+	err := a.Transaction(func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Raw("SELECT count(*) FROM counters").Scan(&n).Error; err != nil {
+			return err
+		}
+		// The other process writes and commits meanwhile (or waits).
+		go func() { other <- b.Exec("INSERT INTO counters (name, n) VALUES ('b', 1)").Error }()
+		select {
+		case err := <-other:
+			other <- err
+		case <-time.After(300 * time.Millisecond):
+		}
+		return tx.Exec("INSERT INTO counters (name, n) VALUES ('a', ?)", n+1).Error
+	})
+	if err != nil {
+		t.Fatalf("read-then-write transaction while another process wrote: %v", err)
+	}
+	if err := <-other; err != nil {
+		t.Fatalf("the other process's write: %v", err)
+	}
+	var n int64
+	if err := a.Raw("SELECT count(*) FROM counters").Scan(&n).Error; err != nil || n != 2 {
+		t.Fatalf("%d rows, %v; want both writes", n, err)
+	}
+}
+
 // TestConstraints proves the constraints the domain relies on hold on the
 // current dialect.
 func TestConstraints(t *testing.T) {
