@@ -126,6 +126,50 @@ func ErrorText(err error) string {
 		return adminText("ErrorWebhookMessageNotFound")
 	case access.ReasonEndpointDisabled:
 		return adminText("ErrorEndpointDisabled")
+	case access.ReasonLogoMissing:
+		return adminText("ErrorLogoMissing")
+	case access.ReasonLogoTooBig:
+		return adminText("ErrorLogoTooBig")
+	case access.ReasonLogoNotImage:
+		return adminText("ErrorLogoNotImage")
+	case access.ReasonLogoUnreadable:
+		return adminText("ErrorLogoUnreadable")
+	case access.ReasonLogoTooSmall:
+		return adminText("ErrorLogoTooSmall", "Min", p["min"])
+	case access.ReasonLogoTooLarge:
+		return adminText("ErrorLogoTooLarge", "Max", p["max"])
+	case access.ReasonLogoAspect:
+		return adminText("ErrorLogoAspect")
+	case access.ReasonSVGNotXML:
+		return adminText("ErrorSVGNotXML")
+	case access.ReasonSVGDoctype:
+		return adminText("ErrorSVGDoctype")
+	case access.ReasonSVGTooComplex:
+		return adminText("ErrorSVGTooComplex")
+	case access.ReasonSVGEventHandler:
+		return adminText("ErrorSVGEventHandler", "Name", p["name"])
+	case access.ReasonSVGExternalRef:
+		return adminText("ErrorSVGExternalRef")
+	case access.ReasonSVGExternalFile:
+		return adminText("ErrorSVGExternalFile", "File", p["file"])
+	case access.ReasonSVGNotSVG:
+		return adminText("ErrorSVGNotSVG")
+	case access.ReasonSVGNoSize:
+		return adminText("ErrorSVGNoSize")
+	case access.ReasonSVGScript:
+		return adminText("ErrorSVGScript")
+	case access.ReasonSVGStyles:
+		return adminText("ErrorSVGStyles")
+	case access.ReasonSVGForeignObject:
+		return adminText("ErrorSVGForeignObject")
+	case access.ReasonSVGEmbedsPage:
+		return adminText("ErrorSVGEmbedsPage")
+	case access.ReasonSVGEmbedsDocument:
+		return adminText("ErrorSVGEmbedsDocument")
+	case access.ReasonSVGEmbedsImage:
+		return adminText("ErrorSVGEmbedsImage")
+	case access.ReasonSVGLink:
+		return adminText("ErrorSVGLink")
 	}
 	return de.Message
 }

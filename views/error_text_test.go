@@ -67,6 +67,28 @@ func TestErrorTextEnglish(t *testing.T) {
 		{Reason: access.ReasonWebhooksOff, Message: "Webhooks are not being sent by this server."},
 		{Reason: access.ReasonWebhookMessageNotFound, Message: "Webhook message not found."},
 		{Reason: access.ReasonEndpointDisabled, Message: "This endpoint is disabled. Enable it first."},
+		{Reason: access.ReasonLogoMissing, Message: "Choose a logo file to upload."},
+		{Reason: access.ReasonLogoTooBig, Message: "The logo is larger than 256 KB. Export a smaller file, or use SVG."},
+		{Reason: access.ReasonLogoNotImage, Message: "The file is not a PNG, JPEG or SVG image."},
+		{Reason: access.ReasonLogoUnreadable, Message: "The image could not be read. It may be damaged; export it again."},
+		{Reason: access.ReasonLogoTooSmall, Params: map[string]string{"min": "24"}, Message: "The logo is too small: it must be at least 24 × 24 pixels."},
+		{Reason: access.ReasonLogoTooLarge, Params: map[string]string{"max": "2048"}, Message: "The logo is too large: at most 2048 × 2048 pixels."},
+		{Reason: access.ReasonLogoAspect, Message: "The logo is too narrow or too wide: at most 10 times as wide as it is tall, or the other way round."},
+		{Reason: access.ReasonSVGNotXML, Message: "The SVG could not be read: it is not well-formed XML."},
+		{Reason: access.ReasonSVGDoctype, Message: "The SVG has a DOCTYPE or entity declarations, which logos may not. Export it again without them."},
+		{Reason: access.ReasonSVGTooComplex, Message: "The SVG is too complex. Simplify it, or upload a PNG."},
+		{Reason: access.ReasonSVGEventHandler, Params: map[string]string{"name": "onload"}, Message: "The SVG has an event handler (onload), which can run scripts. Export it again without one."},
+		{Reason: access.ReasonSVGExternalRef, Message: "The SVG refers to a file outside itself. Logos must be self-contained."},
+		{Reason: access.ReasonSVGExternalFile, Params: map[string]string{"file": "http://x/<a>&\"b"}, Message: "The SVG refers to a file outside itself (http://x/<a>&\"b). Logos must be self-contained."},
+		{Reason: access.ReasonSVGNotSVG, Message: "The file is not an SVG image (its root is not an <svg> element)."},
+		{Reason: access.ReasonSVGNoSize, Message: "The SVG declares no size: give its <svg> element a viewBox, or a width and a height."},
+		{Reason: access.ReasonSVGScript, Message: "The SVG contains a script. Logos may not run scripts; export it again without one."},
+		{Reason: access.ReasonSVGStyles, Message: "The SVG's styles load or run something. Export it again with plain colours."},
+		{Reason: access.ReasonSVGForeignObject, Message: "The SVG embeds HTML (foreignObject), which logos may not. Export it again as plain shapes."},
+		{Reason: access.ReasonSVGEmbedsPage, Message: "The SVG embeds another page, which logos may not."},
+		{Reason: access.ReasonSVGEmbedsDocument, Message: "The SVG embeds another document, which logos may not."},
+		{Reason: access.ReasonSVGEmbedsImage, Message: "The SVG embeds an image. Upload that image itself (PNG or JPEG), or export the SVG as plain shapes."},
+		{Reason: access.ReasonSVGLink, Message: "The SVG contains a link, which logos may not."},
 		{Reason: "other", Message: "Other."},
 		// A flow's Reason is the provider's own code, whatever it says.
 		{Code: access.EPROVIDER, Reason: access.ReasonLinkNotFound, Message: "The provider's description."},
@@ -176,6 +198,37 @@ func TestFieldErrorsEnglish(t *testing.T) {
 		}
 		if len(got) != len(e.Fields) {
 			t.Errorf("FieldErrors(%v) = %v, want the fields %v", e, got, e.Fields)
+		}
+	}
+}
+
+// TestLogoErrorsEnglish: a refused logo's sentence, on the page and in
+// its field, is the English of the API's detail.
+func TestLogoErrorsEnglish(t *testing.T) {
+	t.Parallel()
+	for _, data := range []string{
+		"",
+		"not an image",
+		"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'><script>x</script></svg>",
+		"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10' onload='x'></svg>",
+		"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'><rect fill='url(http://x/a&amp;&quot;b)'/></svg>",
+		"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'><rect fill='javascript:x'/></svg>",
+		"<svg xmlns='http://www.w3.org/2000/svg'><rect/></svg>",
+		"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 10 10'><a/></svg>",
+	} {
+		_, err := access.CheckLogo([]byte(data))
+		var de *access.Error
+		if !errors.As(err, &de) {
+			t.Fatalf("CheckLogo(%q) = %v, want a domain error", data, err)
+		}
+		if de.Reason == "" {
+			t.Errorf("CheckLogo(%q): %q has no reason", data, de.Message)
+		}
+		if got := views.ErrorText(de); got != de.Message {
+			t.Errorf("ErrorText(%s) = %q, want %q", de.Reason, got, de.Message)
+		}
+		if got := views.FieldErrors(de)["logo"]; got != de.Message {
+			t.Errorf("FieldErrors(%s)[logo] = %q, want %q", de.Reason, got, de.Message)
 		}
 	}
 }

@@ -8,7 +8,8 @@ import (
 
 // FieldErrors are the per-field messages a form shows for err: the
 // catalog's Field* sentence of each field whose reason it knows
-// (access.Error.FieldReasons), else the field's own text (Fields, the
+// (access.Error.FieldReasons), or ErrorText's when the field's reason is
+// the error's own, else the field's own text (Fields, the
 // API's detail); nil when err is not a domain error or has no fields.
 func FieldErrors(err error) map[string]string {
 	var de *access.Error
@@ -19,6 +20,8 @@ func FieldErrors(err error) map[string]string {
 	for name, text := range de.Fields {
 		if s := fieldText(de.FieldReasons[name], de.FieldParams[name]); s != "" {
 			text = s
+		} else if r := de.FieldReasons[name]; r != "" && r == de.Reason {
+			text = ErrorText(de) // the field says what the error does (a refused logo)
 		}
 		out[name] = text
 	}

@@ -222,6 +222,30 @@ const (
 	ReasonWebhooksOff            = "webhooks_off"
 	ReasonWebhookMessageNotFound = "webhook_message_not_found"
 	ReasonEndpointDisabled       = "endpoint_disabled"
+
+	// A refused logo (CheckLogo); the logo field's reason too.
+	ReasonLogoMissing       = "logo_missing"
+	ReasonLogoTooBig        = "logo_too_big"
+	ReasonLogoNotImage      = "logo_not_image"
+	ReasonLogoUnreadable    = "logo_unreadable"
+	ReasonLogoTooSmall      = "logo_too_small" // Params: min
+	ReasonLogoTooLarge      = "logo_too_large" // Params: max
+	ReasonLogoAspect        = "logo_aspect"
+	ReasonSVGNotXML         = "svg_not_xml"
+	ReasonSVGDoctype        = "svg_doctype"
+	ReasonSVGTooComplex     = "svg_too_complex"
+	ReasonSVGEventHandler   = "svg_event_handler" // Params: name
+	ReasonSVGExternalRef    = "svg_external_ref"
+	ReasonSVGExternalFile   = "svg_external_file" // Params: file
+	ReasonSVGNotSVG         = "svg_not_svg"
+	ReasonSVGNoSize         = "svg_no_size"
+	ReasonSVGScript         = "svg_script"
+	ReasonSVGStyles         = "svg_styles"
+	ReasonSVGForeignObject  = "svg_foreign_object"
+	ReasonSVGEmbedsPage     = "svg_embeds_page"
+	ReasonSVGEmbedsDocument = "svg_embeds_document"
+	ReasonSVGEmbedsImage    = "svg_embeds_image"
+	ReasonSVGLink           = "svg_link"
 )
 
 // reasonf is a domain error with a Reason, so that pages word it

@@ -62,8 +62,12 @@ type CheckedLogo struct {
 	Width, Height int
 }
 
-func logoInvalid(msg string) *Error {
-	return &Error{Code: EINVALID, Message: msg, Fields: map[string]string{"logo": msg}}
+// logoInvalid is a refused logo: reason (a ReasonLogo*/ReasonSVG*
+// constant, so that pages word it) and its params, for both the error and
+// its logo field; msg is the API's detail.
+func logoInvalid(reason string, params map[string]string, msg string) *Error {
+	return (&Error{Code: EINVALID, Reason: reason, Params: params, Message: msg}).
+		withField("logo", &FieldMessage{Reason: reason, Params: params, Text: msg})
 }
 
 // CheckLogo reads an uploaded file's bytes and returns the logo to store,
@@ -71,9 +75,9 @@ func logoInvalid(msg string) *Error {
 func CheckLogo(data []byte) (*CheckedLogo, error) {
 	switch {
 	case len(data) == 0:
-		return nil, logoInvalid("Choose a logo file to upload.")
+		return nil, logoInvalid(ReasonLogoMissing, nil, "Choose a logo file to upload.")
 	case len(data) > MaxLogoBytes:
-		return nil, logoInvalid("The logo is larger than 256 KB. Export a smaller file, or use SVG.")
+		return nil, logoInvalid(ReasonLogoTooBig, nil, "The logo is larger than 256 KB. Export a smaller file, or use SVG.")
 	}
 	switch http.DetectContentType(data) {
 	case LogoPNG:
@@ -84,13 +88,13 @@ func CheckLogo(data []byte) (*CheckedLogo, error) {
 	if looksLikeXML(data) {
 		return checkSVG(data)
 	}
-	return nil, logoInvalid("The file is not a PNG, JPEG or SVG image.")
+	return nil, logoInvalid(ReasonLogoNotImage, nil, "The file is not a PNG, JPEG or SVG image.")
 }
 
 func checkRaster(data []byte, typ string) (*CheckedLogo, error) {
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return nil, logoInvalid("The image could not be read. It may be damaged; export it again.")
+		return nil, logoInvalid(ReasonLogoUnreadable, nil, "The image could not be read. It may be damaged; export it again.")
 	}
 	if err := checkSize(float64(cfg.Width), float64(cfg.Height)); err != nil {
 		return nil, err
@@ -98,7 +102,7 @@ func checkRaster(data []byte, typ string) (*CheckedLogo, error) {
 	// The whole image must decode (a truncated file fails here); the
 	// dimensions were capped first, so this allocates at most 16 MB.
 	if _, _, err := image.Decode(bytes.NewReader(data)); err != nil {
-		return nil, logoInvalid("The image could not be read. It may be damaged; export it again.")
+		return nil, logoInvalid(ReasonLogoUnreadable, nil, "The image could not be read. It may be damaged; export it again.")
 	}
 	return &CheckedLogo{Data: data, Type: typ, Width: cfg.Width, Height: cfg.Height}, nil
 }
@@ -106,11 +110,11 @@ func checkRaster(data []byte, typ string) (*CheckedLogo, error) {
 func checkSize(w, h float64) error {
 	switch {
 	case w < MinLogoSide || h < MinLogoSide:
-		return logoInvalid("The logo is too small: it must be at least " + strconv.Itoa(MinLogoSide) + " × " + strconv.Itoa(MinLogoSide) + " pixels.")
+		return logoInvalid(ReasonLogoTooSmall, map[string]string{"min": strconv.Itoa(MinLogoSide)}, "The logo is too small: it must be at least "+strconv.Itoa(MinLogoSide)+" × "+strconv.Itoa(MinLogoSide)+" pixels.")
 	case w > MaxLogoSide || h > MaxLogoSide:
-		return logoInvalid("The logo is too large: at most " + strconv.Itoa(MaxLogoSide) + " × " + strconv.Itoa(MaxLogoSide) + " pixels.")
+		return logoInvalid(ReasonLogoTooLarge, map[string]string{"max": strconv.Itoa(MaxLogoSide)}, "The logo is too large: at most "+strconv.Itoa(MaxLogoSide)+" × "+strconv.Itoa(MaxLogoSide)+" pixels.")
 	case w > maxLogoAspect*h || h > maxLogoAspect*w:
-		return logoInvalid("The logo is too narrow or too wide: at most 10 times as wide as it is tall, or the other way round.")
+		return logoInvalid(ReasonLogoAspect, nil, "The logo is too narrow or too wide: at most 10 times as wide as it is tall, or the other way round.")
 	}
 	return nil
 }
@@ -139,18 +143,24 @@ var svgElements = map[string]bool{
 	"clipPath": true, "mask": true, "pattern": true, "style": true,
 }
 
-var svgRefused = map[string]string{
-	"script":        "The SVG contains a script. Logos may not run scripts; export it again without one.",
-	"foreignObject": "The SVG embeds HTML (foreignObject), which logos may not. Export it again as plain shapes.",
-	"iframe":        "The SVG embeds another page, which logos may not.",
-	"embed":         "The SVG embeds another document, which logos may not.",
-	"object":        "The SVG embeds another document, which logos may not.",
-	"image":         "The SVG embeds an image. Upload that image itself (PNG or JPEG), or export the SVG as plain shapes.",
-	"feImage":       "The SVG embeds an image. Upload that image itself (PNG or JPEG), or export the SVG as plain shapes.",
-	"a":             "The SVG contains a link, which logos may not.",
-	"handler":       "The SVG contains a script. Logos may not run scripts; export it again without one.",
-	"listener":      "The SVG contains a script. Logos may not run scripts; export it again without one.",
+var svgRefused = map[string][2]string{ // reason, message
+	"script":        {ReasonSVGScript, svgScript},
+	"foreignObject": {ReasonSVGForeignObject, "The SVG embeds HTML (foreignObject), which logos may not. Export it again as plain shapes."},
+	"iframe":        {ReasonSVGEmbedsPage, "The SVG embeds another page, which logos may not."},
+	"embed":         {ReasonSVGEmbedsDocument, svgEmbedsDocument},
+	"object":        {ReasonSVGEmbedsDocument, svgEmbedsDocument},
+	"image":         {ReasonSVGEmbedsImage, svgEmbedsImage},
+	"feImage":       {ReasonSVGEmbedsImage, svgEmbedsImage},
+	"a":             {ReasonSVGLink, "The SVG contains a link, which logos may not."},
+	"handler":       {ReasonSVGScript, svgScript},
+	"listener":      {ReasonSVGScript, svgScript},
 }
+
+const (
+	svgScript         = "The SVG contains a script. Logos may not run scripts; export it again without one."
+	svgEmbedsDocument = "The SVG embeds another document, which logos may not."
+	svgEmbedsImage    = "The SVG embeds an image. Upload that image itself (PNG or JPEG), or export the SVG as plain shapes."
+)
 
 // svgAttributes are the attributes kept (on any kept element); others are
 // dropped. Event handlers (on*) are refused before this list is read.
@@ -174,21 +184,22 @@ var svgAttributes = map[string]bool{
 var svgURL = regexp.MustCompile(`(?i)url\s*\(\s*['"]?\s*([^'")\s]*)`)
 
 // unsafeSVGValue returns why an attribute value or style sheet may not be
-// kept, or "".
-func unsafeSVGValue(v string) string {
+// kept, or nil.
+func unsafeSVGValue(v string) *Error {
 	low := strings.ToLower(strings.Join(strings.Fields(v), ""))
 	switch {
 	case strings.Contains(low, "javascript:") || strings.Contains(low, "vbscript:"):
-		return "The SVG contains a script. Logos may not run scripts; export it again without one."
+		return logoInvalid(ReasonSVGScript, nil, svgScript)
 	case strings.Contains(low, "@import") || strings.Contains(low, "expression(") || strings.Contains(v, `\`):
-		return "The SVG's styles load or run something. Export it again with plain colours."
+		return logoInvalid(ReasonSVGStyles, nil, "The SVG's styles load or run something. Export it again with plain colours.")
 	}
 	for _, m := range svgURL.FindAllStringSubmatch(v, -1) {
 		if !strings.HasPrefix(m[1], "#") {
-			return "The SVG refers to a file outside itself (" + cutRunes(m[1], 60) + "). Logos must be self-contained."
+			f := cutRunes(m[1], 60)
+			return logoInvalid(ReasonSVGExternalFile, map[string]string{"file": f}, "The SVG refers to a file outside itself ("+f+"). Logos must be self-contained.")
 		}
 	}
-	return ""
+	return nil
 }
 
 func cutRunes(s string, n int) string {
@@ -217,34 +228,34 @@ func checkSVG(data []byte) (*CheckedLogo, error) {
 			break
 		}
 		if err != nil {
-			return nil, logoInvalid("The SVG could not be read: it is not well-formed XML.")
+			return nil, logoInvalid(ReasonSVGNotXML, nil, "The SVG could not be read: it is not well-formed XML.")
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return nil, logoInvalid("The SVG has a DOCTYPE or entity declarations, which logos may not. Export it again without them.")
+			return nil, logoInvalid(ReasonSVGDoctype, nil, "The SVG has a DOCTYPE or entity declarations, which logos may not. Export it again without them.")
 		case xml.StartElement:
 			depth++
 			elements++
 			if depth > svgMaxDepth || elements > svgMaxElements {
-				return nil, logoInvalid("The SVG is too complex. Simplify it, or upload a PNG.")
+				return nil, logoInvalid(ReasonSVGTooComplex, nil, "The SVG is too complex. Simplify it, or upload a PNG.")
 			}
-			if msg, ok := svgRefused[t.Name.Local]; ok {
-				return nil, logoInvalid(msg)
+			if r, ok := svgRefused[t.Name.Local]; ok {
+				return nil, logoInvalid(r[0], nil, r[1])
 			}
 			for _, a := range t.Attr {
 				if strings.HasPrefix(strings.ToLower(a.Name.Local), "on") {
-					return nil, logoInvalid("The SVG has an event handler (" + cutRunes(a.Name.Local, 40) + "), which can run scripts. Export it again without one.")
+					return nil, logoInvalid(ReasonSVGEventHandler, map[string]string{"name": cutRunes(a.Name.Local, 40)}, "The SVG has an event handler ("+cutRunes(a.Name.Local, 40)+"), which can run scripts. Export it again without one.")
 				}
-				if msg := unsafeSVGValue(a.Value); msg != "" && keptAttr(a) {
-					return nil, logoInvalid(msg)
+				if e := unsafeSVGValue(a.Value); e != nil && keptAttr(a) {
+					return nil, e
 				}
 				if a.Name.Local == "href" && !strings.HasPrefix(strings.TrimSpace(a.Value), "#") {
-					return nil, logoInvalid("The SVG refers to a file outside itself. Logos must be self-contained.")
+					return nil, logoInvalid(ReasonSVGExternalRef, nil, "The SVG refers to a file outside itself. Logos must be self-contained.")
 				}
 			}
 			if depth == 1 {
 				if t.Name.Local != "svg" || t.Name.Space != svgNS {
-					return nil, logoInvalid("The file is not an SVG image (its root is not an <svg> element).")
+					return nil, logoInvalid(ReasonSVGNotSVG, nil, "The file is not an SVG image (its root is not an <svg> element).")
 				}
 				root = true
 				var err error
@@ -283,8 +294,8 @@ func checkSVG(data []byte) (*CheckedLogo, error) {
 				continue
 			}
 			if open[len(open)-1] == "style" { // a style sheet: the same rules as a style attribute
-				if msg := unsafeSVGValue(string(t)); msg != "" {
-					return nil, logoInvalid(msg)
+				if e := unsafeSVGValue(string(t)); e != nil {
+					return nil, e
 				}
 			}
 			_ = xml.EscapeText(&out, t)
@@ -292,7 +303,7 @@ func checkSVG(data []byte) (*CheckedLogo, error) {
 		// Comments and processing instructions are dropped.
 	}
 	if !root {
-		return nil, logoInvalid("The file is not a PNG, JPEG or SVG image.")
+		return nil, logoInvalid(ReasonLogoNotImage, nil, "The file is not a PNG, JPEG or SVG image.")
 	}
 	return &CheckedLogo{Data: out.Bytes(), Type: LogoSVG, Width: int(math.Round(w)), Height: int(math.Round(h))}, nil
 }
@@ -337,10 +348,10 @@ func svgSize(t xml.StartElement) (float64, float64, error) {
 		}
 	}
 	if w <= 0 || h <= 0 {
-		return 0, 0, logoInvalid("The SVG declares no size: give its <svg> element a viewBox, or a width and a height.")
+		return 0, 0, logoInvalid(ReasonSVGNoSize, nil, "The SVG declares no size: give its <svg> element a viewBox, or a width and a height.")
 	}
 	if w > maxLogoAspect*h || h > maxLogoAspect*w {
-		return 0, 0, logoInvalid("The logo is too narrow or too wide: at most 10 times as wide as it is tall, or the other way round.")
+		return 0, 0, logoInvalid(ReasonLogoAspect, nil, "The logo is too narrow or too wide: at most 10 times as wide as it is tall, or the other way round.")
 	}
 	return w, h, nil
 }
