@@ -126,6 +126,30 @@ func ErrorText(err error) string {
 		return adminText("ErrorWebhookMessageNotFound")
 	case access.ReasonEndpointDisabled:
 		return adminText("ErrorEndpointDisabled")
+	case access.ReasonLabelTooLong:
+		return adminText("ErrorLabelTooLong")
+	case access.ReasonLanguageUnknown:
+		return adminText("ErrorLanguageUnknown", "Languages", p["languages"])
+	case access.ReasonLifetimeRange:
+		return adminText("ErrorLifetimeRange")
+	case access.ReasonRecipientRequired:
+		return adminText("ErrorRecipientRequired")
+	case access.ReasonEmailInvalid:
+		return adminText("ErrorEmailInvalid")
+	case access.ReasonSourceMissing:
+		return adminText("ErrorSourceMissing")
+	case access.ReasonSourceUnknown:
+		return adminText("ErrorSourceUnknown")
+	case access.ReasonBrandingNotSaved:
+		return adminText("ErrorBrandingNotSaved")
+	case access.ReasonEndpointInvalid:
+		return adminText("ErrorEndpointInvalid")
+	case access.ReasonKeyNameMissing:
+		return adminText("ErrorKeyNameMissing")
+	case access.ReasonNameTooLong:
+		return adminText("ErrorNameTooLong")
+	case access.ReasonPasswordNotChanged:
+		return adminText("PasswordNotChanged")
 	case access.ReasonLogoMissing:
 		return adminText("ErrorLogoMissing")
 	case access.ReasonLogoTooBig:

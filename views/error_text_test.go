@@ -89,6 +89,18 @@ func TestErrorTextEnglish(t *testing.T) {
 		{Reason: access.ReasonSVGEmbedsDocument, Message: "The SVG embeds another document, which logos may not."},
 		{Reason: access.ReasonSVGEmbedsImage, Message: "The SVG embeds an image. Upload that image itself (PNG or JPEG), or export the SVG as plain shapes."},
 		{Reason: access.ReasonSVGLink, Message: "The SVG contains a link, which logos may not."},
+		{Reason: access.ReasonLabelTooLong, Message: "The label is too long: at most 80 characters."},
+		{Reason: access.ReasonLanguageUnknown, Params: map[string]string{"languages": "de, fr, pt-BR"}, Message: "Choose the mail's language: en, de, fr, pt-BR."},
+		{Reason: access.ReasonLifetimeRange, Message: "A link lives from 1 hour to 30 days (720 hours), in whole hours."},
+		{Reason: access.ReasonRecipientRequired, Message: "Add the recipient's email address to send the note."},
+		{Reason: access.ReasonEmailInvalid, Message: "Enter a valid email address, such as name@example.com."},
+		{Reason: access.ReasonSourceMissing, Message: "Choose a source for the link."},
+		{Reason: access.ReasonSourceUnknown, Message: "That source does not exist."},
+		{Reason: access.ReasonBrandingNotSaved, Message: "The branding was not saved. Check the fields below."},
+		{Reason: access.ReasonEndpointInvalid, Message: "Check the webhook endpoint."},
+		{Reason: access.ReasonKeyNameMissing, Message: "Name the key."},
+		{Reason: access.ReasonNameTooLong, Message: "The name is too long."},
+		{Reason: access.ReasonPasswordNotChanged, Message: "Your password was not changed."},
 		{Reason: "other", Message: "Other."},
 		// A flow's Reason is the provider's own code, whatever it says.
 		{Code: access.EPROVIDER, Reason: access.ReasonLinkNotFound, Message: "The provider's description."},
@@ -138,6 +150,9 @@ func TestFieldErrorsEnglish(t *testing.T) {
 	}
 	real = append(real, fieldErr("accent_color", hex), fieldErr("accent_color", contrast))
 	for _, e := range real {
+		if got := views.ErrorText(e); got != e.Message {
+			t.Errorf("ErrorText(%s) = %q, want %q", e.Reason, got, e.Message)
+		}
 		for name := range e.Fields {
 			if e.FieldReasons[name] == "" {
 				t.Errorf("field %s (%q) has no reason", name, e.Fields[name])

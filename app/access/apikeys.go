@@ -90,9 +90,9 @@ func (s *Service) createAPIKey(ctx context.Context, workspaceID string, actor Ac
 	name = CleanText(name, 4*(MaxAPIKeyName+1)) // bytes: room for one rune too many
 	switch {
 	case name == "":
-		return nil, "", fieldError(EINVALID, "Name the key.", "name", fieldf(FieldKeyNameMissing, nil, "Give the key a name, such as the tool that will use it."))
+		return nil, "", fieldError(EINVALID, "Name the key.", "name", fieldf(FieldKeyNameMissing, nil, "Give the key a name, such as the tool that will use it.")).because(ReasonKeyNameMissing, nil)
 	case len([]rune(name)) > MaxAPIKeyName:
-		return nil, "", fieldError(EINVALID, "The name is too long.", "name", fieldf(FieldKeyNameTooLong, map[string]string{"max": "80"}, "At most 80 characters."))
+		return nil, "", fieldError(EINVALID, "The name is too long.", "name", fieldf(FieldKeyNameTooLong, map[string]string{"max": "80"}, "At most 80 characters.")).because(ReasonNameTooLong, nil)
 	}
 	raw := APIKeyPrefix + secret.RandomToken(32)
 	now := s.now()

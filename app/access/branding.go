@@ -135,7 +135,7 @@ func (s *Service) SaveBranding(ctx context.Context, m *Membership, actor Actor, 
 		fields["support_url"] = err
 	}
 	if len(fields) > 0 {
-		return fieldsError(EINVALID, "The branding was not saved. Check the fields below.", fields)
+		return fieldsError(EINVALID, "The branding was not saved. Check the fields below.", fields).because(ReasonBrandingNotSaved, nil)
 	}
 	row := models.OrganizationBranding{OrganizationID: m.Organization.ID, AccentColor: color, PrivacyURL: privacy,
 		SupportURL: support, UpdatedAt: s.now(), UpdatedBy: optional(actor.UserID)}

@@ -167,6 +167,12 @@ func (e *Error) withField(name string, fm *FieldMessage) *Error {
 	return e
 }
 
+// because sets e's Reason (so that pages word it) and returns e.
+func (e *Error) because(reason string, params map[string]string) *Error {
+	e.Reason, e.Params = reason, params
+	return e
+}
+
 // fieldError is fieldsError of the one field name.
 func fieldError(code, msg, name string, err error) *Error {
 	return fieldsError(code, msg, map[string]error{name: err})
@@ -222,6 +228,20 @@ const (
 	ReasonWebhooksOff            = "webhooks_off"
 	ReasonWebhookMessageNotFound = "webhook_message_not_found"
 	ReasonEndpointDisabled       = "endpoint_disabled"
+
+	// Refused form input whose fields say more (Error.FieldReasons).
+	ReasonLabelTooLong       = "label_too_long"
+	ReasonLanguageUnknown    = "language_unknown" // Params: languages
+	ReasonLifetimeRange      = "lifetime_range"
+	ReasonRecipientRequired  = "recipient_required"
+	ReasonEmailInvalid       = "email_invalid"
+	ReasonSourceMissing      = "source_missing"
+	ReasonSourceUnknown      = "source_unknown"
+	ReasonBrandingNotSaved   = "branding_not_saved"
+	ReasonEndpointInvalid    = "endpoint_invalid"
+	ReasonPasswordNotChanged = "password_not_changed"
+	ReasonKeyNameMissing     = "key_name_missing"
+	ReasonNameTooLong        = "name_too_long"
 
 	// A refused logo (CheckLogo); the logo field's reason too.
 	ReasonLogoMissing       = "logo_missing"

@@ -57,7 +57,8 @@ func CleanLanguage(lang string) (string, error) {
 		}
 	}
 	return "", fieldError(EINVALID, "Choose the mail's language: en, "+strings.Join(MailLanguages, ", ")+".",
-		"language", fieldf(FieldLanguageUnknown, nil, "Not a language mails are written in."))
+		"language", fieldf(FieldLanguageUnknown, nil, "Not a language mails are written in.")).
+		because(ReasonLanguageUnknown, map[string]string{"languages": strings.Join(MailLanguages, ", ")})
 }
 
 // MaxLabelLen is the longest label of a link, in characters.
@@ -71,7 +72,7 @@ func CleanLabel(label string) (string, error) {
 	clean := CleanText(label, 4*MaxLabelLen+4)
 	if utf8.RuneCountInString(clean) > MaxLabelLen {
 		return "", fieldError(EINVALID, "The label is too long: at most 80 characters.",
-			"label", fieldf(FieldLabelTooLong, map[string]string{"max": "80"}, "At most 80 characters."))
+			"label", fieldf(FieldLabelTooLong, map[string]string{"max": "80"}, "At most 80 characters.")).because(ReasonLabelTooLong, nil)
 	}
 	return clean, nil
 }
@@ -90,7 +91,7 @@ func LinkLifetimeOf(m *Membership) time.Duration {
 func CheckLinkLifetime(d time.Duration) error {
 	if d < MinLinkLifetime || d > MaxLinkLifetime || d%time.Hour != 0 {
 		return fieldError(EINVALID, "A link lives from 1 hour to 30 days (720 hours), in whole hours.",
-			"expires_in", fieldf(FieldLifetimeRange, nil, "From 1 hour to 30 days."))
+			"expires_in", fieldf(FieldLifetimeRange, nil, "From 1 hour to 30 days.")).because(ReasonLifetimeRange, nil)
 	}
 	return nil
 }

@@ -119,10 +119,10 @@ func (s *Service) generate(ctx context.Context, m *Membership, actor Actor, nl N
 	sourceKey := strings.TrimSpace(nl.Source)
 	src := s.sources.Get(sourceKey)
 	if sourceKey == "" {
-		return nil, fieldError(EINVALID, "Choose a source for the link.", "source", fieldf(FieldSourceMissing, nil, "Choose a source."))
+		return nil, fieldError(EINVALID, "Choose a source for the link.", "source", fieldf(FieldSourceMissing, nil, "Choose a source.")).because(ReasonSourceMissing, nil)
 	}
 	if src == nil {
-		return nil, fieldError(EINVALID, "That source does not exist.", "source", fieldf(FieldUnknownSource, nil, "Unknown source."))
+		return nil, fieldError(EINVALID, "That source does not exist.", "source", fieldf(FieldUnknownSource, nil, "Unknown source.")).because(ReasonSourceUnknown, nil)
 	}
 	if !src.Configured() {
 		return nil, &Error{Code: EINVALID, Message: src.Name + " is not configured on this server yet.", Fields: map[string]string{"source": src.NotConfiguredReason()}}

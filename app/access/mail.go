@@ -105,10 +105,10 @@ func (m LinkMail) clean(on bool) (LinkMail, error) {
 	}
 	note := CleanText(m.Note, MaxNoteLen)
 	if to == "" && note != "" {
-		return m, fieldError(EINVALID, "Add the recipient's email address to send the note.", "recipient_email", fieldf(FieldRecipientRequired, nil, "Required with a note."))
+		return m, fieldError(EINVALID, "Add the recipient's email address to send the note.", "recipient_email", fieldf(FieldRecipientRequired, nil, "Required with a note.")).because(ReasonRecipientRequired, nil)
 	}
 	if to != "" && !on {
-		return m, fieldError(EINVALID, "Email is not set up on this server: copy the link instead.", "recipient_email", fieldf(FieldRecipientMailOff, nil, "Email is not set up."))
+		return m, fieldError(EINVALID, "Email is not set up on this server: copy the link instead.", "recipient_email", fieldf(FieldRecipientMailOff, nil, "Email is not set up.")).because(ReasonMailOff, nil)
 	}
 	return LinkMail{Recipient: to, Note: note}, nil
 }
@@ -119,7 +119,7 @@ func CleanEmail(s string) (string, error) {
 	if s == "" {
 		return "", nil
 	}
-	bad := fieldError(EINVALID, "Enter a valid email address, such as name@example.com.", "recipient_email", fieldf(FieldEmailInvalid, nil, "Not a valid email address."))
+	bad := fieldError(EINVALID, "Enter a valid email address, such as name@example.com.", "recipient_email", fieldf(FieldEmailInvalid, nil, "Not a valid email address.")).because(ReasonEmailInvalid, nil)
 	if len(s) > maxEmailLen || strings.ContainsAny(s, "\r\n\t<>,;\"") {
 		return "", bad
 	}

@@ -34,7 +34,7 @@ func (s *Service) RenameAccount(ctx context.Context, m *Membership, actor Actor,
 	name = CleanText(name, 4*(MaxAccountName+1)) // bytes: room for one rune too many
 	if len([]rune(name)) > MaxAccountName {
 		return nil, fieldError(EINVALID, "The name is too long.",
-			"display_name", fieldf(FieldDisplayNameTooLong, map[string]string{"max": "80"}, "Use at most 80 characters."))
+			"display_name", fieldf(FieldDisplayNameTooLong, map[string]string{"max": "80"}, "Use at most 80 characters.")).because(ReasonNameTooLong, nil)
 	}
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		var a models.ConnectedAccount

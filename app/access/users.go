@@ -284,7 +284,7 @@ func (s *Service) ChangePassword(ctx context.Context, userID string, f PasswordC
 		fields["confirm"] = fieldf(FieldConfirmMismatch, nil, "The two new passwords do not match.")
 	}
 	if len(fields) > 0 {
-		return nil, fieldsError(EINVALID, "Your password was not changed.", fields)
+		return nil, fieldsError(EINVALID, "Your password was not changed.", fields).because(ReasonPasswordNotChanged, nil)
 	}
 	var sess *Session
 	_, err = s.setPassword(ctx, u.ID, f.New, func(tx *gorm.DB) error {

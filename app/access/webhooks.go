@@ -123,7 +123,7 @@ func (s *Service) checkEndpoint(in *NewWebhookEndpoint) ([]string, error) {
 		events = append(events, ev)
 	}
 	if len(fields) > 0 {
-		return nil, fieldsError(EINVALID, "Check the webhook endpoint.", fields)
+		return nil, fieldsError(EINVALID, "Check the webhook endpoint.", fields).because(ReasonEndpointInvalid, nil)
 	}
 	slices.Sort(events)
 	return events, nil
