@@ -30,6 +30,18 @@ func ErrorText(err error) string {
 	switch de.Reason {
 	case access.ReasonLinkNotFound:
 		return adminText("ErrorLinkNotFound")
+	case access.ReasonSortUnknown:
+		return adminText("ErrorSortUnknown")
+	case access.ReasonSearchTooManyChars:
+		return adminText("ErrorSearchTooManyChars", "Max", p["max"], "Count", p["count"])
+	case access.ReasonSearchTooManyWords:
+		return adminText("ErrorSearchTooManyWords", "Max", p["max"])
+	case access.ReasonBulkNoneSelected:
+		return adminText("ErrorBulkNoneSelected")
+	case access.ReasonBulkTooMany:
+		return adminText("ErrorBulkTooMany", "Max", p["max"], "Count", p["count"])
+	case access.ReasonDefaultDaysChoice:
+		return adminText("ErrorDefaultDaysChoice")
 	case access.ReasonAccountNotFound:
 		return adminText("ErrorAccountNotFound")
 	case access.ReasonMailNotFound:

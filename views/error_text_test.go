@@ -23,6 +23,9 @@ func TestErrorTextEnglish(t *testing.T) {
 	}
 	for _, e := range []*access.Error{
 		{Reason: access.ReasonLinkNotFound, Message: "Link not found."},
+		{Reason: access.ReasonBulkNoneSelected, Message: "Select at least one link to delete."},
+		{Reason: access.ReasonBulkTooMany, Params: map[string]string{"max": strconv.Itoa(access.BulkDeleteLimit), "count": "501"}, Message: fmt.Sprintf("Select at most %d links at a time (501 were selected).", access.BulkDeleteLimit)},
+		{Reason: access.ReasonDefaultDaysChoice, Message: "Choose 1, 3, 7, 14 or 30 days."},
 		{Reason: access.ReasonAccountNotFound, Message: "Account not found."},
 		{Reason: access.ReasonMailNotFound, Message: "Mail not found."},
 		{Reason: access.ReasonCursorInvalid, Message: "The page cursor is not valid; reload the list."},
@@ -141,6 +144,11 @@ func TestFieldErrorsEnglish(t *testing.T) {
 	_, notText := access.ParseSearch("a\x00b")
 	_, long := access.ParseSearch(strings.Repeat("x", access.MaxSearchLength+1))
 	_, words := access.ParseSearch(strings.Repeat("x ", 20))
+	for _, err := range []error{sortErr, long, words} {
+		if de := (*access.Error)(nil); !errors.As(err, &de) || de.Reason == "" {
+			t.Errorf("%v: no reason, so the page shows the domain's words", err)
+		}
+	}
 	for _, err := range []error{label, lang, access.CheckLinkLifetime(0), email, sortErr, notText, long, words} {
 		var de *access.Error
 		if !errors.As(err, &de) {

@@ -182,22 +182,28 @@ func fieldError(code, msg, name string, err error) *Error {
 // (views.ErrorText); none is an API problem code, so the API still answers
 // with the error's Code and Message.
 const (
-	ReasonLinkNotFound      = "link_not_found"
-	ReasonAccountNotFound   = "account_not_found"
-	ReasonMailNotFound      = "mail_not_found"
-	ReasonCursorInvalid     = "cursor_invalid"
-	ReasonNotEmailed        = "not_emailed"
-	ReasonResendInactive    = "resend_inactive" // Params: status
-	ReasonMailOff           = "mail_off"
-	ReasonResendLimit       = "resend_limit" // Params: count
-	ReasonSourceUnavailable = "source_unavailable"
-	ReasonSearchNotText     = "search_not_text"
-	ReasonSearchTooLong     = "search_too_long"
-	ReasonUnknownSource     = "unknown_source"
-	ReasonUnknownStatus     = "unknown_status" // Params: status
-	ReasonDateOutOfRange    = "date_out_of_range"
-	ReasonDateRangeEmpty    = "date_range_empty"
-	ReasonTooManyMatches    = "too_many_matches" // Params: count, prefix
+	ReasonLinkNotFound       = "link_not_found"
+	ReasonSortUnknown        = "sort_unknown"
+	ReasonSearchTooManyChars = "search_too_many_chars" // Params: max, count
+	ReasonSearchTooManyWords = "search_too_many_words" // Params: max
+	ReasonBulkNoneSelected   = "bulk_none_selected"
+	ReasonBulkTooMany        = "bulk_too_many" // Params: max, count
+	ReasonDefaultDaysChoice  = "default_days_choice"
+	ReasonAccountNotFound    = "account_not_found"
+	ReasonMailNotFound       = "mail_not_found"
+	ReasonCursorInvalid      = "cursor_invalid"
+	ReasonNotEmailed         = "not_emailed"
+	ReasonResendInactive     = "resend_inactive" // Params: status
+	ReasonMailOff            = "mail_off"
+	ReasonResendLimit        = "resend_limit" // Params: count
+	ReasonSourceUnavailable  = "source_unavailable"
+	ReasonSearchNotText      = "search_not_text"
+	ReasonSearchTooLong      = "search_too_long"
+	ReasonUnknownSource      = "unknown_source"
+	ReasonUnknownStatus      = "unknown_status" // Params: status
+	ReasonDateOutOfRange     = "date_out_of_range"
+	ReasonDateRangeEmpty     = "date_range_empty"
+	ReasonTooManyMatches     = "too_many_matches" // Params: count, prefix
 
 	ReasonAPIKeyNotFound         = "api_key_not_found"
 	ReasonAPIKeyLimit            = "api_key_limit"        // Params: count

@@ -84,7 +84,7 @@ func (s *Service) SetDefaultLinkDays(ctx context.Context, m *Membership, actor A
 	}
 	if !slices.Contains(LinkDayChoices, days) {
 		return fieldError(EINVALID, "Choose 1, 3, 7, 14 or 30 days.",
-			"default_link_days", fieldf(FieldDefaultDays, nil, "Choose 1, 3, 7, 14 or 30 days."))
+			"default_link_days", fieldf(FieldDefaultDays, nil, "Choose 1, 3, 7, 14 or 30 days.")).because(ReasonDefaultDaysChoice, nil)
 	}
 	return s.transaction(ctx, func(tx *gorm.DB) error {
 		var org models.Organization

@@ -35,8 +35,8 @@ func TestDefaultLinkDays(t *testing.T) {
 	t.Run("ErrInvalid", func(t *testing.T) {
 		for _, days := range []int{-1, 0, 2, 8, 31, 365} {
 			de := assertCode(t, e.svc.SetDefaultLinkDays(e.ctx, owner, e.actor(e.f.Owner), days), access.EINVALID)
-			if de.Fields["default_link_days"] == "" {
-				t.Errorf("%d days: no field error", days)
+			if de.Fields["default_link_days"] == "" || de.Reason != access.ReasonDefaultDaysChoice {
+				t.Errorf("%d days: field error %q, reason %q", days, de.Fields["default_link_days"], de.Reason)
 			}
 		}
 	})

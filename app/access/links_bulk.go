@@ -37,11 +37,12 @@ func bulkIDs(ids []string) ([]string, error) {
 		}
 	}
 	if len(out) == 0 {
-		return nil, fieldError(EINVALID, "Select at least one link to delete.", "id", fieldf(FieldSelectLink, nil, "Select at least one link."))
+		return nil, fieldError(EINVALID, "Select at least one link to delete.", "id", fieldf(FieldSelectLink, nil, "Select at least one link.")).because(ReasonBulkNoneSelected, nil)
 	}
 	if len(out) > BulkDeleteLimit {
 		return nil, fieldError(EINVALID, "Select at most "+strconv.Itoa(BulkDeleteLimit)+" links at a time ("+strconv.Itoa(len(out))+" were selected).",
-			"id", fieldf(FieldAtMostLinks, map[string]string{"max": strconv.Itoa(BulkDeleteLimit)}, "At most %d links.", BulkDeleteLimit))
+			"id", fieldf(FieldAtMostLinks, map[string]string{"max": strconv.Itoa(BulkDeleteLimit)}, "At most %d links.", BulkDeleteLimit)).
+			because(ReasonBulkTooMany, map[string]string{"max": strconv.Itoa(BulkDeleteLimit), "count": strconv.Itoa(len(out))})
 	}
 	return out, nil
 }

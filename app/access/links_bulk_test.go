@@ -53,7 +53,9 @@ func TestDeleteLinks(t *testing.T) {
 
 	t.Run("ErrBadInput", func(t *testing.T) {
 		_, err := e.svc.DeleteLinks(e.ctx, admin, e.actor(e.f.Admin), nil)
-		assertCode(t, err, access.EINVALID)
+		if de := assertCode(t, err, access.EINVALID); de.Reason != access.ReasonBulkNoneSelected {
+			t.Errorf("reason %q, want %q (the page words it)", de.Reason, access.ReasonBulkNoneSelected)
+		}
 		_, err = e.svc.DeleteLinks(e.ctx, admin, e.actor(e.f.Admin), []string{a.ID, "not-an-id"})
 		assertCode(t, err, access.ENOTFOUND)
 		many := make([]string, access.BulkDeleteLimit+1)
@@ -61,8 +63,8 @@ func TestDeleteLinks(t *testing.T) {
 			many[i] = access.NewID()
 		}
 		de := assertCode(t, func() error { _, err := e.svc.DeleteLinks(e.ctx, admin, e.actor(e.f.Admin), many); return err }(), access.EINVALID)
-		if !strings.Contains(de.Message, "at most 100") {
-			t.Fatalf("message %q", de.Message)
+		if !strings.Contains(de.Message, "at most 100") || de.Reason != access.ReasonBulkTooMany || de.Params["count"] != "101" {
+			t.Fatalf("message %q, reason %q %v", de.Message, de.Reason, de.Params)
 		}
 	})
 

@@ -31,7 +31,7 @@ func ParseSort(v string) (Sort, error) {
 	case SortExpires:
 		return SortExpires, nil
 	}
-	return "", fieldError(EINVALID, "Unknown sort order: choose created or expires.", "sort", fieldf(FieldSortUnknown, nil, "Choose created or expires."))
+	return "", fieldError(EINVALID, "Unknown sort order: choose created or expires.", "sort", fieldf(FieldSortUnknown, nil, "Choose created or expires.")).because(ReasonSortUnknown, nil)
 }
 
 // MaxSearchLength is the longest search of the links list, in characters.
@@ -52,11 +52,13 @@ func ParseSearch(q string) (string, error) {
 	}
 	if n := utf8.RuneCountInString(q); n > MaxSearchLength {
 		return "", fieldError(EINVALID, "The search is too long: at most "+strconv.Itoa(MaxSearchLength)+" characters (it has "+strconv.Itoa(n)+").",
-			"q", fieldf(FieldAtMostChars, map[string]string{"max": strconv.Itoa(MaxSearchLength)}, "At most %d characters.", MaxSearchLength))
+			"q", fieldf(FieldAtMostChars, map[string]string{"max": strconv.Itoa(MaxSearchLength)}, "At most %d characters.", MaxSearchLength)).
+			because(ReasonSearchTooManyChars, map[string]string{"max": strconv.Itoa(MaxSearchLength), "count": strconv.Itoa(n)})
 	}
 	if len(strings.Fields(q)) > maxSearchTerms {
 		return "", fieldError(EINVALID, "The search has too many words: at most "+strconv.Itoa(maxSearchTerms)+".",
-			"q", fieldf(FieldAtMostWords, map[string]string{"max": strconv.Itoa(maxSearchTerms)}, "At most %d words.", maxSearchTerms))
+			"q", fieldf(FieldAtMostWords, map[string]string{"max": strconv.Itoa(maxSearchTerms)}, "At most %d words.", maxSearchTerms)).
+			because(ReasonSearchTooManyWords, map[string]string{"max": strconv.Itoa(maxSearchTerms)})
 	}
 	return q, nil
 }
