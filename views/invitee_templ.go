@@ -6,13 +6,15 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
+
 import (
 	"strings"
 
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/views/locale"
+
+	"github.com/accessrequests/accessrequests/app/sources"
 )
 
 // inviteeMessage is every other page of the invitee's side: success,

@@ -6,11 +6,10 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-	"github.com/accessrequests/accessrequests/app/access"
-)
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
+
+import "github.com/accessrequests/accessrequests/app/access"
 
 // The support console: read-only pages for support staff. Nothing here
 // posts a form or changes data; every link is a GET.
