@@ -130,20 +130,10 @@ func fieldf(reason string, params map[string]string, format string, args ...any)
 func fieldsError(code, msg string, fields map[string]error) *Error {
 	e := &Error{Code: code, Message: msg, Fields: make(map[string]string, len(fields))}
 	for name, err := range fields {
-		e.Fields[name] = err.Error()
-		var fm *FieldMessage
-		if errors.As(err, &fm) && fm.Reason != "" {
-			if e.FieldReasons == nil {
-				e.FieldReasons = map[string]string{}
-			}
-			e.FieldReasons[name] = fm.Reason
-			if fm.Params != nil {
-				if e.FieldParams == nil {
-					e.FieldParams = map[string]map[string]string{}
-				}
-				e.FieldParams[name] = fm.Params
-			}
+		if fm := (*FieldMessage)(nil); errors.As(err, &fm) && fm.Reason != "" {
+			e.withField(name, fm)
 		}
+		e.Fields[name] = err.Error() // a wrapped message's whole text
 	}
 	return e
 }
