@@ -2,12 +2,12 @@ package access
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 
 	"gorm.io/gorm"
 
+	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
 )
@@ -82,17 +82,19 @@ const publicLinkSQL = `SELECT ` + hotLinkColumns + `, w.name AS workspace_name, 
 	LEFT JOIN connected_accounts r ON r.id = l.reconnect_account_id AND r.workspace_id = l.workspace_id
 	WHERE `
 
+// The two lookups, prepared once (db.Hot: their PostgreSQL form is not
+// rebuilt at each view, and they run on pgx itself).
 var (
-	publicLinkByToken = publicLinkSQL + "l.token_hash = ? LIMIT 1"
-	publicLinkByID    = publicLinkSQL + "l.id = ? LIMIT 1"
+	publicLinkByToken = db.NewHot(publicLinkSQL + "l.token_hash = ? LIMIT 1")
+	publicLinkByID    = db.NewHot(publicLinkSQL + "l.id = ? LIMIT 1")
 )
 
-func (s *Service) publicLink(ctx context.Context, q string, arg any) (*PublicLink, error) {
+func (s *Service) publicLink(ctx context.Context, q db.Hot, arg any) (*PublicLink, error) {
 	var l PublicLink
 	var email string
 	found := false
 	b := &l.Brand
-	err := s.eachRow(ctx, q, []any{arg}, func(r *sql.Rows) error {
+	err := db.QueryHot(ctx, s.db, q, []any{arg}, func(r db.Row) error {
 		found = true
 		return scanLink(r, &l.AccessLink, &l.WorkspaceName, &l.OrganizationName, &l.CreatorName, &email, &l.AccountLabel,
 			&b.AccentColor, &b.LogoHash, &b.LogoType, &b.LogoWidth, &b.LogoHeight, &b.PrivacyURL, &b.SupportURL, &l.ReconnectLabel)

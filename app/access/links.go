@@ -297,7 +297,7 @@ const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.toke
 // scanLink reads a row that starts with hotLinkColumns into l, and the
 // columns after them into extra. Scanning by hand into the fields costs a
 // fraction of GORM's reflection over 50 rows.
-func scanLink(rows *sql.Rows, l *models.AccessLink, extra ...any) error {
+func scanLink(rows db.Row, l *models.AccessLink, extra ...any) error {
 	return rows.Scan(append([]any{&l.ID, &l.WorkspaceID, &l.SourceKey, &l.TokenHash, &l.TokenSealed, &l.CreatedBy,
 		&l.CreatedByKeyID, &l.CreatedAt, &l.ExpiresAt, &l.UsedAt, &l.DeletedAt, &l.DeletedBy, &l.ConnectedAccountID,
 		&l.LastOutcome, &l.LastOutcomeDetail, &l.LastOutcomeAt, &l.RecipientEmail, &l.Note, &l.ReminderSentAt,

@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/models"
 )
 
@@ -135,15 +136,24 @@ func (s *Service) maxClients() int64 {
 // the common one none. Concurrent new clients may pass the bound by a few.
 func (s *Service) collapseEvent(tx *gorm.DB, ev *models.LinkEvent, now time.Time) error {
 	key, bound := clientKey(ev), s.maxClients()
-	res := tx.Exec(collapseEventSQL+collapseEventBound+collapseEventUpsert,
+	ctx := tx.Statement.Context
+	n, err := db.ExecHot(ctx, tx, collapseEventHot,
 		ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent, ev.Detail, ev.CreatedAt, now, key,
 		ev.LinkID, key, ev.LinkID, bound, bound)
-	if res.Error != nil || res.RowsAffected > 0 {
-		return res.Error
+	if err != nil || n > 0 {
+		return err
 	}
-	return tx.Exec(collapseEventSQL+" WHERE TRUE"+collapseEventUpsert,
-		ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent, `{"other_clients":"true"}`, ev.CreatedAt, now, "other:"+ev.Type).Error
+	_, err = db.ExecHot(ctx, tx, collapseOtherHot,
+		ev.ID, ev.LinkID, ev.WorkspaceID, ev.Type, ev.ActorID, ev.Actor, ev.IP, ev.UserAgent, `{"other_clients":"true"}`, ev.CreatedAt, now, "other:"+ev.Type)
+	return err
 }
+
+// collapseEvent's two statements, prepared once (db.Hot): the event of
+// its client, and the "other clients" event.
+var (
+	collapseEventHot = db.NewHot(collapseEventSQL + collapseEventBound + collapseEventUpsert)
+	collapseOtherHot = db.NewHot(collapseEventSQL + " WHERE TRUE" + collapseEventUpsert)
+)
 
 // The statement of collapseEvent, in three parts: the row, the bound (left
 // out for the "other clients" event), the upsert.
