@@ -62,6 +62,9 @@ func trn(ctx context.Context, id string, n int, data ...any) string {
 // private-use characters no translation contains.
 const slotOpen, slotClose = "\uE000", "\uE001"
 
+// slotMarks are the first slots' markers, written once.
+var slotMarks = [...]any{slotOpen + "0" + slotClose, slotOpen + "1" + slotClose, slotOpen + "2" + slotClose, slotOpen + "3" + slotClose}
+
 // sentence renders the message id as one whole sentence whose placeholders
 // may be marked up: args are pairs of a placeholder's name and its value,
 // a string (written escaped) or a templ.Component (rendered in place). The
@@ -102,12 +105,17 @@ func escapeText(s string) string { return textEscaper.Replace(s) }
 // escaped by escape and components rendered in place.
 func marked(id string, escape func(string) string, args []any) templ.Component {
 	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		var slots []templ.Component
+		var slotArray [len(slotMarks)]templ.Component
+		slots := slotArray[:0]
 		data := make([]any, 0, len(args))
 		for i := 0; i+1 < len(args); i += 2 {
 			v := args[i+1]
 			if c, ok := v.(templ.Component); ok {
-				v = slotOpen + strconv.Itoa(len(slots)) + slotClose
+				if len(slots) < len(slotMarks) {
+					v = slotMarks[len(slots)]
+				} else {
+					v = slotOpen + strconv.Itoa(len(slots)) + slotClose
+				}
 				slots = append(slots, c)
 			}
 			data = append(data, args[i], v)

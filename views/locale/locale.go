@@ -148,7 +148,20 @@ func (sm simpleMessage) fill(data []any) (string, bool) {
 	if len(sm.names) == 0 {
 		return sm.text[0], true
 	}
+	// Sized once when every value is a string (the common case): one
+	// allocation for the message.
+	n := 0
+	for _, t := range sm.text {
+		n += len(t)
+	}
+	for _, name := range sm.names {
+		v, _ := lookup(data, name)
+		if s, isString := v.(string); isString {
+			n += len(s)
+		}
+	}
 	var b strings.Builder
+	b.Grow(n)
 	b.WriteString(sm.text[0])
 	for i, name := range sm.names {
 		v, ok := lookup(data, name)

@@ -1,0 +1,59 @@
+package views
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestInviteeIconsMarkup: each invitee icon is one SVG element, hidden
+// from screen readers, in exactly the classes given (escaped); an unknown
+// name draws nothing, and every name the templates ask for exists.
+func TestInviteeIconsMarkup(t *testing.T) {
+	render := func(name, class string) string {
+		var b strings.Builder
+		if err := inviteeIcon(name, class).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for name := range inviteeIcons {
+		svg := render(name, `h-4 w-4 "x"`)
+		if !strings.HasPrefix(svg, "<svg ") || !strings.HasSuffix(svg, "</svg>") || strings.Count(svg, "<svg") != 1 {
+			t.Errorf("%s: not one SVG element: %s", name, svg)
+		}
+		if strings.Count(svg, ` class="h-4 w-4 &#34;x&#34;"`) != 1 || strings.Count(svg, "class=") != 1 {
+			t.Errorf("%s: classes not given once, escaped: %s", name, svg)
+		}
+		if !strings.Contains(svg, ` aria-hidden="true"`) {
+			t.Errorf("%s: not hidden from screen readers: %s", name, svg)
+		}
+	}
+	if svg := render("no-such-icon", "h-4"); svg != "" {
+		t.Errorf("unknown icon drew %q", svg)
+	}
+	files, err := filepath.Glob("*.templ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := regexp.MustCompile(`inviteeIcon\("([^"]+)"`)
+	n := 0
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range used.FindAllStringSubmatch(string(src), -1) {
+			n++
+			if _, ok := inviteeIcons[m[1]]; !ok {
+				t.Errorf("%s asks for icon %q, which does not exist", f, m[1])
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found %d uses of inviteeIcon in the templates, want the consent page's at least", n)
+	}
+}
