@@ -58,11 +58,12 @@ func AcceptsEncoding(header, coding string) bool {
 var (
 	once   sync.Once
 	hashed map[string]string // name -> hashed name
+	urls   map[string]string // name -> "/static/" + hashed name (Path, once per file)
 	plain  map[string]string // hashed name -> name
 )
 
 func index() {
-	hashed, plain = map[string]string{}, map[string]string{}
+	hashed, plain, urls = map[string]string{}, map[string]string{}, map[string]string{}
 	_ = fs.WalkDir(FS, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || compressed(name) {
 			return err
@@ -75,6 +76,7 @@ func index() {
 		ext := path.Ext(name)
 		h := strings.TrimSuffix(name, ext) + "." + hex.EncodeToString(sum[:5]) + ext
 		hashed[name] = h
+		urls[name] = "/static/" + h
 		plain[h] = name
 		return nil
 	})
@@ -84,8 +86,8 @@ func index() {
 // example /static/app.1a2b3c4d5e.css. An unknown name gets its plain path.
 func Path(name string) string {
 	once.Do(index)
-	if h, ok := hashed[strings.TrimPrefix(name, "/")]; ok {
-		return "/static/" + h
+	if u, ok := urls[strings.TrimPrefix(name, "/")]; ok {
+		return u
 	}
 	return "/static/" + strings.TrimPrefix(name, "/")
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/a-h/templ"
 )
 
 // TestInviteeIconsMarkup: each invitee icon is one SVG element, hidden
@@ -55,5 +57,28 @@ func TestInviteeIconsMarkup(t *testing.T) {
 	}
 	if n < 10 {
 		t.Fatalf("found %d uses of inviteeIcon in the templates, want the consent page's at least", n)
+	}
+}
+
+// TestInlineTextMarkup: the words marked inside a sentence are escaped,
+// attribute and text alike, and strongText names its test id only when
+// it has one.
+func TestInlineTextMarkup(t *testing.T) {
+	render := func(c templ.Component) string {
+		var b strings.Builder
+		if err := c.Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	for _, c := range []struct{ got, want string }{
+		{render(testidText("consent-org", "Acme & Co")), `<span data-testid="consent-org">Acme &amp; Co</span>`},
+		{render(testidText(`x"y`, `<script>"'`)), `<span data-testid="x&#34;y">&lt;script&gt;&#34;&#39;</span>`},
+		{render(strongText("", "Shopify")), `<strong class="font-semibold text-slate-900">Shopify</strong>`},
+		{render(strongText("consent-domain", "a<b.example")), `<strong class="font-semibold text-slate-900" data-testid="consent-domain">a&lt;b.example</strong>`},
+	} {
+		if c.got != c.want {
+			t.Errorf("got  %s\nwant %s", c.got, c.want)
+		}
 	}
 }
