@@ -221,3 +221,33 @@ func writeAll(w io.Writer, parts ...string) error {
 	}
 	return nil
 }
+
+// consentScope is one permission of the consent page, with its badge: Read
+// & write, Read only, or, for keeping access while the owner is away (not
+// a kind of data), Stays connected. Go, not templ: a consent page lists
+// every scope of its source, and as a templ component each cost about ten
+// allocations (TestConsentScopeMarkup pins the markup).
+func consentScope(src *sources.Source, sc sources.Scope) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		l := locale.From(ctx)
+		title, description := l.Scope(src, sc)
+		badge, badgeText := `<span class="badge badge-green shrink-0">`, l.T("BadgeReadOnly")
+		if sc.Access == "write" {
+			badge, badgeText = `<span class="badge badge-amber shrink-0">`, l.T("BadgeReadWrite")
+		} else if sc.KeepsAccess() {
+			badge, badgeText = `<span class="badge badge-blue shrink-0" data-testid="badge-keeps-access">`, l.T("BadgeKeepsAccess")
+		}
+		if err := writeAll(w, `<li class="py-3.5 sm:px-4" data-testid="consent-scope" data-scope="`, templ.EscapeString(sc.Name),
+			`"><div class="flex items-start justify-between gap-3"><p class="text-[0.9375rem] font-medium leading-snug text-slate-900">`,
+			templ.EscapeString(title), `</p>`, badge, templ.EscapeString(badgeText), `</span></div>`); err != nil {
+			return err
+		}
+		if description != "" {
+			if err := writeAll(w, `<p class="mt-1 text-sm leading-relaxed text-slate-600">`, templ.EscapeString(description), `</p>`); err != nil {
+				return err
+			}
+		}
+		_, err := io.WriteString(w, `</li>`)
+		return err
+	})
+}

@@ -9,6 +9,10 @@ import (
 	"testing"
 
 	"github.com/a-h/templ"
+	"golang.org/x/text/language"
+
+	"github.com/accessrequests/accessrequests/app/sources"
+	"github.com/accessrequests/accessrequests/views/locale"
 )
 
 // TestInviteeIconsMarkup: each invitee icon is one SVG element, hidden
@@ -79,6 +83,30 @@ func TestInlineTextMarkup(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("got  %s\nwant %s", c.got, c.want)
+		}
+	}
+}
+
+// TestConsentScopeMarkup: a scope of the consent page is one list item
+// with its name, title, badge and description, every value escaped.
+func TestConsentScopeMarkup(t *testing.T) {
+	ctx := locale.With(context.Background(), language.English, false)
+	src := &sources.Source{Key: "x", Name: "X"}
+	for _, c := range []struct {
+		sc   sources.Scope
+		want string
+	}{
+		{sources.Scope{Name: `a"b`, Title: "Read <reports>", Description: "Tom & Jerry", Access: "read"},
+			`<li class="py-3.5 sm:px-4" data-testid="consent-scope" data-scope="a&#34;b"><div class="flex items-start justify-between gap-3"><p class="text-[0.9375rem] font-medium leading-snug text-slate-900">Read &lt;reports&gt;</p><span class="badge badge-green shrink-0">Read only</span></div><p class="mt-1 text-sm leading-relaxed text-slate-600">Tom &amp; Jerry</p></li>`},
+		{sources.Scope{Name: "w", Title: "Write", Access: "write"},
+			`<li class="py-3.5 sm:px-4" data-testid="consent-scope" data-scope="w"><div class="flex items-start justify-between gap-3"><p class="text-[0.9375rem] font-medium leading-snug text-slate-900">Write</p><span class="badge badge-amber shrink-0">Read &amp; write</span></div></li>`},
+	} {
+		var b strings.Builder
+		if err := consentScope(src, c.sc).Render(ctx, &b); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != c.want {
+			t.Errorf("got  %s\nwant %s", b.String(), c.want)
 		}
 	}
 }
