@@ -105,10 +105,13 @@ func (r rowsResult) RowsAffected() (int64, error) { return int64(r), nil }
 func (p *hotPool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	if p.native != nil {
 		n, err := p.execNative(ctx, query, args)
-		if err != nil {
-			return nil, err
+		if err != errNotPgx {
+			if err != nil {
+				return nil, err
+			}
+			return rowsResult(n), nil
 		}
-		return rowsResult(n), nil
+		// A pool this package did not open: database/sql it is.
 	}
 	if p.scan == nil {
 		return p.ConnPool.ExecContext(ctx, query, args...)
@@ -130,6 +133,9 @@ func (p *hotPool) ExecContext(ctx context.Context, query string, args ...any) (s
 	}
 	return rowsResult(n), nil
 }
+
+// errNotPgx: the pool's connections are not this package's pgx ones.
+var errNotPgx = errors.New("db: not a pgx connection")
 
 // execNative runs the statement on a pgx connection taken from the
 // database/sql pool (same connections, same limits, same statement
@@ -164,7 +170,7 @@ func (p *hotPool) nativeOnce(ctx context.Context, query string, args []any) (n i
 	rawErr := conn.Raw(func(dc any) error {
 		rc, ok := dc.(*retryConn)
 		if !ok {
-			return errors.New("db: not a pgx connection")
+			return errNotPgx
 		}
 		pc := rc.Conn.Conn()
 		if p.scan == nil {

@@ -8,7 +8,9 @@ import (
 	"sync"
 	"testing"
 
+	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/internal/testdb"
@@ -125,7 +127,7 @@ func TestHotStatementsRetried(t *testing.T) {
 		t.Skip("needs PostgreSQL (DATABASE_URL)")
 	}
 	ctx := context.Background()
-	_, gdb := testutil.PostgresSchema(t, base)
+	dsn, gdb := testutil.PostgresSchema(t, base)
 	if err := gdb.Exec(`CREATE TABLE t (n int)`).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -171,5 +173,17 @@ func TestHotStatementsRetried(t *testing.T) {
 	}
 	if n := read(); n != 1 {
 		t.Fatalf("%d rows, want the insert once", n)
+	}
+
+	// A pool this package did not open (pgx's stdlib connections, not
+	// its own): the statement runs through database/sql.
+	other, err := gorm.Open(postgres.Open(dsn), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.SQL(other).Close()
+	var n int64
+	if err := db.QueryHot(ctx, other, count, []any{0}, func(r db.Row) error { return r.Scan(&n) }); err != nil || n != 1 {
+		t.Fatalf("on another pool: %d rows, %v; want 1", n, err)
 	}
 }
