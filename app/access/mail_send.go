@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -51,11 +50,8 @@ type Mail struct {
 // loadMail reads mail id and its link.
 func (s *Service) loadMail(ctx context.Context, where string, args ...any) (*Mail, error) {
 	var m Mail
-	err := s.db.WithContext(ctx).Where(where, args...).Take(&m.MailMessage).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, &Error{Code: ENOTFOUND, Reason: ReasonMailNotFound, Message: "Mail not found."}
-	}
-	if err != nil {
+	notFound := &Error{Code: ENOTFOUND, Reason: ReasonMailNotFound, Message: "Mail not found."}
+	if err := takeOne(s.db.WithContext(ctx).Where(where, args...), &m.MailMessage, notFound); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(m.Detail), &m.Facts); err != nil {

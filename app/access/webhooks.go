@@ -210,11 +210,10 @@ func (s *Service) endpoint(ctx context.Context, m *Membership, id string) (*mode
 		return nil, webhookNotFound()
 	}
 	var e models.WebhookEndpoint
-	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, m.Workspace.ID).Take(&e).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, webhookNotFound()
+	if err := takeOne(s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, m.Workspace.ID), &e, webhookNotFound()); err != nil {
+		return nil, err
 	}
-	return &e, err
+	return &e, nil
 }
 
 func endpointView(e *models.WebhookEndpoint) *WebhookEndpoint {

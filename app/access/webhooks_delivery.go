@@ -92,11 +92,7 @@ func (s *Service) PrepareWebhookDelivery(ctx context.Context, endpointID, messag
 		return nil, err
 	}
 	var msg models.WebhookMessage
-	err = s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", messageID, e.WorkspaceID).Take(&msg).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrWebhookGone
-	}
-	if err != nil {
+	if err := takeOne(s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", messageID, e.WorkspaceID), &msg, ErrWebhookGone); err != nil {
 		return nil, err
 	}
 	out := &WebhookSend{EndpointID: e.ID, URL: e.URL, MessageID: msg.ID, LinkID: msg.LinkID, Payload: []byte(msg.Payload)}
