@@ -108,12 +108,8 @@ func TestBrowserBrandingAccessibility(t *testing.T) {
 	browserDo(t, tab, "the reconnect link", chromedp.Navigate(rl.URL+"?lang=en"),
 		chromedp.WaitVisible(browserCSS(`[data-testid="consent-reconnect"]`)))
 	axeCheck(t, tab, axe, "reconnect consent")
-	browserDo(t, tab, "sign in as another account",
-		chromedp.Click(browserCSS(`[data-testid="start"]`)),
-		chromedp.WaitVisible(browserCSS(`form.consent input[name="account"]`)),
-		chromedp.Click(browserCSS(`[data-testid="account-sandbox-user-2"]`)),
-		chromedp.Click(browserCSS(`button[name="action"][value="allow"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="error-code"]`)))
+	browserDo(t, tab, "sign in as another account", browserAllowAs("sandbox-user-2",
+		chromedp.WaitVisible(browserCSS(`[data-testid="error-code"]`)))...)
 	if code := browserEval[string](t, tab, `document.querySelector('[data-testid="error-code"]').textContent`); code != access.ReasonWrongAccount {
 		t.Fatalf("the page says %q, want %s", code, access.ReasonWrongAccount)
 	}
