@@ -135,10 +135,5 @@ func (s *Service) Account(ctx context.Context, workspaceID, accountID string) (*
 
 func (a *Account) utc() {
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
-	for _, t := range []**time.Time{&a.TokenExpiresAt, &a.RefreshedAt} {
-		if *t != nil {
-			u := (*t).UTC()
-			*t = &u
-		}
-	}
+	a.TokenExpiresAt, a.RefreshedAt = UTCPtr(a.TokenExpiresAt), UTCPtr(a.RefreshedAt)
 }

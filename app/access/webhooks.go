@@ -219,8 +219,8 @@ func (s *Service) endpoint(ctx context.Context, m *Membership, id string) (*mode
 func endpointView(e *models.WebhookEndpoint) *WebhookEndpoint {
 	v := &WebhookEndpoint{
 		ID: e.ID, URL: e.URL, Description: e.Description, Events: strings.Fields(e.EventTypes),
-		CreatedAt: e.CreatedAt.UTC(), DisabledAt: utcPtr(e.DisabledAt), FailingSince: utcPtr(e.FailingSince),
-		LastSuccessAt: utcPtr(e.LastSuccessAt), PreviousSecretUntil: utcPtr(e.PreviousSecretUntil),
+		CreatedAt: e.CreatedAt.UTC(), DisabledAt: UTCPtr(e.DisabledAt), FailingSince: UTCPtr(e.FailingSince),
+		LastSuccessAt: UTCPtr(e.LastSuccessAt), PreviousSecretUntil: UTCPtr(e.PreviousSecretUntil),
 	}
 	if v.Events == nil {
 		v.Events = []string{}
@@ -228,7 +228,9 @@ func endpointView(e *models.WebhookEndpoint) *WebhookEndpoint {
 	return v
 }
 
-func utcPtr(t *time.Time) *time.Time {
+// UTCPtr is t in UTC, or nil for nil: for nullable times on their way out
+// (the API answers every time in UTC).
+func UTCPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}
