@@ -44,25 +44,11 @@ func TestBrowserBrandingAccessibility(t *testing.T) {
 	)...)
 	axeCheck(t, tab, axe, "branding, as first seen")
 
-	browserDo(t, tab, "upload a file that is no image",
-		chromedp.SetUploadFiles(browserCSS(`#logo`), []string{notImage}),
-		chromedp.Click(browserCSS(`[data-testid="upload-logo"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="logo-error"]`)),
-	)
+	browserDo(t, tab, "upload a file that is no image", brandingUpload(notImage, "logo-error")...)
 	axeCheck(t, tab, axe, "branding, logo refused")
 
-	browserDo(t, tab, "upload the logo",
-		chromedp.SetUploadFiles(browserCSS(`#logo`), []string{logo}),
-		chromedp.Click(browserCSS(`[data-testid="upload-logo"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="current-logo"]`)),
-	)
-	browserDo(t, tab, "save a colour and links",
-		chromedp.SetValue(browserCSS(`#accent-color`), "#0f4c81"),
-		chromedp.SetValue(browserCSS(`#privacy-url`), "https://acme.example/privacy"),
-		chromedp.SetValue(browserCSS(`#support-url`), "https://acme.example/support"),
-		chromedp.Click(browserCSS(`[data-testid="save-branding"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="branding-history"]`)),
-	)
+	browserDo(t, tab, "upload the logo", brandingUpload(logo, "current-logo")...)
+	browserDo(t, tab, "save a colour and links", brandingSaveAcme()...)
 	axeCheck(t, tab, axe, "branding, with a logo, a colour and a history")
 
 	browserDo(t, tab, "try a yellow and a plain-http link",
