@@ -2,6 +2,7 @@ package views_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/models"
@@ -136,5 +137,24 @@ func TestOutcomeDetail(t *testing.T) {
 		if got := views.OutcomeDetail(&l); got != tc.want {
 			t.Errorf("%s %q reads %q, want %q", tc.outcome, tc.detail, got, tc.want)
 		}
+	}
+}
+
+// TestTimelineEmailedOnce: the timeline names a mail's recipient once, in
+// the sentence, not again in the line under it; the support export keeps
+// its summary.
+func TestTimelineEmailedOnce(t *testing.T) {
+	t.Parallel()
+	ev := access.Event{LinkEvent: models.LinkEvent{Type: access.EventEmailed, Actor: "system"},
+		Fields: map[string]string{"to": "carla@client.example"}}
+	items := views.TimelineItems(&access.EventPage{Events: []access.Event{ev}}, nil, time.Now(), access.LinkLifetime)
+	if len(items) != 1 {
+		t.Fatalf("%d items, want 1", len(items))
+	}
+	if items[0].Title != "Emailed to carla@client.example" || items[0].Summary != "" {
+		t.Errorf("timeline reads %q / %q, want the recipient once", items[0].Title, items[0].Summary)
+	}
+	if w := views.EventWords(&ev); w.Summary != "Emailed to carla@client.example." {
+		t.Errorf("export summary = %q", w.Summary)
 	}
 }

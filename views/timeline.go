@@ -41,8 +41,12 @@ func TimelineItems(h *access.EventPage, l *access.Link, now time.Time, lifetime 
 	for i := range events {
 		e := &events[i]
 		what, who := EventSentence(e)
+		summary := EventSummary(e)
+		if e.Type == access.EventEmailed {
+			summary = "" // the sentence names the recipient already
+		}
 		out = append(out, TimelineItem{
-			Type: e.Type, Icon: EventIcon(e), Title: what, Actor: who, Summary: EventSummary(e),
+			Type: e.Type, Icon: EventIcon(e), Title: what, Actor: who, Summary: summary,
 			IP: e.IP, UserAgent: e.UserAgent, At: e.CreatedAt, Count: e.Times(), LastAt: e.LastSeen(),
 		})
 	}

@@ -462,6 +462,72 @@ func TestFlowProviderErrorThenRetry(t *testing.T) {
 	})
 }
 
+// TestFlowStartAgainAfterAnUnfinishedAttempt: an invitee whose attempt
+// broke off before its callback reached the app (the provider's page never
+// answered, or its redirect back was lost with a replica) opens the link
+// again and starts again: Start marks nothing, the link stays usable until
+// a callback connects an account. One whose callback connected but whose
+// answer was lost sees the success again by reloading the callback, and the
+// link, opened again, says it was used, naming the account: what
+// deploy/scaleout's invitees meet when a replica dies under them.
+func TestFlowStartAgainAfterAnUnfinishedAttempt(t *testing.T) {
+	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
+	connectedOnce := func(t *testing.T, linkID string) {
+		t.Helper()
+		if n := len(testutil.EventsOf(e.Events(t, linkID), access.EventConnected)); n != 1 {
+			t.Errorf("%d connected events, want 1", n)
+		}
+		if n := accountsOfLink(t, e, linkID); n != 1 {
+			t.Errorf("%d accounts of the link, want 1", n)
+		}
+	}
+
+	t.Run("ProviderPageNeverAnsweredThenStartAgainConnects", func(t *testing.T) {
+		link, inv := e.AtConsent(t, "left")
+		start := inv.Start(t, link.Token)
+		if start.Status != http.StatusSeeOther {
+			t.Fatalf("start: %d", start.Status)
+		}
+		inv.Authorize(t, start.Location) // the provider's page; its Allow never arrives
+		wantActive(t, e, link.ID)
+		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
+		wantPage(t, inv.Callback(t, cb), http.StatusOK, "connect-success")
+		connectedOnce(t, link.ID)
+	})
+	t.Run("RedirectBackLostThenStartAgainConnects", func(t *testing.T) {
+		link, inv := e.AtConsent(t, "dropped")
+		_, lost := inv.Authorized(t, link.Token, "allow", "sandbox-user-2") // never reaches the app
+		wantActive(t, e, link.ID)
+		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
+		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-2")
+		wantPage(t, inv.Callback(t, cb), http.StatusOK, "connect-success")
+		// The lost callback, arriving late, is not this browser's flow any
+		// more: refused, nothing more connected.
+		wantPage(t, inv.Callback(t, lost), http.StatusBadRequest, "connect-error")
+		connectedOnce(t, link.ID)
+	})
+	t.Run("CallbackAnswerLostReloadShowsConnectedAndTheLinkSaysUsed", func(t *testing.T) {
+		link, inv := e.AtConsent(t, "reloader")
+		_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-3")
+		inv.Callback(t, cb) // connects; the answer is lost on its way
+		again := inv.Callback(t, cb)
+		wantPage(t, again, http.StatusOK, "connect-success")
+		if !strings.Contains(again.Text("connect-account"), accountName["sandbox-user-3"]) {
+			t.Errorf("reloaded callback names %q", again.Text("connect-account"))
+		}
+		used := inv.Consent(t, link.Token)
+		wantPage(t, used, http.StatusGone, "connect-used")
+		if !strings.Contains(used.Body, accountName["sandbox-user-3"]) {
+			t.Errorf("the used link's page does not name the account:\n%s", used.Excerpt())
+		}
+		if start := inv.Start(t, link.Token); start.Status != http.StatusGone {
+			t.Errorf("Start on the used link: %d, want 410", start.Status)
+		}
+		connectedOnce(t, link.ID)
+	})
+}
+
 func TestFlowExpired(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
 

@@ -18,7 +18,7 @@ import (
 // phone width. No console error and no CSP violation on the app's pages.
 //
 // With MAIL_SCREENSHOTS=<dir> (docs/screenshots) it saves generate-dialog-email.png,
-// link-emailed.png, mailbox.png, mailbox-message.png and mail-<kind>.png
+// link-emailed.png, link-emailed-detail.png, mailbox.png, mailbox-message.png and mail-<kind>.png
 // (link, used, declined, failed, expiring) there.
 func TestBrowserMailbox(t *testing.T) {
 	tab, problems := newBrowserTab(t)
@@ -51,6 +51,16 @@ func TestBrowserMailbox(t *testing.T) {
 		t.Fatalf("links: %v", err)
 	}
 	l := &page.Links[0]
+
+	// The mailed link's page says to whom it went and in which language.
+	browserStep(t, "LinkPage", func(t *testing.T) {
+		browserDo(t, tab, "the link's page", chromedp.Navigate(links+"/"+l.ID),
+			chromedp.WaitVisible(browserCSS(`[data-testid="link-mail-language"]`)))
+		if got := browserEval[string](t, tab, `document.querySelector('[data-testid="link-mail-language"]').textContent.trim()`); got != "English" {
+			t.Errorf("email language on the link's page = %q, want English", got)
+		}
+		shot(t, "link-emailed-detail.png", true)
+	})
 	invitee := access.Actor{IP: "198.51.100.7", UserAgent: "phone"}
 	must := func(err error) {
 		t.Helper()

@@ -296,20 +296,17 @@ type flowResult struct {
 
 // flow runs consent, Start, the sandbox's pages and Allow (or Deny) and
 // the callback, with a browser of its own; a step that fails for a dying
-// replica starts the flow again.
+// replica starts the flow again. A callback that got no answer is opened
+// again first, as a person reloads the page: the replica may have
+// connected the account before it died, and the link is used then (by
+// this invitee: opened again, it answers 410, "already used"), while the
+// repeated callback shows the flow's first outcome.
 func (w *worker) flow(ctx context.Context, l *link, deny bool) *flowResult {
 	inv := &worker{run: w.run, kind: "invitee", c: w.run.newClient(), servedBy: map[string]bool{}}
 	defer inv.c.CloseIdleConnections()
 	f := &flowResult{link: l}
-	f.err = inv.retried(ctx, "invitee flow", func() error {
-		cb, err := inv.authorize(ctx, l, deny, f)
-		if err != nil {
-			return err
-		}
-		p, err := inv.do(ctx, "GET", cb, nil)
-		if err != nil {
-			return err
-		}
+	// outcome reads a callback's page; errFailed when the flow is pending.
+	outcome := func(p *page) error {
 		f.success = strings.Contains(p.body, `data-testid="connect-success"`)
 		if p.status == http.StatusConflict && !f.success {
 			// Pending: an earlier copy of this callback is still settling
@@ -320,6 +317,31 @@ func (w *worker) flow(ctx context.Context, l *link, deny bool) *flowResult {
 			return fmt.Errorf("callback: %d without success", p.status)
 		}
 		return nil
+	}
+	lost := "" // the callback of the last attempt, when it got no answer
+	f.err = inv.retried(ctx, "invitee flow", func() error {
+		if cb := lost; cb != "" {
+			lost = ""
+			p, err := inv.do(ctx, "GET", cb, nil)
+			if err == nil {
+				if err = outcome(p); !errors.Is(err, errFailed) {
+					return err
+				}
+			}
+			// Pending, failed, or no answer again: this flow connected
+			// nothing (one that did says so), the link stays usable; start
+			// again from it.
+		}
+		cb, err := inv.authorize(ctx, l, deny, f)
+		if err != nil {
+			return err
+		}
+		p, err := inv.do(ctx, "GET", cb, nil)
+		if err != nil {
+			lost = cb
+			return err
+		}
+		return outcome(p)
 	})
 	if ctx.Err() != nil && f.err != nil {
 		return nil // cut short by the end of the run: not a result
