@@ -63,7 +63,8 @@ type Options struct {
 	// minute).
 	SweepInterval time.Duration
 	// PollInterval is how often idle workers look for jobs (default 1 s;
-	// River has no LISTEN/NOTIFY through database/sql).
+	// the engine polls: River has no LISTEN/NOTIFY through database/sql,
+	// and its SQLite emulation of it polls far more often).
 	PollInterval time.Duration
 }
 
@@ -104,6 +105,12 @@ func New(gdb *gorm.DB, o Options) (*Engine, error) {
 		// not taken from its worker.
 		RescueStuckJobsAfter: 90 * time.Second,
 		FetchCooldown:        50 * time.Millisecond,
+		// Workers look for jobs every PollInterval on both databases.
+		// River's SQLite driver would otherwise emulate LISTEN with a
+		// query every 50 ms, for as long as the process lives: 2% of a
+		// core on an idle server (docs/benchmarks.md). On PostgreSQL,
+		// through database/sql, River polls anyway.
+		PollOnly: true,
 	}
 	if o.PollInterval > 0 {
 		cfg.FetchPollInterval = o.PollInterval
