@@ -2,7 +2,6 @@ package access
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -127,11 +126,7 @@ func (s *Service) Account(ctx context.Context, workspaceID, accountID string) (*
 		return nil, accountNotFound()
 	}
 	var a Account
-	err := s.accountQuery(ctx, workspaceID).Where("a.id = ?", accountID).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, accountNotFound()
-	}
-	if err != nil {
+	if err := takeOne(s.accountQuery(ctx, workspaceID).Where("a.id = ?", accountID), &a, accountNotFound()); err != nil {
 		return nil, err
 	}
 	a.utc()
@@ -140,10 +135,5 @@ func (s *Service) Account(ctx context.Context, workspaceID, accountID string) (*
 
 func (a *Account) utc() {
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
-	for _, t := range []**time.Time{&a.TokenExpiresAt, &a.RefreshedAt} {
-		if *t != nil {
-			u := (*t).UTC()
-			*t = &u
-		}
-	}
+	a.TokenExpiresAt, a.RefreshedAt = UTCPtr(a.TokenExpiresAt), UTCPtr(a.RefreshedAt)
 }

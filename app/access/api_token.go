@@ -31,9 +31,8 @@ func (s *Service) APIAccessToken(ctx context.Context, workspaceID, accountID str
 	}
 	out := &APIToken{AccessToken: tok, Scopes: a.Scopes}
 	// The expiry is this token's only if the row still holds it.
-	if cur, err := s.openAccessToken(&a); err == nil && cur == tok && a.TokenExpiresAt != nil {
-		t := a.TokenExpiresAt.UTC()
-		out.ExpiresAt = &t
+	if cur, err := s.openAccessToken(&a); err == nil && cur == tok {
+		out.ExpiresAt = UTCPtr(a.TokenExpiresAt)
 	}
 	return out, nil
 }

@@ -2,7 +2,6 @@ package access
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -158,9 +157,7 @@ func (s *Service) revokeAPIKey(ctx context.Context, workspaceID, keyID string, a
 			q = q.Where("workspace_id = ?", workspaceID)
 		}
 		var k models.APIKey
-		if err := q.Take(&k).Error; errors.Is(err, gorm.ErrRecordNotFound) {
-			return reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")
-		} else if err != nil {
+		if err := takeOne(q, &k, reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")); err != nil {
 			return err
 		}
 		res := tx.Model(&models.APIKey{}).Where("id = ? AND revoked_at IS NULL", k.ID).
@@ -182,11 +179,7 @@ func (s *Service) AuthenticateAPIKey(ctx context.Context, raw, ip, userAgent str
 		return nil, errAPIKeyUnknown
 	}
 	var k models.APIKey
-	err := s.db.WithContext(ctx).Where("key_hash = ?", secret.HashToken(raw)).Take(&k).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, errAPIKeyUnknown
-	}
-	if err != nil {
+	if err := takeOne(s.db.WithContext(ctx).Where("key_hash = ?", secret.HashToken(raw)), &k, errAPIKeyUnknown); err != nil {
 		return nil, err
 	}
 	if k.RevokedAt != nil {

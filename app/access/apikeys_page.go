@@ -2,7 +2,6 @@ package access
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 
@@ -26,13 +25,8 @@ func (s *Service) GetAPIKey(ctx context.Context, workspaceID, keyID string) (*AP
 		return nil, reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")
 	}
 	var k APIKey
-	err := s.keysWithCreator(ctx).
-		Where("k.id = ? AND k.workspace_id = ?", keyID, workspaceID).
-		Take(&k).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")
-	}
-	if err != nil {
+	q := s.keysWithCreator(ctx).Where("k.id = ? AND k.workspace_id = ?", keyID, workspaceID)
+	if err := takeOne(q, &k, reasonf(ENOTFOUND, ReasonAPIKeyNotFound, nil, "API key not found.")); err != nil {
 		return nil, err
 	}
 	return &k, nil

@@ -207,11 +207,8 @@ func (s *Service) BrandingLogo(ctx context.Context, hash string) (*Logo, error) 
 		return nil, Errorf(ENOTFOUND, "Logo not found.")
 	}
 	var row models.OrganizationBranding
-	err := s.db.WithContext(ctx).Select("logo", "logo_type", "logo_hash").Where("logo_hash = ?", hash).Limit(1).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "Logo not found.")
-	}
-	if err != nil {
+	q := s.db.WithContext(ctx).Select("logo", "logo_type", "logo_hash").Where("logo_hash = ?", hash).Limit(1)
+	if err := takeOne(q, &row, Errorf(ENOTFOUND, "Logo not found.")); err != nil {
 		return nil, err
 	}
 	return &Logo{Data: row.Logo, Type: row.LogoType, Hash: row.LogoHash}, nil

@@ -17,11 +17,7 @@ import (
 // early check before the code exchange; ClaimLink decides for real.
 func (s *Service) CheckLinkActive(ctx context.Context, linkID string) error {
 	var l models.AccessLink
-	err := s.db.WithContext(ctx).Where("id = ?", linkID).Take(&l).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return unknownLink()
-	}
-	if err != nil {
+	if err := takeOne(s.db.WithContext(ctx).Where("id = ?", linkID), &l, unknownLink()); err != nil {
 		return err
 	}
 	return claimError(StatusOf(&l, s.now()))

@@ -19,7 +19,6 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -417,23 +416,7 @@ func TestHelperClaimProcess(t *testing.T) {
 		// have, so that their account writes meet.
 		links = strings.Split(os.Getenv(helperLinks), ",")
 		ident = func(int) access.Identity { return identity("shared") }
-		var arrived atomic.Int32
-		all := make(chan struct{})
-		err := gdb.Callback().Update().After("gorm:update").Register("test:hold_after_claims", func(tx *gorm.DB) {
-			if d, ok := tx.Statement.Dest.(map[string]any); !ok || tx.Statement.Table != "access_links" || d["used_at"] == nil {
-				return
-			}
-			if arrived.Add(1) == int32(len(links)) {
-				close(all)
-			}
-			select {
-			case <-all:
-			case <-time.After(30 * time.Second): // a safety net; the counts then fail
-			}
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		testutil.HoldAfterClaims(t, gdb, int32(len(links)))
 	}
 	fmt.Println("READY")
 	if line, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil || strings.TrimSpace(line) != "GO" {

@@ -52,11 +52,7 @@ func (s *Service) DisconnectAccount(ctx context.Context, m *Membership, actor Ac
 	)
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		link, detail = nil, nil
-		err := tx.Where("id = ? AND workspace_id = ?", accountID, m.Workspace.ID).Take(&a).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return accountNotFound()
-		}
-		if err != nil {
+		if err := takeOne(tx.Where("id = ? AND workspace_id = ?", accountID, m.Workspace.ID), &a, accountNotFound()); err != nil {
 			return err
 		}
 		if err := s.announceAccount(tx, HookAccountDisconnected, a.ID); err != nil {

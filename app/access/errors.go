@@ -284,6 +284,16 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
+// takeOne reads the row q selects into dst; when there is none, the error
+// is notFound (this domain's word for the missing thing).
+func takeOne(q *gorm.DB, dst any, notFound error) error {
+	err := q.Take(dst).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return notFound
+	}
+	return err
+}
+
 // changedOrConflict is the outcome of an update conditional on the values
 // read before it: its error, or a conflict (reason, msg) when it matched
 // no row because another request changed the row meanwhile.

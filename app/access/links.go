@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
-	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -421,16 +420,12 @@ func (s *Service) GetLink(ctx context.Context, workspaceID, linkID string) (*Lin
 		return nil, errLinkNotFound()
 	}
 	var l Link
-	err := s.db.WithContext(ctx).Table("access_links AS l").
+	q := s.db.WithContext(ctx).Table("access_links AS l").
 		Select(linkWithCreator+", "+linkWebhookState).
 		Joins("LEFT JOIN users u ON u.id = l.created_by").
 		Joins("LEFT JOIN api_keys k ON k.id = l.created_by_key_id").
-		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID).
-		Take(&l).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, errLinkNotFound()
-	}
-	if err != nil {
+		Where("l.id = ? AND l.workspace_id = ?", linkID, workspaceID)
+	if err := takeOne(q, &l, errLinkNotFound()); err != nil {
 		return nil, err
 	}
 	s.decorate(&l, s.now())
@@ -449,11 +444,7 @@ func (s *Service) DeleteLink(ctx context.Context, m *Membership, actor Actor, li
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var l models.AccessLink
-		err := tx.Where("id = ? AND workspace_id = ?", linkID, m.Workspace.ID).Take(&l).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return errLinkNotFound()
-		}
-		if err != nil {
+		if err := takeOne(tx.Where("id = ? AND workspace_id = ?", linkID, m.Workspace.ID), &l, errLinkNotFound()); err != nil {
 			return err
 		}
 		now := s.now()

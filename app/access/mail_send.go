@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -51,11 +50,8 @@ type Mail struct {
 // loadMail reads mail id and its link.
 func (s *Service) loadMail(ctx context.Context, where string, args ...any) (*Mail, error) {
 	var m Mail
-	err := s.db.WithContext(ctx).Where(where, args...).Take(&m.MailMessage).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, &Error{Code: ENOTFOUND, Reason: ReasonMailNotFound, Message: "Mail not found."}
-	}
-	if err != nil {
+	notFound := &Error{Code: ENOTFOUND, Reason: ReasonMailNotFound, Message: "Mail not found."}
+	if err := takeOne(s.db.WithContext(ctx).Where(where, args...), &m.MailMessage, notFound); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(m.Detail), &m.Facts); err != nil {
@@ -215,22 +211,9 @@ func (s *Service) RemindExpiringLinks(ctx context.Context, limit int) (int, erro
 	if err != nil {
 		return 0, err
 	}
-	n := 0
-	for i := range links {
-		l := &links[i]
-		err := s.transaction(ctx, func(tx *gorm.DB) error {
-			res := tx.Model(&models.AccessLink{}).Where("id = ? AND reminder_sent_at IS NULL", l.ID).Update("reminder_sent_at", now)
-			if res.Error != nil || res.RowsAffected == 0 {
-				return res.Error
-			}
-			n++
-			return s.emit(tx, OutEvent{Type: HookLinkExpiring, WorkspaceID: l.WorkspaceID, LinkID: l.ID, Timestamp: now, Data: map[string]any{"link": linkData(l)}})
-		})
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
+	return s.markOnce(ctx, links, "reminder_sent_at", "reminder_sent_at IS NULL", now, func(l *models.AccessLink) OutEvent {
+		return OutEvent{Type: HookLinkExpiring, WorkspaceID: l.WorkspaceID, LinkID: l.ID, Timestamp: now, Data: map[string]any{"link": linkData(l)}}
+	})
 }
 
 // NotificationsOn returns the notification kinds userID gets.

@@ -70,12 +70,8 @@ func (s *Service) GenerateReconnectLink(ctx context.Context, m *Membership, acto
 		return nil, accountNotFound()
 	}
 	var a models.ConnectedAccount
-	err := s.db.WithContext(ctx).Select("id, workspace_id, source_key, external_id, display_name, email").
-		Where("id = ? AND workspace_id = ?", accountID, m.Workspace.ID).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, accountNotFound()
-	}
-	if err != nil {
+	if err := takeOne(s.db.WithContext(ctx).Select("id, workspace_id, source_key, external_id, display_name, email").
+		Where("id = ? AND workspace_id = ?", accountID, m.Workspace.ID), &a, accountNotFound()); err != nil {
 		return nil, err
 	}
 	if src := s.sources.Get(a.SourceKey); src == nil || !src.Configured() {
@@ -109,10 +105,8 @@ var errPinnedGone = errors.New("the account of the reconnect link is gone")
 // back. A refresh token is kept when the provider sent no new one.
 func (s *Service) reconnectAccount(tx *gorm.DB, l *models.AccessLink, id Identity, now time.Time) (*models.ConnectedAccount, error) {
 	var a models.ConnectedAccount
-	err := tx.Where("id = ? AND workspace_id = ? AND source_key = ?", *l.ReconnectAccountID, l.WorkspaceID, l.SourceKey).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, errPinnedGone
-	}
+	q := tx.Where("id = ? AND workspace_id = ? AND source_key = ?", *l.ReconnectAccountID, l.WorkspaceID, l.SourceKey)
+	err := takeOne(q, &a, errPinnedGone)
 	if err != nil {
 		return nil, err
 	}

@@ -284,11 +284,7 @@ func accountNotFound() error {
 // refreshAccount reads an account of the workspace, tokens included.
 func (s *Service) refreshAccount(ctx context.Context, workspaceID, accountID string) (*models.ConnectedAccount, error) {
 	var a models.ConnectedAccount
-	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", accountID, workspaceID).Take(&a).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, accountNotFound()
-	}
-	if err != nil {
+	if err := takeOne(s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", accountID, workspaceID), &a, accountNotFound()); err != nil {
 		return nil, err
 	}
 	return &a, nil

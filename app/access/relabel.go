@@ -2,7 +2,6 @@ package access
 
 import (
 	"context"
-	"errors"
 
 	"gorm.io/gorm"
 
@@ -36,11 +35,7 @@ func (s *Service) RelabelLink(ctx context.Context, m *Membership, actor Actor, l
 	}
 	err = s.transaction(ctx, func(tx *gorm.DB) error {
 		var l models.AccessLink
-		err := tx.Where("id = ? AND workspace_id = ? AND deleted_at IS NULL", linkID, m.Workspace.ID).Take(&l).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return errLinkNotFound()
-		}
-		if err != nil {
+		if err := takeOne(tx.Where("id = ? AND workspace_id = ? AND deleted_at IS NULL", linkID, m.Workspace.ID), &l, errLinkNotFound()); err != nil {
 			return err
 		}
 		if l.Label == label {

@@ -38,11 +38,7 @@ func (s *Service) RenameAccount(ctx context.Context, m *Membership, actor Actor,
 	}
 	err := s.transaction(ctx, func(tx *gorm.DB) error {
 		var a models.ConnectedAccount
-		err := tx.Where("id = ? AND workspace_id = ?", accountID, m.Workspace.ID).Take(&a).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return accountNotFound()
-		}
-		if err != nil {
+		if err := takeOne(tx.Where("id = ? AND workspace_id = ?", accountID, m.Workspace.ID), &a, accountNotFound()); err != nil {
 			return err
 		}
 		if a.LocalName == name {
@@ -59,7 +55,7 @@ func (s *Service) RenameAccount(ctx context.Context, m *Membership, actor Actor,
 			return nil
 		}
 		var l models.AccessLink
-		err = tx.Where("id = ?", *a.LinkID).Take(&l).Error
+		err := tx.Where("id = ?", *a.LinkID).Take(&l).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil
 		}

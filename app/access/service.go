@@ -215,19 +215,15 @@ func (s *Service) loadMembership(ctx context.Context, userID, workspaceID string
 		WorkspaceRole      *string
 		OrgRole            *string
 	}
-	err := s.db.WithContext(ctx).Table("workspaces AS w").
+	q := s.db.WithContext(ctx).Table("workspaces AS w").
 		Select(`w.id, w.organization_id, w.name, w.created_at,
 			o.name AS org_name, o.plan AS org_plan, o.created_at AS org_created_at, o.default_link_days AS org_default_link_days,
 			wm.role AS workspace_role, om.role AS org_role`).
 		Joins("JOIN organizations o ON o.id = w.organization_id").
 		Joins("LEFT JOIN workspace_members wm ON wm.workspace_id = w.id AND wm.user_id = ?", userID).
 		Joins("LEFT JOIN organization_members om ON om.organization_id = w.organization_id AND om.user_id = ?", userID).
-		Where("w.id = ?", workspaceID).
-		Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, reasonf(ENOTFOUND, ReasonWorkspaceNotFound, nil, "Workspace not found.")
-	}
-	if err != nil {
+		Where("w.id = ?", workspaceID)
+	if err := takeOne(q, &row, reasonf(ENOTFOUND, ReasonWorkspaceNotFound, nil, "Workspace not found.")); err != nil {
 		return nil, err
 	}
 	m := &Membership{

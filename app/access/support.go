@@ -2,7 +2,6 @@ package access
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -375,10 +374,7 @@ func (s *Service) SupportLink(ctx context.Context, linkID string) (*SupportLinkV
 		return nil, errLinkNotFound()
 	}
 	var v SupportLinkView
-	err := s.supportBase(ctx).Where("l.id = ?", linkID).Take(&v.SupportLink).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, errLinkNotFound()
-	}
+	err := takeOne(s.supportBase(ctx).Where("l.id = ?", linkID), &v.SupportLink, errLinkNotFound())
 	if err != nil {
 		return nil, err
 	}

@@ -94,11 +94,7 @@ func (s *Service) User(ctx context.Context, id string) (*models.User, error) {
 // notFound is the ENOTFOUND message when there is none.
 func (s *Service) userWhere(ctx context.Context, query string, arg any, notFound string) (*models.User, error) {
 	var u models.User
-	err := s.db.WithContext(ctx).Where(query, arg).Take(&u).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "%s", notFound)
-	}
-	if err != nil {
+	if err := takeOne(s.db.WithContext(ctx).Where(query, arg), &u, Errorf(ENOTFOUND, "%s", notFound)); err != nil {
 		return nil, err
 	}
 	return &u, nil

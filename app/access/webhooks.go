@@ -210,18 +210,17 @@ func (s *Service) endpoint(ctx context.Context, m *Membership, id string) (*mode
 		return nil, webhookNotFound()
 	}
 	var e models.WebhookEndpoint
-	err := s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, m.Workspace.ID).Take(&e).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, webhookNotFound()
+	if err := takeOne(s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", id, m.Workspace.ID), &e, webhookNotFound()); err != nil {
+		return nil, err
 	}
-	return &e, err
+	return &e, nil
 }
 
 func endpointView(e *models.WebhookEndpoint) *WebhookEndpoint {
 	v := &WebhookEndpoint{
 		ID: e.ID, URL: e.URL, Description: e.Description, Events: strings.Fields(e.EventTypes),
-		CreatedAt: e.CreatedAt.UTC(), DisabledAt: utcPtr(e.DisabledAt), FailingSince: utcPtr(e.FailingSince),
-		LastSuccessAt: utcPtr(e.LastSuccessAt), PreviousSecretUntil: utcPtr(e.PreviousSecretUntil),
+		CreatedAt: e.CreatedAt.UTC(), DisabledAt: UTCPtr(e.DisabledAt), FailingSince: UTCPtr(e.FailingSince),
+		LastSuccessAt: UTCPtr(e.LastSuccessAt), PreviousSecretUntil: UTCPtr(e.PreviousSecretUntil),
 	}
 	if v.Events == nil {
 		v.Events = []string{}
@@ -229,7 +228,9 @@ func endpointView(e *models.WebhookEndpoint) *WebhookEndpoint {
 	return v
 }
 
-func utcPtr(t *time.Time) *time.Time {
+// UTCPtr is t in UTC, or nil for nil: for nullable times on their way out
+// (the API answers every time in UTC).
+func UTCPtr(t *time.Time) *time.Time {
 	if t == nil {
 		return nil
 	}

@@ -92,11 +92,7 @@ func (s *Service) PrepareWebhookDelivery(ctx context.Context, endpointID, messag
 		return nil, err
 	}
 	var msg models.WebhookMessage
-	err = s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", messageID, e.WorkspaceID).Take(&msg).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, ErrWebhookGone
-	}
-	if err != nil {
+	if err := takeOne(s.db.WithContext(ctx).Where("id = ? AND workspace_id = ?", messageID, e.WorkspaceID), &msg, ErrWebhookGone); err != nil {
 		return nil, err
 	}
 	out := &WebhookSend{EndpointID: e.ID, URL: e.URL, MessageID: msg.ID, LinkID: msg.LinkID, Payload: []byte(msg.Payload)}
@@ -185,19 +181,28 @@ func (s *Service) AnnounceExpiredLinks(ctx context.Context, limit int) (int, err
 	if err != nil {
 		return 0, err
 	}
+	return s.markOnce(ctx, due, "expiry_announced_at", "expiry_announced_at IS NULL AND used_at IS NULL AND deleted_at IS NULL", now,
+		func(l *models.AccessLink) OutEvent {
+			return OutEvent{Type: HookLinkExpired, WorkspaceID: l.WorkspaceID, LinkID: l.ID, Timestamp: l.ExpiresAt,
+				Data: map[string]any{"link": linkData(l)}}
+		})
+}
+
+// markOnce sets column to now on each link of due that still matches cond,
+// and emits event(link) for each it marked, one transaction a link: of
+// concurrent sweeps, one marks and announces a link, the others skip it.
+// It returns how many it marked.
+func (s *Service) markOnce(ctx context.Context, due []models.AccessLink, column, cond string, now time.Time, event func(*models.AccessLink) OutEvent) (int, error) {
 	n := 0
 	for i := range due {
 		l := &due[i]
 		err := s.transaction(ctx, func(tx *gorm.DB) error {
-			res := tx.Model(&models.AccessLink{}).
-				Where("id = ? AND expiry_announced_at IS NULL AND used_at IS NULL AND deleted_at IS NULL", l.ID).
-				Update("expiry_announced_at", now)
+			res := tx.Model(&models.AccessLink{}).Where("id = ? AND "+cond, l.ID).Update(column, now)
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error
 			}
 			n++
-			return s.emit(tx, OutEvent{Type: HookLinkExpired, WorkspaceID: l.WorkspaceID, LinkID: l.ID, Timestamp: l.ExpiresAt,
-				Data: map[string]any{"link": linkData(l)}})
+			return s.emit(tx, event(l))
 		})
 		if err != nil {
 			return n, err

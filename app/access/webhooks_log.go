@@ -2,7 +2,6 @@ package access
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"gorm.io/gorm"
@@ -66,11 +65,8 @@ func (s *Service) ResendWebhook(ctx context.Context, m *Membership, endpointID, 
 	}
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var msg models.WebhookMessage
-		err := tx.Select("id").Where("id = ? AND workspace_id = ?", messageID, e.WorkspaceID).Take(&msg).Error
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return reasonf(ENOTFOUND, ReasonWebhookMessageNotFound, nil, "Webhook message not found.")
-		}
-		if err != nil {
+		q := tx.Select("id").Where("id = ? AND workspace_id = ?", messageID, e.WorkspaceID)
+		if err := takeOne(q, &msg, reasonf(ENOTFOUND, ReasonWebhookMessageNotFound, nil, "Webhook message not found.")); err != nil {
 			return err
 		}
 		return s.hooks.outbox.Deliver(tx, e.ID, msg.ID)

@@ -88,29 +88,19 @@ func TestRateLimit(t *testing.T) {
 	t.Parallel()
 	e := newAPIEnv(t, testutil.FlowOptions{})
 	srv := testutil.NewServer(t, e.Svc, func(o *web.Options) { o.APIRateLimit = 3 })
-	get := func(key string) *http.Response {
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/sources", nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		res.Body = io.NopCloser(bytes.NewReader(b))
-		return res
+	get := func(key string) (*http.Response, []byte) {
+		return rawAt(t, srv.URL, key, http.MethodGet, "/sources", "")
 	}
 	for i := range 3 {
-		if res := get(e.valid); res.StatusCode != 200 {
+		if res, _ := get(e.valid); res.StatusCode != 200 {
 			t.Fatalf("request %d: %d", i, res.StatusCode)
 		}
 	}
-	res := get(e.valid)
-	body, _ := io.ReadAll(res.Body)
+	res, body := get(e.valid)
 	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || problem(t, res, body).Code != "rate_limited" {
 		t.Errorf("4th request: %d, Retry-After %q\n%s", res.StatusCode, res.Header.Get("Retry-After"), body)
 	}
-	if res := get(e.other); res.StatusCode != 200 {
+	if res, _ := get(e.other); res.StatusCode != 200 {
 		t.Errorf("another key: %d, want 200", res.StatusCode)
 	}
 }

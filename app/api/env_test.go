@@ -78,8 +78,14 @@ func (e *apiEnv) client(t testing.TB, key string) *client.ClientWithResponses {
 // its body.
 func (e *apiEnv) raw(t *testing.T, method, path, body string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(method, e.AppURL+api.Prefix+path, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+e.valid)
+	return rawAt(t, e.AppURL, e.valid, method, path, body)
+}
+
+// rawAt is raw against the app at base, with key.
+func rawAt(t *testing.T, base, key, method, path, body string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(method, base+api.Prefix+path, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}

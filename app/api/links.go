@@ -51,7 +51,7 @@ type Outcome struct {
 
 func linkOut(l *access.Link) Link {
 	out := Link{ID: l.ID, Source: l.SourceKey, Label: l.Label, Status: string(l.Status), ExpiresAt: l.ExpiresAt.UTC(), CreatedAt: l.CreatedAt.UTC(),
-		UsedAt: utc(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note, Language: access.MailLanguage(&l.AccessLink),
+		UsedAt: access.UTCPtr(l.UsedAt), AccountID: l.ConnectedAccountID, RecipientEmail: l.RecipientEmail, Note: l.Note, Language: access.MailLanguage(&l.AccessLink),
 		RenewedFrom: l.RenewedFromID, RenewedBy: l.RenewedToID, ReconnectAccountID: l.ReconnectAccountID}
 	if l.Status == access.StatusActive {
 		out.URL = l.URL
@@ -65,14 +65,6 @@ func linkOut(l *access.Link) Link {
 		out.LastOutcome = &Outcome{Kind: l.LastOutcome, Detail: l.LastOutcomeDetail, At: l.LastOutcomeAt.UTC()}
 	}
 	return out
-}
-
-func utc(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
 
 // IdempotencyParams is the header of a POST that may be retried.

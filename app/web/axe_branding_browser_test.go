@@ -44,25 +44,11 @@ func TestBrowserBrandingAccessibility(t *testing.T) {
 	)...)
 	axeCheck(t, tab, axe, "branding, as first seen")
 
-	browserDo(t, tab, "upload a file that is no image",
-		chromedp.SetUploadFiles(browserCSS(`#logo`), []string{notImage}),
-		chromedp.Click(browserCSS(`[data-testid="upload-logo"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="logo-error"]`)),
-	)
+	browserDo(t, tab, "upload a file that is no image", brandingUpload(notImage, "logo-error")...)
 	axeCheck(t, tab, axe, "branding, logo refused")
 
-	browserDo(t, tab, "upload the logo",
-		chromedp.SetUploadFiles(browserCSS(`#logo`), []string{logo}),
-		chromedp.Click(browserCSS(`[data-testid="upload-logo"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="current-logo"]`)),
-	)
-	browserDo(t, tab, "save a colour and links",
-		chromedp.SetValue(browserCSS(`#accent-color`), "#0f4c81"),
-		chromedp.SetValue(browserCSS(`#privacy-url`), "https://acme.example/privacy"),
-		chromedp.SetValue(browserCSS(`#support-url`), "https://acme.example/support"),
-		chromedp.Click(browserCSS(`[data-testid="save-branding"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="branding-history"]`)),
-	)
+	browserDo(t, tab, "upload the logo", brandingUpload(logo, "current-logo")...)
+	browserDo(t, tab, "save a colour and links", brandingSaveAcme()...)
 	axeCheck(t, tab, axe, "branding, with a logo, a colour and a history")
 
 	browserDo(t, tab, "try a yellow and a plain-http link",
@@ -108,12 +94,8 @@ func TestBrowserBrandingAccessibility(t *testing.T) {
 	browserDo(t, tab, "the reconnect link", chromedp.Navigate(rl.URL+"?lang=en"),
 		chromedp.WaitVisible(browserCSS(`[data-testid="consent-reconnect"]`)))
 	axeCheck(t, tab, axe, "reconnect consent")
-	browserDo(t, tab, "sign in as another account",
-		chromedp.Click(browserCSS(`[data-testid="start"]`)),
-		chromedp.WaitVisible(browserCSS(`form.consent input[name="account"]`)),
-		chromedp.Click(browserCSS(`[data-testid="account-sandbox-user-2"]`)),
-		chromedp.Click(browserCSS(`button[name="action"][value="allow"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="error-code"]`)))
+	browserDo(t, tab, "sign in as another account", browserAllowAs("sandbox-user-2",
+		chromedp.WaitVisible(browserCSS(`[data-testid="error-code"]`)))...)
 	if code := browserEval[string](t, tab, `document.querySelector('[data-testid="error-code"]').textContent`); code != access.ReasonWrongAccount {
 		t.Fatalf("the page says %q, want %s", code, access.ReasonWrongAccount)
 	}

@@ -16,6 +16,28 @@ import (
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 )
 
+// brandingUpload chooses file in the logo form, uploads it and waits for
+// the element with the test ID shown (the current logo, or the refusal).
+func brandingUpload(file, shown string) []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.SetUploadFiles(browserCSS(`#logo`), []string{file}),
+		chromedp.Click(browserCSS(`[data-testid="upload-logo"]`)),
+		chromedp.WaitVisible(browserCSS(`[data-testid="` + shown + `"]`)),
+	}
+}
+
+// brandingSaveAcme saves Acme's dark blue, privacy and support links and
+// waits for the branding history.
+func brandingSaveAcme() []chromedp.Action[chromedp.Void] {
+	return []chromedp.Action[chromedp.Void]{
+		chromedp.SetValue(browserCSS(`#accent-color`), "#0f4c81"),
+		chromedp.SetValue(browserCSS(`#privacy-url`), "https://acme.example/privacy"),
+		chromedp.SetValue(browserCSS(`#support-url`), "https://acme.example/support"),
+		chromedp.Click(browserCSS(`[data-testid="save-branding"]`)),
+		chromedp.WaitVisible(browserCSS(`[data-testid="branding-history"]`)),
+	}
+}
+
 func TestBrowserBranding(t *testing.T) {
 	tab, problems, e := newBrowserFlow(t)
 	f := e.F
@@ -29,11 +51,7 @@ func TestBrowserBranding(t *testing.T) {
 	browserStep(t, "OwnerUploadsLogoAndColour", func(t *testing.T) {
 		browserDo(t, tab, "sign in as the owner, open Branding from the menu",
 			browserOpenFromMenu(e.AppURL, f.Owner.Email, f.Reporting.ID, "/settings/branding", "logo-form")...)
-		browserDo(t, tab, "upload the logo",
-			chromedp.SetUploadFiles(browserCSS(`#logo`), []string{logo}),
-			chromedp.Click(browserCSS(`[data-testid="upload-logo"]`)),
-			chromedp.WaitVisible(browserCSS(`[data-testid="current-logo"]`)),
-		)
+		browserDo(t, tab, "upload the logo", brandingUpload(logo, "current-logo")...)
 		browserDo(t, tab, "save a dark blue",
 			chromedp.SetValue(browserCSS(`#accent-color`), "#0f4c81"),
 			chromedp.Evaluate[chromedp.Void](`document.body.dataset.beforeSave = "1"`),
@@ -46,13 +64,7 @@ func TestBrowserBranding(t *testing.T) {
 			t.Errorf("the preview's Start is %s", got)
 		}
 		if shots != "" {
-			browserDo(t, tab, "privacy and support links, for the pictures",
-				chromedp.SetValue(browserCSS(`#accent-color`), "#0f4c81"),
-				chromedp.SetValue(browserCSS(`#privacy-url`), "https://acme.example/privacy"),
-				chromedp.SetValue(browserCSS(`#support-url`), "https://acme.example/support"),
-				chromedp.Click(browserCSS(`[data-testid="save-branding"]`)),
-				chromedp.WaitVisible(browserCSS(`[data-testid="branding-history"]`)),
-			)
+			browserDo(t, tab, "privacy and support links, for the pictures", brandingSaveAcme()...)
 			browserShot(t, tab, shots, "branding.png", true)
 		}
 	})

@@ -51,20 +51,26 @@ func newBrowserTab(t *testing.T) (context.Context, *browser.Problems) {
 	problems := &browser.Problems{}
 	tab, cancelTab := chromedp.NewContext(allocCtx, chromedp.WithListener(problems.Listener))
 	t.Cleanup(cancelTab)
-	// The first Do starts the browser and ties its life to tab, so it gets
-	// no deadline of its own: a timer bounds it instead. Steps below get
-	// their own timeouts.
+	browserStart(t, tab, "start chromium", time.Minute)
+	return tab, problems
+}
+
+// browserStart runs a new tab's first actions (record CSP violations,
+// reduce motion). The first Do starts the browser, or the browser context,
+// and ties its life to tab, so it gets no deadline of its own: a timer of
+// within bounds it instead. Steps after it get their own timeouts.
+func browserStart(t *testing.T, tab context.Context, step string, within time.Duration) {
+	t.Helper()
 	started := make(chan error, 1)
 	go func() { started <- chromedp.Do(tab, browser.RecordCSP(), browser.ReduceMotion()) }()
 	select {
 	case err := <-started:
 		if err != nil {
-			t.Fatalf("start chromium: %v", err)
+			t.Fatalf("%s: %v", step, err)
 		}
-	case <-time.After(time.Minute):
-		t.Fatal("chromium did not start within a minute")
+	case <-time.After(within):
+		t.Fatalf("%s: not done within %v", step, within)
 	}
-	return tab, problems
 }
 
 // browserDo runs actions with the step timeout and fails the test with the
@@ -117,6 +123,63 @@ func browserSignedIn(base, email string, then ...chromedp.Action[chromedp.Void])
 	return browserSignIn(base, email, append([]chromedp.Action[chromedp.Void]{
 		chromedp.WaitVisible(browserCSS(`[data-testid="user-name"]`)),
 	}, then...)...)
+}
+
+// browserAllowAs presses Start on a consent page, signs in at the sandbox
+// as account (its test ID, such as "sandbox-user-2") and allows; then come
+// the caller's actions.
+func browserAllowAs(account string, then ...chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
+	return append([]chromedp.Action[chromedp.Void]{
+		chromedp.Click(browserCSS(`[data-testid="start"]`)),
+		chromedp.WaitVisible(browserCSS(`form.consent input[name="account"]`)),
+		chromedp.Click(browserCSS(`[data-testid="account-` + account + `"]`)),
+		chromedp.Click(browserCSS(`button[name="action"][value="allow"]`)),
+	}, then...)
+}
+
+// wantCleanPages fails on every CSP violation the page recorded and on
+// every console error or exception the browser reported.
+func wantCleanPages(t *testing.T, tab context.Context, problems *browser.Problems) {
+	t.Helper()
+	if v := browserEval[[]string](t, tab, `window.__cspViolations || []`); len(v) > 0 {
+		t.Errorf("CSP violations: %v", v)
+	}
+	wantNoBrowserProblems(t, problems)
+}
+
+// wantNoBrowserProblems fails on every console error or exception the
+// browser reported, the sandbox's missing icon included.
+func wantNoBrowserProblems(t *testing.T, problems *browser.Problems) {
+	t.Helper()
+	for _, p := range problems.List() {
+		t.Errorf("browser reported: %s", p)
+	}
+}
+
+// wantNoProblems fails on every problem the pages reported but the
+// sandbox's missing icon.
+func wantNoProblems(t *testing.T, problems *browser.Problems) {
+	t.Helper()
+	wantOnlyExpectedProblems(t, problems)
+}
+
+// wantOnlyExpectedProblems fails on every problem the pages reported but
+// the sandbox's missing icon and the answers in expected (substrings, such
+// as "status of 409").
+func wantOnlyExpectedProblems(t *testing.T, problems *browser.Problems, expected ...string) {
+	t.Helper()
+next:
+	for _, p := range problems.List() {
+		if strings.Contains(p, "favicon.ico") { // the sandbox has no icon
+			continue
+		}
+		for _, e := range expected {
+			if strings.Contains(p, e) {
+				continue next
+			}
+		}
+		t.Errorf("the pages reported: %s", p)
+	}
 }
 
 // browserOpenFromMenu signs email in on base, opens the workspace's
@@ -303,12 +366,7 @@ func TestBrowserLinksFlow(t *testing.T) {
 	})
 
 	// No console error, exception or CSP violation on the way.
-	if v := browserEval[[]string](t, tab, `window.__cspViolations || []`); len(v) > 0 {
-		t.Errorf("CSP violations: %v", v)
-	}
-	for _, p := range problems.List() {
-		t.Errorf("browser reported: %s", p)
-	}
+	wantCleanPages(t, tab, problems)
 }
 
 // browserAllowClipboard lets pages of origin read and write the

@@ -14,7 +14,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -79,7 +78,7 @@ func TestFlowSameAccountManyLinksAtOnce(t *testing.T) {
 		// Every connecting transaction waits, after claiming its link, until
 		// all have claimed theirs: the 20 account writes then meet for
 		// sure. (On SQLite one connection serializes the transactions.)
-		holdAfterClaims(t, e.DB, n)
+		testutil.HoldAfterClaims(t, e.DB, n)
 	}
 	links := make([]*testutil.GeneratedLink, n)
 	invitees := make([]*testutil.Invitee, n)
@@ -139,29 +138,6 @@ func TestFlowSameAccountManyLinksAtOnce(t *testing.T) {
 			t.Errorf("%d callbacks left pending", n)
 		}
 	})
-}
-
-// holdAfterClaims makes each transaction that claims a link (its UPDATE of
-// access_links.used_at) wait until n have done so, at most 30 seconds.
-func holdAfterClaims(t *testing.T, gdb *gorm.DB, n int32) {
-	t.Helper()
-	var arrived atomic.Int32
-	all := make(chan struct{})
-	err := gdb.Callback().Update().After("gorm:update").Register("test:hold_after_claims", func(tx *gorm.DB) {
-		if d, ok := tx.Statement.Dest.(map[string]any); !ok || tx.Statement.Table != "access_links" || d["used_at"] == nil {
-			return
-		}
-		if arrived.Add(1) == n {
-			close(all)
-		}
-		select {
-		case <-all:
-		case <-time.After(30 * time.Second): // a safety net; the test then fails on its counts
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // TestFlowProviderErrorEndsTheFlow (item 9): a flow ends at its first

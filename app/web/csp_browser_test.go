@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"net/url"
-	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -38,10 +37,5 @@ func TestBrowserConsentFormAction(t *testing.T) {
 		chromedp.Click(browserCSS(`button[name="action"][value="allow"]`)),
 		chromedp.WaitVisible(browserCSS(`[data-testid="connect-success"]`)),
 	)
-	for _, p := range problems.List() {
-		if strings.Contains(p, "favicon.ico") { // the sandbox has no icon
-			continue
-		}
-		t.Errorf("the pages reported: %s", p)
-	}
+	wantNoProblems(t, problems)
 }

@@ -80,7 +80,5 @@ func TestBrowserDisconnect(t *testing.T) {
 			t.Errorf("GET /api/v1/accounts/{id} after disconnecting: %d, want 404", res.StatusCode)
 		}
 	})
-	for _, p := range problems.List() {
-		t.Errorf("browser reported: %s", p)
-	}
+	wantNoBrowserProblems(t, problems)
 }

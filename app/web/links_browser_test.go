@@ -175,12 +175,7 @@ func TestBrowserLoadMoreFocusAndDelete(t *testing.T) {
 		}
 	})
 
-	if v := browserEval[[]string](t, tab, `window.__cspViolations || []`); len(v) > 0 {
-		t.Errorf("CSP violations: %v", v)
-	}
-	for _, p := range problems.List() {
-		t.Errorf("browser reported: %s", p)
-	}
+	wantCleanPages(t, tab, problems)
 }
 
 // TestBrowserFirstLink: from the empty state, the first link brings the
@@ -219,7 +214,5 @@ func TestBrowserFirstLink(t *testing.T) {
 	if got := browserEval[string](t, tab, `document.activeElement.getAttribute("data-testid") || document.activeElement.tagName`); got != "generate-button" {
 		t.Errorf("after closing the dialog the focus is on %q, want the Generate button", got)
 	}
-	for _, p := range problems.List() {
-		t.Errorf("browser reported: %s", p)
-	}
+	wantNoBrowserProblems(t, problems)
 }

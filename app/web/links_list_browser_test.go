@@ -167,10 +167,5 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 		}
 	})
 
-	if v := browserEval[[]string](t, tab, `window.__cspViolations || []`); len(v) > 0 {
-		t.Errorf("CSP violations: %v", v)
-	}
-	for _, p := range problems.List() {
-		t.Errorf("browser reported: %s", p)
-	}
+	wantCleanPages(t, tab, problems)
 }

@@ -30,16 +30,7 @@ func inviteeContext(t *testing.T, tab context.Context, problems *browser.Problem
 	t.Helper()
 	inv, cancel := chromedp.NewContext(tab, chromedp.WithNewBrowserContext(), chromedp.WithListener(problems.Listener))
 	t.Cleanup(cancel)
-	started := make(chan error, 1)
-	go func() { started <- chromedp.Do(inv, browser.RecordCSP(), browser.ReduceMotion()) }()
-	select {
-	case err := <-started:
-		if err != nil {
-			t.Fatalf("open the invitee's browser context: %v", err)
-		}
-	case <-time.After(browserStepTimeout):
-		t.Fatal("the invitee's browser context did not open")
-	}
+	browserStart(t, inv, "open the invitee's browser context", browserStepTimeout)
 	return inv
 }
 
@@ -47,25 +38,6 @@ func inviteeContext(t *testing.T, tab context.Context, problems *browser.Problem
 func navStatus(t *testing.T, tab context.Context) int {
 	t.Helper()
 	return browserEval[int](t, tab, `performance.getEntriesByType("navigation")[0].responseStatus`)
-}
-
-// wantOnlyExpectedProblems fails on every problem the pages reported but
-// the sandbox's missing icon and the answers in expected (substrings, such
-// as "status of 409").
-func wantOnlyExpectedProblems(t *testing.T, problems *browser.Problems, expected ...string) {
-	t.Helper()
-next:
-	for _, p := range problems.List() {
-		if strings.Contains(p, "favicon.ico") { // the sandbox has no icon
-			continue
-		}
-		for _, e := range expected {
-			if strings.Contains(p, e) {
-				continue next
-			}
-		}
-		t.Errorf("the pages reported: %s", p)
-	}
 }
 
 // TestBrowserGenerateWithLabelAnd14Days: the generate dialog's label and
@@ -234,13 +206,8 @@ func TestBrowserRenewExpiredLink(t *testing.T) {
 		if st := navStatus(t, inv); st != http.StatusOK {
 			t.Errorf("the new link's consent page answered %d, want 200", st)
 		}
-		browserDo(t, inv, "start, allow at the sandbox: connected",
-			chromedp.Click(browserCSS(`[data-testid="start"]`)),
-			chromedp.WaitVisible(browserCSS(`form.consent input[name="account"]`)),
-			chromedp.Click(browserCSS(`[data-testid="account-sandbox-user-2"]`)),
-			chromedp.Click(browserCSS(`button[name="action"][value="allow"]`)),
-			chromedp.WaitVisible(browserCSS(`[data-testid="connect-success"]`)),
-		)
+		browserDo(t, inv, "start, allow at the sandbox: connected", browserAllowAs("sandbox-user-2",
+			chromedp.WaitVisible(browserCSS(`[data-testid="connect-success"]`)))...)
 		if st := e.LinkStatus(t, newID); st != access.StatusUsed {
 			t.Errorf("new link is %s after connecting, want used", st)
 		}
@@ -312,13 +279,8 @@ func reconnectAs(t *testing.T, inv context.Context, link, sandboxUser, outcome s
 	if got := browserEval[string](t, inv, `document.querySelector('[data-testid="consent-reconnect-account"]').textContent`); !strings.Contains(got, "Acme Ads (demo)") {
 		t.Errorf("consent page names %q, want the account Acme Ads (demo)", got)
 	}
-	browserDo(t, inv, "start, sign in at the sandbox as "+sandboxUser,
-		chromedp.Click(browserCSS(`[data-testid="start"]`)),
-		chromedp.WaitVisible(browserCSS(`form.consent input[name="account"]`)),
-		chromedp.Click(browserCSS(`[data-testid="account-`+sandboxUser+`"]`)),
-		chromedp.Click(browserCSS(`button[name="action"][value="allow"]`)),
-		chromedp.WaitVisible(browserCSS(`[data-testid="`+outcome+`"]`)),
-	)
+	browserDo(t, inv, "start, sign in at the sandbox as "+sandboxUser, browserAllowAs(sandboxUser,
+		chromedp.WaitVisible(browserCSS(`[data-testid="`+outcome+`"]`)))...)
 }
 
 // wantReconnected checks that acc was reconnected in place: one account,

@@ -98,10 +98,5 @@ func TestBrowserSupportConsole(t *testing.T) {
 		shot(t, "support-link-mobile.png", true)
 	})
 
-	if v := browserEval[[]string](t, tab, `window.__cspViolations || []`); len(v) > 0 {
-		t.Errorf("CSP violations: %v", v)
-	}
-	for _, p := range problems.List() {
-		t.Errorf("browser reported: %s", p)
-	}
+	wantCleanPages(t, tab, problems)
 }
