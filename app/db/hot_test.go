@@ -132,24 +132,7 @@ func TestHotStatementsRetried(t *testing.T) {
 		t.Fatal(err)
 	}
 	warm := func() {
-		db.SQL(gdb).SetMaxIdleConns(0)
-		db.SQL(gdb).SetMaxIdleConns(10)
-		for round := 0; round < 2; round++ {
-			conns := make([]interface{ Close() error }, 4)
-			for i := range conns {
-				c, err := db.SQL(gdb).Conn(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := c.PingContext(ctx); err != nil {
-					t.Fatal(err)
-				}
-				conns[i] = c
-			}
-			for _, c := range conns {
-				c.Close()
-			}
-		}
+		warmPool(t, gdb, 4)
 		if n := testutil.KillConnections(t, gdb); n < 4 {
 			t.Fatalf("%d sessions ended, want the 4 pooled", n)
 		}

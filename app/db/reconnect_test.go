@@ -21,42 +21,17 @@ func TestKilledSessionsRetried(t *testing.T) {
 	if base == "" {
 		t.Skip("needs PostgreSQL (DATABASE_URL)")
 	}
-	ctx := context.Background()
 	// A schema of the test's own, whose sessions carry its name.
 	_, gdb := testutil.PostgresSchema(t, base)
 	if err := gdb.Exec(`CREATE TABLE t (n int)`).Error; err != nil {
 		t.Fatal(err)
 	}
 
-	// warm replaces the pool's idle connections with n new ones, each used
-	// twice: pgx's stdlib pings a pooled connection before reuse only when
-	// it has been idle for more than a second, as it has not under load.
-	warm := func(t *testing.T, n int) {
-		t.Helper()
-		db.SQL(gdb).SetMaxIdleConns(0) // drops the idle ones
-		db.SQL(gdb).SetMaxIdleConns(10)
-		for round := 0; round < 2; round++ {
-			conns := make([]interface{ Close() error }, n)
-			for i := range conns {
-				c, err := db.SQL(gdb).Conn(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := c.PingContext(ctx); err != nil {
-					t.Fatal(err)
-				}
-				conns[i] = c
-			}
-			for _, c := range conns {
-				c.Close()
-			}
-		}
-	}
 	// killPool warms 4 pooled connections and ends every session of the
 	// database; it returns how many ended.
 	killPool := func(t *testing.T) int {
 		t.Helper()
-		warm(t, 4)
+		warmPool(t, gdb, 4)
 		return testutil.KillConnections(t, gdb)
 	}
 	count := func(t *testing.T) int64 {
@@ -101,4 +76,30 @@ func TestKilledSessionsRetried(t *testing.T) {
 			t.Fatalf("%d rows, want nothing of the failed transaction", n)
 		}
 	})
+}
+
+// warmPool replaces gdb's idle connections with n new ones, each used
+// twice: pgx's stdlib pings a pooled connection before reuse only when it
+// has been idle for more than a second, as it has not under load.
+func warmPool(t *testing.T, gdb *gorm.DB, n int) {
+	t.Helper()
+	ctx := context.Background()
+	db.SQL(gdb).SetMaxIdleConns(0) // drops the idle ones
+	db.SQL(gdb).SetMaxIdleConns(10)
+	for round := 0; round < 2; round++ {
+		conns := make([]interface{ Close() error }, n)
+		for i := range conns {
+			c, err := db.SQL(gdb).Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := c.PingContext(ctx); err != nil {
+				t.Fatal(err)
+			}
+			conns[i] = c
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+	}
 }
