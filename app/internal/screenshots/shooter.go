@@ -16,6 +16,9 @@ type shooter struct {
 	ctx  context.Context
 	out  string
 	base string
+	// The tab's emulated window, as viewport last set it (zero before).
+	width, height int64
+	mobile        bool
 	*record
 }
 
@@ -91,10 +94,38 @@ func runSteps(steps []func() error) error {
 // viewport sets the window size; mobile also turns on the mobile meta
 // viewport and touch.
 func (s *shooter) viewport(width, height int64, mobile bool) error {
+	opts := []chromedp.EmulateViewportOption{chromedp.EmulateScale(1)}
 	if mobile {
-		return s.do("viewport", chromedp.EmulateViewport(width, height, chromedp.EmulateScale(1), chromedp.EmulateMobile))
+		opts = append(opts, chromedp.EmulateMobile)
 	}
-	return s.do("viewport", chromedp.EmulateViewport(width, height, chromedp.EmulateScale(1)))
+	if err := s.do("viewport", chromedp.EmulateViewport(width, height, opts...)); err != nil {
+		return err
+	}
+	s.width, s.height, s.mobile = width, height, mobile
+	return nil
+}
+
+// whole captures the whole page: the window made as tall as the page, the
+// viewport captured, the window's height set back. Chromium's own capture
+// beyond the viewport (chromedp.FullScreenshot) now and then laid the page
+// out narrower than the window for it (the consent page at a tablet's
+// width in a 1280-pixel picture); a window of the page's height does not.
+func (s *shooter) whole(ctx context.Context) ([]byte, error) {
+	if s.width == 0 { // no viewport set on this tab: the browser's own
+		return chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	}
+	h, err := chromedp.Run(ctx, chromedp.Evaluate[int64](`document.documentElement.scrollHeight`))
+	if err != nil {
+		return nil, err
+	}
+	if h > s.height {
+		height := s.height
+		if err := s.viewport(s.width, h, s.mobile); err != nil {
+			return nil, err
+		}
+		defer s.viewport(s.width, height, s.mobile)
+	}
+	return chromedp.Run(ctx, chromedp.CaptureScreenshot())
 }
 
 // shot saves the viewport, or the whole page when full is set.
@@ -125,7 +156,7 @@ func (s *shooter) shot(name string, full bool) error {
 	}
 	var buf []byte
 	if full {
-		buf, err = chromedp.Run(tctx, chromedp.FullScreenshot(100))
+		buf, err = s.whole(tctx)
 	} else {
 		buf, err = chromedp.Run(tctx, chromedp.CaptureScreenshot())
 	}
