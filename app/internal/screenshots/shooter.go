@@ -98,7 +98,10 @@ func (s *shooter) viewport(width, height int64, mobile bool) error {
 	if mobile {
 		opts = append(opts, chromedp.EmulateMobile)
 	}
-	if err := s.do("viewport", chromedp.EmulateViewport(width, height, opts...)); err != nil {
+	// Two frames drawn after the change: the page is laid out for the new
+	// size before the next click or picture.
+	frames := chromedp.Evaluate[chromedp.Void](`new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))`, chromedp.EvalAwaitPromise)
+	if err := s.do("viewport", chromedp.EmulateViewport(width, height, opts...), frames); err != nil {
 		return err
 	}
 	s.width, s.height, s.mobile = width, height, mobile
