@@ -323,14 +323,15 @@ func (w *worker) flow(ctx context.Context, l *link, deny bool) *flowResult {
 		if cb := lost; cb != "" {
 			lost = ""
 			p, err := inv.do(ctx, "GET", cb, nil)
-			if err == nil {
-				if err = outcome(p); !errors.Is(err, errFailed) {
-					return err
-				}
+			if err == nil && outcome(p) == nil {
+				return nil
 			}
 			// Pending, failed, or no answer again: this flow connected
 			// nothing (one that did says so), the link stays usable; start
-			// again from it.
+			// again from it. Failed includes the 400 of a flow that is over:
+			// a replica that answered with its own error page (the provider
+			// it exchanged the code with died) cleared the flow's cookie,
+			// as a person's browser would have, and they press "Try again".
 		}
 		cb, err := inv.authorize(ctx, l, deny, f)
 		if err != nil {
