@@ -3,6 +3,8 @@ package access
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -74,18 +76,12 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 	var links []models.AccessLink
 	err := s.db.WithContext(ctx).Select("id, token_sealed").FindInBatches(&links, 500, func(tx *gorm.DB, _ int) error {
 		for _, l := range links {
-			if !s.keys.NeedsReseal(l.TokenSealed) {
-				continue
-			}
-			v, err := s.reseal(l.TokenSealed, tokenAD(l.ID))
+			n, err := s.resealRow(ctx, &models.AccessLink{}, l.ID, map[string]string{"token_sealed": l.TokenSealed},
+				func(string) string { return tokenAD(l.ID) })
 			if err != nil {
-				return fmt.Errorf("link %s: %w", l.ID, err)
+				return fmt.Errorf("link %s %w", l.ID, err)
 			}
-			if err := s.db.WithContext(ctx).Model(&models.AccessLink{}).Where("id = ? AND token_sealed = ?", l.ID, l.TokenSealed).
-				Update("token_sealed", v).Error; err != nil {
-				return err
-			}
-			changed++
+			changed += n
 		}
 		return nil
 	}).Error
@@ -95,22 +91,13 @@ func (s *Service) Reseal(ctx context.Context) (int, error) {
 	var accounts []models.ConnectedAccount
 	err = s.db.WithContext(ctx).Select("id, access_token_sealed, refresh_token_sealed").FindInBatches(&accounts, 500, func(tx *gorm.DB, _ int) error {
 		for _, a := range accounts {
-			updates, err := s.resealColumns(map[string]string{"access_token_sealed": a.AccessTokenSealed, "refresh_token_sealed": a.RefreshTokenSealed},
+			n, err := s.resealRow(ctx, &models.ConnectedAccount{}, a.ID,
+				map[string]string{"access_token_sealed": a.AccessTokenSealed, "refresh_token_sealed": a.RefreshTokenSealed},
 				func(field string) string { return accountAD(a.ID, field) })
 			if err != nil {
 				return fmt.Errorf("account %s %w", a.ID, err)
 			}
-			if len(updates) == 0 {
-				continue
-			}
-			// Only if the row was not refreshed meanwhile.
-			res := s.db.WithContext(ctx).Model(&models.ConnectedAccount{}).
-				Where("id = ? AND access_token_sealed = ? AND refresh_token_sealed = ?", a.ID, a.AccessTokenSealed, a.RefreshTokenSealed).
-				Updates(updates)
-			if res.Error != nil {
-				return res.Error
-			}
-			changed += int(res.RowsAffected) * len(updates)
+			changed += n
 		}
 		return nil
 	}).Error
@@ -129,22 +116,31 @@ func (s *Service) reseal(sealed, associated string) (string, error) {
 	return s.keys.Seal(plain, associated)
 }
 
-// resealColumns re-seals those of one row's sealed values (column → value)
-// that an older key sealed. ad gives the associated data of a field (the
-// column without "_sealed"). It returns the new values by column, none when
-// all are current.
-func (s *Service) resealColumns(cols map[string]string, ad func(field string) string) (map[string]any, error) {
+// resealRow re-seals those of one row's sealed values (column → value)
+// that an older key sealed, and returns how many it changed. ad gives the
+// associated data of a field (the column without "_sealed"). The update
+// is conditional on every value read, so a row whose values changed
+// meanwhile (a token refreshed, a secret rotated) is left as it is: its
+// new values are sealed with the current key already.
+func (s *Service) resealRow(ctx context.Context, model any, id string, cols map[string]string, ad func(field string) string) (int, error) {
 	updates := map[string]any{}
-	for col, sealed := range cols {
+	q := s.db.WithContext(ctx).Model(model).Where("id = ?", id)
+	for _, col := range slices.Sorted(maps.Keys(cols)) {
+		sealed := cols[col]
+		q = q.Where(col+" = ?", sealed)
 		if sealed == "" || !s.keys.NeedsReseal(sealed) {
 			continue
 		}
 		field := strings.TrimSuffix(col, "_sealed")
 		v, err := s.reseal(sealed, ad(field))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", field, err)
+			return 0, fmt.Errorf("%s: %w", field, err)
 		}
 		updates[col] = v
 	}
-	return updates, nil
+	if len(updates) == 0 {
+		return 0, nil
+	}
+	res := q.Updates(updates)
+	return int(res.RowsAffected) * len(updates), res.Error
 }

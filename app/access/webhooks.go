@@ -252,22 +252,13 @@ func (s *Service) resealWebhookSecrets(ctx context.Context) (int, error) {
 	changed := 0
 	for _, e := range rows {
 		// Both secrets are sealed with the same associated data.
-		updates, err := s.resealColumns(map[string]string{"secret_sealed": e.SecretSealed, "previous_secret_sealed": e.PreviousSecretSealed},
+		n, err := s.resealRow(ctx, &models.WebhookEndpoint{}, e.ID,
+			map[string]string{"secret_sealed": e.SecretSealed, "previous_secret_sealed": e.PreviousSecretSealed},
 			func(string) string { return endpointAD(e.ID) })
 		if err != nil {
 			return changed, fmt.Errorf("webhook endpoint %s %w", e.ID, err)
 		}
-		if len(updates) == 0 {
-			continue
-		}
-		// Only if the secret was not rotated meanwhile.
-		res := s.db.WithContext(ctx).Model(&models.WebhookEndpoint{}).
-			Where("id = ? AND secret_sealed = ? AND previous_secret_sealed = ?", e.ID, e.SecretSealed, e.PreviousSecretSealed).
-			Updates(updates)
-		if res.Error != nil {
-			return changed, res.Error
-		}
-		changed += int(res.RowsAffected) * len(updates)
+		changed += n
 	}
 	return changed, nil
 }
