@@ -40,7 +40,8 @@ func invitee(ip, ua string) access.Actor { return access.Actor{IP: ip, UserAgent
 // TestRepeatedViewsCollapse (item 3): 1,000 views of the consent page from
 // one client are one event with a count of 1,000 and the time of the last
 // view; other clients, and a different decline reason, are events of their
-// own; concurrent views never make a duplicate.
+// own (declines of a link declined anew after a failed attempt); concurrent
+// views never make a duplicate.
 func TestRepeatedViewsCollapse(t *testing.T) {
 	t.Parallel()
 	e := newDomainEnv(t)
@@ -87,8 +88,15 @@ func TestRepeatedViewsCollapse(t *testing.T) {
 	})
 
 	t.Run("Declines", func(t *testing.T) {
-		for _, reason := range []string{"Wrong account", "Wrong account", "Not now"} {
+		// A link that stays declined is declined once (TestDeclineOnce), so
+		// a failed attempt comes between the declines here.
+		for i, reason := range []string{"Wrong account", "Wrong account", "Not now"} {
 			e.clock.Advance(time.Second)
+			if i > 0 {
+				if err := e.svc.RecordEvent(e.ctx, &l.AccessLink, phone, access.EventProviderError, map[string]any{"kind": "provider", "error": "access_denied"}); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err := e.svc.RecordEvent(e.ctx, &l.AccessLink, phone, access.EventDeclined, map[string]any{"reason": reason}); err != nil {
 				t.Fatal(err)
 			}

@@ -71,6 +71,13 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 		return err
 	}
 	clean := cleanDetail(detail)
+	now := s.now()
+	// The link's outcome goes first: for a decline it is also the one
+	// decision whether this decline is news (recordOutcome).
+	changed, err := s.recordOutcome(tx, l, typ, clean, now)
+	if err != nil || !changed {
+		return err
+	}
 	d := "{}"
 	if len(clean) > 0 {
 		b, err := json.Marshal(clean)
@@ -90,7 +97,6 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 	} else if name == "" {
 		name = invitee
 	}
-	now := s.now()
 	ev := models.LinkEvent{
 		ID:          NewID(),
 		LinkID:      l.ID,
@@ -110,9 +116,6 @@ func (s *Service) writeEvent(tx *gorm.DB, l *models.AccessLink, actor Actor, typ
 		err = tx.Create(&ev).Error
 	}
 	if err != nil {
-		return err
-	}
-	if err := s.recordOutcome(tx, l, typ, clean, now); err != nil {
 		return err
 	}
 	return s.announce(tx, l, typ, clean, now)
@@ -180,10 +183,18 @@ func needsTransaction(typ string) bool {
 	return typ == EventDeclined || typ == EventProviderError || typ == EventConnected
 }
 
-// recordOutcome keeps the link's last outcome in step with the event just
+// recordOutcome keeps the link's last outcome in step with the event being
 // written: a decline or a provider error is shown in the admin list until
-// the link is used.
-func (s *Service) recordOutcome(tx *gorm.DB, l *models.AccessLink, typ string, detail map[string]any, now time.Time) error {
+// the link is used. It reports whether the event is to be written at all:
+// a link that stays declined is declined once. Its conditional update is
+// the one decision, so of any number of repeated or concurrent declines
+// (a reload, a script, two tabs) exactly one finds the link not declined
+// and writes the event, its webhook and its mail; the others change
+// nothing (on PostgreSQL the second update waits for the first's row lock
+// and then sees it declined; SQLite runs one writer at a time). A decline
+// after another outcome (a failed attempt) is news again. A used link is
+// not declined.
+func (s *Service) recordOutcome(tx *gorm.DB, l *models.AccessLink, typ string, detail map[string]any, now time.Time) (bool, error) {
 	var set map[string]any
 	switch typ {
 	case EventDeclined:
@@ -194,13 +205,17 @@ func (s *Service) recordOutcome(tx *gorm.DB, l *models.AccessLink, typ string, d
 	case EventConnected:
 		set = map[string]any{"last_outcome": "", "last_outcome_detail": "", "last_outcome_at": nil}
 	default:
-		return nil
+		return true, nil
 	}
 	q := tx.Model(&models.AccessLink{}).Where("id = ?", l.ID)
 	if typ != EventConnected {
 		q = q.Where("used_at IS NULL") // a used link shows Used, whatever came after
 	}
-	return q.Updates(set).Error
+	if typ != EventDeclined {
+		return true, q.Updates(set).Error
+	}
+	res := q.Where("last_outcome <> ?", OutcomeDeclined).Updates(set)
+	return res.RowsAffected == 1, res.Error
 }
 
 // failureReason is what made an attempt fail, as a code the admin list

@@ -145,9 +145,12 @@ func (s *Server) startFlow(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, s.oauth.AuthCodeURL(src, &f.Flow))
 }
 
-// declineLink is POST /connect/{token}/decline.
+// declineLink is POST /connect/{token}/decline: the decline is recorded
+// (once while the link stays declined: the domain decides, recordEvent),
+// then the browser goes to the thank-you page with a 303, so reloading
+// that page posts nothing again.
 func (s *Server) declineLink(c echo.Context) error {
-	l, src, err := s.openActive(c)
+	l, _, err := s.openActive(c)
 	if l == nil {
 		return err
 	}
@@ -158,6 +161,22 @@ func (s *Server) declineLink(c echo.Context) error {
 	}
 	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventDeclined, detail); err != nil {
 		return err
+	}
+	// The token was found (openActive): it is the path's own, base64url.
+	return c.Redirect(http.StatusSeeOther, "/connect/"+c.Param("token")+"/declined")
+}
+
+// declined is GET /connect/{token}/declined, the thank-you page after a
+// decline. The link stays usable (DESIGN: a declined link stays ACTIVE);
+// one that is not declined (never, or tried again since) sends the
+// browser to its consent page.
+func (s *Server) declined(c echo.Context) error {
+	l, src, err := s.openActive(c)
+	if l == nil {
+		return err
+	}
+	if l.LastOutcome != access.OutcomeDeclined {
+		return c.Redirect(http.StatusSeeOther, "/connect/"+c.Param("token"))
 	}
 	return render(c, http.StatusOK, views.DeclinedPage(l, src))
 }

@@ -72,11 +72,17 @@ func TestInviteeLanguage(t *testing.T) {
 		}
 		_, body = getIn(t, e, inv, path, "de-DE")
 		wantIn(t, body, `<html lang="pt-BR">`)
-		// The next pages follow the choice: Decline's answer.
-		p := inv.Decline(t, link.Token, "")
-		wantIn(t, p.Body, `<html lang="pt-BR">`, "Obrigado por nos avisar")
-		if strings.Contains(p.Body, "language-switcher") {
-			t.Error("a POST's answer offers the switcher (its links would GET another page)")
+		// The next pages follow the choice: Decline's answer, a 303 to the
+		// thank-you page. That page is a GET that can be loaded again, so
+		// its switcher's links load it again, in another language.
+		post := inv.DeclinePost(t, link.Token, "")
+		if post.Status != http.StatusSeeOther || strings.Contains(post.Body, "language-switcher") {
+			t.Errorf("decline: status %d; a POST's answer offers the switcher (its links would GET another page)", post.Status)
+		}
+		p := inv.Get(t, e.AppURL+post.Location)
+		wantIn(t, p.Body, `<html lang="pt-BR">`, "Obrigado por nos avisar", `href="?lang=fr"`)
+		if !strings.HasSuffix(p.URL, "/declined") {
+			t.Errorf("thank-you page at %s", p.URL)
 		}
 	})
 

@@ -62,6 +62,7 @@ func (s *Server) routes() {
 	e.GET("/connect/:token", s.consent, public...)
 	e.POST("/connect/:token/start", s.startFlow, public...)
 	e.POST("/connect/:token/decline", s.declineLink, public...)
+	e.GET("/connect/:token/declined", s.declined, public...)
 	e.GET("/oauth/callback", s.callback, public...)
 
 	// The sandbox provider, outside production only.

@@ -466,7 +466,7 @@ func TestPublicRoutesRateLimited(t *testing.T) {
 	}{
 		{"Consent", func(inv *testutil.Invitee) *testutil.Page { return inv.Consent(t, link.Token) }},
 		{"Start", func(inv *testutil.Invitee) *testutil.Page { return inv.Start(t, link.Token) }},
-		{"Decline", func(inv *testutil.Invitee) *testutil.Page { return inv.Decline(t, link.Token, "no") }},
+		{"Decline", func(inv *testutil.Invitee) *testutil.Page { return inv.DeclinePost(t, link.Token, "no") }},
 		{"Callback", func(inv *testutil.Invitee) *testutil.Page {
 			return inv.Callback(t, e.AppURL+"/oauth/callback?code=c&state=s")
 		}},

@@ -236,7 +236,12 @@ func TestInviteePageWeight(t *testing.T) {
 			l := e.GenerateLink(t, testutil.SandboxKey)
 			inv := browser()
 			inv.Consent(t, l.Token)
-			return inviteeRequest{inv, newRequest(t, http.MethodPost, l.URL+"/decline", url.Values{"reason": {""}})}
+			// Decline answers 303 to the thank-you page (a GET): that is
+			// the page weighed.
+			if p := inv.DeclinePost(t, l.Token, ""); p.Status != http.StatusSeeOther {
+				t.Fatalf("decline: status %d, want 303", p.Status)
+			}
+			return inviteeRequest{inv, newRequest(t, http.MethodGet, l.URL+"/declined", nil)}
 		}},
 		"connected": {http.StatusOK, "connect-success", func(t *testing.T) inviteeRequest {
 			return callback(t, e.GenerateLink(t, testutil.SandboxKey), "allow", "sandbox-user-2")

@@ -76,8 +76,20 @@ func (i *Invitee) Start(tb testing.TB, token string) *Page {
 	return i.post(tb, "/connect/"+token+"/start", url.Values{})
 }
 
-// Decline submits the Decline form.
+// Decline submits the Decline form and, as a browser does, follows its
+// redirect to the thank-you page (a page that is not a redirect, an error
+// say, is returned as it is).
 func (i *Invitee) Decline(tb testing.TB, token, reason string) *Page {
+	tb.Helper()
+	p := i.DeclinePost(tb, token, reason)
+	if p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, "/") {
+		return p
+	}
+	return i.Get(tb, i.env.AppURL+p.Location)
+}
+
+// DeclinePost submits the Decline form and returns its answer as is.
+func (i *Invitee) DeclinePost(tb testing.TB, token, reason string) *Page {
 	tb.Helper()
 	return i.post(tb, "/connect/"+token+"/decline", url.Values{"reason": {reason}})
 }
