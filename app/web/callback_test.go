@@ -63,7 +63,7 @@ func replay(t *testing.T, target string, cookie *http.Cookie) *testutil.Page {
 func authorized(t *testing.T, inv *testutil.Invitee, link *testutil.GeneratedLink, account string) (cb, state string, cookie *http.Cookie) {
 	t.Helper()
 	start, cb := inv.Authorized(t, link.Token, "allow", account)
-	return cb, query(t, cb).Get("state"), start.Cookie(flowCookie)
+	return cb, query(t, cb).Get("state"), flowCookieOf(start)
 }
 
 // TestFlowSameAccountManyLinksAtOnce (item 11): 20 links of one workspace,
@@ -154,7 +154,7 @@ func TestFlowProviderErrorEndsTheFlow(t *testing.T) {
 		t.Helper()
 		wantPage(t, inv.Consent(t, link.Token), http.StatusOK, "consent")
 		start := inv.Start(t, link.Token)
-		c := start.Cookie(flowCookie)
+		c := flowCookieOf(start)
 		if start.Status != http.StatusSeeOther || c == nil {
 			t.Fatalf("start: %d, cookie %v", start.Status, c)
 		}

@@ -24,7 +24,24 @@ import (
 	"github.com/accessrequests/accessrequests/models"
 )
 
+// flowCookie names the flow cookies: one per flow in progress,
+// "ar_flow_" and a digest of its state (app/web/invitee.go).
 const flowCookie = "ar_flow"
+
+// isFlowCookie reports whether name is a flow cookie's.
+func isFlowCookie(name string) bool {
+	return name == flowCookie || strings.HasPrefix(name, flowCookie+"_")
+}
+
+// flowCookieOf is the flow cookie a page set (nil if none).
+func flowCookieOf(p *testutil.Page) *http.Cookie {
+	for _, c := range p.Cookies {
+		if isFlowCookie(c.Name) {
+			return c
+		}
+	}
+	return nil
+}
 
 // wantPage fails unless the page has the status and an element with
 // data-testid=testID.
@@ -235,7 +252,7 @@ func TestFlowSuccess(t *testing.T) {
 		if q.Has("code_verifier") || q.Has("client_secret") {
 			t.Error("the authorize URL carries a secret")
 		}
-		if p.Cookie(flowCookie) == nil {
+		if flowCookieOf(p) == nil {
 			t.Error("start set no flow cookie")
 		}
 	})
@@ -365,8 +382,30 @@ func TestFlowDeny(t *testing.T) {
 			t.Errorf("title %q", got)
 		}
 		retry = wantRetry(t, p, link.Token)
-		if c := p.Cookie(flowCookie); c == nil || c.MaxAge >= 0 {
-			t.Errorf("the spent flow cookie was not cleared: %v", c)
+		// The flow is settled and kept, as a connected one is, so that a
+		// reload shows this page again (review B).
+		if c := flowCookieOf(p); c == nil || c.MaxAge <= 0 {
+			t.Errorf("the settled flow cookie was not kept: %v", c)
+		}
+	})
+	t.Run("ReloadShowsTheSameOutcomeWithTryAgain", func(t *testing.T) {
+		for i := 0; i < 2; i++ {
+			p := inv.Callback(t, cb)
+			wantErrorPage(t, p, http.StatusOK, "access_denied")
+			if got := p.Text("connect-title"); got != "Access was not granted" {
+				t.Errorf("reload %d: title %q", i+1, got)
+			}
+			wantRetry(t, p, link.Token)
+		}
+		// The same state with a code instead: still the first outcome,
+		// nothing exchanged.
+		p := inv.Callback(t, withQuery(t, cb, func(q url.Values) { q.Del("error"); q.Del("error_description"); q.Set("code", "forged") }))
+		wantErrorPage(t, p, http.StatusOK, "access_denied")
+		if n := e.Sandbox.Tap.Requests(); n != 0 {
+			t.Errorf("token endpoint hit %d times after a denial", n)
+		}
+		if n := len(testutil.EventsOf(e.Events(t, link.ID), access.EventProviderError)); n != 1 {
+			t.Errorf("%d provider_error events, want 1", n)
 		}
 	})
 	t.Run("LinkStaysActiveNothingStored", func(t *testing.T) {
@@ -542,7 +581,7 @@ func TestFlowExpired(t *testing.T) {
 		}
 		start := inv.Start(t, link.Token)
 		wantPage(t, start, http.StatusGone, "connect-expired")
-		if start.Cookie(flowCookie) != nil {
+		if flowCookieOf(start) != nil {
 			t.Error("an expired link started a flow")
 		}
 		if st := e.LinkStatus(t, link.ID); st != access.StatusExpired {
@@ -846,9 +885,14 @@ func TestFlowTokenEndpointFailures(t *testing.T) {
 				t.Errorf("title %q", got)
 			}
 			target := wantRetry(t, p, link.Token)
-			if c := p.Cookie(flowCookie); c == nil || c.MaxAge >= 0 {
-				t.Errorf("the spent flow cookie was not cleared: %v", c)
+			// A reload shows the same failure and Try again (review B),
+			// without asking the token endpoint again (below).
+			if c := flowCookieOf(p); c == nil || c.MaxAge <= 0 {
+				t.Errorf("the settled flow cookie was not kept: %v", c)
 			}
+			again := inv.Callback(t, cb)
+			wantErrorPage(t, again, http.StatusBadGateway, tc.code)
+			wantRetry(t, again, link.Token)
 			// The code reached the provider once: a failure is never
 			// retried behind the invitee's back.
 			if e.Sandbox.Tap.Requests() != before+1 {
@@ -1162,7 +1206,7 @@ func TestFlowHeaders(t *testing.T) {
 	})
 	t.Run("StartIsPrivateAndItsCookieHttpOnlyLax", func(t *testing.T) {
 		private(t, "start", start)
-		c := start.Cookie(flowCookie)
+		c := flowCookieOf(start)
 		flowCookieOK(t, "start", c)
 		if c != nil && (c.MaxAge <= 0 || c.MaxAge > 600) {
 			t.Errorf("flow cookie Max-Age %d, want at most 10 minutes", c.MaxAge)
@@ -1174,7 +1218,7 @@ func TestFlowHeaders(t *testing.T) {
 	t.Run("CallbackIsPrivate", func(t *testing.T) {
 		wantPage(t, callback, http.StatusOK, "connect-success")
 		private(t, "callback", callback)
-		if c := callback.Cookie(flowCookie); c != nil {
+		if c := flowCookieOf(callback); c != nil {
 			flowCookieOK(t, "callback", c)
 		}
 	})
@@ -1189,7 +1233,7 @@ func TestFlowHeaders(t *testing.T) {
 		p = denier.Callback(t, deny)
 		wantPage(t, p, http.StatusOK, "connect-error")
 		private(t, "denied callback", p)
-		flowCookieOK(t, "denied callback", p.Cookie(flowCookie))
+		flowCookieOK(t, "denied callback", flowCookieOf(p))
 
 		p = denier.Decline(t, other.Token, "not now")
 		wantPage(t, p, http.StatusOK, "connect-declined")

@@ -1,9 +1,15 @@
 package web
 
 import (
+	"cmp"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,21 +19,57 @@ import (
 	"github.com/accessrequests/accessrequests/views"
 )
 
-// flowCookie carries the OAuth flow between Start and the callback: sealed
-// with the app key, HttpOnly, SameSite=Lax (Strict would lose it on the
-// provider's redirect back), 10 minutes.
+// A flow cookie carries one OAuth flow between Start and the callback:
+// sealed with the app key, HttpOnly, SameSite=Lax (Strict would lose it on
+// the provider's redirect back), living as long as the flow may (10
+// minutes). Each flow has a cookie of its own, named by a digest of its
+// state, so that one browser can have several flows under way (an agency
+// sends one client several links) and each callback finds its own;
+// MaxFlowsPerBrowser bounds them. After the callback the flow's cookie is
+// kept, settled (without its PKCE verifier), so that a reload shows the
+// flow's first outcome: connected from the cookie, any other from the
+// domain's record of the flow (CompleteFlow answers a settled flow with
+// it and exchanges nothing).
 type flowState struct {
 	oauth.Flow
 	Token string `json:"tk"`
+	// Settled marks a flow whose callback ended otherwise than connected
+	// (denied, failed, refused); Done (oauth.Flow) marks a connected one.
+	Settled bool `json:"x,omitempty"`
+	// name is the cookie the flow came in ("" for a new flow).
+	name string
 }
+
+// over reports whether the flow's callback has an outcome.
+func (f *flowState) over() bool { return f.Done || f.Settled }
+
+// MaxFlowsPerBrowser is how many flows one browser keeps at once. Starting
+// one more drops a settled flow first (only its reload is lost), else the
+// oldest one under way. Each cookie is about 400 bytes.
+const MaxFlowsPerBrowser = 5
 
 const flowAD = "oauth-flow"
 
-func (s *Server) flowCookieName() string {
+// flowCookiePrefix is the name of every flow cookie, before the digest of
+// its state ("ar_flow" alone is the single cookie of earlier versions).
+func (s *Server) flowCookiePrefix() string {
 	if strings.HasPrefix(s.cookieName, "__Host-") {
 		return "__Host-ar_flow"
 	}
 	return "ar_flow"
+}
+
+// flowCookieName is the cookie of the flow with state: the prefix and 72
+// bits of the state's SHA-256, which names the cookie without revealing
+// the state.
+func (s *Server) flowCookieName(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return s.flowCookiePrefix() + "_" + base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+func (s *Server) isFlowCookie(name string) bool {
+	p := s.flowCookiePrefix()
+	return name == p || strings.HasPrefix(name, p+"_")
 }
 
 func (s *Server) setFlow(c echo.Context, f *flowState) error {
@@ -39,27 +81,89 @@ func (s *Server) setFlow(c echo.Context, f *flowState) error {
 	if err != nil {
 		return err
 	}
+	if f.name == "" {
+		f.name = s.flowCookieName(f.State)
+	}
+	// The cookie ends with the flow: a settled one is rewritten with what
+	// is left of its 10 minutes.
+	left := time.Unix(f.Started, 0).Add(oauth.Lifetime).Sub(s.svc.Clock())
 	c.SetCookie(&http.Cookie{
-		Name: s.flowCookieName(), Value: sealed, Path: "/", MaxAge: int(oauth.Lifetime.Seconds()),
+		Name: f.name, Value: sealed, Path: "/", MaxAge: max(1, int(min(left, oauth.Lifetime).Seconds())),
 		HttpOnly: true, Secure: s.sessions.Options.Secure, SameSite: http.SameSiteLaxMode,
 	})
 	return nil
 }
 
-func (s *Server) getFlow(c echo.Context) *flowState {
-	ck, err := c.Cookie(s.flowCookieName())
-	if err != nil {
-		return nil
+// flows are the flows this browser holds, and the names of its flow
+// cookies that do not open (tampered, or sealed with a retired key).
+func (s *Server) flows(c echo.Context) (flows []*flowState, broken []string) {
+	for _, ck := range c.Cookies() {
+		if !s.isFlowCookie(ck.Name) {
+			continue
+		}
+		raw, err := s.keys.Open(ck.Value, flowAD)
+		var f flowState
+		if err != nil || json.Unmarshal([]byte(raw), &f) != nil {
+			broken = append(broken, ck.Name)
+			continue
+		}
+		f.name = ck.Name
+		flows = append(flows, &f)
 	}
-	raw, err := s.keys.Open(ck.Value, flowAD)
-	if err != nil {
-		return nil
+	return flows, broken
+}
+
+// getFlow is the browser's flow of the callback's state. Without one it is
+// any other flow of the browser, so that the state check says the state
+// does not match the flow started here, or nil (no flow started here).
+func (s *Server) getFlow(c echo.Context, state string) *flowState {
+	flows, _ := s.flows(c)
+	for _, f := range flows {
+		if subtle.ConstantTimeCompare([]byte(f.State), []byte(state)) == 1 {
+			return f
+		}
 	}
-	var f flowState
-	if json.Unmarshal([]byte(raw), &f) != nil {
-		return nil
+	if len(flows) > 0 {
+		return flows[0]
 	}
-	return &f
+	return nil
+}
+
+// makeRoomForFlow drops the browser's flow cookies that do not open, have
+// run out of time, or are one too many for a new flow: settled flows
+// first, then the oldest.
+func (s *Server) makeRoomForFlow(c echo.Context) {
+	flows, broken := s.flows(c)
+	for _, name := range broken {
+		s.dropFlow(c, name)
+	}
+	now := s.svc.Clock()
+	live := flows[:0]
+	for _, f := range flows {
+		if now.Sub(time.Unix(f.Started, 0)) > oauth.Lifetime {
+			s.dropFlow(c, f.name)
+			continue
+		}
+		live = append(live, f)
+	}
+	slices.SortStableFunc(live, func(a, b *flowState) int {
+		if a.over() != b.over() {
+			if a.over() {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Compare(a.Started, b.Started)
+	})
+	for len(live) >= MaxFlowsPerBrowser {
+		s.dropFlow(c, live[0].name)
+		live = live[1:]
+	}
+}
+
+func (s *Server) dropFlow(c echo.Context, name string) {
+	c.SetCookie(&http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.sessions.Options.Secure, SameSite: http.SameSiteLaxMode})
 }
 
 // limitPublic rate-limits the public link routes per client address. Like
@@ -132,6 +236,7 @@ func (s *Server) startFlow(c echo.Context) error {
 		}
 	}
 	f := &flowState{Flow: *oauth.Begin(l.ID, src, shop, s.svc.Clock()), Token: c.Param("token")}
+	s.makeRoomForFlow(c)
 	if err := s.setFlow(c, f); err != nil {
 		return err
 	}
@@ -184,10 +289,12 @@ func (s *Server) declined(c echo.Context) error {
 // callback is GET /oauth/callback, the one redirect URI of every source.
 func (s *Server) callback(c echo.Context) error {
 	q := c.Request().URL.Query()
-	f := s.getFlow(c)
+	f := s.getFlow(c, q.Get("state"))
 	var out *access.FlowOutcome
 	if f != nil && f.Done && oauth.CheckState(&f.Flow, q.Get("state"), s.svc.Clock()) == nil {
-		// A repeated callback (reload, back button) shows the first result.
+		// A repeated callback (reload, back button) shows the first result:
+		// a connected flow's from its cookie; any other flow's from the
+		// domain, which answers a settled flow with its recorded outcome.
 		out = &access.FlowOutcome{Kind: access.FlowConnected, Account: f.Account}
 	} else {
 		var err error
@@ -207,11 +314,13 @@ func (s *Server) callback(c echo.Context) error {
 }
 
 // keepFlow updates the browser's flow after an outcome, and logs what the
-// outcome could not record. A connected flow is kept as done, so a reload
-// shows the same page; a failed or refused one (or one signed in as the
-// wrong account) is spent, and "Try again"
-// starts a new one; one that never matched this browser's flow, or is
-// still pending or abandoned, stays as it is.
+// outcome could not record. A flow with an outcome is kept, settled and
+// without its PKCE verifier, so that a reload shows the same page: a
+// connected one as done (shown from the cookie); a failed or refused one
+// (or one signed in as the wrong account) as settled, keeping its link's
+// token for "Try again" (the domain tells its outcome again, and its
+// record refuses a second exchange). One that never matched this
+// browser's flow, or is still pending or abandoned, stays as it is.
 func (s *Server) keepFlow(c echo.Context, f *flowState, out *access.FlowOutcome) {
 	if out.Unrecorded != nil {
 		// The outcome stands and the invitee is shown it; a history event
@@ -221,19 +330,19 @@ func (s *Server) keepFlow(c echo.Context, f *flowState, out *access.FlowOutcome)
 	if out.Unread != nil {
 		s.log.ErrorContext(c.Request().Context(), "callback: the refused link could not be read", "err", out.Unread)
 	}
+	if f == nil {
+		return
+	}
 	switch {
-	case out.Kind == access.FlowConnected && f != nil:
+	case out.Kind == access.FlowConnected:
 		f.Done, f.Account, f.Verifier, f.Token = true, out.Account, "", ""
-		if err := s.setFlow(c, f); err != nil {
-			s.log.ErrorContext(c.Request().Context(), "callback: the flow cookie could not be updated", "err", err)
-		}
 	case out.Kind == access.FlowRefused, out.Kind == access.FlowWrongAccount,
 		out.Kind == access.FlowFailed && out.Err.Code != access.EFLOWSTATE:
-		s.clearFlow(c)
+		f.Settled, f.Verifier = true, ""
+	default:
+		return
 	}
-}
-
-func (s *Server) clearFlow(c echo.Context) {
-	c.SetCookie(&http.Cookie{Name: s.flowCookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: s.sessions.Options.Secure, SameSite: http.SameSiteLaxMode})
+	if err := s.setFlow(c, f); err != nil {
+		s.log.ErrorContext(c.Request().Context(), "callback: the flow cookie could not be updated", "err", err)
+	}
 }

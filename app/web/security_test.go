@@ -592,7 +592,7 @@ func TestAbandonedFlowExpires(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
 	link, inv := e.AtConsent(t, "away")
 	start, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
-	if c := start.Cookie(flowCookie); c == nil || c.MaxAge <= 0 || c.MaxAge > int(oauth.Lifetime.Seconds()) {
+	if c := flowCookieOf(start); c == nil || c.MaxAge <= 0 || c.MaxAge > int(oauth.Lifetime.Seconds()) {
 		t.Fatalf("flow cookie %v, want one that the browser drops within 10 minutes", c)
 	}
 	callbacks := func() int64 {
@@ -1011,10 +1011,10 @@ func TestTamperedFlowCookieRefused(t *testing.T) {
 	link, inv := e.AtConsent(t, "tamperer")
 	_, cb := inv.Authorized(t, link.Token, "allow", "sandbox-user-1")
 	app := mustURL(t, e.AppURL)
-	var original string
+	var original, name string
 	for _, c := range inv.HTTP.Jar.Cookies(app) {
-		if c.Name == flowCookie {
-			original = c.Value
+		if isFlowCookie(c.Name) {
+			original, name = c.Value, c.Name
 		}
 	}
 	if original == "" {
@@ -1022,13 +1022,13 @@ func TestTamperedFlowCookieRefused(t *testing.T) {
 	}
 	v := []byte(original)
 	v[len(v)/2] ^= 1
-	inv.HTTP.Jar.SetCookies(app, []*http.Cookie{{Name: flowCookie, Value: string(v), Path: "/"}})
+	inv.HTTP.Jar.SetCookies(app, []*http.Cookie{{Name: name, Value: string(v), Path: "/"}})
 	wantErrorPage(t, inv.Callback(t, cb), http.StatusBadRequest, "missing_state")
 	if n := e.Sandbox.Tap.Requests(); n != 0 {
 		t.Errorf("%d token requests with a tampered flow", n)
 	}
 	wantActive(t, e, link.ID)
 	// The genuine cookie still completes the flow.
-	inv.HTTP.Jar.SetCookies(app, []*http.Cookie{{Name: flowCookie, Value: original, Path: "/"}})
+	inv.HTTP.Jar.SetCookies(app, []*http.Cookie{{Name: name, Value: original, Path: "/"}})
 	wantPage(t, inv.Callback(t, cb), http.StatusOK, "connect-success")
 }

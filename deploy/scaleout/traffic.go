@@ -328,10 +328,10 @@ func (w *worker) flow(ctx context.Context, l *link, deny bool) *flowResult {
 			}
 			// Pending, failed, or no answer again: this flow connected
 			// nothing (one that did says so), the link stays usable; start
-			// again from it. Failed includes the 400 of a flow that is over:
-			// a replica that answered with its own error page (the provider
-			// it exchanged the code with died) cleared the flow's cookie,
-			// as a person's browser would have, and they press "Try again".
+			// again from it. Failed includes a flow that is over: a replica
+			// that answered with its own error page (the provider it
+			// exchanged the code with died) settled the flow, the reload
+			// shows that failure again, and the person presses "Try again".
 		}
 		cb, err := inv.authorize(ctx, l, deny, f)
 		if err != nil {
