@@ -101,7 +101,8 @@ func TestFlowTwoLinksOneBrowser(t *testing.T) {
 
 // TestFlowCookiesBounded (review C): flows in one browser are capped; the
 // flow started last always completes, a settled flow gives way before a
-// pending one, and the browser never holds more than the cap.
+// pending one, the browser never holds more than the cap, and starting a
+// link again replaces that link's earlier flow.
 func TestFlowCookiesBounded(t *testing.T) {
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
 	inv := e.NewInvitee("many-tabs")
@@ -154,5 +155,18 @@ func TestFlowCookiesBounded(t *testing.T) {
 		last := len(more) - 1
 		cb := inv.Answer(t, inv.Authorize(t, moreStarts[last].Location), "allow", "sandbox-user-1")
 		wantPage(t, inv.Callback(t, cb), http.StatusOK, "connect-success")
+	})
+	t.Run("StartingALinkAgainReplacesItsFlow", func(t *testing.T) {
+		fresh := e.NewInvitee("again")
+		l := e.GenerateLink(t, testutil.SandboxKey)
+		first := fresh.Start(t, l.Token)
+		second := fresh.Start(t, l.Token)
+		if n := len(flowCookiesIn(t, e, fresh)); n != 1 {
+			t.Errorf("%d flow cookies after starting one link twice, want 1", n)
+		}
+		late := fresh.Answer(t, fresh.Authorize(t, first.Location), "allow", "sandbox-user-1")
+		wantErrorPage(t, fresh.Callback(t, late), http.StatusBadRequest, "state_mismatch")
+		cb := fresh.Answer(t, fresh.Authorize(t, second.Location), "allow", "sandbox-user-1")
+		wantPage(t, fresh.Callback(t, cb), http.StatusOK, "connect-success")
 	})
 }

@@ -43,9 +43,9 @@ type flowState struct {
 // over reports whether the flow's callback has an outcome.
 func (f *flowState) over() bool { return f.Done || f.Settled }
 
-// MaxFlowsPerBrowser is how many flows one browser keeps at once. Starting
-// one more drops a settled flow first (only its reload is lost), else the
-// oldest one under way. Each cookie is about 400 bytes.
+// MaxFlowsPerBrowser is how many flows one browser keeps at once, one per
+// link. Starting one more drops a settled flow first (only its reload is
+// lost), else the oldest one under way. Each cookie is about 400 bytes.
 const MaxFlowsPerBrowser = 5
 
 const flowAD = "oauth-flow"
@@ -130,9 +130,11 @@ func (s *Server) getFlow(c echo.Context, state string) *flowState {
 }
 
 // makeRoomForFlow drops the browser's flow cookies that do not open, have
-// run out of time, or are one too many for a new flow: settled flows
+// run out of time, belong to the link of the new flow (starting again
+// replaces a link's earlier attempt: its late callback is refused as not
+// this browser's flow), or are one too many for a new flow: settled flows
 // first, then the oldest.
-func (s *Server) makeRoomForFlow(c echo.Context) {
+func (s *Server) makeRoomForFlow(c echo.Context, linkID string) {
 	flows, broken := s.flows(c)
 	for _, name := range broken {
 		s.dropFlow(c, name)
@@ -140,7 +142,7 @@ func (s *Server) makeRoomForFlow(c echo.Context) {
 	now := s.svc.Clock()
 	live := flows[:0]
 	for _, f := range flows {
-		if now.Sub(time.Unix(f.Started, 0)) > oauth.Lifetime {
+		if now.Sub(time.Unix(f.Started, 0)) > oauth.Lifetime || f.LinkID == linkID {
 			s.dropFlow(c, f.name)
 			continue
 		}
@@ -236,7 +238,7 @@ func (s *Server) startFlow(c echo.Context) error {
 		}
 	}
 	f := &flowState{Flow: *oauth.Begin(l.ID, src, shop, s.svc.Clock()), Token: c.Param("token")}
-	s.makeRoomForFlow(c)
+	s.makeRoomForFlow(c, l.ID)
 	if err := s.setFlow(c, f); err != nil {
 		return err
 	}
