@@ -52,7 +52,10 @@ func linkUnavailable(loc *locale.Locale, st access.Status, l *access.PublicLink,
 		return m
 	case access.StatusExpired:
 		m := inviteeMessage{Kind: "expired", Title: loc.T("ExpiredTitle"), Source: src, Body: loc.N("ExpiredBody", lifetimeDays())}
-		if l != nil {
+		switch {
+		case l != nil && l.RenewedToID != nil: // renewing retired it: a newer link is out there
+			m.Title, m.Body = loc.T("ReplacedTitle"), loc.T("ReplacedBody", "Requester", requesterName(l))
+		case l != nil:
 			m.Body = expiredBody(loc, l)
 		}
 		return m
