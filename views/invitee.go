@@ -215,6 +215,29 @@ func strongText(testid, text string) templ.Component {
 	})
 }
 
+// nameText is a person-entered name inside a sentence (an organization,
+// a workspace, a person): its own bidi isolate, <bdi>, so that a name
+// stored before names were cleaned (access.CleanName) cannot reorder the
+// words around it; marked for tests when testid is not "".
+func nameText(testid, name string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		if testid == "" {
+			return writeAll(w, `<bdi>`, templ.EscapeString(name), `</bdi>`)
+		}
+		return writeAll(w, `<bdi data-testid="`, templ.EscapeString(testid), `">`, templ.EscapeString(name), `</bdi>`)
+	})
+}
+
+// strongName is a name in bold inside a sentence, isolated as nameText.
+func strongName(testid, name string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		if testid == "" {
+			return writeAll(w, `<strong class="font-semibold text-slate-900"><bdi>`, templ.EscapeString(name), `</bdi></strong>`)
+		}
+		return writeAll(w, `<strong class="font-semibold text-slate-900" data-testid="`, templ.EscapeString(testid), `"><bdi>`, templ.EscapeString(name), `</bdi></strong>`)
+	})
+}
+
 // writeAll writes parts to w in order.
 func writeAll(w io.Writer, parts ...string) error {
 	for _, p := range parts {
