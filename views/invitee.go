@@ -187,6 +187,11 @@ func (v FlowView) failed(l *locale.Locale) inviteeMessage {
 		m.Title, m.Body = l.T("NotStoredTitle"), l.T("NotStoredBody")
 	case access.ESCOPES:
 		m.Title, m.Body = l.T("ScopesMissingTitle"), l.T("ScopesMissingBody", "Missing", missingScopes(e))
+	case access.ETOKEN:
+		m.Title, m.Body = l.T("NotStoredTitle"), l.T("FailedBody")
+		if e.Reason == "unreachable" { // app/oauth: no answer at all (DNS, refused, TLS)
+			m.Body = l.T("UnreachableBody")
+		}
 	default:
 		m.Title, m.Body = l.T("NotStoredTitle"), l.T("FailedBody")
 	}
