@@ -31,6 +31,7 @@ func TestHead(t *testing.T) {
 		{"Login", "/login", http.StatusOK},
 		{"Consent", "/connect/" + link.Token, http.StatusOK},
 		{"UnknownLink", "/connect/" + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", http.StatusNotFound},
+		{"DeclinedPageOfALinkNotDeclined", "/connect/" + link.Token + "/declined", http.StatusSeeOther},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			get, _ := do(t, "GET", tc.path)

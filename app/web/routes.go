@@ -71,7 +71,7 @@ func (s *Server) routes() {
 	e.Match(getOrHead, "/connect/:token", s.consent, public...)
 	e.POST("/connect/:token/start", s.startFlow, public...)
 	e.POST("/connect/:token/decline", s.declineLink, public...)
-	e.GET("/connect/:token/declined", s.declined, public...)
+	e.Match(getOrHead, "/connect/:token/declined", s.declined, public...)
 	e.GET("/oauth/callback", s.callback, public...)
 
 	// The sandbox provider, outside production only.
