@@ -37,3 +37,11 @@ func (s *Service) SetMaxClientsPerLink(n int64) { s.maxClientsPerLink = n }
 func (s *Service) SetSessionTimeouts(idle, lifetime time.Duration) {
 	s.sessionIdleTimeout, s.sessionLifetime = idle, lifetime
 }
+
+// SetResealBatch makes Reseal read n rows at a time until the returned
+// function puts the batch size back. Not for parallel tests.
+func SetResealBatch(n int) (restore func()) {
+	old := resealBatch
+	resealBatch = n
+	return func() { resealBatch = old }
+}

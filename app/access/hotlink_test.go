@@ -7,11 +7,12 @@ import (
 
 	"gorm.io/gorm/schema"
 
+	"github.com/accessrequests/accessrequests/app/access/hotsql"
 	"github.com/accessrequests/accessrequests/models"
 )
 
 // TestHotLinkColumns fails when models.AccessLink gains a column that the
-// hand-scanned reads (hotLinkColumns, scanLink) would leave out.
+// hand-scanned reads (hotsql.LinkColumns, scanLink) would leave out.
 func TestHotLinkColumns(t *testing.T) {
 	sch, err := schema.Parse(&models.AccessLink{}, &sync.Map{}, schema.NamingStrategy{})
 	if err != nil {
@@ -23,8 +24,8 @@ func TestHotLinkColumns(t *testing.T) {
 			want = append(want, "l."+f.DBName)
 		}
 	}
-	got := strings.Fields(strings.ReplaceAll(hotLinkColumns, ",", " "))
+	got := strings.Fields(strings.ReplaceAll(hotsql.LinkColumns, ",", " "))
 	if strings.Join(got, " ") != strings.Join(want, " ") {
-		t.Errorf("hotLinkColumns:\n%v\nmodels.AccessLink's columns, in order:\n%v", got, want)
+		t.Errorf("hotsql.LinkColumns:\n%v\nmodels.AccessLink's columns, in order:\n%v", got, want)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/accessrequests/accessrequests/app/access/hotsql"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
@@ -58,35 +59,13 @@ func (s *Service) OpenLink(ctx context.Context, token string) (*PublicLink, erro
 	return s.publicLink(ctx, publicLinkByToken, secret.HashToken(token))
 }
 
-// publicLinkSQL reads a link with the names the invitee's pages show,
-// followed by the condition that finds it. A link made through the API
-// names the person who made its key, if any; the page then names the
-// organization alone. The organization's branding comes in the same
-// statement (a LEFT JOIN on its primary key; never the logo's bytes), so
-// the consent page still sends one lookup. The consent page's lookup is
-// its hottest read, so the SQL is written out and sent as is (Raw).
-const publicLinkSQL = `SELECT ` + hotLinkColumns + `, w.name AS workspace_name, o.name AS organization_name,
-	COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email,
-	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label,
-	COALESCE(b.accent_color, ''), COALESCE(b.logo_hash, ''), COALESCE(b.logo_type, ''),
-	COALESCE(b.logo_width, 0), COALESCE(b.logo_height, 0), COALESCE(b.privacy_url, ''), COALESCE(b.support_url, ''),
-	CASE WHEN r.display_name <> '' AND r.email <> '' THEN r.display_name || ' (' || r.email || ')'
-		ELSE COALESCE(NULLIF(r.display_name, ''), NULLIF(r.email, ''), r.external_id, '') END AS reconnect_label
-	FROM access_links AS l
-	JOIN workspaces w ON w.id = l.workspace_id
-	JOIN organizations o ON o.id = w.organization_id
-	LEFT JOIN organization_brandings b ON b.organization_id = o.id
-	LEFT JOIN api_keys k ON k.id = l.created_by_key_id
-	LEFT JOIN users u ON u.id = COALESCE(l.created_by, k.created_by)
-	LEFT JOIN connected_accounts a ON a.id = l.connected_account_id
-	LEFT JOIN connected_accounts r ON r.id = l.reconnect_account_id AND r.workspace_id = l.workspace_id
-	WHERE `
-
-// The two lookups, prepared once (db.Hot: their PostgreSQL form is not
-// rebuilt at each view, and they run on pgx itself).
+// The consent page's lookup is its hottest read, so its SQL is written
+// out (hotsql.PublicLink) and sent as is. The two lookups are prepared once
+// (db.Hot: their PostgreSQL form is not rebuilt at each view, and they run
+// on pgx itself).
 var (
-	publicLinkByToken = db.NewHot(publicLinkSQL + "l.token_hash = ? LIMIT 1")
-	publicLinkByID    = db.NewHot(publicLinkSQL + "l.id = ? LIMIT 1")
+	publicLinkByToken = db.NewHot(hotsql.PublicLink + "l.token_hash = ? LIMIT 1")
+	publicLinkByID    = db.NewHot(hotsql.PublicLink + "l.id = ? LIMIT 1")
 )
 
 func (s *Service) publicLink(ctx context.Context, q db.Hot, arg any) (*PublicLink, error) {

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/accessrequests/accessrequests/app/access/hotsql"
 	"github.com/accessrequests/accessrequests/app/db"
 	"github.com/accessrequests/accessrequests/app/secret"
 	"github.com/accessrequests/accessrequests/models"
@@ -285,15 +286,7 @@ func decodeCursor(c string) (time.Time, string, error) {
 	return t, id, nil
 }
 
-// hotLinkColumns are the columns of access_links AS l that the hottest reads
-// (the links list, the consent page) select and scanLink reads, in its
-// order: every field of models.AccessLink (TestLinkColumns checks).
-const hotLinkColumns = `l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, l.language`
-
-// scanLink reads a row that starts with hotLinkColumns into l, and the
+// scanLink reads a row that starts with hotsql.LinkColumns into l, and the
 // columns after them into extra. Scanning by hand into the fields costs a
 // fraction of GORM's reflection over 50 rows.
 func scanLink(rows db.Row, l *models.AccessLink, extra ...any) error {
@@ -323,7 +316,7 @@ func (s *Service) eachRow(ctx context.Context, q string, args []any, scan func(*
 // listSelect reads links with their creator's name and email
 // (a user), or the API key's name (a link made through the API), and how
 // their webhooks fared.
-const listSelect = "SELECT " + hotLinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, " + linkWebhookState +
+const listSelect = "SELECT " + hotsql.LinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, " + linkWebhookState +
 	" FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id"
 
 // ListLinks returns one page of the workspace's links, newest first, with

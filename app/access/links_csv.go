@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/accessrequests/accessrequests/app/access/hotsql"
 )
 
 // The CSV export of the admin links list (issue 11): the same filters and
@@ -22,7 +24,7 @@ var csvHeader = []string{"id", "label", "source", "status", "created_at", "expir
 
 // exportSelect is listSelect's links and creators with the account each
 // link connected, without the webhook state the page shows.
-const exportSelect = "SELECT " + hotLinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name," +
+const exportSelect = "SELECT " + hotsql.LinkColumns + ", COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name," +
 	" COALESCE(a.display_name, ''), COALESCE(a.email, ''), COALESCE(a.external_id, '')" +
 	" FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id" +
 	" LEFT JOIN connected_accounts a ON a.id = l.connected_account_id"

@@ -3,24 +3,28 @@ package access
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
-	"gorm.io/gorm"
-
 	"github.com/accessrequests/accessrequests/app/secret"
-	"github.com/accessrequests/accessrequests/models"
 )
 
-// sealedColumns are the columns that hold values sealed with the app's keys.
-// A new sealed column belongs here and in Reseal.
-var sealedColumns = []struct{ table, column string }{
-	{"access_links", "token_sealed"},
-	{"connected_accounts", "access_token_sealed"},
-	{"connected_accounts", "refresh_token_sealed"},
-	{"webhook_endpoints", "secret_sealed"},
-	{"webhook_endpoints", "previous_secret_sealed"},
+// sealedTables are the tables whose columns hold values sealed with the
+// app's keys, with the associated data each value is sealed with (field is
+// the column without "_sealed"). A new sealed column belongs here:
+// checkSealedKeyIDs and Reseal read this list.
+var sealedTables = []struct {
+	table   string
+	columns []string
+	ad      func(id, field string) string
+}{
+	{"access_links", []string{"token_sealed"}, func(id, _ string) string { return tokenAD(id) }},
+	{"connected_accounts", []string{"access_token_sealed", "refresh_token_sealed"}, accountAD},
+	// Both secrets are sealed with the same associated data.
+	{"webhook_endpoints", []string{"secret_sealed", "previous_secret_sealed"}, func(id, _ string) string { return endpointAD(id) }},
 }
 
 // checkSealedKeyIDs refuses a key ring that lacks a key some stored value
@@ -29,24 +33,26 @@ var sealedColumns = []struct{ table, column string }{
 func (s *Service) checkSealedKeyIDs(ctx context.Context) error {
 	prefix := "SUBSTR(%s, 1, " + strconv.Itoa(secret.KeyIDPrefixLen) + ")"
 	missing := map[string]int64{}
-	for _, sc := range sealedColumns {
-		var rows []struct {
-			Prefix string
-			N      int64
-		}
-		expr := fmt.Sprintf(prefix, sc.column)
-		err := s.db.WithContext(ctx).Table(sc.table).Select(expr + " AS prefix, COUNT(*) AS n").
-			Where(sc.column + " <> ''").Group(expr).Scan(&rows).Error
-		if err != nil {
-			return fmt.Errorf("read the key IDs of %s.%s: %w", sc.table, sc.column, err)
-		}
-		for _, r := range rows {
-			id, ok := secret.SealedKeyID(r.Prefix)
-			if !ok {
-				id = "(unreadable)"
+	for _, t := range sealedTables {
+		for _, column := range t.columns {
+			var rows []struct {
+				Prefix string
+				N      int64
 			}
-			if !ok || !s.keys.Has(id) {
-				missing[id] += r.N
+			expr := fmt.Sprintf(prefix, column)
+			err := s.db.WithContext(ctx).Table(t.table).Select(expr + " AS prefix, COUNT(*) AS n").
+				Where(column + " <> ''").Group(expr).Scan(&rows).Error
+			if err != nil {
+				return fmt.Errorf("read the key IDs of %s.%s: %w", t.table, column, err)
+			}
+			for _, r := range rows {
+				id, ok := secret.SealedKeyID(r.Prefix)
+				if !ok {
+					id = "(unreadable)"
+				}
+				if !ok || !s.keys.Has(id) {
+					missing[id] += r.N
+				}
 			}
 		}
 	}
@@ -66,59 +72,71 @@ func (s *Service) checkSealedKeyIDs(ctx context.Context) error {
 }
 
 // Reseal re-encrypts every sealed value made with an older key (link
-// tokens, OAuth tokens) with the current key, in batches, and returns how
-// many values it changed. After it, the old key can leave
+// tokens, OAuth tokens, webhook secrets) with the current key, in batches,
+// and returns how many values it changed. After it, the old key can leave
 // APP_OLD_SECRET_KEYS. It is safe to run while the app serves.
 func (s *Service) Reseal(ctx context.Context) (int, error) {
 	changed := 0
-	var links []models.AccessLink
-	err := s.db.WithContext(ctx).Select("id, token_sealed").FindInBatches(&links, 500, func(tx *gorm.DB, _ int) error {
-		for _, l := range links {
-			if !s.keys.NeedsReseal(l.TokenSealed) {
-				continue
-			}
-			v, err := s.reseal(l.TokenSealed, tokenAD(l.ID))
-			if err != nil {
-				return fmt.Errorf("link %s: %w", l.ID, err)
-			}
-			if err := s.db.WithContext(ctx).Model(&models.AccessLink{}).Where("id = ? AND token_sealed = ?", l.ID, l.TokenSealed).
-				Update("token_sealed", v).Error; err != nil {
-				return err
-			}
-			changed++
+	for _, t := range sealedTables {
+		n, err := s.resealTable(ctx, t.table, t.columns, t.ad)
+		changed += n
+		if err != nil {
+			return changed, err
 		}
-		return nil
-	}).Error
-	if err != nil {
-		return changed, err
 	}
-	var accounts []models.ConnectedAccount
-	err = s.db.WithContext(ctx).Select("id, access_token_sealed, refresh_token_sealed").FindInBatches(&accounts, 500, func(tx *gorm.DB, _ int) error {
-		for _, a := range accounts {
-			updates, err := s.resealColumns(map[string]string{"access_token_sealed": a.AccessTokenSealed, "refresh_token_sealed": a.RefreshTokenSealed},
-				func(field string) string { return accountAD(a.ID, field) })
-			if err != nil {
-				return fmt.Errorf("account %s %w", a.ID, err)
-			}
-			if len(updates) == 0 {
-				continue
-			}
-			// Only if the row was not refreshed meanwhile.
-			res := s.db.WithContext(ctx).Model(&models.ConnectedAccount{}).
-				Where("id = ? AND access_token_sealed = ? AND refresh_token_sealed = ?", a.ID, a.AccessTokenSealed, a.RefreshTokenSealed).
-				Updates(updates)
-			if res.Error != nil {
-				return res.Error
-			}
-			changed += int(res.RowsAffected) * len(updates)
+	return changed, nil
+}
+
+// resealBatch is how many rows Reseal reads at a time (a variable for
+// the tests, which page through a few rows).
+var resealBatch = 500
+
+// resealTable is Reseal for one table: its rows read in batches in the
+// order of their IDs, each batch read to the end before its rows are
+// written (SQLite has one connection).
+func (s *Service) resealTable(ctx context.Context, table string, columns []string, ad func(id, field string) string) (int, error) {
+	changed, after := 0, ""
+	for {
+		var batch [][]string // id, then the columns' values
+		rows, err := s.db.WithContext(ctx).Table(table).Select(append([]string{"id"}, columns...)).
+			Where("id > ?", after).Order("id").Limit(resealBatch).Rows()
+		if err != nil {
+			return changed, err
 		}
-		return nil
-	}).Error
-	if err != nil {
-		return changed, err
+		for rows.Next() {
+			vals := make([]string, 1+len(columns))
+			dest := make([]any, len(vals))
+			for i := range vals {
+				dest[i] = &vals[i]
+			}
+			if err = rows.Scan(dest...); err != nil {
+				break
+			}
+			batch = append(batch, vals)
+		}
+		if err == nil {
+			err = rows.Err()
+		}
+		rows.Close()
+		if err != nil {
+			return changed, err
+		}
+		for _, vals := range batch {
+			id, cols := vals[0], map[string]string{}
+			for i, c := range columns {
+				cols[c] = vals[1+i]
+			}
+			n, err := s.resealRow(ctx, table, id, cols, func(field string) string { return ad(id, field) })
+			if err != nil {
+				return changed, fmt.Errorf("%s %s %w", table, id, err)
+			}
+			changed += n
+		}
+		if len(batch) < resealBatch {
+			return changed, nil
+		}
+		after = batch[len(batch)-1][0]
 	}
-	n, err := s.resealWebhookSecrets(ctx)
-	return changed + n, err
 }
 
 func (s *Service) reseal(sealed, associated string) (string, error) {
@@ -129,22 +147,31 @@ func (s *Service) reseal(sealed, associated string) (string, error) {
 	return s.keys.Seal(plain, associated)
 }
 
-// resealColumns re-seals those of one row's sealed values (column → value)
-// that an older key sealed. ad gives the associated data of a field (the
-// column without "_sealed"). It returns the new values by column, none when
-// all are current.
-func (s *Service) resealColumns(cols map[string]string, ad func(field string) string) (map[string]any, error) {
+// resealRow re-seals those of one row's sealed values (column → value)
+// that an older key sealed, and returns how many it changed. ad gives the
+// associated data of a field (the column without "_sealed"). The update
+// is conditional on every value read, so a row whose values changed
+// meanwhile (a token refreshed, a secret rotated) is left as it is: its
+// new values are sealed with the current key already.
+func (s *Service) resealRow(ctx context.Context, table, id string, cols map[string]string, ad func(field string) string) (int, error) {
 	updates := map[string]any{}
-	for col, sealed := range cols {
+	q := s.db.WithContext(ctx).Table(table).Where("id = ?", id)
+	for _, col := range slices.Sorted(maps.Keys(cols)) {
+		sealed := cols[col]
+		q = q.Where(col+" = ?", sealed)
 		if sealed == "" || !s.keys.NeedsReseal(sealed) {
 			continue
 		}
 		field := strings.TrimSuffix(col, "_sealed")
 		v, err := s.reseal(sealed, ad(field))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", field, err)
+			return 0, fmt.Errorf("%s: %w", field, err)
 		}
 		updates[col] = v
 	}
-	return updates, nil
+	if len(updates) == 0 {
+		return 0, nil
+	}
+	res := q.Updates(updates)
+	return int(res.RowsAffected) * len(updates), res.Error
 }

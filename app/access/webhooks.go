@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -241,35 +240,6 @@ func UTCPtr(t *time.Time) *time.Time {
 // Wants reports whether the endpoint subscribes to event type typ.
 func (e *WebhookEndpoint) Wants(typ string) bool {
 	return len(e.Events) == 0 || slices.Contains(e.Events, typ)
-}
-
-// resealWebhookSecrets is Reseal for the endpoints' signing secrets.
-func (s *Service) resealWebhookSecrets(ctx context.Context) (int, error) {
-	var rows []models.WebhookEndpoint
-	if err := s.db.WithContext(ctx).Select("id, secret_sealed, previous_secret_sealed").Find(&rows).Error; err != nil {
-		return 0, err
-	}
-	changed := 0
-	for _, e := range rows {
-		// Both secrets are sealed with the same associated data.
-		updates, err := s.resealColumns(map[string]string{"secret_sealed": e.SecretSealed, "previous_secret_sealed": e.PreviousSecretSealed},
-			func(string) string { return endpointAD(e.ID) })
-		if err != nil {
-			return changed, fmt.Errorf("webhook endpoint %s %w", e.ID, err)
-		}
-		if len(updates) == 0 {
-			continue
-		}
-		// Only if the secret was not rotated meanwhile.
-		res := s.db.WithContext(ctx).Model(&models.WebhookEndpoint{}).
-			Where("id = ? AND secret_sealed = ? AND previous_secret_sealed = ?", e.ID, e.SecretSealed, e.PreviousSecretSealed).
-			Updates(updates)
-		if res.Error != nil {
-			return changed, res.Error
-		}
-		changed += int(res.RowsAffected) * len(updates)
-	}
-	return changed, nil
 }
 
 // webhookURLProblem is CheckURL's error as the url field's message, with

@@ -277,6 +277,7 @@ func (w *world) sample(ctx context.Context) error {
 		account string        // connected account for a used link
 		email   string
 		deleted bool
+		label   string
 	}
 	day := 24 * time.Hour
 	links := []sampleLink{
@@ -287,7 +288,10 @@ func (w *world) sample(ctx context.Context) error {
 		{ago: 6 * day, source: "facebook_ads", creator: "adam@acme-agency.example", usedAgo: 5*day + 3*time.Hour, account: "Northwind Outdoor — Ads", email: "marketing@northwind.example"},
 		{ago: 3*day + 4*time.Hour, source: "google_ads", creator: "olivia@acme-agency.example", usedAgo: 2*day + 6*time.Hour, account: "Northwind Outdoor (123-456-7890)", email: "ads@northwind.example"},
 		{name: "decline", ago: 26 * time.Hour, source: "facebook_ads", creator: "priya@acme-agency.example"},
-		{name: "shopify", ago: 5*time.Hour + 20*time.Minute, source: "shopify", creator: "olivia@acme-agency.example"},
+		// A long label: the list cuts it short (in full in its title), so
+		// the table still fits a laptop's width.
+		{name: "shopify", ago: 5*time.Hour + 20*time.Minute, source: "shopify", creator: "olivia@acme-agency.example",
+			label: "Bluebird Bakery storefront — quarterly sales, orders and inventory reporting"},
 		// The invitee walks the whole flow through the sandbox with it.
 		{name: "sandbox", ago: 2*time.Hour + 40*time.Minute, source: "sandbox", creator: "adam@acme-agency.example"},
 		{ago: 2*time.Hour + 10*time.Minute, source: "google_ads", creator: "adam@acme-agency.example"},
@@ -295,7 +299,8 @@ func (w *world) sample(ctx context.Context) error {
 	for _, s := range links {
 		creator := w.users[s.creator]
 		w.clock.Set(now.Add(-s.ago))
-		l, err := w.svc.GenerateLink(ctx, member, access.Actor{UserID: creator.ID, Name: creator.Name, IP: "203.0.113.7", UserAgent: "Mozilla/5.0"}, s.source)
+		l, err := w.svc.GenerateLinkWith(ctx, member, access.Actor{UserID: creator.ID, Name: creator.Name, IP: "203.0.113.7", UserAgent: "Mozilla/5.0"},
+			access.NewLink{Source: s.source, Label: s.label})
 		if err != nil {
 			return err
 		}

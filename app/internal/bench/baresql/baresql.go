@@ -1,32 +1,19 @@
 // Package baresql holds, word for word, the SQL statements the app sends
 // for the consent page and the links list, which the bare program of the
-// benchmark harness sends too. TestHotPagesStatements (app/web) compares
+// benchmark harness sends too. What the app writes out rather than builds
+// (a link's columns, the consent page's lookup) comes from the app's own
+// text in app/access/hotsql, a package that imports nothing; the rest is
+// copied here as the app sends it. TestHotPagesStatements (app/web) compares
 // them with what the app really sends on both databases, so a change to
 // the app's queries fails there until the bare program follows it.
 // Placeholders are ?; the bare program turns them into $1, $2, ... for
 // PostgreSQL.
 package baresql
 
+import "github.com/accessrequests/accessrequests/app/access/hotsql"
+
 // PublicLink is the consent page's lookup of a link by its token's hash (app/access: OpenLink).
-const PublicLink = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, l.language, w.name AS workspace_name, o.name AS organization_name,
-	COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email,
-	COALESCE(NULLIF(a.display_name, ''), NULLIF(a.email, ''), a.external_id, '') AS account_label,
-	COALESCE(b.accent_color, ''), COALESCE(b.logo_hash, ''), COALESCE(b.logo_type, ''),
-	COALESCE(b.logo_width, 0), COALESCE(b.logo_height, 0), COALESCE(b.privacy_url, ''), COALESCE(b.support_url, ''),
-	CASE WHEN r.display_name <> '' AND r.email <> '' THEN r.display_name || ' (' || r.email || ')'
-		ELSE COALESCE(NULLIF(r.display_name, ''), NULLIF(r.email, ''), r.external_id, '') END AS reconnect_label
-	FROM access_links AS l
-	JOIN workspaces w ON w.id = l.workspace_id
-	JOIN organizations o ON o.id = w.organization_id
-	LEFT JOIN organization_brandings b ON b.organization_id = o.id
-	LEFT JOIN api_keys k ON k.id = l.created_by_key_id
-	LEFT JOIN users u ON u.id = COALESCE(l.created_by, k.created_by)
-	LEFT JOIN connected_accounts a ON a.id = l.connected_account_id
-	LEFT JOIN connected_accounts r ON r.id = l.reconnect_account_id AND r.workspace_id = l.workspace_id
-	WHERE l.token_hash = ? LIMIT 1`
+const PublicLink = hotsql.PublicLink + `l.token_hash = ? LIMIT 1`
 
 // CollapseEvent records a view of the consent page, collapsed per client (app/access/record.go).
 const CollapseEvent = `INSERT INTO link_events
@@ -51,17 +38,11 @@ const Workspaces = `SELECT w.id, w.name, o.name AS organization_name FROM worksp
 			OR EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = w.organization_id AND om.user_id = ? AND om.role = ?) ORDER BY o.name, w.name`
 
 // ListFirst is the links list's first page (app/access: ListLinks).
-const ListFirst = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, l.language, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
+const ListFirst = `SELECT ` + hotsql.LinkColumns + `, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
 	FROM webhook_deliveries d WHERE d.link_id = l.id ORDER BY d.created_at DESC, d.id DESC LIMIT 1), '') AS webhook_state FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id WHERE l.workspace_id = ? AND l.deleted_at IS NULL ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
 
 // ListAfter is a page of the links list after a cursor (app/access: ListLinks).
-const ListAfter = `SELECT l.id, l.workspace_id, l.source_key, l.token_hash, l.token_sealed, l.created_by,
-	l.created_by_key_id, l.created_at, l.expires_at, l.used_at, l.deleted_at, l.deleted_by, l.connected_account_id,
-	l.last_outcome, l.last_outcome_detail, l.last_outcome_at, l.recipient_email, l.note, l.reminder_sent_at,
-	l.label, l.renewed_from_id, l.renewed_to_id, l.reconnect_account_id, l.first_opened_at, l.language, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
+const ListAfter = `SELECT ` + hotsql.LinkColumns + `, COALESCE(u.name, '') AS creator_name, COALESCE(u.email, '') AS creator_email, COALESCE(k.name, '') AS creator_key_name, COALESCE((SELECT CASE WHEN d.ok THEN 'delivered' ELSE 'failing' END
 	FROM webhook_deliveries d WHERE d.link_id = l.id ORDER BY d.created_at DESC, d.id DESC LIMIT 1), '') AS webhook_state FROM access_links AS l LEFT JOIN users u ON u.id = l.created_by LEFT JOIN api_keys k ON k.id = l.created_by_key_id WHERE l.workspace_id = ? AND l.deleted_at IS NULL AND l.created_at <= ? AND (l.created_at < ? OR (l.created_at = ? AND l.id < ?)) ORDER BY l.created_at DESC, l.id DESC LIMIT 51`
 
 // OpenedUpsert and CollapseProbe are the two statements the consent page
