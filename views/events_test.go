@@ -1,6 +1,7 @@
 package views_test
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -156,5 +157,32 @@ func TestTimelineEmailedOnce(t *testing.T) {
 	}
 	if w := views.EventWords(&ev); w.Summary != "Emailed to carla@client.example." {
 		t.Errorf("export summary = %q", w.Summary)
+	}
+}
+
+// TestTimelineRenewalNotExpiry: a link that renewing retired (its
+// expires_at set to the renewal's moment) shows the renewal, not "was not
+// used within 7 days"; a link that expired on its own before it was
+// renewed still shows its expiry.
+func TestTimelineRenewalNotExpiry(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
+	to := "new-link"
+	renewed := access.Event{LinkEvent: models.LinkEvent{Type: access.EventRenewed, Actor: "Adam Admin", CreatedAt: at.Add(time.Millisecond)},
+		Fields: map[string]string{"renewed_to": to}}
+	for _, tc := range []struct {
+		name       string
+		expiresAt  time.Time
+		wantExpiry bool
+	}{
+		{"RetiredByRenewal", at, false},
+		{"ExpiredBefore", at.Add(-48 * time.Hour), true},
+	} {
+		l := &access.Link{AccessLink: models.AccessLink{CreatedAt: at.Add(-72 * time.Hour), ExpiresAt: tc.expiresAt, RenewedToID: &to}}
+		items := views.TimelineItems(&access.EventPage{Events: []access.Event{renewed}}, l, at.Add(time.Hour), access.LinkLifetime)
+		got := slices.ContainsFunc(items, func(i views.TimelineItem) bool { return i.Type == views.TypeExpired })
+		if got != tc.wantExpiry {
+			t.Errorf("%s: expiry shown %v, want %v: %+v", tc.name, got, tc.wantExpiry, items)
+		}
 	}
 }

@@ -1,6 +1,9 @@
 package views
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // Words the handlers choose (a page's title, a flash message, a form's
 // error, an error page) come from the admin catalog like the templates'
@@ -12,6 +15,13 @@ import "net/http"
 // ("Wait", "5 minutes").
 func Text(id string, data ...any) string {
 	return adminText(id, data...)
+}
+
+// LoginThrottled is the sign-in page's error while sign-in is refused for
+// wait: how long, in whole minutes rounded up (at least one), so that it
+// never promises less than Retry-After.
+func LoginThrottled(wait time.Duration) string {
+	return adminCount("LoginTooManyTries", max(1, int((wait+time.Minute-1)/time.Minute)))
 }
 
 // ErrorTitle is the heading of the error page for status, "" for a status

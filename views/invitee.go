@@ -52,7 +52,10 @@ func linkUnavailable(loc *locale.Locale, st access.Status, l *access.PublicLink,
 		return m
 	case access.StatusExpired:
 		m := inviteeMessage{Kind: "expired", Title: loc.T("ExpiredTitle"), Source: src, Body: loc.N("ExpiredBody", lifetimeDays())}
-		if l != nil {
+		switch {
+		case l != nil && l.RenewedToID != nil: // renewing retired it: a newer link is out there
+			m.Title, m.Body = loc.T("ReplacedTitle"), loc.T("ReplacedBody", "Requester", requesterName(l))
+		case l != nil:
 			m.Body = expiredBody(loc, l)
 		}
 		return m
@@ -184,6 +187,11 @@ func (v FlowView) failed(l *locale.Locale) inviteeMessage {
 		m.Title, m.Body = l.T("NotStoredTitle"), l.T("NotStoredBody")
 	case access.ESCOPES:
 		m.Title, m.Body = l.T("ScopesMissingTitle"), l.T("ScopesMissingBody", "Missing", missingScopes(e))
+	case access.ETOKEN:
+		m.Title, m.Body = l.T("NotStoredTitle"), l.T("FailedBody")
+		if e.Reason == "unreachable" { // app/oauth: no answer at all (DNS, refused, TLS)
+			m.Body = l.T("UnreachableBody")
+		}
 	default:
 		m.Title, m.Body = l.T("NotStoredTitle"), l.T("FailedBody")
 	}
@@ -209,6 +217,29 @@ func strongText(testid, text string) templ.Component {
 			return writeAll(w, `<strong class="font-semibold text-slate-900">`, templ.EscapeString(text), `</strong>`)
 		}
 		return writeAll(w, `<strong class="font-semibold text-slate-900" data-testid="`, templ.EscapeString(testid), `">`, templ.EscapeString(text), `</strong>`)
+	})
+}
+
+// nameText is a person-entered name inside a sentence (an organization,
+// a workspace, a person): its own bidi isolate, <bdi>, so that a name
+// stored before names were cleaned (access.CleanName) cannot reorder the
+// words around it; marked for tests when testid is not "".
+func nameText(testid, name string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		if testid == "" {
+			return writeAll(w, `<bdi>`, templ.EscapeString(name), `</bdi>`)
+		}
+		return writeAll(w, `<bdi data-testid="`, templ.EscapeString(testid), `">`, templ.EscapeString(name), `</bdi>`)
+	})
+}
+
+// strongName is a name in bold inside a sentence, isolated as nameText.
+func strongName(testid, name string) templ.Component {
+	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		if testid == "" {
+			return writeAll(w, `<strong class="font-semibold text-slate-900"><bdi>`, templ.EscapeString(name), `</bdi></strong>`)
+		}
+		return writeAll(w, `<strong class="font-semibold text-slate-900" data-testid="`, templ.EscapeString(testid), `"><bdi>`, templ.EscapeString(name), `</bdi></strong>`)
 	})
 }
 

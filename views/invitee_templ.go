@@ -608,7 +608,7 @@ func reconnectNotice(v *ConsentView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = sentence("ReconnectNotice", "Account", strongText("consent-reconnect-account", v.Link.ReconnectLabel), "Source", v.Source.Name).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = sentence("ReconnectNotice", "Account", strongName("consent-reconnect-account", v.Link.ReconnectLabel), "Source", v.Source.Name).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

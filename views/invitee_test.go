@@ -30,6 +30,10 @@ func TestFlowPage(t *testing.T) {
 			[]string{`data-testid="connect-error"`, "Access was not granted", `data-testid="error-code"`}},
 		{"ErrNotStored", access.FlowOutcome{Kind: access.FlowFailed, Err: &access.Error{Code: access.ENOTSTORED, Reason: "not_stored"}},
 			[]string{"We could not finish connecting", "your link still works"}},
+		{"ErrUnreachable", access.FlowOutcome{Kind: access.FlowFailed, Err: &access.Error{Code: access.ETOKEN, Reason: "unreachable"}},
+			[]string{"We could not reach the provider just now.", `href="/connect/tk"`, ">unreachable<"}},
+		{"ErrTokenAnswer", access.FlowOutcome{Kind: access.FlowFailed, Err: &access.Error{Code: access.ETOKEN, Reason: "exchange_failed"}},
+			[]string{"The provider did not answer as expected."}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,3 +74,22 @@ func TestDays(t *testing.T) {
 		t.Errorf("Lifetime of a page without one = %v, want access.LinkLifetime", got)
 	}
 }
+
+// TestLoginThrottled: the sign-in throttle's sentence reads as English and
+// names the wait in whole minutes, rounded up.
+func TestLoginThrottled(t *testing.T) {
+	for _, tc := range []struct {
+		wait time.Duration
+		want string
+	}{
+		{0, "Too many sign-in attempts. Please try again in 1 minute."},
+		{30 * time.Second, "Too many sign-in attempts. Please try again in 1 minute."},
+		{time.Minute, "Too many sign-in attempts. Please try again in 1 minute."},
+		{61 * time.Second, "Too many sign-in attempts. Please try again in 2 minutes."},
+		{15 * time.Minute, "Too many sign-in attempts. Please try again in 15 minutes."},
+	} {
+		if got := LoginThrottled(tc.wait); got != tc.want {
+			t.Errorf("wait %v: %q, want %q", tc.wait, got, tc.want)
+		}
+	}
+}

@@ -51,7 +51,7 @@ func TimelineItems(h *access.EventPage, l *access.Link, now time.Time, lifetime 
 		})
 	}
 	if l != nil {
-		if at, ok := access.ExpiredOn(&l.AccessLink, now); ok && onPage(h, at) {
+		if at, ok := access.ExpiredOn(&l.AccessLink, now); ok && onPage(h, at) && !retiredByRenewal(events, l, at) {
 			out = append(out, TimelineItem{
 				Type: TypeExpired, Icon: TypeExpired, Title: adminText("TimelineExpired", "Date", DateTime(at)),
 				Summary: adminText("TimelineExpiredSummary", "Days", Days(lifetime)), At: at, Count: 1,
@@ -62,6 +62,21 @@ func TimelineItems(h *access.EventPage, l *access.Link, now time.Time, lifetime 
 	// happened before it.
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.After(out[j].At) })
 	return out
+}
+
+// retiredByRenewal reports whether the link's expiry at is its renewal's
+// moment (Renew expires the old link then): the renewed event tells it, and
+// "not used within 7 days" would not be true.
+func retiredByRenewal(events []access.Event, l *access.Link, at time.Time) bool {
+	if l.RenewedToID == nil {
+		return false
+	}
+	for i := range events {
+		if e := &events[i]; e.Type == access.EventRenewed && !e.CreatedAt.Before(at) && e.CreatedAt.Sub(at) < time.Second {
+			return true
+		}
+	}
+	return false
 }
 
 // onPage reports whether time at falls in the page's range: below the

@@ -71,7 +71,7 @@ func (s *Service) claimLink(ctx context.Context, linkID, state string, actor Act
 		out, refused = nil, nil
 		now := s.now()
 		res := tx.Model(&models.AccessLink{}).
-			Where("id = ? AND used_at IS NULL AND deleted_at IS NULL AND expires_at > ?", linkID, now).
+			Where("id = ? AND used_at IS NULL AND deleted_at IS NULL AND renewed_to_id IS NULL AND expires_at > ?", linkID, now).
 			Update("used_at", now)
 		if res.Error != nil {
 			return res.Error

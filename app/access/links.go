@@ -28,14 +28,16 @@ const (
 )
 
 // StatusOf derives a link's status at now. A link is expired the instant
-// now reaches expires_at; no background job is involved.
+// now reaches expires_at; no background job is involved. Renewing a link
+// sets its expires_at to the moment of renewal (Renew), and a renewed link
+// is expired even on a clock that is behind that moment.
 func StatusOf(l *models.AccessLink, now time.Time) Status {
 	switch {
 	case l.DeletedAt != nil:
 		return StatusDeleted
 	case l.UsedAt != nil:
 		return StatusUsed
-	case !now.Before(l.ExpiresAt):
+	case !now.Before(l.ExpiresAt) || l.RenewedToID != nil:
 		return StatusExpired
 	default:
 		return StatusActive

@@ -43,7 +43,8 @@ func checkRenewable(l *Link) error {
 // Renew creates a fresh link in place of linkID: the same source, label,
 // recipient (mailed again when mail is on, in the same language), lifetime
 // and pinned account.
-// The old link stays in the history, linked to the new one both ways; a
+// The old link stops working at once (it expires now) and stays in the
+// history, linked to the new one both ways; a
 // link is renewed once (a second, concurrent or later, is a conflict), and
 // only when Renewable (otherwise a conflict too; a deleted link is not found).
 func (s *Service) Renew(ctx context.Context, m *Membership, actor Actor, linkID string) (*Link, error) {
@@ -65,9 +66,18 @@ func (s *Service) Renew(ctx context.Context, m *Membership, actor Actor, linkID 
 		nl.Mail = LinkMail{Recipient: old.RecipientEmail, Note: old.Note}
 	}
 	return s.generate(ctx, m, actor, nl, func(tx *gorm.DB, l *models.AccessLink) error {
+		// The old link is retired in the same conditional update: it
+		// expires now (unless it expired before), so it is "expired" in
+		// lists, the API and the expiry webhook, and the claim (which also
+		// requires renewed_to_id IS NULL) refuses it. Of a renewal and a
+		// claim at once, exactly one updates the row.
+		now := l.CreatedAt
 		res := tx.Model(&models.AccessLink{}).
 			Where("id = ? AND workspace_id = ? AND renewed_to_id IS NULL AND deleted_at IS NULL AND used_at IS NULL", old.ID, m.Workspace.ID).
-			Update("renewed_to_id", l.ID)
+			Updates(map[string]any{
+				"renewed_to_id": l.ID,
+				"expires_at":    gorm.Expr("CASE WHEN expires_at > ? THEN ? ELSE expires_at END", now, now),
+			})
 		if res.Error != nil {
 			return res.Error
 		}

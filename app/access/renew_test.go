@@ -1,7 +1,10 @@
 package access_test
 
 import (
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -112,6 +115,98 @@ func TestRenew(t *testing.T) {
 		})
 		if ok != 1 || e.count(&models.AccessLink{}, "renewed_from_id = ?", l.ID) != 1 {
 			t.Fatalf("%d renewals succeeded, %d links renew it; want 1 and 1", ok, e.count(&models.AccessLink{}, "renewed_from_id = ?", l.ID))
+		}
+	})
+}
+
+// TestRenewRetiresOldLink: renewing a declined link ends the old one in
+// the same transaction: it expires at the moment of renewal (lists, API
+// and webhooks call it expired), its invitee's page says it was replaced,
+// and a claim through it is refused, even one whose clock is behind the
+// renewal's.
+func TestRenewRetiresOldLink(t *testing.T) {
+	e, m := newAdminEnv(t)
+	declined := func() *access.Link {
+		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
+		if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", l.ID).Update("last_outcome", access.OutcomeDeclined).Error; err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	old := declined()
+	e.clock.Advance(time.Hour)
+	renewed, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), old.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	t.Run("ExpiredAtRenewal", func(t *testing.T) {
+		o := e.row(old.ID)
+		if !o.ExpiresAt.Equal(e.clock.Now()) || access.StatusOf(&o, e.clock.Now()) != access.StatusExpired {
+			t.Fatalf("old link expires %v, status %s; want expired at the renewal, %v", o.ExpiresAt, access.StatusOf(&o, e.clock.Now()), e.clock.Now())
+		}
+		active := ids(e.list(e.f.Reporting, access.ListFilter{Status: access.StatusActive}).Links)
+		if slices.Contains(active, old.ID) || !slices.Contains(active, renewed.ID) {
+			t.Errorf("active links %v: want the new %s and not the old %s", active, renewed.ID, old.ID)
+		}
+	})
+	t.Run("InviteeSeesReplaced", func(t *testing.T) {
+		pl, err := e.svc.OpenLink(e.ctx, strings.TrimPrefix(old.URL[strings.LastIndex(old.URL, "/"):], "/"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.Status != access.StatusExpired || pl.RenewedToID == nil {
+			t.Errorf("opening the old link: status %s renewed_to %v, want expired and replaced", pl.Status, pl.RenewedToID)
+		}
+	})
+	t.Run("ErrClaimOld", func(t *testing.T) {
+		_, err := e.svc.ClaimLink(e.ctx, old.ID, access.Actor{}, identity("through-old"))
+		assertCode(t, err, access.EEXPIRED)
+		if err := e.svc.CheckLinkActive(e.ctx, old.ID); access.ErrorCode(err) != access.EEXPIRED {
+			t.Errorf("CheckLinkActive on the old link: %v, want expired", err)
+		}
+		e.wantUnclaimed(old.ID)
+		if _, err := e.svc.ClaimLink(e.ctx, renewed.ID, access.Actor{}, identity("through-new")); err != nil {
+			t.Fatalf("claiming the new link: %v", err)
+		}
+	})
+	// A process whose clock is behind the one that renewed still refuses:
+	// the claim's condition names the renewal itself, not only the time.
+	t.Run("ErrClaimOldClockBehind", func(t *testing.T) {
+		l := declined()
+		if _, err := e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", l.ID).Update("expires_at", e.clock.Now().Add(time.Minute)).Error; err != nil {
+			t.Fatal(err)
+		}
+		_, err := e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, identity("skewed"))
+		assertCode(t, err, access.EEXPIRED)
+		if err := e.svc.CheckLinkActive(e.ctx, l.ID); access.ErrorCode(err) != access.EEXPIRED {
+			t.Errorf("CheckLinkActive on a renewed link: %v, want expired", err)
+		}
+	})
+	// Renewal and a claim of the same declined link at once: exactly one
+	// of them happens.
+	t.Run("RaceWithClaim", func(t *testing.T) {
+		for i := range 5 {
+			l := declined()
+			var renewErr, claimErr error
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() { defer wg.Done(); _, renewErr = e.svc.Renew(e.ctx, m, e.actor(e.f.Admin), l.ID) }()
+			go func() {
+				defer wg.Done()
+				_, claimErr = e.svc.ClaimLink(e.ctx, l.ID, access.Actor{}, identity(fmt.Sprintf("race-%d", i)))
+			}()
+			wg.Wait()
+			if (renewErr == nil) == (claimErr == nil) {
+				t.Fatalf("round %d: renew %v, claim %v; want exactly one to succeed", i, renewErr, claimErr)
+			}
+			o := e.row(l.ID)
+			if renewErr == nil && (o.UsedAt != nil || o.RenewedToID == nil) || claimErr == nil && (o.UsedAt == nil || o.RenewedToID != nil) {
+				t.Errorf("round %d: link used %v renewed to %v after renew %v, claim %v", i, o.UsedAt, o.RenewedToID, renewErr, claimErr)
+			}
 		}
 	})
 }

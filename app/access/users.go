@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
@@ -113,14 +114,47 @@ type NewUser struct {
 	WorkspaceRole string // admin, editor or viewer; empty for none
 }
 
-// Validate reports every problem with the new user at once.
+// MaxNameLen is the longest name of a user, organization or workspace, in
+// characters.
+const MaxNameLen = 100
+
+// CleanName cleans a person-entered name (a user's, an organization's, a
+// workspace's) as labels are cleaned (CleanText: no control or bidi
+// formatting characters, spaces collapsed), cut to a little over
+// MaxNameLen characters so that a longer one is still seen as too long.
+func CleanName(name string) string {
+	return CleanText(name, 4*(MaxNameLen+1))
+}
+
+// nameProblem says what is wrong with the cleaned name of a field that
+// was given (raw not empty), or "".
+func nameProblem(raw, clean, what string) string {
+	switch {
+	case strings.TrimSpace(raw) == "" && what != "":
+		return "" // optional and not given
+	case clean == "":
+		return "Enter a name" + what + "."
+	case utf8.RuneCountInString(clean) > MaxNameLen:
+		return "The name is too long: at most 100 characters."
+	}
+	return ""
+}
+
+// Validate reports every problem with the new user at once. Names are
+// checked as CreateUser stores them, cleaned (CleanName).
 func (n *NewUser) Validate() error {
 	fields := map[string]string{}
 	if addr, err := mail.ParseAddress(n.Email); err != nil || addr.Address != n.Email || addr.Name != "" {
 		fields["email"] = "Enter a valid email address."
 	}
-	if strings.TrimSpace(n.Name) == "" {
-		fields["name"] = "Enter a name."
+	if msg := nameProblem(n.Name, CleanName(n.Name), ""); msg != "" {
+		fields["name"] = msg
+	}
+	if msg := nameProblem(n.Organization, CleanName(n.Organization), " for the organization"); msg != "" {
+		fields["organization"] = msg
+	}
+	if msg := nameProblem(n.Workspace, CleanName(n.Workspace), " for the workspace"); msg != "" {
+		fields["workspace"] = msg
 	}
 	if msg := passwordProblem(n.Password); msg != "" {
 		fields["password"] = msg
@@ -161,12 +195,13 @@ func (s *Service) CreateUser(ctx context.Context, n NewUser) (*models.User, erro
 	if err := n.Validate(); err != nil {
 		return nil, err
 	}
+	n.Name, n.Organization, n.Workspace = CleanName(n.Name), CleanName(n.Organization), CleanName(n.Workspace)
 	hash, err := HashPassword(n.Password)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	u := &models.User{ID: NewID(), Email: n.Email, Name: strings.TrimSpace(n.Name), PasswordHash: hash, IsSupport: n.Support, CreatedAt: now}
+	u := &models.User{ID: NewID(), Email: n.Email, Name: n.Name, PasswordHash: hash, IsSupport: n.Support, CreatedAt: now}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var count int64
 		if err := tx.Model(&models.User{}).Where("email = ?", n.Email).Count(&count).Error; err != nil {

@@ -210,3 +210,51 @@ func TestHashPassword(t *testing.T) {
 		t.Fatalf("NormalizeEmail = %q", got)
 	}
 }
+
+// TestCreateUserCleansNames: names are cleaned like labels (SECURITY.md
+// item 27): a bidi override or control character in a user's,
+// organization's or workspace's name never reaches the pages that show it,
+// and a name that is nothing but such characters is no name.
+func TestCreateUserCleansNames(t *testing.T) {
+	t.Parallel()
+	e := newDomainEnv(t)
+	t.Run("OK", func(t *testing.T) {
+		u, err := e.svc.CreateUser(e.ctx, access.NewUser{Email: "eve@test.example", Name: " Eve\u202e\u2066Evil\x00\n Admin ", Password: testutil.Password,
+			Organization: "Org \u202e", OrgRole: models.OrgRoleOwner, Workspace: "Work\u200fspace\u0007", WorkspaceRole: models.WorkspaceRoleAdmin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Name != "EveEvil Admin" {
+			t.Errorf("user name %q, want %q", u.Name, "EveEvil Admin")
+		}
+		var stored models.User
+		if err := e.svc.DB().Where("id = ?", u.ID).Take(&stored).Error; err != nil || stored.Name != "EveEvil Admin" {
+			t.Errorf("stored user name %q (%v)", stored.Name, err)
+		}
+		var org models.Organization
+		if err := e.svc.DB().Where("name = ?", "Org").Take(&org).Error; err != nil {
+			t.Errorf("organization %q not stored cleaned: %v", "Org", err)
+		}
+		var ws models.Workspace
+		if err := e.svc.DB().Where("name = ?", "Workspace").Take(&ws).Error; err != nil {
+			t.Errorf("workspace %q not stored cleaned: %v", "Workspace", err)
+		}
+	})
+	t.Run("ErrOnlyControls", func(t *testing.T) {
+		_, err := e.svc.CreateUser(e.ctx, access.NewUser{Email: "nobody@test.example", Name: "\u202e\u2067", Password: testutil.Password,
+			Organization: "\u202e", OrgRole: models.OrgRoleOwner, Workspace: "\u2066", WorkspaceRole: models.WorkspaceRoleAdmin})
+		de := assertCode(t, err, access.EINVALID)
+		for _, f := range []string{"name", "organization", "workspace"} {
+			if de.Fields[f] == "" {
+				t.Errorf("no message for field %q; fields = %v", f, de.Fields)
+			}
+		}
+	})
+	t.Run("ErrTooLong", func(t *testing.T) {
+		_, err := e.svc.CreateUser(e.ctx, access.NewUser{Email: "long@test.example", Name: strings.Repeat("é", access.MaxNameLen+1), Password: testutil.Password})
+		de := assertCode(t, err, access.EINVALID)
+		if de.Fields["name"] == "" {
+			t.Errorf("no message for the long name; fields = %v", de.Fields)
+		}
+	})
+}

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -71,6 +72,8 @@ type Error struct {
 	Code        string
 	Description string
 	Missing     []string // for KindScopes
+	// class is why a request got no answer (networkClass), for the log.
+	class string
 }
 
 func (e *Error) Error() string { return e.Kind + ": " + e.Code + ": " + e.Description }
@@ -82,6 +85,9 @@ type Client struct {
 	HTTP *http.Client
 	// RedirectURI is the one callback for every source.
 	RedirectURI string
+	// Log takes the WARN line of a provider that could not be reached;
+	// slog.Default() when nil.
+	Log *slog.Logger
 }
 
 // NewClient returns a client with a 15-second timeout.
@@ -296,7 +302,9 @@ func (c *Client) Exchange(ctx context.Context, src *sources.Source, f *Flow, q u
 	opts = append(opts, paramOptions(src.TokenParams)...)
 	tok, err := exchangeOnce(ctx, src, c.config(src, f), code, opts)
 	if err != nil {
-		return nil, tokenError(err)
+		err = tokenError(err)
+		c.logUnreachable(ctx, src, "exchange", err)
+		return nil, err
 	}
 	if tok.AccessToken == "" {
 		return nil, &Error{Kind: KindToken, Code: "no_access_token", Description: "The provider answered without an access token."}

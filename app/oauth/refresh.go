@@ -29,7 +29,9 @@ func (c *Client) Refresh(ctx context.Context, src *sources.Source, shop, refresh
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, c.HTTP)
 	tok, err := refreshOnce(ctx, src, c.config(src, &Flow{Shop: shop}), refreshToken)
 	if err != nil {
-		return nil, tokenError(err)
+		err = tokenError(err)
+		c.logUnreachable(ctx, src, "refresh", err)
+		return nil, err
 	}
 	out := &Tokens{AccessToken: tok.AccessToken}
 	// oauth2 hands back the old refresh token when the provider sends none.

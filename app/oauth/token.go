@@ -2,12 +2,16 @@ package oauth
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"golang.org/x/oauth2"
 
@@ -75,7 +79,49 @@ func tokenError(err error) error {
 	if errors.Is(err, context.DeadlineExceeded) {
 		return &Error{Kind: KindToken, Code: "timeout", Description: "The provider did not answer in time."}
 	}
+	if class := networkClass(err); class != "" {
+		return &Error{Kind: KindToken, Code: "unreachable", Description: "The provider could not be reached.", class: class}
+	}
 	return &Error{Kind: KindToken, Code: "exchange_failed", Description: "The provider's answer could not be read."}
+}
+
+// networkClass names why a request never got an answer: the provider's
+// name did not resolve (dns), nothing listened (connection_refused), TLS
+// failed (tls), or another network error (network); "" when the request
+// was answered (or failed otherwise).
+func networkClass(err error) string {
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var recordErr tls.RecordHeaderError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return "dns"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "connection_refused"
+	case errors.Is(err, syscall.ECONNRESET):
+		return "connection_reset"
+	case errors.As(err, &certErr), errors.As(err, &recordErr):
+		return "tls"
+	case errors.As(err, &opErr):
+		return "network"
+	}
+	return ""
+}
+
+// logUnreachable writes a WARN line when err is a token endpoint that could
+// not be reached: the source and the error class only (no URL, code or
+// token), so that operators see an outage the invitee's page reports.
+func (c *Client) logUnreachable(ctx context.Context, src *sources.Source, op string, err error) {
+	var e *Error
+	if !errors.As(err, &e) || e.class == "" {
+		return
+	}
+	log := c.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	log.WarnContext(ctx, "provider unreachable", "source", src.Key, "endpoint", "token", "op", op, "class", e.class)
 }
 
 // hubspotRefused are HubSpot's codes for a refused code or refresh token:

@@ -224,8 +224,7 @@ func (s *Server) login(c echo.Context) error {
 
 func (s *Server) tooManyLogins(c echo.Context, form views.LoginForm, wait time.Duration) error {
 	retryAfter(c, wait)
-	mins := int(wait.Minutes()) + 1
-	form.Error = views.Text("LoginTooManyTries", "Wait", strings.TrimSpace(views.Relative(time.Now().Add(time.Duration(mins)*time.Minute), time.Now())))
+	form.Error = views.LoginThrottled(wait)
 	return render(c, http.StatusTooManyRequests, views.Login(form))
 }
 

@@ -249,6 +249,15 @@ func TestLoginThrottle(t *testing.T) {
 		if !strings.Contains(testutil.TestIDText(t, body, "login-error"), "Too many") {
 			t.Errorf("the page does not say why: %q", testutil.TestIDText(t, body, "login-error"))
 		}
+		// The sentence names the same wait as Retry-After, in minutes.
+		mins := max(1, (secs+59)/60)
+		want := fmt.Sprintf("Too many sign-in attempts. Please try again in %d minutes.", mins)
+		if mins == 1 {
+			want = "Too many sign-in attempts. Please try again in 1 minute."
+		}
+		if got := testutil.TestIDText(t, body, "login-error"); got != want {
+			t.Errorf("the page says %q, want %q", got, want)
+		}
 	}
 
 	// The limit per email is a burst of 10 attempts refilled over 15 minutes

@@ -108,8 +108,10 @@ func (s *Server) consent(c echo.Context) error {
 	if l == nil {
 		return err
 	}
-	if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventOpened, nil); err != nil {
-		s.eventNotStored(c.Request().Context(), access.EventOpened, err) // the invitee still sees the page (a full disk, say)
+	if c.Request().Method != http.MethodHead { // a probe (an uptime check, a mail scanner): nobody saw the page
+		if err := s.svc.RecordEvent(c.Request().Context(), &l.AccessLink, actor(c), access.EventOpened, nil); err != nil {
+			s.eventNotStored(c.Request().Context(), access.EventOpened, err) // the invitee still sees the page (a full disk, say)
+		}
 	}
 	allowFormsTo(c, src)
 	return render(c, http.StatusOK, views.ConsentPage(&views.ConsentView{Link: l, Source: src, Token: c.Param("token"), NeedsShop: oauth.NeedsShop(src), Now: s.svc.Clock()}))

@@ -1,12 +1,21 @@
 package web
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/accessrequests/accessrequests/app/telemetry"
 	"github.com/accessrequests/accessrequests/static"
 )
+
+// getOrHead are the methods of the public, read-only pages that uptime
+// checks, link previews and mail scanners probe with HEAD (RFC 9110,
+// 9.3.2: the GET's status and headers, no body; net/http drops what the
+// handler writes). Other pages stay GET only: those behind a session, and
+// the OAuth callback and the sandbox provider, which act on GET.
+var getOrHead = []string{http.MethodGet, http.MethodHead}
 
 // routes declares every route; the gates are middleware on the groups.
 func (s *Server) routes() {
@@ -28,23 +37,23 @@ func (s *Server) routes() {
 	useOnce(e, every...)
 
 	// Operators.
-	e.GET("/healthz", s.healthz)
-	e.GET("/readyz", s.readyz)
+	e.Match(getOrHead, "/healthz", s.healthz)
+	e.Match(getOrHead, "/readyz", s.readyz)
 	if s.metricsToken != "" {
 		e.GET("/metrics", s.metricsWithToken) // else only on the operators' listener
 	}
-	e.GET("/static/*", echo.WrapHandler(static.Handler()))
+	e.Match(getOrHead, "/static/*", echo.WrapHandler(static.Handler()))
 	// An organization's logo and accent colour (branding.go): public
 	// files named by their content, for the consent page.
-	e.GET("/branding/logo/:file", s.brandingLogo)
-	e.GET("/branding/accent/:file", s.brandingAccent)
+	e.Match(getOrHead, "/branding/logo/:file", s.brandingLogo)
+	e.Match(getOrHead, "/branding/accent/:file", s.brandingAccent)
 
 	// The REST API (app/api): bearer API keys, no session, no CSRF check.
 	s.mountAPI(e, s.apiRateLimit)
 
 	// Sign-in.
-	e.GET("/", s.home)
-	e.GET("/login", s.loginForm)
+	e.Match(getOrHead, "/", s.home)
+	e.Match(getOrHead, "/login", s.loginForm)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
 	signedIn := gates(s.requireUser)
@@ -68,7 +77,7 @@ func (s *Server) routes() {
 	// attached per route: an Echo group with middleware also claims every
 	// unknown path under its prefix.)
 	public := gates(s.inviteeLanguage, s.limitPublic)
-	e.GET("/connect/:token", public(s.consent))
+	e.Match(getOrHead, "/connect/:token", public(s.consent))
 	e.POST("/connect/:token/start", public(s.startFlow))
 	e.POST("/connect/:token/decline", public(s.declineLink))
 	e.GET("/oauth/callback", public(s.callback))

@@ -115,6 +115,7 @@ func New(o Options) *Server {
 	s.passwordTries = newDBLimiter(o.Service, "password", 10, 15*time.Minute)
 	if s.oauth == nil {
 		s.oauth = oauth.NewClient(o.BaseURL.String() + "/oauth/callback")
+		s.oauth.Log = s.log
 	}
 	if telemetry.Enabled() { // calls to providers are spans too
 		traced := *s.oauth
