@@ -123,12 +123,13 @@ func (s *Server) routes() {
 
 	// Webhook endpoints and their delivery logs (webhooks.go).
 	const hooks = "/w/:workspace/settings/webhooks"
-	e.GET(hooks, s.listWebhooks, manager...)
-	e.POST(hooks, s.createWebhook, manager...)
-	e.GET(hooks+"/:endpoint", s.showWebhook, manager...)
-	e.POST(hooks+"/:endpoint/rotate", s.rotateWebhook, manager...)
-	e.POST(hooks+"/:endpoint/:action", s.webhookAction, manager...)
-	e.POST(hooks+"/:endpoint/deliveries/:message/resend", s.webhookAction, manager...)
+	hookManager := []echo.MiddlewareFunc{s.requireUser, s.requireWorkspace, s.requireWebhookManager}
+	e.GET(hooks, s.listWebhooks, hookManager...)
+	e.POST(hooks, s.createWebhook, hookManager...)
+	e.GET(hooks+"/:endpoint", s.showWebhook, hookManager...)
+	e.POST(hooks+"/:endpoint/rotate", s.rotateWebhook, hookManager...)
+	e.POST(hooks+"/:endpoint/:action", s.webhookAction, hookManager...)
+	e.POST(hooks+"/:endpoint/deliveries/:message/resend", s.webhookAction, hookManager...)
 
 	// Branding (branding.go): organization owners only, checked by the
 	// domain (admins and members get 403 with a page that says why).

@@ -16,6 +16,17 @@ import (
 // answer to the POST that made it, never stored in the clear nor carried
 // through a redirect.
 
+// requireWebhookManager is requireManager for the webhooks settings: the
+// same gate, and a member's 403 says it is webhooks that admins manage.
+func (s *Server) requireWebhookManager(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := currentMember(c).CanManageWebhooks(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
+
 // listWebhooks is GET /w/{workspace}/settings/webhooks.
 func (s *Server) listWebhooks(c echo.Context) error {
 	return s.renderWebhooks(c, http.StatusOK, views.EndpointForm{})
