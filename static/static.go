@@ -34,14 +34,14 @@ func compressed(name string) bool {
 // AcceptsEncoding reports whether an Accept-Encoding header value accepts
 // coding: named (or "*") with a q-value other than 0.
 func AcceptsEncoding(header, coding string) bool {
-	for _, part := range strings.Split(header, ",") {
+	for part := range strings.SplitSeq(header, ",") {
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
 		name = strings.TrimSpace(name)
 		if !strings.EqualFold(name, coding) && name != "*" {
 			continue
 		}
 		q := 1.0
-		for _, p := range strings.Split(params, ";") {
+		for p := range strings.SplitSeq(params, ";") {
 			if k, v, ok := strings.Cut(strings.TrimSpace(p), "="); ok && strings.EqualFold(strings.TrimSpace(k), "q") {
 				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
 					q = f

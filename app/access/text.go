@@ -12,6 +12,28 @@ import (
 // formatting characters are dropped, runs of spaces collapse, and the
 // result is cut to at most max bytes on a rune boundary.
 func CleanText(s string, max int) string {
+	if cleanASCII(s, max) {
+		return s // already what the loop below would make of it: no copy
+	}
+	return cleanText(s, max)
+}
+
+// cleanASCII reports whether CleanText(s, max) is s: printable ASCII and
+// single spaces between words, within max bytes. A request's method and
+// address, logged with every request, nearly always are.
+func cleanASCII(s string, max int) bool {
+	if len(s) > max || (len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ')) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < ' ' || c > '~' || (c == ' ' && s[i-1] == ' ') {
+			return false
+		}
+	}
+	return true
+}
+
+func cleanText(s string, max int) string {
 	var b strings.Builder
 	b.Grow(min(len(s), max))
 	space := false

@@ -22,6 +22,10 @@ func TestCleanText(t *testing.T) {
 		{"CutExact", "abcdef", 3, "abc"},
 		{"NoTrailingSpace", "abc   ", 10, "abc"},
 		{"SpaceThenCut", "ab cd", 3, "ab"},
+		{"LeadingSpace", " ab", 10, "ab"},
+		{"DoubleSpace", "a  b", 10, "a b"},
+		{"Empty", "", 10, ""},
+		{"IP", "192.0.2.1", 64, "192.0.2.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := CleanText(tc.in, tc.max)
@@ -29,6 +33,34 @@ func TestCleanText(t *testing.T) {
 				t.Fatalf("CleanText(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestCleanTextASCII checks the shortcut for text that is already clean
+// against the full loop, on every string of up to four bytes drawn from
+// characters at its edges (space, controls, DEL, the printable ends, a
+// byte above ASCII) and every max up to five.
+func TestCleanTextASCII(t *testing.T) {
+	alphabet := []byte{' ', '\t', '\x00', '\x1f', '!', 'a', '~', '\x7f', '\xc3'}
+	var walk func(s []byte)
+	n := 0
+	walk = func(s []byte) {
+		for max := range 6 {
+			if got, want := CleanText(string(s), max), cleanText(string(s), max); got != want {
+				t.Fatalf("CleanText(%q, %d) = %q, the full loop %q", s, max, got, want)
+			}
+			n++
+		}
+		if len(s) == 4 {
+			return
+		}
+		for _, c := range alphabet {
+			walk(append(s, c))
+		}
+	}
+	walk(nil)
+	if n < 6*6000 {
+		t.Fatalf("checked %d cases", n)
 	}
 }
 

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/textproto"
+	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -42,12 +44,29 @@ func (s *Server) SessionCookieName() string { return s.cookieName }
 
 // sessionToken is the session ID the request's cookie holds, or "".
 func (s *Server) sessionToken(c echo.Context) string {
+	if !hasCookie(c.Request(), s.cookieName) {
+		return "" // what the store answers, without making a session
+	}
 	sess, err := s.sessions.Get(c.Request(), s.cookieName)
 	if err != nil {
 		return ""
 	}
 	token, _ := sess.Values[sessionIDKey].(string)
 	return token
+}
+
+// hasCookie reports whether r carries a cookie named name, without
+// parsing every cookie into a value (http.Request.Cookie does).
+func hasCookie(r *http.Request, name string) bool {
+	for _, line := range r.Header["Cookie"] {
+		for part := range strings.SplitSeq(line, ";") {
+			k, _, _ := strings.Cut(part, "=")
+			if textproto.TrimString(k) == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // setSessionCookie starts the browser's cookie for a new session: nothing

@@ -40,8 +40,8 @@ var (
 
 // compressible reports whether a Content-Type is text worth compressing.
 func compressible(ctype string) bool {
-	ctype, _, _ = strings.Cut(strings.ToLower(ctype), ";")
-	ctype = strings.TrimSpace(ctype)
+	ctype, _, _ = strings.Cut(ctype, ";") // before lowering: "charset=UTF-8" would cost a copy
+	ctype = strings.ToLower(strings.TrimSpace(ctype))
 	switch {
 	case strings.HasPrefix(ctype, "text/"):
 		return true

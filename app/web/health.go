@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -45,6 +48,23 @@ func (s *Server) readyz(c echo.Context) error {
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	// series holds the counter and histogram of each method, route and
+	// status seen, found once: WithLabelValues hashes and checks every
+	// label and takes the vector's lock at every request. Read without a
+	// lock; a new key copies the map (a few dozen keys, each added once).
+	series   atomic.Pointer[map[seriesKey]series]
+	seriesMu sync.Mutex
+}
+
+type seriesKey struct {
+	method, route string
+	status        int
+}
+
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -74,8 +94,39 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 }
 
 func (m *metrics) observe(method, route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(methodLabel(method), route, strconv.Itoa(status)).Inc()
-	m.duration.WithLabelValues(methodLabel(method), route).Observe(d.Seconds())
+	k := seriesKey{methodLabel(method), route, status}
+	s, ok := m.seriesOf(k)
+	if !ok {
+		s = m.addSeries(k)
+	}
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
+}
+
+func (m *metrics) seriesOf(k seriesKey) (series, bool) {
+	if p := m.series.Load(); p != nil {
+		s, ok := (*p)[k]
+		return s, ok
+	}
+	return series{}, false
+}
+
+func (m *metrics) addSeries(k seriesKey) series {
+	m.seriesMu.Lock()
+	defer m.seriesMu.Unlock()
+	if s, ok := m.seriesOf(k); ok {
+		return s
+	}
+	s := series{
+		requests: m.requests.WithLabelValues(k.method, k.route, strconv.Itoa(k.status)),
+		duration: m.duration.WithLabelValues(k.method, k.route),
+	}
+	next := map[seriesKey]series{k: s}
+	if p := m.series.Load(); p != nil {
+		maps.Copy(next, *p)
+	}
+	m.series.Store(&next)
+	return s
 }
 
 // knownMethods are the only method labels; anything else is "other", so a

@@ -21,14 +21,23 @@ func (s *Server) inviteeLanguage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		tag := locale.FromRequest(r)
-		if t, ok := locale.Parse(c.QueryParam("lang")); ok {
+		// Without a query there is no ?lang= (and no query to parse).
+		if t, ok := locale.Parse(queryParam(c, r, "lang")); ok {
 			tag = t
 			c.SetCookie(&http.Cookie{Name: locale.CookieName, Value: t.String(), Path: "/", MaxAge: langCookieAge,
 				HttpOnly: true, Secure: s.sessions.Options.Secure, SameSite: http.SameSiteLaxMode})
 		}
 		switchable := r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/connect/")
-		c.Response().Header().Set("Content-Language", tag.String())
+		c.Response().Header().Set("Content-Language", locale.Get(tag).Lang())
 		c.SetRequest(r.WithContext(locale.With(r.Context(), tag, switchable)))
 		return next(c)
 	}
+}
+
+// queryParam is c.QueryParam(name), without parsing an empty query.
+func queryParam(c echo.Context, r *http.Request, name string) string {
+	if r.URL.RawQuery == "" {
+		return ""
+	}
+	return c.QueryParam(name)
 }

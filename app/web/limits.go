@@ -38,7 +38,9 @@ func (s *Server) limitBody(next echo.HandlerFunc) echo.HandlerFunc {
 		if r.ContentLength > limit && !upload { // the upload's page says what was too large
 			return echo.NewHTTPError(http.StatusRequestEntityTooLarge)
 		}
-		r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, limit)
+		if r.Body != http.NoBody { // net/http's body of a request without one: nothing to bound
+			r.Body = http.MaxBytesReader(c.Response().Writer, r.Body, limit)
+		}
 		ct := r.Header.Get(echo.HeaderContentType)
 		if ct == "" {
 			return next(c)

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
@@ -105,23 +106,68 @@ const (
 // contentSecurityPolicy is the CSP of every page. Forms post to this site
 // only, plus formTargets: the origins a form's POST is redirected to.
 func contentSecurityPolicy(nonce string, formTargets ...string) string {
-	formAction := "'self'"
+	n := len(cspHead) + len(nonce) + len(cspTail)
 	for _, t := range formTargets {
-		formAction += " " + t
+		n += 1 + len(t)
 	}
-	return "default-src 'self'; script-src 'self' 'nonce-" + nonce + "'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action " + formAction
+	var b strings.Builder // one allocation, sized first
+	b.Grow(n)
+	b.WriteString(cspHead)
+	b.WriteString(nonce)
+	b.WriteString(cspTail)
+	for _, t := range formTargets {
+		b.WriteByte(' ')
+		b.WriteString(t)
+	}
+	return b.String()
+}
+
+// cspHead and cspTail are the CSP of a page before and after its nonce.
+const (
+	cspHead = "default-src 'self'; script-src 'self' 'nonce-"
+	cspTail = "'; style-src 'self'; img-src 'self' https: data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+
+// nonceBytes is the CSP nonce's size: 144 random bits, 24 characters of
+// unpadded base64.
+const nonceBytes = 18
+
+// freshCSP is the CSP of a response with a fresh nonce, and the nonce: one
+// allocation for both, the nonce being a part of the policy's text.
+func freshCSP() (csp, nonce string) {
+	var raw [nonceBytes]byte
+	_, _ = rand.Read(raw[:])
+	var enc [(nonceBytes*8 + 5) / 6]byte
+	base64.RawStdEncoding.Encode(enc[:], raw[:])
+	var b strings.Builder
+	b.Grow(len(cspHead) + len(enc) + len(cspTail))
+	b.WriteString(cspHead)
+	b.Write(enc[:])
+	b.WriteString(cspTail)
+	csp = b.String()
+	return csp, csp[len(cspHead) : len(cspHead)+len(enc)]
 }
 
 // allowFormsTo widens the page's form-action to the provider of src: the
 // consent page's Start form is answered with a redirect to the provider's
 // authorize URL, and browsers apply form-action to that redirect too.
 func allowFormsTo(c echo.Context, src *sources.Source) {
-	origin := providerOrigin(src)
+	if src == nil {
+		return
+	}
+	origin, ok := providerOrigins.Load(src.AuthURL)
+	if !ok {
+		origin, _ = providerOrigins.LoadOrStore(src.AuthURL, providerOrigin(src))
+	}
 	if origin == "" {
 		return
 	}
-	c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy(templ.GetNonce(c.Request().Context()), origin))
+	c.Response().Header().Set("Content-Security-Policy", contentSecurityPolicy(templ.GetNonce(c.Request().Context()), origin.(string)))
 }
+
+// providerOrigins holds providerOrigin per authorize URL: the catalog's
+// few URLs, parsed once instead of at every view of a consent page.
+var providerOrigins sync.Map // AuthURL → origin string
 
 // providerOrigin is the scheme and host of src's authorize URL, as a CSP
 // source. A per-shop host ({shop}, validated as *.myshopify.com) becomes
@@ -148,21 +194,23 @@ func providerOrigin(src *sources.Source) string {
 // (telemetry.LogHandler): one context for both saves a copy of the request.
 func (s *Server) securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		b := make([]byte, 18)
-		_, _ = rand.Read(b)
-		nonce := base64.RawStdEncoding.EncodeToString(b)
+		csp, nonce := freshCSP()
 		r := c.Request()
 		ctx, id := telemetry.StartRequest(r.Context(), r.Header.Get("Traceparent"))
 		c.SetRequest(r.WithContext(templ.WithNonce(ctx, nonce)))
-		c.Response().Header()[telemetry.RequestIDHeader] = id
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy(nonce))
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-store")
+		h[telemetry.RequestIDHeader] = id
+		// The values from one array (one allocation, not one per header),
+		// each capped so that an Add elsewhere copies rather than writes
+		// into its neighbour; the keys are in canonical form already.
+		v := &[...]string{csp, "nosniff", "DENY", "no-referrer", "no-store", "max-age=63072000; includeSubDomains"}
+		h["Content-Security-Policy"] = v[0:1:1]
+		h["X-Content-Type-Options"] = v[1:2:2]
+		h["X-Frame-Options"] = v[2:3:3]
+		h["Referrer-Policy"] = v[3:4:4]
+		h["Cache-Control"] = v[4:5:5]
 		if s.production {
-			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			h["Strict-Transport-Security"] = v[5:6:6]
 		}
 		return next(c)
 	}

@@ -41,8 +41,14 @@ func send(c echo.Context, status int, fn func(*bytes.Buffer) error) error {
 		return err
 	}
 	// With its length known, the page goes out in one piece instead of
-	// chunked in 2 KB parts.
-	c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(buf.Len()))
+	// chunked in 2 KB parts. Both values from one array, capped (see
+	// securityHeaders); HTMLBlob keeps a Content-Type already set.
+	h := c.Response().Header()
+	v := &[2]string{strconv.Itoa(buf.Len()), echo.MIMETextHTMLCharsetUTF8}
+	h[echo.HeaderContentLength] = v[0:1:1]
+	if h.Get(echo.HeaderContentType) == "" {
+		h[echo.HeaderContentType] = v[1:2:2]
+	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/accessrequests/accessrequests/app/telemetry"
 	"github.com/accessrequests/accessrequests/static"
 )
 
@@ -19,14 +20,21 @@ var getOrHead = []string{http.MethodGet, http.MethodHead}
 // routes declares every route; the gates are middleware on the groups.
 func (s *Server) routes() {
 	e := s.echo
-	e.Use(s.observe)
-	e.Use(compress)
-	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
-	e.Use(s.securityHeaders)
-	e.Use(s.limitBody)
-	e.Use(s.requestDeadline)
-	e.Use(browserOnly(s.crossOrigin))
-	e.Use(browserOnly(s.loadSession))
+	// Every request, outermost first (tracing, when on, outside them all).
+	every := []echo.MiddlewareFunc{
+		s.observe,
+		compress,
+		middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}),
+		s.securityHeaders,
+		s.limitBody,
+		s.requestDeadline,
+		browserOnly(s.crossOrigin),
+		browserOnly(s.loadSession),
+	}
+	if telemetry.Enabled() {
+		every = append([]echo.MiddlewareFunc{s.traced}, every...)
+	}
+	useOnce(e, every...)
 
 	// Operators.
 	e.Match(getOrHead, "/healthz", s.healthz)
@@ -48,18 +56,19 @@ func (s *Server) routes() {
 	e.Match(getOrHead, "/login", s.loginForm)
 	e.POST("/login", s.login)
 	e.POST("/logout", s.logout)
-	e.POST("/logout/everywhere", s.logoutEverywhere, s.requireUser)
-	e.GET("/account/password", s.passwordForm, s.requireUser)
-	e.POST("/account/password", s.changePassword, s.requireUser)
-	e.GET("/account/notifications", s.notifications, s.requireUser)
-	e.POST("/account/notifications", s.saveNotifications, s.requireUser)
-	e.GET("/no-workspace", s.noWorkspace, s.requireUser)
+	signedIn := gates(s.requireUser)
+	e.POST("/logout/everywhere", signedIn(s.logoutEverywhere))
+	e.GET("/account/password", signedIn(s.passwordForm))
+	e.POST("/account/password", signedIn(s.changePassword))
+	e.GET("/account/notifications", signedIn(s.notifications))
+	e.POST("/account/notifications", signedIn(s.saveNotifications))
+	e.GET("/no-workspace", signedIn(s.noWorkspace))
 	if !s.production {
 		// Mail that would have been sent (mail.go); no such page in
 		// production.
-		e.GET("/dev/mailbox", s.mailbox, s.requireUser)
-		e.GET("/dev/mailbox/:mail", s.mailboxMessage, s.requireUser)
-		e.GET("/dev/mailbox/:mail/html", s.mailboxHTML, s.requireUser)
+		e.GET("/dev/mailbox", signedIn(s.mailbox))
+		e.GET("/dev/mailbox/:mail", signedIn(s.mailboxMessage))
+		e.GET("/dev/mailbox/:mail/html", signedIn(s.mailboxHTML))
 	}
 
 	// The invitee (invitee.go): public, rate limited, in the invitee's
@@ -67,11 +76,11 @@ func (s *Server) routes() {
 	// response (securityHeaders). (Middleware is
 	// attached per route: an Echo group with middleware also claims every
 	// unknown path under its prefix.)
-	public := []echo.MiddlewareFunc{s.inviteeLanguage, s.limitPublic}
-	e.Match(getOrHead, "/connect/:token", s.consent, public...)
-	e.POST("/connect/:token/start", s.startFlow, public...)
-	e.POST("/connect/:token/decline", s.declineLink, public...)
-	e.GET("/oauth/callback", s.callback, public...)
+	public := gates(s.inviteeLanguage, s.limitPublic)
+	e.Match(getOrHead, "/connect/:token", public(s.consent))
+	e.POST("/connect/:token/start", public(s.startFlow))
+	e.POST("/connect/:token/decline", public(s.declineLink))
+	e.GET("/oauth/callback", public(s.callback))
 
 	// The sandbox provider, outside production only.
 	if s.sandbox != nil {
@@ -79,79 +88,108 @@ func (s *Server) routes() {
 	}
 
 	// Workspace members.
-	member := []echo.MiddlewareFunc{s.requireUser, s.requireWorkspace}
-	e.GET("/w/:workspace/sources", s.accounts, member...)
+	member := gates(s.requireUser, s.requireWorkspace)
+	e.GET("/w/:workspace/sources", member(s.accounts))
 
 	// The links page explains itself to members who cannot manage links;
 	// everything else needs the manager gate (role and plan).
 	const links = "/w/:workspace/sources/access-requests"
-	manager := []echo.MiddlewareFunc{s.requireUser, s.requireWorkspace, s.requireManager}
-	e.GET(links, s.listLinks, member...)
-	e.POST(links, s.generateLink, manager...)
-	e.GET(links+"/new", s.newLinkForm, manager...)
+	manager := gates(s.requireUser, s.requireWorkspace, s.requireManager)
+	e.GET(links, member(s.listLinks))
+	e.POST(links, manager(s.generateLink))
+	e.GET(links+"/new", manager(s.newLinkForm))
 	// Several links at once (links_bulk.go) and the CSV of the list.
-	e.GET(links+"/delete-selected", s.confirmDeleteSelected, manager...)
-	e.POST(links+"/delete-selected", s.deleteSelected, manager...)
-	e.GET(links+"/delete-expired", s.confirmDeleteExpired, manager...)
-	e.POST(links+"/delete-expired", s.deleteExpired, manager...)
-	e.GET(links+"/export.csv", s.exportLinks, manager...)
-	e.GET(links+"/:link", s.showLink, manager...)
-	e.DELETE(links+"/:link", s.deleteLink, manager...)
-	e.GET(links+"/:link/delete", s.confirmDeleteLink, manager...)
-	e.POST(links+"/:link/delete", s.deleteLink, manager...)
-	e.POST(links+"/:link/resend", s.resendLink, manager...)
-	e.POST(links+"/:link/renew", s.renewLink, manager...)
-	e.POST(links+"/:link/label", s.relabelLink, manager...)
+	e.GET(links+"/delete-selected", manager(s.confirmDeleteSelected))
+	e.POST(links+"/delete-selected", manager(s.deleteSelected))
+	e.GET(links+"/delete-expired", manager(s.confirmDeleteExpired))
+	e.POST(links+"/delete-expired", manager(s.deleteExpired))
+	e.GET(links+"/export.csv", manager(s.exportLinks))
+	e.GET(links+"/:link", manager(s.showLink))
+	e.DELETE(links+"/:link", manager(s.deleteLink))
+	e.GET(links+"/:link/delete", manager(s.confirmDeleteLink))
+	e.POST(links+"/:link/delete", manager(s.deleteLink))
+	e.POST(links+"/:link/resend", manager(s.resendLink))
+	e.POST(links+"/:link/renew", manager(s.renewLink))
+	e.POST(links+"/:link/label", manager(s.relabelLink))
 
 	// A connected account's page, its renaming (accounts.go) and
 	// disconnecting it (disconnect.go).
 	const account = "/w/:workspace/sources/accounts/:account"
-	e.GET(account, s.showAccount, member...)
-	e.POST(account+"/rename", s.renameAccount, manager...)
-	e.GET(account+"/disconnect", s.confirmDisconnect, manager...)
-	e.POST(account+"/disconnect", s.disconnect, manager...)
+	e.GET(account, member(s.showAccount))
+	e.POST(account+"/rename", manager(s.renameAccount))
+	e.GET(account+"/disconnect", manager(s.confirmDisconnect))
+	e.POST(account+"/disconnect", manager(s.disconnect))
 	// A reconnect link for a connected account (reconnect.go).
-	e.POST(account+"/reconnect-link", s.reconnectLink, manager...)
+	e.POST(account+"/reconnect-link", manager(s.reconnectLink))
 
 	// API keys (apikeys.go): the page explains itself like the links page;
 	// the rest needs the manager gate.
 	const apiKeys = "/w/:workspace/settings/api-keys"
-	e.GET(apiKeys, s.listAPIKeys, member...)
-	e.POST(apiKeys, s.createAPIKey, manager...)
-	e.GET(apiKeys+"/:key/revoke", s.confirmRevokeAPIKey, manager...)
-	e.POST(apiKeys+"/:key/revoke", s.revokeAPIKey, manager...)
+	e.GET(apiKeys, member(s.listAPIKeys))
+	e.POST(apiKeys, manager(s.createAPIKey))
+	e.GET(apiKeys+"/:key/revoke", manager(s.confirmRevokeAPIKey))
+	e.POST(apiKeys+"/:key/revoke", manager(s.revokeAPIKey))
 
 	// Webhook endpoints and their delivery logs (webhooks.go).
 	const hooks = "/w/:workspace/settings/webhooks"
-	hookManager := []echo.MiddlewareFunc{s.requireUser, s.requireWorkspace, s.requireWebhookManager}
-	e.GET(hooks, s.listWebhooks, hookManager...)
-	e.POST(hooks, s.createWebhook, hookManager...)
-	e.GET(hooks+"/:endpoint", s.showWebhook, hookManager...)
-	e.POST(hooks+"/:endpoint/rotate", s.rotateWebhook, hookManager...)
-	e.POST(hooks+"/:endpoint/:action", s.webhookAction, hookManager...)
-	e.POST(hooks+"/:endpoint/deliveries/:message/resend", s.webhookAction, hookManager...)
+	hookManager := gates(s.requireUser, s.requireWorkspace, s.requireWebhookManager)
+	e.GET(hooks, hookManager(s.listWebhooks))
+	e.POST(hooks, hookManager(s.createWebhook))
+	e.GET(hooks+"/:endpoint", hookManager(s.showWebhook))
+	e.POST(hooks+"/:endpoint/rotate", hookManager(s.rotateWebhook))
+	e.POST(hooks+"/:endpoint/:action", hookManager(s.webhookAction))
+	e.POST(hooks+"/:endpoint/deliveries/:message/resend", hookManager(s.webhookAction))
 
 	// Branding (branding.go): organization owners only, checked by the
 	// domain (admins and members get 403 with a page that says why).
-	e.GET(brandingPath, s.brandingPage, member...)
-	e.POST(brandingPath, s.saveBranding, member...)
-	e.POST(brandingLogoPath, s.uploadLogo, member...)
-	e.POST(brandingLogoPath+"/remove", s.removeLogo, member...)
+	e.GET(brandingPath, member(s.brandingPage))
+	e.POST(brandingPath, member(s.saveBranding))
+	e.POST(brandingLogoPath, member(s.uploadLogo))
+	e.POST(brandingLogoPath+"/remove", member(s.removeLogo))
 
 	// The organization's default link lifetime (link_defaults.go): owners
 	// only, checked by the domain like branding.
-	e.GET(linkDefaultsPath, s.linkDefaultsPage, member...)
-	e.POST(linkDefaultsPath, s.saveLinkDefaults, member...)
+	e.GET(linkDefaultsPath, member(s.linkDefaultsPage))
+	e.POST(linkDefaultsPath, member(s.saveLinkDefaults))
 
 	// Support console (support.go): support staff only, read-only. Anyone
 	// else gets 404 on every method of every path, as for an unknown page;
 	// support staff get 405 on every method but GET. Each read of a link,
 	// page or export, is recorded in the link's history.
-	support := []echo.MiddlewareFunc{s.requireSupport}
-	e.GET("/support/links", s.supportSearch, support...)
-	e.GET("/support/links/:link", s.supportLink, support...)
-	e.GET("/support/links/:link/history.json", s.supportExport, support...)
-	e.Match(supportOtherMethods, "/support/links", s.supportReadOnly, support...)
-	e.Match(supportOtherMethods, "/support/links/:link", s.supportReadOnly, support...)
-	e.Match(supportOtherMethods, "/support/links/:link/history.json", s.supportReadOnly, support...)
+	support := gates(s.requireSupport)
+	e.GET("/support/links", support(s.supportSearch))
+	e.GET("/support/links/:link", support(s.supportLink))
+	e.GET("/support/links/:link/history.json", support(s.supportExport))
+	e.Match(supportOtherMethods, "/support/links", support(s.supportReadOnly))
+	e.Match(supportOtherMethods, "/support/links/:link", support(s.supportReadOnly))
+	e.Match(supportOtherMethods, "/support/links/:link/history.json", support(s.supportReadOnly))
+}
+
+// Echo v4 wraps a handler in its middleware at every request: each
+// middleware function is called again and returns a fresh closure (and
+// browserOnly(crossOrigin) a fresh CrossOriginProtection), 14 allocations
+// per request on the consent page before any of them ran. gates and
+// useOnce wrap once, when the routes are declared; the middleware run in
+// the same order, with the same code.
+
+// gates returns a function that wraps a route's handler in mws, the first
+// outermost, once: the route-level middleware of a group of routes.
+func gates(mws ...echo.MiddlewareFunc) func(echo.HandlerFunc) echo.HandlerFunc {
+	return func(h echo.HandlerFunc) echo.HandlerFunc {
+		for i := len(mws) - 1; i >= 0; i-- {
+			h = mws[i](h)
+		}
+		return h
+	}
+}
+
+// useOnce installs mws as the middleware of every request, the first
+// outermost, like e.Use(mws...), wrapped once around a handler that calls
+// whatever the router matched for the request: a route's handler, or
+// Echo's 404 or 405. It must be the only e.Use: Echo hands the
+// middleware the handler it matched (c.Handler()) with nothing between,
+// which is what the chain calls in its place.
+func useOnce(e *echo.Echo, mws ...echo.MiddlewareFunc) {
+	h := gates(mws...)(func(c echo.Context) error { return c.Handler()(c) })
+	e.Use(func(echo.HandlerFunc) echo.HandlerFunc { return h })
 }

@@ -135,9 +135,6 @@ func New(o Options) *Server {
 	e.HTTPErrorHandler = s.handleError
 	e.IPExtractor = ipExtractor(o.TrustedProxies)
 	s.echo = e
-	if telemetry.Enabled() {
-		e.Use(s.traced)
-	}
 	s.routes()
 	s.routeTable = map[string]bool{}
 	for _, r := range e.Routes() {

@@ -8,7 +8,7 @@ import (
 
 // traced makes each request a span named by its method and route template
 // ("GET /connect/:token": never the path, which can carry a link token),
-// continuing the caller's trace. New installs it, outermost, only when
+// continuing the caller's trace. routes installs it, outermost, only when
 // tracing is on (telemetry.Enabled): off, requests pay nothing for it.
 func (s *Server) traced(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {

@@ -62,6 +62,16 @@ const CookieName = "lang"
 
 var matcher = language.NewMatcher(Supported)
 
+// supportedNames are Supported's tags as text ("de", "pt-BR"), in the same
+// order: Tag.String builds its text at every call.
+var supportedNames = func() []string {
+	out := make([]string, len(Supported))
+	for i, t := range Supported {
+		out[i] = t.String()
+	}
+	return out
+}()
+
 // messages is every language's messages and scope words.
 type messages struct {
 	locales map[language.Tag]*Locale
@@ -91,7 +101,9 @@ func load() *messages {
 	}
 	c := &messages{locales: map[language.Tag]*Locale{}, scopes: map[language.Tag]map[string]map[string]ScopeText{}}
 	for _, t := range Supported {
-		c.locales[t] = &Locale{Tag: t, loc: i18n.NewLocalizer(bundle, t.String()), simple: simple[t]}
+		l := &Locale{Tag: t, lang: t.String(), loc: i18n.NewLocalizer(bundle, t.String()), simple: simple[t]}
+		l.req = [2]reqLocale{{Locale: l}, {Locale: l, switchable: true}}
+		c.locales[t] = l
 		raw, err := files.ReadFile("scopes/" + t.String() + ".yaml")
 		if err != nil {
 			continue // English: the catalog's own words
@@ -190,9 +202,13 @@ func lookup(data []any, name string) (any, bool) {
 // Locale is one language of the invitee's pages.
 type Locale struct {
 	Tag    language.Tag
+	lang   string // Tag.String()
 	loc    *i18n.Localizer
 	simple map[string]simpleMessage // see simpleMessages
 	counts sync.Map                 // countKey → string, see N
+	// req is what With puts in a request's context, not switchable and
+	// switchable: the same two values for every request.
+	req [2]reqLocale
 }
 
 // Get is the Locale of a supported tag; anything else gets English.
@@ -207,9 +223,12 @@ func Get(t language.Tag) *Locale {
 // Parse is the supported language a cookie or query value names exactly
 // ("de", "pt-BR"), or false.
 func Parse(s string) (language.Tag, bool) {
-	for _, t := range Supported {
-		if strings.EqualFold(s, t.String()) {
-			return t, true
+	if s == "" {
+		return language.Und, false
+	}
+	for i, name := range supportedNames {
+		if strings.EqualFold(s, name) {
+			return Supported[i], true
 		}
 	}
 	return language.Und, false
@@ -221,6 +240,9 @@ func Parse(s string) (language.Tag, bool) {
 func Match(cookie, acceptLanguage string) language.Tag {
 	if t, ok := Parse(cookie); ok {
 		return t
+	}
+	if acceptLanguage == "" {
+		return language.English // what parsing "" leads to, without the parser's work
 	}
 	prefs, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(prefs) == 0 {
@@ -244,7 +266,7 @@ func FromRequest(r *http.Request) language.Tag {
 }
 
 // Lang is the page's lang attribute ("de", "pt-BR").
-func (l *Locale) Lang() string { return l.Tag.String() }
+func (l *Locale) Lang() string { return l.lang }
 
 // T is the message id in this language, its {{.Name}} placeholders filled
 // from data (pairs of name and value). A message missing here falls back to
@@ -342,7 +364,11 @@ type ctxKey struct{}
 // With returns ctx carrying the request's language. switchable shows the
 // language switcher: the page is safe to load again with ?lang=.
 func With(ctx context.Context, t language.Tag, switchable bool) context.Context {
-	return context.WithValue(ctx, ctxKey{}, &reqLocale{Locale: Get(t), switchable: switchable})
+	l := Get(t)
+	if switchable {
+		return context.WithValue(ctx, ctxKey{}, &l.req[1])
+	}
+	return context.WithValue(ctx, ctxKey{}, &l.req[0])
 }
 
 type reqLocale struct {
