@@ -62,7 +62,8 @@ func webhookNotFound() error {
 }
 
 // CreateWebhookEndpoint adds an endpoint to the member's workspace and
-// returns it with its signing secret, which is never shown again.
+// returns it with its signing secret (shown to its creator for a few
+// minutes, NewWebhookSecret, then never again).
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Membership, actor Actor, in NewWebhookEndpoint) (*WebhookEndpoint, string, error) {
 	if err := m.CanManageWebhooks(); err != nil {
 		return nil, "", err
@@ -96,6 +97,32 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Membership, acto
 		return nil, "", err
 	}
 	return endpointView(&e), secret, nil
+}
+
+// NewSecretWindow is how long after creating an endpoint its creator's
+// page still shows the signing secret (NewWebhookSecret).
+const NewSecretWindow = 10 * time.Minute
+
+// NewWebhookSecret returns a just-created endpoint with its signing secret,
+// for the page its creation redirects to (POST, redirect, GET: the secret
+// is read from its sealed copy, never carried through the redirect). Only
+// the user who created it gets it, within NewSecretWindow of the creation
+// and before any rotation; anyone else, later, gets a not-found error and
+// sees the endpoint's page without it.
+func (s *Service) NewWebhookSecret(ctx context.Context, m *Membership, actor Actor, id string) (*WebhookEndpoint, string, error) {
+	e, err := s.endpoint(ctx, m, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if actor.UserID == "" || e.CreatedBy == nil || *e.CreatedBy != actor.UserID ||
+		s.now().Sub(e.CreatedAt) > NewSecretWindow || e.PreviousSecretSealed != "" {
+		return nil, "", webhookNotFound()
+	}
+	secret, err := s.keys.Open(e.SecretSealed, endpointAD(e.ID))
+	if err != nil {
+		return nil, "", err
+	}
+	return endpointView(e), secret, nil
 }
 
 // checkEndpoint cleans and validates in, returning its event types.

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
@@ -76,5 +77,32 @@ func TestWebhookEndpointDuplicateURL(t *testing.T) {
 			t.Fatalf("the URL of a disabled endpoint: %v", err)
 		}
 		wantDuplicate(t, svc.EnableWebhookEndpoint(ctx, admin, first.ID))
+	})
+}
+
+// TestNewWebhookSecret: the page a creation redirects to shows the new
+// secret to its creator only, for NewSecretWindow, and not after a
+// rotation.
+func TestNewWebhookSecret(t *testing.T) {
+	e, admin := newAdminEnv(t)
+	ep, secret, err := e.svc.CreateWebhookEndpoint(e.ctx, admin, e.actor(e.f.Admin), access.NewWebhookEndpoint{URL: "https://hooks.example.com/new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("OK", func(t *testing.T) {
+		got, s, err := e.svc.NewWebhookSecret(e.ctx, admin, e.actor(e.f.Admin), ep.ID)
+		if err != nil || s != secret || got.ID != ep.ID {
+			t.Fatalf("creator: %v, %q; want the secret %q", err, s, secret)
+		}
+	})
+	t.Run("ErrOtherManager", func(t *testing.T) {
+		owner := e.member(e.f.Owner, e.f.Reporting)
+		_, _, err := e.svc.NewWebhookSecret(e.ctx, owner, e.actor(e.f.Owner), ep.ID)
+		assertCode(t, err, access.ENOTFOUND)
+	})
+	t.Run("ErrLater", func(t *testing.T) {
+		e.clock.Advance(access.NewSecretWindow + time.Second)
+		_, _, err := e.svc.NewWebhookSecret(e.ctx, admin, e.actor(e.f.Admin), ep.ID)
+		assertCode(t, err, access.ENOTFOUND)
 	})
 }
