@@ -110,6 +110,8 @@ func ErrorText(err error) string {
 		return adminText("ErrorRenewActive")
 	case access.ReasonManageLinksAdminsOnly:
 		return adminText("ErrorManageLinksAdminsOnly", "Workspace", p["workspace"])
+	case access.ReasonManageWebhooksAdminsOnly:
+		return adminText("ErrorManageWebhooksAdminsOnly", "Workspace", p["workspace"])
 	case access.ReasonPlanWithoutLinks:
 		return adminText("ErrorPlanWithoutLinks", "Plan", p["plan"])
 	case access.ReasonWorkspaceNotFound:
@@ -126,6 +128,8 @@ func ErrorText(err error) string {
 		return adminText("ErrorUserNotFound")
 	case access.ReasonEndpointNotFound:
 		return adminText("ErrorEndpointNotFound")
+	case access.ReasonEndpointDuplicate:
+		return adminText("ErrorEndpointDuplicate")
 	case access.ReasonEndpointLimit:
 		if n, err := strconv.Atoi(p["count"]); err == nil {
 			return adminCount("ErrorEndpointLimit", n)

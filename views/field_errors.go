@@ -60,6 +60,8 @@ func fieldText(reason string, p map[string]string) string {
 		return adminText("FieldURLUserinfo")
 	case access.FieldWebhookURLMissing:
 		return adminText("FieldWebhookURLMissing")
+	case access.FieldWebhookURLDuplicate:
+		return adminText("FieldWebhookURLDuplicate")
 	case access.FieldWebhookURLTooLong:
 		return adminText("FieldWebhookURLTooLong")
 	case access.FieldWebhookURLNotFull:

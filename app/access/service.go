@@ -176,6 +176,17 @@ func (m *Membership) CanManageLinks() error {
 	return nil
 }
 
+// CanManageWebhooks is CanManageLinks for the webhooks settings: the same
+// gate (role, then plan), and a member is told it is webhooks that only
+// admins manage.
+func (m *Membership) CanManageWebhooks() error {
+	if !m.IsManager() {
+		return reasonf(EFORBIDDEN, ReasonManageWebhooksAdminsOnly, map[string]string{"workspace": m.Workspace.Name},
+			"Only workspace admins and organization owners can manage webhooks. Ask an admin of %s for help.", m.Workspace.Name)
+	}
+	return m.CanManageLinks()
+}
+
 // PlanName is the display name of a plan.
 func PlanName(plan string) string {
 	if plan == "" {

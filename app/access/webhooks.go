@@ -16,7 +16,7 @@ import (
 
 // Webhook endpoints of a workspace: what an admin manages on the webhooks
 // page and through the API (one call each). The gates are the links'
-// (Membership.CanManageLinks: workspace admins and organization owners, on
+// (Membership.CanManageWebhooks: workspace admins and organization owners, on
 // a plan with access links).
 
 // Limits of an endpoint.
@@ -62,9 +62,10 @@ func webhookNotFound() error {
 }
 
 // CreateWebhookEndpoint adds an endpoint to the member's workspace and
-// returns it with its signing secret, which is never shown again.
+// returns it with its signing secret (shown to its creator for a few
+// minutes, NewWebhookSecret, then never again).
 func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Membership, actor Actor, in NewWebhookEndpoint) (*WebhookEndpoint, string, error) {
-	if err := m.CanManageLinks(); err != nil {
+	if err := m.CanManageWebhooks(); err != nil {
 		return nil, "", err
 	}
 	events, err := s.checkEndpoint(&in)
@@ -90,12 +91,38 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, m *Membership, acto
 		if n >= MaxWebhookEndpoints {
 			return reasonf(ECONFLICT, ReasonEndpointLimit, map[string]string{"count": strconv.Itoa(MaxWebhookEndpoints)}, "A workspace can have at most %d webhook endpoints. Delete one first.", MaxWebhookEndpoints)
 		}
-		return tx.Create(&e).Error
+		return duplicateEndpoint(tx.Create(&e).Error)
 	})
 	if err != nil {
 		return nil, "", err
 	}
 	return endpointView(&e), secret, nil
+}
+
+// NewSecretWindow is how long after creating an endpoint its creator's
+// page still shows the signing secret (NewWebhookSecret).
+const NewSecretWindow = 10 * time.Minute
+
+// NewWebhookSecret returns a just-created endpoint with its signing secret,
+// for the page its creation redirects to (POST, redirect, GET: the secret
+// is read from its sealed copy, never carried through the redirect). Only
+// the user who created it gets it, within NewSecretWindow of the creation
+// and before any rotation; anyone else, later, gets a not-found error and
+// sees the endpoint's page without it.
+func (s *Service) NewWebhookSecret(ctx context.Context, m *Membership, actor Actor, id string) (*WebhookEndpoint, string, error) {
+	e, err := s.endpoint(ctx, m, id)
+	if err != nil {
+		return nil, "", err
+	}
+	if actor.UserID == "" || e.CreatedBy == nil || *e.CreatedBy != actor.UserID ||
+		s.now().Sub(e.CreatedAt) > NewSecretWindow || e.PreviousSecretSealed != "" {
+		return nil, "", webhookNotFound()
+	}
+	secret, err := s.keys.Open(e.SecretSealed, endpointAD(e.ID))
+	if err != nil {
+		return nil, "", err
+	}
+	return endpointView(e), secret, nil
 }
 
 // checkEndpoint cleans and validates in, returning its event types.
@@ -131,7 +158,7 @@ func (s *Service) checkEndpoint(in *NewWebhookEndpoint) ([]string, error) {
 // ListWebhookEndpoints lists the endpoints of the member's workspace, oldest
 // first.
 func (s *Service) ListWebhookEndpoints(ctx context.Context, m *Membership) ([]WebhookEndpoint, error) {
-	if err := m.CanManageLinks(); err != nil {
+	if err := m.CanManageWebhooks(); err != nil {
 		return nil, err
 	}
 	var rows []models.WebhookEndpoint
@@ -196,13 +223,24 @@ func (s *Service) EnableWebhookEndpoint(ctx context.Context, m *Membership, id s
 	if err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Model(&models.WebhookEndpoint{}).Where("id = ?", e.ID).
-		Updates(map[string]any{"disabled_at": nil, "failing_since": nil}).Error
+	return duplicateEndpoint(s.db.WithContext(ctx).Model(&models.WebhookEndpoint{}).Where("id = ?", e.ID).
+		Updates(map[string]any{"disabled_at": nil, "failing_since": nil}).Error)
+}
+
+// duplicateEndpoint turns the violation of the unique index on a
+// workspace's live endpoint URLs (migration 00021) into a conflict on the
+// url field: one URL receives each event once. Other errors pass.
+func duplicateEndpoint(err error) error {
+	if !errors.Is(err, gorm.ErrDuplicatedKey) {
+		return err
+	}
+	return fieldError(ECONFLICT, "This workspace already sends its events to that URL.",
+		"url", fieldf(FieldWebhookURLDuplicate, nil, "This URL already receives this workspace's events.")).because(ReasonEndpointDuplicate, nil)
 }
 
 // endpoint loads an endpoint of the member's workspace after the gates.
 func (s *Service) endpoint(ctx context.Context, m *Membership, id string) (*models.WebhookEndpoint, error) {
-	if err := m.CanManageLinks(); err != nil {
+	if err := m.CanManageWebhooks(); err != nil {
 		return nil, err
 	}
 	if !ValidID(id) {

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -64,8 +65,10 @@ func TestRoutesByKey(t *testing.T) {
 		t.Fatalf("accounts: %d %s", accs.StatusCode(), accs.Body)
 	}
 	acc := accs.JSON200.Data[0]
+	hooks := 0
 	mkHook := func(events ...client.CreateWebhookInputBodyEvents) client.CreatedWebhook {
-		r := must(admin.CreateWebhookWithResponse(e.ctx, nil, client.CreateWebhookJSONRequestBody{Url: "http://127.0.0.1:9/hooks", Events: &events}))
+		hooks++ // one URL receives a workspace's events once: each hook its own
+		r := must(admin.CreateWebhookWithResponse(e.ctx, nil, client.CreateWebhookJSONRequestBody{Url: fmt.Sprintf("http://127.0.0.1:9/hooks/%d", hooks), Events: &events}))
 		if r.JSON201 == nil {
 			t.Fatalf("create webhook: %d %s", r.StatusCode(), r.Body)
 		}
@@ -318,7 +321,7 @@ func TestRoutesByKey(t *testing.T) {
 			},
 			check: func(t *testing.T, body []byte) {
 				h := decode[client.Webhook](t, body)
-				if h.Id != hook.Id || h.Url != "http://127.0.0.1:9/hooks" || len(h.Events) != 1 || h.Events[0] != "link.used" || strings.Contains(string(body), "secret") {
+				if h.Id != hook.Id || h.Url != "http://127.0.0.1:9/hooks/1" || len(h.Events) != 1 || h.Events[0] != "link.used" || strings.Contains(string(body), "secret") {
 					t.Errorf("webhook %s", body)
 				}
 			}},

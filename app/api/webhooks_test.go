@@ -59,3 +59,24 @@ func TestWebhookInput(t *testing.T) {
 		}
 	})
 }
+
+// TestWebhookDuplicateURL: a URL that already receives the workspace's
+// events is a 409 conflict naming body.url, and no second endpoint is made.
+func TestWebhookDuplicateURL(t *testing.T) {
+	e, c := parallelAPIClient(t)
+	body := client.CreateWebhookJSONRequestBody{Url: "http://127.0.0.1:9/dup"}
+	if r := must(c.CreateWebhookWithResponse(e.ctx, nil, body)); r.StatusCode() != 201 {
+		t.Fatalf("first: %d %s", r.StatusCode(), r.Body)
+	}
+	r := must(c.CreateWebhookWithResponse(e.ctx, nil, body))
+	if r.StatusCode() != 409 {
+		t.Fatalf("again: %d %s, want 409", r.StatusCode(), r.Body)
+	}
+	p := problem(t, r.HTTPResponse, r.Body)
+	if p.Code != "conflict" || p.Errors == nil || len(*p.Errors) == 0 || (*p.Errors)[0].Location == nil || *(*p.Errors)[0].Location != "body.url" {
+		t.Errorf("problem %s, want a conflict at body.url", r.Body)
+	}
+	if l := must(c.ListWebhooksWithResponse(e.ctx)); len(l.JSON200.Data) != 1 {
+		t.Errorf("%d endpoints, want 1", len(l.JSON200.Data))
+	}
+}

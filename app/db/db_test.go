@@ -630,6 +630,7 @@ var expectedIndexes = []string{
 	"webhook_deliveries.webhook_deliveries_link_idx plain partial (link_id,created_at)",
 	"webhook_deliveries.webhook_deliveries_message_idx plain (message_id)",
 	"webhook_endpoints.webhook_endpoints_workspace_idx plain (workspace_id,created_at)",
+	"webhook_endpoints.webhook_endpoints_workspace_url unique partial (workspace_id,url)",
 	"webhook_messages.webhook_messages_workspace_idx plain (workspace_id,created_at)",
 	"workspace_members.workspace_members_user_idx plain (user_id)",
 	"workspaces.workspaces_name_idx plain (lower(name))",

@@ -133,12 +133,13 @@ func (s *Server) routes() {
 
 	// Webhook endpoints and their delivery logs (webhooks.go).
 	const hooks = "/w/:workspace/settings/webhooks"
-	e.GET(hooks, manager(s.listWebhooks))
-	e.POST(hooks, manager(s.createWebhook))
-	e.GET(hooks+"/:endpoint", manager(s.showWebhook))
-	e.POST(hooks+"/:endpoint/rotate", manager(s.rotateWebhook))
-	e.POST(hooks+"/:endpoint/:action", manager(s.webhookAction))
-	e.POST(hooks+"/:endpoint/deliveries/:message/resend", manager(s.webhookAction))
+	hookManager := gates(s.requireUser, s.requireWorkspace, s.requireWebhookManager)
+	e.GET(hooks, hookManager(s.listWebhooks))
+	e.POST(hooks, hookManager(s.createWebhook))
+	e.GET(hooks+"/:endpoint", hookManager(s.showWebhook))
+	e.POST(hooks+"/:endpoint/rotate", hookManager(s.rotateWebhook))
+	e.POST(hooks+"/:endpoint/:action", hookManager(s.webhookAction))
+	e.POST(hooks+"/:endpoint/deliveries/:message/resend", hookManager(s.webhookAction))
 
 	// Branding (branding.go): organization owners only, checked by the
 	// domain (admins and members get 403 with a page that says why).

@@ -12,9 +12,21 @@ import (
 
 // The webhooks page (/w/{workspace}/settings/webhooks) and one endpoint's
 // page with its delivery log. Workspace admins and organization owners on a
-// plan with links (requireManager). A signing secret is shown in the
-// answer to the POST that made it, never stored in the clear nor carried
-// through a redirect.
+// plan with links (requireWebhookManager). A new signing secret is shown on
+// the page the creating POST redirects to, to its creator for a few minutes
+// (read from its sealed copy), or in the answer to a rotation; it is never
+// stored in the clear nor carried through a redirect.
+
+// requireWebhookManager is requireManager for the webhooks settings: the
+// same gate, and a member's 403 says it is webhooks that admins manage.
+func (s *Server) requireWebhookManager(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := currentMember(c).CanManageWebhooks(); err != nil {
+			return err
+		}
+		return next(c)
+	}
+}
 
 // listWebhooks is GET /w/{workspace}/settings/webhooks.
 func (s *Server) listWebhooks(c echo.Context) error {
@@ -30,15 +42,15 @@ func (s *Server) renderWebhooks(c echo.Context, status int, f views.EndpointForm
 }
 
 // createWebhook is POST /w/{workspace}/settings/webhooks (url,
-// description, events): the new secret, shown once; the form again with
-// its errors.
+// description, events): a redirect to the new endpoint's page, which shows
+// its secret (POST, redirect, GET); the form again with its errors.
 func (s *Server) createWebhook(c echo.Context) error {
 	form, err := c.FormParams()
 	if err != nil {
 		return access.Errorf(access.EBADREQUEST, "The form could not be read.")
 	}
 	in := access.NewWebhookEndpoint{URL: form.Get("url"), Description: form.Get("description"), Events: form["events"]}
-	ep, secret, err := s.svc.CreateWebhookEndpoint(c.Request().Context(), currentMember(c), actor(c), in)
+	ep, _, err := s.svc.CreateWebhookEndpoint(c.Request().Context(), currentMember(c), actor(c), in)
 	if err != nil {
 		var de *access.Error
 		if !errors.As(err, &de) || (de.Code != access.EINVALID && de.Code != access.ECONFLICT) {
@@ -50,7 +62,9 @@ func (s *Server) createWebhook(c echo.Context) error {
 		}
 		return s.renderWebhooks(c, status, views.EndpointForm{URL: in.URL, Description: in.Description, Events: in.Events, Error: views.ErrorText(de), Fields: views.FieldErrors(de)})
 	}
-	return s.renderSecret(c, http.StatusCreated, &views.SecretView{Endpoint: *ep, Secret: secret})
+	// The page the redirect opens shows the secret (NewWebhookSecret);
+	// the redirect never carries it.
+	return c.Redirect(http.StatusSeeOther, "/w/"+currentMember(c).Workspace.ID+"/settings/webhooks/"+ep.ID+"?created=1")
 }
 
 func (s *Server) renderSecret(c echo.Context, status int, v *views.SecretView) error {
@@ -66,6 +80,11 @@ func (s *Server) renderSecret(c echo.Context, status int, v *views.SecretView) e
 // endpoint and its delivery log.
 func (s *Server) showWebhook(c echo.Context) error {
 	ctx, m, id := c.Request().Context(), currentMember(c), c.Param("endpoint")
+	if c.QueryParam("created") != "" { // after createWebhook's redirect: the new secret, to its creator
+		if ep, secret, err := s.svc.NewWebhookSecret(ctx, m, actor(c), id); err == nil {
+			return s.renderSecret(c, http.StatusOK, &views.SecretView{Endpoint: *ep, Secret: secret})
+		}
+	}
 	ep, err := s.svc.GetWebhookEndpoint(ctx, m, id)
 	if err != nil {
 		return err

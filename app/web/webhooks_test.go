@@ -43,9 +43,20 @@ func TestWebhooksPages(t *testing.T) {
 	if res.StatusCode != http.StatusUnprocessableEntity || len(testutil.ByTestID(testutil.ParseHTML(t, body), "endpoint-error")) != 1 {
 		t.Errorf("invalid URL: %d", res.StatusCode)
 	}
+	// POST, redirect, GET: the new endpoint's page shows its secret to the
+	// admin who made it, read from its sealed copy (no secret rides the
+	// redirect or a session), and never caches.
 	res, body = testutil.Do(t, admin, "POST", base, url.Values{"url": {"http://127.0.0.1:9/hook"}, "description": {"CRM"}, "events": {access.HookLinkUsed}})
-	if res.StatusCode != http.StatusCreated || res.Header.Get("Cache-Control") != "no-store" {
-		t.Fatalf("create: %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	created := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(created, "/w/"+f.Reporting.ID+"/settings/webhooks/") || !strings.HasSuffix(created, "?created=1") || strings.Contains(created, "whsec_") {
+		t.Fatalf("create: %d, Location %q; want 303 to the endpoint's page", res.StatusCode, created)
+	}
+	res, body = testutil.Do(t, admin, "GET", srv.URL+created, nil)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" {
+		t.Fatalf("created page: %d, Cache-Control %q", res.StatusCode, res.Header.Get("Cache-Control"))
+	}
+	if res, body := testutil.Do(t, srv.Login(t, "owner@test.example"), "GET", srv.URL+created, nil); res.StatusCode != http.StatusOK || strings.Contains(body, "whsec_") {
+		t.Errorf("another manager opening ?created=1: %d, secret shown %v; want the endpoint's page without it", res.StatusCode, strings.Contains(body, "whsec_"))
 	}
 	var secretShown string
 	for _, n := range testutil.ByTestID(testutil.ParseHTML(t, body), "link-url") {
