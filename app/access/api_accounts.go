@@ -102,19 +102,15 @@ func (s *Service) AccountsPage(ctx context.Context, workspaceID string, f Accoun
 }
 
 // whereAccountMatches keeps the accounts of connected_accounts AS a one of
-// whose names, external ID or email contains text. SQLite's LIKE ignores
-// ASCII case; PostgreSQL's ILIKE any case. The workspace's rows are read in
+// whose names, external ID or email contains text, in any case
+// (db.ContainsFold). The workspace's rows are read in
 // the page's order (connected_accounts_workspace_idx) and the match is a
 // filter on them: a workspace holds thousands of accounts, not millions.
 func (s *Service) whereAccountMatches(q *gorm.DB, text string) *gorm.DB {
-	op := "LIKE"
-	if db.Dialect(s.db) == db.Postgres {
-		op = "ILIKE"
-	}
-	p := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(text) + "%"
+	p := db.ContainsPattern(text)
 	var conds []string
 	for _, col := range []string{"a.local_name", "a.display_name", "a.external_id", "a.email"} {
-		conds = append(conds, col+" "+op+" ? ESCAPE '\\'")
+		conds = append(conds, db.ContainsFold(s.db, col))
 	}
 	return q.Where("("+strings.Join(conds, " OR ")+")", p, p, p, p)
 }

@@ -63,12 +63,6 @@ func ParseSearch(q string) (string, error) {
 	return q, nil
 }
 
-// likeContains escapes LIKE's wildcards in s (backslash is the escape
-// character) and surrounds it with %.
-func likeContains(s string) string {
-	return "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s) + "%"
-}
-
 // searchFields are the text columns of the list's statement (access_links
 // AS l, its creator u, its API key k) that a search term is looked for in.
 var searchFields = []string{"l.label", "l.recipient_email", "u.name", "u.email", "k.name"}
@@ -77,20 +71,15 @@ var searchFields = []string{"l.label", "l.recipient_email", "u.name", "u.email",
 // matching every word of q: each word is in the label, the recipient's
 // address, the creator's name or email, the API key's name, or the
 // source's key or name (from the catalog, which lives in memory).
-// Matching ignores case: ILIKE on PostgreSQL, LIKE (ASCII letters) on
-// SQLite.
+// Matching ignores case, of any letter (db.ContainsFold).
 func (s *Service) searchCond(q string) (string, []any) {
-	like := "LIKE"
-	if db.Dialect(s.db) == db.Postgres {
-		like = "ILIKE"
-	}
 	var conds []string
 	var args []any
 	for _, term := range strings.Fields(q) {
-		p := likeContains(term)
+		p := db.ContainsPattern(term)
 		var or []string
 		for _, f := range searchFields {
-			or = append(or, f+" "+like+" ? ESCAPE '\\'")
+			or = append(or, db.ContainsFold(s.db, f))
 			args = append(args, p)
 		}
 		if keys := s.sourcesMatching(term); len(keys) > 0 {

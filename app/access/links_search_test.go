@@ -42,8 +42,9 @@ func sortedOf(links ...*access.Link) string {
 }
 
 // TestListLinksSearch checks the search box of the links list: each word is
-// looked for in the source, the creator and the recipient, in any case,
-// with LIKE's wildcards taken as plain characters, inside the workspace.
+// looked for in the source, the creator and the recipient, in any case (of
+// any letter), with LIKE's wildcards taken as plain characters, inside the
+// workspace.
 func TestListLinksSearch(t *testing.T) {
 	t.Parallel()
 	e := newDomainEnv(t)
@@ -54,6 +55,9 @@ func TestListLinksSearch(t *testing.T) {
 	axb := e.generateTo(e.f.Admin, e.f.Reporting, "sandbox", "axb@x.example")
 	elsewhere := e.generateTo(e.f.OtherAdmin, e.f.Internal, "sandbox", "ceo@bakery.example")
 	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id IN ?", []string{axb.ID, elsewhere.ID}).Update("label", "Acme Bakery – Q3").Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.DB().Model(&models.AccessLink{}).Where("id = ?", plain.ID).Update("label", "Ünïcødé Café").Error; err != nil {
 		t.Fatal(err)
 	}
 
@@ -75,6 +79,10 @@ func TestListLinksSearch(t *testing.T) {
 		{"UnderscoreIsPlain", "a_b", []*access.Link{plain}},
 		{"BackslashIsPlain", `a\`, nil},
 		{"NoMatch", "nothing-like-this", nil},
+		// Any letter's case, not only ASCII's (SQLite's LIKE knows ASCII only).
+		{"NonASCIIUpperCase", "CAFÉ", []*access.Link{plain}},
+		{"NonASCIILowerCase", "ünïcødé", []*access.Link{plain}},
+		{"NonASCIIAllUpper", "ÜNÏCØDÉ", []*access.Link{plain}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			page := e.list(e.f.Reporting, access.ListFilter{Q: tc.q})

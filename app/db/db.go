@@ -95,6 +95,9 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 	// Switching to WAL can answer SQLITE_BUSY at once, without the busy
 	// handler, while another process is opening or migrating the same
 	// file: try again for as long as the busy timeout.
+	if err := registerFold(); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
 	for deadline := time.Now().Add(busy); ; {
 		gdb, err = gorm.Open(sqlite.Open(dsn), cfg)
 		if err == nil || !TimedOut(err) || time.Now().After(deadline) {
@@ -114,6 +117,9 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 // sandbox provider when it is given no database). It has one connection,
 // never closed while idle, so it lives as long as the process.
 func OpenMemory() (*gorm.DB, error) {
+	if err := registerFold(); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
 	dsn := "file:memory-" + rand.Text() + "?mode=memory&cache=shared&_pragma=foreign_keys(1)"
 	gdb, err := gorm.Open(sqlite.Open(dsn), config())
 	if err != nil {
