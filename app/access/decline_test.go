@@ -70,6 +70,21 @@ func TestDeclineOnce(t *testing.T) {
 		}
 	}
 
+	// declinedOnce: one declined event counting one decline, one
+	// link.declined webhook, one mail to the creator.
+	declinedOnce := func(t *testing.T, l *access.Link) {
+		t.Helper()
+		if ev, times := declined(t, l); ev != 1 || times != 1 {
+			t.Errorf("%d declined events counting %d declines, want 1 and 1", ev, times)
+		}
+		if n := hooks(l); n != 1 {
+			t.Errorf("%d link.declined events out, want 1", n)
+		}
+		if n := mails(l); n != 1 {
+			t.Errorf("%d declined mails, want 1", n)
+		}
+	}
+
 	t.Run("RepeatedDeclinesOneEventOneHookOneMail", func(t *testing.T) {
 		l := e.generate(e.f.Admin, e.f.Reporting, "google_ads")
 		for i, reason := range []string{"Wrong account", "Wrong account", "Not now", "", "Wrong account"} {
@@ -80,15 +95,7 @@ func TestDeclineOnce(t *testing.T) {
 			}
 			decline(t, l, a, reason)
 		}
-		if ev, times := declined(t, l); ev != 1 || times != 1 {
-			t.Errorf("%d declined events counting %d declines, want 1 and 1", ev, times)
-		}
-		if n := hooks(l); n != 1 {
-			t.Errorf("%d link.declined events out, want 1", n)
-		}
-		if n := mails(l); n != 1 {
-			t.Errorf("%d declined mails, want 1", n)
-		}
+		declinedOnce(t, l)
 		row := e.row(l.ID)
 		if st := access.StatusOf(&row, clock.Now()); st != access.StatusActive || row.LastOutcome != access.OutcomeDeclined || row.LastOutcomeDetail != "Wrong account" {
 			t.Errorf("link %s, last outcome %q %q; want active, declined with the first reason", st, row.LastOutcome, row.LastOutcomeDetail)
@@ -103,15 +110,7 @@ func TestDeclineOnce(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		if ev, times := declined(t, l); ev != 1 || times != 1 {
-			t.Errorf("%d declined events counting %d declines, want 1 and 1", ev, times)
-		}
-		if n := hooks(l); n != 1 {
-			t.Errorf("%d link.declined events out, want 1", n)
-		}
-		if n := mails(l); n != 1 {
-			t.Errorf("%d declined mails, want 1", n)
-		}
+		declinedOnce(t, l)
 	})
 
 	t.Run("DeclineAfterAFailedAttemptIsNewsAgain", func(t *testing.T) {
