@@ -78,6 +78,9 @@ func runBench(ctx context.Context, args []string) error {
 	fmt.Printf("building the app with -tags benchharness (the public rate limit lifted; see README.md)\n")
 	build := exec.CommandContext(ctx, "go", "build", "-tags", "benchharness", "-o", appBin, "./app")
 	build.Dir, build.Stdout, build.Stderr = moduleRoot(), os.Stdout, os.Stderr
+	// Static, as production builds it (README.md, "Running in production"):
+	// no libc mapped, about 1.5 MB less resident.
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build the app: %w", err)
 	}
