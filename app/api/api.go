@@ -45,12 +45,32 @@ type API struct {
 	revoke  access.Revoker
 	log     *slog.Logger
 	allow   func(keyID string) (bool, time.Duration)
-	huma    huma.API
+	// api builds the huma API once, at the first request or document that
+	// needs it: declaring the operations (their schemas, by reflection) was
+	// a quarter of a start's own work, for a server that may never be asked.
+	api func() *declaredAPI
+	// pending are the operations routes() declares, each with the
+	// huma.Register call that api makes.
+	pending []pendingOp
 	// specs renders the OpenAPI documents, 3.1 and 3.0, once, when first
 	// asked: rendering them is most of a start's work otherwise.
 	specs func() (v31, v30 []byte)
 	// declared lists operation IDs in the order routes() declares them.
 	declared []string
+}
+
+// pendingOp is an operation declared by routes, registered with huma when
+// the API is first used.
+type pendingOp struct {
+	op       huma.Operation
+	register func(huma.API)
+}
+
+// declaredAPI is the huma API with every operation registered, and the
+// private Echo router its adapter registered them on.
+type declaredAPI struct {
+	huma   huma.API
+	router *echo.Echo
 }
 
 // Config is the huma configuration of the API: its OpenAPI description,
@@ -77,11 +97,26 @@ func Mount(e *echo.Echo, o Options) *API {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	g := e.Group(Prefix)
-	a.huma = humaecho.NewWithGroup(e, g, Config())
-	a.huma.UseMiddleware(a.authenticate, a.idempotent)
 	a.routes()
-	doc := a.huma.OpenAPI()
-	a.specs = sync.OnceValues(func() ([]byte, []byte) { return mustSpecs(doc) })
+	a.api = sync.OnceValue(func() *declaredAPI {
+		// The operations' handlers live on a private router with e's way of
+		// reading the client's address; e routes each request to them.
+		private := echo.New()
+		private.IPExtractor = e.IPExtractor
+		h := humaecho.NewWithGroup(private, private.Group(Prefix), Config())
+		h.UseMiddleware(a.authenticate, a.idempotent)
+		for _, p := range a.pending {
+			p.register(h)
+		}
+		return &declaredAPI{huma: h, router: private}
+	})
+	for _, p := range a.pending {
+		// The same routes huma's Echo adapter would add ({id} is :id), so
+		// e's routing (404, 405, route labels) is what it always was.
+		path := strings.ReplaceAll(strings.ReplaceAll(p.op.Path, "{", ":"), "}", "")
+		g.Add(p.op.Method, path, a.handle)
+	}
+	a.specs = sync.OnceValues(func() ([]byte, []byte) { return mustSpecs(a.api().huma.OpenAPI()) })
 
 	g.GET("/openapi.json", a.serveSpec(func() []byte { v31, _ := a.specs(); return v31 }))
 	g.GET("/openapi-3.0.json", a.serveSpec(func() []byte { _, v30 := a.specs(); return v30 }))
@@ -158,13 +193,23 @@ func register[I, O any](a *API, op huma.Operation, h func(context.Context, *I) (
 	if op.Method == http.MethodPost {
 		op.Errors = append(op.Errors, http.StatusConflict)
 	}
-	huma.Register(a.huma, op, func(ctx context.Context, in *I) (*O, error) {
-		out, err := h(ctx, in)
-		if err != nil {
-			return nil, a.problem(ctx, err)
-		}
-		return out, nil
-	})
+	a.pending = append(a.pending, pendingOp{op: op, register: func(api huma.API) {
+		huma.Register(api, op, func(ctx context.Context, in *I) (*O, error) {
+			out, err := h(ctx, in)
+			if err != nil {
+				return nil, a.problem(ctx, err)
+			}
+			return out, nil
+		})
+	}})
+}
+
+// handle serves a request e routed to one of the operations: by the
+// handler huma registered for it on the private router, with the same
+// Echo context (its middleware's work, its response) and the same route.
+func (a *API) handle(c echo.Context) error {
+	a.api().router.Router().Find(c.Request().Method, echo.GetPath(c.Request()), c)
+	return c.Handler()(c)
 }
 
 // Specs are the API's OpenAPI documents, 3.1 and 3.0, without a server:

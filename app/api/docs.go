@@ -26,7 +26,7 @@ func (a *API) docs(c echo.Context) error {
 // docsModel is what the reference page shows, read from the OpenAPI
 // document.
 func (a *API) docsModel() *views.APIDocs {
-	o := a.huma.OpenAPI()
+	o := a.api().huma.OpenAPI()
 	d := &views.APIDocs{Title: o.Info.Title, Version: o.Info.Version, Description: o.Info.Description}
 	groups := map[string]*views.APIDocGroup{}
 	var order []string
@@ -66,7 +66,7 @@ func (a *API) docsModel() *views.APIDocs {
 // operations are the API's operations in declaration order.
 func (a *API) operations() []*huma.Operation {
 	var ops []*huma.Operation
-	for _, item := range a.huma.OpenAPI().Paths {
+	for _, item := range a.api().huma.OpenAPI().Paths {
 		for _, op := range []*huma.Operation{item.Get, item.Post, item.Put, item.Patch, item.Delete} {
 			if op != nil {
 				ops = append(ops, op)

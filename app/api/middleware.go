@@ -89,7 +89,7 @@ func (a *API) fail(ctx huma.Context, err error) {
 	if p.Status == http.StatusUnauthorized {
 		ctx.SetHeader("WWW-Authenticate", `Bearer realm="api"`)
 	}
-	huma.WriteErr(a.huma, ctx, p.Status, p.Detail, problemError{p})
+	huma.WriteErr(a.api().huma, ctx, p.Status, p.Detail, problemError{p})
 }
 
 // problemError carries a problem through huma.WriteErr, whose NewError
