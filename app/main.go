@@ -246,21 +246,7 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 		return err
 	}
 	defer o.close()
-	// The job workers start beside the web layer, not before it: River's
-	// start (its leader election, queues, listeners) was a third of a start.
-	// Requests may queue jobs before the workers run; a failure to start
-	// them ends serve like a listener's.
 	errc := make(chan error, 3)
-	jobsStarted := make(chan func(), 1)
-	go func() {
-		stop, err := startJobs(ctx, o, log)
-		if err != nil {
-			errc <- fmt.Errorf("start job workers: %w", err)
-			stop = func() {}
-		}
-		jobsStarted <- stop
-	}()
-	defer func() { (<-jobsStarted)() }()
 	svc := o.svc
 	logUnconfiguredSources(log, svc.Sources())
 	if cfg.GeneratedKey {
@@ -342,6 +328,21 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "database", map[bool]string{true: "postgres", false: "sqlite"}[cfg.DatabaseURL != ""])
 	go func() { errc <- srv.Serve(ln) }()
+	// The job workers start once the server listens, not before it: River's
+	// start (its leader election, queues, listeners) was a third of a
+	// start, and beside the web layer's it took the CPU that layer needed.
+	// Requests may queue jobs before the workers run; a failure to start
+	// them ends serve like a listener's.
+	jobsStarted := make(chan func(), 1)
+	go func() {
+		stop, err := startJobs(ctx, o, log)
+		if err != nil {
+			errc <- fmt.Errorf("start job workers: %w", err)
+			stop = func() {}
+		}
+		jobsStarted <- stop
+	}()
+	defer func() { (<-jobsStarted)() }()
 	select {
 	case err := <-errc:
 		return err
