@@ -109,6 +109,11 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 		return nil, err
 	}
 	defer app.stop()
+	// Idle means started: the job workers start once the app listens, so
+	// the idle memory is read after they have (all starts log to appLog).
+	if err := waitForLog(appLog.Name(), `"msg":"job workers started"`, o.starts+1, 30*time.Second); err != nil {
+		return nil, err
+	}
 	bareArgs := []string{"bare", "-addr", bareAddr}
 	if o.probe {
 		bareArgs = append(bareArgs, "-probe")
@@ -442,4 +447,20 @@ func idleMemory(metricsAddr string) {
 		}
 	}
 	fmt.Println()
+}
+
+// waitForLog waits until the file at path holds text n times.
+func waitForLog(path, text string, n int, timeout time.Duration) error {
+	for deadline := time.Now().Add(timeout); ; time.Sleep(10 * time.Millisecond) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.Count(string(b), text) >= n {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: no %s after %v", path, text, timeout)
+		}
+	}
 }
