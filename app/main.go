@@ -329,8 +329,8 @@ func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, lns listen
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL.String(), "env", cfg.Env, "database", map[bool]string{true: "postgres", false: "sqlite"}[cfg.DatabaseURL != ""])
 	go func() { errc <- srv.Serve(ln) }()
 	// The job workers start once the server listens, not before it: River's
-	// start (its leader election, queues, listeners) was a third of a
-	// start, and beside the web layer's it took the CPU that layer needed.
+	// start (its leader election, queues, listeners), beside the web
+	// layer's, took the CPU that layer needed before /healthz could answer.
 	// Requests may queue jobs before the workers run; a failure to start
 	// them ends serve like a listener's.
 	jobsStarted := make(chan func(), 1)
