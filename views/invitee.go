@@ -258,27 +258,72 @@ func writeAll(w io.Writer, parts ...string) error {
 // a kind of data), Stays connected. Go, not templ: a consent page lists
 // every scope of its source, and as a templ component each cost about ten
 // allocations (TestConsentScopeMarkup pins the markup).
-func consentScope(src *sources.Source, sc sources.Scope) templ.Component {
-	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		l := locale.From(ctx)
-		title, description := l.Scope(src, sc)
-		badge, badgeText := `<span class="badge badge-green shrink-0">`, l.T("BadgeReadOnly")
-		if sc.Access == "write" {
-			badge, badgeText = `<span class="badge badge-amber shrink-0">`, l.T("BadgeReadWrite")
-		} else if sc.KeepsAccess() {
-			badge, badgeText = `<span class="badge badge-blue shrink-0" data-testid="badge-keeps-access">`, l.T("BadgeKeepsAccess")
-		}
-		if err := writeAll(w, `<li class="py-3.5 sm:px-4" data-testid="consent-scope" data-scope="`, templ.EscapeString(sc.Name),
-			`"><div class="flex items-start justify-between gap-3"><p class="text-[0.9375rem] font-medium leading-snug text-slate-900">`,
-			templ.EscapeString(title), `</p>`, badge, templ.EscapeString(badgeText), `</span></div>`); err != nil {
+func consentScope(src *sources.Source, sc sources.Scope) scopeItem {
+	return scopeItem{src: src, sc: sc}
+}
+
+// scopeItem is a value, not a closure: @consentScope(...) allocates
+// nothing of its own.
+type scopeItem struct {
+	src *sources.Source
+	sc  sources.Scope
+}
+
+// Render writes the permission's list item.
+func (s scopeItem) Render(ctx context.Context, w io.Writer) error {
+	l, sc := locale.From(ctx), &s.sc
+	title, description := l.Scope(s.src, *sc)
+	badge, badgeText := `<span class="badge badge-green shrink-0">`, l.T("BadgeReadOnly")
+	if sc.Access == "write" {
+		badge, badgeText = `<span class="badge badge-amber shrink-0">`, l.T("BadgeReadWrite")
+	} else if sc.KeepsAccess() {
+		badge, badgeText = `<span class="badge badge-blue shrink-0" data-testid="badge-keeps-access">`, l.T("BadgeKeepsAccess")
+	}
+	if err := writeAll(w, `<li class="py-3.5 sm:px-4" data-testid="consent-scope" data-scope="`, templ.EscapeString(sc.Name),
+		`"><div class="flex items-start justify-between gap-3"><p class="text-[0.9375rem] font-medium leading-snug text-slate-900">`,
+		templ.EscapeString(title), `</p>`, badge, templ.EscapeString(badgeText), `</span></div>`); err != nil {
+		return err
+	}
+	if description != "" {
+		if err := writeAll(w, `<p class="mt-1 text-sm leading-relaxed text-slate-600">`, templ.EscapeString(description), `</p>`); err != nil {
 			return err
 		}
-		if description != "" {
-			if err := writeAll(w, `<p class="mt-1 text-sm leading-relaxed text-slate-600">`, templ.EscapeString(description), `</p>`); err != nil {
-				return err
-			}
-		}
-		_, err := io.WriteString(w, `</li>`)
-		return err
+	}
+	_, err := io.WriteString(w, `</li>`)
+	return err
+}
+
+// text is words written as templ writes { s }: escaped. As @text(s) it
+// is rendered without the two allocations of templ's { s } (fmt.Sprint in
+// templ.JoinStringErrs); the consent page has about fifteen.
+type text string
+
+// Render writes t escaped.
+func (t text) Render(_ context.Context, w io.Writer) error {
+	_, err := io.WriteString(w, templ.EscapeString(string(t)))
+	return err
+}
+
+// publicHead is the head of the invitee's pages: their own small CSS
+// (static/invitee.css, built only from the invitee's templates), no htmx and
+// no app script (issue 12, item 5: the consent page and all its files in at
+// most 20 KB compressed, TestInviteePageWeight). Go rather than templ, for
+// the allocations (a component, its context and four expressions); the
+// bytes are those the template wrote (TestInviteeHeadAndTimeMarkup).
+func publicHead(title string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return writeAll(w, `<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="referrer" content="no-referrer"><title>`,
+			templ.EscapeString(title), ` · `, templ.EscapeString(tr(ctx, "Brand")),
+			`</title><link rel="stylesheet" href="`, templ.EscapeString(Asset("invitee.css")),
+			`"><link rel="icon" href="`, templ.EscapeString(Asset("logos/generic.svg")), `"></head>`)
+	})
+}
+
+// localTime is a time in UTC in the page's language, rewritten into the
+// reader's own time zone by js/localtime.js where scripts run.
+func localTime(t time.Time, testid string) templ.Component {
+	return templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
+		return writeAll(w, `<time datetime="`, templ.EscapeString(ISO(t)), `" class="font-medium text-slate-900" data-testid="`,
+			templ.EscapeString(testid), `" data-local>`, templ.EscapeString(locale.From(ctx).DateTime(t)), `</time>`)
 	})
 }

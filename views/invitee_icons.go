@@ -8,24 +8,27 @@ import (
 )
 
 // inviteeIcon is a small outline icon of the invitee's pages, by name, in
-// the given classes. Written as Go, not templ: the consent page draws nine,
-// and a templ component with a class expression costs about ten
-// allocations each (TestInviteeIconsMarkup pins the markup).
-func inviteeIcon(name, class string) templ.Component {
-	svg, ok := inviteeIcons[name]
-	if !ok {
-		return templ.NopComponent
+// the given classes; an unknown name draws nothing. Written as Go, not
+// templ: the consent page draws nine, and a templ component with a class
+// expression costs about ten allocations each; as a value, not a closure,
+// @inviteeIcon(...) costs none (TestInviteeIconsMarkup pins the markup).
+func inviteeIcon(name, class string) icon {
+	return icon{svg: inviteeIcons[name], class: class}
+}
+
+// icon is an SVG icon's markup before and after its classes, and the
+// classes.
+type icon struct {
+	svg   [2]string
+	class string
+}
+
+// Render writes the icon.
+func (i icon) Render(_ context.Context, w io.Writer) error {
+	if i.svg[0] == "" {
+		return nil
 	}
-	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		if _, err := io.WriteString(w, svg[0]); err != nil {
-			return err
-		}
-		if _, err := io.WriteString(w, templ.EscapeString(class)); err != nil {
-			return err
-		}
-		_, err := io.WriteString(w, svg[1])
-		return err
-	})
+	return writeAll(w, i.svg[0], templ.EscapeString(i.class), i.svg[1])
 }
 
 // inviteeIcons are each icon's markup before and after its classes.
@@ -44,5 +47,6 @@ var inviteeIcons = map[string][2]string{
 	"arrow":        {`<svg viewBox="0 0 20 20" class="`, `" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M4 10h12M11 5l5 5-5 5"></path></svg>`},
 	"infinity":     {`<svg viewBox="0 0 20 20" class="`, `" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M6.5 7C4.6 7 3 8.3 3 10s1.6 3 3.5 3c3 0 4-6 7-6 1.9 0 3.5 1.3 3.5 3s-1.6 3-3.5 3c-3 0-4-6-7-6z"></path></svg>`},
 	"eye":          {`<svg viewBox="0 0 20 20" class="`, `" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M2 10s3-5.5 8-5.5S18 10 18 10s-3 5.5-8 5.5S2 10 2 10z"></path><circle cx="10" cy="10" r="2.5"></circle></svg>`},
+	"link":         {`<svg viewBox="0 0 24 24" class="`, `" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" aria-hidden="true"><path d="M10 14a3.5 3.5 0 0 0 5 0l4-4a3.5 3.5 0 0 0-5-5l-.5.5"></path><path d="M14 10a3.5 3.5 0 0 0-5 0l-4 4a3.5 3.5 0 0 0 5 5l.5-.5"></path></svg>`},
 	"chevron":      {`<svg viewBox="0 0 20 20" class="`, `" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="m6 8 4 4 4-4"></path></svg>`},
 }

@@ -162,7 +162,7 @@ func inviteeMessagePage(m inviteeMessage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = iconLink("h-8 w-8").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = inviteeIcon("link", "h-8 w-8").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

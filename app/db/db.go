@@ -25,6 +25,9 @@ import (
 	"github.com/accessrequests/accessrequests/migrations"
 )
 
+// postgresConns is the size of the PostgreSQL pool.
+const postgresConns = 20
+
 // Dialects.
 const (
 	Postgres = "postgres"
@@ -75,7 +78,13 @@ func Open(databaseURL, sqlitePath string, opts ...Option) (*gorm.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
 		}
-		return sized(gdb, 20, 10, 5*time.Minute)
+		// Every connection may stay idle, so a burst that has just ended
+		// does not close half the pool for the next one to open again; an
+		// idle one is closed after five minutes.
+		if gdb, err = sized(gdb, postgresConns, postgresConns, 5*time.Minute); err != nil {
+			return nil, err
+		}
+		return gdb, gdb.Use(newQueue(postgresConns))
 	}
 	if err := prepareSQLiteFile(sqlitePath); err != nil {
 		return nil, err

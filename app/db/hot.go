@@ -76,6 +76,9 @@ func runHot(ctx context.Context, gdb *gorm.DB, h Hot, args []any, scan func(Row)
 	if Dialect(gdb) == Postgres {
 		q = h.postgres
 		pool.native, _ = gdb.Statement.ConnPool.(*sql.DB)
+		if pool.native != nil {
+			pool.queue = queueOf(gdb)
+		}
 	}
 	// A statement of its own, as GORM's Raw would make, with its SQL
 	// already written; the raw processor's callbacks run on it and
@@ -94,6 +97,7 @@ func runHot(ctx context.Context, gdb *gorm.DB, h Hot, args []any, scan func(Row)
 type hotPool struct {
 	gorm.ConnPool
 	native *sql.DB
+	queue  *queue // nil: the pool's own wait
 	scan   func(Row) error
 }
 
@@ -162,6 +166,12 @@ func (p *hotPool) execNative(ctx context.Context, query string, args []any) (int
 }
 
 func (p *hotPool) nativeOnce(ctx context.Context, query string, args []any) (n int64, read int64, err error) {
+	if p.queue != nil {
+		if err := p.queue.enter(ctx); err != nil {
+			return 0, 0, err
+		}
+		defer p.queue.leave()
+	}
 	conn, err := p.native.Conn(ctx)
 	if err != nil {
 		return 0, 0, err

@@ -180,11 +180,11 @@ func (sm simpleMessage) fill(data []any) (string, bool) {
 		if !ok {
 			return "", false
 		}
-		if s, isString := v.(string); isString {
-			b.WriteString(s)
-		} else {
-			fmt.Fprint(&b, v)
+		s, isString := v.(string)
+		if !isString {
+			s = fmt.Sprint(v) // not fmt.Fprint(&b, v): b would move to the heap
 		}
+		b.WriteString(s)
 		b.WriteString(sm.text[i+1])
 	}
 	return b.String(), true
