@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/models"
 	"github.com/accessrequests/accessrequests/views"
 	"github.com/accessrequests/accessrequests/views/locale"
@@ -19,10 +18,7 @@ import (
 // sentence is its own isolate (<bdi>), so it cannot reorder the words
 // around it (SECURITY.md item 27).
 func TestConsentIsolatesNames(t *testing.T) {
-	cat, err := sources.Load(sources.Options{Getenv: func(string) string { return "x" }, SandboxURL: "https://sandbox.example", SandboxSecret: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := builtinSources(t)
 	names := map[string]string{"org": "Org \u202eliveE", "creator": "Ana\u202e Evil", "workspace": "WS\u202e42"}
 	link := &access.PublicLink{AccessLink: models.AccessLink{ExpiresAt: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)},
 		WorkspaceName: names["workspace"], OrganizationName: names["org"], CreatorName: names["creator"], CreatorDomain: "agency.example"}

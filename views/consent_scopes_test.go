@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/models"
 	"github.com/accessrequests/accessrequests/views"
 )
@@ -30,10 +29,7 @@ var readOnlyClaims = regexp.MustCompile(`(?i)read[- ]only|nothing can be changed
 var scopeItem = regexp.MustCompile(`(?s)data-testid="consent-scope" data-scope="([^"]*)">(.*?)</li>`)
 
 func TestConsentNeverCallsWriteScopesReadOnly(t *testing.T) {
-	cat, err := sources.Load(sources.Options{Getenv: func(string) string { return "x" }, SandboxURL: "https://sandbox.example", SandboxSecret: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := builtinSources(t)
 	for _, src := range cat.All() {
 		t.Run(src.Key, func(t *testing.T) {
 			access2 := map[string]string{}

@@ -39,10 +39,7 @@ func between(t *testing.T, page, from, to string) string {
 }
 
 func TestConsentTrust(t *testing.T) {
-	cat, err := sources.Load(sources.Options{Getenv: func(string) string { return "x" }, SandboxURL: "https://sandbox.example", SandboxSecret: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := builtinSources(t)
 	link := &access.PublicLink{AccessLink: models.AccessLink{ExpiresAt: time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)},
 		WorkspaceName: "Client reporting", OrganizationName: "Acme Agency", CreatorName: "Ana"}
 	withHelp, withLimit := 0, 0
@@ -122,10 +119,7 @@ func TestConsentTrust(t *testing.T) {
 // TestConsentScopesOrder: changes first, then the data, then keeping
 // access, then the account's identity, so the three open ones matter.
 func TestConsentScopesOrder(t *testing.T) {
-	cat, err := sources.Load(sources.Options{Getenv: func(string) string { return "x" }, SandboxURL: "https://sandbox.example", SandboxSecret: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := builtinSources(t)
 	var buf bytes.Buffer
 	link := &access.PublicLink{AccessLink: models.AccessLink{ExpiresAt: time.Now().Add(time.Hour)}, OrganizationName: "Acme Agency"}
 	if err := views.ConsentPage(&views.ConsentView{Link: link, Source: cat.Get("xero"), Token: "tok"}).Render(context.Background(), &buf); err != nil {

@@ -13,7 +13,6 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/sources"
 	"github.com/accessrequests/accessrequests/models"
 	"github.com/accessrequests/accessrequests/views"
 	"github.com/accessrequests/accessrequests/views/locale"
@@ -42,10 +41,7 @@ func TestInviteePagesInEveryLanguage(t *testing.T) {
 	}
 	idWord := regexp.MustCompile(`\b(` + strings.Join(ids, "|") + `)\b`)
 
-	cat, err := sources.Load(sources.Options{Getenv: func(string) string { return "x" }, SandboxURL: "https://sandbox.example", SandboxSecret: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := builtinSources(t)
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	link := &access.PublicLink{AccessLink: models.AccessLink{ExpiresAt: now.Add(access.LinkLifetime - time.Minute)},
 		WorkspaceName: "Client reporting", OrganizationName: "Acme Agency", CreatorName: "Ana", AccountLabel: "Ana (ana@example.test)"}

@@ -19,10 +19,7 @@ import (
 // mailCatalog is the built-in catalog, every source configured.
 func mailCatalog(t *testing.T) *sources.Catalog {
 	t.Helper()
-	cat, err := sources.Load(sources.Options{Getenv: func(string) string { return "x" }, SandboxURL: "https://sandbox.example", SandboxSecret: "s"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := builtinSources(t)
 	return cat
 }
 

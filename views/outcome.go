@@ -1,6 +1,8 @@
 package views
 
 import (
+	"context"
+	"io"
 	"unicode/utf8"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -60,4 +62,28 @@ func shortText(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n-1]) + "…"
+}
+
+// linkNotes is a links row's notes under its status: how its latest
+// webhook fared and whom it was emailed to, nothing when neither applies.
+// A value that skips the two templates a row without notes would still
+// pay for (a closure and a context each; the list has 50 rows).
+func linkNotes(p *Page, l *access.Link) rowNotes { return rowNotes{p: p, l: l} }
+
+type rowNotes struct {
+	p *Page
+	l *access.Link
+}
+
+// Render writes the notes.
+func (n rowNotes) Render(ctx context.Context, w io.Writer) error {
+	if n.l.WebhookState != "" {
+		if err := webhookNote(n.l.WebhookState).Render(ctx, w); err != nil {
+			return err
+		}
+	}
+	if n.l.RecipientEmail != "" {
+		return linkEmail(n.p, n.l).Render(ctx, w)
+	}
+	return nil
 }

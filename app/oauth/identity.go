@@ -175,20 +175,11 @@ func (c *Client) xeroTenants(ctx context.Context, tok *oauth2.Token) ([]map[stri
 // with the client authenticated as the token endpoint wants it.
 func (c *Client) introspect(ctx context.Context, src *sources.Source, f *Flow, tok *oauth2.Token) (map[string]any, error) {
 	form := url.Values{"token": {tok.AccessToken}, "token_type_hint": {"access_token"}}
-	style, _ := authStyle(src)
-	if style == oauth2.AuthStyleInParams {
-		form.Set("client_id", src.ClientID)
-		form.Set("client_secret", src.ClientSecret)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fill(src.Identity.IntrospectURL, f), strings.NewReader(form.Encode()))
+	req, err := clientForm(ctx, src, fill(src.Identity.IntrospectURL, f), form)
 	if err != nil {
 		return nil, &Error{Kind: KindIdentity, Code: "bad_introspect_url", Description: "The source's introspection address is not valid."}
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Accept", "application/json")
-	if style == oauth2.AuthStyleInHeader {
-		req.SetBasicAuth(url.QueryEscape(src.ClientID), url.QueryEscape(src.ClientSecret))
-	}
 	var out map[string]any
 	if err := c.getJSON(req, &out); err != nil {
 		return nil, err

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/accessrequests/accessrequests/app/sources"
 )
@@ -28,17 +26,9 @@ func (c *Client) Revoke(ctx context.Context, src *sources.Source, shop, token, h
 	if hint != "" {
 		form.Set("token_type_hint", hint)
 	}
-	if src.TokenAuth == sources.TokenAuthPost {
-		form.Set("client_id", src.ClientID)
-		form.Set("client_secret", src.ClientSecret)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, fill(src.RevokeURL, &Flow{Shop: shop}), strings.NewReader(form.Encode()))
+	req, err := clientForm(ctx, src, fill(src.RevokeURL, &Flow{Shop: shop}), form)
 	if err != nil {
 		return fmt.Errorf("revocation request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if src.TokenAuth != sources.TokenAuthPost {
-		req.SetBasicAuth(url.QueryEscape(src.ClientID), url.QueryEscape(src.ClientSecret))
 	}
 	res, err := c.HTTP.Do(req)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -30,6 +31,27 @@ func authStyle(src *sources.Source) (style oauth2.AuthStyle, guess bool) {
 		return oauth2.AuthStyleInHeader, false
 	}
 	return oauth2.AuthStyleInHeader, true
+}
+
+// clientForm is a POST of form to target with the source's client
+// authenticated as authStyle says: client_id and client_secret in the body,
+// or HTTP Basic. Token revocation (RFC 7009) and introspection (RFC 7662)
+// authenticate the client as the token endpoint does.
+func clientForm(ctx context.Context, src *sources.Source, target string, form url.Values) (*http.Request, error) {
+	style, _ := authStyle(src)
+	if style == oauth2.AuthStyleInParams {
+		form.Set("client_id", src.ClientID)
+		form.Set("client_secret", src.ClientSecret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(form.Encode()))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if style == oauth2.AuthStyleInHeader {
+		req.SetBasicAuth(url.QueryEscape(src.ClientID), url.QueryEscape(src.ClientSecret))
+	}
+	return req, nil
 }
 
 // clientRefused reports whether the token endpoint refused the client

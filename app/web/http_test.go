@@ -281,6 +281,22 @@ func excerpt(body string) string {
 	return body
 }
 
+// fullFirstPage checks that a list's first page is full, access.PageSize
+// rows (testid row), and has one "Load more" (testid more); it returns
+// that Load more.
+func fullFirstPage(t *testing.T, body, row, more string) *html.Node {
+	t.Helper()
+	doc := testutil.ParseHTML(t, body)
+	if n := len(testutil.ByTestID(doc, row)); n != access.PageSize {
+		t.Fatalf("%d rows on the first page, want %d", n, access.PageSize)
+	}
+	found := testutil.ByTestID(doc, more)
+	if len(found) != 1 {
+		t.Fatal("no Load more on the first page")
+	}
+	return found[0]
+}
+
 func isHTML(res *http.Response) bool {
 	return strings.HasPrefix(res.Header.Get("Content-Type"), "text/html")
 }

@@ -214,27 +214,20 @@ func TestLoadMoreFragment(t *testing.T) {
 	if first.StatusCode != http.StatusOK {
 		t.Fatalf("status %d", first.StatusCode)
 	}
-	doc := testutil.ParseHTML(t, body)
-	if n := len(testutil.ByTestID(doc, "link-row")); n != access.PageSize {
-		t.Fatalf("%d rows on the first page, want %d", n, access.PageSize)
-	}
-	more := testutil.ByTestID(doc, "load-more")
-	if len(more) != 1 {
-		t.Fatal("no Load more on the first page")
-	}
+	more := fullFirstPage(t, body, "link-row", "load-more")
 	// htmx attributes are inherited: nothing around Load more may carry
 	// one, or Load more selects from its answer what is not there.
-	for n := more[0]; n != nil; n = n.Parent {
+	for n := more; n != nil; n = n.Parent {
 		for _, a := range n.Attr {
-			if strings.HasPrefix(a.Key, "hx-") && n != more[0] {
+			if strings.HasPrefix(a.Key, "hx-") && n != more {
 				t.Errorf("<%s id=%q> around Load more has %s=%q, which Load more inherits", n.Data, testutil.Attr(n, "id"), a.Key, a.Val)
 			}
 		}
 	}
-	if testutil.Attr(more[0], "hx-select") != "" {
+	if testutil.Attr(more, "hx-select") != "" {
 		t.Error("Load more has hx-select")
 	}
-	res, rows := doGet(t, e, "admin", testutil.Attr(more[0], "hx-get"), "HX-Request", "true")
+	res, rows := doGet(t, e, "admin", testutil.Attr(more, "hx-get"), "HX-Request", "true")
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("Load more: status %d", res.StatusCode)
 	}

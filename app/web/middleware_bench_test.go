@@ -2,32 +2,13 @@ package web
 
 import (
 	"bytes"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/accessrequests/accessrequests/app/access"
-	"github.com/accessrequests/accessrequests/app/secret"
 )
-
-// benchServer is a Server whose database is never reached, with the app's
-// JSON logger writing nowhere.
-func benchServer(b *testing.B) *Server {
-	b.Helper()
-	base, _ := url.Parse("http://app.test")
-	keys, err := secret.NewKeyring(make([]byte, 32))
-	if err != nil {
-		b.Fatal(err)
-	}
-	return New(Options{Log: slog.New(slog.NewJSONHandler(io.Discard, nil)), BaseURL: base, Keys: keys,
-		Service: access.New(nil, keys)})
-}
 
 // BenchmarkRequestLog measures the request log (observe) and the headers
 // every response carries (securityHeaders, which also gives the request its
@@ -35,7 +16,7 @@ func benchServer(b *testing.B) *Server {
 // what every request pays for its log line, its request ID and its
 // metrics. docs/benchmarks.md keeps the figures.
 func BenchmarkRequestLog(b *testing.B) {
-	s := benchServer(b)
+	s := bareServer(b, false)
 	h := s.observe(s.securityHeaders(func(c echo.Context) error { return c.NoContent(http.StatusNoContent) }))
 	for _, tc := range []struct{ name, traceparent string }{
 		{"generated", ""},
@@ -80,7 +61,7 @@ func (w *discardWriter) WriteHeader(code int)        { w.code = code }
 // limit as for the harness: without it, every view after the 60th is a
 // 429, and the benchmark stops there.
 func BenchmarkPublicChain(b *testing.B) {
-	s := benchServer(b)
+	s := bareServer(b, false)
 	page := []byte("<!doctype html>" + strings.Repeat("<p>consent</p>", 12<<10/14))
 	const route = "/bench/connect/:token"
 	public := gates(s.inviteeLanguage, s.limitPublic) // as routes declares /connect/:token

@@ -18,7 +18,8 @@ import (
 	"github.com/accessrequests/accessrequests/app/secret"
 )
 
-// bareServer is a Server whose database is never reached.
+// bareServer is a Server whose database is never reached, with the app's
+// JSON logger writing nowhere.
 func bareServer(t testing.TB, production bool) *Server {
 	t.Helper()
 	base, _ := url.Parse("http://app.test")

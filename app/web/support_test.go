@@ -518,15 +518,8 @@ func TestSupportSearchPages(t *testing.T) {
 	}
 	support := e.client(t, "support")
 	_, body := testutil.Do(t, support, "GET", e.srv.URL+supportLinks+"?q=client", nil)
-	doc := testutil.ParseHTML(t, body)
-	if n := len(testutil.ByTestID(doc, "support-row")); n != access.PageSize {
-		t.Fatalf("%d rows, want %d", n, access.PageSize)
-	}
-	more := testutil.ByTestID(doc, "support-load-more")
-	if len(more) != 1 {
-		t.Fatal("no Load more")
-	}
-	href, hxGet := testutil.Attr(more[0], "href"), testutil.Attr(more[0], "hx-get")
+	more := fullFirstPage(t, body, "support-row", "support-load-more")
+	href, hxGet := testutil.Attr(more, "href"), testutil.Attr(more, "hx-get")
 	if !strings.Contains(href, "q=client") || !strings.Contains(href, "cursor=") || hxGet != href+"&fragment=rows" {
 		t.Fatalf("Load more href %q, hx-get %q", href, hxGet)
 	}
