@@ -66,28 +66,18 @@ func literal(b *bytes.Buffer, v reflect.Value, typed bool) {
 		literal(b, v.Elem(), true)
 		b.WriteString("))")
 	case reflect.Slice:
-		if v.IsNil() {
-			b.WriteString("nil")
+		if !open(b, v, typed) {
 			return
 		}
-		if typed {
-			b.WriteString(typeName(t))
-		}
-		b.WriteString("{\n")
 		for i := range v.Len() {
 			literal(b, v.Index(i), false)
 			b.WriteString(",\n")
 		}
 		b.WriteString("}")
 	case reflect.Map:
-		if v.IsNil() {
-			b.WriteString("nil")
+		if !open(b, v, typed) {
 			return
 		}
-		if typed {
-			b.WriteString(typeName(t))
-		}
-		b.WriteString("{\n")
 		keys := v.MapKeys()
 		sort.Slice(keys, func(i, j int) bool { return keys[i].String() < keys[j].String() })
 		for _, k := range keys {
@@ -114,6 +104,20 @@ func literal(b *bytes.Buffer, v reflect.Value, typed bool) {
 	default:
 		fail(fmt.Errorf("gencatalog: no literal for %s", t))
 	}
+}
+
+// open writes nil for a nil slice or map and reports false; else it
+// writes the literal's type (when typed) and its opening brace.
+func open(b *bytes.Buffer, v reflect.Value, typed bool) bool {
+	if v.IsNil() {
+		b.WriteString("nil")
+		return false
+	}
+	if typed {
+		b.WriteString(typeName(v.Type()))
+	}
+	b.WriteString("{\n")
+	return true
 }
 
 // typeName is t as written inside package sources.
