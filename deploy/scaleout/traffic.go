@@ -87,6 +87,7 @@ type page struct {
 	status   int
 	location string
 	body     string
+	server   string // the replica that answered (X-Served-By); "" when HAProxy did
 }
 
 // do sends one request, records it, and returns its page; a 5xx or a
@@ -123,7 +124,7 @@ func (w *worker) do(ctx context.Context, method, target string, form url.Values)
 		w.servedBy[server] = true
 	}
 	w.run.rec.request(w.kind, at, res.StatusCode, server, "")
-	p := &page{status: res.StatusCode, body: string(b)}
+	p := &page{status: res.StatusCode, body: string(b), server: server}
 	if loc := res.Header.Get("Location"); loc != "" {
 		if u, err := req.URL.Parse(loc); err == nil {
 			p.location = u.String()
@@ -425,6 +426,11 @@ func (w *worker) race(ctx context.Context, l *link) {
 		inv *worker
 		f   *flowResult
 		cb  string
+		// settledFailed: a replica answered this side's callback with its
+		// own error page (the provider it exchanged the code with died
+		// with the killed replica). The flow is over, a reload shows the
+		// same page, and this side connected nothing.
+		settledFailed bool
 	}
 	sides := make([]*side, 2)
 	for i := range sides {
@@ -447,6 +453,10 @@ func (w *worker) race(ctx context.Context, l *link) {
 			defer wg.Done()
 			s.f.err = s.inv.retried(ctx, "invitee race callback", func() error {
 				p, err := s.inv.do(ctx, "GET", s.cb, nil) // a repeated callback shows the first outcome
+				if p != nil && p.status >= 500 && p.server != "" {
+					s.settledFailed = true
+					return nil // reloading shows this page again: the race goes on below
+				}
 				if err == nil {
 					s.f.success = strings.Contains(p.body, `data-testid="connect-success"`)
 				}
@@ -462,11 +472,20 @@ func (w *worker) race(ctx context.Context, l *link) {
 		s.f.replicas = len(s.inv.servedBy)
 		w.run.rec.flow(s.f)
 	}
-	if !sides[0].f.success && !sides[1].f.success {
+	connected := sides[0].f.success || sides[1].f.success
+	if !connected {
 		// Neither connected: a callback died with its replica (the other
 		// may have found the link busy). The link is still usable, and
 		// the invitee opens it again.
 		f := w.flow(ctx, l, false)
-		w.run.rec.retry("invitee race, both lost", f != nil && f.success)
+		connected = f != nil && f.success
+		w.run.rec.retry("invitee race, both lost", connected)
+	}
+	for _, s := range sides {
+		if s.settledFailed {
+			// That side's 5xx is made good when the race still connects
+			// the link once: by the other side, or by opening it again.
+			w.run.rec.retry("invitee race, a side's provider died", connected)
+		}
 	}
 }
