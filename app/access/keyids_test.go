@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/accessrequests/accessrequests/app/access"
 	"github.com/accessrequests/accessrequests/app/internal/testutil"
 	"github.com/accessrequests/accessrequests/app/secret"
@@ -82,4 +84,87 @@ func TestVerifyKeyEveryKeyID(t *testing.T) {
 			t.Fatalf("after app reseal the current key alone must do: %v", err)
 		}
 	})
+}
+
+// TestVerifyKeyProbesIndexes: the start-up key check reads each sealed
+// column's distinct key IDs on its prefix index (migration 00022), one
+// probe per key ID plus one, never a scan of the table, so a start costs
+// the same on any amount of data. Every statement it sends is explained;
+// on PostgreSQL with sequential scans priced out, so that a plan without
+// the index means the index cannot serve the statement.
+func TestVerifyKeyProbesIndexes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	gdb := testutil.OpenDB(t)
+	type stmt struct {
+		sql  string
+		vars []any
+	}
+	var sent []stmt
+	testutil.AfterStatements(t, gdb, "test:keyids", false, func(tx *gorm.DB) {
+		if strings.Contains(tx.Statement.SQL.String(), "SUBSTR(") {
+			sent = append(sent, stmt{tx.Statement.SQL.String(), tx.Statement.Vars})
+		}
+	})
+	svc := testutil.NewService(t, gdb, testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)))
+	k1, k2 := newKey(t), newKey(t)
+	kr1, err := secret.NewKeyring(k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetKeys(kr1)
+	f := testutil.Seed(t, svc)
+	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
+	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
+	for range 3 {
+		if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kr2, err := secret.NewKeyring(k2, k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.SetKeys(kr2)
+	l, err := svc.GenerateLink(ctx, m, actor, "sandbox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.ClaimLink(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at"}); err != nil {
+		t.Fatal(err)
+	}
+
+	sent = nil
+	if err := svc.VerifyKey(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// access_links: two key IDs and the probe that finds none above them;
+	// access and refresh tokens: one and one each; the two webhook secrets
+	// (no endpoints): one each.
+	if want := 3 + 2 + 2 + 1 + 1; len(sent) != want {
+		t.Fatalf("VerifyKey sent %d key-ID statements, want %d: %v", len(sent), want, sent)
+	}
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := sqlDB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	explain := "EXPLAIN QUERY PLAN "
+	if testutil.Dialect() == "postgres" {
+		explain = "EXPLAIN "
+		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _, _ = conn.ExecContext(ctx, "RESET enable_seqscan") }()
+	}
+	for _, s := range sent {
+		text := testutil.PlanLines(t, conn, explain+s.sql, s.vars...)
+		if !strings.Contains(text, "_key_id") || strings.Contains(text, "Seq Scan") || strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("%s\nis not an index probe:\n%s", s.sql, text)
+		}
+	}
 }

@@ -595,6 +595,7 @@ var expectedIndexes = []string{
 	"access_links.access_links_reminder_pending_idx plain partial (expires_at)",
 	"access_links.access_links_source_idx plain (source_key,created_at,id)",
 	"access_links.access_links_token_hash_key unique (token_hash)",
+	"access_links.access_links_token_key_id plain (substr(token_sealed, 1, 12))",
 	"access_links.access_links_workspace_deleted_idx plain partial (workspace_id,created_at,id)",
 	"access_links.access_links_workspace_expiry_idx plain partial (workspace_id,expires_at,id)",
 	"access_links.access_links_workspace_list_idx plain partial (workspace_id,created_at,id)",
@@ -603,7 +604,9 @@ var expectedIndexes = []string{
 	"api_keys.api_keys_key_hash_key unique (key_hash)",
 	"api_keys.api_keys_workspace_idx plain (workspace_id,created_at,id)",
 	"branding_changes.branding_changes_org_idx plain (organization_id,created_at)",
+	"connected_accounts.connected_accounts_access_token_key_id plain (substr(access_token_sealed, 1, 12))",
 	"connected_accounts.connected_accounts_identity_key unique (workspace_id,source_key,external_id)",
+	"connected_accounts.connected_accounts_refresh_token_key_id plain (substr(refresh_token_sealed, 1, 12))",
 	"connected_accounts.connected_accounts_source_idx plain (workspace_id,source_key,created_at,id)",
 	"connected_accounts.connected_accounts_workspace_idx plain (workspace_id,created_at,id)",
 	"link_events.link_events_client_key unique partial (link_id,client_key)",
@@ -629,6 +632,8 @@ var expectedIndexes = []string{
 	"webhook_deliveries.webhook_deliveries_endpoint_idx plain (endpoint_id,created_at)",
 	"webhook_deliveries.webhook_deliveries_link_idx plain partial (link_id,created_at)",
 	"webhook_deliveries.webhook_deliveries_message_idx plain (message_id)",
+	"webhook_endpoints.webhook_endpoints_previous_secret_key_id plain (substr(previous_secret_sealed, 1, 12))",
+	"webhook_endpoints.webhook_endpoints_secret_key_id plain (substr(secret_sealed, 1, 12))",
 	"webhook_endpoints.webhook_endpoints_workspace_idx plain (workspace_id,created_at)",
 	"webhook_endpoints.webhook_endpoints_workspace_url unique partial (workspace_id,url)",
 	"webhook_messages.webhook_messages_workspace_idx plain (workspace_id,created_at)",
@@ -746,6 +751,7 @@ func indexes(t *testing.T, gdb *gorm.DB) []string {
 		Unique      bool
 		Partial     bool
 		Columns     string
+		SQL         string // SQLite: the CREATE INDEX statement, for an expression
 	}
 	var err error
 	if db.Dialect(gdb) == db.Postgres {
@@ -762,8 +768,9 @@ func indexes(t *testing.T, gdb *gorm.DB) []string {
 	} else {
 		err = gdb.Raw(`
 			SELECT m.name AS "table", l.name AS name, l."unique" AS "unique", l.partial AS partial,
-				(SELECT group_concat(CASE WHEN coll = 'NOCASE' THEN 'lower(' || name || ')' ELSE name END, ',')
-					FROM (SELECT name, coll FROM pragma_index_xinfo(l.name) WHERE key = 1 ORDER BY seqno)) AS columns
+				(SELECT group_concat(CASE WHEN cid = -2 THEN '(expr)' WHEN coll = 'NOCASE' THEN 'lower(' || name || ')' ELSE name END, ',')
+					FROM (SELECT cid, name, coll FROM pragma_index_xinfo(l.name) WHERE key = 1 ORDER BY seqno)) AS columns,
+				COALESCE((SELECT sql FROM sqlite_master WHERE type = 'index' AND name = l.name), '') AS sql
 			FROM sqlite_master m JOIN pragma_index_list(m.name) l
 			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND l.origin = 'c' AND m.name <> ? AND m.name NOT LIKE 'river%'`, gooseTable).Scan(&rows).Error
 	}
@@ -772,6 +779,13 @@ func indexes(t *testing.T, gdb *gorm.DB) []string {
 	}
 	var out []string
 	for _, r := range rows {
+		if r.Columns == "(expr)" {
+			// One expression, as PostgreSQL's pg_get_indexdef writes it:
+			// "CREATE INDEX i ON t (SUBSTR(c, 1, 12))" gives "substr(c, 1, 12)".
+			_, on, _ := strings.Cut(r.SQL, " ON ")
+			_, expr, _ := strings.Cut(on, "(")
+			r.Columns = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(expr), ")"))
+		}
 		s := r.Table + "." + r.Name + " plain"
 		if r.Unique {
 			s = r.Table + "." + r.Name + " unique"

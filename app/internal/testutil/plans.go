@@ -15,11 +15,17 @@ import (
 	"gorm.io/gorm"
 )
 
+// Querier is a *sql.DB or a *sql.Conn (for an EXPLAIN that needs the
+// session settings of one connection).
+type Querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
 // PlanLines runs an EXPLAIN and returns its text, one line per row (the
 // last column of each row).
-func PlanLines(tb testing.TB, sqlDB *sql.DB, query string, args ...any) string {
+func PlanLines(tb testing.TB, q Querier, query string, args ...any) string {
 	tb.Helper()
-	rows, err := sqlDB.QueryContext(context.Background(), query, args...)
+	rows, err := q.QueryContext(context.Background(), query, args...)
 	if err != nil {
 		tb.Fatalf("%s: %v", query, err)
 	}
