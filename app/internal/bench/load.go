@@ -50,8 +50,8 @@ type result struct {
 	appP50, appP99          []float64 // ms
 	bareP50, bareP99        []float64
 	appCPU, bareCPU         []float64 // µs of the server's CPU per request
-	appPeak, barePeak       int64     // kB
-	appIdle, bareIdle       int64
+	appPeak, barePeak       memory // kB
+	appIdle, bareIdle       memory
 	bytes                   int
 	start                   []time.Duration // app start to healthy, on this database
 }
@@ -123,7 +123,7 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 		return nil, err
 	}
 	defer bare.stop()
-	appIdle, bareIdle := rss(app.pid(), "VmRSS"), rss(bare.pid(), "VmRSS")
+	appIdle, bareIdle := readMemory(app.pid()), readMemory(bare.pid())
 	idleMemory(metricsAddr)
 
 	cookie, err := login(appAddr, sd)
@@ -188,9 +188,9 @@ func benchDatabase(ctx context.Context, o options, database, dir, appBin, self s
 					}
 				}
 				if p == app {
-					appW, r.appPeak = w, max(r.appPeak, peak)
+					appW, r.appPeak = w, r.appPeak.max(peak)
 				} else {
-					bareW, r.barePeak = w, max(r.barePeak, peak)
+					bareW, r.barePeak = w, r.barePeak.max(peak)
 				}
 			}
 			r.appRPS, r.bareRPS = append(r.appRPS, appW.rps), append(r.bareRPS, bareW.rps)
@@ -280,7 +280,7 @@ var (
 
 // runWrk runs wrk against target while sampling the server's resident
 // memory; it fails on socket errors or answers other than 2xx.
-func runWrk(ctx context.Context, target string, conns int, d time.Duration, header []string, script string, pid int) (wrkResult, int64, error) {
+func runWrk(ctx context.Context, target string, conns int, d time.Duration, header []string, script string, pid int) (wrkResult, memory, error) {
 	args := []string{"-t", "2", "-c", strconv.Itoa(conns), "-d", fmt.Sprintf("%.0fs", max(1, d.Seconds())), "--latency"}
 	if script != "" {
 		args = append(args, "-s", script)
@@ -293,11 +293,11 @@ func runWrk(ctx context.Context, target string, conns int, d time.Duration, head
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return wrkResult{}, 0, err
+		return wrkResult{}, memory{}, err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	var peak int64
+	var peak memory
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	var err error
@@ -307,21 +307,21 @@ wait:
 		case err = <-done:
 			break wait
 		case <-tick.C:
-			peak = max(peak, rss(pid, "VmRSS"))
+			peak = peak.max(readMemory(pid))
 		}
 	}
 	cpu1 := cpuTicks(pid)
 	text := out.String()
 	if err != nil {
-		return wrkResult{}, 0, fmt.Errorf("wrk: %v\n%s", err, text)
+		return wrkResult{}, memory{}, fmt.Errorf("wrk: %v\n%s", err, text)
 	}
 	if strings.Contains(text, "Non-2xx") || strings.Contains(text, "Socket errors") {
-		return wrkResult{}, 0, fmt.Errorf("wrk saw errors:\n%s", text)
+		return wrkResult{}, memory{}, fmt.Errorf("wrk saw errors:\n%s", text)
 	}
 	var w wrkResult
 	m := reRPS.FindStringSubmatch(text)
 	if m == nil {
-		return wrkResult{}, 0, fmt.Errorf("no Requests/sec in wrk's output:\n%s", text)
+		return wrkResult{}, memory{}, fmt.Errorf("no Requests/sec in wrk's output:\n%s", text)
 	}
 	w.rps, _ = strconv.ParseFloat(m[1], 64)
 	if m := reCount.FindStringSubmatch(text); m != nil {
@@ -360,6 +360,18 @@ func cpuTicks(pid int) int64 {
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return utime + stime
 }
+
+// memory is a process's resident memory in kB: all of it, and the part
+// that is anonymous (heap, stacks: not the executable's pages, which the
+// kernel maps from the page cache and may drop and read again).
+type memory struct{ rss, anon int64 }
+
+func readMemory(pid int) memory {
+	return memory{rss: rss(pid, "VmRSS"), anon: rss(pid, "RssAnon")}
+}
+
+// max is the larger of each figure, for peaks.
+func (m memory) max(o memory) memory { return memory{max(m.rss, o.rss), max(m.anon, o.anon)} }
 
 // rss reads a memory figure of /proc/pid/status in kB.
 func rss(pid int, field string) int64 {
@@ -404,16 +416,19 @@ func printMachine() {
 	fmt.Printf("machine: %s, %d CPUs, %s %s/%s, load average %s", cpu, runtime.NumCPU(), runtime.Version(), runtime.GOOS, runtime.GOARCH, load)
 }
 
+func mb(kB int64) float64 { return float64(kB) / 1024 }
+
 func printResults(rs []result) {
 	fmt.Printf("\nMedians over rounds. ratio: app req/s ÷ bare req/s of the same round; CPU ratio: bare ÷ app server CPU per request.\n\n")
-	fmt.Printf("| database | page | bytes | app req/s | bare req/s | ratio | CPU µs/req app / bare | CPU ratio | p50 app / bare ms | p99 app / bare ms | p99 × | peak RSS app / bare MB | idle RSS app / bare MB |\n")
-	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Printf("| database | page | bytes | app req/s | bare req/s | ratio | CPU µs/req app / bare | CPU ratio | p50 app / bare ms | p99 app / bare ms | p99 × | peak RSS app / bare MB | idle RSS app / bare MB | anonymous peak / idle, app / bare MB |\n")
+	fmt.Printf("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	for _, r := range rs {
-		fmt.Printf("| %s | %s | %d | %.0f | %.0f | %.2f | %.0f / %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.1f / %.1f | %.1f / %.1f |\n",
+		fmt.Printf("| %s | %s | %d | %.0f | %.0f | %.2f | %.0f / %.0f | %.2f | %.2f / %.2f | %.2f / %.2f | %.2f | %.1f / %.1f | %.1f / %.1f | %.1f / %.1f, %.1f / %.1f |\n",
 			r.db, r.target, r.bytes, median(r.appRPS), median(r.bareRPS), median(r.ratios),
 			median(r.appCPU), median(r.bareCPU), median(r.bareCPU)/median(r.appCPU),
 			median(r.appP50), median(r.bareP50), median(r.appP99), median(r.bareP99), median(r.appP99)/median(r.bareP99),
-			float64(r.appPeak)/1024, float64(r.barePeak)/1024, float64(r.appIdle)/1024, float64(r.bareIdle)/1024)
+			mb(r.appPeak.rss), mb(r.barePeak.rss), mb(r.appIdle.rss), mb(r.bareIdle.rss),
+			mb(r.appPeak.anon), mb(r.appIdle.anon), mb(r.barePeak.anon), mb(r.bareIdle.anon))
 	}
 	seen := map[string]bool{}
 	for _, r := range rs {
