@@ -50,7 +50,7 @@ type result struct {
 	appP50, appP99          []float64 // ms
 	bareP50, bareP99        []float64
 	appCPU, bareCPU         []float64 // µs of the server's CPU per request
-	appPeak, barePeak       memory // kB
+	appPeak, barePeak       memory    // kB
 	appIdle, bareIdle       memory
 	bytes                   int
 	start                   []time.Duration // app start to healthy, on this database
