@@ -478,7 +478,10 @@ func (w *worker) race(ctx context.Context, l *link) {
 		// may have found the link busy). The link is still usable, and
 		// the invitee opens it again.
 		f := w.flow(ctx, l, false)
-		connected = f != nil && f.success
+		if f == nil {
+			return // cut short by the end of the run: not a result
+		}
+		connected = f.success
 		w.run.rec.retry("invitee race, both lost", connected)
 	}
 	for _, s := range sides {
