@@ -168,3 +168,30 @@ func TestVerifyKeyProbesIndexes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkVerifyKey: the start-up key check on a database sealed with
+// two keys (the statements it sends do not depend on the number of rows).
+func BenchmarkVerifyKey(b *testing.B) {
+	ctx := context.Background()
+	svc := testutil.NewService(b, testutil.OpenDB(b), testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)))
+	f := testutil.Seed(b, svc)
+	m := testutil.Member(b, svc, f.Admin.ID, f.Reporting.ID)
+	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
+	k1, k2 := newKey(b), newKey(b)
+	for _, keys := range [][][]byte{{k1}, {k2, k1}} {
+		kr, err := secret.NewKeyring(keys[0], keys[1:]...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		svc.SetKeys(kr)
+		if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := svc.VerifyKey(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 	"github.com/accessrequests/accessrequests/models"
 )
 
-func newKey(t *testing.T) []byte {
+func newKey(t testing.TB) []byte {
 	k := make([]byte, secret.KeySize)
 	if _, err := rand.Read(k); err != nil {
 		t.Fatal(err)
