@@ -22,13 +22,7 @@ func TestVerifyKeyEveryKeyID(t *testing.T) {
 	ctx := context.Background()
 	svc := testutil.NewService(t, testutil.OpenDB(t), testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)))
 	k1, k2, k3 := newKey(t), newKey(t), newKey(t)
-	ring := func(keys ...[]byte) *secret.Keyring {
-		kr, err := secret.NewKeyring(keys[0], keys[1:]...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return kr
-	}
+	ring := func(keys ...[]byte) *secret.Keyring { return keyring(t, keys...) }
 	id1, id2, id3 := secret.KeyID(k1), secret.KeyID(k2), secret.KeyID(k3)
 	svc.SetKeys(ring(k1))
 	f := testutil.Seed(t, svc)
@@ -106,30 +100,7 @@ func TestVerifyKeyProbesIndexes(t *testing.T) {
 			sent = append(sent, stmt{tx.Statement.SQL.String(), tx.Statement.Vars})
 		}
 	})
-	svc := testutil.NewService(t, gdb, testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)))
-	k1, k2 := newKey(t), newKey(t)
-	kr1, err := secret.NewKeyring(k1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.SetKeys(kr1)
-	f := testutil.Seed(t, svc)
-	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
-	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
-	for range 3 {
-		if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	kr2, err := secret.NewKeyring(k2, k1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc.SetKeys(kr2)
-	l, err := svc.GenerateLink(ctx, m, actor, "sandbox")
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, l := sealedWithTwoKeys(t, gdb)
 	if _, err := svc.ClaimLink(ctx, l.ID, access.Actor{}, access.Identity{SourceKey: "sandbox", ExternalID: "x1", AccessToken: "at"}); err != nil {
 		t.Fatal(err)
 	}
@@ -173,25 +144,36 @@ func TestVerifyKeyProbesIndexes(t *testing.T) {
 // two keys (the statements it sends do not depend on the number of rows).
 func BenchmarkVerifyKey(b *testing.B) {
 	ctx := context.Background()
-	svc := testutil.NewService(b, testutil.OpenDB(b), testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)))
-	f := testutil.Seed(b, svc)
-	m := testutil.Member(b, svc, f.Admin.ID, f.Reporting.ID)
-	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
-	k1, k2 := newKey(b), newKey(b)
-	for _, keys := range [][][]byte{{k1}, {k2, k1}} {
-		kr, err := secret.NewKeyring(keys[0], keys[1:]...)
-		if err != nil {
-			b.Fatal(err)
-		}
-		svc.SetKeys(kr)
-		if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil {
-			b.Fatal(err)
-		}
-	}
+	svc, _ := sealedWithTwoKeys(b, testutil.OpenDB(b))
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := svc.VerifyKey(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// sealedWithTwoKeys seeds gdb with three link tokens sealed with one key,
+// then one sealed with a second, and returns the service with both keys
+// (the second current) and that last link, to connect.
+func sealedWithTwoKeys(tb testing.TB, gdb *gorm.DB) (*access.Service, *access.Link) {
+	tb.Helper()
+	ctx := context.Background()
+	svc := testutil.NewService(tb, gdb, testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)))
+	k1, k2 := newKey(tb), newKey(tb)
+	svc.SetKeys(keyring(tb, k1))
+	f := testutil.Seed(tb, svc)
+	m := testutil.Member(tb, svc, f.Admin.ID, f.Reporting.ID)
+	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
+	for range 3 {
+		if _, err := svc.GenerateLink(ctx, m, actor, "google_ads"); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	svc.SetKeys(keyring(tb, k2, k1))
+	l, err := svc.GenerateLink(ctx, m, actor, "sandbox")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return svc, l
 }

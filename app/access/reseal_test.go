@@ -20,6 +20,16 @@ func newKey(t testing.TB) []byte {
 	return k
 }
 
+// keyring makes a ring of keys, the first the current one.
+func keyring(tb testing.TB, keys ...[]byte) *secret.Keyring {
+	tb.Helper()
+	kr, err := secret.NewKeyring(keys[0], keys[1:]...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return kr
+}
+
 func TestReseal(t *testing.T) {
 	ctx := context.Background()
 	clock := testutil.NewClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
