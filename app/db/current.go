@@ -3,6 +3,8 @@ package db
 import (
 	"context"
 
+	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/rivermigrate"
 	"gorm.io/gorm"
 )
 
@@ -23,16 +25,8 @@ func Current(ctx context.Context, gdb *gorm.DB) bool {
 	if err != nil {
 		return false
 	}
-	have := make(map[int64]bool, len(applied))
-	for _, v := range applied {
-		have[v] = true
-	}
-	for _, s := range p.ListSources() {
-		if !have[s.Version] {
-			return false
-		}
-	}
-	return riverCurrent(ctx, gdb)
+	return allApplied(applied, p.ListSources(), func(s *goose.Source) int64 { return s.Version }) &&
+		riverCurrent(ctx, gdb)
 }
 
 // riverCurrent reports whether River's migrations are all applied. It
@@ -51,12 +45,18 @@ func riverCurrent(ctx context.Context, gdb *gorm.DB) bool {
 	if err != nil {
 		return false
 	}
-	have := make(map[int]bool, len(existing))
-	for _, v := range existing {
+	return allApplied(existing, m.AllVersions(), func(v rivermigrate.Migration) int { return v.Version })
+}
+
+// allApplied reports whether applied holds the version of every migration
+// in known.
+func allApplied[V comparable, M any](applied []V, known []M, version func(M) V) bool {
+	have := make(map[V]bool, len(applied))
+	for _, v := range applied {
 		have[v] = true
 	}
-	for _, v := range m.AllVersions() {
-		if !have[v.Version] {
+	for _, m := range known {
+		if !have[version(m)] {
 			return false
 		}
 	}
