@@ -65,10 +65,10 @@ func (s *Service) AccountsPage(ctx context.Context, workspaceID string, f Accoun
 		limit = PageSize
 	}
 	q := s.accountQuery(ctx, workspaceID)
+	if err := checkSourceFilter(f.Source); err != nil {
+		return nil, err
+	}
 	if f.Source != "" {
-		if len(f.Source) > 64 {
-			return nil, fieldError(EINVALID, "Unknown source.", "source", fieldf(FieldUnknownSource, nil, "Unknown source."))
-		}
 		q = q.Where("a.source_key = ?", f.Source)
 	}
 	if text := strings.TrimSpace(CleanText(f.Query, 4*MaxAccountQuery)); text != "" {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"gorm.io/gorm"
+
+	"github.com/accessrequests/accessrequests/app/sources"
 )
 
 // Error codes. The web layer maps each to a status code and a page, once
@@ -272,6 +274,19 @@ const (
 // API's detail, is formatted as Errorf's.
 func reasonf(code, reason string, params map[string]string, format string, args ...any) *Error {
 	return &Error{Code: code, Reason: reason, Params: params, Message: fmt.Sprintf(format, args...)}
+}
+
+// checkSourceFilter refuses a filter on a source that no source can be
+// called (not of a key's form: too long, other characters, bytes that are
+// not text) as an unknown source, before it reaches a statement (where
+// PostgreSQL refuses a NUL byte or invalid UTF-8 with an error of its
+// own). An empty filter, or a key of a source no longer offered, passes.
+func checkSourceFilter(source string) error {
+	if source == "" || sources.IsKey(source) {
+		return nil
+	}
+	return (&Error{Code: EINVALID, Reason: ReasonUnknownSource, Message: "Unknown source."}).
+		withField("source", fieldf(FieldUnknownSource, nil, "Unknown source."))
 }
 
 // errLinkNotFound is the error of a link that does not exist, or not in

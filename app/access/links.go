@@ -366,6 +366,9 @@ func (s *Service) listQuery(sel, workspaceID string, f ListFilter, now time.Time
 	if err != nil {
 		return "", nil, err
 	}
+	if err := checkSourceFilter(f.Source); err != nil {
+		return "", nil, err
+	}
 	if f.Sort == "" {
 		f.Sort = SortCreated
 	}

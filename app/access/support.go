@@ -194,9 +194,8 @@ func (s *Service) SearchLinks(ctx context.Context, q SupportQuery) (*SupportPage
 		return nil, (&Error{Code: EINVALID, Reason: ReasonSearchTooLong, Message: "The search text is too long."}).
 			withField("q", fieldf(FieldAtMostChars, map[string]string{"max": "500"}, "At most 500 characters."))
 	}
-	if len(q.Source) > 64 {
-		return nil, (&Error{Code: EINVALID, Reason: ReasonUnknownSource, Message: "Unknown source."}).
-			withField("source", fieldf(FieldUnknownSource, nil, "Unknown source."))
+	if err := checkSourceFilter(q.Source); err != nil {
+		return nil, err
 	}
 	if _, err := ParseSupportStatus(string(q.Status)); err != nil {
 		return nil, err

@@ -77,6 +77,21 @@ func TestAccountsSearchAndRename(t *testing.T) {
 		}
 		problem(t, r.HTTPResponse, r.Body)
 	})
+	t.Run("ErrSourceNotAKey", func(t *testing.T) {
+		// PostgreSQL refused a NUL or invalid UTF-8 in the statement (a 500).
+		for _, bad := range []string{"a\x00b", "\xff"} {
+			r := must(c.ListAccountsWithResponse(e.ctx, &client.ListAccountsParams{Source: ptr(bad)}))
+			if r.StatusCode() != http.StatusUnprocessableEntity {
+				t.Fatalf("accounts, source %q: status %d %s", bad, r.StatusCode(), r.Body)
+			}
+			problem(t, r.HTTPResponse, r.Body)
+			l := must(c.ListLinksWithResponse(e.ctx, &client.ListLinksParams{Source: ptr(bad)}))
+			if l.StatusCode() != http.StatusUnprocessableEntity {
+				t.Fatalf("links, source %q: status %d %s", bad, l.StatusCode(), l.Body)
+			}
+			problem(t, l.HTTPResponse, l.Body)
+		}
+	})
 	t.Run("OKRename", func(t *testing.T) {
 		r := must(c.RenameAccountWithResponse(e.ctx, rows[0].ID, client.RenameAccountJSONRequestBody{DisplayName: "Bakery\x00 Books"}))
 		if r.JSON200 == nil || r.JSON200.DisplayName != "Bakery Books" || r.JSON200.Name != "Client 0" {

@@ -316,6 +316,10 @@ func Load(opt Options) (*Catalog, error) {
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)
 
+// IsKey reports whether s has the form every source's key must have, so
+// that a filter can refuse what no source can be called.
+func IsKey(s string) bool { return keyPattern.MatchString(s) }
+
 func (s *Source) validate(production bool) error {
 	var problems []string
 	if !keyPattern.MatchString(s.Key) {

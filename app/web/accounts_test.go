@@ -66,6 +66,8 @@ func TestAccountsSearchAndPages(t *testing.T) {
 			testids: []string{"accounts-no-match", "accounts-search"}, noTestid: []string{"accounts-empty"}, check: rowCount(0)},
 		{name: "ErrSearchTooLong", as: "member", url: "/w/{reporting}/sources?q=" + strings.Repeat("a", 101), status: http.StatusUnprocessableEntity,
 			testids: []string{"accounts-q-error"}, contains: []string{"at most 100 characters"}, check: rowCount(0)},
+		{name: "ErrSourceNotAKey", as: "member", url: "/w/{reporting}/sources?source=%ff", status: http.StatusUnprocessableEntity,
+			contains: []string{"Unknown source."}, check: rowCount(0)},
 		{name: "ErrForgedCursor", as: "member", url: "/w/{reporting}/sources?cursor=nope", status: http.StatusBadRequest},
 		{name: "OtherWorkspaceEmpty", as: "other", url: "/w/{internal}/sources?q=acme", status: http.StatusOK,
 			contains: []string{"Acme elsewhere"}, absent: []string{"Acme Bakery"}, check: rowCount(1)},
