@@ -135,20 +135,38 @@ func (s *Service) MarkMailFailed(ctx context.Context, id, reason string) error {
 		Updates(map[string]any{"attempts": gorm.Expr("attempts + 1"), "last_error": CleanText(reason, maxDetailText)}).Error
 }
 
-// Mailbox lists the newest mails delivered to the development mailbox.
-func (s *Service) Mailbox(ctx context.Context) ([]models.MailMessage, error) {
+// mailboxOf is the condition on mail_messages of what userID may read in
+// the development mailbox: the mails of the workspaces where the user
+// manages links (whose links the user can copy from the links page
+// anyway) and the mails addressed to the user. Another organization's
+// mail, with its live link, stays out of reach of whoever signs in to a
+// shared test server.
+const mailboxOf = `transport = ? AND (
+	workspace_id IN (SELECT wm.workspace_id FROM workspace_members wm WHERE wm.user_id = ? AND wm.role = ?)
+	OR workspace_id IN (SELECT w.id FROM workspaces w JOIN organization_members om ON om.organization_id = w.organization_id
+		WHERE om.user_id = ? AND om.role = ?)
+	OR to_addr = (SELECT u.email FROM users u WHERE u.id = ?))`
+
+func mailboxArgs(userID string) []any {
+	return []any{TransportMailbox, userID, models.WorkspaceRoleAdmin, userID, models.OrgRoleOwner, userID}
+}
+
+// Mailbox lists the newest mails of the development mailbox that userID
+// may read (mailboxOf).
+func (s *Service) Mailbox(ctx context.Context, userID string) ([]models.MailMessage, error) {
 	var rows []models.MailMessage
-	err := s.db.WithContext(ctx).Where("transport = ?", TransportMailbox).
+	err := s.db.WithContext(ctx).Where(mailboxOf, mailboxArgs(userID)...).
 		Order("sent_at DESC, id").Limit(MailboxSize).Find(&rows).Error
 	return rows, err
 }
 
-// MailboxMail is one mail of the development mailbox, ready to render.
-func (s *Service) MailboxMail(ctx context.Context, id string) (*Mail, error) {
+// MailboxMail is one mail of the development mailbox, ready to render; a
+// mail userID may not read (mailboxOf) is not found.
+func (s *Service) MailboxMail(ctx context.Context, userID, id string) (*Mail, error) {
 	if !ValidID(id) {
 		return nil, &Error{Code: ENOTFOUND, Reason: ReasonMailNotFound, Message: "Mail not found."}
 	}
-	m, err := s.loadMail(ctx, "id = ? AND transport = ?", id, TransportMailbox)
+	m, err := s.loadMail(ctx, "id = ? AND "+mailboxOf, append([]any{id}, mailboxArgs(userID)...)...)
 	if err != nil {
 		return nil, err
 	}

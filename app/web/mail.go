@@ -61,7 +61,7 @@ func (s *Server) saveNotifications(c echo.Context) error {
 
 // mailbox is GET /dev/mailbox.
 func (s *Server) mailbox(c echo.Context) error {
-	mails, err := s.svc.Mailbox(c.Request().Context())
+	mails, err := s.svc.Mailbox(c.Request().Context(), currentUser(c).ID)
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func (s *Server) mailbox(c echo.Context) error {
 
 // mailboxMessage is GET /dev/mailbox/{mail}.
 func (s *Server) mailboxMessage(c echo.Context) error {
-	m, err := s.svc.MailboxMail(c.Request().Context(), c.Param("mail"))
+	m, err := s.svc.MailboxMail(c.Request().Context(), currentUser(c).ID, c.Param("mail"))
 	if err != nil {
 		return err
 	}
@@ -90,7 +90,7 @@ func (s *Server) mailboxMessage(c echo.Context) error {
 // mail app would show it, framed by mailboxMessage. Its inline styles
 // need a policy of its own: styles only, nothing that loads or runs.
 func (s *Server) mailboxHTML(c echo.Context) error {
-	m, err := s.svc.MailboxMail(c.Request().Context(), c.Param("mail"))
+	m, err := s.svc.MailboxMail(c.Request().Context(), currentUser(c).ID, c.Param("mail"))
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,8 @@ func mailService(t *testing.T, clock *testutil.Clock) (*access.Service, *testuti
 func waitMailbox(t *testing.T, svc *access.Service, n int) []models.MailMessage {
 	t.Helper()
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		mails, err := svc.Mailbox(context.Background())
+		var mails []models.MailMessage
+		err := testutil.DBOf(svc).Where("transport = ?", access.TransportMailbox).Order("sent_at DESC, id").Find(&mails).Error
 		if err != nil || time.Now().After(deadline) {
 			t.Fatalf("%d mails in the mailbox, want %d: %v", len(mails), n, err)
 		}
@@ -130,6 +131,19 @@ func TestMailPages(t *testing.T) {
 		t.Errorf("editor resend: %d", res.StatusCode)
 	}
 	other := srv.Login(t, "other@test.example")
+	// The mailbox shows a user only the mail of workspaces where the user
+	// manages links, and mail addressed to the user: not the live link of
+	// a workspace where the user is an editor, nor another organization's.
+	for who, c := range map[string]*http.Client{"editor": editor, "another organization's admin": other} {
+		if res, body := testutil.Do(t, c, "GET", srv.URL+"/dev/mailbox", nil); res.StatusCode != 200 || strings.Contains(body, "client@customer.example") {
+			t.Errorf("%s's mailbox: %d, shows the link's mail: %v", who, res.StatusCode, strings.Contains(body, "client@customer.example"))
+		}
+		for _, p := range []string{"/dev/mailbox/" + mails[0].ID, "/dev/mailbox/" + mails[0].ID + "/html"} {
+			if res, _ := testutil.Do(t, c, "GET", srv.URL+p, nil); res.StatusCode != http.StatusNotFound {
+				t.Errorf("%s %s: %d, want 404", who, p, res.StatusCode)
+			}
+		}
+	}
 	if res, _ := testutil.Do(t, other, "POST", links+"/"+linkID+"/resend", nil); res.StatusCode != http.StatusNotFound {
 		t.Errorf("another workspace's admin resend: %d", res.StatusCode)
 	}
