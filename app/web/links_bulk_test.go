@@ -47,7 +47,13 @@ func TestLinksSearchPage(t *testing.T) {
 		},
 		{
 			name: "ErrTooLong", as: "admin", url: "{links}?q=" + strings.Repeat("a", 101), status: http.StatusUnprocessableEntity,
-			testids: []string{"search-error", "links-search"}, contains: []string{"at most 100 characters"}, noTestid: []string{"link-row"},
+			testids: []string{"search-error", "links-search", "show-all"}, contains: []string{"at most 100 characters"}, noTestid: []string{"link-row"},
+			check: func(t *testing.T, e *env, res *http.Response, body string) {
+				// Said once, by the box; the empty list says what to do.
+				if n := strings.Count(body, "at most 100 characters"); n != 1 {
+					t.Errorf("the reason is on the page %d times, want once", n)
+				}
+			},
 		},
 		{
 			name: "ErrSort", as: "admin", url: "{links}?sort=name", status: http.StatusUnprocessableEntity,
@@ -135,7 +141,8 @@ func TestBulkDelete(t *testing.T) {
 			setup: func(t *testing.T, e *env) {
 				e.set(t, keep.ID, map[string]any{"expires_at": testNow.Add(-time.Hour)})
 			},
-			testids: []string{"expired-delete-confirm", "expired-count"}, contains: []string{"Delete 1 expired link?"},
+			testids: []string{"expired-delete-confirm", "expired-count"}, contains: []string{"Delete 1 expired link?", "It no longer works; deleting it tidies the list."},
+			absent: []string{"They no longer work"},
 		},
 		{
 			name: "ExpiredDelete", as: "admin", method: "POST", url: "{links}/delete-expired", status: http.StatusSeeOther,
