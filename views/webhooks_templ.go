@@ -1279,7 +1279,7 @@ func webhookNote(state access.LinkWebhookState) templ.Component {
 		ctx = templ.ClearChildren(ctx)
 		switch state {
 		case access.WebhookDelivered:
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 119, "<span class=\"mt-0.5 block text-xs text-slate-500\" data-testid=\"link-webhook\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 119, "<span class=\"row-note mt-0.5 block text-xs text-slate-500\" data-testid=\"link-webhook\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -1292,14 +1292,14 @@ func webhookNote(state access.LinkWebhookState) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		case access.WebhookFailing:
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 121, "<span class=\"mt-0.5 block text-xs font-medium text-amber-700\" data-testid=\"link-webhook\" title=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 121, "<span class=\"row-note mt-0.5 block text-xs font-medium text-amber-700\" data-testid=\"link-webhook\" title=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var54 string
 			templ_7745c5c3_Var54, templ_7745c5c3_Err = templruntime.NewAttributeExpression(tr(ctx, "WebhookNoteFailingHint")).Resolve(ctx)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/webhooks.templ`, Line: 210, Col: 133}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/webhooks.templ`, Line: 210, Col: 142}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ_7745c5c3_Var54)
 			if templ_7745c5c3_Err != nil {
