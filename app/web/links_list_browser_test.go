@@ -120,6 +120,27 @@ func TestBrowserLinksFilterAndBulkDelete(t *testing.T) {
 		)
 	})
 
+	browserStep(t, "BulkDeleteNoneSelected", func(t *testing.T) {
+		browserDo(t, tab, "Delete selected with no box ticked",
+			chromedp.Navigate(list+"?q=acme"),
+			chromedp.WaitVisible(browserCSS(`[data-testid="links-table"]`)),
+			chromedp.Click(browserCSS(`[data-testid="delete-selected"]`)),
+			chromedp.WaitVisible(browserCSS(`[data-testid="toast"]`)),
+		)
+		if text := browserEval[string](t, tab, `document.querySelector('[data-testid="toast"]').textContent`); !strings.Contains(text, "Select the links to delete first") {
+			t.Errorf("toast %q, want it to say to select links first", text)
+		}
+		if role := browserEval[string](t, tab, `document.querySelector('[data-testid="toast"]').getAttribute("role")`); role != "alert" {
+			t.Errorf("toast role %q, want alert", role)
+		}
+		if loc := browserEval[string](t, tab, `location.pathname + location.search`); strings.Contains(loc, "delete-selected") {
+			t.Errorf("went to %s, want to stay on the list", loc)
+		}
+		if n := browserEval[int](t, tab, `document.querySelectorAll('[data-testid="flash"]').length`); n != 0 {
+			t.Errorf("%d flash messages, want none (the toast says it)", n)
+		}
+	})
+
 	browserStep(t, "BulkDelete", func(t *testing.T) {
 		browserDo(t, tab, "reload the search, check two links, Delete selected",
 			chromedp.Navigate(list+"?q=acme"),

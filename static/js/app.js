@@ -244,6 +244,17 @@
     toast(word(s === 403 ? "forbidden" : s === 404 ? "gone" : "failed"), "error");
   });
 
+  // "Delete selected..." with no box ticked says so at once, in a toast,
+  // instead of going to the server, which says it after a round trip (the
+  // page without this script).
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    // getAttribute: the form's boxes are named "id", so form.id is them.
+    if (form.getAttribute("id") !== "bulk-form" || document.querySelector('input[form="bulk-form"][name="id"]:checked')) return;
+    e.preventDefault();
+    toast(form.getAttribute("data-none-selected"), "error");
+  });
+
   // Confirmation in a styled dialog instead of window.confirm. The question
   // is "Title? Details."
   document.addEventListener("htmx:confirm", function (e) {
