@@ -97,8 +97,16 @@ func TestBrowserInviteeAccessibility(t *testing.T) {
 			t.Errorf("%s: the page opened scrolled by %.0f px", lang, scrolled)
 		}
 		axeCheck(t, tab, axe, lang+" consent")
+		summary := `document.querySelector('[data-testid="consent-scopes-more"] summary').innerText.trim()`
+		closed := browserEval[string](t, tab, summary)
 		browserDo(t, tab, lang+": all permissions", chromedp.Click(browserCSS(`[data-testid="consent-scopes-more"] summary`)),
 			chromedp.WaitVisible(browserCSS(`[data-testid="consent-scopes-more"] [data-scope="email"]`)),
+			chromedp.WaitVisible(browserCSS(`[data-testid="consent-scopes-fewer"]`)))
+		// Open, the toggle offers to show fewer, in the page's language.
+		if open := browserEval[string](t, tab, summary); open == closed || open == "" {
+			t.Errorf("%s: the toggle says %q open and %q closed, want it to change", lang, open, closed)
+		}
+		browserDo(t, tab, lang+": decline form",
 			chromedp.Click(browserCSS(`[data-testid="decline-toggle"]`)), chromedp.WaitVisible(browserCSS(`[data-testid="decline-form"]`)))
 		axeCheck(t, tab, axe, lang+" consent, all open")
 
