@@ -244,6 +244,25 @@
     toast(word(s === 403 ? "forbidden" : s === 404 ? "gone" : "failed"), "error");
   });
 
+  // The phone's tab strip: the current tab scrolled into view, and a fade
+  // at each edge that has more tabs beyond it.
+  document.addEventListener("DOMContentLoaded", function () {
+    var nav = document.querySelector(".nav-strip");
+    if (!nav) return;
+    var edges = function () {
+      nav.toggleAttribute("data-more-left", nav.scrollLeft > 1);
+      nav.toggleAttribute("data-more-right", nav.scrollLeft + nav.clientWidth < nav.scrollWidth - 1);
+    };
+    var current = nav.querySelector('[aria-current="page"]');
+    if (current && nav.scrollWidth > nav.clientWidth) {
+      var n = nav.getBoundingClientRect(), c = current.getBoundingClientRect();
+      nav.scrollLeft += c.left - n.left - (n.width - c.width) / 2;
+    }
+    edges();
+    nav.addEventListener("scroll", edges, { passive: true });
+    window.addEventListener("resize", edges);
+  });
+
   // "Delete selected..." with no box ticked says so at once, in a toast,
   // instead of going to the server, which says it after a round trip (the
   // page without this script).
