@@ -106,9 +106,6 @@ func TestBrowserBrandingAccessibility(t *testing.T) {
 			strings.Contains(p, "status of 409") {
 			continue // the refused logo and colour, and the wrong account, above
 		}
-		if strings.Contains(p, e.Sandbox.Issuer+"/") {
-			continue // the sandbox provider's own page (its favicon), not the app's
-		}
 		t.Errorf("the pages reported: %s", p)
 	}
 }

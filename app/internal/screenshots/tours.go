@@ -254,8 +254,6 @@ func (s *shooter) inviteeTour(w *world) error {
 	link := w.links["sandbox"]
 	start := chromedp.Click(css(`[data-testid="start"]`))
 	atSandbox := chromedp.WaitVisible(css(`form.consent input[name="account"]`))
-	// The sandbox's pages have no icon, so the browser asks for one.
-	s.expect(404, s.base+"/favicon.ico")
 	steps := []func() error{
 		func() error { return s.viewport(desktopWidth, desktopHeight, false) },
 
