@@ -68,6 +68,8 @@ func FuzzRequestText(f *testing.F) {
 			{admin, "POST", links, url.Values{"source": {"google_ads"}}},
 			{support, "GET", "/support/links/" + link.ID, nil},
 			{support, "GET", "/support/links?" + search.Encode(), nil},
+			{admin, "GET", "/w/" + fx.Reporting.ID + "/sources?" + url.Values{"q": {q}, "source": {source}}.Encode(), nil},
+			{admin, "GET", links + "?" + url.Values{"q": {q}}.Encode(), nil},
 		}
 		for _, c := range cursors {
 			reqs = append(reqs,
