@@ -29,9 +29,14 @@ func TestBrowserRowsFit(t *testing.T) {
 	ctx := context.Background()
 	m := testutil.Member(t, svc, f.Admin.ID, f.Reporting.ID)
 	actor := access.Actor{UserID: f.Admin.ID, Name: f.Admin.Name}
+	var first *access.Link
 	for _, label := range []string{"Supercalifragilisticexpialidocious Holdings International", "Client 2", "Client 3"} {
-		if _, err := svc.GenerateLinkWith(ctx, m, actor, access.NewLink{Source: "sandbox", Label: label}); err != nil {
+		l, err := svc.GenerateLinkWith(ctx, m, actor, access.NewLink{Source: "sandbox", Label: label})
+		if err != nil {
 			t.Fatal(err)
+		}
+		if first == nil {
+			first = l
 		}
 	}
 	gdb := testutil.DBOf(svc)
@@ -46,6 +51,9 @@ func TestBrowserRowsFit(t *testing.T) {
 		acc := models.ConnectedAccount{ID: access.NewID(), WorkspaceID: f.Reporting.ID, SourceKey: "google_ads", ExternalID: fmt.Sprintf("123-456-789%d", i),
 			DisplayName: name, Email: "marketing.department.lead@northwind-outdoor-equipment.example", Extra: "{}", Status: "connected",
 			Scopes: "openid email https://www.googleapis.com/auth/adwords", CreatedAt: now, UpdatedAt: now}
+		if i == 0 { // "link by Adam Admin" under the date
+			acc.LinkID = &first.ID
+		}
 		if err := gdb.Create(&acc).Error; err != nil {
 			t.Fatal(err)
 		}
