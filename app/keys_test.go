@@ -110,6 +110,18 @@ func TestKeyMustOpenExistingData(t *testing.T) {
 			t.Error("the program listened before refusing the key")
 		}
 	})
+	t.Run("ErrOtherKeyMigrate", func(t *testing.T) {
+		// The rollout's first step fails, not the first replica's start.
+		wrong := maps.Clone(env)
+		wrong["APP_SECRET_KEY"] = k2
+		err := run(context.Background(), []string{"migrate"}, func(k string) string { return wrong[k] }, strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), "APP_SECRET_KEY cannot open") {
+			t.Errorf("migrate with another key: %v, want it to say the key cannot open the data", err)
+		}
+		if err := run(context.Background(), []string{"migrate"}, func(k string) string { return env[k] }, strings.NewReader(""), io.Discard, io.Discard); err != nil {
+			t.Errorf("migrate with the right key: %v", err)
+		}
+	})
 	t.Run("RotatedKeyStarts", func(t *testing.T) {
 		rotated := maps.Clone(env)
 		rotated["APP_SECRET_KEY"], rotated["APP_OLD_SECRET_KEYS"] = k2, k1

@@ -3,7 +3,8 @@
 //
 //	app [serve]       serve HTTP on $PORT (default 8080)
 //	app worker        run background jobs (webhooks, sweeps) without serving
-//	app migrate       apply pending migrations and exit
+//	app migrate       apply pending migrations, check that the key opens
+//	                  every sealed value, and exit
 //	app reseal        re-encrypt values sealed with an old key
 //	app user add ...  create a user (see app user add -h)
 //	app user password -email E   set a user's password (read from stdin)
@@ -46,7 +47,7 @@ func main() {
 	runtimeDefaults(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil && !errors.Is(err, errHelpShown) {
 		fmt.Fprintln(os.Stderr, "error:", err)
 		os.Exit(exitCode(err))
 	}
@@ -77,6 +78,23 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	for _, o := range opts {
 		o(&lns)
 	}
+	cmd := "serve"
+	if len(args) > 0 {
+		cmd, args = args[0], args[1:]
+	}
+	// Help needs no configuration; a command that takes no arguments says
+	// so rather than starting with them ignored (serve --help served).
+	if isHelp(cmd) {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	if line, ok := bareCommands[cmd]; ok && len(args) > 0 {
+		if isHelp(args[0]) {
+			fmt.Fprintln(stdout, "usage: "+line)
+			return nil
+		}
+		return &usageError{fmt.Sprintf("app %s takes no arguments, not %q\nusage: %s", cmd, args[0], line)}
+	}
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		return fmt.Errorf("configuration:\n%w", err)
@@ -89,15 +107,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	// sandbox's records to its own logger.
 	slog.SetDefault(slog.New(sandbox.LogHandler(log.Handler())))
 
-	cmd := "serve"
-	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
-	}
 	switch cmd {
 	case "serve":
 		stopTracing, err := telemetry.SetupTracing(ctx, getenv, log)
 		if err != nil {
-			return fmt.Errorf("OTEL_EXPORTER_OTLP_ENDPOINT: %w", err)
+			return fmt.Errorf("tracing: %w", err)
 		}
 		defer func() { // flushes the last spans
 			if err := stopTracing(context.WithoutCancel(ctx)); err != nil {
@@ -108,7 +122,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	case "worker":
 		return worker(ctx, cfg, log)
 	case "migrate":
-		return migrate(ctx, cfg, log)
+		// Then the checks serve makes before it starts (the key opens
+		// every sealed value): a wrong key fails the rollout's first step,
+		// not the first replica's start.
+		if err := migrate(ctx, cfg, log); err != nil {
+			return err
+		}
+		o, err := open(ctx, cfg, log)
+		if err != nil {
+			return err
+		}
+		o.close()
+		log.Info("migrated; the key opens every sealed value")
+		return nil
 	case "reseal":
 		o, err := open(ctx, cfg, log)
 		if err != nil {
@@ -141,11 +167,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
   app user signout -email E    (signs the user out everywhere)`}
 	case "api-key":
 		return apiKeyCommand(ctx, cfg, log, args, stdout)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: app [serve | worker | migrate | reseal | user add|password|signout ... | api-key create|revoke ...]")
-		return nil
 	}
 	return &usageError{fmt.Sprintf("unknown command %q: use serve, worker, migrate, reseal, user or api-key", cmd)}
+}
+
+// usage is what `app help` prints.
+const usage = `usage: app [serve | worker | migrate | reseal | user add|password|signout ... | api-key create|revoke ...]
+  app [serve]       serve HTTP on $PORT (default 8080)
+  app worker        run background jobs (webhooks, mail, sweeps) without serving
+  app migrate       apply pending migrations, check the key, and exit
+  app reseal        re-encrypt values sealed with an old key
+  app user add -h, app api-key: see their own usage
+Settings are environment variables (README.md, Configuration).`
+
+// bareCommands are the commands that take no arguments, with their usage
+// line.
+var bareCommands = map[string]string{
+	"serve":   "app [serve]   serve HTTP on $PORT (settings from the environment)",
+	"worker":  "app worker   run background jobs without serving",
+	"migrate": "app migrate   apply pending migrations, check that the key opens every sealed value, and exit",
+	"reseal":  "app reseal   re-encrypt values sealed with an old key (APP_OLD_SECRET_KEYS) with APP_SECRET_KEY",
+}
+
+func isHelp(arg string) bool {
+	return arg == "help" || arg == "-h" || arg == "--help" || arg == "-help"
 }
 
 // opened is what open builds: the domain service and the database and

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/accessrequests/accessrequests/app/access"
@@ -30,8 +31,13 @@ func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 	fs.StringVar(&n.Workspace, "workspace", "", "workspace name in the organization (created if missing)")
 	fs.StringVar(&n.WorkspaceRole, "role", "", "workspace role: admin, editor or viewer")
 	fs.BoolVar(&n.Support, "support", false, "make the user support staff")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return err
+	}
+	orgRoleSet := false
+	fs.Visit(func(f *flag.Flag) { orgRoleSet = orgRoleSet || f.Name == "org-role" })
+	if n.Organization == "" && orgRoleSet {
+		return &usageError{"user add: -org-role needs -org (the organization the role is in)"}
 	}
 	if n.Password == "" {
 		b, err := io.ReadAll(io.LimitReader(stdin, 4096))
@@ -57,7 +63,7 @@ func userAdd(ctx context.Context, cfg *config.Config, log *slog.Logger, args []s
 // from stdin (never a flag, which other users of the machine could see),
 // and every session of the user ends.
 func userPassword(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdin io.Reader, stdout io.Writer) error {
-	email, err := emailFlag("password", args, "; the new password is read from stdin")
+	email, err := emailFlag("password", args, stdout, "; the new password is read from stdin")
 	if err != nil {
 		return err
 	}
@@ -78,7 +84,7 @@ func userPassword(ctx context.Context, cfg *config.Config, log *slog.Logger, arg
 // userSignout is `app user signout -email E`: every session of the user
 // ends at once.
 func userSignout(ctx context.Context, cfg *config.Config, log *slog.Logger, args []string, stdout io.Writer) error {
-	email, err := emailFlag("signout", args, "")
+	email, err := emailFlag("signout", args, stdout, "")
 	if err != nil {
 		return err
 	}
@@ -108,17 +114,44 @@ func withService(ctx context.Context, cfg *config.Config, log *slog.Logger, fn f
 
 // emailFlag parses the one flag of `app user cmd`, -email, which is
 // required; hint follows the error's "-email is required".
-func emailFlag(cmd string, args []string, hint string) (string, error) {
+func emailFlag(cmd string, args []string, stdout io.Writer, hint string) (string, error) {
 	fs := flag.NewFlagSet("user "+cmd, flag.ContinueOnError)
 	email := fs.String("email", "", "email address of the user (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, stdout); err != nil {
 		return "", err
 	}
 	if *email == "" {
-		return "", errors.New("user " + cmd + ": -email is required" + hint)
+		return "", &usageError{"user " + cmd + ": -email is required" + hint}
 	}
 	return *email, nil
 }
+
+// errHelpShown ends a command whose usage -h printed: no error, exit 0.
+var errHelpShown = errors.New("help shown")
+
+// parseFlags parses a user command's flags: -h prints its usage on stdout
+// (errHelpShown), a wrong flag or a stray argument is a usage error (exit
+// 2) that shows the usage.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) error {
+	var out strings.Builder
+	fs.SetOutput(&out)
+	err := fs.Parse(args)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(stdout, out.String())
+		return errHelpShown
+	case err != nil:
+		return &usageError{strings.TrimSpace(out.String())}
+	case fs.NArg() > 0:
+		fs.Usage()
+		return &usageError{fmt.Sprintf("%s: unexpected argument %q\n%s", fs.Name(), fs.Arg(0), strings.TrimSpace(out.String()))}
+	}
+	return nil
+}
+
+// flagOfField names the flag of `app user add` behind a domain field whose
+// name differs.
+var flagOfField = map[string]string{"organization": "org"}
 
 // userError spells out a domain error's per-field messages for the
 // command line.
@@ -132,7 +165,11 @@ func userError(err error) error {
 	}
 	var lines []string
 	for f, m := range de.Fields {
+		if name, ok := flagOfField[f]; ok {
+			f = name
+		}
 		lines = append(lines, "  -"+f+": "+m)
 	}
+	slices.Sort(lines)
 	return fmt.Errorf("%s\n%s", de.Message, strings.Join(lines, "\n"))
 }

@@ -169,6 +169,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	problems = append(problems, c.loadLimits(getenv)...)
 	problems = append(problems, c.loadMail(getenv)...)
 
+	if !c.Production() && c.DemoPassword != "" && len(c.DemoPassword) < MinDemoPasswordLength {
+		problems = append(problems, fmt.Errorf("DEMO_PASSWORD must be at least %d characters (the demo users' password)", MinDemoPasswordLength))
+	}
+	if err := checkTracing(getenv); err != nil {
+		problems = append(problems, err)
+	}
+
 	if c.SourcesFile != "" {
 		if _, err := os.Stat(c.SourcesFile); err != nil {
 			problems = append(problems, fmt.Errorf("SOURCES_FILE %q cannot be read: %v", c.SourcesFile, err))
@@ -387,10 +394,50 @@ func decodeKey(s string) ([]byte, error) {
 	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
 		if k, err := enc.DecodeString(s); err == nil {
 			if len(k) != secret.KeySize {
+				if isHex(s, 2*secret.KeySize) {
+					return nil, fmt.Errorf("must be %d bytes in base64, and this looks like hex: use openssl rand -base64 32", secret.KeySize)
+				}
 				return nil, fmt.Errorf("must decode to %d bytes, got %d", secret.KeySize, len(k))
 			}
 			return k, nil
 		}
 	}
 	return nil, errors.New("must be base64")
+}
+
+// isHex reports whether s is n hexadecimal digits.
+func isHex(s string, n int) bool {
+	if len(s) != n {
+		return false
+	}
+	for _, r := range s {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// MinDemoPasswordLength is the shortest DEMO_PASSWORD: the domain's least
+// password length (access.MinPasswordLength; a test in package main keeps
+// the two equal), checked here so a short one is named at start.
+const MinDemoPasswordLength = 10
+
+// checkTracing refuses an OTLP endpoint the exporter could not use, naming
+// the variable that holds it (telemetry.SetupTracing reads the same ones).
+func checkTracing(getenv func(string) string) error {
+	if getenv("OTEL_SDK_DISABLED") == "true" {
+		return nil
+	}
+	name, endpoint := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+	if endpoint == "" {
+		name, endpoint = "OTEL_EXPORTER_OTLP_ENDPOINT", getenv("OTEL_EXPORTER_OTLP_ENDPOINT")
+	}
+	if endpoint == "" {
+		return nil
+	}
+	if u, err := url.Parse(endpoint); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s must be an http(s) URL (for example http://127.0.0.1:4318), not %q", name, endpoint)
+	}
+	return nil
 }

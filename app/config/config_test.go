@@ -378,3 +378,26 @@ func TestLoadLimits(t *testing.T) {
 		wantAll(t, loadErr(t, map[string]string{"REQUEST_TIMEOUT": "1h"}), "REQUEST_TIMEOUT", "at most")
 	})
 }
+
+// Mistakes an operator makes that the first message should name plainly:
+// a hex key where base64 is asked, a demo password the users could not
+// have, a tracing endpoint that is not a URL (named by its variable).
+func TestLoadOperatorMistakes(t *testing.T) {
+	hex := strings.Repeat("ab", 32) // openssl rand -hex 32
+	wantAll(t, loadErr(t, map[string]string{"APP_SECRET_KEY": hex}), "APP_SECRET_KEY", "looks like hex", "openssl rand -base64 32")
+	wantAll(t, loadErr(t, map[string]string{"APP_OLD_SECRET_KEYS": hex}), "APP_OLD_SECRET_KEYS entry 1", "looks like hex")
+
+	wantAll(t, loadErr(t, map[string]string{"DEMO_PASSWORD": "abc"}), "DEMO_PASSWORD", "at least 10 characters")
+	mustLoad(t, map[string]string{"DEMO_PASSWORD": "abcdefghij"})
+
+	for _, c := range []struct{ name, value string }{
+		{"OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318"},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://x"},
+	} {
+		// Reported with every other problem at once.
+		msg := loadErr(t, map[string]string{c.name: c.value, "REQUEST_TIMEOUT": "abc"})
+		wantAll(t, msg, c.name+" must be an http(s) URL", c.value, "REQUEST_TIMEOUT")
+	}
+	mustLoad(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
+	mustLoad(t, map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318", "OTEL_SDK_DISABLED": "true"})
+}

@@ -49,16 +49,17 @@ func Tracer() trace.Tracer { return otel.Tracer(ScopeName) }
 // the rest, not to OpenTelemetry's default plain-text logger.
 func SetupTracing(ctx context.Context, getenv func(string) string, log *slog.Logger) (shutdown func(context.Context) error, err error) {
 	noop := func(context.Context) error { return nil }
-	endpoint := getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") // used as it is
+	variable, endpoint := "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") // used as it is
 	if base := strings.TrimRight(getenv("OTEL_EXPORTER_OTLP_ENDPOINT"), "/"); endpoint == "" && base != "" {
-		endpoint = base + "/v1/traces"
+		variable, endpoint = "OTEL_EXPORTER_OTLP_ENDPOINT", base+"/v1/traces"
 	}
 	if endpoint == "" || getenv("OTEL_SDK_DISABLED") == "true" {
 		return noop, nil
 	}
+	// config.Load refused such a URL already; a caller without it is told too.
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return noop, fmt.Errorf("%q is not an http(s) URL", endpoint)
+		return noop, fmt.Errorf("%s: %q is not an http(s) URL", variable, endpoint)
 	}
 	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(endpoint))
 	if err != nil {
