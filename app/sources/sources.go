@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -247,7 +248,7 @@ func Load(opt Options) (*Catalog, error) {
 		dec := yaml.NewDecoder(strings.NewReader(string(raw)))
 		dec.KnownFields(true)
 		if err := dec.Decode(&extra); err != nil {
-			return nil, fmt.Errorf("SOURCES_FILE %s: %w", opt.File, err)
+			return nil, fmt.Errorf("SOURCES_FILE %s: %w", opt.File, fileProblems(err))
 		}
 		seen := map[string]bool{}
 		for _, s := range extra.Sources {
@@ -312,6 +313,25 @@ func Load(opt Options) (*Catalog, error) {
 		return c.order[i].Name < c.order[j].Name
 	})
 	return c, nil
+}
+
+// fileProblems words a decoding error of the sources file for the person
+// who wrote it: "line 3: unknown field "nme"", not the Go type it missed.
+func fileProblems(err error) error {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return err
+	}
+	lines := make([]string, len(te.Errors))
+	for i, e := range te.Errors {
+		if before, rest, ok := strings.Cut(e, "field "); ok {
+			if name, _, ok := strings.Cut(rest, " not found in type "); ok {
+				e = before + "unknown field " + strconv.Quote(name)
+			}
+		}
+		lines[i] = e
+	}
+	return errors.New(strings.Join(lines, "; "))
 }
 
 var keyPattern = regexp.MustCompile(`^[a-z0-9_]{1,40}$`)

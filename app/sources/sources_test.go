@@ -319,7 +319,8 @@ func TestSourcesFileInvalid(t *testing.T) {
 		{"ErrNoName", "name: Acme CRM", "name: ' '", []string{`"acme_crm"`, "name is required"}},
 		{"ErrNoIdentity", "userinfo_url: https://api.acme.example/me", "id_token: false", []string{`"acme_crm"`, "userinfo_url or id_token"}},
 		{"ErrBadAccess", "access: write", "access: admin", []string{`"crm.write"`, "read or write"}},
-		{"ErrUnknownField", "pkce: false", "pkce: false\n    client_secret: leaked", []string{"client_secret"}},
+		// Named by its line and field, not by the Go type that lacks it.
+		{"ErrUnknownField", "pkce: false", "pkce: false\n    client_secret: leaked", []string{`line 9: unknown field "client_secret"`}},
 		{"ErrNoScopes", "", "", []string{`"acme_crm"`, "at least one scope"}},
 		{"ErrTranslationTag", "pt-br: {", "not a tag!: {", []string{`"crm.read"`, "not a language tag"}},
 		{"ErrTranslationTitle", "pt-br: {title: Ler contatos e negócios}", "pt-br: {description: Só a descrição.}", []string{`"crm.read"`, "needs a title"}},
