@@ -24,8 +24,9 @@ import (
 )
 
 func TestBrowserBrandingAccessibility(t *testing.T) {
+	tab, problems := newBrowserTab(t)
 	axe := axeSource(t)
-	tab, problems, e := newBrowserFlow(t)
+	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
 	f := e.F
 	dir := t.TempDir()
 	logo := filepath.Join(dir, "logo.svg")

@@ -28,11 +28,18 @@ import (
 const axeTags = `["wcag2a","wcag2aa","wcag21a","wcag21aa","wcag22a","wcag22aa"]`
 
 // axeSource is axe-core's script from node_modules (npm ci installs it).
+// Without it the test is skipped locally and fails in CI, as without
+// Chromium (newBrowserTab): call newBrowserTab first, so that a machine
+// with neither skips for Chromium.
 func axeSource(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js"))
+	path := filepath.Join("..", "..", "node_modules", "axe-core", "axe.min.js")
+	b, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("axe-core is not installed (run npm ci): %v", err)
+		if os.Getenv("CI") != "" {
+			t.Fatalf("axe-core is not installed (%v); CI must install it (npm ci)", err)
+		}
+		t.Skipf("axe-core is not installed at %s (run npm ci to run this test): %v", path, err)
 	}
 	return string(b)
 }
@@ -69,6 +76,7 @@ func axeCheck(t *testing.T, tab context.Context, axe, page string) {
 }
 
 func TestBrowserInviteeAccessibility(t *testing.T) {
+	tab, problems := newBrowserTab(t)
 	axe := axeSource(t)
 	e := testutil.NewFlowEnv(t, testutil.FlowOptions{})
 	type links struct{ consent, decline, connect, deny *testutil.GeneratedLink }
@@ -77,7 +85,6 @@ func TestBrowserInviteeAccessibility(t *testing.T) {
 		byLang[tag.String()] = links{e.GenerateLink(t, testutil.SandboxKey), e.GenerateLink(t, testutil.SandboxKey),
 			e.GenerateLink(t, testutil.SandboxKey), e.GenerateLink(t, testutil.SandboxKey)}
 	}
-	tab, problems := newBrowserTab(t)
 	browserDo(t, tab, "a phone's screen",
 		cdpDo(emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: 390, Height: 844, DeviceScaleFactor: 1, Mobile: true}))
 	for _, tag := range locale.Supported {

@@ -101,17 +101,21 @@ func runBench(ctx context.Context, args []string) error {
 	return nil
 }
 
-// ensureWrk installs Debian's wrk when it is missing.
+// ensureWrk installs Debian's wrk when it is missing: apt-get update
+// first (a fresh machine or container has no package lists), then
+// apt-get install.
 func ensureWrk() error {
 	if _, err := exec.LookPath("wrk"); err == nil {
 		return nil
 	}
-	fmt.Println("wrk is missing: apt-get install -y wrk")
-	cmd := exec.Command("apt-get", "install", "-y", "-qq", "wrk")
-	cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("install wrk (apt-get install -y wrk): %w", err)
+	fmt.Println("wrk is missing: apt-get update && apt-get install -y wrk")
+	for _, args := range [][]string{{"update", "-qq"}, {"install", "-y", "-qq", "wrk"}} {
+		cmd := exec.Command("apt-get", args...)
+		cmd.Env = append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
+		cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("install wrk (apt-get %s): %w", strings.Join(args, " "), err)
+		}
 	}
 	return nil
 }
